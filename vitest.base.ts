@@ -1,0 +1,28 @@
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The one vitest configuration every package tests with. Besides the console output, each run
+ * writes a JSON report to `.tmp/test-results/<package>.json`, which `.ci/run` sums up.
+ */
+export function packageTestConfig(
+  packageDir: string,
+  overrides: ViteUserConfig["test"] = {},
+): ViteUserConfig {
+  return defineConfig({
+    test: {
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      pool: "forks",
+      passWithNoTests: true,
+      reporters: [
+        "default",
+        ["json", { outputFile: join(root, ".tmp", "test-results", `${basename(packageDir)}.json`) }],
+      ],
+      ...overrides,
+    },
+  });
+}
