@@ -1,5 +1,5 @@
-import type { ErrorClass } from "./error-class.js";
-import type { LatencySummary, SerializedHistogram } from "./histogram.js";
+import { ERROR_CLASSES, type ErrorClass } from "./error-class.js";
+import { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./histogram.js";
 
 /** Latency percentiles of one second of the timeline, in milliseconds (0 when no request completed). */
 export interface TimelineLatency {
@@ -124,14 +124,90 @@ export interface GeneratorSample {
   eventLoopDelayMs: number;
 }
 
+interface RequestEntry {
+  name: string;
+  count: number;
+  ok: number;
+  failed: number;
+  statusCodes: Map<number, number>;
+  errors: Record<ErrorClass, number>;
+  latency: LatencyHistogram;
+}
+
+interface ScenarioEntry {
+  name: string;
+  ok: number;
+  failed: number;
+  errors: Record<ErrorClass, number>;
+  duration: LatencyHistogram;
+}
+
+function zeroErrors(): Record<ErrorClass, number> {
+  return { refused: 0, reset: 0, timeout: 0, dns: 0, tls: 0, status: 0, assertion: 0, aborted: 0, other: 0 };
+}
+
+function nonZeroErrors(errors: Record<ErrorClass, number>): ErrorCounts {
+  const counts: ErrorCounts = {};
+  for (const errorClass of ERROR_CLASSES) {
+    if (errors[errorClass] !== 0) counts[errorClass] = errors[errorClass];
+  }
+  return counts;
+}
+
+function statusObject(statusCodes: Map<number, number>): StatusCounts {
+  const counts: StatusCounts = {};
+  for (const [status, count] of [...statusCodes].sort(([left], [right]) => left - right)) {
+    if (count !== 0) counts[String(status)] = count;
+  }
+  return counts;
+}
+
+function addStatusCounts(target: StatusCounts, source: StatusCounts): void {
+  for (const [status, count] of Object.entries(source)) target[status] = (target[status] ?? 0) + count;
+}
+
+function addErrorCounts(target: Record<ErrorClass, number>, source: ErrorCounts): void {
+  for (const errorClass of ERROR_CLASSES) {
+    const count = source[errorClass];
+    if (count !== undefined) target[errorClass] += count;
+  }
+}
+
+function sortedStatusCounts(counts: StatusCounts): StatusCounts {
+  const sorted: StatusCounts = {};
+  for (const key of Object.keys(counts).sort((left, right) => Number(left) - Number(right))) {
+    sorted[key] = counts[key] as number;
+  }
+  return sorted;
+}
+
+/** Percent of failed among ended scenario runs, 0 when none ended (never divides by zero). */
+export function errorRatioPercent(ok: number, failed: number): number {
+  const ended = ok + failed;
+  return ended === 0 ? 0 : (failed / ended) * 100;
+}
+
 /**
  * Records requests and scenario runs in one worker thread or process. The hot path
- * (`recordRequest`) does map lookups and histogram increments only.
+ * (`recordRequest`) does map lookups and histogram increments only: request names are interned
+ * in a map whose entries live for the whole run and are zeroed at each drain.
  */
 export class StatsRecorder {
+  readonly #clock: () => number;
+  #intervalStart: number;
+  #ok = 0;
+  #failed = 0;
+  #requests = 0;
+  readonly #statusCodes = new Map<number, number>();
+  readonly #errors = zeroErrors();
+  readonly #latency = new LatencyHistogram();
+  readonly #byRequest = new Map<string, RequestEntry>();
+  readonly #scenarios = new Map<string, ScenarioEntry>();
+
   /** @param options.clock epoch ms clock, `Date.now` by default. */
   constructor(options: { clock?: () => number } = {}) {
-    void options;
+    this.#clock = options.clock ?? Date.now;
+    this.#intervalStart = this.#clock();
   }
 
   /**
@@ -139,40 +215,213 @@ export class StatsRecorder {
    * a status >= 400, or an `error` class.
    */
   recordRequest(name: string, latencyMs: number, status: number | undefined, error?: ErrorClass): void {
-    void name;
-    void latencyMs;
-    void status;
-    void error;
-    throw new Error("todo");
+    let entry = this.#byRequest.get(name);
+    if (entry === undefined) {
+      entry = {
+        name,
+        count: 0,
+        ok: 0,
+        failed: 0,
+        statusCodes: new Map(),
+        errors: zeroErrors(),
+        latency: new LatencyHistogram(),
+      };
+      this.#byRequest.set(name, entry);
+    }
+    entry.count++;
+    this.#requests++;
+    if (error !== undefined || status === undefined || status >= 400) entry.failed++;
+    else entry.ok++;
+    if (error !== undefined) entry.errors[error]++;
+    if (status !== undefined) {
+      entry.statusCodes.set(status, (entry.statusCodes.get(status) ?? 0) + 1);
+      this.#statusCodes.set(status, (this.#statusCodes.get(status) ?? 0) + 1);
+    }
+    entry.latency.record(latencyMs);
+    this.#latency.record(latencyMs);
   }
 
   /** Records one scenario run; `error` undefined means it succeeded. */
   recordScenario(name: string, durationMs: number, error?: ErrorClass): void {
-    void name;
-    void durationMs;
-    void error;
-    throw new Error("todo");
+    let entry = this.#scenarios.get(name);
+    if (entry === undefined) {
+      entry = { name, ok: 0, failed: 0, errors: zeroErrors(), duration: new LatencyHistogram() };
+      this.#scenarios.set(name, entry);
+    }
+    if (error === undefined) {
+      entry.ok++;
+      this.#ok++;
+    } else {
+      entry.failed++;
+      this.#failed++;
+      entry.errors[error]++;
+      this.#errors[error]++;
+    }
+    entry.duration.record(durationMs);
   }
 
   /** Everything recorded since the previous drain, as a structured-clone-able object; resets the interval. */
   drain(): StatsInterval {
-    throw new Error("todo");
+    const endTime = this.#clock();
+    const scenarios: ScenarioInterval[] = [];
+    for (const entry of this.#scenarios.values()) {
+      if (entry.ok + entry.failed === 0) continue;
+      scenarios.push({
+        name: entry.name,
+        ok: entry.ok,
+        failed: entry.failed,
+        errors: nonZeroErrors(entry.errors),
+        duration: entry.duration.serialize(),
+      });
+      entry.ok = 0;
+      entry.failed = 0;
+      entry.errors = zeroErrors();
+      entry.duration.reset();
+    }
+    const byRequest: RequestInterval[] = [];
+    for (const entry of this.#byRequest.values()) {
+      if (entry.count === 0) continue;
+      byRequest.push({
+        name: entry.name,
+        count: entry.count,
+        ok: entry.ok,
+        failed: entry.failed,
+        statusCodes: statusObject(entry.statusCodes),
+        errors: nonZeroErrors(entry.errors),
+        latency: entry.latency.serialize(),
+      });
+      entry.count = 0;
+      entry.ok = 0;
+      entry.failed = 0;
+      entry.statusCodes.clear();
+      entry.errors = zeroErrors();
+      entry.latency.reset();
+    }
+    const interval: StatsInterval = {
+      startTime: this.#intervalStart,
+      endTime,
+      ok: this.#ok,
+      failed: this.#failed,
+      requests: this.#requests,
+      statusCodes: statusObject(this.#statusCodes),
+      errors: nonZeroErrors(this.#errors),
+      latency: this.#latency.serialize(),
+      scenarios,
+      byRequest,
+    };
+    this.#intervalStart = endTime;
+    this.#ok = 0;
+    this.#failed = 0;
+    this.#requests = 0;
+    this.#statusCodes.clear();
+    for (const errorClass of ERROR_CLASSES) this.#errors[errorClass] = 0;
+    this.#latency.reset();
+    return interval;
   }
+}
+
+interface ScenarioAccumulator {
+  name: string;
+  ok: number;
+  failed: number;
+  errors: Record<ErrorClass, number>;
+  duration: LatencyHistogram;
+}
+
+interface RequestAccumulator {
+  name: string;
+  count: number;
+  ok: number;
+  failed: number;
+  statusCodes: StatusCounts;
+  errors: Record<ErrorClass, number>;
+  latency: LatencyHistogram;
+}
+
+function roundTo(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
 }
 
 /**
  * In the coordinating thread: merges the intervals of every process into totals and a per-second timeline.
  */
 export class StatsAggregator {
+  readonly #startTime: number;
+  #lastClose: number;
+  readonly #timeline: TimelinePoint[] = [];
+  #lastSecondLatency: SerializedHistogram | undefined;
+  // The second being filled.
+  #secondOk = 0;
+  #secondFailed = 0;
+  #secondRequests = 0;
+  readonly #secondLatency = new LatencyHistogram();
+  // The whole run.
+  #ok = 0;
+  #failed = 0;
+  #requests = 0;
+  readonly #statusCodes: StatusCounts = {};
+  readonly #errors = zeroErrors();
+  readonly #latency = new LatencyHistogram();
+  readonly #scenarios = new Map<string, ScenarioAccumulator>();
+  readonly #byRequest = new Map<string, RequestAccumulator>();
+
   /** @param options.startTime epoch ms of the run's start (timeline `t = 0`). */
   constructor(options: { startTime: number }) {
-    void options;
+    this.#startTime = options.startTime;
+    this.#lastClose = options.startTime;
   }
 
   /** Adds one drained interval (from any process) to the current second and to the totals. */
   add(interval: StatsInterval): void {
-    void interval;
-    throw new Error("todo");
+    this.#secondOk += interval.ok;
+    this.#secondFailed += interval.failed;
+    this.#secondRequests += interval.requests;
+    this.#secondLatency.merge(interval.latency);
+    this.#ok += interval.ok;
+    this.#failed += interval.failed;
+    this.#requests += interval.requests;
+    addStatusCounts(this.#statusCodes, interval.statusCodes);
+    addErrorCounts(this.#errors, interval.errors);
+    this.#latency.merge(interval.latency);
+    for (const scenario of interval.scenarios) {
+      let accumulator = this.#scenarios.get(scenario.name);
+      if (accumulator === undefined) {
+        accumulator = {
+          name: scenario.name,
+          ok: 0,
+          failed: 0,
+          errors: zeroErrors(),
+          duration: new LatencyHistogram(),
+        };
+        this.#scenarios.set(scenario.name, accumulator);
+      }
+      accumulator.ok += scenario.ok;
+      accumulator.failed += scenario.failed;
+      addErrorCounts(accumulator.errors, scenario.errors);
+      accumulator.duration.merge(scenario.duration);
+    }
+    for (const request of interval.byRequest) {
+      let accumulator = this.#byRequest.get(request.name);
+      if (accumulator === undefined) {
+        accumulator = {
+          name: request.name,
+          count: 0,
+          ok: 0,
+          failed: 0,
+          statusCodes: {},
+          errors: zeroErrors(),
+          latency: new LatencyHistogram(),
+        };
+        this.#byRequest.set(request.name, accumulator);
+      }
+      accumulator.count += request.count;
+      accumulator.ok += request.ok;
+      accumulator.failed += request.failed;
+      addStatusCounts(accumulator.statusCodes, request.statusCodes);
+      addErrorCounts(accumulator.errors, request.errors);
+      accumulator.latency.merge(request.latency);
+    }
   }
 
   /**
@@ -180,10 +429,37 @@ export class StatsAggregator {
    * throughput of a second that was shorter or longer than 1 s (the last one, a late timer).
    */
   closeSecond(now: number, workers: number, generator?: GeneratorSample): TimelinePoint {
-    void now;
-    void workers;
-    void generator;
-    throw new Error("todo");
+    const t = this.#timeline.length;
+    const elapsedSeconds = (now - this.#lastClose) / 1000;
+    this.#lastClose = now;
+    const throughput = elapsedSeconds > 0 ? this.#secondRequests / elapsedSeconds : this.#secondRequests;
+    const latency = this.#secondLatency;
+    const point: TimelinePoint = {
+      t,
+      time: this.#startTime + t * 1000,
+      workers,
+      ok: this.#secondOk,
+      failed: this.#secondFailed,
+      requests: this.#secondRequests,
+      throughput: roundTo(throughput, 2),
+      errorRatio: roundTo(errorRatioPercent(this.#secondOk, this.#secondFailed), 3),
+      latency: {
+        p50: latency.percentile(50),
+        p90: latency.percentile(90),
+        p95: latency.percentile(95),
+        p99: latency.percentile(99),
+        max: latency.max,
+      },
+      generatorCpuPercent: roundTo(generator?.cpuPercent ?? 0, 1),
+      eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),
+    };
+    this.#timeline.push(point);
+    this.#lastSecondLatency = latency.serialize();
+    this.#secondOk = 0;
+    this.#secondFailed = 0;
+    this.#secondRequests = 0;
+    latency.reset();
+    return point;
   }
 
   /**
@@ -191,16 +467,39 @@ export class StatsAggregator {
    * `SizingController.observe` for exact windowed percentiles.
    */
   get lastSecondLatency(): SerializedHistogram | undefined {
-    throw new Error("todo");
+    return this.#lastSecondLatency;
   }
 
   /** Every closed second, in order. */
   get timeline(): readonly TimelinePoint[] {
-    throw new Error("todo");
+    return this.#timeline;
   }
 
   /** The totals so far: ok, failed, requests, latency, statusCodes, errors, scenarios, byRequest. */
   totals(): StatsTotals {
-    throw new Error("todo");
+    return {
+      ok: this.#ok,
+      failed: this.#failed,
+      requests: this.#requests,
+      latency: this.#latency.summary(),
+      statusCodes: sortedStatusCounts(this.#statusCodes),
+      errors: { ...this.#errors },
+      scenarios: [...this.#scenarios.values()].map((accumulator) => ({
+        name: accumulator.name,
+        ok: accumulator.ok,
+        failed: accumulator.failed,
+        errors: nonZeroErrors(accumulator.errors),
+        latency: accumulator.duration.summary(),
+      })),
+      byRequest: [...this.#byRequest.values()].map((accumulator) => ({
+        name: accumulator.name,
+        count: accumulator.count,
+        ok: accumulator.ok,
+        failed: accumulator.failed,
+        statusCodes: sortedStatusCounts(accumulator.statusCodes),
+        errors: nonZeroErrors(accumulator.errors),
+        latency: accumulator.latency.summary(),
+      })),
+    };
   }
 }
