@@ -1,0 +1,224 @@
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { AbortedError, DirectoryNotEmptyError, GitError, UnsafeArgumentError, UsageError } from "./errors.js";
+import { type CommandResult, type CommandRunner, runCommand } from "./run-command.js";
+
+/** Options of {@link cloneRepository}. */
+export interface CloneOptions {
+  /** An https, http, ssh, git or file URL, an scp-like `user@host:path`, or a local path. */
+  repo: string;
+  /** Where to clone: a folder that does not exist yet or is empty. */
+  directory: string;
+  /** A branch, a tag or a commit; the remote's default branch when absent. */
+  ref?: string;
+  /** Deadline of each git command, in milliseconds. Default: 120 000. */
+  timeoutMs?: number;
+  /** Stops git when it aborts. */
+  signal?: AbortSignal;
+  /** Runs git. Default: {@link runCommand}. */
+  runner?: CommandRunner;
+  /** The git executable. Default: `git` from the PATH. */
+  git?: string;
+  /** The environment git starts from. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What {@link cloneRepository} checked out. */
+export interface CloneResult {
+  directory: string;
+  /** The full SHA-1 of the checked-out commit. */
+  commit: string;
+  /** True when only the last commit was fetched (`--depth 1`; git ignores it for plain local paths). */
+  shallow: boolean;
+}
+
+/** Default deadline of each git command. */
+export const DEFAULT_CLONE_TIMEOUT_MS = 120_000;
+
+const ALLOWED_SCHEMES = new Set(["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"]);
+/** Transports git may use: never `ext` (runs a command) nor other remote helpers. */
+const ALLOWED_PROTOCOLS = "file:git:http:https:ssh";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const COMMIT_LIKE = /^[0-9a-f]{4,40}$/i;
+
+/**
+ * Refuses a repository argument git could read as an option, a remote helper (`ext::sh -c …`),
+ * an unknown URL scheme or a value with control characters. Throws {@link UnsafeArgumentError}.
+ */
+export function validateRepo(repo: string): void {
+  if (repo.trim() === "") throw new UsageError("repo is empty: give an https or ssh URL or a local path");
+  if (repo.startsWith("-"))
+    throw new UnsafeArgumentError("repo", repo, "it starts with '-' and git would read it as an option");
+  if (CONTROL_CHARACTERS.test(repo))
+    throw new UnsafeArgumentError("repo", repo, "it contains control characters");
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(repo)) {
+    throw new UnsafeArgumentError("repo", repo, "git remote helpers (transport::address) are not allowed");
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(repo)?.[1]?.toLowerCase();
+  if (scheme !== undefined && !ALLOWED_SCHEMES.has(scheme)) {
+    throw new UnsafeArgumentError(
+      "repo",
+      repo,
+      `the URL scheme ${scheme}:// is not supported (use https, http, ssh, git or file)`,
+    );
+  }
+}
+
+/**
+ * Refuses a `--ref` git could read as an option or that no branch, tag or commit can be named.
+ * Throws {@link UnsafeArgumentError}.
+ */
+export function validateRef(ref: string): void {
+  if (ref === "") throw new UsageError("--ref is empty: give a branch, a tag or a commit");
+  if (ref.startsWith("-"))
+    throw new UnsafeArgumentError("--ref", ref, "it starts with '-' and git would read it as an option");
+  if (
+    CONTROL_CHARACTERS.test(ref) ||
+    /[\s~^:?*[\\]|\.\.|@\{/.test(ref) ||
+    ref.endsWith(".lock") ||
+    ref.endsWith("/")
+  ) {
+    throw new UnsafeArgumentError("--ref", ref, "it is not a valid branch, tag or commit name");
+  }
+}
+
+/** The environment git runs with: never prompts, only safe transports, messages in English. */
+export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {
+    ...base,
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS,
+    LC_ALL: "C",
+  };
+  if (environment.GIT_SSH_COMMAND === undefined && environment.GIT_SSH === undefined) {
+    environment.GIT_SSH_COMMAND = "ssh -o BatchMode=yes";
+  }
+  return environment;
+}
+
+async function assertEmptyOrMissing(directory: string): Promise<void> {
+  try {
+    const entries = await readdir(directory);
+    if (entries.length > 0) throw new DirectoryNotEmptyError(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+}
+
+async function emptyDirectory(directory: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  await Promise.all(entries.map((entry) => rm(join(directory, entry), { recursive: true, force: true })));
+}
+
+function lastLines(text: string, count = 10): string {
+  return text.trim().split("\n").slice(-count).join("\n");
+}
+
+/**
+ * Clones `repo` into `directory` without a shell: `git clone --depth 1 [--branch ref] -- repo directory`,
+ * and for a commit that is not a branch or tag, a full clone followed by `git checkout --detach`.
+ * Each git command has a deadline; git never prompts for credentials.
+ */
+export async function cloneRepository(options: CloneOptions): Promise<CloneResult> {
+  validateRepo(options.repo);
+  if (options.ref !== undefined) validateRef(options.ref);
+  await assertEmptyOrMissing(options.directory);
+
+  const runner = options.runner ?? runCommand;
+  const gitExecutable = options.git ?? "git";
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CLONE_TIMEOUT_MS;
+  const environment = gitEnvironment(options.env);
+
+  const git = async (args: string[], step: string): Promise<CommandResult> => {
+    let result: CommandResult;
+    try {
+      result = await runner(gitExecutable, args, { env: environment, timeoutMs, signal: options.signal });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new GitError(
+          "ERR_MOLOSLAVE_GIT_NOT_FOUND",
+          `git is not installed (could not run ${gitExecutable})`,
+          {
+            args,
+            cause: error,
+          },
+        );
+      }
+      throw new GitError("ERR_MOLOSLAVE_GIT_FAILED", `could not run git: ${(error as Error).message}`, {
+        args,
+        cause: error,
+      });
+    }
+    if (result.aborted) throw new AbortedError(step);
+    if (result.timedOut) {
+      throw new GitError(
+        "ERR_MOLOSLAVE_GIT_TIMEOUT",
+        `${step} of ${options.repo} did not finish within ${timeoutMs / 1000} s (clone timeout)`,
+        { args, stderr: result.stderr },
+      );
+    }
+    return result;
+  };
+  const failure = (step: string, args: string[], result: CommandResult) =>
+    new GitError(
+      "ERR_MOLOSLAVE_GIT_FAILED",
+      `${step} of ${options.repo} failed (exit ${result.exitCode ?? result.signal}): ${lastLines(result.stderr) || "no message from git"}`,
+      { args, stderr: result.stderr },
+    );
+
+  const shallowArgs = [
+    "clone",
+    "--depth",
+    "1",
+    ...(options.ref !== undefined ? ["--branch", options.ref] : []),
+  ];
+  shallowArgs.push("--", options.repo, options.directory);
+  const shallow = await git(shallowArgs, "git clone");
+
+  if (shallow.exitCode !== 0) {
+    const refMissing =
+      options.ref !== undefined &&
+      /Remote branch .* not found|couldn't find remote ref/i.test(shallow.stderr);
+    if (!refMissing) throw failure("git clone", shallowArgs, shallow);
+    const ref = options.ref as string;
+    if (!COMMIT_LIKE.test(ref)) {
+      throw new GitError(
+        "ERR_MOLOSLAVE_REF_NOT_FOUND",
+        `--ref ${ref} is neither a branch nor a tag of ${options.repo}`,
+        { args: shallowArgs, stderr: shallow.stderr },
+      );
+    }
+    // A commit cannot be cloned by name: fetch the whole history, then check the commit out.
+    await emptyDirectory(options.directory);
+    const fullArgs = ["clone", "--no-checkout", "--", options.repo, options.directory];
+    const full = await git(fullArgs, "git clone");
+    if (full.exitCode !== 0) throw failure("git clone", fullArgs, full);
+    const checkoutArgs = ["-C", options.directory, "checkout", "--quiet", "--detach", ref, "--"];
+    const checkout = await git(checkoutArgs, "git checkout");
+    if (checkout.exitCode !== 0) {
+      throw new GitError(
+        "ERR_MOLOSLAVE_REF_NOT_FOUND",
+        `--ref ${ref} is neither a branch, a tag nor a commit of ${options.repo}`,
+        { args: checkoutArgs, stderr: checkout.stderr },
+      );
+    }
+  }
+
+  const revParseArgs = ["-C", options.directory, "rev-parse", "--is-shallow-repository", "HEAD"];
+  const revParse = await git(revParseArgs, "git rev-parse");
+  if (revParse.exitCode !== 0) throw failure("git rev-parse", revParseArgs, revParse);
+  const [shallowAnswer, commit] = revParse.stdout.trim().split("\n");
+  return {
+    directory: options.directory,
+    commit: commit?.trim() ?? "",
+    shallow: shallowAnswer?.trim() === "true",
+  };
+}
