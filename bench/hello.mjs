@@ -1,0 +1,345 @@
+#!/usr/bin/env node
+// Hello-world throughput benchmark: loadcore vs autocannon vs Molotov against the same local server.
+// Run `npm run build` first; this script builds nothing. `node bench/hello.mjs --help` for the flags.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
+import { BenchError, BenchServerError, BenchUsageError } from "./lib/errors.mjs";
+import { helpText, parseFlags } from "./lib/flags.mjs";
+import { formatRate, formatRatio, markdownTable } from "./lib/format.mjs";
+import { loadTools, repositoryRoot } from "./lib/load-tools.mjs";
+import { describeMachine, findNginx } from "./lib/machine.mjs";
+import { resolvePinning } from "./lib/pinning.mjs";
+import { readLoadAverage } from "./lib/proc.mjs";
+import { startNginxServer, startNodeServer } from "./lib/servers.mjs";
+import { median, ratio } from "./lib/statistics.mjs";
+
+/** Other processes using more CPU than this (in cores) during a run make the figures provisional. */
+const CONTENTION_LIMIT_CORES = 0.1;
+
+const SCENARIOS = {
+  autocannon: undefined,
+  loadcore: "bench/scenarios/hello.ts",
+  molotov: "bench/scenarios/hello_molotov.py",
+};
+
+/** @type {Record<string, import("./lib/flags.mjs").FlagSpec>} */
+const FLAGS = {
+  rounds: { type: "integer", min: 1, max: 50, default: 3, description: "rounds; each runs every tool once" },
+  duration: { type: "integer", min: 1, max: 600, default: 10, description: "seconds per run" },
+  concurrency: { type: "integer", min: 1, max: 10_000, default: 50, description: "connections / workers" },
+  warmup: {
+    type: "integer",
+    min: 0,
+    max: 60,
+    default: 3,
+    description: "seconds of uncounted autocannon load first",
+  },
+  tools: {
+    type: "list",
+    choices: ["autocannon", "loadcore", "molotov"],
+    default: ["autocannon", "loadcore", "molotov"],
+    description: "tools to compare",
+  },
+  server: {
+    type: "string",
+    choices: ["auto", "nginx", "node"],
+    default: "auto",
+    description: "target server",
+  },
+  "generator-cpu": {
+    type: "integer",
+    min: 0,
+    max: 1023,
+    default: 0,
+    description: "CPU of the load generator",
+  },
+  "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
+  "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
+  output: { type: "string", description: "results JSON (default bench/results/hello-<date>.json)" },
+};
+
+const USAGE = "node bench/hello.mjs [flags]";
+const SUMMARY =
+  "Runs autocannon, loadcore and Molotov in turn against one local hello-world server (nginx, or a Node\n" +
+  "server), the generator pinned to one CPU and the server to another, and prints requests/s per tool\n" +
+  "and round, the medians and the ratios. Exit codes: 0 done, 1 a run failed, 2 bad flag, 3 missing\n" +
+  "prerequisite, 4 server did not start, 130 interrupted.";
+
+/** @param {string[]} argv */
+async function main(argv) {
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help) {
+    console.log(helpText(USAGE, SUMMARY, FLAGS));
+    return 0;
+  }
+  if (flags["generator-cpu"] === flags["server-cpu"] && !flags["no-pin"]) {
+    throw new BenchUsageError(
+      `--generator-cpu and --server-cpu must differ (both are ${flags["server-cpu"]})`,
+    );
+  }
+  const startedAt = new Date();
+
+  /** @type {import("./lib/load-tools.mjs").LoadTool[]} */
+  const tools = [];
+  const versions = {};
+  const skipped = {};
+  for (const name of flags.tools) {
+    const tool = loadTools[name];
+    const { version, skipReason } = await tool.check();
+    if (skipReason) {
+      skipped[name] = skipReason;
+      console.log(`note: ${name} skipped: ${skipReason}`);
+      continue;
+    }
+    versions[name] = version;
+    tools.push(tool);
+  }
+  if (tools.length === 0)
+    throw new BenchError("none of the requested tools is available", {
+      code: "ERR_BENCH_NO_TOOL",
+      exitCode: 3,
+    });
+
+  const pinning = resolvePinning({
+    pin: !flags["no-pin"],
+    generatorCpu: flags["generator-cpu"],
+    serverCpu: flags["server-cpu"],
+  });
+  if (pinning.note) console.log(`note: ${pinning.note}`);
+
+  const machine = await describeMachine();
+  const server = await startServer(flags.server, pinning);
+  const stopServer = onInterrupt(server.stop);
+  try {
+    console.log(`sizer hello-world benchmark, ${startedAt.toISOString()}`);
+    console.log(
+      `machine: ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGigabytes} GiB, Linux ${machine.kernel}, Node ${machine.node}`,
+    );
+    console.log(
+      `server: ${server.kind}${server.kind === "nginx" ? ` ${machine.nginx}` : ""} at ${server.url}` +
+        (pinning.taskset
+          ? `, pinned to CPU ${pinning.serverCpu}; generators pinned to CPU ${pinning.generatorCpu}`
+          : ", not pinned"),
+    );
+    console.log(`tools: ${tools.map((tool) => `${tool.name} ${versions[tool.name] ?? "?"}`).join(", ")}`);
+    console.log(
+      `method: ${flags.rounds} rounds x ${flags.duration} s, concurrency ${flags.concurrency}, tool order rotated each round, ` +
+        `${flags.warmup} s warm-up not counted, medians of the runs without failures\n`,
+    );
+
+    if (flags.warmup > 0 && versions.autocannon !== undefined) {
+      await loadTools.autocannon.run({ ...request(flags, server, pinning), durationSeconds: flags.warmup });
+    }
+
+    const runs = [];
+    for (let round = 0; round < flags.rounds; round += 1) {
+      console.log(`round ${round + 1}/${flags.rounds}`);
+      for (const tool of rotate(tools, round)) {
+        const loadBefore = readLoadAverage().one;
+        const accounting = startCpuAccounting({ serverPid: server.pid });
+        const result = await tool.run(request(flags, server, pinning, SCENARIOS[tool.name]));
+        const cpu = accounting.stop();
+        runs.push({ tool: tool.name, round: round + 1, loadAverageBefore: loadBefore, cpu, ...result });
+        console.log(
+          `  ${tool.name.padEnd(10)} ${formatRate(result.requestsPerSecond).padStart(8)} req/s` +
+            `  generator ${cpu.generatorCores.toFixed(2)} CPU, server ${cpu.serverCores.toFixed(2)}, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}` +
+            (result.problem ? `  [${result.ok ? "note" : "not counted"}: ${result.problem}]` : ""),
+        );
+      }
+    }
+
+    const summary = summarise(tools, runs, flags.rounds);
+    console.log(`\n${summary.table}\n`);
+    for (const line of summary.verdicts) console.log(line);
+    const maxOthers = Math.max(...runs.map((run) => run.cpu.otherCores));
+    const maxLoad = Math.max(...runs.map((run) => run.loadAverageBefore));
+    const contended = maxOthers > CONTENTION_LIMIT_CORES;
+    console.log(
+      contended
+        ? `contention: other processes used up to ${maxOthers.toFixed(2)} CPU during a run (load average up to ${maxLoad.toFixed(2)}): these figures are provisional`
+        : `contention: other processes used at most ${maxOthers.toFixed(2)} CPU during a run (load average up to ${maxLoad.toFixed(2)})`,
+    );
+
+    const outputPath =
+      flags.output ?? join(repositoryRoot, "bench", "results", `hello-${fileStamp(startedAt)}.json`);
+    mkdirSync(join(outputPath, ".."), { recursive: true });
+    const record = {
+      benchmark: "hello",
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      command: ["node", "bench/hello.mjs", ...argv],
+      machine,
+      versions,
+      skipped,
+      server: { kind: server.kind, url: server.url },
+      pinning: { generatorCpu: pinning.generatorCpu, serverCpu: pinning.serverCpu, note: pinning.note },
+      options: {
+        rounds: flags.rounds,
+        durationSeconds: flags.duration,
+        concurrency: flags.concurrency,
+        warmupSeconds: flags.warmup,
+      },
+      runs,
+      medians: summary.medians,
+      ratios: summary.ratios,
+      contention: { maxOtherCores: maxOthers, maxLoadAverage: maxLoad, provisional: contended },
+    };
+    writeFileSync(outputPath, `${JSON.stringify(record, null, 2)}\n`);
+    console.log(`results: ${relative(process.cwd(), outputPath) || outputPath}`);
+    return runs.every((run) => run.ok) ? 0 : 1;
+  } finally {
+    await stopServer();
+  }
+}
+
+/**
+ * @param {"auto" | "nginx" | "node"} choice
+ * @param {import("./lib/pinning.mjs").Pinning} pinning
+ */
+async function startServer(choice, pinning) {
+  const placement = { taskset: pinning.taskset, cpu: pinning.serverCpu };
+  if (choice === "node") return startNodeServer(placement);
+  const nginx = findNginx();
+  if (nginx === undefined) {
+    if (choice === "nginx")
+      throw new BenchServerError("--server nginx: nginx is not installed (not on the PATH nor in /usr/sbin)");
+    console.log("note: nginx not found, the target is a Node server in its own process");
+    return startNodeServer(placement);
+  }
+  return startNginxServer({ nginx, ...placement });
+}
+
+/**
+ * @param {Record<string, any>} flags
+ * @param {{ url: string }} server
+ * @param {import("./lib/pinning.mjs").Pinning} pinning
+ * @param {string} [scenario]
+ * @returns {import("./lib/load-tools.mjs").RunRequest}
+ */
+function request(flags, server, pinning, scenario = "") {
+  return {
+    url: server.url,
+    concurrency: flags.concurrency,
+    durationSeconds: flags.duration,
+    scenario,
+    pinning: { taskset: pinning.taskset, generatorCpu: pinning.generatorCpu },
+  };
+}
+
+/**
+ * @param {import("./lib/load-tools.mjs").LoadTool[]} tools
+ * @param {Array<{ tool: string, round: number, ok: boolean, requestsPerSecond: number | undefined, cpu: { generatorCores: number, otherCores: number } }>} runs
+ * @param {number} rounds
+ */
+function summarise(tools, runs, rounds) {
+  const medians = {};
+  const rows = tools.map((tool) => {
+    const own = runs.filter((run) => run.tool === tool.name);
+    const kept = own.filter((run) => run.ok && run.requestsPerSecond !== undefined);
+    medians[tool.name] = median(kept.map((run) => /** @type {number} */ (run.requestsPerSecond)));
+    const perRound = Array.from({ length: rounds }, (_, index) => {
+      const run = own.find((candidate) => candidate.round === index + 1);
+      if (run === undefined) return "—";
+      return run.ok ? formatRate(run.requestsPerSecond) : `(${formatRate(run.requestsPerSecond)})`;
+    });
+    return [
+      tool.name,
+      ...perRound,
+      formatRate(medians[tool.name]),
+      median(own.map((run) => run.cpu.generatorCores))?.toFixed(2) ?? "—",
+      Math.max(...own.map((run) => run.cpu.otherCores)).toFixed(2),
+      `${kept.length}/${own.length}`,
+    ];
+  });
+  const header = [
+    "tool (req/s)",
+    ...Array.from({ length: rounds }, (_, index) => `round ${index + 1}`),
+    "median",
+    "generator CPU",
+    "others CPU (max)",
+    "runs kept",
+  ];
+  const ratios = {
+    loadcoreOverAutocannon: ratio(medians.loadcore, medians.autocannon) ?? null,
+    loadcoreOverMolotov: ratio(medians.loadcore, medians.molotov) ?? null,
+    autocannonOverMolotov: ratio(medians.autocannon, medians.molotov) ?? null,
+  };
+  const verdicts = [];
+  if ("loadcore" in medians && "autocannon" in medians) {
+    verdicts.push(
+      `loadcore / autocannon: ${formatRatio(ratios.loadcoreOverAutocannon)} (target >= 1.0x: ${verdict(ratios.loadcoreOverAutocannon ?? undefined, 1)})`,
+    );
+  }
+  if ("loadcore" in medians && "molotov" in medians) {
+    verdicts.push(
+      `loadcore / molotov: ${formatRatio(ratios.loadcoreOverMolotov)} (target >= 10x: ${verdict(ratios.loadcoreOverMolotov ?? undefined, 10)})`,
+    );
+  }
+  if ("autocannon" in medians && "molotov" in medians) {
+    verdicts.push(`autocannon / molotov: ${formatRatio(ratios.autocannonOverMolotov ?? undefined)}`);
+  }
+  return { table: markdownTable(header, rows), medians, ratios, verdicts };
+}
+
+/** @param {number | undefined} value @param {number} target */
+function verdict(value, target) {
+  if (value === undefined) return "not measured";
+  return value >= target ? "met" : "NOT met";
+}
+
+/**
+ * The tools in a different order each round, so that no tool always runs first or last.
+ *
+ * @template T
+ * @param {T[]} items
+ * @param {number} round
+ */
+export function rotate(items, round) {
+  const shift = round % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** @param {Date} date */
+function fileStamp(date) {
+  return date
+    .toISOString()
+    .replace(/:/g, "-")
+    .replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * Makes Ctrl+C stop the server before exiting. Returns the cleanup to call on the normal path.
+ *
+ * @param {() => Promise<void>} cleanup
+ */
+function onInterrupt(cleanup) {
+  let done = false;
+  const once = async () => {
+    if (done) return;
+    done = true;
+    await cleanup();
+  };
+  const handler = (/** @type {NodeJS.Signals} */ signal) => {
+    console.error(`\ninterrupted (${signal}): stopping the server`);
+    once().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+  return once;
+}
+
+main(process.argv.slice(2)).then(
+  (exitCode) => {
+    process.exitCode = exitCode;
+  },
+  (error) => {
+    if (error instanceof BenchError) {
+      console.error(`hello: ${error.message}`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,332 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BenchPrerequisiteError } from "./errors.mjs";
+import { findExecutable, pinned, probe, runProcess } from "./processes.mjs";
+
+/** The repository root: every command runs from there, with paths relative to it. */
+export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** loadcore's built CLI; the benchmarks never build it. */
+export const loadcoreCli = join(repositoryRoot, "packages", "loadcore", "dist", "cli.js");
+
+/**
+ * @typedef {object} RunRequest
+ * @property {string} url target server
+ * @property {number} concurrency connections (autocannon) or workers (loadcore, Molotov)
+ * @property {number} durationSeconds
+ * @property {number} [rampUpSeconds] loadcore and Molotov only
+ * @property {number} [processes] loadcore -p; 1 by default
+ * @property {string} scenario path of the scenario file, relative to the repository root
+ * @property {{ taskset: string | undefined, generatorCpu: number | undefined }} pinning
+ * @property {(pid: number) => void} [onStart] receives the generator's pid when it starts
+ */
+
+/**
+ * @typedef {object} RunResult
+ * @property {boolean} ok the run completed without failures: its rate counts toward the medians
+ * @property {number | undefined} requestsPerSecond
+ * @property {number | undefined} requests completed HTTP requests (successes for Molotov)
+ * @property {number | undefined} failed failed requests or scenario runs as the tool counts them
+ * @property {number | undefined} durationSeconds the duration the rate was computed over
+ * @property {number} wallSeconds from spawn to exit, start-up included
+ * @property {string[]} command the command line, for the record
+ * @property {string | undefined} problem why the run is not usable, or what looks wrong in it
+ * @property {Record<string, unknown>} [details] tool-specific extras worth keeping (loadcore's self-check)
+ */
+
+/**
+ * @typedef {object} LoadTool
+ * @property {"autocannon" | "loadcore" | "molotov"} name
+ * @property {() => Promise<{ version: string | undefined, skipReason: string | undefined }>} check
+ * @property {(request: RunRequest) => Promise<RunResult>} run
+ */
+
+const requireFromRoot = createRequire(join(repositoryRoot, "package.json"));
+
+/** autocannon (root devDependency), run through its JS bin with this Node, JSON output (`-j`). */
+export const autocannon = {
+  name: /** @type {const} */ ("autocannon"),
+  async check() {
+    const manifest = autocannonManifest();
+    if (manifest === undefined) {
+      return { version: undefined, skipReason: "autocannon is not installed (run `npm run setup`)" };
+    }
+    return { version: manifest.version, skipReason: undefined };
+  },
+  /** @param {RunRequest} request */
+  async run(request) {
+    const manifest = /** @type {NonNullable<ReturnType<typeof autocannonManifest>>} */ (autocannonManifest());
+    const args = [
+      manifest.bin,
+      "-c",
+      String(request.concurrency),
+      "-d",
+      String(request.durationSeconds),
+      "-j",
+      request.url,
+    ];
+    const outcome = await runGenerator({ command: process.execPath, args }, request);
+    const base = {
+      wallSeconds: outcome.wallSeconds,
+      command: ["node", relativePath(manifest.bin), ...args.slice(1)],
+    };
+    const failure = describeFailure(outcome);
+    if (failure) return { ...empty, ...base, problem: failure };
+    let report;
+    try {
+      report = JSON.parse(outcome.stdout);
+    } catch {
+      return {
+        ...empty,
+        ...base,
+        problem: `autocannon printed no JSON result: ${firstLine(outcome.stderr)}`,
+      };
+    }
+    const requests = report.requests?.total;
+    const durationSeconds = report.duration;
+    const failed = (report.errors ?? 0) + (report.timeouts ?? 0) + (report.non2xx ?? 0);
+    if (typeof requests !== "number" || typeof durationSeconds !== "number" || durationSeconds <= 0) {
+      return { ...empty, ...base, problem: "autocannon's JSON has no requests.total or duration" };
+    }
+    return {
+      ok: requests > 0 && failed === 0,
+      requestsPerSecond: requests / durationSeconds,
+      requests,
+      failed,
+      durationSeconds,
+      ...base,
+      problem: problemWithCounts(requests, failed),
+    };
+  },
+};
+
+/** loadcore's CLI (`packages/loadcore/dist/cli.js`), results read from its `--output` JSON. */
+export const loadcore = {
+  name: /** @type {const} */ ("loadcore"),
+  async check() {
+    if (!existsSync(loadcoreCli)) {
+      throw new BenchPrerequisiteError(
+        `${relativePath(loadcoreCli)} is missing: run \`npm run build\` first (the benchmarks build nothing), or leave loadcore out with --tools`,
+      );
+    }
+    const manifest = JSON.parse(
+      readFileSync(join(repositoryRoot, "packages", "loadcore", "package.json"), "utf8"),
+    );
+    return { version: manifest.version, skipReason: undefined };
+  },
+  /** @param {RunRequest} request */
+  async run(request) {
+    const directory = mkdtempSync(join(tmpdir(), "sizer-bench-loadcore-"));
+    const output = join(directory, "results.json");
+    const args = [
+      relativePath(loadcoreCli),
+      "-w",
+      String(request.concurrency),
+      "-d",
+      String(request.durationSeconds),
+      ...(request.rampUpSeconds ? ["--ramp-up", String(request.rampUpSeconds)] : []),
+      ...(request.processes && request.processes > 1 ? ["-p", String(request.processes)] : []),
+      "--output",
+      output,
+      request.scenario,
+    ];
+    try {
+      const outcome = await runGenerator({ command: process.execPath, args }, request);
+      const base = {
+        wallSeconds: outcome.wallSeconds,
+        command: ["node", ...args.slice(0, -3), "--output", "<json>", request.scenario],
+      };
+      const failure = describeFailure(outcome);
+      if (failure) return { ...empty, ...base, problem: failure };
+      if (!existsSync(output)) {
+        return {
+          ...empty,
+          ...base,
+          problem: `loadcore wrote no --output file; it printed: ${firstLine(outcome.stdout || outcome.stderr)}`,
+        };
+      }
+      const results = JSON.parse(readFileSync(output, "utf8"));
+      if (results.format !== "loadcore-results" || typeof results.throughput !== "number") {
+        return {
+          ...empty,
+          ...base,
+          problem: "loadcore's --output file is not a loadcore-results JSON with a throughput",
+        };
+      }
+      const requests = results.requests;
+      const failed = results.failed ?? 0;
+      return {
+        ok: requests > 0 && failed === 0,
+        requestsPerSecond: results.throughput,
+        requests,
+        failed,
+        durationSeconds: results.durationSeconds,
+        ...base,
+        problem: problemWithCounts(requests, failed),
+        details: { selfCheck: results.selfCheck, latency: results.latency, errors: results.errors },
+      };
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  },
+};
+
+/** Molotov (Debian python3-molotov), from the PATH; its own final "SUCCESSES: n | FAILURES: n" line. */
+export const molotov = {
+  name: /** @type {const} */ ("molotov"),
+  async check() {
+    const executable = findExecutable("molotov");
+    if (executable === undefined) {
+      return {
+        version: undefined,
+        skipReason: "molotov is not on the PATH (Debian: apt-get install python3-molotov)",
+      };
+    }
+    const version = await probe(executable, ["--version"]);
+    const python = await probe(interpreterOf(executable) ?? "python3", ["--version"]);
+    return { version: python ? `${version} (${python})` : version, skipReason: undefined };
+  },
+  /** @param {RunRequest} request */
+  async run(request) {
+    const executable = /** @type {string} */ (findExecutable("molotov"));
+    const args = [
+      "-w",
+      String(request.concurrency),
+      "-d",
+      String(request.durationSeconds),
+      ...(request.rampUpSeconds ? ["--ramp-up", String(request.rampUpSeconds)] : []),
+      "-x",
+      request.scenario,
+    ];
+    const outcome = await runGenerator({ command: executable, args }, request);
+    const base = { wallSeconds: outcome.wallSeconds, command: ["molotov", ...args] };
+    const counts = parseMolotovSummary(outcome.stdout, outcome.stderr);
+    // Molotov 2.1's entry point ends with sys.exit(<results dict>): Python prints the dict and exits 1
+    // after a normal run. So exit code 1 with that dict is success; any other exit is a failure.
+    const normalExit = outcome.exitCode === 0 || (outcome.exitCode === 1 && counts?.source === "results");
+    const failure = normalExit ? undefined : describeFailure(outcome);
+    if (counts === undefined) {
+      return {
+        ...empty,
+        ...base,
+        problem: failure ?? `molotov printed no summary: ${firstLine(outcome.stderr)}`,
+      };
+    }
+    // Molotov has no rate of its own: its successes over the requested duration (each success is one GET).
+    const durationSeconds = request.durationSeconds;
+    return {
+      ok: failure === undefined && counts.successes > 0 && counts.failures === 0,
+      requestsPerSecond: counts.successes / durationSeconds,
+      requests: counts.successes,
+      failed: counts.failures,
+      durationSeconds,
+      ...base,
+      problem: failure ?? problemWithCounts(counts.successes, counts.failures),
+    };
+  },
+};
+
+/** All the tools, in the order they are listed. */
+export const loadTools = { autocannon, loadcore, molotov };
+
+/**
+ * Reads Molotov's final counters: from the results dict Molotov 2.1 prints on exit
+ * (`{'OK': n, 'FAILED': n, ...}`) when present, else from the last "SUCCESSES: n | FAILURES: n"
+ * console line (rewritten with carriage returns while it runs, printed once more at the end).
+ *
+ * @param {string} stdout
+ * @param {string} [stderr]
+ * @returns {{ successes: number, failures: number, source: "results" | "console" } | undefined}
+ */
+export function parseMolotovSummary(stdout, stderr = "") {
+  const results = /'OK': (\d+), 'FAILED': (\d+)/.exec(`${stderr}\n${stdout}`);
+  if (results) return { successes: Number(results[1]), failures: Number(results[2]), source: "results" };
+  const last = [...stdout.matchAll(/SUCCESSES: (\d+) \| FAILURES: (\d+)/g)].at(-1);
+  if (last === undefined) return undefined;
+  return { successes: Number(last[1]), failures: Number(last[2]), source: "console" };
+}
+
+const empty = {
+  ok: false,
+  requestsPerSecond: undefined,
+  requests: undefined,
+  failed: undefined,
+  durationSeconds: undefined,
+};
+
+/**
+ * @param {{ command: string, args: string[] }} invocation
+ * @param {RunRequest} request
+ */
+function runGenerator(invocation, request) {
+  const command = pinned(invocation, { taskset: request.pinning.taskset, cpu: request.pinning.generatorCpu });
+  return runProcess(command, {
+    cwd: repositoryRoot,
+    env: { ...process.env, SERVER_URL: request.url, NO_COLOR: "1" },
+    timeoutMs: ((request.rampUpSeconds ?? 0) + request.durationSeconds + 60) * 1000,
+    onStart: request.onStart,
+  });
+}
+
+/** @param {import("./processes.mjs").ProcessOutcome} outcome */
+function describeFailure(outcome) {
+  if (outcome.spawnError) return `could not start: ${outcome.spawnError}`;
+  if (outcome.timedOut) return "did not finish in time and was killed";
+  if (outcome.exitCode !== 0) {
+    const reason = outcome.signal
+      ? `was killed by ${outcome.signal}`
+      : `exited with code ${outcome.exitCode}`;
+    return `${reason}: ${firstLine(outcome.stderr || outcome.stdout)}`;
+  }
+  return undefined;
+}
+
+/** @param {number} requests @param {number} failed */
+function problemWithCounts(requests, failed) {
+  if (requests === 0) return "no request completed";
+  if (failed > 0) return `${failed} failures`;
+  return undefined;
+}
+
+function autocannonManifest() {
+  try {
+    const manifestPath = requireFromRoot.resolve("autocannon/package.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.autocannon;
+    return { version: String(manifest.version), bin: join(dirname(manifestPath), bin) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The interpreter named on a script's "#!" line (Molotov's Python), or undefined.
+ *
+ * @param {string} script
+ */
+function interpreterOf(script) {
+  try {
+    const firstBytes = readFileSync(script, "utf8").slice(0, 200);
+    const match = /^#!\s*(\S+)/.exec(firstBytes);
+    return match?.[1]?.endsWith("env") ? undefined : match?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {string} path */
+function relativePath(path) {
+  return relative(repositoryRoot, path);
+}
+
+/** @param {string} text */
+function firstLine(text) {
+  const lines = text
+    .trim()
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+  return (lines.find((line) => /error/i.test(line)) ?? lines[0] ?? "(no output)").slice(0, 300);
+}

@@ -1,0 +1,39 @@
+import { availableParallelism } from "node:os";
+import { findExecutable } from "./processes.mjs";
+
+/**
+ * @typedef {object} Pinning
+ * @property {string | undefined} taskset path of taskset, undefined when runs are not pinned
+ * @property {number | undefined} generatorCpu
+ * @property {number | undefined} serverCpu
+ * @property {string | undefined} note why runs are not pinned, when they are not
+ */
+
+/**
+ * Decides how to pin the load generator and the server: each to its own CPU with taskset, or not at
+ * all (with a note saying why) when pinning is off, taskset is missing or there are too few CPUs.
+ *
+ * @param {{ pin: boolean, generatorCpu: number, serverCpu: number, cpus?: number, taskset?: string }} options
+ * @returns {Pinning}
+ */
+export function resolvePinning({
+  pin,
+  generatorCpu,
+  serverCpu,
+  cpus = availableParallelism(),
+  taskset = findExecutable("taskset"),
+}) {
+  const unpinned = (/** @type {string} */ note) => ({
+    taskset: undefined,
+    generatorCpu: undefined,
+    serverCpu: undefined,
+    note,
+  });
+  if (!pin) return unpinned("pinning disabled by --no-pin: generator and server share the CPUs");
+  if (taskset === undefined)
+    return unpinned("taskset not found on the PATH (package util-linux): runs are not pinned");
+  if (Math.max(generatorCpu, serverCpu) >= cpus) {
+    return unpinned(`only ${cpus} CPU(s) available to this process: runs are not pinned`);
+  }
+  return { taskset, generatorCpu, serverCpu, note: undefined };
+}

@@ -1,0 +1,212 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BenchServerError } from "./errors.mjs";
+import { pinned } from "./processes.mjs";
+
+const nodeServerScript = join(dirname(fileURLToPath(import.meta.url)), "..", "servers", "http-server.mjs");
+
+/**
+ * @typedef {object} TargetServer
+ * @property {"nginx" | "node"} kind
+ * @property {string} url where the load goes, always on 127.0.0.1
+ * @property {number} pid the server's (master) process
+ * @property {() => Promise<void>} stop stops the server and removes its files
+ */
+
+/**
+ * Starts nginx with its own prefix and configuration in a temp directory, one worker process,
+ * listening on 127.0.0.1 only, answering `200 "hello"` to every request.
+ *
+ * @param {{ nginx: string, taskset: string | undefined, cpu: number | undefined }} options
+ * @returns {Promise<TargetServer>}
+ */
+export async function startNginxServer({ nginx, taskset, cpu }) {
+  let lastError;
+  // The free port is found by binding port 0 and closing it: another process may take it in between.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const prefix = mkdtempSync(join(tmpdir(), "sizer-bench-nginx-"));
+    const port = await findFreePort();
+    writeFileSync(join(prefix, "nginx.conf"), nginxConfig(prefix, port));
+    const invocation = pinned(
+      {
+        command: nginx,
+        args: ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")],
+      },
+      { taskset, cpu },
+    );
+    const child = spawn(invocation.command, invocation.args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const url = `http://127.0.0.1:${port}/`;
+    const stop = () => stopChild(child).finally(() => rmSync(prefix, { recursive: true, force: true }));
+    try {
+      await waitUntilAnswering(url, child);
+      return { kind: "nginx", url, pid: /** @type {number} */ (child.pid), stop };
+    } catch (error) {
+      await stop();
+      const log = readLog(join(prefix, "error.log"));
+      lastError = new BenchServerError(
+        `nginx did not start: ${firstLine(stderr || log || String(error))}`,
+        error,
+      );
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * Starts bench/servers/http-server.mjs in its own Node process.
+ *
+ * @param {{ delayMs?: number, taskset: string | undefined, cpu: number | undefined }} options
+ * @returns {Promise<TargetServer>}
+ */
+export async function startNodeServer({ delayMs = 0, taskset, cpu }) {
+  const invocation = pinned(
+    { command: process.execPath, args: [nodeServerScript, "--delay-ms", String(delayMs)] },
+    { taskset, cpu },
+  );
+  const child = spawn(invocation.command, invocation.args, { stdio: ["ignore", "pipe", "pipe"] });
+  const stop = () => stopChild(child);
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let stdout = "";
+      let stderr = "";
+      const timer = setTimeout(() => reject(new Error("no 'listening' line within 15 s")), 15_000);
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+        const match = /^listening (\S+)$/m.exec(stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`exited with code ${code}: ${firstLine(stderr)}`));
+      });
+    });
+    child.stdout.resume();
+    await waitUntilAnswering(url, child);
+    return { kind: "node", url, pid: /** @type {number} */ (child.pid), stop };
+  } catch (error) {
+    await stop();
+    throw new BenchServerError(
+      `the Node target server did not start: ${error instanceof Error ? error.message : error}`,
+      error,
+    );
+  }
+}
+
+/** @param {string} prefix @param {number} port */
+export function nginxConfig(prefix, port) {
+  return `# Written by bench/lib/servers.mjs for one benchmark run.
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${join(prefix, "nginx.pid")};
+error_log ${join(prefix, "error.log")} warn;
+events { worker_connections 12000; }
+http {
+  access_log off;
+  client_body_temp_path ${join(prefix, "client-body")};
+  proxy_temp_path ${join(prefix, "proxy")};
+  fastcgi_temp_path ${join(prefix, "fastcgi")};
+  uwsgi_temp_path ${join(prefix, "uwsgi")};
+  scgi_temp_path ${join(prefix, "scgi")};
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / {
+      default_type text/plain;
+      return 200 "hello";
+    }
+  }
+}
+`;
+}
+
+/** @returns {Promise<number>} */
+function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Polls the server until it answers 200, or fails if the process exits or 15 s pass.
+ *
+ * @param {string} url
+ * @param {import("node:child_process").ChildProcess} child
+ */
+async function waitUntilAnswering(url, child) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the server process exited (${child.exitCode ?? child.signalCode})`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+      throw new Error(`${url} answered ${response.status}, expected 200`);
+    } catch (error) {
+      if (error instanceof Error && error.message.includes("expected 200")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within 15 s`);
+}
+
+/** @param {import("node:child_process").ChildProcess} child */
+function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killTimer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(killTimer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** @param {string} path */
+function readLog(path) {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** @param {string} text */
+function firstLine(text) {
+  return (
+    text
+      .trim()
+      .split("\n")
+      .find((line) => line.includes("emerg") || line.includes("rror")) ??
+    text.trim().split("\n")[0] ??
+    ""
+  );
+}
