@@ -1,5 +1,6 @@
-import type { SerializedHistogram } from "./histogram.js";
-import type { TimelineLatency, TimelinePoint } from "./stats.js";
+import { UsageError } from "./errors.js";
+import { LatencyHistogram, type SerializedHistogram } from "./histogram.js";
+import { errorRatioPercent, type TimelineLatency, type TimelinePoint } from "./stats.js";
 
 /** A percentile a latency objective can be set on. */
 export type ObjectivePercentile = "p50" | "p90" | "p95" | "p99";
@@ -89,42 +90,358 @@ export interface SizingVerdict {
   message: string;
 }
 
+/** Seconds averaged for the figures of the healthy level (throughput, latency). */
+const LEVEL_SECONDS = 5;
+/** Plateau: the current band needs at least this many times the workers of the band it is compared with. */
+const PLATEAU_WORKER_GROWTH = 1.2;
+/** Plateau: throughput grew by less than this share of the growth proportional to the workers. */
+const PLATEAU_THROUGHPUT_SHARE = 0.25;
+/** Plateau: the band p95 must have grown by at least this factor. */
+const PLATEAU_LATENCY_GROWTH = 1.1;
+/** Plateau start: the first band reaching this share of the plateau's best throughput. */
+const PLATEAU_START_SHARE = 0.95;
+
+interface ObservedSecond {
+  point: TimelinePoint;
+  histogram: SerializedHistogram | undefined;
+}
+
+interface Level {
+  atSeconds: number;
+  workers: number;
+  throughput: number;
+  latency: TimelineLatency;
+}
+
+interface Band {
+  startSeconds: number;
+  workers: number;
+  throughput: number;
+  p95: number;
+}
+
+interface PlateauStart {
+  atSeconds: number;
+  workers: number;
+  throughput: number;
+  p95: number;
+}
+
+function formatNumber(value: number): string {
+  if (value >= 100) return String(Math.round(value));
+  if (value >= 10) return value.toFixed(1).replace(/\.0$/, "");
+  return value.toFixed(2).replace(/\.?0+$/, "");
+}
+
+function formatPercent(value: number): string {
+  return `${Number(value.toFixed(2))}%`;
+}
+
+/**
+ * Latency figures of several seconds: exact from merged histograms when every second has one,
+ * otherwise the request-weighted mean of the per-second percentiles (and the max of the maxima).
+ */
+function combinedLatency(seconds: readonly ObservedSecond[]): TimelineLatency {
+  if (seconds.length > 0 && seconds.every((second) => second.histogram !== undefined)) {
+    const histogram = new LatencyHistogram();
+    for (const second of seconds) histogram.merge(second.histogram as SerializedHistogram);
+    return {
+      p50: histogram.percentile(50),
+      p90: histogram.percentile(90),
+      p95: histogram.percentile(95),
+      p99: histogram.percentile(99),
+      max: histogram.max,
+    };
+  }
+  let requests = 0;
+  const weighted = { p50: 0, p90: 0, p95: 0, p99: 0 };
+  let max = 0;
+  for (const { point } of seconds) {
+    requests += point.requests;
+    weighted.p50 += point.latency.p50 * point.requests;
+    weighted.p90 += point.latency.p90 * point.requests;
+    weighted.p95 += point.latency.p95 * point.requests;
+    weighted.p99 += point.latency.p99 * point.requests;
+    if (point.latency.max > max) max = point.latency.max;
+  }
+  if (requests === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+  return {
+    p50: weighted.p50 / requests,
+    p90: weighted.p90 / requests,
+    p95: weighted.p95 / requests,
+    p99: weighted.p99 / requests,
+    max,
+  };
+}
+
+function meanThroughput(seconds: readonly ObservedSecond[]): number {
+  if (seconds.length === 0) return 0;
+  return seconds.reduce((sum, second) => sum + second.point.throughput, 0) / seconds.length;
+}
+
+function roundLatency(latency: TimelineLatency): TimelineLatency {
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  return {
+    p50: round(latency.p50),
+    p90: round(latency.p90),
+    p95: round(latency.p95),
+    p99: round(latency.p99),
+    max: round(latency.max),
+  };
+}
+
 /**
  * Decides when a sizing run stops, fed one closed second at a time (pure: no clock, no I/O).
+ *
+ * - The error ratio is failed / (ok + failed) scenario runs over a sliding window of the last
+ *   `windowSeconds` closed seconds (all processes merged). No decision while the window holds fewer
+ *   than `minSamples` runs. A ratio strictly above `tolerance` stops with `error-ratio`.
+ * - With a latency objective, the window's percentile strictly above the threshold stops with `latency`.
+ * - Once every worker is started and a full window of seconds has been observed at that load without
+ *   a stop, it stops with `capacity-above-max-load` (`reached: false`): sizing is never unbounded.
+ * - The healthy level is the last second whose trailing window had enough samples, an error ratio
+ *   within the tolerance and a latency within the objective.
+ * - The plateau (docs/results-format.md) is detected and reported; it does not stop the run.
  */
 export class SizingController {
+  readonly #options: SizingOptions;
+  readonly #bandSeconds: number;
+  readonly #window: ObservedSecond[] = [];
+  #windowOk = 0;
+  #windowFailed = 0;
+  #lastPoint: TimelinePoint | undefined;
+  #secondsAtFullLoad = 0;
+  #healthy: Level | undefined;
+  #stop: SizingStop | undefined;
+  #stopErrorRatio = 0;
+  // Plateau detection.
+  #bandSecondsSeen: ObservedSecond[] = [];
+  readonly #bands: Band[] = [];
+  #plateauStart: PlateauStart | undefined;
+
   constructor(options: Partial<SizingOptions> = {}) {
-    void options;
+    this.#options = { ...DEFAULT_SIZING_OPTIONS, ...options };
+    const { tolerance, windowSeconds, minSamples } = this.#options;
+    if (!Number.isFinite(tolerance) || tolerance < 0)
+      throw new RangeError(`sizing tolerance must be >= 0, got ${tolerance}`);
+    if (!Number.isInteger(windowSeconds) || windowSeconds < 1) {
+      throw new RangeError(`sizing window must be a whole number of seconds >= 1, got ${windowSeconds}`);
+    }
+    if (!Number.isInteger(minSamples) || minSamples < 0) {
+      throw new RangeError(`sizing minSamples must be a whole number >= 0, got ${minSamples}`);
+    }
+    this.#bandSeconds = Math.max(1, this.#options.plateau?.bandSeconds ?? Math.round(windowSeconds / 6));
   }
 
   /**
    * Feeds one closed second. `allWorkersStarted` = the ramp-up is over. `secondLatency` (optional,
    * `StatsAggregator.lastSecondLatency`) makes windowed percentiles exact; without it they are the
-   * request-weighted mean of the per-second percentiles. Returns a stop decision when a criterion fires.
+   * request-weighted mean of the per-second percentiles. Returns a stop decision when a criterion
+   * fires (once; seconds fed after a stop are ignored).
    */
   observe(
     point: TimelinePoint,
     allWorkersStarted: boolean,
     secondLatency?: SerializedHistogram,
   ): SizingStop | undefined {
-    void point;
-    void allWorkersStarted;
-    void secondLatency;
-    throw new Error("todo");
+    if (this.#stop !== undefined) return undefined;
+    const { tolerance, windowSeconds, minSamples, latencyObjective } = this.#options;
+    const second: ObservedSecond = { point, histogram: secondLatency };
+    this.#lastPoint = point;
+    this.#window.push(second);
+    this.#windowOk += point.ok;
+    this.#windowFailed += point.failed;
+    if (this.#window.length > windowSeconds) {
+      const dropped = this.#window.shift() as ObservedSecond;
+      this.#windowOk -= dropped.point.ok;
+      this.#windowFailed -= dropped.point.failed;
+    }
+    if (this.#options.plateau?.enabled !== false) this.#observePlateau(second);
+
+    const atSeconds = point.t + 1;
+    const samples = this.#windowOk + this.#windowFailed;
+    const errorRatio = errorRatioPercent(this.#windowOk, this.#windowFailed);
+    if (samples >= minSamples && samples > 0) {
+      if (errorRatio > tolerance) {
+        return this.#stopWith({
+          reason: "error-ratio",
+          atSeconds,
+          workers: point.workers,
+          errorRatio,
+          message: `capacity reached: ${formatPercent(errorRatio)} errors over the last ${this.#window.length} s with ${point.workers} workers (tolerance ${tolerance}%)${this.#healthyText()}`,
+        });
+      }
+      const windowLatency = latencyObjective === undefined ? undefined : combinedLatency(this.#window);
+      if (
+        latencyObjective !== undefined &&
+        windowLatency !== undefined &&
+        windowLatency[latencyObjective.percentile] > latencyObjective.thresholdMs
+      ) {
+        const { percentile, thresholdMs } = latencyObjective;
+        return this.#stopWith({
+          reason: "latency",
+          atSeconds,
+          workers: point.workers,
+          errorRatio,
+          message: `capacity reached: ${percentile} ${formatNumber(windowLatency[percentile])} ms over the last ${this.#window.length} s with ${point.workers} workers (objective ${percentile} <= ${thresholdMs} ms)${this.#healthyText()}`,
+        });
+      }
+      const level = this.#window.slice(-LEVEL_SECONDS);
+      this.#healthy = {
+        atSeconds,
+        workers: point.workers,
+        throughput: meanThroughput(level),
+        latency: combinedLatency(level),
+      };
+    }
+
+    this.#secondsAtFullLoad = allWorkersStarted ? this.#secondsAtFullLoad + 1 : 0;
+    if (this.#secondsAtFullLoad >= windowSeconds) {
+      const judged =
+        samples >= minSamples && samples > 0
+          ? `${formatPercent(errorRatio)} errors (tolerance ${tolerance}%)`
+          : `only ${samples} scenario runs, fewer than the ${minSamples} needed to judge`;
+      return this.#stopWith({
+        reason: "capacity-above-max-load",
+        atSeconds,
+        workers: point.workers,
+        errorRatio,
+        message: `capacity above the maximum load: all ${point.workers} workers ran a full ${windowSeconds} s window with ${judged}; raise the workers to find the limit${this.#plateauText()}`,
+      });
+    }
+    return undefined;
   }
 
   /** The `sizing` object of the results JSON, for a run that ended for `endReason` if no stop fired. */
-  verdict(endReason?: "duration" | "interrupted" | "max-runs"): SizingVerdict {
-    void endReason;
-    throw new Error("todo");
+  verdict(endReason: "duration" | "interrupted" | "max-runs" = "duration"): SizingVerdict {
+    const { tolerance, windowSeconds, minSamples, latencyObjective } = this.#options;
+    const stop = this.#stop;
+    const last = this.#lastPoint;
+    const errorRatio =
+      stop !== undefined ? this.#stopErrorRatio : errorRatioPercent(this.#windowOk, this.#windowFailed);
+    const workersAtStop = stop?.workers ?? last?.workers ?? 0;
+    let message: string;
+    if (stop !== undefined) {
+      message = stop.message;
+    } else {
+      const samples = this.#windowOk + this.#windowFailed;
+      const state =
+        samples >= minSamples && samples > 0
+          ? `${formatPercent(errorRatio)} errors over the last ${this.#window.length} s with ${workersAtStop} workers`
+          : `only ${samples} scenario runs in the last window, fewer than the ${minSamples} needed to judge`;
+      message = `sizing not finished (${endReason}): no stop criterion fired; ${state}${this.#healthyText()}${this.#plateauText()}`;
+    }
+    return {
+      tolerance,
+      window: windowSeconds,
+      minSamples,
+      latencyObjective: latencyObjective ?? null,
+      reached: stop?.reason === "error-ratio" || stop?.reason === "latency",
+      stopReason: stop?.reason ?? endReason,
+      stoppedAtSeconds: stop?.atSeconds ?? (last === undefined ? 0 : last.t + 1),
+      workersAtStop,
+      healthyWorkers: this.#healthy?.workers ?? null,
+      errorRatio: Math.round(errorRatio * 1000) / 1000,
+      throughputAtHealthy:
+        this.#healthy === undefined ? null : Math.round(this.#healthy.throughput * 100) / 100,
+      latencyAtHealthy: this.#healthy === undefined ? null : roundLatency(this.#healthy.latency),
+      plateau: this.#plateauVerdict(),
+      message,
+    };
+  }
+
+  #stopWith(stop: SizingStop): SizingStop {
+    this.#stop = stop;
+    this.#stopErrorRatio = stop.errorRatio;
+    return stop;
+  }
+
+  #healthyText(): string {
+    const healthy = this.#healthy;
+    if (healthy === undefined) return "; no healthy level was observed";
+    return `; last healthy level ${healthy.workers} workers at ${formatNumber(healthy.throughput)} req/s`;
+  }
+
+  #plateauText(): string {
+    const start = this.#plateauStart;
+    if (start === undefined) return "";
+    return `; throughput plateau from ${Math.round(start.workers)} workers at ${formatNumber(start.throughput)} req/s`;
+  }
+
+  #plateauVerdict(): PlateauVerdict | null {
+    const start = this.#plateauStart;
+    if (start === undefined) return null;
+    const recent = combinedLatency(this.#window.slice(-this.#bandSeconds)).p95;
+    return {
+      detected: true,
+      atSeconds: start.atSeconds,
+      workers: Math.round(start.workers * 10) / 10,
+      throughput: Math.round(start.throughput * 100) / 100,
+      latencyGrowth: start.p95 > 0 ? Math.round((recent / start.p95) * 100) / 100 : 0,
+    };
+  }
+
+  /**
+   * Groups seconds into bands of `bandSeconds`. When a band C completes, it is compared with P, the
+   * most recent earlier band with at most C's workers / 1.2. A plateau is detected when
+   * (a) C has at least 1.2x P's workers, (b) C's throughput grew by less than a quarter of the growth
+   * proportional to the workers, and (c) C's p95 is at least 1.1x P's. Its start is the first band
+   * between P and C whose throughput reaches 95% of the best throughput between P and C.
+   */
+  #observePlateau(second: ObservedSecond): void {
+    if (this.#plateauStart !== undefined) return;
+    this.#bandSecondsSeen.push(second);
+    if (this.#bandSecondsSeen.length < this.#bandSeconds) return;
+    const seconds = this.#bandSecondsSeen;
+    this.#bandSecondsSeen = [];
+    const current: Band = {
+      startSeconds: (seconds[0] as ObservedSecond).point.t,
+      workers: seconds.reduce((sum, { point }) => sum + point.workers, 0) / seconds.length,
+      throughput: meanThroughput(seconds),
+      p95: combinedLatency(seconds).p95,
+    };
+    this.#bands.push(current);
+    let previousIndex = -1;
+    for (let index = this.#bands.length - 2; index >= 0; index--) {
+      const band = this.#bands[index] as Band;
+      if (band.workers >= 1 && band.workers * PLATEAU_WORKER_GROWTH <= current.workers) {
+        previousIndex = index;
+        break;
+      }
+    }
+    if (previousIndex < 0) return;
+    const previous = this.#bands[previousIndex] as Band;
+    if (previous.throughput <= 0 || previous.p95 <= 0) return;
+    const workerGrowth = current.workers / previous.workers - 1;
+    const throughputGrowth = current.throughput / previous.throughput - 1;
+    if (throughputGrowth >= PLATEAU_THROUGHPUT_SHARE * workerGrowth) return;
+    if (current.p95 < PLATEAU_LATENCY_GROWTH * previous.p95) return;
+    const candidates = this.#bands.slice(previousIndex);
+    const best = Math.max(...candidates.map((band) => band.throughput));
+    const start = candidates.find((band) => band.throughput >= PLATEAU_START_SHARE * best) ?? current;
+    this.#plateauStart = {
+      atSeconds: start.startSeconds,
+      workers: start.workers,
+      throughput: start.throughput,
+      p95: start.p95,
+    };
   }
 }
 
+const OBJECTIVE_PATTERN = /^\s*(p50|p90|p95|p99)\s*[=:]\s*(\d+(?:\.\d+)?)\s*(?:ms)?\s*$/i;
+
 /**
- * Parses a latency objective such as `p95=500` (milliseconds). Throws an error with code
- * `ERR_LOADCORE_USAGE` and a message naming the input when it is malformed.
+ * Parses a latency objective such as `p95=500` (milliseconds). Throws a `UsageError`
+ * (code `ERR_LOADCORE_USAGE`, input `--sizing-latency`) naming the input when it is malformed.
  */
 export function parseLatencyObjective(text: string): LatencyObjective {
-  void text;
-  throw new Error("todo");
+  const match = OBJECTIVE_PATTERN.exec(text);
+  const thresholdMs = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || !(thresholdMs > 0)) {
+    throw new UsageError(
+      `--sizing-latency must be PERCENTILE=MILLISECONDS with PERCENTILE one of p50, p90, p95, p99 and a threshold above 0 (e.g. p95=500), got ${JSON.stringify(text)}`,
+      { input: "--sizing-latency" },
+    );
+  }
+  return { percentile: (match[1] as string).toLowerCase() as ObjectivePercentile, thresholdMs };
 }
