@@ -1,10 +1,16 @@
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { isMainThread } from "node:worker_threads";
 import type { TimelinePoint } from "./stats.js";
 
 /** The `selfCheck` object of the results JSON: the load generator watching itself. */
 export interface SelfCheck {
+  /** Highest per-second generator CPU, percent (100 = one core). */
   cpuPercentMax: number;
+  /** Mean per-second generator CPU, percent. */
   cpuPercentMean: number;
+  /** Cores the generator may use (the capacity the CPU figures are judged against). */
   cores: number;
+  /** Highest per-second p99 event-loop delay, ms. */
   eventLoopDelayP99MaxMs: number;
   /** The generator, not the target, may have been the limit. */
   saturated: boolean;
@@ -15,32 +21,99 @@ export interface SelfCheck {
 export interface SelfSample {
   /** CPU used since the previous sample, 100 = one core. */
   cpuPercent: number;
-  /** p99 event-loop delay since the previous sample, ms. */
+  /** p99 event-loop delay since the previous sample, ms (timer resolution removed). */
   eventLoopDelayMs: number;
+}
+
+/** What a {@link SelfMonitor} measures the CPU of. */
+export type SelfMonitorScope = "process" | "thread";
+
+/** Options of {@link SelfMonitor}. */
+export interface SelfMonitorOptions {
+  /** A monotonic ms clock, `performance.now` by default. */
+  clock?: () => number;
+  /**
+   * `process`: the whole process's CPU (every thread), `process.cpuUsage()`.
+   * `thread`: this thread only, `process.threadCpuUsage()` where Node has it (22.19+), else the
+   * event-loop utilisation of this thread. Default: `process` in the main thread, `thread` in a worker.
+   */
+  scope?: SelfMonitorScope;
+  /** Event-loop delay sampling resolution, ms (default 10). */
+  resolutionMs?: number;
+}
+
+type CpuReader = () => number;
+
+function threadCpuReader(): CpuReader {
+  const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+  if (typeof threadCpuUsage === "function") {
+    return () => {
+      const usage = threadCpuUsage.call(process);
+      return (usage.user + usage.system) / 1000;
+    };
+  }
+  return () => performance.eventLoopUtilization().active;
+}
+
+function processCpuReader(): CpuReader {
+  return () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  };
 }
 
 /**
  * Watches the CPU and event-loop delay of the current process (main thread) or worker thread.
+ * In a main thread whose process also runs worker threads, the `process` scope already counts
+ * them: do not add the threads' own readings to it.
  */
 export class SelfMonitor {
-  /** @param options.clock a monotonic ms clock, `performance.now` by default. */
-  constructor(options: { clock?: () => number } = {}) {
-    void options;
+  readonly #clock: () => number;
+  readonly #readCpu: CpuReader;
+  readonly #resolutionMs: number;
+  #histogram: IntervalHistogram | undefined;
+  #lastCpuMs = 0;
+  #lastTime = 0;
+
+  constructor(options: SelfMonitorOptions = {}) {
+    this.#clock = options.clock ?? (() => performance.now());
+    const scope = options.scope ?? (isMainThread ? "process" : "thread");
+    this.#readCpu = scope === "process" ? processCpuReader() : threadCpuReader();
+    this.#resolutionMs = options.resolutionMs ?? 10;
   }
 
   /** Starts measuring (event-loop delay histogram, CPU baseline). */
   start(): void {
-    throw new Error("todo");
+    if (this.#histogram === undefined) {
+      this.#histogram = monitorEventLoopDelay({ resolution: this.#resolutionMs });
+      this.#histogram.enable();
+    }
+    this.#lastCpuMs = this.#readCpu();
+    this.#lastTime = this.#clock();
   }
 
   /** CPU percent and p99 event-loop delay since the previous sample (or start). */
   sample(): SelfSample {
-    throw new Error("todo");
+    if (this.#histogram === undefined) this.start();
+    const histogram = this.#histogram as IntervalHistogram;
+    const now = this.#clock();
+    const cpuMs = this.#readCpu();
+    const elapsedMs = now - this.#lastTime;
+    const cpuPercent = elapsedMs > 0 ? Math.max(0, ((cpuMs - this.#lastCpuMs) / elapsedMs) * 100) : 0;
+    // The histogram holds the gaps between timer ticks: the delay is the gap minus the resolution.
+    // No tick at all since the last sample means the loop was blocked the whole time.
+    const gapMs = histogram.count > 0 ? histogram.percentile(99) / 1e6 : elapsedMs;
+    const eventLoopDelayMs = Math.max(0, gapMs - this.#resolutionMs);
+    histogram.reset();
+    this.#lastCpuMs = cpuMs;
+    this.#lastTime = now;
+    return { cpuPercent, eventLoopDelayMs };
   }
 
   /** Stops the event-loop delay monitor. */
   stop(): void {
-    throw new Error("todo");
+    this.#histogram?.disable();
+    this.#histogram = undefined;
   }
 }
 
@@ -54,14 +127,60 @@ export interface SelfCheckOptions {
   sustainedSeconds?: number;
 }
 
-/** Judges, from the timeline, whether the load generator itself was the limit. */
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * Judges, from the timeline, whether the load generator itself was the limit: saturated when, for
+ * `sustainedSeconds` consecutive seconds (or the whole run if it is shorter), its CPU stayed above
+ * `cpuThresholdPercent` of `cores` x 100% or its p99 event-loop delay above the threshold.
+ */
 export function judgeSelfCheck(
   timeline: readonly TimelinePoint[],
   cores: number,
   options: SelfCheckOptions = {},
 ): SelfCheck {
-  void timeline;
-  void cores;
-  void options;
-  throw new Error("todo");
+  const usableCores = Math.max(1, cores);
+  const cpuLimit = ((options.cpuThresholdPercent ?? 90) / 100) * usableCores * 100;
+  const delayLimit = options.eventLoopDelayThresholdMs ?? 50;
+  const sustained = Math.max(1, Math.min(options.sustainedSeconds ?? 5, timeline.length));
+  let cpuPercentMax = 0;
+  let cpuSum = 0;
+  let delayMax = 0;
+  let cpuRun = 0;
+  let delayRun = 0;
+  let cpuLongest = 0;
+  let delayLongest = 0;
+  for (const point of timeline) {
+    cpuSum += point.generatorCpuPercent;
+    cpuPercentMax = Math.max(cpuPercentMax, point.generatorCpuPercent);
+    delayMax = Math.max(delayMax, point.eventLoopDelayMs);
+    cpuRun = point.generatorCpuPercent > cpuLimit ? cpuRun + 1 : 0;
+    delayRun = point.eventLoopDelayMs > delayLimit ? delayRun + 1 : 0;
+    cpuLongest = Math.max(cpuLongest, cpuRun);
+    delayLongest = Math.max(delayLongest, delayRun);
+  }
+  const cpuSaturated = timeline.length > 0 && cpuLongest >= sustained;
+  const delaySaturated = timeline.length > 0 && delayLongest >= sustained;
+  const usedShare = Math.round(cpuPercentMax / usableCores);
+  const coresText = plural(usableCores, "core");
+  let message: string;
+  if (cpuSaturated) {
+    message = `the load generator used ${usedShare}% of its ${coresText} for ${plural(cpuLongest, "second")} in a row; the result may measure the generator, not the target`;
+  } else if (delaySaturated) {
+    message = `the load generator's event loop lagged up to ${Math.round(delayMax)} ms (p99) for ${plural(delayLongest, "second")} in a row; latencies include that lag and the result may measure the generator, not the target`;
+  } else if (timeline.length === 0) {
+    message = "no generator figures: the run lasted less than a second";
+  } else {
+    message = `the load generator kept up: at most ${usedShare}% of its ${coresText}, event-loop delay p99 at most ${Math.round(delayMax)} ms`;
+  }
+  return {
+    cpuPercentMax: Math.round(cpuPercentMax * 10) / 10,
+    cpuPercentMean: timeline.length === 0 ? 0 : Math.round((cpuSum / timeline.length) * 10) / 10,
+    cores: usableCores,
+    eventLoopDelayP99MaxMs: Math.round(delayMax * 100) / 100,
+    saturated: cpuSaturated || delaySaturated,
+    message,
+  };
 }

@@ -1,0 +1,127 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "node:worker_threads";
+import { afterEach, describe, expect, it } from "vitest";
+import { judgeSelfCheck, SelfMonitor } from "../src/self-check.js";
+import type { TimelinePoint } from "../src/stats.js";
+
+function busyFor(ms: number): void {
+  const end = Date.now() + ms;
+  let spin = 0;
+  while (Date.now() < end) spin++;
+  expect(spin).toBeGreaterThan(0);
+}
+
+/** A worker thread that spins until terminated. */
+function startBusyWorker(): Promise<Worker> {
+  const worker = new Worker(
+    `const { parentPort } = require("node:worker_threads");
+     parentPort.postMessage("spinning");
+     for (;;) {}`,
+    { eval: true },
+  );
+  return new Promise((resolve, reject) => {
+    worker.once("message", () => resolve(worker));
+    worker.once("error", reject);
+  });
+}
+
+const workers: Worker[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.terminate();
+});
+
+describe("SelfMonitor", () => {
+  it("reads clearly more CPU and event-loop delay during a busy loop than during an idle sleep", async () => {
+    const monitor = new SelfMonitor({ scope: "thread" });
+    monitor.start();
+    await sleep(400);
+    const idle = monitor.sample();
+    busyFor(400);
+    const busy = monitor.sample();
+    monitor.stop();
+    expect(busy.cpuPercent).toBeGreaterThan(idle.cpuPercent + 30);
+    expect(busy.eventLoopDelayMs).toBeGreaterThan(idle.eventLoopDelayMs + 100);
+  });
+
+  it("counts a busy worker thread in the process scope but not in this thread's scope", async () => {
+    const processMonitor = new SelfMonitor({ scope: "process" });
+    const threadMonitor = new SelfMonitor({ scope: "thread" });
+    processMonitor.start();
+    threadMonitor.start();
+    await sleep(400);
+    const processIdle = processMonitor.sample();
+    threadMonitor.sample();
+    workers.push(await startBusyWorker());
+    await sleep(600);
+    const processBusy = processMonitor.sample();
+    const threadBusy = threadMonitor.sample();
+    processMonitor.stop();
+    threadMonitor.stop();
+    expect(processBusy.cpuPercent).toBeGreaterThan(processIdle.cpuPercent + 30);
+    expect(processBusy.cpuPercent).toBeGreaterThan(threadBusy.cpuPercent + 30);
+  });
+
+  it("uses the injected clock for the elapsed time", () => {
+    let now = 0;
+    const monitor = new SelfMonitor({ clock: () => now, scope: "process" });
+    monitor.start();
+    now = 1e12; // a huge elapsed time: whatever CPU was used is a tiny share of it
+    expect(monitor.sample().cpuPercent).toBeLessThan(0.001);
+    monitor.stop();
+  });
+});
+
+function timeline(cpu: readonly number[], delay: readonly number[] = []): TimelinePoint[] {
+  return cpu.map((cpuPercent, t) => ({
+    t,
+    time: t * 1000,
+    workers: 10,
+    ok: 10,
+    failed: 0,
+    requests: 10,
+    throughput: 10,
+    errorRatio: 0,
+    latency: { p50: 1, p90: 1, p95: 1, p99: 1, max: 1 },
+    generatorCpuPercent: cpuPercent,
+    eventLoopDelayMs: delay[t] ?? 1,
+  }));
+}
+
+describe("judgeSelfCheck", () => {
+  it("says the generator kept up when it stayed below 90% of its cores", () => {
+    const check = judgeSelfCheck(timeline([20, 40, 60, 170, 60, 40]), 2);
+    expect(check).toEqual({
+      cpuPercentMax: 170,
+      cpuPercentMean: 65,
+      cores: 2,
+      eventLoopDelayP99MaxMs: 1,
+      saturated: false,
+      message: "the load generator kept up: at most 85% of its 2 cores, event-loop delay p99 at most 1 ms",
+    });
+  });
+
+  it("flags a sustained CPU saturation, not a short spike", () => {
+    const spike = judgeSelfCheck(timeline([50, 99, 99, 99, 99, 50, 50, 50]), 1);
+    expect(spike.saturated).toBe(false);
+    const sustained = judgeSelfCheck(timeline([50, 95, 96, 97, 98, 99, 60]), 1);
+    expect(sustained.saturated).toBe(true);
+    expect(sustained.message).toBe(
+      "the load generator used 99% of its 1 core for 5 seconds in a row; the result may measure the generator, not the target",
+    );
+  });
+
+  it("flags a sustained event-loop lag even when the CPU looks fine", () => {
+    const check = judgeSelfCheck(timeline([30, 30, 30, 30, 30, 30], [5, 80, 90, 120, 70, 60]), 4);
+    expect(check.saturated).toBe(true);
+    expect(check.eventLoopDelayP99MaxMs).toBe(120);
+    expect(check.message).toMatch(
+      /^the load generator's event loop lagged up to 120 ms \(p99\) for 5 seconds in a row/,
+    );
+  });
+
+  it("judges a run shorter than the sustained span on all its seconds", () => {
+    expect(judgeSelfCheck(timeline([97, 98]), 1).saturated).toBe(true);
+    expect(judgeSelfCheck(timeline([97, 20]), 1).saturated).toBe(false);
+    expect(judgeSelfCheck([], 1)).toMatchObject({ saturated: false, cpuPercentMean: 0, cores: 1 });
+  });
+});
