@@ -1,2 +1,104 @@
 #!/usr/bin/env node
-console.log("not yet");
+import { dirname, resolve } from "node:path";
+import { HELP, parseCliArguments } from "./cli-arguments.js";
+import { LoadcoreError } from "./errors.js";
+import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
+import type { LoadResults } from "./results.js";
+import type { RunOptions } from "./run-options.js";
+import { runLoad } from "./runner.js";
+import { VERSION } from "./version.js";
+
+/** Exit codes, one table (documented in the README). */
+export const EXIT_CODES = {
+  done: 0,
+  failThreshold: 1,
+  usage: 2,
+  internal: 70,
+  interrupted: 130,
+} as const;
+
+/** Error codes that mean "bad usage, config or scenario file" (exit 2). */
+const USAGE_CODES = new Set([
+  "ERR_LOADCORE_USAGE",
+  "ERR_LOADCORE_CONFIG",
+  "ERR_LOADCORE_SCENARIO_NOT_FOUND",
+  "ERR_LOADCORE_SCENARIO_LOAD",
+  "ERR_LOADCORE_REGISTRATION",
+  "ERR_LOADCORE_NO_SCENARIO",
+  "ERR_LOADCORE_UNKNOWN_SCENARIO",
+  "ERR_LOADCORE_FIXTURE",
+  "ERR_LOADCORE_OUTPUT",
+]);
+
+function exitCodeOf(results: LoadResults, fail: number | undefined): number {
+  if (fail !== undefined && results.failed >= fail) return EXIT_CODES.failThreshold;
+  if (results.interrupted) return EXIT_CODES.interrupted;
+  return EXIT_CODES.done;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const request = parseCliArguments(argv);
+  if (request.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT_CODES.done;
+  }
+  if (request.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT_CODES.done;
+  }
+  let options: Partial<RunOptions> = {};
+  if (request.config !== undefined) {
+    const configPath = resolve(request.config);
+    const config = await readMolotovConfig(configPath);
+    options = testToRunOptions(config, request.positional ?? "test", dirname(configPath));
+    options = { ...options, ...request.options };
+    if (options.scenarioFile === undefined)
+      options.scenarioFile = resolve(dirname(configPath), "loadtest.ts");
+  } else {
+    options = { ...request.options, scenarioFile: request.positional ?? "loadtest.ts" };
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write(`\n${signal} again: exiting now\n`);
+      process.exit(EXIT_CODES.interrupted);
+    }
+    process.stderr.write(
+      `\n${signal}: stopping (teardowns, summary and results still written; again to force)\n`,
+    );
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const results = await runLoad({
+    ...options,
+    scenarioFile: options.scenarioFile as string,
+    signal: controller.signal,
+    command: ["loadcore", ...argv],
+  });
+  const code = exitCodeOf(results, options.fail);
+  if (code === EXIT_CODES.failThreshold) {
+    process.stderr.write(`${results.failed} scenario runs failed (--fail ${options.fail})\n`);
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // pending keep-alive timers and stdin must not hold the process
+    setTimeout(() => process.exit(code), 100).unref();
+  },
+  (error: unknown) => {
+    if (error instanceof LoadcoreError && USAGE_CODES.has(error.code)) {
+      process.stderr.write(`loadcore: ${error.message}\n`);
+      process.exit(EXIT_CODES.usage);
+    }
+    process.stderr.write(
+      `loadcore: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(EXIT_CODES.internal);
+  },
+);

@@ -1,1 +1,98 @@
-export const VERSION = "0.1.0";
+export { classifyError, ERROR_CLASSES, type ErrorClass } from "./error-class.js";
+export {
+  ConfigError,
+  FixtureError,
+  LoadcoreError,
+  NoScenarioError,
+  OutputError,
+  RegistrationError,
+  ResponseStatusError,
+  ScenarioLoadError,
+  ScenarioNotFoundError,
+  UnknownScenarioError,
+  UsageError,
+} from "./errors.js";
+export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./histogram.js";
+export {
+  type MolotovConfig,
+  type MolotovTest,
+  parseMolotovConfig,
+  readMolotovConfig,
+  testToRunOptions,
+} from "./molotov-config.js";
+export { jsonRequest, type OneOffRequestOptions, type OneOffResponse, request } from "./one-off-request.js";
+export {
+  type EventListener,
+  events,
+  type FixtureRunOptions,
+  type Fixtures,
+  getVar,
+  globalSetup,
+  globalTeardown,
+  type LoadEventArgs,
+  type LoadEventName,
+  type ScenarioDefinition,
+  type ScenarioFunction,
+  type ScenarioOptions,
+  scenario,
+  scenarioPicker,
+  setup,
+  setupSession,
+  setVar,
+  teardown,
+  teardownSession,
+} from "./registry.js";
+export { requestName, requestPathTemplate } from "./request-name.js";
+export {
+  buildResults,
+  type LoadResults,
+  RESULTS_FORMAT,
+  RESULTS_FORMAT_VERSION,
+  type ResultsHost,
+  readResults,
+} from "./results.js";
+export {
+  type ProgressInfo,
+  type ResolvedRunOptions,
+  RUN_DEFAULTS,
+  type RunOptions,
+  resolveRunOptions,
+} from "./run-options.js";
+export { type EndReason, runLoad } from "./runner.js";
+export { judgeSelfCheck, type SelfCheck, SelfMonitor } from "./self-check.js";
+export {
+  type ExpectedStatus,
+  expectStatus,
+  getContext,
+  HttpResponse,
+  type RequestBody,
+  type RequestDescription,
+  type RequestOptions,
+  Session,
+  type SessionContext,
+  type SessionOptions,
+} from "./session.js";
+export {
+  type LatencyObjective,
+  type PlateauVerdict,
+  parseLatencyObjective,
+  SizingController,
+  type SizingOptions,
+  type SizingStop,
+  type SizingVerdict,
+} from "./sizing.js";
+export {
+  type ErrorCounts,
+  type GeneratorSample,
+  type RequestTotals,
+  type ScenarioTotals,
+  StatsAggregator,
+  type StatsInterval,
+  StatsRecorder,
+  type StatsTotals,
+  type StatusCounts,
+  type TimelineLatency,
+  type TimelinePoint,
+} from "./stats.js";
+export { formatStatusLine, formatSummary } from "./summary.js";
+export { VERSION } from "./version.js";

@@ -1,0 +1,282 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { classifyError } from "./error-class.js";
+import { HttpPools } from "./http-pools.js";
+import type { Registry, ScenarioDefinition } from "./registry.js";
+import { ScenarioChooser, seededRandom, workerSeed } from "./scenario-choice.js";
+import { Session, type SessionContext, type SessionOptions, type SessionRuntime } from "./session.js";
+import { StatsRecorder } from "./stats.js";
+
+/** When a worker starts: its run-wide id and epoch ms start time (ramp-up). */
+export interface WorkerPlan {
+  id: number;
+  startAt: number;
+}
+
+/** What a process's engine needs to know of the run (plain data, sent to worker threads). */
+export interface EngineSettings {
+  processIndex: number;
+  delay: number;
+  maxRuns: number | undefined;
+  exception: boolean;
+  verbose: number;
+  quiet: boolean;
+  singleRun: boolean;
+  singleMode: string | undefined;
+  timeout: number;
+  seed: number;
+  /** The resolved options as fixtures and `getContext` see them. */
+  description: Record<string, unknown>;
+}
+
+/** Output and control hooks of an engine. */
+export interface EngineHooks {
+  /** A line for stdout (session.print, -vv request lines). */
+  print(text: string): void;
+  /** A line for stderr (failures with -v, fixture errors). */
+  printError(text: string): void;
+  /** `--exception`: a failure asks the whole run to stop. */
+  requestStop(reason: "exception"): void;
+}
+
+const YIELD_EVERY_STEPS = 64;
+const UNVERBOSE_FAILURE_LINES = 5;
+
+/**
+ * The workers of one process (or worker thread): async loops on one event loop, sharing one
+ * `StatsRecorder` and one set of keep-alive pools.
+ */
+export class LoadEngine {
+  readonly recorder = new StatsRecorder();
+  readonly #settings: EngineSettings;
+  readonly #registry: Registry;
+  readonly #hooks: EngineHooks;
+  readonly #chooser: ScenarioChooser;
+  readonly #runtime: SessionRuntime;
+  readonly #pools: HttpPools;
+  readonly #sleepers = new Set<() => void>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stopping = false;
+  #printedFailures = new Set<string>();
+  #currentWorkersTimer: NodeJS.Timeout | undefined;
+  /** Workers currently running their loop. */
+  active = 0;
+  /** Workers that started (ramp-up reached them). */
+  started = 0;
+
+  constructor(settings: EngineSettings, registry: Registry, hooks: EngineHooks) {
+    this.#settings = settings;
+    this.#registry = registry;
+    this.#hooks = hooks;
+    this.#chooser = new ScenarioChooser(registry.scenarios, {
+      picker: registry.fixtures.scenarioPicker,
+      singleMode: settings.singleMode,
+      singleRun: settings.singleRun,
+    });
+    this.#pools = new HttpPools({ connectTimeoutMs: settings.timeout * 1000 });
+    this.#runtime = {
+      pools: this.#pools,
+      recorder: this.recorder,
+      listeners: registry.listeners,
+      timeoutMs: settings.timeout * 1000,
+      verbose: settings.verbose,
+      print: (text) => hooks.print(text),
+      discarding: false,
+    };
+  }
+
+  /** True once `stop` was called. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Runs the workers of `plans`; resolves when every one has ended (teardowns done, sockets closed). */
+  async run(plans: readonly WorkerPlan[]): Promise<void> {
+    if (this.#registry.listeners.length > 0) {
+      this.#currentWorkersTimer = setInterval(() => {
+        void this.#emit("current_workers", { workers: this.active }).catch(() => {});
+      }, 1000);
+      this.#currentWorkersTimer.unref();
+    }
+    try {
+      await Promise.all(plans.map((plan) => this.#runWorker(plan)));
+    } finally {
+      if (this.#currentWorkersTimer !== undefined) clearInterval(this.#currentWorkersTimer);
+      if (this.#runtime.discarding) await this.#pools.destroy();
+      else await this.#pools.close();
+    }
+  }
+
+  /**
+   * Stops every worker after its current step (unstarted workers never start). With `force`,
+   * in-flight requests are cancelled and the steps they belong to are not counted.
+   */
+  stop(force = false): void {
+    this.#stopping = true;
+    for (const wake of this.#sleepers) wake();
+    this.#sleepers.clear();
+    if (force && !this.#runtime.discarding) {
+      this.#runtime.discarding = true;
+      void this.#pools.destroy();
+    }
+  }
+
+  #sleep(milliseconds: number): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#timers.delete(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, milliseconds);
+      this.#timers.add(timer);
+      this.#sleepers.add(wake);
+    });
+  }
+
+  async #emit(...args: Parameters<Registry["listeners"][number]>): Promise<void> {
+    for (const listener of this.#registry.listeners) await listener(...args);
+  }
+
+  #describeError(error: unknown, verbose: number): string {
+    if (error instanceof Error)
+      return verbose >= 2 && error.stack !== undefined ? error.stack : error.message;
+    return String(error);
+  }
+
+  #reportFailure(workerId: number, definition: ScenarioDefinition, error: unknown): void {
+    const settings = this.#settings;
+    if (settings.quiet) return;
+    const text = this.#describeError(error, settings.verbose);
+    if (settings.verbose >= 1) {
+      this.#hooks.printError(`[W:${workerId}] ${definition.name} failed: ${text}`);
+      return;
+    }
+    const key = `${definition.name}\u0000${text}`;
+    if (this.#printedFailures.size >= UNVERBOSE_FAILURE_LINES || this.#printedFailures.has(key)) return;
+    this.#printedFailures.add(key);
+    const more = this.#printedFailures.size === UNVERBOSE_FAILURE_LINES ? " (-v prints every failure)" : "";
+    this.#hooks.printError(`${definition.name} failed: ${text}${more}`);
+  }
+
+  async #runFixture(name: string, workerId: number, action: () => unknown): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      this.#hooks.printError(
+        `[W:${workerId}] ${name} failed: ${this.#describeError(error, this.#settings.verbose)}`,
+      );
+      return false;
+    }
+  }
+
+  async #runWorker(plan: WorkerPlan): Promise<void> {
+    const wait = plan.startAt - Date.now();
+    if (wait > 0) await this.#sleep(wait);
+    if (this.#stopping) return;
+    this.started += 1;
+    this.active += 1;
+    const settings = this.#settings;
+    const fixtures = this.#registry.fixtures;
+    const workerId = plan.id;
+    let sessionOptions: SessionOptions | undefined;
+    try {
+      if (fixtures.setup !== undefined) {
+        const setupFixture = fixtures.setup;
+        const ok = await this.#runFixture("setup", workerId, async () => {
+          sessionOptions = (await setupFixture(workerId, settings.description)) ?? undefined;
+        });
+        if (!ok) return;
+      }
+      const context: SessionContext = {
+        workerId,
+        processIndex: settings.processIndex,
+        step: 0,
+        options: settings.description,
+      };
+      const session = new Session(this.#runtime, context, sessionOptions);
+      let sessionReady = true;
+      if (fixtures.setupSession !== undefined) {
+        const setupSessionFixture = fixtures.setupSession;
+        sessionReady = await this.#runFixture("setupSession", workerId, () =>
+          setupSessionFixture(workerId, session),
+        );
+      }
+      if (sessionReady) await this.#loop(workerId, session, context);
+      if (fixtures.teardownSession !== undefined) {
+        const teardownSessionFixture = fixtures.teardownSession;
+        await this.#runFixture("teardownSession", workerId, () => teardownSessionFixture(workerId, session));
+      }
+    } finally {
+      if (fixtures.teardown !== undefined) {
+        const teardownFixture = fixtures.teardown;
+        await this.#runFixture("teardown", workerId, () => teardownFixture(workerId));
+      }
+      this.active -= 1;
+    }
+  }
+
+  async #loop(workerId: number, session: Session, context: SessionContext): Promise<void> {
+    const settings = this.#settings;
+    const recorder = this.recorder;
+    const runtime = this.#runtime;
+    const hasListeners = this.#registry.listeners.length > 0;
+    const random = seededRandom(workerSeed(settings.seed, workerId));
+    const maxRuns = settings.maxRuns ?? Number.POSITIVE_INFINITY;
+    const globalDelayMs = settings.delay * 1000;
+    let stepsWithoutYield = 0;
+    for (let step = 1; step <= maxRuns && !this.#stopping; step += 1) {
+      context.step = step;
+      let definition: ScenarioDefinition | undefined;
+      try {
+        definition = this.#chooser.pick(workerId, step, random);
+      } catch (error) {
+        this.#hooks.printError(`[W:${workerId}] ${this.#describeError(error, settings.verbose)}`);
+        this.#hooks.requestStop("exception");
+        return;
+      }
+      if (definition === undefined) return;
+      const start = performance.now();
+      let failure: unknown;
+      let failed = false;
+      try {
+        if (hasListeners) await this.#emit("scenario_start", { scenario: definition, workerId });
+        await definition.fn(session);
+        if (hasListeners) await this.#emit("scenario_success", { scenario: definition, workerId });
+      } catch (error) {
+        failed = true;
+        failure = error;
+      }
+      if (runtime.discarding) return;
+      const duration = performance.now() - start;
+      if (failed) {
+        recorder.recordScenario(definition.name, duration, classifyError(failure));
+        if (hasListeners) {
+          await this.#emit("scenario_failure", { scenario: definition, error: failure, workerId }).catch(
+            () => {},
+          );
+        }
+        this.#reportFailure(workerId, definition, failure);
+        if (settings.exception) {
+          this.#hooks.requestStop("exception");
+          return;
+        }
+      } else {
+        recorder.recordScenario(definition.name, duration);
+      }
+      const delayMs = failed ? globalDelayMs : globalDelayMs + definition.delay * 1000;
+      if (delayMs > 0) {
+        stepsWithoutYield = 0;
+        await this.#sleep(delayMs);
+      } else {
+        stepsWithoutYield += 1;
+        if (stepsWithoutYield >= YIELD_EVERY_STEPS) {
+          stepsWithoutYield = 0;
+          await yieldToEventLoop();
+        }
+      }
+    }
+  }
+}

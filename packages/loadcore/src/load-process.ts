@@ -1,0 +1,207 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { LoadcoreError } from "./errors.js";
+import { type EngineHooks, type EngineSettings, LoadEngine, type WorkerPlan } from "./load-engine.js";
+import { getRegistry } from "./registry.js";
+import { SelfMonitor } from "./self-check.js";
+import { type StatsInterval, StatsRecorder } from "./stats.js";
+
+/** What one process reports each second. */
+export interface ProcessReport {
+  interval: StatsInterval;
+  /** Workers running now. */
+  active: number;
+  /** Workers started so far. */
+  started: number;
+  /** p99 event-loop delay of that thread since its previous report, ms (threads only). */
+  eventLoopDelayMs?: number;
+}
+
+/** One generator process: the main thread itself (`-p 1`) or a worker thread. */
+export interface LoadProcess {
+  /** Resolves when the process is ready to start (scenario loaded). */
+  readonly ready: Promise<void>;
+  /** Starts its workers. */
+  start(plans: readonly WorkerPlan[], variables: Record<string, unknown>): void;
+  /** Everything recorded since the previous report. */
+  report(): Promise<ProcessReport>;
+  /** Stops the workers (after their current step, or now with `force`). */
+  stop(force: boolean): void;
+  /** Resolves when every worker has ended. */
+  readonly done: Promise<void>;
+  /** Releases the process (terminates a thread). */
+  close(): Promise<void>;
+}
+
+/** The workers run in the calling thread (the fastest choice for `-p 1`). */
+export class InThreadProcess implements LoadProcess {
+  readonly ready = Promise.resolve();
+  readonly done: Promise<void>;
+  readonly #engine: LoadEngine;
+  #resolveStart: ((plans: readonly WorkerPlan[]) => void) | undefined;
+
+  constructor(settings: EngineSettings, hooks: EngineHooks) {
+    this.#engine = new LoadEngine(settings, getRegistry(), hooks);
+    const plansGiven = new Promise<readonly WorkerPlan[]>((resolve) => {
+      this.#resolveStart = resolve;
+    });
+    this.done = plansGiven.then((plans) => this.#engine.run(plans));
+  }
+
+  start(plans: readonly WorkerPlan[]): void {
+    this.#resolveStart?.(plans);
+  }
+
+  report(): Promise<ProcessReport> {
+    const engine = this.#engine;
+    return Promise.resolve({
+      interval: engine.recorder.drain(),
+      active: engine.active,
+      started: engine.started,
+    });
+  }
+
+  stop(force: boolean): void {
+    this.#engine.stop(force);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Messages from a worker thread. */
+export type ThreadMessage =
+  | { type: "ready" }
+  | { type: "failed"; code: string; message: string }
+  | { type: "report"; report: ProcessReport }
+  | { type: "print"; stream: "stdout" | "stderr"; text: string }
+  | { type: "stop-request"; reason: "exception" }
+  | { type: "done"; report: ProcessReport };
+
+/** Messages to a worker thread. */
+export type ParentMessage =
+  | { type: "start"; plans: readonly WorkerPlan[]; variables: Record<string, unknown> }
+  | { type: "report" }
+  | { type: "stop"; force: boolean };
+
+/** What a worker thread gets at creation. */
+export interface ThreadData {
+  scenarioFile: string;
+  extensions: readonly string[];
+  cwd: string;
+  settings: EngineSettings;
+}
+
+function threadEntry(): string {
+  const url = new URL("./worker-thread.js", import.meta.url);
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) {
+    throw new LoadcoreError(
+      "ERR_LOADCORE_NOT_BUILT",
+      `--processes > 1 needs the built engine (${path} is missing): run pnpm --filter @sizer/loadcore build`,
+    );
+  }
+  return path;
+}
+
+/** The workers run in a worker thread with its own event loop, loading the scenario file itself. */
+export class ThreadProcess implements LoadProcess {
+  readonly ready: Promise<void>;
+  readonly done: Promise<void>;
+  readonly #worker: Worker;
+  readonly #pendingReports: ((report: ProcessReport) => void)[] = [];
+  #finalReport: ProcessReport | undefined;
+  #finished = false;
+
+  constructor(data: ThreadData, hooks: EngineHooks) {
+    this.#worker = new Worker(threadEntry(), { workerData: data });
+    let resolveReady: () => void = () => {};
+    let rejectReady: (error: unknown) => void = () => {};
+    this.ready = new Promise<void>((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    let resolveDone: () => void = () => {};
+    this.done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+    const finish = (report: ProcessReport | undefined) => {
+      this.#finished = true;
+      if (report !== undefined) this.#finalReport = report;
+      for (const pending of this.#pendingReports.splice(0)) pending(this.#takeFinal());
+      resolveDone();
+    };
+    this.#worker.on("message", (message: ThreadMessage) => {
+      switch (message.type) {
+        case "ready":
+          resolveReady();
+          break;
+        case "failed":
+          rejectReady(new LoadcoreError(message.code, message.message));
+          finish(undefined);
+          break;
+        case "report":
+          this.#pendingReports.shift()?.(message.report);
+          break;
+        case "print":
+          if (message.stream === "stdout") hooks.print(message.text);
+          else hooks.printError(message.text);
+          break;
+        case "stop-request":
+          hooks.requestStop(message.reason);
+          break;
+        case "done":
+          finish(message.report);
+          break;
+      }
+    });
+    this.#worker.on("error", (error) => {
+      rejectReady(error);
+      hooks.printError(`worker thread failed: ${error instanceof Error ? error.message : String(error)}`);
+      finish(undefined);
+    });
+    this.#worker.on("exit", () => finish(undefined));
+  }
+
+  #takeFinal(): ProcessReport {
+    const final = this.#finalReport;
+    this.#finalReport = undefined;
+    if (final !== undefined) return final;
+    return { interval: emptyInterval(), active: 0, started: 0 };
+  }
+
+  start(plans: readonly WorkerPlan[], variables: Record<string, unknown>): void {
+    this.#post({ type: "start", plans, variables });
+  }
+
+  report(): Promise<ProcessReport> {
+    if (this.#finished) return Promise.resolve(this.#takeFinal());
+    return new Promise((resolve) => {
+      this.#pendingReports.push(resolve);
+      this.#post({ type: "report" });
+    });
+  }
+
+  stop(force: boolean): void {
+    this.#post({ type: "stop", force });
+  }
+
+  #post(message: ParentMessage): void {
+    if (!this.#finished) this.#worker.postMessage(message);
+  }
+
+  async close(): Promise<void> {
+    await this.#worker.terminate();
+  }
+}
+
+function emptyInterval(): StatsInterval {
+  return new StatsRecorder().drain();
+}
+
+/** Creates the thread-side monitor (exported for worker-thread.ts). */
+export function createThreadMonitor(): SelfMonitor {
+  const monitor = new SelfMonitor();
+  monitor.start();
+  return monitor;
+}

@@ -1,0 +1,293 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ConfigError } from "./errors.js";
+import type { RunOptions } from "./run-options.js";
+
+/** One test of a `molotov.json` (`molotov.tests.<name>`): Molotov's option names (underscores). */
+export interface MolotovTest {
+  scenario?: string;
+  workers?: number;
+  processes?: number;
+  duration?: number;
+  ramp_up?: number;
+  delay?: number;
+  max_runs?: number;
+  exception?: boolean;
+  fail?: number;
+  quiet?: boolean;
+  verbose?: number | boolean;
+  single_run?: boolean;
+  single_mode?: string;
+  sizing?: boolean;
+  sizing_tolerance?: number;
+  sizing_window?: number;
+  sizing_min_samples?: number;
+  sizing_latency?: string;
+  console?: boolean;
+  console_update?: number;
+  force_shutdown?: boolean;
+  use_extension?: string[];
+  timeout?: number;
+  seed?: number;
+  output?: string;
+}
+
+/** A Molotov config file (`{"molotov": {...}}`), validated. */
+export interface MolotovConfig {
+  /** Environment variables of every test. */
+  env: Record<string, string>;
+  /** How to install the test's dependencies (a requirements file or a command), for moloslave. */
+  requirements?: string;
+  /** The tests, by name. */
+  tests: Record<string, MolotovTest>;
+}
+
+type KeyKind = "boolean" | "integer" | "number" | "string" | "strings" | "verbose";
+
+/** Every key a test may hold, with its type (Molotov's argparse dest names). */
+const TEST_KEYS: Record<keyof MolotovTest, KeyKind> = {
+  scenario: "string",
+  workers: "integer",
+  processes: "integer",
+  duration: "number",
+  ramp_up: "number",
+  delay: "number",
+  max_runs: "integer",
+  exception: "boolean",
+  fail: "integer",
+  quiet: "boolean",
+  verbose: "verbose",
+  single_run: "boolean",
+  single_mode: "string",
+  sizing: "boolean",
+  sizing_tolerance: "number",
+  sizing_window: "integer",
+  sizing_min_samples: "integer",
+  sizing_latency: "string",
+  console: "boolean",
+  console_update: "number",
+  force_shutdown: "boolean",
+  use_extension: "strings",
+  timeout: "number",
+  seed: "integer",
+  output: "string",
+};
+
+/** Molotov keys loadcore does not support, with the reason. */
+const UNSUPPORTED_KEYS: Record<string, string> = {
+  statsd: "statsd export is not supported; use --output for the results JSON",
+  statsd_address: "statsd export is not supported",
+  uvloop: "uvloop is a Python option",
+  debug: "asyncio debug is a Python option",
+};
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? `"${value}"` : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function checkValue(kind: KeyKind, value: unknown): string | undefined {
+  switch (kind) {
+    case "boolean":
+      return typeof value === "boolean" ? undefined : "a boolean";
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) ? undefined : "an integer";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value) ? undefined : "a number";
+    case "string":
+      return typeof value === "string" && value !== "" ? undefined : "a non-empty string";
+    case "strings":
+      return (Array.isArray(value) && value.every((item) => typeof item === "string" && item !== "")) ||
+        (typeof value === "string" && value !== "")
+        ? undefined
+        : "a string or an array of strings";
+    case "verbose":
+      return typeof value === "boolean" ||
+        (typeof value === "number" && Number.isInteger(value) && value >= 0)
+        ? undefined
+        : "a boolean or an integer >= 0";
+  }
+}
+
+function parseTest(name: string, test: unknown, source: string): MolotovTest {
+  const base = `molotov.tests.${name}`;
+  if (!isPlainObject(test)) {
+    throw new ConfigError(`${source}: ${base} must be an object of options, got ${describe(test)}`, {
+      source,
+      key: base,
+    });
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(test)) {
+    const path = `${base}.${key}`;
+    const unsupported = UNSUPPORTED_KEYS[key];
+    if (unsupported !== undefined) {
+      if (value === false) continue;
+      throw new ConfigError(`${source}: ${path} is not supported by loadcore: ${unsupported}`, {
+        source,
+        key: path,
+      });
+    }
+    const kind = TEST_KEYS[key as keyof MolotovTest];
+    if (kind === undefined) {
+      throw new ConfigError(
+        `${source}: unknown option ${path}; known options: ${Object.keys(TEST_KEYS).join(", ")}`,
+        { source, key: path },
+      );
+    }
+    const expected = checkValue(kind, value);
+    if (expected !== undefined) {
+      throw new ConfigError(`${source}: ${path} must be ${expected}, got ${describe(value)}`, {
+        source,
+        key: path,
+      });
+    }
+    result[key] = kind === "strings" && typeof value === "string" ? [value] : value;
+  }
+  return result as MolotovTest;
+}
+
+/**
+ * Validates a parsed Molotov config (`{"molotov": {"env": {...}, "requirements": "...", "tests": {...}}}`).
+ * Unknown keys and wrong types are errors naming the key. `source` names the file in messages.
+ */
+export function parseMolotovConfig(json: unknown, source: string): MolotovConfig {
+  if (!isPlainObject(json)) throw new ConfigError(`${source}: expected a JSON object`, { source });
+  for (const key of Object.keys(json)) {
+    if (key !== "molotov") {
+      throw new ConfigError(`${source}: unknown top-level key "${key}"; expected only "molotov"`, {
+        source,
+        key,
+      });
+    }
+  }
+  const molotov = json.molotov;
+  if (!isPlainObject(molotov)) {
+    throw new ConfigError(`${source}: "molotov" must be an object with a "tests" section`, {
+      source,
+      key: "molotov",
+    });
+  }
+  const config: MolotovConfig = { env: {}, tests: {} };
+  for (const [key, value] of Object.entries(molotov)) {
+    const path = `molotov.${key}`;
+    if (key === "env") {
+      if (!isPlainObject(value)) {
+        throw new ConfigError(`${source}: ${path} must be an object of strings, got ${describe(value)}`, {
+          source,
+          key: path,
+        });
+      }
+      for (const [name, text] of Object.entries(value)) {
+        if (typeof text !== "string") {
+          throw new ConfigError(`${source}: ${path}.${name} must be a string, got ${describe(text)}`, {
+            source,
+            key: `${path}.${name}`,
+          });
+        }
+        config.env[name] = text;
+      }
+    } else if (key === "requirements") {
+      if (typeof value !== "string" || value === "") {
+        throw new ConfigError(`${source}: ${path} must be a non-empty string, got ${describe(value)}`, {
+          source,
+          key: path,
+        });
+      }
+      config.requirements = value;
+    } else if (key === "tests") {
+      if (!isPlainObject(value)) {
+        throw new ConfigError(`${source}: ${path} must be an object of tests, got ${describe(value)}`, {
+          source,
+          key: path,
+        });
+      }
+      for (const [name, test] of Object.entries(value)) config.tests[name] = parseTest(name, test, source);
+    } else {
+      throw new ConfigError(`${source}: unknown key ${path}; expected env, requirements, tests`, {
+        source,
+        key: path,
+      });
+    }
+  }
+  if (molotov.tests === undefined) {
+    throw new ConfigError(`${source}: molotov.tests is missing`, { source, key: "molotov.tests" });
+  }
+  return config;
+}
+
+/** Reads and validates a Molotov config file. */
+export async function readMolotovConfig(path: string): Promise<MolotovConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
+    throw new ConfigError(`cannot read config ${path}: ${reason}`, { source: path, cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: invalid JSON: ${(error as Error).message}`, {
+      source: path,
+      cause: error,
+    });
+  }
+  return parseMolotovConfig(json, path);
+}
+
+/**
+ * The run options of one test of a config: Molotov names mapped to {@link RunOptions}, the scenario and
+ * output paths resolved against `baseDir`, the config's `env` included. A boolean `false` leaves the
+ * option off. An unknown test name is an error listing the available ones.
+ */
+export function testToRunOptions(
+  config: MolotovConfig,
+  testName: string,
+  baseDir: string,
+): Partial<RunOptions> {
+  const test = config.tests[testName];
+  if (test === undefined) {
+    const available = Object.keys(config.tests);
+    throw new ConfigError(
+      `no test named "${testName}" in the config; available: ${available.length > 0 ? available.join(", ") : "none"}`,
+      { source: "config", key: `molotov.tests.${testName}` },
+    );
+  }
+  const options: Partial<RunOptions> = { cwd: baseDir };
+  if (Object.keys(config.env).length > 0) options.env = { ...config.env };
+  if (test.scenario !== undefined) options.scenarioFile = resolve(baseDir, test.scenario);
+  if (test.workers !== undefined) options.workers = test.workers;
+  if (test.processes !== undefined) options.processes = test.processes;
+  if (test.duration !== undefined) options.duration = test.duration;
+  if (test.ramp_up !== undefined) options.rampUp = test.ramp_up;
+  if (test.delay !== undefined) options.delay = test.delay;
+  if (test.max_runs !== undefined) options.maxRuns = test.max_runs;
+  if (test.exception === true) options.exception = true;
+  if (test.fail !== undefined) options.fail = test.fail;
+  if (test.quiet === true) options.quiet = true;
+  if (test.verbose !== undefined && test.verbose !== false) {
+    options.verbose = test.verbose === true ? 1 : test.verbose;
+  }
+  if (test.single_run === true) options.singleRun = true;
+  if (test.single_mode !== undefined) options.singleMode = test.single_mode;
+  if (test.sizing === true) options.sizing = true;
+  if (test.sizing_tolerance !== undefined) options.sizingTolerance = test.sizing_tolerance;
+  if (test.sizing_window !== undefined) options.sizingWindow = test.sizing_window;
+  if (test.sizing_min_samples !== undefined) options.sizingMinSamples = test.sizing_min_samples;
+  if (test.sizing_latency !== undefined) options.sizingLatency = test.sizing_latency;
+  if (test.console_update !== undefined) options.consoleUpdate = test.console_update;
+  if (test.force_shutdown === true) options.forceShutdown = true;
+  if (test.use_extension !== undefined)
+    options.useExtension = test.use_extension.map((file) => resolve(baseDir, file));
+  if (test.timeout !== undefined) options.timeout = test.timeout;
+  if (test.seed !== undefined) options.seed = test.seed;
+  if (test.output !== undefined) options.output = resolve(baseDir, test.output);
+  return options;
+}

@@ -1,0 +1,336 @@
+import { existsSync, statSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
+import { ConsoleOutput } from "./console-output.js";
+import { FixtureError, NoScenarioError, OutputError, UsageError } from "./errors.js";
+import type { EngineHooks, EngineSettings, WorkerPlan } from "./load-engine.js";
+import { InThreadProcess, type LoadProcess, type ProcessReport, ThreadProcess } from "./load-process.js";
+import { getRegistry, resetRegistry } from "./registry.js";
+import { buildResults, type LoadResults } from "./results.js";
+import {
+  describeRunOptions,
+  type ResolvedRunOptions,
+  type RunOptions,
+  resolveRunOptions,
+} from "./run-options.js";
+import { ScenarioChooser } from "./scenario-choice.js";
+import { loadScenarioFile } from "./scenario-loader.js";
+import { judgeSelfCheck, SelfMonitor } from "./self-check.js";
+import { SizingController, type SizingStop } from "./sizing.js";
+import { StatsAggregator } from "./stats.js";
+import { formatSummary } from "./summary.js";
+import { VERSION } from "./version.js";
+
+/** Why a run ended. */
+export type EndReason = "duration" | "interrupted" | "max-runs" | "sizing" | "exception" | "completed";
+
+function applyEnvironment(env: Record<string, string>): () => void {
+  const previous = new Map<string, string | undefined>();
+  for (const [key, value] of Object.entries(env)) {
+    previous.set(key, process.env[key]);
+    process.env[key] = value;
+  }
+  return () => {
+    for (const [key, value] of previous) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+function checkOutputPath(options: ResolvedRunOptions): string | undefined {
+  if (options.output === undefined) return undefined;
+  const path = resolve(options.cwd, options.output);
+  const folder = dirname(path);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UsageError(`--output: the folder ${folder} does not exist`, { input: "--output" });
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`--output: ${path} is a folder, expected a file path`, { input: "--output" });
+  }
+  return path;
+}
+
+/** Worker start times: linear over all workers of all processes, worker i at i * rampUp / total. */
+export function planWorkers(
+  options: { workers: number; processes: number; rampUp: number },
+  startTime: number,
+) {
+  const total = options.workers * options.processes;
+  const plans: WorkerPlan[][] = Array.from({ length: options.processes }, () => []);
+  const stepMs = total > 0 ? (options.rampUp * 1000) / total : 0;
+  for (let id = 0; id < total; id += 1) {
+    plans[id % options.processes]?.push({ id, startAt: startTime + Math.round(id * stepMs) });
+  }
+  return plans;
+}
+
+function cloneableVariables(variables: Map<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [name, value] of variables) {
+    try {
+      result[name] = structuredClone(value);
+    } catch {
+      // functions, sockets... stay in the main thread
+    }
+  }
+  return result;
+}
+
+function sleepUntil(time: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let wake: () => void = () => {};
+  const promise = new Promise<void>((resolvePromise) => {
+    wake = resolvePromise;
+    timer = setTimeout(resolvePromise, Math.max(0, time - Date.now()));
+  });
+  return {
+    promise,
+    cancel: () => {
+      clearTimeout(timer);
+      wake();
+    },
+  };
+}
+
+/**
+ * Runs a load test: loads the scenario file, runs global setup, starts the workers (ramp-up, processes),
+ * merges statistics each second, applies sizing, stops at `duration`, `maxRuns`, a sizing decision or
+ * `signal`, runs the teardowns, prints the summary, writes `output`, and returns the results.
+ *
+ * Throws a `LoadcoreError` for bad options or scenario files (`UsageError`, `ScenarioLoadError`,
+ * `NoScenarioError`, `UnknownScenarioError`, `FixtureError`, `OutputError`).
+ */
+export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
+  const options = resolveRunOptions(runOptions);
+  const stdout = runOptions.stdout ?? process.stdout;
+  const stderr = runOptions.stderr ?? process.stderr;
+  const tty = runOptions.tty ?? (stdout as { isTTY?: boolean }).isTTY === true;
+  const outputPath = checkOutputPath(options);
+  const console = new ConsoleOutput({
+    stdout,
+    stderr,
+    quiet: options.quiet,
+    tty,
+    consoleUpdate: options.consoleUpdate,
+    plannedSeconds: options.duration,
+  });
+  const restoreEnvironment = applyEnvironment(options.env);
+  try {
+    resetRegistry();
+    for (const extension of options.useExtension) {
+      await loadScenarioFile(extension, { cwd: options.cwd, what: "extension" });
+    }
+    const scenarioPath = await loadScenarioFile(options.scenarioFile, { cwd: options.cwd });
+    const registry = getRegistry();
+    if (registry.scenarios.size === 0) throw new NoScenarioError(options.scenarioFile);
+    new ScenarioChooser(registry.scenarios, { singleMode: options.singleMode, singleRun: options.singleRun });
+    const description = describeRunOptions(options);
+    if (registry.fixtures.globalSetup !== undefined) {
+      try {
+        await registry.fixtures.globalSetup(description);
+      } catch (error) {
+        throw new FixtureError("globalSetup", error);
+      }
+    }
+    let results: LoadResults;
+    try {
+      results = await runWorkers(options, runOptions, { scenarioPath, description, console });
+    } finally {
+      if (registry.fixtures.globalTeardown !== undefined) {
+        try {
+          await registry.fixtures.globalTeardown();
+        } catch (error) {
+          console.error(`globalTeardown failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+    if (outputPath !== undefined) {
+      try {
+        await writeFile(outputPath, `${JSON.stringify(results, null, 2)}\n`);
+      } catch (error) {
+        throw new OutputError(outputPath, error);
+      }
+    }
+    if (!options.quiet && runOptions.summary !== false)
+      stdout.write(`${formatSummary(results, { color: tty })}\n`);
+    return results;
+  } finally {
+    console.finish();
+    restoreEnvironment();
+  }
+}
+
+async function runWorkers(
+  options: ResolvedRunOptions,
+  runOptions: RunOptions,
+  context: { scenarioPath: string; description: Record<string, unknown>; console: ConsoleOutput },
+): Promise<LoadResults> {
+  const { console, description } = context;
+  const totalWorkers = options.workers * options.processes;
+  let endReason: EndReason | undefined;
+  let sizingStop: SizingStop | undefined;
+  const processes: LoadProcess[] = [];
+  const stopAll = (reason: EndReason, force = false) => {
+    if (endReason === undefined) endReason = reason;
+    for (const loadProcess of processes) loadProcess.stop(force);
+  };
+  const hooks: EngineHooks = {
+    print: (text) => console.info(text),
+    printError: (text) => console.error(text),
+    requestStop: (reason) => stopAll(reason),
+  };
+  const settingsFor = (processIndex: number): EngineSettings => ({
+    processIndex,
+    delay: options.delay,
+    maxRuns: options.maxRuns,
+    exception: options.exception,
+    verbose: options.verbose,
+    quiet: options.quiet,
+    singleRun: options.singleRun,
+    singleMode: options.singleMode,
+    timeout: options.timeout,
+    seed: options.seed,
+    description,
+  });
+  if (options.processes === 1) {
+    processes.push(new InThreadProcess(settingsFor(0), hooks));
+  } else {
+    for (let index = 0; index < options.processes; index += 1) {
+      processes.push(
+        new ThreadProcess(
+          {
+            scenarioFile: context.scenarioPath,
+            extensions: options.useExtension,
+            cwd: options.cwd,
+            settings: settingsFor(index),
+          },
+          hooks,
+        ),
+      );
+    }
+  }
+  try {
+    await Promise.all(processes.map((loadProcess) => loadProcess.ready));
+  } catch (error) {
+    await Promise.allSettled(processes.map((loadProcess) => loadProcess.close()));
+    throw error;
+  }
+
+  const signal = runOptions.signal;
+  const onAbort = () => stopAll("interrupted");
+  if (signal?.aborted === true) endReason = "interrupted";
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  const startTime = Date.now();
+  const aggregator = new StatsAggregator({ startTime });
+  const sizing = options.sizing
+    ? new SizingController({
+        tolerance: options.sizingTolerance,
+        windowSeconds: options.sizingWindow,
+        minSamples: options.sizingMinSamples,
+        ...(options.sizingLatency === undefined ? {} : { latencyObjective: options.sizingLatency }),
+      })
+    : undefined;
+  const monitor = new SelfMonitor();
+  monitor.start();
+  if (!options.quiet) {
+    const mode = options.sizing
+      ? `sizing (tolerance ${options.sizingTolerance}%, window ${options.sizingWindow} s), `
+      : "";
+    console.info(
+      `loadcore ${VERSION}: ${mode}${options.workers} worker(s) x ${options.processes} process(es), ` +
+        `ramp-up ${options.rampUp} s, duration ${options.duration} s, seed ${options.seed}`,
+    );
+  }
+  const plans = planWorkers(options, startTime);
+  const variables = cloneableVariables(getRegistry().variables);
+  processes.forEach((loadProcess, index) => {
+    loadProcess.start(plans[index] ?? [], variables);
+  });
+  console.start();
+  const deadline = setTimeout(() => stopAll("duration", options.forceShutdown), options.duration * 1000);
+  let finished = false;
+  const allDone = Promise.all(processes.map((loadProcess) => loadProcess.done)).then(() => {
+    finished = true;
+  });
+  if (endReason === "interrupted") stopAll("interrupted");
+
+  let lastCloseTime = startTime;
+  const closeSecond = async (final: boolean) => {
+    const reports: ProcessReport[] = await Promise.all(processes.map((loadProcess) => loadProcess.report()));
+    let active = 0;
+    let started = 0;
+    let threadDelay = 0;
+    let recorded = 0;
+    for (const report of reports) {
+      aggregator.add(report.interval);
+      active += report.active;
+      started += report.started;
+      threadDelay = Math.max(threadDelay, report.eventLoopDelayMs ?? 0);
+      recorded += report.interval.ok + report.interval.failed + report.interval.requests;
+    }
+    const now = Date.now();
+    if (final && recorded === 0 && now - lastCloseTime < 200) return;
+    lastCloseTime = now;
+    const sample = monitor.sample();
+    const point = aggregator.closeSecond(now, active, {
+      cpuPercent: sample.cpuPercent,
+      eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
+    });
+    const elapsedSeconds = (now - startTime) / 1000;
+    console.update(point);
+    runOptions.onProgress?.(point, {
+      elapsedSeconds,
+      plannedSeconds: options.duration,
+      startedWorkers: started,
+      totalWorkers,
+    });
+    if (sizing !== undefined && endReason === undefined && !final) {
+      const stop = sizing.observe(point, started >= totalWorkers, aggregator.lastSecondLatency);
+      if (stop !== undefined) {
+        sizingStop = stop;
+        console.info(stop.message);
+        stopAll("sizing");
+      }
+    }
+  };
+
+  try {
+    while (!finished) {
+      const wait = sleepUntil(startTime + (aggregator.timeline.length + 1) * 1000);
+      await Promise.race([wait.promise, allDone]);
+      wait.cancel();
+      if (finished) break;
+      await closeSecond(false);
+    }
+    await closeSecond(true);
+  } finally {
+    clearTimeout(deadline);
+    signal?.removeEventListener("abort", onAbort);
+    monitor.stop();
+    console.finish();
+    await Promise.allSettled(processes.map((loadProcess) => loadProcess.close()));
+  }
+  const endedAt = Date.now();
+  const reason: EndReason =
+    endReason ?? (options.maxRuns !== undefined || options.singleRun ? "max-runs" : "completed");
+  const interrupted = reason === "interrupted";
+  const verdictReason = interrupted ? "interrupted" : reason === "duration" ? "duration" : "max-runs";
+  const cores = Math.max(1, Math.min(options.processes, availableParallelism()));
+  return buildResults({
+    toolVersion: VERSION,
+    command: runOptions.command ?? ["loadcore", options.scenarioFile],
+    startedAt: startTime,
+    endedAt,
+    interrupted,
+    options: { ...description, endReason: reason },
+    totals: aggregator.totals(),
+    timeline: aggregator.timeline,
+    ...(sizing === undefined
+      ? {}
+      : { sizing: sizing.verdict(sizingStop === undefined ? verdictReason : undefined) }),
+    selfCheck: judgeSelfCheck(aggregator.timeline, cores),
+  });
+}
