@@ -1,0 +1,144 @@
+import { sanitiseName } from "./metric-catalogue.js";
+
+/** A raw Glances value: numbers from JSON, strings from CSV cells, empty or missing as undefined. */
+export type GlancesRaw = string | number | boolean | null | undefined;
+
+/**
+ * One Glances update seen through its plugins, whatever the transport (a CSV row of any naming
+ * scheme, or REST JSON). Plugin names are Glances 4's: `containers` stands for 3.x's `docker` too.
+ */
+export interface GlancesView {
+  /** A field of a dict plugin (`cpu`, `load`, `mem`, `memswap`). */
+  field(plugin: string, name: string): GlancesRaw;
+  /** The item keys of a list plugin (`percpu`, `network`, `diskio`, `containers`). */
+  keys(plugin: string): readonly string[];
+  /** A field of one item of a list plugin; undefined when that item is not valid in this update. */
+  item(plugin: string, key: string, name: string): GlancesRaw;
+}
+
+/** How to read rates. */
+export interface GlancesMappingOptions {
+  /**
+   * The first update of a Glances 4 export: its `*_rate_per_sec` fields are 0 because Glances had
+   * no previous reading, so rates are left absent rather than reported as zero.
+   */
+  firstUpdate?: boolean;
+  /** Seconds since the previous update, for 3.x container deltas that carry no time of their own. */
+  intervalSeconds?: number;
+}
+
+/** A finite number from a raw value, or undefined (empty cell, `None`, text). */
+export function toNumber(raw: GlancesRaw): number | undefined {
+  if (raw === undefined || raw === null || raw === "") return undefined;
+  if (typeof raw === "number") return Number.isFinite(raw) ? raw : undefined;
+  if (typeof raw === "boolean") return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;
+
+/** Converts one Glances update to sizer metrics with the units of the catalogue. */
+export function glancesToValues(
+  view: GlancesView,
+  options: GlancesMappingOptions = {},
+): Record<string, number> {
+  const values: Record<string, number> = {};
+  const set = (name: string, value: number | undefined): void => {
+    if (value !== undefined) values[name] = round(value);
+  };
+  const firstUpdate = options.firstUpdate === true;
+
+  set("host.cpu.percent", toNumber(view.field("cpu", "total")));
+  set("host.cpu.user", toNumber(view.field("cpu", "user")));
+  set("host.cpu.system", toNumber(view.field("cpu", "system")));
+  set("host.cpu.iowait", toNumber(view.field("cpu", "iowait")));
+  set("host.cpu.steal", toNumber(view.field("cpu", "steal")));
+  set("host.cpu.count", toNumber(view.field("cpu", "cpucore")) ?? toNumber(view.field("load", "cpucore")));
+  for (const key of view.keys("percpu")) {
+    const number = toNumber(view.item("percpu", key, "cpu_number")) ?? toNumber(key);
+    if (number === undefined) continue;
+    set(`host.cpu.core.${number}.percent`, toNumber(view.item("percpu", key, "total")));
+  }
+
+  set("host.load.1", toNumber(view.field("load", "min1")));
+  set("host.load.5", toNumber(view.field("load", "min5")));
+  set("host.load.15", toNumber(view.field("load", "min15")));
+
+  const total = toNumber(view.field("mem", "total"));
+  const available = toNumber(view.field("mem", "available"));
+  set("host.mem.total", total);
+  set("host.mem.available", available);
+  // Glances' `used` is psutil's (total - free - buffers - cache); sizer's is total - available.
+  set("host.mem.used", total !== undefined && available !== undefined ? total - available : undefined);
+  set("host.mem.percent", toNumber(view.field("mem", "percent")));
+  set("host.swap.used", toNumber(view.field("memswap", "used")));
+  set("host.swap.percent", toNumber(view.field("memswap", "percent")));
+
+  for (const key of view.keys("network")) {
+    const name = sanitiseName(String(view.item("network", key, "interface_name") ?? key));
+    const prefix = `host.net.${name}`;
+    const speed = toNumber(view.item("network", key, "speed"));
+    if (speed !== undefined && speed > 0) set(`${prefix}.speed`, speed);
+    if (firstUpdate && view.item("network", key, "bytes_recv_rate_per_sec") !== undefined) continue;
+    set(`${prefix}.rx_bytes`, perSecond(view, "network", key, ["bytes_recv", "rx"]));
+    set(`${prefix}.tx_bytes`, perSecond(view, "network", key, ["bytes_sent", "tx"]));
+  }
+
+  for (const key of view.keys("diskio")) {
+    const name = sanitiseName(String(view.item("diskio", key, "disk_name") ?? key));
+    const prefix = `host.disk.${name}`;
+    if (firstUpdate && view.item("diskio", key, "read_bytes_rate_per_sec") !== undefined) continue;
+    set(`${prefix}.read_bytes`, perSecond(view, "diskio", key, ["read_bytes"]));
+    set(`${prefix}.write_bytes`, perSecond(view, "diskio", key, ["write_bytes"]));
+    set(`${prefix}.read_ops`, perSecond(view, "diskio", key, ["read_count"]));
+    set(`${prefix}.write_ops`, perSecond(view, "diskio", key, ["write_count"]));
+  }
+
+  for (const key of view.keys("containers")) {
+    const name = sanitiseName(String(view.item("containers", key, "name") ?? key));
+    const prefix = `container.${name}`;
+    set(`${prefix}.cpu.percent`, toNumber(view.item("containers", key, "cpu_percent")));
+    set(`${prefix}.cpu.limit`, toNumber(view.item("containers", key, "cpu_limit")));
+    const usage = toNumber(view.item("containers", key, "memory_usage"));
+    const inactive = toNumber(view.item("containers", key, "memory_inactive_file"));
+    set(`${prefix}.mem.usage`, usage === undefined ? undefined : usage - (inactive ?? 0));
+    set(`${prefix}.mem.limit`, toNumber(view.item("containers", key, "memory_limit")));
+    // 4.x: io_rx/io_wx and network_rx/network_tx are bytes/s. 3.x: io_r/io_w and network_rx/tx are
+    // bytes since the previous update.
+    const ioRead = toNumber(view.item("containers", key, "io_rx"));
+    if (ioRead !== undefined || view.item("containers", key, "io_wx") !== undefined) {
+      set(`${prefix}.io.read_bytes`, ioRead);
+      set(`${prefix}.io.write_bytes`, toNumber(view.item("containers", key, "io_wx")));
+      set(`${prefix}.net.rx_bytes`, toNumber(view.item("containers", key, "network_rx")));
+      set(`${prefix}.net.tx_bytes`, toNumber(view.item("containers", key, "network_tx")));
+    } else if (options.intervalSeconds !== undefined && options.intervalSeconds > 0 && !firstUpdate) {
+      const seconds = options.intervalSeconds;
+      const divide = (value: number | undefined): number | undefined =>
+        value === undefined ? undefined : value / seconds;
+      set(`${prefix}.io.read_bytes`, divide(toNumber(view.item("containers", key, "io_r"))));
+      set(`${prefix}.io.write_bytes`, divide(toNumber(view.item("containers", key, "io_w"))));
+      set(`${prefix}.net.rx_bytes`, divide(toNumber(view.item("containers", key, "network_rx"))));
+      set(`${prefix}.net.tx_bytes`, divide(toNumber(view.item("containers", key, "network_tx"))));
+    }
+  }
+  return values;
+}
+
+/**
+ * A per-second rate of a list item's counter: 4.x's `<field>_rate_per_sec` when present, else the
+ * per-update delta (`<field>`, 4.0-4.3.1's and 3.x's meaning) divided by `time_since_update`.
+ */
+function perSecond(view: GlancesView, plugin: string, key: string, fields: string[]): number | undefined {
+  for (const name of fields) {
+    const rate = toNumber(view.item(plugin, key, `${name}_rate_per_sec`));
+    if (rate !== undefined) return rate;
+  }
+  const seconds = toNumber(view.item(plugin, key, "time_since_update"));
+  if (seconds === undefined || seconds <= 0) return undefined;
+  for (const name of fields) {
+    const delta = toNumber(view.item(plugin, key, name));
+    if (delta !== undefined) return delta / seconds;
+  }
+  return undefined;
+}
