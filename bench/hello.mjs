@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // Hello-world throughput benchmark: loadcore vs autocannon vs Molotov against the same local server.
 // Run `npm run build` first; this script builds nothing. `node bench/hello.mjs --help` for the flags.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
 import { BenchError, BenchServerError, BenchUsageError } from "./lib/errors.mjs";
 import { helpText, parseFlags } from "./lib/flags.mjs";
 import { formatRate, formatRatio, markdownTable } from "./lib/format.mjs";
-import { loadTools, repositoryRoot } from "./lib/load-tools.mjs";
+import { loadTools } from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
 import { resolvePinning } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
+import { rotate } from "./lib/schedule.mjs";
+import { onInterrupt, runScript, writeResults } from "./lib/script.mjs";
 import { startNginxServer, startNodeServer } from "./lib/servers.mjs";
 import { median, ratio } from "./lib/statistics.mjs";
 
@@ -161,9 +161,6 @@ async function main(argv) {
         : `contention: other processes used at most ${maxOthers.toFixed(2)} CPU during a run (load average up to ${maxLoad.toFixed(2)})`,
     );
 
-    const outputPath =
-      flags.output ?? join(repositoryRoot, "bench", "results", `hello-${fileStamp(startedAt)}.json`);
-    mkdirSync(join(outputPath, ".."), { recursive: true });
     const record = {
       benchmark: "hello",
       startedAt: startedAt.toISOString(),
@@ -185,8 +182,7 @@ async function main(argv) {
       ratios: summary.ratios,
       contention: { maxOtherCores: maxOthers, maxLoadAverage: maxLoad, provisional: contended },
     };
-    writeFileSync(outputPath, `${JSON.stringify(record, null, 2)}\n`);
-    console.log(`results: ${relative(process.cwd(), outputPath) || outputPath}`);
+    console.log(`results: ${writeResults("hello", startedAt, flags.output, record)}`);
     return runs.every((run) => run.ok) ? 0 : 1;
   } finally {
     await stopServer();
@@ -288,58 +284,4 @@ function verdict(value, target) {
   return value >= target ? "met" : "NOT met";
 }
 
-/**
- * The tools in a different order each round, so that no tool always runs first or last.
- *
- * @template T
- * @param {T[]} items
- * @param {number} round
- */
-export function rotate(items, round) {
-  const shift = round % items.length;
-  return [...items.slice(shift), ...items.slice(0, shift)];
-}
-
-/** @param {Date} date */
-function fileStamp(date) {
-  return date
-    .toISOString()
-    .replace(/:/g, "-")
-    .replace(/\.\d+Z$/, "Z");
-}
-
-/**
- * Makes Ctrl+C stop the server before exiting. Returns the cleanup to call on the normal path.
- *
- * @param {() => Promise<void>} cleanup
- */
-function onInterrupt(cleanup) {
-  let done = false;
-  const once = async () => {
-    if (done) return;
-    done = true;
-    await cleanup();
-  };
-  const handler = (/** @type {NodeJS.Signals} */ signal) => {
-    console.error(`\ninterrupted (${signal}): stopping the server`);
-    once().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
-  return once;
-}
-
-main(process.argv.slice(2)).then(
-  (exitCode) => {
-    process.exitCode = exitCode;
-  },
-  (error) => {
-    if (error instanceof BenchError) {
-      console.error(`hello: ${error.message}`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runScript("hello", main);

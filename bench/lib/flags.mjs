@@ -29,7 +29,7 @@ export function parseFlags(argv, specs) {
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new BenchUsageError(describeParseError(error));
+    throw new BenchUsageError(describeParseError(error, argv));
   }
   const values = { help: parsed.values.help === true };
   for (const [name, spec] of Object.entries(specs)) {
@@ -83,8 +83,8 @@ function checkChoice(name, value, spec) {
   }
 }
 
-/** @param {unknown} error */
-function describeParseError(error) {
+/** @param {unknown} error @param {string[]} argv */
+function describeParseError(error, argv) {
   const message = error instanceof Error ? error.message : String(error);
   const code = /** @type {{ code?: string }} */ (error).code;
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
@@ -94,6 +94,12 @@ function describeParseError(error) {
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     const argument = /'([^']+)'/.exec(message)?.[1] ?? message;
     return `unexpected argument "${argument}": this script takes flags only (see --help)`;
+  }
+  const ambiguous = /^Option '(-\S+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = /** @type {string} */ (ambiguous[1]);
+    const next = argv[argv.indexOf(flag) + 1] ?? "";
+    return `${flag} is followed by "${next}", which looks like a flag: write ${flag}=${next} if it is the value`;
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     return message

@@ -98,7 +98,16 @@ export const autocannon = {
       failed,
       durationSeconds,
       ...base,
-      problem: problemWithCounts(requests, failed),
+      problem:
+        failed > 0
+          ? `${failed} failures (${report.errors} errors of which ${report.timeouts} timeouts, ${report.non2xx} non-2xx)`
+          : problemWithCounts(requests, failed),
+      details: {
+        errors: report.errors,
+        timeouts: report.timeouts,
+        non2xx: report.non2xx,
+        latency: { p50: report.latency?.p50, p99: report.latency?.p99, max: report.latency?.max },
+      },
     };
   },
 };

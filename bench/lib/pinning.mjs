@@ -13,7 +13,8 @@ import { findExecutable } from "./processes.mjs";
  * Decides how to pin the load generator and the server: each to its own CPU with taskset, or not at
  * all (with a note saying why) when pinning is off, taskset is missing or there are too few CPUs.
  *
- * @param {{ pin: boolean, generatorCpu: number, serverCpu: number, cpus?: number, taskset?: string }} options
+ * @param {{ pin: boolean, generatorCpu: number, serverCpu: number, cpus?: number,
+ *   findTaskset?: () => string | undefined }} options the CPU count and the taskset lookup default to this machine's
  * @returns {Pinning}
  */
 export function resolvePinning({
@@ -21,7 +22,7 @@ export function resolvePinning({
   generatorCpu,
   serverCpu,
   cpus = availableParallelism(),
-  taskset = findExecutable("taskset"),
+  findTaskset = () => findExecutable("taskset"),
 }) {
   const unpinned = (/** @type {string} */ note) => ({
     taskset: undefined,
@@ -30,6 +31,7 @@ export function resolvePinning({
     note,
   });
   if (!pin) return unpinned("pinning disabled by --no-pin: generator and server share the CPUs");
+  const taskset = findTaskset();
   if (taskset === undefined)
     return unpinned("taskset not found on the PATH (package util-linux): runs are not pinned");
   if (Math.max(generatorCpu, serverCpu) >= cpus) {

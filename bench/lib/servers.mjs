@@ -63,12 +63,15 @@ export async function startNginxServer({ nginx, taskset, cpu }) {
 /**
  * Starts bench/servers/http-server.mjs in its own Node process.
  *
- * @param {{ delayMs?: number, taskset: string | undefined, cpu: number | undefined }} options
+ * @param {{ delayMs?: number, status?: number, taskset: string | undefined, cpu: number | undefined }} options
  * @returns {Promise<TargetServer>}
  */
-export async function startNodeServer({ delayMs = 0, taskset, cpu }) {
+export async function startNodeServer({ delayMs = 0, status = 200, taskset, cpu }) {
   const invocation = pinned(
-    { command: process.execPath, args: [nodeServerScript, "--delay-ms", String(delayMs)] },
+    {
+      command: process.execPath,
+      args: [nodeServerScript, "--delay-ms", String(delayMs), "--status", String(status)],
+    },
     { taskset, cpu },
   );
   const child = spawn(invocation.command, invocation.args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -99,7 +102,7 @@ export async function startNodeServer({ delayMs = 0, taskset, cpu }) {
       });
     });
     child.stdout.resume();
-    await waitUntilAnswering(url, child);
+    await waitUntilAnswering(url, child, status);
     return { kind: "node", url, pid: /** @type {number} */ (child.pid), stop };
   } catch (error) {
     await stop();
@@ -153,12 +156,13 @@ function findFreePort() {
 }
 
 /**
- * Polls the server until it answers 200, or fails if the process exits or 15 s pass.
+ * Polls the server until it answers the expected status, or fails if the process exits or 15 s pass.
  *
  * @param {string} url
  * @param {import("node:child_process").ChildProcess} child
+ * @param {number} [expectedStatus]
  */
-async function waitUntilAnswering(url, child) {
+async function waitUntilAnswering(url, child, expectedStatus = 200) {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -167,10 +171,10 @@ async function waitUntilAnswering(url, child) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
       await response.arrayBuffer();
-      if (response.status === 200) return;
-      throw new Error(`${url} answered ${response.status}, expected 200`);
+      if (response.status === expectedStatus) return;
+      throw new Error(`${url} answered ${response.status}, expected ${expectedStatus}`);
     } catch (error) {
-      if (error instanceof Error && error.message.includes("expected 200")) throw error;
+      if (error instanceof Error && error.message.includes(", expected ")) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

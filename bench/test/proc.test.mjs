@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { describe, expect, it } from "vitest";
+import { startCpuAccounting } from "../lib/cpu-accounting.mjs";
+import {
+  listProcessTree,
+  readProcessStat,
+  readRssBytes,
+  readSystemTicks,
+  readTreeRss,
+} from "../lib/proc.mjs";
+import { runProcess } from "../lib/processes.mjs";
+import { startRssSampler } from "../lib/rss-sampler.mjs";
+
+/** A Node process that starts one child Node process, and both wait until killed. */
+async function startTwoProcessTree() {
+  const parent = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const child = require("node:child_process").spawn(process.execPath, ["-e", "setInterval(() => {}, 1000); console.log('x')"], { stdio: ["ignore", "inherit", "ignore"] });
+       process.on("SIGTERM", () => { child.kill(); process.exit(0); });
+       setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  await once(parent.stdout, "data");
+  return parent;
+}
+
+describe("/proc readers", () => {
+  it("list a process tree and sum its RSS over every process", async () => {
+    const parent = await startTwoProcessTree();
+    try {
+      const pid = /** @type {number} */ (parent.pid);
+      const tree = listProcessTree(pid);
+      expect(tree[0]).toBe(pid);
+      expect(tree).toHaveLength(2);
+      const rootOnly = readTreeRss(pid, false);
+      const whole = readTreeRss(pid, true);
+      expect(rootOnly.processes).toBe(1);
+      expect(whole.processes).toBe(2);
+      expect(whole.bytes).toBeGreaterThan(rootOnly.bytes);
+      expect(rootOnly.bytes).toBe(readRssBytes(pid) ?? -1);
+    } finally {
+      parent.kill("SIGTERM");
+      await once(parent, "exit");
+    }
+  });
+
+  it("report nothing for a process that has gone", () => {
+    expect(readProcessStat(2 ** 22 + 17)).toBeUndefined();
+    expect(listProcessTree(2 ** 22 + 17)).toEqual([]);
+    expect(readTreeRss(2 ** 22 + 17, true)).toEqual({ bytes: 0, processes: 0 });
+  });
+
+  it("read this process's parent and the machine's CPU count", () => {
+    expect(readProcessStat(process.pid)?.parentPid).toBe(process.ppid);
+    const ticks = readSystemTicks();
+    expect(ticks.cpus).toBeGreaterThan(0);
+    expect(ticks.total).toBeGreaterThanOrEqual(ticks.busy);
+  });
+});
+
+describe("startCpuAccounting", () => {
+  it("counts a reaped child's CPU time as the generator's", async () => {
+    const accounting = startCpuAccounting({ serverPid: undefined });
+    // A fixed amount of work, not a duration: about 0.3 s of CPU on an idle core.
+    const outcome = await runProcess(
+      {
+        command: process.execPath,
+        args: ["-e", "let x = 0; for (let i = 0; i < 3e8; i++) x ^= i; console.log(x)"],
+      },
+      { timeoutMs: 120_000 },
+    );
+    const account = accounting.stop();
+    expect(outcome.exitCode).toBe(0);
+    expect(account.generatorCores).toBeGreaterThan(0);
+    expect(account.machineCores).toBe(readSystemTicks().cpus);
+  });
+});
+
+describe("startRssSampler", () => {
+  it("samples the process it is attached to until stopped", async () => {
+    const sampler = startRssSampler({ intervalMs: 50, includeChildren: true });
+    const parent = await startTwoProcessTree();
+    sampler.attach(/** @type {number} */ (parent.pid));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const samples = sampler.stop();
+    parent.kill("SIGTERM");
+    await once(parent, "exit");
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples[0]?.processes).toBe(2);
+    expect(samples[0]?.bytes).toBeGreaterThan(1_000_000);
+  });
+});

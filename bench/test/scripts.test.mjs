@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { repositoryRoot } from "../lib/load-tools.mjs";
+import { runProcess } from "../lib/processes.mjs";
+
+const directory = mkdtempSync(join(tmpdir(), "sizer-bench-test-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function script(name, args) {
+  return runProcess(
+    { command: process.execPath, args: [join("bench", name), ...args] },
+    { cwd: repositoryRoot, timeoutMs: 120_000 },
+  );
+}
+
+describe("bench/hello.mjs", () => {
+  it("refuses a bad flag with one line naming it and exit code 2", async () => {
+    const outcome = await script("hello.mjs", ["--duration", "0"]);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.stderr.trim()).toBe("hello: --duration must be between 1 and 600, got 0");
+  });
+
+  it("refuses the same CPU for generator and server", async () => {
+    const outcome = await script("hello.mjs", ["--generator-cpu", "1", "--server-cpu", "1"]);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.stderr).toContain("--generator-cpu and --server-cpu must differ");
+  });
+
+  it("prints its flags with --help", async () => {
+    const outcome = await script("hello.mjs", ["--help"]);
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.stdout).toContain("--rounds <integer>");
+  });
+
+  it("measures autocannon against a Node server and writes the results JSON", async () => {
+    const output = join(directory, "hello.json");
+    const outcome = await script("hello.mjs", [
+      "--tools",
+      "autocannon",
+      "--rounds",
+      "2",
+      "--duration",
+      "1",
+      "--warmup",
+      "0",
+      "--server",
+      "node",
+      "--output",
+      output,
+    ]);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.stdout).toMatch(/\| autocannon +\| +[\d,]+ \| +[\d,]+ \| +[\d,]+ \|/);
+    const record = JSON.parse(readFileSync(output, "utf8"));
+    expect(record.server.kind).toBe("node");
+    expect(record.runs).toHaveLength(2);
+    expect(record.runs.every((run) => run.ok && run.requests > 0)).toBe(true);
+    expect(record.medians.autocannon).toBeGreaterThan(0);
+    expect(record.ratios.loadcoreOverAutocannon).toBeNull();
+  });
+});
+
+describe("bench/memory.mjs", () => {
+  it("samples the generator's RSS during an autocannon run", async () => {
+    const output = join(directory, "memory.json");
+    const outcome = await script("memory.mjs", [
+      "--tools",
+      "autocannon",
+      "--workers",
+      "20",
+      "--duration",
+      "2",
+      "--interval-ms",
+      "100",
+      "--output",
+      output,
+    ]);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(output, "utf8"));
+    const [run] = record.runs;
+    expect(run.tool).toBe("autocannon");
+    expect(run.rss.samples).toBeGreaterThan(1);
+    expect(run.rss.peakBytes).toBeGreaterThanOrEqual(run.rss.steadyBytes);
+    expect(run.rss.steadyBytes).toBeGreaterThan(1_000_000);
+    expect(run.requests).toBeGreaterThan(0);
+    expect(record.ceilingRequestsPerSecond).toBe(200);
+  });
+
+  it("refuses a bad flag with exit code 2", async () => {
+    const outcome = await script("memory.mjs", ["--workers", "many"]);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.stderr.trim()).toBe('memory: --workers expects a whole number, got "many"');
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { formatMegabytes, formatRate, formatRatio, markdownTable } from "../lib/format.mjs";
+import { resolvePinning } from "../lib/pinning.mjs";
+import { summariseRss } from "../lib/rss-sampler.mjs";
+import { rotate } from "../lib/schedule.mjs";
+import { median, ratio } from "../lib/statistics.mjs";
+
+describe("median and ratio", () => {
+  it("takes the middle value, or the mean of the two middle ones, whatever the order", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([10, 40, 20, 30])).toBe(25);
+    expect(median([])).toBeUndefined();
+  });
+
+  it("has no ratio without both values or with a zero divisor", () => {
+    expect(ratio(30, 10)).toBe(3);
+    expect(ratio(undefined, 10)).toBeUndefined();
+    expect(ratio(5, 0)).toBeUndefined();
+  });
+});
+
+describe("rotate", () => {
+  it("starts each round with the next tool so that none always runs first", () => {
+    const tools = ["autocannon", "loadcore", "molotov"];
+    expect(rotate(tools, 0)).toEqual(["autocannon", "loadcore", "molotov"]);
+    expect(rotate(tools, 1)).toEqual(["loadcore", "molotov", "autocannon"]);
+    expect(rotate(tools, 2)).toEqual(["molotov", "autocannon", "loadcore"]);
+    expect(rotate(tools, 3)).toEqual(tools);
+  });
+});
+
+describe("summariseRss", () => {
+  it("reports the peak over the run and the median of its second half as steady", () => {
+    const samples = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((second) => ({
+      seconds: second,
+      bytes: second === 2 ? 900 : second < 4 ? 100 * second : 500 + second,
+      processes: 1,
+    }));
+    expect(summariseRss(samples)).toEqual({ peakBytes: 900, steadyBytes: 506, samples: 9 });
+    expect(summariseRss([])).toEqual({ peakBytes: undefined, steadyBytes: undefined, samples: 0 });
+  });
+});
+
+describe("resolvePinning", () => {
+  it("pins generator and server to their CPUs when taskset and enough CPUs are there", () => {
+    expect(
+      resolvePinning({
+        pin: true,
+        generatorCpu: 0,
+        serverCpu: 1,
+        cpus: 2,
+        findTaskset: () => "/usr/bin/taskset",
+      }),
+    ).toEqual({
+      taskset: "/usr/bin/taskset",
+      generatorCpu: 0,
+      serverCpu: 1,
+      note: undefined,
+    });
+  });
+
+  it("runs unpinned with a note saying why", () => {
+    const noTaskset = resolvePinning({
+      pin: true,
+      generatorCpu: 0,
+      serverCpu: 1,
+      cpus: 2,
+      findTaskset: () => undefined,
+    });
+    expect(noTaskset.taskset).toBeUndefined();
+    expect(noTaskset.note).toContain("taskset not found");
+    const oneCpu = resolvePinning({
+      pin: true,
+      generatorCpu: 0,
+      serverCpu: 1,
+      cpus: 1,
+      findTaskset: () => "/usr/bin/taskset",
+    });
+    expect(oneCpu.note).toContain("only 1 CPU");
+    expect(
+      resolvePinning({ pin: false, generatorCpu: 0, serverCpu: 1, cpus: 2, findTaskset: () => "t" }).note,
+    ).toContain("--no-pin");
+  });
+});
+
+describe("formatting", () => {
+  it("renders rates, ratios and sizes, with a dash for what was not measured", () => {
+    expect(formatRate(24_012.6)).toBe("24,013");
+    expect(formatRatio(1.234)).toBe("1.23x");
+    expect(formatRatio(null)).toBe("—");
+    expect(formatMegabytes(123_450_000)).toBe("123.5 MB");
+    expect(formatRate(undefined)).toBe("—");
+  });
+
+  it("right-aligns numeric columns of a Markdown table", () => {
+    const table = markdownTable(
+      ["tool", "req/s"],
+      [
+        ["autocannon", "24,013"],
+        ["molotov", "2,200"],
+      ],
+    );
+    expect(table.split("\n")).toEqual([
+      "| tool       |  req/s |",
+      "|------------|-------:|",
+      "| autocannon | 24,013 |",
+      "| molotov    |  2,200 |",
+    ]);
+  });
+});
