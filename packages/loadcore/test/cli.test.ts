@@ -1,0 +1,257 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scenarioFolder } from "./helpers/scenario-files.js";
+import { type LoopbackServer, startLoopbackServer } from "./servers/loopback.js";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+let server: LoopbackServer;
+
+beforeAll(async () => {
+  server = await startLoopbackServer((request, response) => {
+    request.resume();
+    response.writeHead(request.url === "/fail" ? 500 : 200).end("ok");
+  });
+});
+
+afterAll(() => server.close());
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<CliRun>((resolve) => {
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+function cli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+  return startCli(args, options).done;
+}
+
+const OK_SCENARIO = `
+import { scenario } from "@sizer/loadcore";
+scenario(async function home(session) { await session.get(process.env.SERVER_URL + "/", { expect: 200 }); });
+scenario({ weight: 1 }, async function other(session) { await session.get(process.env.SERVER_URL + "/other", { expect: 200 }); });
+`;
+
+const FAILING_SCENARIO = `
+import { scenario } from "@sizer/loadcore";
+scenario(async function broken(session) { await session.get(process.env.SERVER_URL + "/fail", { expect: 200 }); });
+`;
+
+describe("loadcore CLI", () => {
+  it("prints its version and help with exit 0", async () => {
+    const folder = scenarioFolder({});
+    const version = await cli(["--version"], { cwd: folder });
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await cli(["--help"], { cwd: folder });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--sizing-tolerance");
+    expect(help.stdout).toContain("Exit codes");
+  });
+
+  it("runs a scenario, prints the summary and writes the results JSON (exit 0)", async () => {
+    const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
+    const run = await cli(["-w", "2", "-r", "3", "--output", "out.json", "--seed", "5"], {
+      cwd: folder,
+      env: { SERVER_URL: server.url },
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(folder, "out.json"), "utf8"));
+    expect(results).toMatchObject({
+      format: "loadcore-results",
+      formatVersion: 1,
+      ok: 6,
+      failed: 0,
+      requests: 6,
+    });
+    expect(results.command).toEqual([
+      "loadcore",
+      "-w",
+      "2",
+      "-r",
+      "3",
+      "--output",
+      "out.json",
+      "--seed",
+      "5",
+    ]);
+    expect(results.options.seed).toBe(5);
+    expect(run.stdout.length).toBeGreaterThan(0);
+  });
+
+  it("exits 1 when --fail N is crossed, also with --quiet (which prints nothing on stdout)", async () => {
+    const folder = scenarioFolder({ "loadtest.ts": FAILING_SCENARIO });
+    const loud = await cli(["-r", "3", "--fail", "2", "loadtest.ts"], {
+      cwd: folder,
+      env: { SERVER_URL: server.url },
+    });
+    expect(loud.code).toBe(1);
+    expect(loud.stderr).toContain("3 scenario runs failed (--fail 2)");
+    const quiet = await cli(["-q", "-r", "3", "-f", "2", "loadtest.ts"], {
+      cwd: folder,
+      env: { SERVER_URL: server.url },
+    });
+    expect(quiet.code).toBe(1);
+    expect(quiet.stdout).toBe("");
+    const under = await cli(["-q", "-r", "3", "-f", "4", "loadtest.ts"], {
+      cwd: folder,
+      env: { SERVER_URL: server.url },
+    });
+    expect(under.code).toBe(0);
+  });
+
+  it.each([
+    [["missing.ts"], /scenario file not found: missing\.ts/],
+    [["-w", "0", "loadtest.ts"], /--workers must be an integer >= 1, got 0/],
+    [["-w", "many", "loadtest.ts"], /--workers expects an integer, got "many"/],
+    [["-d", "0", "loadtest.ts"], /--duration must be a number of seconds > 0, got 0/],
+    [["--sizing-tolerance", "abc", "loadtest.ts"], /--sizing-tolerance expects a number/],
+    [["--sizing-latency", "p42=5", "loadtest.ts"], /--sizing-latency must be PERCENTILE=MILLISECONDS/],
+    [["--bogus", "loadtest.ts"], /Unknown option '--bogus'/],
+    [["-q", "-v", "loadtest.ts"], /--quiet and --verbose cannot be used together/],
+    [["--single-run", "-s", "home", "loadtest.ts"], /--single-run and --single-mode cannot be used together/],
+    [["-s", "nope", "loadtest.ts"], /--single-mode: no scenario named "nope"; registered: home, other/],
+    [["--output", "no/such/folder/out.json", "loadtest.ts"], /--output: the folder .* does not exist/],
+    [["a.ts", "b.ts"], /expected one scenario file or test name, got 2/],
+  ])("exits 2 with a clear message for %j", async (args, message) => {
+    const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
+    const run = await cli(args, { cwd: folder, env: { SERVER_URL: server.url } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 2 naming file:line for a syntax error in the scenario", async () => {
+    const folder = scenarioFolder({
+      "broken.ts": `import { scenario } from "@sizer/loadcore";\n\nscenario(async () => {\n  const x = ;\n});\n`,
+    });
+    const run = await cli(["broken.ts"], { cwd: folder });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/syntax error in scenario file broken\.ts:4:\d+/);
+  });
+
+  it("exits 2 when the scenario file registers no scenario, or throws while loading", async () => {
+    const folder = scenarioFolder({
+      "empty.ts": `import { scenario } from "@sizer/loadcore";\nscenario({ weight: 0 }, async () => {});\n`,
+      "throws.mjs": `throw new Error("missing SERVER_URL");\n`,
+      "notes.txt": "hello",
+    });
+    const empty = await cli(["empty.ts"], { cwd: folder });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("no scenario registered by empty.ts");
+    const throws = await cli(["throws.mjs"], { cwd: folder });
+    expect(throws.code).toBe(2);
+    expect(throws.stderr).toContain("cannot load scenario file throws.mjs");
+    expect(throws.stderr).toContain("missing SERVER_URL");
+    const text = await cli(["notes.txt"], { cwd: folder });
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain("expected a TypeScript or JavaScript file");
+  });
+
+  it("runs a test of a Molotov config, command-line flags overriding it, and rejects bad configs (exit 2)", async () => {
+    const folder = scenarioFolder({
+      "loadtest.ts": OK_SCENARIO,
+      "molotov.json": JSON.stringify({
+        molotov: {
+          env: { SERVER_URL: server.url },
+          tests: {
+            smoke: {
+              scenario: "loadtest.ts",
+              workers: 2,
+              max_runs: 2,
+              exception: false,
+              output: "smoke.json",
+            },
+          },
+        },
+      }),
+      "unknown-key.json": JSON.stringify({
+        molotov: { tests: { smoke: { scenario: "loadtest.ts", wrokers: 2 } } },
+      }),
+      "wrong-type.json": JSON.stringify({
+        molotov: { tests: { smoke: { scenario: "loadtest.ts", workers: "2" } } },
+      }),
+    });
+    const run = await cli(["--config", "molotov.json", "smoke", "-r", "3"], { cwd: folder });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(folder, "smoke.json"), "utf8")).ok).toBe(6);
+    const unknownKey = await cli(["--config", "unknown-key.json", "smoke"], { cwd: folder });
+    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.stderr).toContain("unknown option molotov.tests.smoke.wrokers");
+    const wrongType = await cli(["--config", "wrong-type.json", "smoke"], { cwd: folder });
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toContain('molotov.tests.smoke.workers must be an integer, got "2"');
+    const missingTest = await cli(["--config", "molotov.json", "big"], { cwd: folder });
+    expect(missingTest.code).toBe(2);
+    expect(missingTest.stderr).toContain('no test named "big" in the config; available: smoke');
+    const missingConfig = await cli(["--config", "nope.json"], { cwd: folder });
+    expect(missingConfig.code).toBe(2);
+    expect(missingConfig.stderr).toContain("file not found");
+  });
+
+  it("stops cleanly on SIGINT: exit 130, teardown run, results written and marked interrupted", async () => {
+    const folder = scenarioFolder({
+      "loadtest.ts": `
+import { writeFileSync } from "node:fs";
+import { globalTeardown, scenario } from "@sizer/loadcore";
+globalTeardown(() => writeFileSync("teardown.txt", "done"));
+scenario(async function home(session) { await session.get(process.env.SERVER_URL + "/"); });
+`,
+    });
+    const { child, done } = startCli(
+      ["-w", "2", "--delay", "0.01", "--console-update", "1", "-o", "out.json", "loadtest.ts"],
+      {
+        cwd: folder,
+        env: { SERVER_URL: server.url },
+      },
+    );
+    let sent = false;
+    child.stdout?.on("data", () => {
+      if (!sent) {
+        sent = true;
+        setTimeout(() => child.kill("SIGINT"), 1_200);
+      }
+    });
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(readFileSync(join(folder, "teardown.txt"), "utf8")).toBe("done");
+    const results = JSON.parse(readFileSync(join(folder, "out.json"), "utf8"));
+    expect(results.interrupted).toBe(true);
+    expect(results.ok).toBeGreaterThan(0);
+  });
+
+  it("refuses an output path that is a folder before running", async () => {
+    const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
+    writeFileSync(join(folder, "x"), "");
+    const run = await cli(["-o", ".", "loadtest.ts"], { cwd: folder, env: { SERVER_URL: server.url } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("is a folder");
+  });
+});
