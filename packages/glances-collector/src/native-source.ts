@@ -28,7 +28,8 @@ export class NativeSource implements SampleSource {
     await this.#parts.processTree?.initialise();
     await this.#parts.containers?.initialise();
     this.#origin = context.clock.monotonic();
-    await this.#read(this.#origin, () => undefined);
+    const time = context.clock.now();
+    await this.#read(this.#origin, (message) => context.emit({ type: "note", time, message }));
     return { sourceVersion: COLLECTOR_VERSION };
   }
 
