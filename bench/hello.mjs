@@ -140,7 +140,18 @@ async function main(argv) {
         const accounting = startCpuAccounting({ serverPid: server.pid });
         const result = await tool.run(request(flags, server, pinning, SCENARIOS[tool.name]));
         const cpu = accounting.stop();
-        runs.push({ tool: tool.name, round: round + 1, loadAverageBefore: loadBefore, cpu, ...result });
+        const requestsPerCpuSecond =
+          result.requests !== undefined && cpu.generatorCpuSeconds > 0
+            ? Math.round(result.requests / cpu.generatorCpuSeconds)
+            : undefined;
+        runs.push({
+          tool: tool.name,
+          round: round + 1,
+          loadAverageBefore: loadBefore,
+          cpu,
+          requestsPerCpuSecond,
+          ...result,
+        });
         console.log(
           `  ${tool.name.padEnd(10)} ${formatRate(result.requestsPerSecond).padStart(8)} req/s` +
             `  generator ${cpu.generatorCores.toFixed(2)} CPU, server ${cpu.serverCores.toFixed(2)}, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}` +
@@ -179,6 +190,7 @@ async function main(argv) {
       },
       runs,
       medians: summary.medians,
+      requestsPerCpuSecondMedians: summary.perCpuSecond,
       ratios: summary.ratios,
       contention: { maxOtherCores: maxOthers, maxLoadAverage: maxLoad, provisional: contended },
     };
@@ -230,10 +242,14 @@ function request(flags, server, pinning, scenario = "") {
  */
 function summarise(tools, runs, rounds) {
   const medians = {};
+  const perCpuSecond = {};
   const rows = tools.map((tool) => {
     const own = runs.filter((run) => run.tool === tool.name);
     const kept = own.filter((run) => run.ok && run.requestsPerSecond !== undefined);
     medians[tool.name] = median(kept.map((run) => /** @type {number} */ (run.requestsPerSecond)));
+    perCpuSecond[tool.name] = median(
+      kept.flatMap((run) => (run.requestsPerCpuSecond === undefined ? [] : [run.requestsPerCpuSecond])),
+    );
     const perRound = Array.from({ length: rounds }, (_, index) => {
       const run = own.find((candidate) => candidate.round === index + 1);
       if (run === undefined) return "—";
@@ -244,6 +260,7 @@ function summarise(tools, runs, rounds) {
       ...perRound,
       formatRate(medians[tool.name]),
       median(own.map((run) => run.cpu.generatorCores))?.toFixed(2) ?? "—",
+      formatRate(perCpuSecond[tool.name]),
       Math.max(...own.map((run) => run.cpu.otherCores)).toFixed(2),
       `${kept.length}/${own.length}`,
     ];
@@ -253,6 +270,7 @@ function summarise(tools, runs, rounds) {
     ...Array.from({ length: rounds }, (_, index) => `round ${index + 1}`),
     "median",
     "generator CPU",
+    "req per CPU-s",
     "others CPU (max)",
     "runs kept",
   ];
@@ -260,6 +278,8 @@ function summarise(tools, runs, rounds) {
     loadcoreOverAutocannon: ratio(medians.loadcore, medians.autocannon) ?? null,
     loadcoreOverMolotov: ratio(medians.loadcore, medians.molotov) ?? null,
     autocannonOverMolotov: ratio(medians.autocannon, medians.molotov) ?? null,
+    perCpuSecondLoadcoreOverAutocannon: ratio(perCpuSecond.loadcore, perCpuSecond.autocannon) ?? null,
+    perCpuSecondLoadcoreOverMolotov: ratio(perCpuSecond.loadcore, perCpuSecond.molotov) ?? null,
   };
   const verdicts = [];
   if ("loadcore" in medians && "autocannon" in medians) {
@@ -275,7 +295,12 @@ function summarise(tools, runs, rounds) {
   if ("autocannon" in medians && "molotov" in medians) {
     verdicts.push(`autocannon / molotov: ${formatRatio(ratios.autocannonOverMolotov ?? undefined)}`);
   }
-  return { table: markdownTable(header, rows), medians, ratios, verdicts };
+  if ("loadcore" in medians && ("autocannon" in medians || "molotov" in medians)) {
+    verdicts.push(
+      `requests per generator CPU-second (less sensitive to contention): loadcore / autocannon ${formatRatio(ratios.perCpuSecondLoadcoreOverAutocannon)}, loadcore / molotov ${formatRatio(ratios.perCpuSecondLoadcoreOverMolotov)}`,
+    );
+  }
+  return { table: markdownTable(header, rows), medians, perCpuSecond, ratios, verdicts };
 }
 
 /** @param {number | undefined} value @param {number} target */

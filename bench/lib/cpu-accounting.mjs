@@ -2,6 +2,8 @@ import { listProcessTree, readProcessStat, readSystemTicks } from "./proc.mjs";
 
 /**
  * @typedef {object} CpuAccount
+ * @property {number} elapsedSeconds wall time between start and stop
+ * @property {number} generatorCpuSeconds CPU time of the load generator (user + system)
  * @property {number} generatorCores CPU used by the load generator over the run (1 = one core busy)
  * @property {number} serverCores CPU used by the target server over the run
  * @property {number} otherCores CPU used by everything else on the machine: the contention figure
@@ -19,9 +21,11 @@ import { listProcessTree, readProcessStat, readSystemTicks } from "./proc.mjs";
  */
 export function startCpuAccounting({ serverPid, procRoot = "/proc" }) {
   const start = snapshot(serverPid, procRoot);
+  const startedAt = performance.now();
   return {
     stop() {
       const end = snapshot(serverPid, procRoot);
+      const elapsedSeconds = (performance.now() - startedAt) / 1000;
       const ticksPerCore = (end.total - start.total) / Math.max(end.cpus, 1);
       const cores = (/** @type {number} */ ticks) =>
         ticksPerCore > 0 ? Math.max(ticks, 0) / ticksPerCore : 0;
@@ -30,6 +34,8 @@ export function startCpuAccounting({ serverPid, procRoot = "/proc" }) {
       const own = end.self - start.self;
       const others = end.busy - start.busy - generator - server - own;
       return {
+        elapsedSeconds: round(elapsedSeconds),
+        generatorCpuSeconds: round(cores(generator) * elapsedSeconds),
         generatorCores: round(cores(generator)),
         serverCores: round(cores(server)),
         otherCores: round(cores(others)),
