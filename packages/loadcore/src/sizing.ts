@@ -59,7 +59,7 @@ export interface PlateauVerdict {
   detected: true;
   /** Start of the plateau, seconds since the start of the run. */
   atSeconds: number;
-  /** Mean worker count at the plateau's start. */
+  /** Mean worker count of the plateau's first band, rounded. */
   workers: number;
   /** Requests per second at the plateau's start. */
   throughput: number;
@@ -375,7 +375,7 @@ export class SizingController {
     return {
       detected: true,
       atSeconds: start.atSeconds,
-      workers: Math.round(start.workers * 10) / 10,
+      workers: Math.round(start.workers),
       throughput: Math.round(start.throughput * 100) / 100,
       latencyGrowth: start.p95 > 0 ? Math.round((recent / start.p95) * 100) / 100 : 0,
     };

@@ -39,7 +39,8 @@ describe("SelfMonitor", () => {
     busyFor(400);
     const busy = monitor.sample();
     monitor.stop();
-    expect(busy.cpuPercent).toBeGreaterThan(idle.cpuPercent + 30);
+    // Margins stay small: on a shared 2-core machine a spinning thread may get a quarter of a core.
+    expect(busy.cpuPercent).toBeGreaterThan(idle.cpuPercent + 10);
     expect(busy.eventLoopDelayMs).toBeGreaterThan(idle.eventLoopDelayMs + 100);
   });
 
@@ -52,13 +53,13 @@ describe("SelfMonitor", () => {
     const processIdle = processMonitor.sample();
     threadMonitor.sample();
     workers.push(await startBusyWorker());
-    await sleep(600);
+    await sleep(1000);
     const processBusy = processMonitor.sample();
     const threadBusy = threadMonitor.sample();
     processMonitor.stop();
     threadMonitor.stop();
-    expect(processBusy.cpuPercent).toBeGreaterThan(processIdle.cpuPercent + 30);
-    expect(processBusy.cpuPercent).toBeGreaterThan(threadBusy.cpuPercent + 30);
+    expect(processBusy.cpuPercent).toBeGreaterThan(processIdle.cpuPercent + 10);
+    expect(processBusy.cpuPercent).toBeGreaterThan(threadBusy.cpuPercent + 10);
   });
 
   it("uses the injected clock for the elapsed time", () => {
