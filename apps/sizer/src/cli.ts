@@ -1,2 +1,122 @@
 #!/usr/bin/env node
-console.log("not yet");
+import { SizerUsageError } from "./errors.js";
+import { exitCodeFor, exitCodes } from "./exit-codes.js";
+import { MAIN_HELP, RUN_HELP } from "./help.js";
+import { rebuildReport } from "./rebuild-report.js";
+import { parseRunArguments } from "./run-arguments.js";
+import { runSizer } from "./run-sizer.js";
+import { VERSION } from "./version.js";
+
+function printError(error: unknown): number {
+  const code = (error as { code?: unknown }).code;
+  const known = typeof code === "string" && code.startsWith("ERR_SIZER_");
+  if (!known) {
+    process.stderr.write(`sizer: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return exitCodes.internal;
+  }
+  process.stderr.write(`sizer: ${(error as Error).message}\n`);
+  const output = (error as { output?: unknown }).output;
+  if (typeof output === "string" && output.trim() !== "") {
+    process.stderr.write(`--- the service's last output ---\n${output}\n---\n`);
+  }
+  return exitCodeFor(code);
+}
+
+async function run(args: string[]): Promise<number> {
+  const parsed = parseRunArguments(args, { cwd: process.cwd(), now: new Date() });
+  if (parsed.help) {
+    process.stdout.write(RUN_HELP);
+    return exitCodes.ok;
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write("\nsizer: second interrupt, exiting now (the service is killed)\n");
+      process.exit(exitCodes.interrupted);
+    }
+    process.stderr.write(
+      `\nsizer: ${signal}: stopping the load and the service, writing a partial report (again to force)\n`,
+    );
+    controller.abort(new Error(signal));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await runSizer({
+      ...parsed.options,
+      argv: ["sizer", "run", ...args],
+      signal: controller.signal,
+      // The docker CLI to use; a stand-in in tests, where no Docker engine runs.
+      ...(process.env.SIZER_DOCKER ? { docker: process.env.SIZER_DOCKER } : {}),
+    });
+    if (result.error) {
+      process.stderr.write(`sizer: ${result.error.message}\n`);
+      if (result.error.output.trim() !== "")
+        process.stderr.write(`--- the service's last output ---\n${result.error.output}\n---\n`);
+      return exitCodeFor(result.error.code);
+    }
+    return result.status === "interrupted" ? exitCodes.interrupted : exitCodes.ok;
+  } catch (error) {
+    if (controller.signal.aborted && (error as { code?: string }).code === undefined)
+      return exitCodes.interrupted;
+    return printError(error);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function report(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(
+      "Usage: sizer report DIR [--title TEXT]\n\nRebuilds report.html, summary.md and summary.json of a saved 'sizer run' output folder.\n",
+    );
+    return exitCodes.ok;
+  }
+  const titleAt = args.indexOf("--title");
+  let title: string | undefined;
+  if (titleAt >= 0) {
+    title = args[titleAt + 1];
+    if (title === undefined) throw new SizerUsageError("--title", "--title needs a value");
+    args.splice(titleAt, 2);
+  }
+  const unknown = args.find((arg) => arg.startsWith("-"));
+  if (unknown)
+    throw new SizerUsageError(
+      unknown,
+      `unknown option '${unknown}' for 'sizer report'; see 'sizer report --help'`,
+    );
+  if (args.length !== 1)
+    throw new SizerUsageError("DIR", "'sizer report' needs exactly one folder: sizer report DIR");
+  const rebuilt = await rebuildReport(args[0] as string, title === undefined ? {} : { title });
+  process.stdout.write(
+    `${rebuilt.partial ? "PARTIAL RUN: " : ""}${rebuilt.analysis.headline}\n  report: ${rebuilt.files.html}\n`,
+  );
+  return exitCodes.ok;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      process.stdout.write(MAIN_HELP);
+      return command === undefined ? exitCodes.usage : exitCodes.ok;
+    }
+    if (command === "--version" || command === "-v") {
+      process.stdout.write(`${VERSION}\n`);
+      return exitCodes.ok;
+    }
+    if (command === "run") return await run(rest);
+    if (command === "report") return await report(rest);
+    process.stderr.write(
+      `sizer: unknown command '${command}'; use 'sizer run' or 'sizer report DIR' (see sizer --help)\n`,
+    );
+    return exitCodes.usage;
+  } catch (error) {
+    return printError(error);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

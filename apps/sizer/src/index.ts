@@ -1,1 +1,44 @@
-export const VERSION = "0.1.0";
+export { type CommandServiceOptions, startCommandService } from "./command-service.js";
+export {
+  allowedCpus,
+  type CpuPlan,
+  type CpuPlanInput,
+  formatCpuList,
+  hasTaskset,
+  parseCpuList,
+  pinProcess,
+  planCpus,
+} from "./cpu-plan.js";
+export { checkDocker, type DockerServiceOptions, startDockerService } from "./docker-service.js";
+export {
+  DockerError,
+  InterruptedError,
+  OutputFolderError,
+  ScenarioError,
+  ServiceExitedError,
+  ServiceStartError,
+  SizerError,
+  SizerUsageError,
+  UrlUnreachableError,
+} from "./errors.js";
+export { exitCodeFor, exitCodes } from "./exit-codes.js";
+export { endProcessGroup, type ProcessExit } from "./process-tree.js";
+export { formatSnapshot, type Phase, ProgressReporter, type ProgressSnapshot } from "./progress.js";
+export { probeUrl, waitForReady } from "./readiness.js";
+export { type RebuiltReport, rebuildReport } from "./rebuild-report.js";
+export { defaultOutDir, type ParsedRun, parseRunArguments } from "./run-arguments.js";
+export type { RunRecord } from "./run-record.js";
+export { type RunStatus, runSizer, type SizerRunResult } from "./run-sizer.js";
+export type { ServiceHandle } from "./service.js";
+export { parseServiceCommand, type ServiceCommand } from "./service-command.js";
+export { ServiceLog } from "./service-log.js";
+export type {
+  LoadSettings,
+  OutputMode,
+  ScenarioSource,
+  ServiceSource,
+  SizerRunOptions,
+} from "./sizer-options.js";
+export { connectToUrl, type UrlServiceOptions } from "./url-service.js";
+export { formatVerdict, verdictFields } from "./verdict.js";
+export { VERSION } from "./version.js";

@@ -1,0 +1,168 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { formatCpuList } from "./cpu-plan.js";
+import { ServiceStartError } from "./errors.js";
+import { freePort } from "./free-port.js";
+import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
+import { waitForReady } from "./readiness.js";
+import type { ServiceHandle } from "./service.js";
+import { parseServiceCommand } from "./service-command.js";
+import type { ServiceLog } from "./service-log.js";
+
+/** Options of {@link startCommandService}. */
+export interface CommandServiceOptions {
+  /** The `--service-cmd` string (see {@link parseServiceCommand} for how it is run). */
+  command: string;
+  /** Working directory of the service. */
+  cwd?: string | undefined;
+  /** Extra environment variables (`--service-env K=V`), on top of sizer's own environment. */
+  env?: Record<string, string> | undefined;
+  /** The port the service listens on; a free one is chosen and given as `PORT` when absent. */
+  port?: number | undefined;
+  /** The URL the service answers at; default `http://127.0.0.1:<port>/`. */
+  url?: string | undefined;
+  /** The URL polled for readiness (`--health-url`, must answer 2xx); default `url` (any answer below 500). */
+  healthUrl?: string | undefined;
+  /** How long to wait for readiness. */
+  readyTimeoutMs: number;
+  /** Cores to pin the service to, with taskset. */
+  cpus?: readonly number[] | undefined;
+  /** Where the output goes. */
+  log: ServiceLog;
+  /** Time given to the tree to end after SIGTERM before SIGKILL. */
+  stopGraceMs?: number;
+  signal?: AbortSignal;
+  /** The taskset program. */
+  taskset?: string;
+}
+
+/**
+ * Starts the service's command in its own process group (so the whole tree can be ended), its
+ * output captured to the log, and waits until it answers. On failure the tree is ended and a
+ * {@link ServiceStartError} carries the last lines it printed.
+ */
+export async function startCommandService(options: CommandServiceOptions): Promise<ServiceHandle> {
+  const parsed = parseServiceCommand(options.command);
+  const explicitPort = options.port ?? (options.url ? undefined : await freePort());
+  const url = options.url ?? `http://127.0.0.1:${explicitPort}/`;
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  if (explicitPort !== undefined && options.env?.PORT === undefined) env.PORT = String(explicitPort);
+  const argv =
+    options.cpus && options.cpus.length > 0
+      ? [options.taskset ?? "taskset", "-c", formatCpuList(options.cpus), ...parsed.argv]
+      : parsed.argv;
+  options.log.note(
+    `starting: ${JSON.stringify(argv)} in ${options.cwd ?? process.cwd()}${env.PORT ? ` with PORT=${env.PORT}` : ""}`,
+  );
+
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0] as string, argv.slice(1), {
+      cwd: options.cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    throw new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `cannot start --service-cmd '${options.command}': ${(error as Error).message}`,
+      "",
+      { cause: error },
+    );
+  }
+  const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+  child.stdout?.on("data", (chunk: Buffer) => options.log.write(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => options.log.write(chunk));
+  let exit: ProcessExit | undefined;
+  const exited = childExit(child).then((result) => {
+    exit = result;
+    options.log.note(`the service ended with ${describeExit(result)}`);
+    return result;
+  });
+  const pid = child.pid;
+  const killOnExit = () => {
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  process.once("exit", killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (pid !== undefined) {
+        const how = await endProcessGroup(pid, { graceMs: options.stopGraceMs ?? 5000 });
+        if (how !== "none")
+          options.log.note(
+            `service process group ${pid} ${how === "killed" ? "killed (SIGKILL)" : "terminated (SIGTERM)"}`,
+          );
+      }
+      if (!exit) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      process.removeListener("exit", killOnExit);
+    })();
+    return stopping;
+  };
+
+  const failedToSpawn = await Promise.race([
+    spawnError,
+    new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
+  ]);
+  if (failedToSpawn || pid === undefined) {
+    await stop();
+    const reason = failedToSpawn ? failedToSpawn.message : "no process id";
+    throw new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `cannot start --service-cmd '${options.command}': ${reason}${(failedToSpawn as { code?: string } | undefined)?.code === "ENOENT" ? ` (is '${argv[0]}' installed and on the PATH?)` : ""}`,
+      options.log.tail(),
+    );
+  }
+
+  const healthUrl = options.healthUrl ?? url;
+  const ready = await waitForReady({
+    url: healthUrl,
+    requireSuccess: options.healthUrl !== undefined,
+    timeoutMs: options.readyTimeoutMs,
+    ended: exited,
+    signal: options.signal,
+  });
+  if (!ready.ready) {
+    await stop();
+    const output = options.log.tail();
+    if (ready.reason === "ended" && exit) {
+      throw new ServiceStartError(
+        "ERR_SIZER_SERVICE_START",
+        `the service exited before it was ready (${describeExit(exit)}): --service-cmd '${options.command}'`,
+        output,
+      );
+    }
+    if (ready.reason === "aborted") {
+      throw new ServiceStartError(
+        "ERR_SIZER_SERVICE_NOT_READY",
+        "interrupted while waiting for the service to be ready",
+        output,
+      );
+    }
+    const last = ready.lastProbe && !ready.lastProbe.ok ? ` (last try: ${ready.lastProbe.reason})` : "";
+    throw new ServiceStartError(
+      "ERR_SIZER_SERVICE_NOT_READY",
+      `the service did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s${last}; check --port/--url/--health-url or raise --ready-timeout`,
+      output,
+    );
+  }
+  options.log.note(`ready: ${healthUrl} answered ${ready.status} after ${ready.waitedMs} ms`);
+  return {
+    kind: "command",
+    url,
+    pid,
+    containers: [],
+    description: options.command,
+    ended: exited,
+    exit: () => exit,
+    outputTail: (lines) => options.log.tail(lines),
+    stop,
+  };
+}

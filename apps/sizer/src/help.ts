@@ -1,0 +1,59 @@
+/** `sizer --help`. */
+export const MAIN_HELP = `sizer: how much load does one node of my service take, and what runs out first?
+
+Usage:
+  sizer run [options]        start (or reach) a service, ramp up load until it breaks, write the report
+  sizer report DIR           rebuild report.html, summary.md and summary.json of a saved output folder
+  sizer --version            print the version
+  sizer --help               this help ('sizer run --help' lists every option)
+
+Example (the bundled demo service, about two minutes):
+  sizer run --service-cmd "node server.mjs" --service-cwd examples/demo-service \\
+            --scenario examples/demo-service/loadtest.ts --workers 150 --ramp-up 60 --sizing-window 10
+`;
+
+/** `sizer run --help`. */
+export const RUN_HELP = `Usage: sizer run (--service-cmd CMD | --image IMAGE --port PORT | --url URL) (--scenario FILE | --repo URL --test NAME) [options]
+
+The service (one of):
+  --service-cmd CMD      command that starts it, split into arguments without a shell; a command using
+                         shell syntax (| && > $VAR ...) runs as 'sh -c CMD'. Its whole process tree is
+                         ended at the end (SIGTERM, then SIGKILL after 5 s)
+  --service-cwd DIR      its working directory
+  --service-env K=V      an environment variable for it (repeatable)
+  --port PORT            the port it listens on (default: a free port, given to it as PORT)
+  --image IMAGE          a Docker image, run with --port PORT published on 127.0.0.1 (needs a Docker engine)
+  --url URL              with --service-cmd: the URL it answers at; alone: an already running service
+                         (only the host is monitored then, unless --pid)
+  --pid PID              with --url: the service's process, to monitor its tree
+  --health-url URL|PATH  polled until it answers 2xx (default: the service's URL, any answer below 500)
+  --ready-timeout S      seconds to wait for readiness (default 30)
+
+The scenario (one of):
+  --scenario FILE        a loadcore scenario (.ts, .mts, .js, .mjs); it reads the URL from SERVER_URL
+  --repo URL --test NAME a test of a Git repo's molotov.json, run through moloslave (--ref REF)
+
+The load (loadcore's sizing; default 500 workers over 300 s, tolerance 5%, window 60 s):
+  -w, --workers N        workers per process          --ramp-up S           seconds to start them all
+  -d, --duration S       upper bound of the run       --sizing-tolerance P  error ratio that stops it, %
+  --sizing-window S      sliding window, seconds      --sizing-latency pNN=MS  latency objective, e.g. p95=500
+  --sizing-min-samples N runs before any decision     -p, --processes N     load processes
+  --timeout S            per-request timeout          --seed N              seed of the scenario choice
+
+Resources and cores:
+  --collector native|glances   what records the resources (default native: /proc and cgroups)
+  --interval S           seconds between resource samples (default 1)
+  --service-cpus LIST    cores for the service, e.g. 1 or 2-3 (default with 2+ cores: the last half)
+  --load-cpus LIST       cores for the load generator (default: the other cores)
+  --no-pin               no pinning (taskset) at all
+
+Output:
+  -o, --out DIR          output folder (default ./sizer-report-<timestamp>/, must be new or empty)
+  --title TEXT           title of the report
+  -q, --quiet            print nothing but warnings and errors
+  --json                 print progress and the verdict as JSON lines
+
+Exit codes: 0 done, 1 internal error, 2 bad usage, 3 service could not start or be reached,
+4 the service died mid-run (partial report), 5 bad scenario, 6 bad output folder, 130 interrupted
+(partial report).
+`;

@@ -1,0 +1,102 @@
+import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type LoadResults, readResults } from "@sizer/loadcore";
+import type { Analysis } from "@sizer/report";
+import { OutputFolderError } from "./errors.js";
+import { type ReportFiles, writeReport } from "./report-writer.js";
+import type { RunRecord } from "./run-record.js";
+
+/** What {@link rebuildReport} gives back. */
+export interface RebuiltReport {
+  outDir: string;
+  analysis: Analysis;
+  files: ReportFiles;
+  partial: boolean;
+}
+
+/**
+ * Rebuilds report.html, summary.md and summary.json of a saved output folder from its
+ * results.json, metrics.csv (when present) and command.json (when present).
+ */
+export async function rebuildReport(
+  folder: string,
+  options: { title?: string } = {},
+): Promise<RebuiltReport> {
+  const outDir = resolve(folder);
+  if (!existsSync(outDir) || !statSync(outDir).isDirectory()) {
+    throw new OutputFolderError(
+      outDir,
+      `${folder} is not a folder; give the output folder of a 'sizer run' (it holds results.json)`,
+    );
+  }
+  const resultsFile = join(outDir, "results.json");
+  if (!existsSync(resultsFile)) {
+    throw new OutputFolderError(
+      resultsFile,
+      `${folder} has no results.json: it is not the output folder of a 'sizer run' (or the run failed before the load started)`,
+    );
+  }
+  let results: LoadResults;
+  try {
+    results = readResults(await readFile(resultsFile, "utf8"), resultsFile);
+  } catch (error) {
+    throw new OutputFolderError(resultsFile, `cannot read ${resultsFile}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let record: Partial<RunRecord> = {};
+  const commandFile = join(outDir, "command.json");
+  if (existsSync(commandFile)) {
+    try {
+      record = JSON.parse(await readFile(commandFile, "utf8")) as Partial<RunRecord>;
+    } catch (error) {
+      throw new OutputFolderError(commandFile, `cannot read ${commandFile}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  const metricsFile = join(outDir, "metrics.csv");
+  const partial =
+    (record.status !== undefined && record.status !== "complete") || results.interrupted === true;
+  const cpuPlan = record.cpuPlan as { shared?: boolean } | undefined;
+  try {
+    const { analysis, files } = await writeReport({
+      results,
+      metricsFile: existsSync(metricsFile) && statSync(metricsFile).size > 0 ? metricsFile : undefined,
+      outDir,
+      title: options.title,
+      command: record.argv ?? results.command,
+      metadata: {
+        ...(record.service ? { serviceCommand: record.service.description, target: record.service.url } : {}),
+        ...(record.versions ? { versions: record.versions } : {}),
+        ...(record.host
+          ? {
+              host: {
+                name: record.host.hostname,
+                vcpus: record.host.cpus,
+                memoryBytes: record.host.memoryBytes,
+              },
+            }
+          : {}),
+        ...(cpuPlan?.shared !== undefined ? { sharedCores: cpuPlan.shared } : {}),
+        partial,
+        ...(partial
+          ? {
+              partialReason:
+                record.error?.message ??
+                (record.status === "interrupted"
+                  ? "interrupted (Ctrl-C or SIGTERM)"
+                  : "the run did not finish"),
+            }
+          : {}),
+      },
+    });
+    return { outDir, analysis, files, partial };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code?.startsWith("ERR_REPORT_"))
+      throw new OutputFolderError(outDir, (error as Error).message, { cause: error });
+    throw error;
+  }
+}

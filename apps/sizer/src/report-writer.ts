@@ -1,0 +1,43 @@
+import type { LoadResults } from "@sizer/loadcore";
+import {
+  type Analysis,
+  buildReport,
+  type LoadResults as ReportResults,
+  type RunMetadata,
+  readMetricsFile,
+} from "@sizer/report";
+
+/** The files a report consists of. */
+export interface ReportFiles {
+  html: string;
+  summaryMd: string;
+  summaryJson: string;
+}
+
+/** Builds report.html, summary.md and summary.json in `outDir` from the results and the metrics file. */
+export async function writeReport(input: {
+  results: LoadResults;
+  metricsFile?: string | undefined;
+  outDir: string;
+  title?: string | undefined;
+  command: readonly string[];
+  metadata: RunMetadata;
+}): Promise<{ analysis: Analysis; files: ReportFiles }> {
+  const metrics = input.metricsFile ? await readMetricsFile(input.metricsFile) : undefined;
+  const { analysis, files } = await buildReport({
+    results: input.results as unknown as ReportResults,
+    metrics,
+    outDir: input.outDir,
+    title: input.title,
+    command: [...input.command],
+    metadata: input.metadata,
+  });
+  return {
+    analysis,
+    files: {
+      html: files.html,
+      summaryMd: files.summaryMd ?? `${input.outDir}/summary.md`,
+      summaryJson: files.summaryJson ?? `${input.outDir}/summary.json`,
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { createCollector, type MetricSample, MetricsCsvWriter } from "@sizer/glances-collector";
+
+/** Options of {@link ResourceRecorder.start}. */
+export interface ResourceRecorderOptions {
+  /** `native` (/proc and cgroups) or `glances` (a spawned Glances). */
+  source: "native" | "glances";
+  /** Root of the service's process tree, when known. */
+  pid?: number | undefined;
+  /** Containers to watch. */
+  containers?: readonly string[];
+  intervalSeconds: number;
+  /** The metrics CSV written as samples come. */
+  file: string;
+}
+
+/**
+ * Records the resources of the service and the host into `metrics.csv` while the load runs, and
+ * keeps the latest sample for the live progress line.
+ */
+export class ResourceRecorder {
+  /** The latest sample, for live figures. */
+  latest: MetricSample | undefined;
+  /** Samples written so far. */
+  samples = 0;
+  private readonly controller = new AbortController();
+  private done: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private stopCollector: () => Promise<void> = async () => {};
+
+  private constructor() {}
+
+  /** Starts sampling; fails at once when the source cannot start (e.g. Glances missing, pid gone). */
+  static async start(options: ResourceRecorderOptions): Promise<ResourceRecorder> {
+    const recorder = new ResourceRecorder();
+    const native = options.source === "native";
+    const collector = createCollector({
+      source: options.source,
+      // Glances reports what it exports; only the native source watches a process tree or containers.
+      ...(native && options.pid !== undefined ? { pid: options.pid } : {}),
+      ...(native && options.containers && options.containers.length > 0
+        ? { containers: [...options.containers] }
+        : {}),
+      interval: options.intervalSeconds,
+      signal: recorder.controller.signal,
+    });
+    await collector.start();
+    const { format: _format, formatVersion: _version, ...meta } = collector.meta;
+    const writer = new MetricsCsvWriter(options.file, meta);
+    recorder.done = (async () => {
+      try {
+        for await (const event of collector.events()) {
+          if (event.type === "sample") {
+            recorder.latest = event;
+            recorder.samples += 1;
+          }
+          await writer.write(event);
+        }
+      } catch (error) {
+        recorder.failure = error;
+      } finally {
+        await writer.close().catch((error: unknown) => {
+          recorder.failure ??= error;
+        });
+      }
+    })();
+    recorder.stopCollector = () => collector.stop();
+    return recorder;
+  }
+
+  /** Stops sampling and closes the file (no sample lost). Returns an error the collector raised, if any. */
+  async stop(): Promise<unknown> {
+    this.controller.abort();
+    await this.stopCollector().catch((error: unknown) => {
+      this.failure ??= error;
+    });
+    await this.done;
+    return this.failure;
+  }
+
+  /** A metric of the latest sample, when present. */
+  value(name: string): number | undefined {
+    return this.latest?.values[name];
+  }
+}

@@ -1,0 +1,311 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parseCpuList } from "./cpu-plan.js";
+import { SizerUsageError } from "./errors.js";
+import type { LoadSettings, ServiceSource, SizerRunOptions } from "./sizer-options.js";
+
+/** The flags of `sizer run`, for parseArgs and the help text. */
+export const RUN_FLAGS = {
+  "service-cmd": { type: "string" },
+  "service-cwd": { type: "string" },
+  "service-env": { type: "string", multiple: true },
+  image: { type: "string" },
+  port: { type: "string" },
+  url: { type: "string" },
+  pid: { type: "string" },
+  "health-url": { type: "string" },
+  "ready-timeout": { type: "string" },
+  scenario: { type: "string" },
+  repo: { type: "string" },
+  test: { type: "string" },
+  ref: { type: "string" },
+  collector: { type: "string" },
+  interval: { type: "string" },
+  workers: { type: "string", short: "w" },
+  "ramp-up": { type: "string" },
+  duration: { type: "string", short: "d" },
+  "sizing-tolerance": { type: "string" },
+  "sizing-window": { type: "string" },
+  "sizing-latency": { type: "string" },
+  "sizing-min-samples": { type: "string" },
+  processes: { type: "string", short: "p" },
+  timeout: { type: "string" },
+  seed: { type: "string" },
+  "service-cpus": { type: "string" },
+  "load-cpus": { type: "string" },
+  "no-pin": { type: "boolean" },
+  out: { type: "string", short: "o" },
+  title: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The default output folder: `./sizer-report-<UTC timestamp>/`. */
+export function defaultOutDir(cwd: string, now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/[-:]/g, "");
+  return resolve(cwd, `sizer-report-${stamp}`);
+}
+
+function number(
+  flag: string,
+  text: string,
+  options: { integer?: boolean; min?: number; max?: number; exclusiveMin?: boolean },
+): number {
+  const value = Number(text);
+  const kind = options.integer ? "an integer" : "a number";
+  const bounds = [
+    options.min !== undefined ? `${options.exclusiveMin ? ">" : ">="} ${options.min}` : "",
+    options.max !== undefined ? `<= ${options.max}` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  const valid =
+    text.trim() !== "" &&
+    Number.isFinite(value) &&
+    (!options.integer || Number.isInteger(value)) &&
+    (options.min === undefined || (options.exclusiveMin ? value > options.min : value >= options.min)) &&
+    (options.max === undefined || value <= options.max);
+  if (!valid)
+    throw new SizerUsageError(
+      `--${flag}`,
+      `--${flag} must be ${kind}${bounds ? ` ${bounds}` : ""}, got '${text}'`,
+    );
+  return value;
+}
+
+function httpUrl(flag: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SizerUsageError(`--${flag}`, `--${flag} must be an http:// or https:// URL, got '${text}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new SizerUsageError(`--${flag}`, `--${flag} must be an http:// or https:// URL, got '${text}'`);
+  }
+  return url.toString();
+}
+
+function environment(entries: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!entries || entries.length === 0) return undefined;
+  const env: Record<string, string> = {};
+  for (const entry of entries) {
+    const equals = entry.indexOf("=");
+    const key = equals > 0 ? entry.slice(0, equals) : "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new SizerUsageError(
+        "--service-env",
+        `--service-env must be NAME=VALUE with NAME made of letters, digits and _, got '${entry}'`,
+      );
+    }
+    env[key] = entry.slice(equals + 1);
+  }
+  return env;
+}
+
+function parseFlags(args: readonly string[]) {
+  try {
+    return parseArgs({ args: [...args], options: RUN_FLAGS, strict: true, allowPositionals: false });
+  } catch (error) {
+    const message = (error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, "");
+    const flag = /'(-[^'\s]+)/.exec(message)?.[1] ?? "arguments";
+    throw new SizerUsageError(flag, `${message}; see 'sizer run --help'`);
+  }
+}
+
+/** What parsing `sizer run`'s flags gives: options, or a request for help. */
+export type ParsedRun = { help: true } | { help: false; options: SizerRunOptions };
+
+/**
+ * Validates the flags of `sizer run` into {@link SizerRunOptions}. Every mistake is a
+ * {@link SizerUsageError} naming the flag and what was expected.
+ */
+export function parseRunArguments(args: readonly string[], context: { cwd: string; now: Date }): ParsedRun {
+  const { values } = parseFlags(args);
+  if (values.help) return { help: true };
+
+  const sources = [values["service-cmd"] !== undefined, values.image !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new SizerUsageError("--image", "give either --service-cmd or --image, not both");
+  if (sources === 0 && values.url === undefined) {
+    throw new SizerUsageError(
+      "--service-cmd",
+      'say which service to size: --service-cmd "node server.js", --image IMAGE --port PORT, or --url URL of a running service',
+    );
+  }
+  const port =
+    values.port === undefined
+      ? undefined
+      : number("port", values.port, { integer: true, min: 1, max: 65535 });
+  const url = values.url === undefined ? undefined : httpUrl("url", values.url);
+  let service: ServiceSource;
+  if (values["service-cmd"] !== undefined) {
+    let cwd: string | undefined;
+    if (values["service-cwd"] !== undefined) {
+      cwd = resolve(context.cwd, values["service-cwd"]);
+      if (!existsSync(cwd) || !statSync(cwd).isDirectory())
+        throw new SizerUsageError("--service-cwd", `--service-cwd ${values["service-cwd"]} is not a folder`);
+    }
+    if (values["service-cmd"].trim() === "")
+      throw new SizerUsageError("--service-cmd", "--service-cmd is empty");
+    service = { kind: "command", command: values["service-cmd"], cwd, port, url };
+  } else if (values.image !== undefined) {
+    if (values.image.trim() === "" || values.image.startsWith("-"))
+      throw new SizerUsageError("--image", `--image must name a Docker image, got '${values.image}'`);
+    if (port === undefined)
+      throw new SizerUsageError("--port", "--image needs --port: the port the container listens on");
+    if (url !== undefined)
+      throw new SizerUsageError(
+        "--url",
+        "--url cannot be combined with --image (sizer publishes the container's port itself)",
+      );
+    service = { kind: "docker", image: values.image, port };
+  } else {
+    if (port !== undefined)
+      throw new SizerUsageError(
+        "--port",
+        "--port goes with --service-cmd or --image; with --url the port is in the URL",
+      );
+    service = { kind: "url", url: url as string };
+  }
+  if (values["service-cwd"] !== undefined && service.kind !== "command")
+    throw new SizerUsageError("--service-cwd", "--service-cwd goes with --service-cmd");
+  if (values.pid !== undefined) {
+    if (service.kind !== "url")
+      throw new SizerUsageError(
+        "--pid",
+        "--pid goes with --url (sizer knows the pid of a service it starts)",
+      );
+    const pid = number("pid", values.pid, { integer: true, min: 1 });
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ESRCH")
+        throw new SizerUsageError("--pid", `--pid ${pid}: no such process`);
+    }
+    service.pid = pid;
+  }
+  const serviceEnv = environment(values["service-env"]);
+  if (serviceEnv && service.kind === "url")
+    throw new SizerUsageError("--service-env", "--service-env goes with --service-cmd or --image, not --url");
+
+  if (values.scenario !== undefined && values.repo !== undefined)
+    throw new SizerUsageError("--repo", "give either --scenario FILE or --repo URL --test NAME, not both");
+  let scenario: SizerRunOptions["scenario"];
+  if (values.repo !== undefined) {
+    if (values.test === undefined || values.test.trim() === "")
+      throw new SizerUsageError(
+        "--test",
+        "--repo needs --test NAME: the test of the repo's molotov.json to run",
+      );
+    if (values.repo.startsWith("-"))
+      throw new SizerUsageError("--repo", `--repo must not start with '-', got '${values.repo}'`);
+    if (values.ref?.startsWith("-"))
+      throw new SizerUsageError("--ref", `--ref must not start with '-', got '${values.ref}'`);
+    scenario = { kind: "repo", repo: values.repo, test: values.test, ref: values.ref };
+  } else if (values.scenario !== undefined) {
+    if (values.test !== undefined || values.ref !== undefined)
+      throw new SizerUsageError("--test", "--test and --ref go with --repo");
+    const file = resolve(context.cwd, values.scenario);
+    if (!existsSync(file))
+      throw new SizerUsageError(
+        "--scenario",
+        `--scenario ${values.scenario}: no such file (looked at ${file})`,
+      );
+    if (!statSync(file).isFile())
+      throw new SizerUsageError("--scenario", `--scenario ${values.scenario} is not a file`);
+    scenario = { kind: "file", file };
+  } else {
+    throw new SizerUsageError(
+      "--scenario",
+      "say which load to apply: --scenario loadtest.ts, or --repo URL --test NAME",
+    );
+  }
+
+  const collector = values.collector ?? "native";
+  if (collector !== "native" && collector !== "glances")
+    throw new SizerUsageError("--collector", `--collector must be native or glances, got '${collector}'`);
+
+  const load: LoadSettings = {};
+  if (values.workers !== undefined)
+    load.workers = number("workers", values.workers, { integer: true, min: 1 });
+  if (values["ramp-up"] !== undefined) load.rampUp = number("ramp-up", values["ramp-up"], { min: 0 });
+  if (values.duration !== undefined)
+    load.duration = number("duration", values.duration, { min: 0, exclusiveMin: true });
+  if (values["sizing-tolerance"] !== undefined)
+    load.sizingTolerance = number("sizing-tolerance", values["sizing-tolerance"], {
+      min: 0,
+      max: 100,
+      exclusiveMin: true,
+    });
+  if (values["sizing-window"] !== undefined)
+    load.sizingWindow = number("sizing-window", values["sizing-window"], { integer: true, min: 1 });
+  if (values["sizing-min-samples"] !== undefined)
+    load.sizingMinSamples = number("sizing-min-samples", values["sizing-min-samples"], {
+      integer: true,
+      min: 1,
+    });
+  if (values["sizing-latency"] !== undefined) {
+    if (!/^\s*p(50|90|95|99)\s*[=:]\s*\d+(\.\d+)?\s*(ms)?\s*$/i.test(values["sizing-latency"])) {
+      throw new SizerUsageError(
+        "--sizing-latency",
+        `--sizing-latency must be PERCENTILE=MILLISECONDS with PERCENTILE one of p50, p90, p95, p99 (e.g. p95=500), got '${values["sizing-latency"]}'`,
+      );
+    }
+    load.sizingLatency = values["sizing-latency"];
+  }
+  if (values.processes !== undefined)
+    load.processes = number("processes", values.processes, { integer: true, min: 1 });
+  if (values.timeout !== undefined)
+    load.timeout = number("timeout", values.timeout, { min: 0, exclusiveMin: true });
+  if (values.seed !== undefined) load.seed = number("seed", values.seed, { integer: true, min: 0 });
+
+  if (values["no-pin"] && (values["service-cpus"] !== undefined || values["load-cpus"] !== undefined)) {
+    throw new SizerUsageError("--no-pin", "--no-pin cannot be combined with --service-cpus or --load-cpus");
+  }
+  const serviceCpus =
+    values["service-cpus"] === undefined ? undefined : parseCpuList(values["service-cpus"], "--service-cpus");
+  const loadCpus =
+    values["load-cpus"] === undefined ? undefined : parseCpuList(values["load-cpus"], "--load-cpus");
+
+  if (values.quiet && values.json)
+    throw new SizerUsageError("--json", "--quiet and --json cannot be combined");
+  const outDir =
+    values.out === undefined ? defaultOutDir(context.cwd, context.now) : resolve(context.cwd, values.out);
+  if (existsSync(outDir)) {
+    if (!statSync(outDir).isDirectory())
+      throw new SizerUsageError("--out", `--out ${values.out ?? outDir} exists and is not a folder`);
+    if (readdirSync(outDir).length > 0)
+      throw new SizerUsageError(
+        "--out",
+        `--out ${values.out ?? outDir} is not empty; give a new or empty folder`,
+      );
+  }
+
+  return {
+    help: false,
+    options: {
+      service,
+      serviceEnv,
+      healthUrl: values["health-url"] === undefined ? undefined : httpUrl("health-url", values["health-url"]),
+      readyTimeout:
+        values["ready-timeout"] === undefined
+          ? undefined
+          : number("ready-timeout", values["ready-timeout"], { min: 0, exclusiveMin: true }),
+      scenario,
+      collector,
+      interval: values.interval === undefined ? undefined : number("interval", values.interval, { min: 0.1 }),
+      load,
+      serviceCpus,
+      loadCpus,
+      pin: !values["no-pin"],
+      outDir,
+      title: values.title,
+      output: values.quiet ? "quiet" : values.json ? "json" : "human",
+    },
+  };
+}

@@ -1,0 +1,360 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { LoadResults } from "@sizer/loadcore";
+import type { Analysis } from "@sizer/report";
+import { startCommandService } from "./command-service.js";
+import { allowedCpus, type CpuPlan, hasTaskset, pinProcess, planCpus } from "./cpu-plan.js";
+import { startDockerService } from "./docker-service.js";
+import { ServiceExitedError, SizerError } from "./errors.js";
+import { runSizing } from "./load-runner.js";
+import { describeExit, type ProcessExit } from "./process-tree.js";
+import { type Phase, ProgressReporter } from "./progress.js";
+import { type ReportFiles, writeReport } from "./report-writer.js";
+import { ResourceRecorder } from "./resource-recorder.js";
+import { hostFacts, type RunRecord, versions, writeRunRecord } from "./run-record.js";
+import type { ServiceHandle } from "./service.js";
+import { ServiceLog } from "./service-log.js";
+import type { SizerRunOptions } from "./sizer-options.js";
+import { connectToUrl } from "./url-service.js";
+import { formatVerdict, verdictFields } from "./verdict.js";
+
+/** How a run ended. */
+export type RunStatus = "complete" | "interrupted" | "service-died";
+
+/** What {@link runSizer} returns once the report is written. */
+export interface SizerRunResult {
+  status: RunStatus;
+  /** True when the run did not end by itself (Ctrl-C, or the service died): the report says "partial". */
+  partial: boolean;
+  outDir: string;
+  results: LoadResults;
+  analysis: Analysis;
+  cpuPlan: CpuPlan;
+  /** Every file of the output folder, by role. */
+  files: ReportFiles & {
+    results: string;
+    metrics?: string | undefined;
+    serviceLog: string;
+    command: string;
+    loadLog: string;
+  };
+  /** The service's death when status is `service-died`. */
+  error?: ServiceExitedError;
+}
+
+const DEFAULT_READY_TIMEOUT = 30;
+
+function estimateRemaining(
+  elapsed: number,
+  started: number,
+  total: number,
+  options: SizerRunOptions["load"],
+  rampUp: number,
+): number | undefined {
+  const window = options.sizingWindow ?? 60;
+  const duration = options.duration ?? 86_400;
+  const rampLeft = started < total ? Math.max(0, rampUp - elapsed) : 0;
+  return Math.max(0, Math.min(duration - elapsed, rampLeft + window));
+}
+
+/**
+ * The autosizing pipeline: starts (or reaches) the service, pins it and the load generator to
+ * separate cores where possible, records resources, runs loadcore's sizing with SERVER_URL set,
+ * then writes results.json, metrics.csv, report.html, summary.md, summary.json, service.log and
+ * command.json into `outDir`. Ctrl-C (the signal) or the service dying mid-run stops the load,
+ * ends the service's process tree and still writes a report marked partial.
+ *
+ * Errors before the load starts (bad service, unreachable URL, no Docker, bad scenario) are
+ * thrown as {@link SizerError}s; the service is always ended.
+ */
+export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const now = options.now ?? Date.now;
+  const reporter = new ProgressReporter({ mode: options.output ?? "human", stdout, stderr, now });
+  const argv = [...(options.argv ?? ["sizer", "run"])];
+  await mkdir(options.outDir, { recursive: true });
+  const log = new ServiceLog(join(options.outDir, "service.log"));
+  const loadLogFile = join(options.outDir, "loadcore.log");
+  const loadLog = createWriteStream(loadLogFile);
+  const record: RunRecord = {
+    format: "sizer-run",
+    formatVersion: 1,
+    argv,
+    cwd: process.cwd(),
+    startedAt: new Date(now()).toISOString(),
+    status: "running",
+    scenario: options.scenario,
+    load: options.load,
+    collector: options.collector ?? "native",
+    versions: versions(),
+    host: hostFacts(),
+  };
+  const commandFile = await writeRunRecord(options.outDir, record);
+
+  const pinning = options.pin !== false && hasTaskset(options.taskset);
+  const cpuPlan = planCpus({
+    available: allowedCpus(),
+    serviceCpus: options.serviceCpus,
+    loadCpus: options.loadCpus,
+    canPinService: options.service.kind !== "url",
+    pinning,
+  });
+  record.cpuPlan = cpuPlan;
+
+  const abortLoad = new AbortController();
+  const onOuterAbort = () => abortLoad.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+  let service: ServiceHandle | undefined;
+  let recorder: ResourceRecorder | undefined;
+  let originalAffinity: number[] | undefined;
+  try {
+    reporter.phase("starting-service", describeSource(options));
+    const readyTimeoutMs = (options.readyTimeout ?? DEFAULT_READY_TIMEOUT) * 1000;
+    const startOptions = { log, readyTimeoutMs, signal: abortLoad.signal };
+    if (options.service.kind === "command") {
+      service = await startCommandService({
+        ...startOptions,
+        command: options.service.command,
+        cwd: options.service.cwd,
+        env: options.serviceEnv,
+        port: options.service.port,
+        url: options.service.url,
+        healthUrl: resolveHealthUrl(
+          options.healthUrl,
+          options.service.url ??
+            (options.service.port ? `http://127.0.0.1:${options.service.port}/` : undefined),
+        ),
+        cpus: cpuPlan.serviceCpus,
+        stopGraceMs: options.stopGraceMs,
+        taskset: options.taskset,
+      });
+    } else if (options.service.kind === "docker") {
+      service = await startDockerService({
+        ...startOptions,
+        image: options.service.image,
+        port: options.service.port,
+        env: options.serviceEnv,
+        healthUrl: options.healthUrl,
+        cpus: cpuPlan.serviceCpus,
+        docker: options.docker,
+      });
+    } else {
+      service = await connectToUrl({
+        ...startOptions,
+        url: options.service.url,
+        pid: options.service.pid,
+        healthUrl: resolveHealthUrl(options.healthUrl, options.service.url),
+      });
+    }
+    record.service = {
+      kind: service.kind,
+      description: service.description,
+      url: service.url,
+      pid: service.pid,
+      containers: service.containers,
+    };
+    await writeRunRecord(options.outDir, record);
+    reporter.info(`service ready at ${service.url}${service.pid ? ` (pid ${service.pid})` : ""}`);
+    reporter.info(cpuPlan.description);
+    if (cpuPlan.shared)
+      reporter.warn(
+        `the service and the load generator may share cores (${cpuPlan.description}); the verdict will say so`,
+      );
+
+    if (cpuPlan.loadCpus) {
+      originalAffinity = allowedCpus();
+      pinProcess(process.pid, cpuPlan.loadCpus, options.taskset);
+    }
+
+    const metricsFile = join(options.outDir, "metrics.csv");
+    recorder = await ResourceRecorder.start({
+      source: options.collector ?? "native",
+      pid: service.pid,
+      containers: service.containers,
+      intervalSeconds: options.interval ?? 1,
+      file: metricsFile,
+    });
+
+    let serviceExit: ProcessExit | undefined;
+    let stoppingService = false;
+    void service.ended.then((exit) => {
+      if (stoppingService) return;
+      serviceExit = exit;
+      abortLoad.abort(new Error("the service exited"));
+    });
+
+    reporter.phase("warming-up", `${describeScenario(options)}, SERVER_URL=${service.url}`);
+    const activeRecorder = recorder;
+    const rampUp = options.load.rampUp ?? 300;
+    let results: LoadResults;
+    try {
+      results = await runSizing({
+        scenario: options.scenario,
+        load: options.load,
+        serverUrl: service.url,
+        signal: abortLoad.signal,
+        output: loadLog,
+        command: argv,
+        onProgress: (point, info) => {
+          const phase: Phase =
+            info.elapsedSeconds < 5 && info.startedWorkers < info.totalWorkers
+              ? "warming-up"
+              : info.startedWorkers < info.totalWorkers
+                ? "ramping"
+                : "holding";
+          reporter.update({
+            phase,
+            elapsedSeconds: info.elapsedSeconds,
+            remainingSeconds: estimateRemaining(
+              info.elapsedSeconds,
+              info.startedWorkers,
+              info.totalWorkers,
+              options.load,
+              rampUp,
+            ),
+            workers: point.workers,
+            totalWorkers: info.totalWorkers,
+            throughput: point.throughput,
+            errorRatio: point.errorRatio,
+            p95Ms: point.latency.p95,
+            serviceCpuPercent: activeRecorder.value(
+              service?.containers[0]
+                ? `container.${service.containers[0]}.cpu.percent`
+                : "process.cpu.percent",
+            ),
+            serviceRssBytes: activeRecorder.value(
+              service?.containers[0] ? `container.${service.containers[0]}.mem.usage` : "process.rss",
+            ),
+            hostCpuPercent: activeRecorder.value("host.cpu.percent"),
+          });
+        },
+      });
+    } finally {
+      reporter.close();
+    }
+
+    reporter.phase("stopping", "ending the service and the resource recording");
+    const collectorError = await recorder.stop();
+    if (collectorError && !serviceExit)
+      reporter.warn(`resource recording stopped early: ${(collectorError as Error).message}`);
+    stoppingService = true;
+    await service.stop();
+    if (originalAffinity) {
+      pinProcess(process.pid, originalAffinity, options.taskset);
+      originalAffinity = undefined;
+    }
+
+    const status: RunStatus = serviceExit
+      ? "service-died"
+      : options.signal?.aborted
+        ? "interrupted"
+        : "complete";
+    const partial = status !== "complete" || results.interrupted === true;
+    let error: ServiceExitedError | undefined;
+    if (serviceExit) {
+      error = new ServiceExitedError(
+        `the service exited during the run (${describeExit(serviceExit)}); the report is partial`,
+        {
+          ...serviceExit,
+          output: service.outputTail(),
+        },
+      );
+    }
+
+    reporter.phase("analysing");
+    const resultsFile = join(options.outDir, "results.json");
+    await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    const partialReason =
+      status === "service-died"
+        ? error?.message
+        : status === "interrupted"
+          ? "interrupted (Ctrl-C or SIGTERM)"
+          : undefined;
+    const { analysis, files } = await writeReport({
+      results,
+      metricsFile: recorder.samples > 0 ? metricsFile : undefined,
+      outDir: options.outDir,
+      title: options.title,
+      command: argv,
+      metadata: {
+        serviceCommand: service.description,
+        target: service.url,
+        versions: record.versions,
+        host: { name: record.host.hostname, vcpus: record.host.cpus, memoryBytes: record.host.memoryBytes },
+        sharedCores: cpuPlan.shared,
+        partial,
+        ...(partialReason ? { partialReason } : {}),
+      },
+    });
+
+    record.status = status;
+    record.endedAt = new Date(now()).toISOString();
+    if (error) record.error = { code: error.code, message: error.message };
+    await writeRunRecord(options.outDir, record);
+    await log.close();
+    await new Promise((resolve) => loadLog.end(resolve));
+
+    const result: SizerRunResult = {
+      status,
+      partial,
+      outDir: options.outDir,
+      results,
+      analysis,
+      cpuPlan,
+      files: {
+        ...files,
+        results: resultsFile,
+        metrics: recorder.samples > 0 ? metricsFile : undefined,
+        serviceLog: log.path,
+        command: commandFile,
+        loadLog: loadLogFile,
+      },
+      ...(error ? { error } : {}),
+    };
+    reporter.phase("done");
+    reporter.verdict(formatVerdict(result), verdictFields(result));
+    return result;
+  } catch (error) {
+    reporter.close();
+    record.status = "failed";
+    record.endedAt = new Date(now()).toISOString();
+    if (error instanceof SizerError) record.error = { code: error.code, message: error.message };
+    else record.error = { code: "ERR_SIZER_INTERNAL", message: String((error as Error)?.message ?? error) };
+    await writeRunRecord(options.outDir, record).catch(() => {});
+    throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    await recorder?.stop().catch(() => {});
+    await service?.stop().catch(() => {});
+    if (originalAffinity) {
+      try {
+        pinProcess(process.pid, originalAffinity, options.taskset);
+      } catch {
+        // Best effort: the process is about to end anyway in the CLI.
+      }
+    }
+    await log.close();
+    if (!loadLog.closed) loadLog.end();
+  }
+}
+
+function resolveHealthUrl(healthUrl: string | undefined, base: string | undefined): string | undefined {
+  if (healthUrl === undefined) return undefined;
+  if (base === undefined) return healthUrl;
+  return new URL(healthUrl, base).toString();
+}
+
+function describeSource(options: SizerRunOptions): string {
+  const service = options.service;
+  if (service.kind === "command") return `${service.command}${service.cwd ? ` (in ${service.cwd})` : ""}`;
+  if (service.kind === "docker") return `docker image ${service.image}, port ${service.port}`;
+  return `${service.url} (already running${service.pid ? `, pid ${service.pid}` : ", only the host is monitored"})`;
+}
+
+function describeScenario(options: SizerRunOptions): string {
+  const scenario = options.scenario;
+  return scenario.kind === "file" ? `scenario ${scenario.file}` : `test ${scenario.test} of ${scenario.repo}`;
+}

@@ -1,0 +1,28 @@
+import type { ProcessExit } from "./process-tree.js";
+
+/** A service under test, however it was started. */
+export interface ServiceHandle {
+  /** How it runs: a command sizer started, a Docker container, or a URL already running. */
+  kind: "command" | "docker" | "url";
+  /** The base URL the scenario reaches it at (`SERVER_URL`). */
+  url: string;
+  /** The root pid of its process tree, watched by the collector, when known. */
+  pid: number | undefined;
+  /** Container names watched by the collector (Docker only). */
+  containers: string[];
+  /** A one-line description for people: the command, the image or the URL. */
+  description: string;
+  /** Resolves when the service ends by itself (never for `--url`). */
+  ended: Promise<ProcessExit>;
+  /** How it ended, once it has. */
+  exit(): ProcessExit | undefined;
+  /** The last lines it printed. */
+  outputTail(lines?: number): string;
+  /** Ends the service and its whole process tree (or container). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** A promise that never settles: the end of a service sizer does not own. */
+export function never<T>(): Promise<T> {
+  return new Promise<T>(() => {});
+}

@@ -1,0 +1,82 @@
+import type { Writable } from "node:stream";
+
+/** Where the service comes from. */
+export type ServiceSource =
+  | {
+      kind: "command";
+      /** `--service-cmd`. */
+      command: string;
+      /** `--service-cwd`. */
+      cwd?: string | undefined;
+      /** `--port`: the port it listens on (a free one is chosen and given as PORT when absent). */
+      port?: number | undefined;
+      /** `--url`: the URL it answers at, when not `http://127.0.0.1:<port>/`. */
+      url?: string | undefined;
+    }
+  | { kind: "docker"; image: string; port: number }
+  | { kind: "url"; url: string; pid?: number | undefined };
+
+/** Where the scenario comes from. */
+export type ScenarioSource =
+  | { kind: "file"; file: string }
+  | { kind: "repo"; repo: string; test: string; ref?: string | undefined };
+
+/** The options of loadcore's sizing that `sizer run` passes through; absent = loadcore's default. */
+export interface LoadSettings {
+  workers?: number;
+  rampUp?: number;
+  duration?: number;
+  sizingTolerance?: number;
+  sizingWindow?: number;
+  sizingLatency?: string;
+  sizingMinSamples?: number;
+  processes?: number;
+  timeout?: number;
+  seed?: number;
+}
+
+/** How progress is shown. */
+export type OutputMode = "human" | "quiet" | "json";
+
+/** Everything `sizer run` needs, as validated by the command line or given by a program. */
+export interface SizerRunOptions {
+  service: ServiceSource;
+  /** `--service-env K=V`: variables for the service (its environment, or the container's). */
+  serviceEnv?: Record<string, string> | undefined;
+  /** `--health-url`: polled until it answers 2xx; default the service's URL (any answer below 500). */
+  healthUrl?: string | undefined;
+  /** `--ready-timeout`, seconds (default 30). */
+  readyTimeout?: number | undefined;
+  scenario: ScenarioSource;
+  /** `--collector` (default native). */
+  collector?: "native" | "glances";
+  /** `--interval`: seconds between resource samples (default 1). */
+  interval?: number | undefined;
+  load: LoadSettings;
+  /** `--service-cpus`. */
+  serviceCpus?: number[] | undefined;
+  /** `--load-cpus`. */
+  loadCpus?: number[] | undefined;
+  /** False with `--no-pin`: no taskset at all. */
+  pin?: boolean;
+  /** `--out`: the output folder (created; must be empty when it exists). */
+  outDir: string;
+  /** `--title` of the report. */
+  title?: string | undefined;
+  /** Progress output (default human). */
+  output?: OutputMode;
+  /** The command line as given, recorded in command.json and the report. */
+  argv?: readonly string[];
+  /** Aborting stops the load, ends the service and writes a partial report. */
+  signal?: AbortSignal;
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Clock for elapsed/remaining times and file stamps. */
+  now?: () => number;
+  /** The taskset program (default `taskset`). */
+  taskset?: string;
+  /** The docker CLI (default `docker`). */
+  docker?: string;
+  /** Grace given to the service tree after SIGTERM before SIGKILL, ms (default 5000). */
+  stopGraceMs?: number;
+}

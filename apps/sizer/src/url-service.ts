@@ -1,0 +1,72 @@
+import { UrlUnreachableError } from "./errors.js";
+import type { ProcessExit } from "./process-tree.js";
+import { waitForReady } from "./readiness.js";
+import { never, type ServiceHandle } from "./service.js";
+import type { ServiceLog } from "./service-log.js";
+
+/** Options of {@link connectToUrl}. */
+export interface UrlServiceOptions {
+  /** The already running service (`--url`). */
+  url: string;
+  /** Its process to watch (`--pid`); only the host is watched without it. */
+  pid?: number | undefined;
+  /** Readiness URL (`--health-url`, must answer 2xx); default the URL itself (any answer below 500). */
+  healthUrl?: string | undefined;
+  readyTimeoutMs: number;
+  log: ServiceLog;
+  signal?: AbortSignal;
+}
+
+/** Checks that an already running service answers; sizer neither starts nor stops it. */
+export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceHandle> {
+  const healthUrl = options.healthUrl ?? options.url;
+  const ready = await waitForReady({
+    url: healthUrl,
+    requireSuccess: options.healthUrl !== undefined,
+    timeoutMs: options.readyTimeoutMs,
+    signal: options.signal,
+  });
+  if (!ready.ready) {
+    const last = ready.lastProbe && !ready.lastProbe.ok ? `: ${ready.lastProbe.reason}` : "";
+    throw new UrlUnreachableError(
+      healthUrl,
+      `--url ${options.url} is unreachable: ${healthUrl} did not answer within ${Math.round(options.readyTimeoutMs / 1000)} s${last}`,
+    );
+  }
+  options.log.note(
+    `--url ${options.url}: ${healthUrl} answered ${ready.status}; sizer does not own this service, its output is not captured`,
+  );
+  let exit: ProcessExit | undefined;
+  let watcher: NodeJS.Timeout | undefined;
+  const ended: Promise<ProcessExit> =
+    options.pid === undefined
+      ? never()
+      : new Promise((resolve) => {
+          const pid = options.pid as number;
+          watcher = setInterval(() => {
+            try {
+              process.kill(pid, 0);
+            } catch (error) {
+              if ((error as { code?: string }).code !== "ESRCH") return;
+              clearInterval(watcher);
+              exit = { exitCode: null, signal: null };
+              options.log.note(`--pid ${pid} is gone`);
+              resolve(exit);
+            }
+          }, 500);
+          watcher.unref();
+        });
+  return {
+    kind: "url",
+    url: options.url,
+    pid: options.pid,
+    containers: [],
+    description: options.pid ? `${options.url} (pid ${options.pid})` : options.url,
+    ended,
+    exit: () => exit,
+    outputTail: () => "",
+    stop: async () => {
+      if (watcher) clearInterval(watcher);
+    },
+  };
+}

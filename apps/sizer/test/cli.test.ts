@@ -1,0 +1,137 @@
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../src/free-port.js";
+import { runCli } from "./cli-run.js";
+import { alive, fixture, temporaryFolder } from "./helpers.js";
+
+const folder = temporaryFolder();
+afterAll(() => folder.remove());
+const hello = fixture("hello.ts");
+const version = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+function noStack(text: string): void {
+  expect(text).not.toMatch(/\n\s+at /);
+}
+
+describe("sizer CLI: usage", () => {
+  it("prints its version and help", async () => {
+    expect((await runCli(["--version"])).stdout.trim()).toBe(version);
+    const help = await runCli(["run", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--service-cmd CMD");
+    expect(help.stdout).toContain("Exit codes:");
+  });
+
+  it("exits 2 with a message naming the flag, never a stack trace", async () => {
+    const outcome = await runCli(
+      ["run", "--service-cmd", "node x.js", "--scenario", hello, "--workers", "lots"],
+      { cwd: folder.path },
+    );
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe("sizer: --workers must be an integer >= 1, got 'lots'\n");
+    const unknown = await runCli(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it("exits 3 when --url does not answer", async () => {
+    const port = await freePort();
+    const outcome = await runCli([
+      "run",
+      "--url",
+      `http://127.0.0.1:${port}/`,
+      "--scenario",
+      hello,
+      "--ready-timeout",
+      "1",
+      "--out",
+      join(folder.path, "unreachable"),
+    ]);
+    expect(outcome.code).toBe(3);
+    expect(outcome.stderr).toMatch(
+      new RegExp(`sizer: --url http://127.0.0.1:${port}/ is unreachable: .*ECONNREFUSED`),
+    );
+    noStack(outcome.stderr);
+  });
+
+  it("exits 3 when no Docker engine answers, and when the image is missing", async () => {
+    const args = ["run", "--image", "sizer/no-such-image:1", "--port", "8080", "--scenario", hello];
+    const real = await runCli([...args, "--out", join(folder.path, "docker-real")]);
+    expect(real.code).toBe(3);
+    // This machine has the docker CLI and no engine: the error names that.
+    expect(real.stderr).toMatch(
+      /sizer: --image needs (a Docker engine, but none answers|Docker, but the 'docker' command was not found)/,
+    );
+    noStack(real.stderr);
+
+    const docker = join(folder.path, "docker");
+    writeFileSync(
+      docker,
+      '#!/bin/sh\ncase "$1" in\n  info) echo 28.2.2 ;;\n  image) exit 1 ;;\n  pull) echo "Error response from daemon: pull access denied for $2, repository does not exist" >&2; exit 1 ;;\n  *) exit 99 ;;\nesac\n',
+    );
+    chmodSync(docker, 0o755);
+    const missing = await runCli([...args, "--out", join(folder.path, "docker-missing")], {
+      env: { SIZER_DOCKER: docker },
+    });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain(
+      "sizer: --image sizer/no-such-image:1: the image is not present and cannot be pulled (Error response from daemon: pull access denied",
+    );
+  });
+
+  it("exits 3 with the service's own output when it crashes on start", async () => {
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("crash-on-start.mjs")}`,
+      "--scenario",
+      hello,
+      "--out",
+      join(folder.path, "crash"),
+    ]);
+    expect(outcome.code).toBe(3);
+    expect(outcome.stderr).toContain("the service exited before it was ready (exit code 7)");
+    expect(outcome.stderr).toContain("error: DATABASE_URL is not set");
+    expect(readFileSync(join(folder.path, "crash", "service.log"), "utf8")).toContain(
+      "DATABASE_URL is not set",
+    );
+  });
+
+  it("exits 5 on a scenario with a syntax error, naming the file, and ends the service", async () => {
+    const broken = join(folder.path, "broken.ts");
+    writeFileSync(
+      broken,
+      'import { scenario } from "@sizer/loadcore";\n\nscenario(async (session) => {\n  await session.get(process.env.SERVER_URL ?? "";\n});\n',
+    );
+    const out = join(folder.path, "broken-run");
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("capacity-server.mjs")}`,
+      "--scenario",
+      broken,
+      "--out",
+      out,
+      "--quiet",
+    ]);
+    expect(outcome.code).toBe(5);
+    expect(outcome.stderr).toContain("broken.ts");
+    noStack(outcome.stderr);
+    const record = JSON.parse(readFileSync(join(out, "command.json"), "utf8")) as {
+      status: string;
+      service: { pid: number };
+      error: { code: string };
+    };
+    expect(record).toMatchObject({ status: "failed", error: { code: "ERR_SIZER_SCENARIO" } });
+    expect(alive(record.service.pid)).toBe(false);
+  });
+
+  it("exits 6 when 'sizer report' is given a folder without a saved run", async () => {
+    const outcome = await runCli(["report", folder.path]);
+    expect(outcome.code).toBe(6);
+    expect(outcome.stderr).toContain("has no results.json");
+  });
+});

@@ -1,0 +1,116 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { request } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import { startCommandService } from "../src/command-service.js";
+import { allowedCpus } from "../src/cpu-plan.js";
+import { ServiceStartError } from "../src/errors.js";
+import type { ServiceHandle } from "../src/service.js";
+import { ServiceLog } from "../src/service-log.js";
+import { alive, fixture, temporaryFolder } from "./helpers.js";
+
+const folders: Array<{ remove: () => void }> = [];
+const services: ServiceHandle[] = [];
+
+afterEach(async () => {
+  for (const service of services.splice(0)) await service.stop();
+  for (const folder of folders.splice(0)) folder.remove();
+});
+
+function logIn(): ServiceLog {
+  const folder = temporaryFolder();
+  folders.push(folder);
+  return new ServiceLog(join(folder.path, "service.log"));
+}
+
+function childPid(log: ServiceLog): number {
+  const match = /child (\d+)/.exec(log.tail(50));
+  if (!match) throw new Error(`no child pid in the output: ${log.tail(50)}`);
+  return Number(match[1]);
+}
+
+describe("startCommandService", () => {
+  it("starts a command on a free port given as PORT, waits until it answers, captures its output", async () => {
+    const log = logIn();
+    const service = await startCommandService({
+      command: `node ${fixture("tree-server.mjs")}`,
+      env: { GREETING: "hello there" },
+      readyTimeoutMs: 20_000,
+      log,
+    });
+    services.push(service);
+    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const response = await request(service.url);
+    const body = (await response.body.json()) as { pid: number; env: string };
+    expect(body).toMatchObject({ pid: service.pid, env: "hello there" });
+    await service.stop();
+    await log.close();
+    expect(readFileSync(log.path, "utf8")).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it("ends the whole process tree on stop, with SIGKILL when SIGTERM is ignored", async () => {
+    const log = logIn();
+    const service = await startCommandService({
+      command: `node ${fixture("tree-server.mjs")}`,
+      env: { IGNORE_TERM: "1" },
+      readyTimeoutMs: 20_000,
+      stopGraceMs: 500,
+      log,
+    });
+    services.push(service);
+    const child = childPid(log);
+    expect(alive(child)).toBe(true);
+    await service.stop();
+    expect(alive(service.pid as number)).toBe(false);
+    expect(alive(child)).toBe(false);
+    expect(log.tail(50)).toContain("killed (SIGKILL)");
+  });
+
+  it("pins the service to the given cores with taskset", async () => {
+    const cores = allowedCpus();
+    const last = cores[cores.length - 1] as number;
+    const service = await startCommandService({
+      command: `node ${fixture("tree-server.mjs")}`,
+      readyTimeoutMs: 20_000,
+      cpus: [last],
+      log: logIn(),
+    });
+    services.push(service);
+    const status = readFileSync(`/proc/${service.pid}/status`, "utf8");
+    expect(status).toMatch(new RegExp(`Cpus_allowed_list:\\s+${last}\\n`));
+  });
+
+  it("says the service exited before it was ready, with its own output", async () => {
+    const error = await startCommandService({
+      command: `node ${fixture("crash-on-start.mjs")}`,
+      readyTimeoutMs: 20_000,
+      log: logIn(),
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServiceStartError);
+    expect(error).toMatchObject({ code: "ERR_SIZER_SERVICE_START" });
+    expect((error as Error).message).toMatch(/exited before it was ready \(exit code 7\)/);
+    expect((error as ServiceStartError).output).toContain("DATABASE_URL is not set");
+  });
+
+  it("names a program that does not exist", async () => {
+    const error = await startCommandService({
+      command: "no-such-program-for-sizer --serve",
+      readyTimeoutMs: 5000,
+      log: logIn(),
+    }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "ERR_SIZER_SERVICE_START" });
+    expect((error as Error).message).toContain("no-such-program-for-sizer");
+  });
+
+  it("gives up after the readiness timeout and ends the tree", async () => {
+    const log = logIn();
+    const error = await startCommandService({
+      command: `node -e "setInterval(() => {}, 1000)"`,
+      readyTimeoutMs: 800,
+      log,
+    }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "ERR_SIZER_SERVICE_NOT_READY" });
+    expect((error as Error).message).toMatch(/did not answer at http:\/\/127\.0\.0\.1:\d+\/ within 1 s/);
+    expect(log.tail(50)).toMatch(/service process group \d+ terminated/);
+  });
+});

@@ -1,0 +1,148 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { SizerUsageError } from "../src/errors.js";
+import { defaultOutDir, parseRunArguments } from "../src/run-arguments.js";
+import { temporaryFolder } from "./helpers.js";
+
+const folder = temporaryFolder();
+afterAll(() => folder.remove());
+writeFileSync(join(folder.path, "loadtest.ts"), "export {};\n");
+mkdirSync(join(folder.path, "service"));
+const context = { cwd: folder.path, now: new Date("2026-11-26T07:05:09.123Z") };
+const base = ["--service-cmd", "node server.mjs", "--scenario", "loadtest.ts"];
+
+function parse(args: string[]) {
+  const parsed = parseRunArguments(args, context);
+  if (parsed.help) throw new Error("unexpected help");
+  return parsed.options;
+}
+
+function usageError(args: string[]): SizerUsageError {
+  try {
+    parseRunArguments(args, context);
+  } catch (error) {
+    if (error instanceof SizerUsageError) return error;
+    throw error;
+  }
+  throw new Error(`no error for ${args.join(" ")}`);
+}
+
+describe("parseRunArguments", () => {
+  it("maps every flag to options, with the default output folder", () => {
+    const options = parse([
+      ...base,
+      "--service-cwd",
+      "service",
+      "--service-env",
+      "MODE=fast",
+      "--service-env",
+      "EMPTY=",
+      "--port",
+      "8080",
+      "-w",
+      "150",
+      "--ramp-up",
+      "60",
+      "--sizing-window",
+      "10",
+      "--sizing-tolerance",
+      "2.5",
+      "--sizing-latency",
+      "p95=500",
+      "-p",
+      "2",
+      "--timeout",
+      "5",
+      "--seed",
+      "42",
+      "--load-cpus",
+      "0",
+      "--json",
+    ]);
+    expect(options).toMatchObject({
+      service: { kind: "command", command: "node server.mjs", cwd: join(folder.path, "service"), port: 8080 },
+      serviceEnv: { MODE: "fast", EMPTY: "" },
+      scenario: { kind: "file", file: join(folder.path, "loadtest.ts") },
+      load: {
+        workers: 150,
+        rampUp: 60,
+        sizingWindow: 10,
+        sizingTolerance: 2.5,
+        sizingLatency: "p95=500",
+        processes: 2,
+        timeout: 5,
+        seed: 42,
+      },
+      loadCpus: [0],
+      output: "json",
+      collector: "native",
+      outDir: join(folder.path, "sizer-report-20261126T070509Z"),
+    });
+    expect(defaultOutDir("/x", context.now)).toBe("/x/sizer-report-20261126T070509Z");
+  });
+
+  it("accepts --url alone for a running service, and --repo with --test", () => {
+    const options = parse([
+      "--url",
+      "http://127.0.0.1:9000",
+      "--repo",
+      "https://example.invalid/repo.git",
+      "--test",
+      "sizer",
+      "--ref",
+      "v1",
+    ]);
+    expect(options.service).toEqual({ kind: "url", url: "http://127.0.0.1:9000/" });
+    expect(options.scenario).toEqual({
+      kind: "repo",
+      repo: "https://example.invalid/repo.git",
+      test: "sizer",
+      ref: "v1",
+    });
+  });
+
+  it("returns help for --help", () => {
+    expect(parseRunArguments(["--help"], context)).toEqual({ help: true });
+  });
+
+  it.each([
+    [["--scenario", "loadtest.ts"], "--service-cmd", /say which service to size/],
+    [["--service-cmd", "x"], "--scenario", /say which load to apply/],
+    [[...base, "--workers", "ten"], "--workers", /--workers must be an integer >= 1, got 'ten'/],
+    [[...base, "--workers", "0"], "--workers", /--workers must be an integer >= 1/],
+    [[...base, "--ramp-up=-1"], "--ramp-up", /--ramp-up must be a number >= 0/],
+    [[...base, "--sizing-tolerance", "150"], "--sizing-tolerance", /> 0 and <= 100/],
+    [[...base, "--sizing-latency", "fast"], "--sizing-latency", /PERCENTILE=MILLISECONDS/],
+    [[...base, "--port", "70000"], "--port", /--port must be an integer >= 1 and <= 65535/],
+    [[...base, "--service-env", "1X=y"], "--service-env", /NAME=VALUE/],
+    [[...base, "--service-cwd", "nowhere"], "--service-cwd", /is not a folder/],
+    [[...base, "--collector", "prometheus"], "--collector", /native or glances/],
+    [[...base, "--service-cpus", "x"], "--service-cpus", /list of cores/],
+    [[...base, "--quiet", "--json"], "--json", /cannot be combined/],
+    [[...base, "--bogus"], "--bogus", /Unknown option '--bogus'/],
+    [["--service-cmd", "x", "--scenario", "missing.ts"], "--scenario", /--scenario missing.ts: no such file/],
+    [["--image", "nginx", "--scenario", "loadtest.ts"], "--port", /--image needs --port/],
+    [["--url", "ftp://x", "--scenario", "loadtest.ts"], "--url", /http:\/\/ or https:\/\/ URL/],
+    [
+      ["--url", "http://127.0.0.1:1/", "--pid", "1", "--service-cmd", "x", "--scenario", "loadtest.ts"],
+      "--pid",
+      /--pid goes with --url/,
+    ],
+    [["--url", "http://127.0.0.1:1/", "--repo", "r"], "--test", /--repo needs --test/],
+    [
+      ["--url", "http://127.0.0.1:1/", "--repo=--upload-pack=x", "--test", "t"],
+      "--repo",
+      /must not start with '-'/,
+    ],
+  ])("refuses %j naming %s", (args, input, message) => {
+    const error = usageError(args as string[]);
+    expect(error.input).toBe(input);
+    expect(error.message).toMatch(message as RegExp);
+  });
+
+  it("refuses an output folder that is not empty", () => {
+    writeFileSync(join(folder.path, "service", "x.txt"), "x");
+    expect(usageError([...base, "--out", "service"]).message).toMatch(/--out service is not empty/);
+  });
+});

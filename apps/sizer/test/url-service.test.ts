@@ -1,0 +1,61 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { UrlUnreachableError } from "../src/errors.js";
+import { freePort } from "../src/free-port.js";
+import { ServiceLog } from "../src/service-log.js";
+import { connectToUrl } from "../src/url-service.js";
+import { temporaryFolder } from "./helpers.js";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function log(): ServiceLog {
+  const folder = temporaryFolder();
+  cleanups.push(folder.remove);
+  return new ServiceLog(join(folder.path, "service.log"));
+}
+
+describe("connectToUrl", () => {
+  it("accepts a running service and watches only what it is told", async () => {
+    const server: Server = createServer((_request, response) => response.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const service = await connectToUrl({ url, readyTimeoutMs: 5000, log: log() });
+    expect(service).toMatchObject({ kind: "url", url, pid: undefined, containers: [] });
+  });
+
+  it("says the URL is unreachable, with the reason", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/`;
+    const error = await connectToUrl({ url, readyTimeoutMs: 600, log: log() }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(UrlUnreachableError);
+    expect(error).toMatchObject({ code: "ERR_SIZER_URL_UNREACHABLE", url });
+    expect((error as Error).message).toMatch(
+      new RegExp(`--url ${url} is unreachable: .* did not answer within 1 s: ECONNREFUSED`),
+    );
+  });
+
+  it("requires a 2xx answer from an explicit --health-url", async () => {
+    const server: Server = createServer((request, response) => {
+      response.statusCode = request.url === "/health" ? 503 : 200;
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const error = await connectToUrl({
+      url,
+      healthUrl: `${url}health`,
+      readyTimeoutMs: 600,
+      log: log(),
+    }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/answered 503/);
+  });
+});
