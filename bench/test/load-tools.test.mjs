@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autocannon, molotov, parseMolotovSummary } from "../lib/load-tools.mjs";
+import { autocannon, loadcore, loadcoreCli, molotov, parseMolotovSummary } from "../lib/load-tools.mjs";
 import { findExecutable } from "../lib/processes.mjs";
 import { startNodeServer } from "../lib/servers.mjs";
 
@@ -43,6 +44,26 @@ describe("autocannon adapter", () => {
     expect(result.ok).toBe(false);
     expect(result.failed).toBeGreaterThan(0);
     expect(result.problem).toMatch(/non-2xx/);
+  });
+});
+
+describe.skipIf(!existsSync(loadcoreCli))("loadcore adapter", () => {
+  it("reads the rate from loadcore's results JSON", async () => {
+    const result = await loadcore.run(request(healthy.url, "bench/scenarios/hello.ts"));
+    expect(result.problem).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.failed).toBe(0);
+    expect(result.command).toEqual(
+      expect.arrayContaining(["-w", "2", "-d", "1", "bench/scenarios/hello.ts"]),
+    );
+  });
+
+  it("does not count a run where the scenario's status check failed", async () => {
+    const result = await loadcore.run(request(failing.url, "bench/scenarios/hello.ts"));
+    expect(result.ok).toBe(false);
+    expect(result.failed).toBeGreaterThan(0);
+    expect(result.problem).toMatch(/failures/);
   });
 });
 
