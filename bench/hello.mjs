@@ -9,6 +9,7 @@ import { loadTools } from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
 import { resolvePinning } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
+import { waitForQuiet } from "./lib/quiet-wait.mjs";
 import { rotate } from "./lib/schedule.mjs";
 import { onInterrupt, runScript, writeResults } from "./lib/script.mjs";
 import { startNginxServer, startNodeServer } from "./lib/servers.mjs";
@@ -16,6 +17,9 @@ import { median, ratio } from "./lib/statistics.mjs";
 
 /** Other processes using more CPU than this (in cores) during a run make the figures provisional. */
 const CONTENTION_LIMIT_CORES = 0.1;
+
+/** With --quiet-wait, a run starts once other processes use less than this (in cores) for a second. */
+const QUIET_LIMIT_CORES = 0.25;
 
 const SCENARIOS = {
   autocannon: undefined,
@@ -56,6 +60,13 @@ const FLAGS = {
   },
   "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
   "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
+  "quiet-wait": {
+    type: "integer",
+    min: 0,
+    max: 3600,
+    default: 0,
+    description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
+  },
   output: { type: "string", description: "results JSON (default bench/results/hello-<date>.json)" },
 };
 
@@ -136,6 +147,14 @@ async function main(argv) {
     for (let round = 0; round < flags.rounds; round += 1) {
       console.log(`round ${round + 1}/${flags.rounds}`);
       for (const tool of rotate(tools, round)) {
+        const quiet =
+          flags["quiet-wait"] > 0
+            ? await waitForQuiet({
+                serverPid: server.pid,
+                limitCores: QUIET_LIMIT_CORES,
+                maxSeconds: flags["quiet-wait"],
+              })
+            : undefined;
         const loadBefore = readLoadAverage().one;
         const accounting = startCpuAccounting({ serverPid: server.pid });
         const result = await tool.run(request(flags, server, pinning, SCENARIOS[tool.name]));
@@ -148,6 +167,7 @@ async function main(argv) {
           tool: tool.name,
           round: round + 1,
           loadAverageBefore: loadBefore,
+          quietWait: quiet,
           cpu,
           requestsPerCpuSecond,
           ...result,
@@ -155,6 +175,7 @@ async function main(argv) {
         console.log(
           `  ${tool.name.padEnd(10)} ${formatRate(result.requestsPerSecond).padStart(8)} req/s` +
             `  generator ${cpu.generatorCores.toFixed(2)} CPU, server ${cpu.serverCores.toFixed(2)}, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}` +
+            (quiet ? `, ${quiet.quiet ? "quiet" : "NOT quiet"} after ${quiet.waitedSeconds} s` : "") +
             (result.problem ? `  [${result.ok ? "note" : "not counted"}: ${result.problem}]` : ""),
         );
       }
@@ -187,6 +208,7 @@ async function main(argv) {
         durationSeconds: flags.duration,
         concurrency: flags.concurrency,
         warmupSeconds: flags.warmup,
+        quietWaitSeconds: flags["quiet-wait"],
       },
       runs,
       medians: summary.medians,
