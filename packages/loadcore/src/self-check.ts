@@ -169,7 +169,12 @@ export function judgeSelfCheck(
   if (cpuSaturated) {
     message = `the load generator used ${usedShare}% of its ${coresText} for ${plural(cpuLongest, "second")} in a row; the result may measure the generator, not the target`;
   } else if (delaySaturated) {
-    message = `the load generator's event loop lagged up to ${Math.round(delayMax)} ms (p99) for ${plural(delayLongest, "second")} in a row; latencies include that lag and the result may measure the generator, not the target`;
+    // A lagging loop with CPU to spare means other work took the machine's cores.
+    const cause =
+      cpuPercentMax < cpuLimit / 2
+        ? ` while using at most ${usedShare}% of its ${coresText} (the machine was busy with other work)`
+        : "";
+    message = `the load generator's event loop lagged up to ${Math.round(delayMax)} ms (p99) for ${plural(delayLongest, "second")} in a row${cause}; latencies include that lag and the result may measure the generator, not the target`;
   } else if (timeline.length === 0) {
     message = "no generator figures: the run lasted less than a second";
   } else {

@@ -21,7 +21,7 @@ export interface SizingOptions {
   minSamples: number;
   /** Optional second stop criterion. */
   latencyObjective?: LatencyObjective;
-  /** Plateau detection, on by default; `bandSeconds` (default windowSeconds / 6, at least 1). */
+  /** Plateau detection, on by default; `bandSeconds` (default windowSeconds / 6 rounded, at least 2). */
   plateau?: { enabled: boolean; bandSeconds?: number };
 }
 
@@ -218,6 +218,7 @@ export class SizingController {
   #bandSecondsSeen: ObservedSecond[] = [];
   readonly #bands: Band[] = [];
   #plateauStart: PlateauStart | undefined;
+  #plateauCandidate: PlateauStart | undefined;
 
   constructor(options: Partial<SizingOptions> = {}) {
     this.#options = { ...DEFAULT_SIZING_OPTIONS, ...options };
@@ -230,7 +231,10 @@ export class SizingController {
     if (!Number.isInteger(minSamples) || minSamples < 0) {
       throw new RangeError(`sizing minSamples must be a whole number >= 0, got ${minSamples}`);
     }
-    this.#bandSeconds = Math.max(1, this.#options.plateau?.bandSeconds ?? Math.round(windowSeconds / 6));
+    this.#bandSeconds = Math.max(
+      1,
+      this.#options.plateau?.bandSeconds ?? Math.max(2, Math.round(windowSeconds / 6)),
+    );
   }
 
   /**
@@ -385,8 +389,9 @@ export class SizingController {
    * Groups seconds into bands of `bandSeconds`. When a band C completes, it is compared with P, the
    * most recent earlier band with at most C's workers / 1.2. A plateau is detected when
    * (a) C has at least 1.2x P's workers, (b) C's throughput grew by less than a quarter of the growth
-   * proportional to the workers, and (c) C's p95 is at least 1.1x P's. Its start is the first band
-   * between P and C whose throughput reaches 95% of the best throughput between P and C.
+   * proportional to the workers, and (c) C's p95 is at least 1.1x P's; and (d) the same holds for the
+   * next band too (one noisy band is not a plateau). Its start, computed at the first of the two bands,
+   * is the first band between P and C whose throughput reaches 95% of the best between P and C.
    */
   #observePlateau(second: ObservedSecond): void {
     if (this.#plateauStart !== undefined) return;
@@ -401,6 +406,18 @@ export class SizingController {
       p95: combinedLatency(seconds).p95,
     };
     this.#bands.push(current);
+    const candidate = this.#plateauAt(current);
+    if (candidate === undefined) {
+      this.#plateauCandidate = undefined;
+    } else if (this.#plateauCandidate === undefined) {
+      this.#plateauCandidate = candidate;
+    } else {
+      this.#plateauStart = this.#plateauCandidate;
+    }
+  }
+
+  /** The plateau's start if `current` (the band just completed) shows one, per conditions (a) to (c). */
+  #plateauAt(current: Band): PlateauStart | undefined {
     let previousIndex = -1;
     for (let index = this.#bands.length - 2; index >= 0; index--) {
       const band = this.#bands[index] as Band;
@@ -409,17 +426,17 @@ export class SizingController {
         break;
       }
     }
-    if (previousIndex < 0) return;
+    if (previousIndex < 0) return undefined;
     const previous = this.#bands[previousIndex] as Band;
-    if (previous.throughput <= 0 || previous.p95 <= 0) return;
+    if (previous.throughput <= 0 || previous.p95 <= 0) return undefined;
     const workerGrowth = current.workers / previous.workers - 1;
     const throughputGrowth = current.throughput / previous.throughput - 1;
-    if (throughputGrowth >= PLATEAU_THROUGHPUT_SHARE * workerGrowth) return;
-    if (current.p95 < PLATEAU_LATENCY_GROWTH * previous.p95) return;
+    if (throughputGrowth >= PLATEAU_THROUGHPUT_SHARE * workerGrowth) return undefined;
+    if (current.p95 < PLATEAU_LATENCY_GROWTH * previous.p95) return undefined;
     const candidates = this.#bands.slice(previousIndex);
     const best = Math.max(...candidates.map((band) => band.throughput));
     const start = candidates.find((band) => band.throughput >= PLATEAU_START_SHARE * best) ?? current;
-    this.#plateauStart = {
+    return {
       atSeconds: start.startSeconds,
       workers: start.workers,
       throughput: start.throughput,

@@ -284,17 +284,36 @@ describe("SizingController plateau", () => {
   });
 
   it("is not triggered by noise on linear growth or on a constant load", () => {
-    for (const seed of [1, 2, 3, 4, 5]) {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
       const random = seededRandom(seed);
       const noise = () => 0.8 + 0.4 * random(); // +-20% per second on throughput and latency
       const growing = new SizingController({ windowSeconds: 60, minSamples: 100 });
       feed(growing, 300, closedLoop(Number.POSITIVE_INFINITY, noise));
       expect(growing.verdict().plateau).toBeNull();
 
+      // Short windows give 2-second bands: still no plateau from noise on a fast ramp.
+      const shortWindow = new SizingController({ windowSeconds: 5, minSamples: 50 });
+      feed(shortWindow, 60, (t) => ({
+        ...closedLoop(Number.POSITIVE_INFINITY, noise)(2 * t),
+        workers: 2 * t + 1,
+      }));
+      expect(shortWindow.verdict().plateau).toBeNull();
+
       const constant = new SizingController({ windowSeconds: 60, minSamples: 100 });
       feed(constant, 300, (t) => ({ ...closedLoop(Number.POSITIVE_INFINITY, noise)(t), workers: 50 }));
       expect(constant.verdict().plateau).toBeNull();
     }
+  });
+
+  it("needs two bands in a row: one slow band (a hiccup) is not a plateau", () => {
+    const controller = new SizingController({ windowSeconds: 60, minSamples: 100 });
+    const linear = closedLoop(Number.POSITIVE_INFINITY);
+    feed(controller, 300, (t) => {
+      const second = linear(t);
+      if (t < 150 || t >= 160) return second;
+      return { ...second, requests: Math.round(second.requests * 0.7), p95: second.p95 * 1.5 };
+    });
+    expect(controller.verdict().plateau).toBeNull();
   });
 
   it("can be turned off", () => {
