@@ -1,0 +1,153 @@
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "./cli-run.js";
+import { alive, cliPath, fixture, temporaryFolder } from "./helpers.js";
+
+const folder = temporaryFolder();
+afterAll(() => folder.remove());
+
+function verdictOf(
+  events: Array<Record<string, unknown>>,
+): Record<string, unknown> & { capacity: { workers: number | null } } {
+  const verdict = events.find((event) => event.event === "verdict");
+  if (!verdict) throw new Error("no verdict event");
+  return verdict as Record<string, unknown> & { capacity: { workers: number | null } };
+}
+
+describe("sizer run: other sources", () => {
+  it("runs a test of a Git repo's molotov.json, its SERVER_URL overriding the config's", {
+    timeout: 150_000,
+  }, async () => {
+    const repo = join(folder.path, "repo");
+    mkdirSync(repo);
+    copyFileSync(fixture("hello.ts"), join(repo, "loadtest.ts"));
+    writeFileSync(
+      join(repo, "molotov.json"),
+      JSON.stringify({
+        molotov: {
+          env: { SERVER_URL: "http://127.0.0.1:9/" },
+          tests: {
+            sizer: { scenario: "loadtest.ts", sizing: true, workers: 30, ramp_up: 15, sizing_window: 3 },
+          },
+        },
+      }),
+    );
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "ignore" });
+    git("init", "-q");
+    git("add", ".");
+    git("-c", "user.email=sizer@test.invalid", "-c", "user.name=sizer", "commit", "-qm", "load test");
+
+    const capacity = 15;
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("capacity-server.mjs")}`,
+      "--service-env",
+      `CAPACITY=${capacity}`,
+      "--repo",
+      repo,
+      "--test",
+      "sizer",
+      "--duration",
+      "60",
+      "--json",
+      "--out",
+      join(folder.path, "repo-run"),
+    ]);
+    expect(outcome.code).toBe(0);
+    const workers = verdictOf(outcome.events).capacity.workers as number;
+    expect(workers).toBeGreaterThanOrEqual(capacity * 0.9);
+    expect(workers).toBeLessThanOrEqual(capacity * 1.1);
+  });
+
+  it("records the host with Glances when asked", { timeout: 150_000 }, async () => {
+    const out = join(folder.path, "glances");
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("capacity-server.mjs")}`,
+      "--service-env",
+      "CAPACITY=10",
+      "--scenario",
+      fixture("hello.ts"),
+      "--workers",
+      "20",
+      "--ramp-up",
+      "10",
+      "--sizing-window",
+      "3",
+      "--duration",
+      "40",
+      "--collector",
+      "glances",
+      "--quiet",
+      "--out",
+      out,
+    ]);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toBe("");
+    const metrics = readFileSync(join(out, "metrics.csv"), "utf8");
+    expect(metrics).toContain("# source: glances-csv");
+    expect(metrics).toMatch(/^time,.*host\.cpu\.percent/m);
+  });
+
+  it("on Ctrl-C stops the load, ends the service tree and writes a partial report (exit 130)", {
+    timeout: 150_000,
+  }, async () => {
+    const out = join(folder.path, "interrupted");
+    const child = spawn(
+      process.execPath,
+      [
+        cliPath,
+        "run",
+        "--service-cmd",
+        `node ${fixture("tree-server.mjs")}`,
+        "--scenario",
+        fixture("hello.ts"),
+        "--workers",
+        "5",
+        "--ramp-up",
+        "5",
+        "--sizing-window",
+        "30",
+        "--duration",
+        "120",
+        "--json",
+        "--out",
+        out,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const sawProgress = new Promise<void>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('"event":"progress"')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    await Promise.race([sawProgress, exited]);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("SIGINT: stopping the load and the service");
+    const record = JSON.parse(readFileSync(join(out, "command.json"), "utf8")) as {
+      status: string;
+      service: { pid: number };
+    };
+    expect(record.status).toBe("interrupted");
+    expect(alive(record.service.pid)).toBe(false);
+    const grandchild = /child (\d+)/.exec(readFileSync(join(out, "service.log"), "utf8"));
+    expect(alive(Number(grandchild?.[1]))).toBe(false);
+    expect(existsSync(join(out, "report.html"))).toBe(true);
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as {
+      analysis: { trust: { partial: boolean } };
+    };
+    expect(summary.analysis.trust.partial).toBe(true);
+  });
+});
