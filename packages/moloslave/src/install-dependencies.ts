@@ -131,6 +131,13 @@ export async function planInstall(
         ? parseCommandLine(options.requirements)
         : [...options.requirements];
     const [command, ...args] = words;
+    if (args.length === 0 && command?.endsWith(".txt")) {
+      throw new UnsafeArgumentError(
+        "requirements",
+        command,
+        'it names a Python requirements file; moloslave runs an install command here, such as "npm ci"',
+      );
+    }
     if (command === undefined || command === "") {
       throw new UnsafeArgumentError("requirements", String(options.requirements), "it names no command");
     }

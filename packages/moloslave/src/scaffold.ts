@@ -34,7 +34,7 @@ export function scaffoldConfig(serverUrl: string): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-/** The `loadtest.ts` of a new project: two weighted scenarios against `SERVER_URL`. */
+/** The `loadtest.ts` of a new project: two weighted scenarios against `SERVER_URL`, to adapt to the service. */
 export function scaffoldScenario(serverUrl: string): string {
   return `import { scenario } from "@sizer/loadcore";
 
@@ -45,8 +45,9 @@ scenario({ weight: 80 }, async function home(session) {
   await session.get(\`\${SERVER_URL}/\`, { expect: 200 });
 });
 
-scenario({ weight: 20 }, async function notFound(session) {
-  await session.get(\`\${SERVER_URL}/this-page-does-not-exist\`, { expect: 404 });
+// Another journey, to adapt to your service: a POST with a JSON body.
+scenario({ weight: 20 }, async function createItem(session) {
+  await session.post(\`\${SERVER_URL}/items\`, { json: { name: "load test" }, expect: [200, 201] });
 });
 `;
 }

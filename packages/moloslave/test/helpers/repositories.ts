@@ -42,3 +42,29 @@ export function repositoryWithDependency(): Record<string, string> {
 `,
   };
 }
+
+/**
+ * A scenario file with three scenarios against `SERVER_URL`: `home` and `about` succeed, `missing`
+ * gets a 404 where it expects 200 and fails. It imports `@sizer/loadcore` with nothing installed.
+ */
+export const THREE_SCENARIOS = `import { scenario } from "@sizer/loadcore";
+
+const server = () => process.env.SERVER_URL;
+
+scenario(async function home(session) {
+  await session.get(\`\${server()}/\`, { expect: 200 });
+});
+
+scenario(async function about(session) {
+  await session.get(\`\${server()}/about\`, { expect: 200 });
+});
+
+scenario(async function missing(session) {
+  await session.get(\`\${server()}/missing\`, { expect: 200 });
+});
+`;
+
+/** A `molotov.json` text from its `molotov` section. */
+export function molotovJson(molotov: Record<string, unknown>): string {
+  return `${JSON.stringify({ molotov }, null, 2)}\n`;
+}

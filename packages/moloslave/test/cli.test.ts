@@ -1,0 +1,168 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeRepository, makeTemporaryDirectory, removeAll } from "./helpers/git-repository.js";
+import { type CountingServer, startCountingServer } from "./helpers/http-server.js";
+import { molotovJson, THREE_SCENARIOS } from "./helpers/repositories.js";
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "cli.js");
+
+let server: CountingServer;
+beforeAll(async () => {
+  server = await startCountingServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+afterEach(() => {
+  server.reset();
+  removeAll();
+});
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the built CLI with its temporary folders in `temporaryRoot` (TMPDIR). */
+function start(
+  args: string[],
+  options: { cwd?: string; temporaryRoot?: string } = {},
+): {
+  child: ChildProcess;
+  finished: Promise<Finished>;
+} {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: options.cwd ?? makeTemporaryDirectory(),
+    env: { ...process.env, TMPDIR: options.temporaryRoot ?? makeTemporaryDirectory() },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const finished = new Promise<Finished>((resolve) =>
+    child.once("close", (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, finished };
+}
+
+/** The clones in a temporary root (jiti keeps its own cache folder there too). */
+function clones(temporaryRoot: string): string[] {
+  return readdirSync(temporaryRoot).filter((entry) => entry.startsWith("moloslave-"));
+}
+
+function moloslave(
+  args: string[],
+  options: { cwd?: string; temporaryRoot?: string } = {},
+): Promise<Finished> {
+  return start(args, options).finished;
+}
+
+function repository(tests: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  return makeRepository({
+    "molotov.json": molotovJson({ env: { SERVER_URL: server.url }, tests, ...extra }),
+    "loadtest.ts": THREE_SCENARIOS,
+  });
+}
+
+describe("moloslave CLI", () => {
+  it("prints the help and the version", async () => {
+    const help = await moloslave(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("moloslave [options] REPO TEST");
+    const version = await moloslave(["--version"]);
+    expect(version.stdout).toMatch(/^moloslave \d+\.\d+\.\d+\n$/);
+  });
+
+  it("exits 2 with one clear line for a usage mistake, never a stack trace", async () => {
+    for (const [args, message] of [
+      [["./only-a-repo"], "needs a repository and a test name"],
+      [["--", "-oProxyCommand=touch /tmp/x", "smoke"], "starts with '-'"],
+      [["--ref=-b", "./repo", "smoke"], "--ref"],
+      [["--max-runs", "many", "./repo", "smoke"], "--max-runs must be an integer"],
+      [["--bogus", "./repo", "smoke"], "--bogus"],
+    ] as const) {
+      const result = await moloslave([...args]);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("init writes the project once, then exits 1 rather than overwrite", async () => {
+    const cwd = makeTemporaryDirectory();
+    const first = await moloslave(["init", "load"], { cwd });
+    expect(first.code).toBe(0);
+    expect(readdirSync(join(cwd, "load")).sort()).toEqual(["loadtest.ts", "molotov.json"]);
+    const second = await moloslave(["init", "load"], { cwd });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain("already exists");
+  });
+
+  it("runs a test from a file:// URL, writes --output in the caller's folder and removes the clone", async () => {
+    const repo = pathToFileURL(
+      repository({ once: { scenario: "loadtest.ts", single_run: true, workers: 2 } }),
+    ).href;
+    const cwd = makeTemporaryDirectory();
+    const temporaryRoot = makeTemporaryDirectory();
+    const result = await moloslave([repo, "once", "--output", "results.json"], { cwd, temporaryRoot });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("running test once (loadtest.ts)");
+    const results = JSON.parse(readFileSync(join(cwd, "results.json"), "utf8"));
+    expect(results).toMatchObject({ ok: 4, failed: 2, command: ["moloslave", repo, "once"] });
+    expect(server.hits.get("/")).toBe(2);
+    expect(clones(temporaryRoot)).toEqual([]);
+  });
+
+  it("maps each kind of failure to its exit code", async () => {
+    const tests = {
+      once: { scenario: "loadtest.ts", single_run: true },
+      failing: { scenario: "loadtest.ts", single_run: true, fail: 1 },
+    };
+    const repo = repository(tests);
+    const missingTest = await moloslave([repo, "nope"]);
+    expect(missingTest.code).toBe(3);
+    expect(missingTest.stderr).toContain("available tests: failing, once");
+
+    const failing = await moloslave([repo, "failing", "--quiet"]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain("at least --fail 1");
+
+    const gitFailure = await moloslave([join(makeTemporaryDirectory(), "no-repository"), "once"]);
+    expect(gitFailure.code).toBe(4);
+
+    const installFailure = await moloslave([
+      repository(tests, { requirements: `node -e "process.exit(9)"` }),
+      "once",
+    ]);
+    expect(installFailure.code).toBe(5);
+    expect(installFailure.stderr).toContain("exit 9");
+    for (const result of [missingTest, failing, gitFailure, installFailure]) {
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("Ctrl-C stops the run, exits 130 and removes the clone", async () => {
+    const repo = repository({
+      endless: { scenario: "loadtest.ts", workers: 2, duration: 30, max_runs: 100_000, delay: 0.01 },
+    });
+    const temporaryRoot = makeTemporaryDirectory();
+    const { child, finished } = start([repo, "endless"], { temporaryRoot });
+    await Promise.race([
+      server.waitForRequests(3),
+      finished.then((early) => {
+        throw new Error(`moloslave exited before any request (${early.code}): ${early.stderr}`);
+      }),
+    ]);
+    expect(clones(temporaryRoot)).toHaveLength(1);
+    child.kill("SIGINT");
+    const result = await finished;
+    expect(result.code).toBe(130);
+    expect(clones(temporaryRoot)).toEqual([]);
+    expect(existsSync(temporaryRoot)).toBe(true);
+  });
+});
