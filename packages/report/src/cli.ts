@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-console.log("not yet");
+import { runCli } from "./run-cli.js";
+
+process.exitCode = await runCli(process.argv.slice(2));

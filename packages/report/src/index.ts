@@ -1,1 +1,47 @@
-export const VERSION = "0.1.0";
+export type {
+  Analysis,
+  AnalysisThresholds,
+  Bottleneck,
+  BottleneckResource,
+  BottleneckScope,
+  Capacity,
+  Confidence,
+  Onsets,
+  ResourceCheck,
+  RunMetadata,
+  Trust,
+} from "./analysis-types.js";
+export type { AnalyzeInput, AnalyzeOptions } from "./analyze.js";
+export { analyze, runStartMs } from "./analyze.js";
+export type { BuildReportOptions, BuildReportResult } from "./build-report.js";
+export { buildReport, normaliseGeneratedAt } from "./build-report.js";
+export type { ChartSpec, ChartTrace } from "./charts.js";
+export { buildCharts } from "./charts.js";
+export { downsampleMinMax } from "./downsample.js";
+export type { ReportErrorCode } from "./errors.js";
+export { ReportError, ReportInputError, ReportOptionError, ReportWriteError } from "./errors.js";
+export { escapeHtml, jsonForScript } from "./html-escape.js";
+export { parseGlancesCsv } from "./inputs/glances-csv.js";
+export { parseRunMetadata, readMetadataFile } from "./inputs/read-metadata.js";
+export {
+  METRICS_FORMAT_VERSION,
+  parseMetrics,
+  parseMetricsCsv,
+  parseMetricsNdjson,
+  readMetricsFile,
+} from "./inputs/read-metrics.js";
+export { parseResults, RESULTS_FORMAT_VERSION, readResultsFile } from "./inputs/read-results.js";
+export type * from "./inputs/types.js";
+export type { RenderHtmlInput } from "./render-html.js";
+export { renderHtml } from "./render-html.js";
+export type { ReportSummary } from "./render-summary.js";
+export {
+  buildSummaryJson,
+  escapeMarkdown,
+  renderSummaryMarkdown,
+  SUMMARY_FORMAT_VERSION,
+} from "./render-summary.js";
+export type { CliIo } from "./run-cli.js";
+export { EXIT_CODES, runCli, USAGE } from "./run-cli.js";
+export { DEFAULT_THRESHOLDS } from "./thresholds.js";
+export { REPORT_VERSION } from "./version.js";

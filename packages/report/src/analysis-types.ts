@@ -1,0 +1,172 @@
+import type { LatencySummary } from "./inputs/types.js";
+
+/** What ran out first. */
+export type BottleneckResource =
+  | "cpu"
+  | "memory"
+  | "disk"
+  | "network"
+  | "application"
+  | "generator"
+  | "unknown";
+
+/** Where the saturated resource was measured. */
+export type BottleneckScope = "service" | "container" | "host" | "generator";
+
+/** How sure the verdict is. */
+export type Confidence = "high" | "medium" | "low";
+
+/** Facts about the run that the results and metrics files do not carry. */
+export interface RunMetadata {
+  /** The command that started the service under test. */
+  serviceCommand?: string;
+  /** The target URL the load went to. */
+  target?: string;
+  /** Tool and service versions, e.g. `{ sizer: "0.1.0", service: "1.4.2" }`. */
+  versions?: Record<string, string>;
+  /** The node the service ran on. */
+  host?: { name?: string; instanceType?: string; vcpus?: number; memoryBytes?: number };
+  /** True when the load generator and the service shared the same cores. */
+  sharedCores?: boolean;
+  /** True when the run was interrupted or the service died: the report says "partial". */
+  partial?: boolean;
+  /** Why the run is partial. */
+  partialReason?: string;
+}
+
+/** Thresholds and windows of the verdict's rules; every one is documented in the README. */
+export interface AnalysisThresholds {
+  /** CPU of the service, container or host at or above this share of its cores is saturated. */
+  cpuPercent: number;
+  /** A process tree at or above this % of one core, on a node with more cores, is single-core bound. */
+  singleCorePercent: number;
+  /** Container memory usage at or above this share of its limit is saturated. */
+  memoryLimitPercent: number;
+  /** Host memory use at or above this percent is saturated. */
+  hostMemoryPercent: number;
+  /** Swap use growing by this many bytes from the start of the run to the onset means swapping. */
+  swapGrowthBytes: number;
+  /** Service memory that grew by this percent from the first loaded second to the onset, in step with the workers. */
+  memoryGrowthPercent: number;
+  /** Disk utilisation at or above this percent is saturated. */
+  diskUtilPercent: number;
+  /** Host iowait at or above this percent (of all cores) means the disk was the wait. */
+  iowaitPercent: number;
+  /** Interface traffic at or above this share of its link speed is saturated. */
+  networkPercent: number;
+  /** The load generator at or above this share of its cores was saturated. */
+  generatorCpuPercent: number;
+  /** Seconds before the onset that the evidence window covers. */
+  windowBeforeSeconds: number;
+  /** Seconds after the onset that the evidence window covers. */
+  windowAfterSeconds: number;
+  /** Seconds over which the error ratio is computed to find the failure onset. */
+  errorWindowSeconds: number;
+  /** Fewest scenario runs in the error window for its ratio to count. */
+  errorWindowMinRuns: number;
+  /** Plateau: workers grew by this fraction afterwards... */
+  plateauWorkerGrowth: number;
+  /** ...while throughput never grew by more than this fraction. */
+  plateauThroughputGrowth: number;
+  /** Consecutive samples at or above a threshold for a saturation to have started. */
+  sustainedSamples: number;
+}
+
+/** One resource the rules looked at, saturated or not. */
+export interface ResourceCheck {
+  resource: "cpu" | "memory" | "disk" | "network" | "generator";
+  scope: BottleneckScope;
+  /** Which rule: `cpu-cores`, `cpu-single-core`, `memory-limit`, `memory-host`, `swap`, `memory-growth`, `disk-util`, `iowait`, `network-link`, `generator-cpu`. */
+  rule: string;
+  /** What was measured, for people: "service process tree CPU", "eth0 link". */
+  label: string;
+  /** The metric(s) it was computed from. */
+  metric: string;
+  /** The unit of `threshold`, `windowLevel` and `peakLevel`. */
+  unit: "percent" | "bytes";
+  /** The level at which the rule fires. */
+  threshold: number;
+  /** The 75th percentile of the level over the evidence window (for growth rules: the growth up to it). */
+  windowLevel: number | null;
+  /** The highest level over the run. */
+  peakLevel: number | null;
+  peakAtSeconds: number | null;
+  /** When the level first stayed at or above the threshold (seconds since the start), before the window's end. */
+  sinceSeconds: number | null;
+  saturated: boolean;
+  /** The window level in a few words: "98.9% of 2 cores". */
+  short: string;
+  /** A human-readable fact with numbers, e.g. "the service used 1.96 of 2 cores (98%) at 62 s". */
+  detail: string;
+}
+
+/** The load one node took. */
+export interface Capacity {
+  /** True when a stop criterion fired and a healthy level is known. */
+  found: boolean;
+  /** Last healthy worker count. */
+  workers: number | null;
+  /** Requests per second at the healthy level. */
+  throughput: number | null;
+  /** Latency (ms) at the healthy level. */
+  latency: LatencySummary | null;
+  stopReason: string | null;
+  stoppedAtSeconds: number | null;
+  workersAtStop: number | null;
+  /** Percent, over the stop window. */
+  errorRatioAtStop: number | null;
+  tolerancePercent: number;
+  latencyObjective: { percentile: string; thresholdMs: number } | null;
+  plateau: { atSeconds: number; workers: number; throughput: number } | null;
+  peakThroughput: { value: number; atSeconds: number } | null;
+  /** Where the numbers come from: the sizing block of the results, or the timeline. */
+  basis: "sizing" | "timeline";
+  /** One sentence. */
+  message: string;
+}
+
+/** When things went wrong, in seconds since the start of the run. */
+export interface Onsets {
+  /** First second the error ratio (or the latency objective) stayed past the tolerance. */
+  failureSeconds: number | null;
+  /** First second of the throughput plateau. */
+  plateauSeconds: number | null;
+  /** The earlier of the two, or the end of the run. */
+  referenceSeconds: number;
+  /** The evidence window around the reference. */
+  window: { fromSeconds: number; toSeconds: number };
+}
+
+/** The verdict. */
+export interface Bottleneck {
+  resource: BottleneckResource;
+  confidence: Confidence;
+  scope: BottleneckScope;
+  /** The rule that decided. */
+  rule: string;
+  /** One sentence saying what ran out first. */
+  summary: string;
+  /** Human-readable facts with numbers and times. */
+  evidence: string[];
+}
+
+/** Whether the numbers can be believed. */
+export interface Trust {
+  trustworthy: boolean;
+  /** The run was interrupted or the service died. */
+  partial: boolean;
+  warnings: string[];
+}
+
+/** Everything the analysis concluded; `summary.json` carries it. */
+export interface Analysis {
+  /** Two sentences: the capacity, then the bottleneck. */
+  headline: string;
+  capacity: Capacity;
+  onset: Onsets;
+  bottleneck: Bottleneck;
+  trust: Trust;
+  checks: ResourceCheck[];
+  /** The cores the service could use, and where that number came from. */
+  serviceCores: { count: number; source: string } | null;
+}

@@ -1,0 +1,354 @@
+import type {
+  Analysis,
+  AnalysisThresholds,
+  Bottleneck,
+  BottleneckScope,
+  Onsets,
+  ResourceCheck,
+  RunMetadata,
+  Trust,
+} from "./analysis-types.js";
+import { computeCapacity } from "./capacity.js";
+import { ReportOptionError } from "./errors.js";
+import { formatNumber, formatPercent, formatSeconds } from "./format.js";
+import type { LoadResults, MetricsData } from "./inputs/types.js";
+import { findFailureOnset, findPlateau, tolerancePercent } from "./onsets.js";
+import { type CheckContext, generatorCheck, resourceChecks } from "./resource-checks.js";
+import { lastFinite } from "./series-math.js";
+import { DEFAULT_THRESHOLDS } from "./thresholds.js";
+
+/** Tuning of the analysis; every field has a default. */
+export interface AnalyzeOptions {
+  /** Overrides of the rules' thresholds and windows. */
+  thresholds?: Partial<AnalysisThresholds>;
+  /** The error tolerance in percent; defaults to the results' `sizing.tolerance`, else 5. */
+  tolerancePercent?: number;
+  /** Cores the service may use; defaults to the metadata's vCPUs, then the metrics' `host.cpu.count`. */
+  serviceCores?: number;
+  /** Link speed for interfaces whose metrics carry no `speed`. */
+  linkSpeedBitsPerSecond?: number;
+}
+
+/** What `analyze` reads. */
+export interface AnalyzeInput {
+  results: LoadResults;
+  metrics?: MetricsData | undefined;
+  metadata?: RunMetadata | undefined;
+  options?: AnalyzeOptions | undefined;
+}
+
+const SCOPE_RANK: Record<BottleneckScope, number> = { service: 0, container: 1, host: 2, generator: 3 };
+const RESOURCE_RANK: Record<string, number> = { cpu: 0, memory: 1, disk: 2, network: 3 };
+const RESOURCE_NAME: Record<string, string> = {
+  cpu: "CPU",
+  memory: "memory",
+  disk: "disk I/O",
+  network: "network",
+};
+
+function positive(option: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new ReportOptionError(option, `expected a positive number, got ${String(value)}`);
+  }
+}
+
+function resolveThresholds(overrides: Partial<AnalysisThresholds> | undefined): AnalysisThresholds {
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...overrides };
+  for (const [key, value] of Object.entries(thresholds)) {
+    if (!(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
+      throw new ReportOptionError(
+        `thresholds.${key}`,
+        `expected a non-negative number, got ${String(value)}`,
+      );
+    }
+  }
+  return thresholds;
+}
+
+/** Epoch ms of second 0 of the run. */
+export function runStartMs(results: LoadResults): number {
+  const first = results.timeline[0];
+  return first ? first.time - first.t * 1000 : Date.parse(results.startedAt);
+}
+
+function resolveServiceCores(
+  options: AnalyzeOptions,
+  metadata: RunMetadata | undefined,
+  metrics: MetricsData | undefined,
+  results: LoadResults,
+): Analysis["serviceCores"] {
+  if (options.serviceCores !== undefined)
+    return { count: options.serviceCores, source: "the serviceCores option" };
+  const vcpus = metadata?.host?.vcpus;
+  if (vcpus !== undefined && vcpus > 0) return { count: vcpus, source: "the run metadata (host vCPUs)" };
+  const counted = lastFinite(metrics?.series.get("host.cpu.count"));
+  if (counted !== null && counted > 0) return { count: counted, source: "the metrics (host.cpu.count)" };
+  if (metadata?.sharedCores && results.host?.cpus) {
+    return {
+      count: results.host.cpus,
+      source: "the results (the generator's host, shared with the service)",
+    };
+  }
+  return null;
+}
+
+function assessTrust(
+  results: LoadResults,
+  metrics: MetricsData | undefined,
+  metadata: RunMetadata | undefined,
+  generator: ResourceCheck | null,
+  seconds: Float64Array,
+): Trust {
+  const warnings: string[] = [];
+  let trustworthy = true;
+  if (results.selfCheck?.saturated) {
+    trustworthy = false;
+    warnings.push(
+      `The load generator reported itself saturated: ${results.selfCheck.message ?? `${formatPercent(results.selfCheck.cpuPercentMax ?? Number.NaN)} CPU at most`}. The result may measure the generator, not the service.`,
+    );
+  } else if (generator?.saturated) {
+    trustworthy = false;
+    warnings.push(`The load generator was saturated near the onset. ${generator.detail}`);
+  }
+  const sameHost =
+    metadata?.sharedCores === undefined &&
+    results.host?.hostname !== undefined &&
+    metrics?.meta.host !== undefined &&
+    results.host.hostname === metrics.meta.host;
+  if (metadata?.sharedCores || sameHost) {
+    trustworthy = false;
+    warnings.push(
+      `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its` : ""} cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the generator on another machine.`,
+    );
+  }
+  const partial = Boolean(metadata?.partial || results.interrupted);
+  if (partial) {
+    warnings.push(
+      `Partial run: ${metadata?.partialReason ?? (results.interrupted ? "the run was interrupted" : "the run did not complete")}. The numbers cover only what was recorded.`,
+    );
+  }
+  if (results.timeline.length === 0)
+    warnings.push("The results have no timeline: no chart and no onset can be shown.");
+  if (!metrics) {
+    warnings.push("No resource metrics were given: the report cannot say which resource ran out.");
+  } else {
+    const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
+    const overlapping = seconds.some((second) => second >= 0 && second <= end + 1);
+    if (!overlapping) {
+      warnings.push(
+        `The metrics do not overlap the run (metrics from ${formatSeconds(seconds[0] ?? 0)} to ${formatSeconds(seconds[seconds.length - 1] ?? 0)} relative to the run's start): check the clocks and the files.`,
+      );
+    }
+  }
+  return { trustworthy, partial, warnings };
+}
+
+function onsetFacts(results: LoadResults, onset: Onsets, tolerance: number): string[] {
+  const facts: string[] = [];
+  const workersAt = (second: number) => results.timeline.find((entry) => entry.t >= second)?.workers;
+  if (onset.failureSeconds !== null) {
+    const workers = workersAt(onset.failureSeconds);
+    facts.push(
+      `Failures passed the ${formatPercent(tolerance)} tolerance at ${formatSeconds(onset.failureSeconds)}${workers !== undefined ? ` with ${formatNumber(workers)} workers` : ""}.`,
+    );
+  }
+  if (onset.plateauSeconds !== null) {
+    const workers = workersAt(onset.plateauSeconds);
+    facts.push(
+      `Throughput stopped growing with the workers at ${formatSeconds(onset.plateauSeconds)}${workers !== undefined ? ` (${formatNumber(workers)} workers)` : ""}.`,
+    );
+  }
+  if (facts.length > 0) {
+    facts.push(
+      `Evidence window: ${formatSeconds(onset.window.fromSeconds)} to ${formatSeconds(onset.window.toSeconds)} (levels are the 75th percentile over it).`,
+    );
+  }
+  return facts;
+}
+
+function chooseBottleneck(
+  checks: ResourceCheck[],
+  generator: ResourceCheck | null,
+  results: LoadResults,
+  metrics: MetricsData | undefined,
+  onset: Onsets,
+  tolerance: number,
+): Bottleneck {
+  const facts = onsetFacts(results, onset, tolerance);
+  const hasOnset = onset.failureSeconds !== null || onset.plateauSeconds !== null;
+  const servicesCoresSaturated = checks.some(
+    (check) => check.saturated && check.rule === "cpu-cores" && check.scope === "service",
+  );
+  const saturated = checks
+    .filter((check) => check.saturated && check.rule !== "memory-growth")
+    .filter((check) => !(check.rule === "cpu-single-core" && servicesCoresSaturated))
+    .sort(
+      (left, right) =>
+        (left.sinceSeconds ?? 0) - (right.sinceSeconds ?? 0) ||
+        SCOPE_RANK[left.scope] - SCOPE_RANK[right.scope] ||
+        (RESOURCE_RANK[left.resource] ?? 9) - (RESOURCE_RANK[right.resource] ?? 9) ||
+        (left.rule === "cpu-single-core" ? 1 : 0) - (right.rule === "cpu-single-core" ? 1 : 0),
+    );
+  // A host-wide saturation is explained by the service's own when both ran out: name the service.
+  let first = saturated[0];
+  if (first?.scope === "host") {
+    first = saturated.find((check) => check.resource === first?.resource && check.scope !== "host") ?? first;
+  }
+  if (first) {
+    const chosen = first;
+    const others = saturated
+      .filter((check) => check !== chosen)
+      .map((check) => `Also saturated: ${check.detail}`);
+    let confidence: Bottleneck["confidence"] =
+      first.scope === "host" || first.rule === "cpu-single-core" || first.rule === "iowait"
+        ? "medium"
+        : "high";
+    if (!hasOnset) confidence = "low";
+    const where =
+      first.scope === "host"
+        ? "the host"
+        : first.scope === "container"
+          ? "the service's container"
+          : "the service";
+    const what = first.rule === "swap" ? "memory (swapping)" : RESOURCE_NAME[first.resource];
+    const since = first.sinceSeconds !== null ? `, from ${formatSeconds(first.sinceSeconds)}` : "";
+    return {
+      resource: first.resource as Bottleneck["resource"],
+      confidence,
+      scope: first.scope,
+      rule: first.rule,
+      summary: hasOnset
+        ? `What ran out first: ${what} of ${where} (${first.short}${since}).`
+        : `No failure yet, but ${what} of ${where} was saturated at the end of the run (${first.short}${since}).`,
+      evidence: [...facts, first.detail, ...others],
+    };
+  }
+  const generatorSaturated = generator?.saturated || results.selfCheck?.saturated;
+  if (generatorSaturated) {
+    return {
+      resource: "generator",
+      confidence: generator?.saturated ? "high" : "medium",
+      scope: "generator",
+      rule: generator?.saturated ? "generator-cpu" : "self-check",
+      summary:
+        "What ran out first: the load generator, not the service. The result measures the generator; give it more cores or processes.",
+      evidence: [
+        ...facts,
+        ...(generator ? [generator.detail] : []),
+        ...(results.selfCheck?.message ? [`Self-check: ${results.selfCheck.message}`] : []),
+      ],
+    };
+  }
+  const growth = checks.find((check) => check.rule === "memory-growth" && check.saturated);
+  if (growth && hasOnset) {
+    return {
+      resource: "memory",
+      confidence: "low",
+      scope: growth.scope,
+      rule: "memory-growth",
+      summary:
+        "No resource was saturated, but the service's memory grew steadily with the load: suspect memory (a cache or a leak) before it reaches a limit.",
+      evidence: [...facts, growth.detail],
+    };
+  }
+  if (!hasOnset) {
+    return {
+      resource: "unknown",
+      confidence: "low",
+      scope: "service",
+      rule: "no-onset",
+      summary: "Nothing ran out: neither failures nor a throughput plateau appeared before the run ended.",
+      evidence: [...facts, ...checks.map((check) => check.detail)],
+    };
+  }
+  if (!metrics || checks.length === 0) {
+    return {
+      resource: "unknown",
+      confidence: "low",
+      scope: "service",
+      rule: "no-metrics",
+      summary: metrics
+        ? "The metrics hold nothing the rules can check (CPU, memory, disk, network): which resource ran out is unknown."
+        : "Which resource ran out is unknown: no resource metrics were given (pass --metrics).",
+      evidence: facts,
+    };
+  }
+  const serviceLevel = checks.some((check) => check.scope !== "host");
+  return {
+    resource: "application",
+    confidence: serviceLevel ? "medium" : "low",
+    scope: "service",
+    rule: "none-saturated",
+    summary:
+      "No resource was saturated at the onset: the limit is in the application (a pool, a lock, a configured limit) or in a dependency.",
+    evidence: [
+      ...facts,
+      ...checks.filter((check) => check.rule !== "cpu-single-core").map((check) => check.detail),
+    ],
+  };
+}
+
+/**
+ * Analyses a run: the capacity of one node, the failure onset and the plateau, which resource ran
+ * out first (with evidence) and whether the result can be trusted. Pure: reads no file, no clock.
+ *
+ * @throws {ReportOptionError} `ERR_REPORT_OPTION_INVALID` for an invalid option.
+ */
+export function analyze(input: AnalyzeInput): Analysis {
+  const { results, metrics, metadata } = input;
+  const options = input.options ?? {};
+  positive("serviceCores", options.serviceCores);
+  positive("linkSpeedBitsPerSecond", options.linkSpeedBitsPerSecond);
+  if (
+    options.tolerancePercent !== undefined &&
+    !(options.tolerancePercent >= 0 && options.tolerancePercent <= 100)
+  ) {
+    throw new ReportOptionError(
+      "tolerancePercent",
+      `expected a percentage from 0 to 100, got ${options.tolerancePercent}`,
+    );
+  }
+  const thresholds = resolveThresholds(options.thresholds);
+  const start = runStartMs(results);
+  const seconds = Float64Array.from(metrics?.times ?? [], (time) => (time - start) / 1000);
+  const tolerance = tolerancePercent(results, options.tolerancePercent);
+  const failureSeconds = findFailureOnset(results, thresholds, tolerance);
+  const plateau = findPlateau(results, thresholds);
+  const capacity = computeCapacity(results, tolerance, failureSeconds, plateau);
+  const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
+  const referenceSeconds = Math.min(failureSeconds ?? end, plateau?.atSeconds ?? end);
+  const onset: Onsets = {
+    failureSeconds,
+    plateauSeconds: plateau?.atSeconds ?? null,
+    referenceSeconds,
+    window: {
+      fromSeconds: referenceSeconds - thresholds.windowBeforeSeconds,
+      toSeconds: referenceSeconds + thresholds.windowAfterSeconds,
+    },
+  };
+  const serviceCores = resolveServiceCores(options, metadata, metrics, results);
+  const context: CheckContext = {
+    results,
+    metrics,
+    seconds,
+    thresholds,
+    window: onset.window,
+    serviceCores: serviceCores?.count ?? null,
+    ...(options.linkSpeedBitsPerSecond !== undefined
+      ? { linkSpeedBitsPerSecond: options.linkSpeedBitsPerSecond }
+      : {}),
+  };
+  const checks = resourceChecks(context);
+  const generator = generatorCheck(context);
+  const trust = assessTrust(results, metrics, metadata, generator, seconds);
+  const bottleneck = chooseBottleneck(checks, generator, results, metrics, onset, tolerance);
+  return {
+    headline: `${capacity.message} ${bottleneck.summary}${trust.trustworthy ? "" : " Not trustworthy: see the warnings."}`,
+    capacity,
+    onset,
+    bottleneck,
+    trust,
+    checks: generator ? [...checks, generator] : checks,
+    serviceCores,
+  };
+}

@@ -1,0 +1,110 @@
+import type { Capacity } from "./analysis-types.js";
+import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
+import type { LatencySummary, LoadResults, TimelineEntry } from "./inputs/types.js";
+import { smoothedThroughput } from "./onsets.js";
+
+const LATENCY_KEYS = ["p50", "p90", "p95", "p99", "max"] as const;
+
+function meanLatency(entries: TimelineEntry[]): LatencySummary | null {
+  const latency: LatencySummary = {};
+  for (const key of LATENCY_KEYS) {
+    const values = entries
+      .map((entry) => entry.latency?.[key])
+      .filter((value): value is number => typeof value === "number");
+    if (values.length > 0) latency[key] = values.reduce((sum, value) => sum + value, 0) / values.length;
+  }
+  return Object.keys(latency).length > 0 ? latency : null;
+}
+
+/**
+ * The capacity of one node: from the results' sizing block when there is one; otherwise from the
+ * timeline: the last 10 seconds before the failure onset (or the whole run when nothing failed).
+ */
+export function computeCapacity(
+  results: LoadResults,
+  tolerance: number,
+  failureSeconds: number | null,
+  plateau: Capacity["plateau"],
+): Capacity {
+  const timeline = results.timeline;
+  const smoothed = smoothedThroughput(timeline);
+  let peakThroughput: Capacity["peakThroughput"] = null;
+  smoothed.forEach((value, index) => {
+    if (peakThroughput === null || value > peakThroughput.value) {
+      peakThroughput = { value, atSeconds: (timeline[index] as TimelineEntry).t };
+    }
+  });
+  const sizing = results.sizing;
+  const latencyObjective = sizing?.latencyObjective ?? null;
+  const common = { tolerancePercent: tolerance, latencyObjective, plateau, peakThroughput };
+  const last = timeline[timeline.length - 1];
+
+  if (sizing) {
+    const found = sizing.reached && sizing.healthyWorkers !== null && sizing.healthyWorkers !== undefined;
+    const capacity: Capacity = {
+      found,
+      workers: sizing.healthyWorkers ?? null,
+      throughput: sizing.throughputAtHealthy ?? null,
+      latency: sizing.latencyAtHealthy ?? null,
+      stopReason: sizing.stopReason,
+      stoppedAtSeconds: sizing.stoppedAtSeconds ?? last?.t ?? null,
+      workersAtStop: sizing.workersAtStop ?? last?.workers ?? null,
+      errorRatioAtStop: sizing.errorRatio ?? null,
+      ...common,
+      basis: "sizing",
+      message: "",
+    };
+    capacity.message = describeCapacity(capacity);
+    return capacity;
+  }
+
+  const endIndex =
+    failureSeconds === null
+      ? timeline.length - 1
+      : timeline.findIndex((entry) => entry.t >= failureSeconds) - 1;
+  const healthy = timeline.slice(Math.max(0, endIndex - 9), Math.max(0, endIndex + 1));
+  const healthyEnd = healthy[healthy.length - 1];
+  const totalRuns = results.ok + results.failed;
+  const capacity: Capacity = {
+    found: failureSeconds !== null && healthyEnd !== undefined,
+    workers: healthyEnd?.workers ?? null,
+    throughput:
+      healthy.length > 0 ? healthy.reduce((sum, entry) => sum + entry.throughput, 0) / healthy.length : null,
+    latency: meanLatency(healthy),
+    stopReason: results.interrupted ? "interrupted" : null,
+    stoppedAtSeconds: last?.t ?? null,
+    workersAtStop: last?.workers ?? null,
+    errorRatioAtStop: totalRuns > 0 ? (results.failed / totalRuns) * 100 : null,
+    ...common,
+    basis: "timeline",
+    message: "",
+  };
+  capacity.message = describeCapacity(capacity);
+  return capacity;
+}
+
+function describeLevel(capacity: Capacity): string {
+  const parts = [`${formatNumber(capacity.workers ?? 0)} workers`];
+  if (capacity.throughput !== null) parts.push(`${formatNumber(capacity.throughput)} req/s`);
+  const p95 = capacity.latency?.p95;
+  if (p95 !== undefined) parts.push(`p95 ${formatMilliseconds(p95)}`);
+  return parts.join(", ");
+}
+
+/** One sentence about the capacity. */
+export function describeCapacity(capacity: Capacity): string {
+  const limit = capacity.latencyObjective
+    ? `errors stay under ${formatPercent(capacity.tolerancePercent)} and ${capacity.latencyObjective.percentile} under ${formatMilliseconds(capacity.latencyObjective.thresholdMs)}`
+    : `errors stay under ${formatPercent(capacity.tolerancePercent)}`;
+  if (capacity.found && capacity.workers !== null) {
+    return `One node takes about ${describeLevel(capacity)} while ${limit}.`;
+  }
+  if (capacity.stopReason === "error-ratio" || capacity.stopReason === "latency") {
+    return `The node failed before any level stayed healthy: ${formatPercent(capacity.errorRatioAtStop ?? Number.NaN)} errors at ${formatNumber(capacity.workersAtStop ?? 0)} workers.`;
+  }
+  const peak = capacity.peakThroughput;
+  const reason = capacity.stopReason ? ` (the run stopped: ${capacity.stopReason})` : "";
+  return `No limit found up to ${formatNumber(capacity.workersAtStop ?? 0)} workers${
+    peak ? `, ${formatNumber(peak.value)} req/s at ${formatSeconds(peak.atSeconds)}` : ""
+  }${reason}: the node takes at least that much.`;
+}

@@ -1,0 +1,45 @@
+import type { MetricDescriptor, MetricsData, MetricsFileMeta, MetricsNote } from "./types.js";
+
+/** Metric names are dotted paths of `[A-Za-z0-9_-]` parts (docs/formats.md). */
+export const METRIC_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** Accumulates samples column by column; a column that appears late is padded with NaN (absent). */
+export class MetricsBuilder {
+  readonly times: number[] = [];
+  readonly notes: MetricsNote[] = [];
+  private readonly columns = new Map<string, number[]>();
+
+  /** Starts a new sample and returns its index. */
+  addSample(time: number): number {
+    this.times.push(time);
+    return this.times.length - 1;
+  }
+
+  set(name: string, index: number, value: number): void {
+    let column = this.columns.get(name);
+    if (!column) {
+      column = [];
+      this.columns.set(name, column);
+    }
+    while (column.length < index) column.push(Number.NaN);
+    column[index] = value;
+  }
+
+  has(name: string): boolean {
+    return this.columns.has(name);
+  }
+
+  build(meta: MetricsFileMeta, descriptors: MetricDescriptor[] = []): MetricsData {
+    const count = this.times.length;
+    const series = new Map<string, Float64Array>();
+    for (const name of [...this.columns.keys()].sort()) {
+      const column = this.columns.get(name) ?? [];
+      const values = new Float64Array(count).fill(Number.NaN);
+      for (let index = 0; index < column.length && index < count; index++) {
+        values[index] = column[index] ?? Number.NaN;
+      }
+      series.set(name, values);
+    }
+    return { meta, descriptors, times: this.times, series, notes: this.notes };
+  }
+}

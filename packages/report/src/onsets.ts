@@ -1,0 +1,128 @@
+import type { AnalysisThresholds } from "./analysis-types.js";
+import type { LatencySummary, LoadResults, TimelineEntry } from "./inputs/types.js";
+
+/** The tolerance (percent) the run was judged against: the sizing block's, or 5% as in Molotov. */
+export function tolerancePercent(results: LoadResults, override?: number): number {
+  return override ?? results.sizing?.tolerance ?? 5;
+}
+
+function windowRatio(timeline: TimelineEntry[], end: number, size: number): { ratio: number; runs: number } {
+  let ok = 0;
+  let failed = 0;
+  for (let index = Math.max(0, end - size + 1); index <= end; index++) {
+    const entry = timeline[index] as TimelineEntry;
+    ok += entry.ok;
+    failed += entry.failed;
+  }
+  const runs = ok + failed;
+  return { ratio: runs === 0 ? 0 : (failed / runs) * 100, runs };
+}
+
+/**
+ * The failure onset: the first second at which the error ratio over the last `errorWindowSeconds`
+ * exceeds the tolerance (with at least `errorWindowMinRuns` runs) and the following window does too;
+ * or, with a latency objective, the first second its percentile stays above the threshold as long.
+ */
+export function findFailureOnset(
+  results: LoadResults,
+  thresholds: AnalysisThresholds,
+  tolerance: number,
+): number | null {
+  const timeline = results.timeline;
+  const size = Math.max(1, Math.round(thresholds.errorWindowSeconds));
+  const failing = (end: number) => {
+    const { ratio, runs } = windowRatio(timeline, end, size);
+    return runs >= thresholds.errorWindowMinRuns && ratio > tolerance;
+  };
+  const objective = results.sizing?.latencyObjective;
+  const slow = (index: number) => {
+    if (!objective) return false;
+    const value = timeline[index]?.latency?.[objective.percentile as keyof LatencySummary];
+    return typeof value === "number" && value > objective.thresholdMs;
+  };
+  // Still failing one whole window later, so a blip of one bad second does not count.
+  const sustained = (index: number, test: (index: number) => boolean) =>
+    index + size >= timeline.length ? true : test(index + size);
+  for (let index = 0; index < timeline.length; index++) {
+    if ((failing(index) && sustained(index, failing)) || (slow(index) && sustained(index, slow))) {
+      // The onset is where the failing seconds began, not where the window filled up.
+      let start = index;
+      while (
+        start > 0 &&
+        start > index - size + 1 &&
+        ((timeline[start - 1] as TimelineEntry).failed > 0 || slow(start - 1))
+      ) {
+        start--;
+      }
+      return (timeline[start] as TimelineEntry).t;
+    }
+  }
+  const sizing = results.sizing;
+  if (sizing && (sizing.stopReason === "error-ratio" || sizing.stopReason === "latency")) {
+    return sizing.stoppedAtSeconds ?? null;
+  }
+  return null;
+}
+
+/** Throughput smoothed over `size` seconds, centred. */
+export function smoothedThroughput(timeline: TimelineEntry[], size = 10): number[] {
+  const half = Math.floor(size / 2);
+  return timeline.map((_, index) => {
+    let sum = 0;
+    let count = 0;
+    for (
+      let other = Math.max(0, index - half);
+      other <= Math.min(timeline.length - 1, index + half);
+      other++
+    ) {
+      sum += (timeline[other] as TimelineEntry).throughput;
+      count++;
+    }
+    return sum / count;
+  });
+}
+
+/**
+ * The throughput plateau: the sizing block's when loadcore found one; otherwise the first second
+ * after which workers still grew by `plateauWorkerGrowth` while the smoothed throughput never
+ * exceeded its level by more than `plateauThroughputGrowth`.
+ */
+export function findPlateau(
+  results: LoadResults,
+  thresholds: AnalysisThresholds,
+): { atSeconds: number; workers: number; throughput: number } | null {
+  const fromSizing = results.sizing?.plateau;
+  if (fromSizing?.detected) {
+    return {
+      atSeconds: fromSizing.atSeconds,
+      workers: fromSizing.workers,
+      throughput: fromSizing.throughput,
+    };
+  }
+  if (results.sizing?.plateau === null) return null;
+  const timeline = results.timeline;
+  if (timeline.length < 10) return null;
+  const throughput = smoothedThroughput(timeline);
+  const suffixThroughput = new Array<number>(timeline.length);
+  const suffixWorkers = new Array<number>(timeline.length);
+  let maxThroughput = 0;
+  let maxWorkers = 0;
+  for (let index = timeline.length - 1; index >= 0; index--) {
+    maxThroughput = Math.max(maxThroughput, throughput[index] as number);
+    maxWorkers = Math.max(maxWorkers, (timeline[index] as TimelineEntry).workers);
+    suffixThroughput[index] = maxThroughput;
+    suffixWorkers[index] = maxWorkers;
+  }
+  for (let index = 0; index < timeline.length; index++) {
+    const entry = timeline[index] as TimelineEntry;
+    const level = throughput[index] as number;
+    if (entry.workers <= 0 || level <= 0) continue;
+    if (
+      (suffixWorkers[index] as number) >= entry.workers * (1 + thresholds.plateauWorkerGrowth) &&
+      (suffixThroughput[index] as number) <= level * (1 + thresholds.plateauThroughputGrowth)
+    ) {
+      return { atSeconds: entry.t, workers: entry.workers, throughput: level };
+    }
+  }
+  return null;
+}

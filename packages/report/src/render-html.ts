@@ -1,0 +1,598 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Analysis, RunMetadata } from "./analysis-types.js";
+import { buildCharts, type ChartSpec } from "./charts.js";
+import { ReportOptionError } from "./errors.js";
+import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
+import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
+import type { LatencySummary, LoadResults, MetricsData } from "./inputs/types.js";
+import { REPORT_VERSION } from "./version.js";
+
+/** What `renderHtml` needs. */
+export interface RenderHtmlInput {
+  results: LoadResults;
+  metrics?: MetricsData | undefined;
+  analysis: Analysis;
+  metadata?: RunMetadata | undefined;
+  /** The page title; defaults to "Sizing report". */
+  title?: string | undefined;
+  /** ISO 8601 time printed as the generation time: the only varying input, so fixing it fixes the bytes. */
+  generatedAt: string;
+  /** The command that produced the report (e.g. the sizer argv), shown in the run metadata. */
+  command?: readonly string[] | undefined;
+  /** Most points per trace before min/max downsampling (default 1500). */
+  maxPointsPerTrace?: number | undefined;
+  /** The plotly.min.js source; defaults to the installed `plotly.js-dist-min`. */
+  plotlySource?: string | undefined;
+}
+
+let cachedPlotly: { source: string; hash: string } | undefined;
+
+function plotly(source: string | undefined): { source: string; hash: string } {
+  if (source !== undefined) {
+    if (/<\/script/i.test(source)) throw new ReportOptionError("plotlySource", "must not contain </script");
+    return { source, hash: sha256(source) };
+  }
+  if (!cachedPlotly) {
+    const path = createRequire(import.meta.url).resolve("plotly.js-dist-min");
+    const text = readFileSync(path, "utf8");
+    cachedPlotly = { source: text, hash: sha256(text) };
+  }
+  return cachedPlotly;
+}
+
+function sha256(text: string): string {
+  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+}
+
+const FONT = `system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
+
+// The only script besides plotly: draws the charts from the JSON block and keeps their x axes together.
+const RUNNER = `(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var plots = [];
+  var syncing = false;
+  var drawn = data.charts.map(function (chart) {
+    var element = document.getElementById(chart.id);
+    plots.push(element);
+    return Plotly.newPlot(element, chart.traces, chart.layout, {
+      responsive: true,
+      displaylogo: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d"]
+    }).then(function () {
+      element.on("plotly_relayout", function (event) {
+        if (syncing) return;
+        var update = null;
+        if (event["xaxis.range[0]"] !== undefined) update = { "xaxis.range": [event["xaxis.range[0]"], event["xaxis.range[1]"]] };
+        else if (event["xaxis.range"]) update = { "xaxis.range": event["xaxis.range"] };
+        else if (event["xaxis.autorange"]) update = { "xaxis.range": data.xRange };
+        if (!update) return;
+        syncing = true;
+        Promise.all(plots.filter(function (other) { return other !== element; }).map(function (other) {
+          return Plotly.relayout(other, update);
+        })).then(function () { syncing = false; }, function () { syncing = false; });
+      });
+    });
+  });
+  Promise.all(drawn).then(function () {
+    document.documentElement.setAttribute("data-charts-ready", String(plots.length));
+  });
+})();`;
+
+const STYLE = `
+:root { --ink: #0f172a; --muted: #475569; --faint: #94a3b8; --line: #e2e8f0; --bg: #f8fafc; --card: #ffffff;
+  --accent: #2563eb; --bad: #b91c1c; --bad-bg: #fef2f2; --warn: #92400e; --warn-bg: #fffbeb; --ok: #166534; --ok-bg: #f0fdf4; }
+* { box-sizing: border-box; }
+html { background: var(--bg); }
+body { margin: 0; font-family: ${FONT}; color: var(--ink); line-height: 1.5; font-size: 15px; }
+main { max-width: 1240px; margin: 0 auto; padding: 32px 28px 64px; }
+header.top { display: flex; flex-wrap: wrap; align-items: baseline; gap: 12px 20px; margin-bottom: 20px; }
+header.top h1 { font-size: 26px; margin: 0; letter-spacing: -0.01em; }
+header.top .meta { color: var(--muted); font-size: 13px; }
+.badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 12px; font-weight: 600; letter-spacing: .02em; text-transform: uppercase; }
+.badge.partial { background: var(--warn-bg); color: var(--warn); border: 1px solid #fcd34d; }
+.badge.untrusted { background: var(--bad-bg); color: var(--bad); border: 1px solid #fca5a5; }
+.badge.trusted { background: var(--ok-bg); color: var(--ok); border: 1px solid #86efac; }
+section { margin-top: 28px; }
+h2 { font-size: 18px; margin: 0 0 12px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 20px 24px; box-shadow: 0 1px 2px rgba(15,23,42,.04); }
+.verdict .headline { font-size: 21px; font-weight: 600; line-height: 1.35; margin: 0 0 6px; }
+.verdict .bottleneck { font-size: 18px; margin: 0 0 14px; color: var(--ink); }
+.verdict .bottleneck strong { color: var(--accent); }
+.partial-banner { background: var(--warn-bg); border: 1px solid #fcd34d; color: var(--warn); border-radius: 10px; padding: 12px 16px; font-weight: 600; margin-bottom: 16px; font-size: 16px; }
+.numbers { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; margin: 18px 0; }
+.number { border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; background: #fbfdff; }
+.number .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.number .value { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.number .sub { color: var(--muted); font-size: 12px; }
+.chips { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 10px; }
+.chip { background: #eff6ff; color: #1e40af; border-radius: 6px; padding: 2px 8px; font-size: 13px; }
+ul.evidence { margin: 8px 0 0; padding-left: 20px; }
+ul.evidence li { margin: 3px 0; }
+.warnings { background: var(--bad-bg); border: 1px solid #fecaca; border-radius: 10px; padding: 12px 16px; margin-top: 16px; }
+.warnings.mild { background: var(--warn-bg); border-color: #fde68a; }
+.warnings h3 { margin: 0 0 6px; font-size: 14px; }
+.warnings ul { margin: 0; padding-left: 20px; }
+.chart { margin-bottom: 18px; padding: 14px 16px 6px; }
+.chart h3 { margin: 0; font-size: 15px; }
+.chart p { margin: 2px 0 0; color: var(--muted); font-size: 13px; }
+.chart .plot { height: 340px; }
+.hint { color: var(--muted); font-size: 13px; margin: -4px 0 12px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; background: #f8fafc; }
+td.num, th.num { text-align: right; }
+td.name { word-break: break-word; }
+tr.saturated td { background: #fff7ed; }
+.tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; }
+.tables .card { padding: 14px 16px; overflow-x: auto; }
+.tables h3 { margin: 0 0 8px; font-size: 15px; }
+dl.metadata { display: grid; grid-template-columns: max-content 1fr; gap: 6px 18px; margin: 0; font-size: 14px; }
+dl.metadata dt { color: var(--muted); }
+dl.metadata dd { margin: 0; word-break: break-word; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: #f1f5f9; padding: 1px 5px; border-radius: 4px; }
+footer { margin-top: 40px; color: var(--faint); font-size: 12px; }
+`;
+
+type Cell = { text: string; numeric?: boolean; className?: string };
+
+function table(
+  headers: Array<string | Cell>,
+  rows: Cell[][],
+  rowClass?: (index: number) => string | undefined,
+): string {
+  const head = headers
+    .map((header) => (typeof header === "string" ? { text: header } : header))
+    .map((header) => `<th${header.numeric ? ' class="num"' : ""}>${escapeHtml(header.text)}</th>`)
+    .join("");
+  const body = rows
+    .map((row, index) => {
+      const className = rowClass?.(index);
+      const cells = row
+        .map((cell) => {
+          const classes = [cell.numeric ? "num" : "", cell.className ?? ""].filter(Boolean).join(" ");
+          return `<td${classes ? ` class="${classes}"` : ""}>${escapeHtml(cell.text)}</td>`;
+        })
+        .join("");
+      return `<tr${className ? ` class="${className}"` : ""}>${cells}</tr>`;
+    })
+    .join("\n");
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+const num = (value: number | undefined | null, decimals?: number): Cell => ({
+  text: value === undefined || value === null ? "n/a" : formatNumber(value, decimals),
+  numeric: true,
+});
+const ms = (latency: LatencySummary | undefined, key: keyof LatencySummary): Cell => ({
+  text: formatMilliseconds(latency?.[key]),
+  numeric: true,
+});
+const ratio = (failed: number, total: number): Cell => ({
+  text: total > 0 ? formatPercent((failed / total) * 100) : "n/a",
+  numeric: true,
+});
+
+function countsTable(counts: Record<string, number> | undefined, label: string): string {
+  const entries = Object.entries(counts ?? {}).sort(([left], [right]) =>
+    left < right ? -1 : left > right ? 1 : 0,
+  );
+  if (entries.length === 0) return `<p class="hint">None recorded.</p>`;
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  return table(
+    [label, { text: "count", numeric: true }, { text: "share", numeric: true }],
+    entries.map(([key, count]) => [{ text: key, className: "name" }, num(count), ratio(count, total)]),
+  );
+}
+
+function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analysis, startLabel: string) {
+  const shapes: unknown[] = [];
+  const annotations: unknown[] = [];
+  const { onset } = analysis;
+  if (onset.failureSeconds !== null || onset.plateauSeconds !== null) {
+    shapes.push({
+      type: "rect",
+      xref: "x",
+      yref: "paper",
+      x0: onset.window.fromSeconds,
+      x1: onset.window.toSeconds,
+      y0: 0,
+      y1: 1,
+      fillcolor: "rgba(100,116,139,0.08)",
+      line: { width: 0 },
+      layer: "below",
+    });
+  }
+  const marker = (at: number, color: string, text: string, dash: string, side: "left" | "right") => {
+    shapes.push({
+      type: "line",
+      xref: "x",
+      yref: "paper",
+      x0: at,
+      x1: at,
+      y0: 0,
+      y1: 1,
+      line: { color, width: 2, dash },
+    });
+    annotations.push({
+      x: at,
+      y: 1,
+      xref: "x",
+      yref: "paper",
+      text,
+      showarrow: false,
+      yanchor: "bottom",
+      xanchor: side === "left" ? "right" : "left",
+      font: { color, size: 11 },
+    });
+  };
+  if (onset.plateauSeconds !== null) marker(onset.plateauSeconds, "#b45309", "plateau", "dot", "left");
+  if (onset.failureSeconds !== null)
+    marker(onset.failureSeconds, "#b91c1c", "failure onset", "dash", "right");
+  const bytes = chart.yTitle.startsWith("bytes");
+  return {
+    height: 340,
+    margin: { l: 64, r: chart.y2Title ? 16 : 24, t: 22, b: 44 },
+    font: { family: FONT, size: 12, color: "#1f2937" },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    hovermode: "x unified",
+    showlegend: true,
+    legend: {
+      groupclick: "toggleitem",
+      font: { size: 11 },
+      tracegroupgap: 8,
+      ...(chart.y2Title ? { x: 1.07, xanchor: "left" } : {}),
+    },
+    xaxis: {
+      title: { text: `seconds since the start (${startLabel})` },
+      range: xRange,
+      gridcolor: "#eef2f7",
+      zeroline: false,
+    },
+    yaxis: {
+      title: { text: chart.yTitle },
+      rangemode: "tozero",
+      gridcolor: "#eef2f7",
+      zeroline: false,
+      ...(bytes ? { tickformat: "~s" } : {}),
+    },
+    ...(chart.y2Title
+      ? {
+          yaxis2: {
+            title: { text: chart.y2Title },
+            overlaying: "y",
+            side: "right",
+            rangemode: "tozero",
+            showgrid: false,
+            zeroline: false,
+          },
+        }
+      : {}),
+    shapes,
+    annotations,
+  };
+}
+
+function metadataList(input: RenderHtmlInput): string {
+  const { results, metrics, metadata, analysis } = input;
+  const rows: Array<[string, string]> = [];
+  const add = (label: string, value: unknown) => {
+    if (value !== undefined && value !== null && value !== "") rows.push([label, String(value)]);
+  };
+  add("Load command", results.command ? shellJoin(results.command) : undefined);
+  add("Report command", input.command ? shellJoin(input.command) : undefined);
+  add("Service command", metadata?.serviceCommand);
+  add("Target", metadata?.target);
+  add("Started", results.startedAt);
+  add("Ended", results.endedAt);
+  add("Duration", formatSeconds(results.durationSeconds));
+  add(
+    "Load generator",
+    [
+      results.tool?.name && `${results.tool.name} ${results.tool.version ?? ""}`.trim(),
+      results.tool?.node && `Node ${results.tool.node}`,
+      results.host?.hostname && `on ${results.host.hostname}`,
+      results.host?.cpus !== undefined && `${results.host.cpus} CPUs`,
+      results.host?.memoryBytes !== undefined && formatBytes(results.host.memoryBytes),
+    ]
+      .filter(Boolean)
+      .join(", "),
+  );
+  const node = metadata?.host;
+  if (node) {
+    add(
+      "Service node",
+      [
+        node.name,
+        node.instanceType,
+        node.vcpus !== undefined && `${node.vcpus} vCPUs`,
+        node.memoryBytes !== undefined && formatBytes(node.memoryBytes),
+      ]
+        .filter(Boolean)
+        .join(", "),
+    );
+  }
+  if (analysis.serviceCores)
+    add("Service cores", `${analysis.serviceCores.count} (from ${analysis.serviceCores.source})`);
+  if (metadata?.sharedCores !== undefined)
+    add("Shared cores", metadata.sharedCores ? "yes: generator and service on the same cores" : "no");
+  if (metrics) {
+    add(
+      "Metrics",
+      [
+        metrics.meta.source &&
+          `source ${metrics.meta.source}${metrics.meta.sourceVersion ? ` ${metrics.meta.sourceVersion}` : ""}`,
+        metrics.meta.host && `host ${metrics.meta.host}`,
+        metrics.meta.intervalSeconds !== undefined && `every ${metrics.meta.intervalSeconds} s`,
+        metrics.meta.pid !== undefined && `pid ${metrics.meta.pid}`,
+        `${formatNumber(metrics.times.length)} samples of ${formatNumber(metrics.series.size)} metrics`,
+      ]
+        .filter(Boolean)
+        .join(", "),
+    );
+  }
+  for (const [name, version] of Object.entries(metadata?.versions ?? {}).sort(([left], [right]) =>
+    left < right ? -1 : 1,
+  )) {
+    add(`Version of ${name}`, version);
+  }
+  if (metadata?.partial) add("Partial", metadata.partialReason ?? "yes");
+  if (results.options) add("Load options", JSON.stringify(results.options));
+  return `<dl class="metadata">${rows.map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`).join("\n")}</dl>`;
+}
+
+function capacityNumbers(analysis: Analysis): string {
+  const { capacity } = analysis;
+  const card = (label: string, value: string, sub?: string) =>
+    `<div class="number"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div>${
+      sub ? `<div class="sub">${escapeHtml(sub)}</div>` : ""
+    }</div>`;
+  const cards = [
+    card(
+      capacity.found ? "Healthy workers" : "Workers reached",
+      formatNumber((capacity.found ? capacity.workers : capacity.workersAtStop) ?? Number.NaN),
+      capacity.found ? "last level within the tolerance" : "no healthy limit found",
+    ),
+    card(
+      "Throughput",
+      `${formatNumber((capacity.found ? capacity.throughput : capacity.peakThroughput?.value) ?? Number.NaN)} req/s`,
+      capacity.found ? "at the healthy level" : "peak, 10 s average",
+    ),
+    card(
+      "Latency p95",
+      formatMilliseconds(capacity.latency?.p95),
+      `p50 ${formatMilliseconds(capacity.latency?.p50)} · p99 ${formatMilliseconds(capacity.latency?.p99)}`,
+    ),
+    card(
+      "Stopped",
+      capacity.stopReason ?? "end of run",
+      [
+        capacity.stoppedAtSeconds !== null && `at ${formatSeconds(capacity.stoppedAtSeconds)}`,
+        capacity.workersAtStop !== null && `${formatNumber(capacity.workersAtStop)} workers`,
+        capacity.errorRatioAtStop !== null && `${formatPercent(capacity.errorRatioAtStop)} errors`,
+      ]
+        .filter(Boolean)
+        .join(", "),
+    ),
+  ];
+  if (capacity.plateau) {
+    cards.push(
+      card(
+        "Throughput plateau",
+        `${formatNumber(capacity.plateau.throughput)} req/s`,
+        `from ${formatSeconds(capacity.plateau.atSeconds)}, ${formatNumber(capacity.plateau.workers)} workers`,
+      ),
+    );
+  }
+  return `<div class="numbers">${cards.join("")}</div>`;
+}
+
+const RESOURCE_LABEL: Record<string, string> = {
+  cpu: "CPU",
+  memory: "Memory",
+  disk: "Disk I/O",
+  network: "Network",
+  application: "The application (no resource saturated)",
+  generator: "The load generator",
+  unknown: "Unknown",
+};
+
+/**
+ * Renders the report as one self-contained HTML page: plotly.js inlined, the data embedded as JSON,
+ * a Content-Security-Policy that forbids every network load, every user or target string escaped.
+ * The output depends only on the inputs (pass `generatedAt` to fix the bytes).
+ */
+export function renderHtml(input: RenderHtmlInput): string {
+  const { results, analysis } = input;
+  const title = input.title ?? "Sizing report";
+  const plotlyScript = plotly(input.plotlySource);
+  const charts = buildCharts(results, input.metrics, analysis, input.maxPointsPerTrace);
+  const last = results.timeline[results.timeline.length - 1];
+  const xRange: [number, number] = [results.timeline[0]?.t ?? 0, last?.t ?? results.durationSeconds];
+  const startLabel = results.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+  const data = {
+    xRange,
+    charts: charts.map((chart) => ({
+      id: chart.id,
+      traces: chart.traces,
+      layout: chartLayout(chart, xRange, analysis, startLabel),
+    })),
+  };
+  const csp = [
+    "default-src 'none'",
+    `script-src ${plotlyScript.hash} ${sha256(RUNNER)}`,
+    "style-src 'unsafe-inline'",
+    "img-src data: blob:",
+    "font-src data:",
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
+    "frame-src 'none'",
+  ].join("; ");
+  const { bottleneck, trust, capacity } = analysis;
+  const badges = [
+    trust.partial ? `<span class="badge partial">partial run</span>` : "",
+    trust.trustworthy
+      ? `<span class="badge trusted">trustworthy</span>`
+      : `<span class="badge untrusted">not trustworthy</span>`,
+  ].join(" ");
+  const warnings =
+    trust.warnings.length > 0
+      ? `<div class="warnings${trust.trustworthy ? " mild" : ""}" id="warnings"><h3>${
+          trust.trustworthy ? "Notes" : "Why this result is not trustworthy"
+        }</h3><ul>${trust.warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join("")}</ul></div>`
+      : "";
+  const scenarios = results.scenarios ?? [];
+  const requests = results.byRequest ?? [];
+  const checks = analysis.checks;
+  const scenarioTable =
+    scenarios.length === 0
+      ? `<p class="hint">No scenario recorded.</p>`
+      : table(
+          [
+            "scenario",
+            { text: "ok", numeric: true },
+            { text: "failed", numeric: true },
+            { text: "failed %", numeric: true },
+            { text: "p50", numeric: true },
+            { text: "p95", numeric: true },
+            { text: "p99", numeric: true },
+          ],
+          scenarios.map((scenario) => [
+            { text: scenario.name, className: "name" },
+            num(scenario.ok),
+            num(scenario.failed),
+            ratio(scenario.failed, scenario.ok + scenario.failed),
+            ms(scenario.latency, "p50"),
+            ms(scenario.latency, "p95"),
+            ms(scenario.latency, "p99"),
+          ]),
+        );
+  const requestTable =
+    requests.length === 0
+      ? `<p class="hint">No request recorded.</p>`
+      : table(
+          [
+            "request",
+            { text: "count", numeric: true },
+            { text: "errors", numeric: true },
+            { text: "errors %", numeric: true },
+            { text: "p50", numeric: true },
+            { text: "p95", numeric: true },
+            { text: "p99", numeric: true },
+          ],
+          requests.map((request) => [
+            { text: request.name, className: "name" },
+            num(request.count),
+            num(request.failed),
+            ratio(request.failed, request.count),
+            ms(request.latency, "p50"),
+            ms(request.latency, "p95"),
+            ms(request.latency, "p99"),
+          ]),
+        );
+  const checksTable =
+    checks.length === 0
+      ? `<p class="hint">No resource metrics: nothing to check.</p>`
+      : table(
+          [
+            "resource",
+            "measured",
+            { text: "in window", numeric: true },
+            { text: "peak", numeric: true },
+            { text: "threshold", numeric: true },
+            "verdict",
+          ],
+          checks.map((check) => {
+            const level = (value: number | null) =>
+              value === null ? "n/a" : check.unit === "bytes" ? formatBytes(value) : formatPercent(value);
+            return [
+              { text: RESOURCE_LABEL[check.resource] ?? check.resource },
+              { text: check.label, className: "name" },
+              { text: level(check.windowLevel), numeric: true },
+              {
+                text: `${level(check.peakLevel)}${check.peakAtSeconds !== null ? ` at ${formatSeconds(check.peakAtSeconds)}` : ""}`,
+                numeric: true,
+              },
+              { text: level(check.threshold), numeric: true },
+              {
+                text: check.saturated
+                  ? `saturated${check.sinceSeconds !== null ? ` from ${formatSeconds(check.sinceSeconds)}` : ""}`
+                  : "ok",
+              },
+            ];
+          }),
+          (index) => (checks[index]?.saturated ? "saturated" : undefined),
+        );
+  const chartSections = charts
+    .map(
+      (chart) =>
+        `<div class="card chart"><h3>${escapeHtml(chart.title)}</h3><p>${escapeHtml(chart.description)}</p><div class="plot" id="${chart.id}"></div></div>`,
+    )
+    .join("\n");
+  const partialBanner = trust.partial
+    ? `<div class="partial-banner" id="partial">PARTIAL RUN: ${escapeHtml(input.metadata?.partialReason ?? (results.interrupted ? "the run was interrupted" : "the run did not complete"))}. The numbers below cover only what was recorded.</div>`
+    : "";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="@sizer/report ${escapeHtml(REPORT_VERSION)}">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<header class="top"><h1>${escapeHtml(title)}</h1>${badges}<span class="meta">${escapeHtml(metadataTarget(input))}</span></header>
+${partialBanner}
+<section class="card verdict" id="verdict">
+<p class="headline" id="capacity">${escapeHtml(capacity.message)}</p>
+<p class="bottleneck" id="bottleneck"><strong>${escapeHtml(RESOURCE_LABEL[bottleneck.resource] ?? bottleneck.resource)}</strong> — ${escapeHtml(bottleneck.summary)}</p>
+<div class="chips"><span class="chip">confidence: ${escapeHtml(bottleneck.confidence)}</span><span class="chip">scope: ${escapeHtml(bottleneck.scope)}</span><span class="chip">rule: ${escapeHtml(bottleneck.rule)}</span></div>
+${capacityNumbers(analysis)}
+<h3>Evidence</h3>
+<ul class="evidence">${bottleneck.evidence.map((fact) => `<li>${escapeHtml(fact)}</li>`).join("")}</ul>
+${warnings}
+</section>
+<section id="charts">
+<h2>Over time</h2>
+<p class="hint">All charts share the time axis: zoom one and the others follow; double-click to reset. Click a legend entry to hide it, a group title to hide the group. The shaded band is the evidence window.</p>
+${chartSections}
+</section>
+<section id="checks">
+<h2>What was checked</h2>
+<div class="card">${checksTable}</div>
+</section>
+<section class="tables" id="tables">
+<div class="card"><h3>Per scenario</h3>${scenarioTable}</div>
+<div class="card"><h3>Per request</h3>${requestTable}</div>
+<div class="card"><h3>Status codes</h3>${countsTable(results.statusCodes, "status")}</div>
+<div class="card"><h3>Error classes</h3>${countsTable(results.errors, "class")}</div>
+</section>
+<section id="metadata">
+<h2>Run</h2>
+<div class="card">${metadataList(input)}</div>
+</section>
+<footer>Generated by @sizer/report ${escapeHtml(REPORT_VERSION)} at ${escapeHtml(input.generatedAt)}. Self-contained: this file loads nothing from the network.</footer>
+</main>
+<script type="application/json" id="report-data">${jsonForScript(data)}</script>
+<script>${plotlyScript.source}</script>
+<script>${RUNNER}</script>
+</body>
+</html>
+`;
+}
+
+function metadataTarget(input: RenderHtmlInput): string {
+  const parts = [
+    input.metadata?.target,
+    input.results.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"),
+  ];
+  return parts.filter(Boolean).join(" · ");
+}

@@ -1,0 +1,172 @@
+import type { Analysis, RunMetadata } from "./analysis-types.js";
+import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
+import type { LoadResults } from "./inputs/types.js";
+import { REPORT_VERSION } from "./version.js";
+
+/** The version of `summary.json`. */
+export const SUMMARY_FORMAT_VERSION = 1;
+
+/** `summary.json`: the verdict, machine-readable. */
+export interface ReportSummary {
+  format: "sizer-report-summary";
+  formatVersion: number;
+  generator: { name: "@sizer/report"; version: string };
+  generatedAt: string;
+  title: string;
+  run: {
+    startedAt: string;
+    durationSeconds: number;
+    command: string[] | null;
+    target: string | null;
+    partial: boolean;
+  };
+  metadata: RunMetadata | null;
+  analysis: Analysis;
+}
+
+/** Builds the object written to `summary.json`. */
+export function buildSummaryJson(input: {
+  results: LoadResults;
+  analysis: Analysis;
+  metadata?: RunMetadata | undefined;
+  generatedAt: string;
+  title?: string | undefined;
+}): ReportSummary {
+  const { results, analysis, metadata } = input;
+  return {
+    format: "sizer-report-summary",
+    formatVersion: SUMMARY_FORMAT_VERSION,
+    generator: { name: "@sizer/report", version: REPORT_VERSION },
+    generatedAt: input.generatedAt,
+    title: input.title ?? "Sizing report",
+    run: {
+      startedAt: results.startedAt,
+      durationSeconds: results.durationSeconds,
+      command: results.command ?? null,
+      target: metadata?.target ?? null,
+      partial: analysis.trust.partial,
+    },
+    metadata: metadata ?? null,
+    analysis,
+  };
+}
+
+/**
+ * Escapes text for GitHub-flavoured Markdown, where raw HTML is rendered: HTML special characters
+ * become entities, and Markdown punctuation (including `|` in tables) is backslash-escaped.
+ */
+export function escapeMarkdown(text: unknown): string {
+  return String(text)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([\\`*_[\]|~])/g, "\\$1")
+    .replace(/\r?\n/g, " ");
+}
+
+const RESOURCE_TITLE: Record<string, string> = {
+  cpu: "CPU",
+  memory: "memory",
+  disk: "disk I/O",
+  network: "network",
+  application: "the application",
+  generator: "the load generator",
+  unknown: "unknown",
+};
+
+/**
+ * Renders `summary.md`, made for a CI job summary: the verdict and the capacity first, then the
+ * evidence, the warnings and the per-scenario table. Every user or target string is escaped.
+ */
+export function renderSummaryMarkdown(input: {
+  results: LoadResults;
+  analysis: Analysis;
+  metadata?: RunMetadata | undefined;
+  title?: string | undefined;
+  generatedAt: string;
+}): string {
+  const { results, analysis } = input;
+  const { capacity, bottleneck, trust } = analysis;
+  const lines: string[] = [];
+  lines.push(`## ${escapeMarkdown(input.title ?? "Sizing report")}`, "");
+  if (trust.partial)
+    lines.push("> [!WARNING]", "> **Partial run**: the numbers cover only what was recorded.", "");
+  if (!trust.trustworthy) lines.push("> [!CAUTION]", "> **Not trustworthy**: see the warnings below.", "");
+  lines.push(`**${escapeMarkdown(capacity.message)}**`, "");
+  lines.push(
+    `**Bottleneck: ${escapeMarkdown(RESOURCE_TITLE[bottleneck.resource] ?? bottleneck.resource)}** (${escapeMarkdown(bottleneck.scope)}, confidence ${escapeMarkdown(bottleneck.confidence)}). ${escapeMarkdown(bottleneck.summary)}`,
+    "",
+  );
+  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  lines.push(row(["", "value"]), row(["---", "---:"]));
+  lines.push(row(["healthy workers", capacity.workers !== null ? formatNumber(capacity.workers) : "n/a"]));
+  lines.push(
+    row(["throughput", capacity.throughput !== null ? `${formatNumber(capacity.throughput)} req/s` : "n/a"]),
+  );
+  lines.push(
+    row([
+      "latency p50 / p95 / p99",
+      [capacity.latency?.p50, capacity.latency?.p95, capacity.latency?.p99]
+        .map(formatMilliseconds)
+        .join(" / "),
+    ]),
+  );
+  lines.push(row(["stop reason", escapeMarkdown(capacity.stopReason ?? "end of run")]));
+  if (capacity.stoppedAtSeconds !== null)
+    lines.push(
+      row([
+        "stopped at",
+        `${formatSeconds(capacity.stoppedAtSeconds)}, ${formatNumber(capacity.workersAtStop ?? 0)} workers`,
+      ]),
+    );
+  if (capacity.errorRatioAtStop !== null)
+    lines.push(
+      row([
+        "errors at stop",
+        `${formatPercent(capacity.errorRatioAtStop)} (tolerance ${formatPercent(capacity.tolerancePercent)})`,
+      ]),
+    );
+  if (capacity.plateau)
+    lines.push(
+      row([
+        "throughput plateau",
+        `${formatNumber(capacity.plateau.throughput)} req/s from ${formatSeconds(capacity.plateau.atSeconds)}`,
+      ]),
+    );
+  lines.push("");
+  if (bottleneck.evidence.length > 0) {
+    lines.push("<details open><summary>Evidence</summary>", "");
+    for (const fact of bottleneck.evidence) lines.push(`- ${escapeMarkdown(fact)}`);
+    lines.push("", "</details>", "");
+  }
+  if (trust.warnings.length > 0) {
+    lines.push("**Warnings**", "");
+    for (const warning of trust.warnings) lines.push(`- ${escapeMarkdown(warning)}`);
+    lines.push("");
+  }
+  const scenarios = results.scenarios ?? [];
+  if (scenarios.length > 0) {
+    lines.push(
+      row(["scenario", "ok", "failed", "p50", "p95", "p99"]),
+      row(["---", "---:", "---:", "---:", "---:", "---:"]),
+    );
+    for (const scenario of scenarios) {
+      lines.push(
+        row([
+          escapeMarkdown(scenario.name),
+          formatNumber(scenario.ok),
+          formatNumber(scenario.failed),
+          formatMilliseconds(scenario.latency?.p50),
+          formatMilliseconds(scenario.latency?.p95),
+          formatMilliseconds(scenario.latency?.p99),
+        ]),
+      );
+    }
+    lines.push("");
+  }
+  lines.push(
+    `<sub>@sizer/report ${escapeMarkdown(REPORT_VERSION)}, ${escapeMarkdown(input.generatedAt)}</sub>`,
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,267 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { analyze } from "../src/analyze.js";
+import { ReportOptionError } from "../src/errors.js";
+import { readMetricsFile } from "../src/inputs/read-metrics.js";
+import type { LoadResults, MetricsData, TimelineEntry } from "../src/inputs/types.js";
+import { type SyntheticKind, syntheticRun } from "./helpers/synthetic-run.js";
+
+const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+function analyzeKind(kind: SyntheticKind, extra: { withoutSizing?: boolean } = {}) {
+  const run = syntheticRun({ kind, ...extra });
+  return { run, analysis: analyze({ results: run.results, metrics: run.metrics, metadata: run.metadata }) };
+}
+
+describe("bottleneck verdict on synthetic runs", () => {
+  it("names the service's CPU when its process tree fills its cores", () => {
+    const { analysis } = analyzeKind("cpu");
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "cpu",
+      scope: "service",
+      confidence: "high",
+      rule: "cpu-cores",
+    });
+    expect(analysis.bottleneck.summary).toMatch(/CPU of the service \(9\d\.\d% of its 2 cores, from 4\d s\)/);
+    expect(analysis.bottleneck.evidence.join("\n")).toContain("Failures passed the 5% tolerance at 56 s");
+    // The host's CPU is saturated too, but it is explained by the service: it is evidence, not the verdict.
+    expect(analysis.bottleneck.evidence.some((fact) => fact.startsWith("Also saturated: Host CPU"))).toBe(
+      true,
+    );
+    expect(analysis.trust).toEqual({ trustworthy: true, partial: false, warnings: [] });
+  });
+
+  it("names a single-threaded service bound by one core of several", () => {
+    const { analysis } = analyzeKind("single-core");
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "cpu",
+      rule: "cpu-single-core",
+      confidence: "medium",
+    });
+  });
+
+  it("names the container's memory when usage nears its limit", () => {
+    const { analysis } = analyzeKind("memory");
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "memory",
+      scope: "container",
+      rule: "memory-limit",
+    });
+    expect(analysis.bottleneck.summary).toContain("of its 512 MiB limit");
+  });
+
+  it("names the disk when utilisation and iowait climb", () => {
+    const { analysis } = analyzeKind("disk");
+    expect(analysis.bottleneck).toMatchObject({ resource: "disk", scope: "host" });
+    const rules = analysis.checks.filter((check) => check.saturated).map((check) => check.rule);
+    expect(rules).toEqual(expect.arrayContaining(["disk-util", "iowait"]));
+  });
+
+  it("names the network when an interface runs at its link speed", () => {
+    const { analysis } = analyzeKind("network");
+    expect(analysis.bottleneck).toMatchObject({ resource: "network", scope: "host", rule: "network-link" });
+    expect(analysis.bottleneck.summary).toContain("eth0 link, 1 Gbit/s");
+  });
+
+  it("blames the application when nothing is saturated", () => {
+    const { analysis } = analyzeKind("application");
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "application",
+      confidence: "medium",
+      rule: "none-saturated",
+    });
+    expect(analysis.bottleneck.summary).toContain("a pool, a lock, a configured limit");
+    expect(analysis.checks.every((check) => !check.saturated)).toBe(true);
+  });
+
+  it("says the generator ran out and the result is not trustworthy", () => {
+    const { analysis } = analyzeKind("generator");
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "generator",
+      scope: "generator",
+      confidence: "high",
+    });
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings[0]).toContain("The load generator reported itself saturated");
+    expect(analysis.headline).toContain("Not trustworthy");
+  });
+
+  it("warns when the generator and the service share a host's cores", () => {
+    const run = syntheticRun({ kind: "shared-cores" });
+    const { host: _host, ...metadata } = run.metadata;
+    const analysis = analyze({ results: run.results, metrics: run.metrics, metadata });
+    expect(analysis.bottleneck.resource).toBe("cpu");
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings.join(" ")).toContain("shared the same host (load-1)");
+    const declared = analyze({
+      results: run.results,
+      metrics: run.metrics,
+      metadata: { ...run.metadata, sharedCores: true },
+    });
+    expect(declared.trust.trustworthy).toBe(false);
+  });
+
+  it("finds no limit when the run ended before any failure", () => {
+    const { analysis } = analyzeKind("no-failure");
+    expect(analysis.capacity.found).toBe(false);
+    expect(analysis.capacity.message).toMatch(/^No limit found up to 239 workers/);
+    expect(analysis.bottleneck).toMatchObject({ resource: "unknown", rule: "no-onset" });
+    expect(analysis.onset.failureSeconds).toBeNull();
+  });
+
+  it("follows the thresholds it is given", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const strict = analyze({
+      results: run.results,
+      metrics: run.metrics,
+      metadata: run.metadata,
+      options: { thresholds: { cpuPercent: 99.9 } },
+    });
+    expect(strict.bottleneck.resource).not.toBe("cpu");
+    expect(() => analyze({ results: run.results, options: { thresholds: { cpuPercent: -1 } } })).toThrow(
+      ReportOptionError,
+    );
+    expect(() => analyze({ results: run.results, options: { serviceCores: 0 } })).toThrow(
+      "serviceCores: expected a positive number",
+    );
+  });
+});
+
+describe("memory rules", () => {
+  function withSeries(metrics: MetricsData, name: string, values: (index: number) => number): MetricsData {
+    const series = new Map(metrics.series);
+    series.set(
+      name,
+      Float64Array.from(metrics.times, (_, index) => values(index)),
+    );
+    return { ...metrics, series };
+  }
+
+  it("reports swapping as memory", () => {
+    const run = syntheticRun({ kind: "application" });
+    const metrics = withSeries(run.metrics, "host.swap.used", (index) => index * 4 * 1024 * 1024);
+    const analysis = analyze({ results: run.results, metrics, metadata: run.metadata });
+    expect(analysis.bottleneck).toMatchObject({ resource: "memory", rule: "swap", scope: "host" });
+  });
+
+  it("reports memory that grows steadily with the load, with low confidence", () => {
+    const run = syntheticRun({ kind: "application" });
+    const metrics = withSeries(run.metrics, "process.rss", (index) => (100 + index * 5) * 1024 * 1024);
+    const analysis = analyze({ results: run.results, metrics, metadata: run.metadata });
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "memory",
+      rule: "memory-growth",
+      confidence: "low",
+    });
+  });
+});
+
+describe("capacity and onsets", () => {
+  it("uses the sizing block when there is one", () => {
+    const { run, analysis } = analyzeKind("cpu");
+    expect(analysis.capacity).toMatchObject({
+      basis: "sizing",
+      found: true,
+      workers: run.results.sizing?.healthyWorkers,
+      stopReason: "error-ratio",
+    });
+    expect(analysis.onset.plateauSeconds).toBe(50);
+    expect(analysis.onset.referenceSeconds).toBe(50);
+  });
+
+  it("works from the timeline alone, finding the plateau itself", () => {
+    const { analysis } = analyzeKind("cpu", { withoutSizing: true });
+    expect(analysis.capacity.basis).toBe("timeline");
+    expect(analysis.capacity.found).toBe(true);
+    expect(analysis.onset.failureSeconds).toBe(56);
+    expect(analysis.capacity.workers).toBe(111);
+    expect(analysis.onset.plateauSeconds).toBeGreaterThanOrEqual(40);
+    expect(analysis.onset.plateauSeconds).toBeLessThanOrEqual(56);
+    expect(analysis.bottleneck.resource).toBe("cpu");
+  });
+
+  it("ignores a single second of errors at low load", () => {
+    const run = syntheticRun({ kind: "no-failure", withoutSizing: true });
+    const blip = run.results.timeline[10] as TimelineEntry;
+    blip.failed = blip.ok;
+    const analysis = analyze({ results: run.results, metrics: run.metrics });
+    expect(analysis.onset.failureSeconds).toBeNull();
+  });
+
+  it("says what is missing without metrics, and when a run is partial", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const analysis = analyze({ results: { ...run.results, interrupted: true } });
+    expect(analysis.bottleneck).toMatchObject({ resource: "unknown", rule: "no-metrics" });
+    expect(analysis.trust.partial).toBe(true);
+    expect(analysis.trust.warnings.join(" ")).toContain("No resource metrics were given");
+    expect(analysis.trust.warnings.join(" ")).toContain("Partial run: the run was interrupted");
+  });
+
+  it("warns when the metrics do not overlap the run", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const shifted = { ...run.metrics, times: run.metrics.times.map((time) => time - 86_400_000) };
+    const analysis = analyze({ results: run.results, metrics: shifted });
+    expect(analysis.trust.warnings.join(" ")).toContain("do not overlap the run");
+  });
+});
+
+describe("real recorded Glances data", () => {
+  /** A results timeline over the recorded metrics, with failures from `failingFrom` seconds. */
+  function resultsOver(metrics: MetricsData, failingFrom: number): LoadResults {
+    const start = metrics.times[0] as number;
+    const seconds = Math.round(((metrics.times[metrics.times.length - 1] as number) - start) / 1000) + 1;
+    const timeline: TimelineEntry[] = [];
+    for (let t = 0; t < seconds; t++) {
+      const failed = t >= failingFrom ? 40 : 0;
+      timeline.push({
+        t,
+        time: start + t * 1000,
+        workers: 10 + 10 * t,
+        ok: 100,
+        failed,
+        requests: 200 + 20 * t,
+        throughput: 200 + 20 * t,
+        latency: { p50: 2, p95: 5, p99: 9 },
+      });
+    }
+    const { results } = syntheticRun({ kind: "application", seconds: 2 });
+    return {
+      ...results,
+      startedAt: new Date(start).toISOString(),
+      durationSeconds: seconds,
+      timeline,
+      sizing: undefined,
+      selfCheck: undefined,
+    } as LoadResults;
+  }
+
+  it.each(["glances-3.3.1-host.csv", "glances-4.5.6-host.csv"])(
+    "finds the host CPU saturated during the recorded burst (%s)",
+    async (file) => {
+      const metrics = await readMetricsFile(join(fixtures, file));
+      const analysis = analyze({
+        results: resultsOver(metrics, 9),
+        metrics,
+        options: { thresholds: { windowBeforeSeconds: 4, windowAfterSeconds: 3 } },
+      });
+      expect(analysis.onset.failureSeconds).toBe(9);
+      expect(analysis.bottleneck).toMatchObject({ resource: "cpu", scope: "host", confidence: "medium" });
+      expect(analysis.serviceCores).toEqual({ count: 2, source: "the metrics (host.cpu.count)" });
+    },
+  );
+
+  it.each(["glances-3.3.1-host.csv", "glances-4.5.6-host.csv"])(
+    "finds nothing saturated once the burst is over (%s)",
+    async (file) => {
+      const metrics = await readMetricsFile(join(fixtures, file));
+      const analysis = analyze({
+        results: resultsOver(metrics, 20),
+        metrics,
+        options: { thresholds: { windowBeforeSeconds: 1, windowAfterSeconds: 3 } },
+      });
+      // Only host metrics: the application verdict comes with low confidence.
+      expect(analysis.bottleneck).toMatchObject({ resource: "application", confidence: "low" });
+    },
+  );
+});

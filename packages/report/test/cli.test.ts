@@ -1,0 +1,116 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../src/run-cli.js";
+import { syntheticRun, toMetricsCsv, toMetricsNdjson } from "./helpers/synthetic-run.js";
+
+const directory = mkdtempSync(join(tmpdir(), "sizer-report-cli-"));
+const run = syntheticRun({ kind: "memory", seconds: 90 });
+const resultsPath = join(directory, "results.json");
+const metricsPath = join(directory, "metrics.csv");
+const ndjsonPath = join(directory, "metrics.ndjson");
+const metadataPath = join(directory, "metadata.json");
+writeFileSync(resultsPath, JSON.stringify(run.results));
+writeFileSync(metricsPath, toMetricsCsv(run.metrics));
+writeFileSync(ndjsonPath, toMetricsNdjson(run.metrics));
+writeFileSync(
+  metadataPath,
+  JSON.stringify({ ...run.metadata, partial: true, partialReason: "the service was OOM-killed" }),
+);
+
+async function cli(argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+describe("sizer-report", () => {
+  it("builds the three files from --results, --metrics and --metadata", async () => {
+    const outDir = join(directory, "out");
+    const result = await cli([
+      "--results",
+      resultsPath,
+      "--metrics",
+      metricsPath,
+      "--metadata",
+      metadataPath,
+      "-o",
+      outDir,
+      "--generated-at",
+      "2026-11-26T07:00:00Z",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("What ran out first: memory of the service's container");
+    expect(result.stdout).toContain(`wrote ${join(outDir, "summary.json")}`);
+    const summary = JSON.parse(readFileSync(join(outDir, "summary.json"), "utf8"));
+    expect(summary.analysis.bottleneck.resource).toBe("memory");
+    expect(summary.run.partial).toBe(true);
+    expect(readFileSync(join(outDir, "report.html"), "utf8")).toContain(
+      "PARTIAL RUN: the service was OOM-killed",
+    );
+  });
+
+  it("reads NDJSON metrics and writes only the HTML with --html, printing the analysis with --json", async () => {
+    const htmlPath = join(directory, "only.html");
+    const result = await cli([
+      "--results",
+      resultsPath,
+      "--metrics",
+      ndjsonPath,
+      "--html",
+      htmlPath,
+      "--json",
+      "--title",
+      "Nightly",
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).bottleneck.rule).toBe("memory-limit");
+    expect(readFileSync(htmlPath, "utf8")).toContain("<title>Nightly</title>");
+  });
+
+  it.each([
+    [[], 2, "--results: required"],
+    [["--results", resultsPath, "--bogus"], 2, "Unknown option '--bogus'"],
+    [["--results", resultsPath, "-o", "a", "--html", "b.html"], 2, "give either -o/--out-dir or --html"],
+    [
+      ["--results", resultsPath, "--generated-at", "soon", "-o", join(directory, "x")],
+      2,
+      "generatedAt: expected an ISO 8601 time",
+    ],
+    [["--results", resultsPath, "--tolerance", "120"], 2, "--tolerance: expected a percentage from 0 to 100"],
+    [["--results", resultsPath, "--service-cores", "zero"], 2, "--service-cores: expected a positive number"],
+    [["--results", join(directory, "nope.json")], 3, "nope.json: cannot read the results file: no such file"],
+    [["--results", metricsPath], 4, "metrics.csv: not valid JSON"],
+    [
+      ["--results", resultsPath, "--metrics", resultsPath, "-o", join(directory, "y")],
+      4,
+      "results.json: line 1",
+    ],
+    [["--results", resultsPath, "--html", join(directory, "missing-dir", "r.html")], 5, "cannot write"],
+  ])("rejects %j with exit code %i", async (argv, code, message) => {
+    const result = await cli(argv as string[]);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("runs as a bin with the documented exit codes", () => {
+    const bin = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+    expect(existsSync(bin), "build the package first: pnpm --filter @sizer/report build").toBe(true);
+    const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("Usage: sizer-report --results results.json");
+    const missing = spawnSync(process.execPath, [bin, "--results", join(directory, "absent.json")], {
+      encoding: "utf8",
+    });
+    expect(missing.status).toBe(3);
+    expect(missing.stderr.trim()).toBe(
+      `sizer-report: ${join(directory, "absent.json")}: cannot read the results file: no such file`,
+    );
+  });
+});

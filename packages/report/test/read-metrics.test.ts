@@ -1,0 +1,123 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parseMetricsCsv, parseMetricsNdjson, readMetricsFile } from "../src/inputs/read-metrics.js";
+import { syntheticRun, toMetricsCsv, toMetricsNdjson } from "./helpers/synthetic-run.js";
+
+const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+describe("metrics CSV", () => {
+  it("reads metadata, samples, absent cells and notes", () => {
+    const metrics = parseMetricsCsv(
+      [
+        "# format: sizer-metrics",
+        "# formatVersion: 1",
+        "# source: native",
+        "# sourceVersion: 0.1.0",
+        "# host: node-1",
+        "# intervalSeconds: 1",
+        "# pid: 1234",
+        "time,host.cpu.percent,process.cpu.percent",
+        "1795676400000,53.2,97.5",
+        "1795676401000,,99",
+        "# note 1795676401500: pid 1234 exited",
+        "",
+      ].join("\n"),
+    );
+    expect(metrics.meta).toMatchObject({ source: "native", host: "node-1", intervalSeconds: 1, pid: 1234 });
+    expect(metrics.times).toEqual([1795676400000, 1795676401000]);
+    expect(Array.from(metrics.series.get("host.cpu.percent") ?? [])).toEqual([53.2, Number.NaN]);
+    expect(metrics.notes).toEqual([{ time: 1795676401500, message: "pid 1234 exited" }]);
+  });
+
+  it("accepts a new header that adds columns, padding earlier samples as absent", () => {
+    const metrics = parseMetricsCsv(
+      [
+        "# format: sizer-metrics",
+        "# formatVersion: 1",
+        "time,host.cpu.percent",
+        "1000,10",
+        "time,host.cpu.percent,container.db.cpu.percent",
+        "2000,20,150",
+      ].join("\n"),
+    );
+    expect(Array.from(metrics.series.get("container.db.cpu.percent") ?? [])).toEqual([Number.NaN, 150]);
+  });
+
+  it("rejects bad input with the file and line", () => {
+    expect(() =>
+      parseMetricsCsv("# format: sizer-metrics\ntime,host.cpu.percent\n1000,ten\n", "m.csv"),
+    ).toThrow('m.csv: line 3: host.cpu.percent must be a number, got "ten"');
+    expect(() => parseMetricsCsv("# format: sizer-metrics\ntime,a\n1000,1,2\n", "m.csv")).toThrow(
+      "line 3: 3 cells but the header has 2 columns",
+    );
+    expect(() => parseMetricsCsv("# format: sizer-metrics\n1000,1\n", "m.csv")).toThrow(
+      "a data row before the header",
+    );
+    expect(() => parseMetricsCsv("# format: sizer-metrics\n# formatVersion: 2\ntime,a\n", "m.csv")).toThrow(
+      /version 2 is newer/,
+    );
+    expect(() => parseMetricsCsv("# format: other\ntime,a\n", "m.csv")).toThrow("not a sizer metrics file");
+    expect(() => parseMetricsCsv("time,host.cpu.<script>\n", "m.csv")).toThrow("invalid metric name");
+  });
+
+  it("round-trips a synthetic run in CSV and NDJSON alike", () => {
+    const { metrics } = syntheticRun({ kind: "memory", seconds: 20 });
+    const fromCsv = parseMetricsCsv(toMetricsCsv(metrics));
+    const fromNdjson = parseMetricsNdjson(toMetricsNdjson(metrics));
+    expect([...fromCsv.series.keys()]).toEqual([...metrics.series.keys()]);
+    expect([...fromNdjson.series.keys()]).toEqual([...metrics.series.keys()]);
+    const usage = Array.from(metrics.series.get("container.svc.mem.usage") ?? []);
+    expect(Array.from(fromNdjson.series.get("container.svc.mem.usage") ?? [])).toEqual(usage);
+    expect(fromNdjson.notes).toEqual(metrics.notes);
+    expect(fromNdjson.descriptors.length).toBe(metrics.series.size);
+  });
+});
+
+describe("metrics NDJSON", () => {
+  it("requires the meta line first and numbers as values", () => {
+    expect(() => parseMetricsNdjson('{"type":"sample","time":1,"values":{}}\n', "m.ndjson")).toThrow(
+      "line 1: the first line must be",
+    );
+    const meta = '{"type":"meta","format":"sizer-metrics","formatVersion":1}';
+    expect(() =>
+      parseMetricsNdjson(
+        `${meta}\n{"type":"sample","time":1,"values":{"host.cpu.percent":"high"}}\n`,
+        "m.ndjson",
+      ),
+    ).toThrow('line 2: host.cpu.percent must be a number, got "high"');
+    expect(() => parseMetricsNdjson(`${meta}\n{oops\n`, "m.ndjson")).toThrow("line 2: not valid JSON");
+  });
+});
+
+describe("raw Glances CSV", () => {
+  it.each([
+    ["glances-3.3.1-host.csv", "3.x"],
+    ["glances-4.5.6-host.csv", "4.x"],
+  ])("converts %s into sizer metrics", async (file, version) => {
+    const metrics = await readMetricsFile(join(fixtures, file));
+    expect(metrics.meta).toMatchObject({
+      source: "glances-csv",
+      sourceVersion: version,
+      host: "vm",
+      intervalSeconds: 1,
+    });
+    expect(metrics.times).toHaveLength(24);
+    expect(metrics.series.get("host.cpu.count")?.[0]).toBe(2);
+    const cpu = Array.from(metrics.series.get("host.cpu.percent") ?? []);
+    // The recorded run put the host under load for about ten seconds: the conversion must show it.
+    expect(Math.max(...cpu.slice(4, 16))).toBeGreaterThan(90);
+    expect(Math.min(...cpu.slice(20))).toBeLessThan(10);
+    // Loopback traffic is a rate in bytes per second, not a cumulative counter.
+    const loopback = Array.from(metrics.series.get("host.net.lo.rx_bytes") ?? []);
+    expect(Math.max(...loopback)).toBeGreaterThan(10_000_000);
+    expect(Math.max(...loopback)).toBeLessThan(100_000_000);
+    expect(metrics.series.get("host.mem.total")?.[0]).toBe(25276063744);
+  });
+
+  it("refuses a CSV that is neither a sizer nor a Glances one", async () => {
+    await expect(readMetricsFile(join(fixtures, "..", "read-metrics.test.ts"))).rejects.toThrow(
+      /read-metrics\.test\.ts: line 1/,
+    );
+  });
+});

@@ -1,0 +1,197 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyze } from "../src/analyze.js";
+import { buildReport } from "../src/build-report.js";
+import { downsampleMinMax } from "../src/downsample.js";
+import { escapeHtml, jsonForScript } from "../src/html-escape.js";
+import { renderHtml } from "../src/render-html.js";
+import { escapeMarkdown, renderSummaryMarkdown } from "../src/render-summary.js";
+import { syntheticRun } from "./helpers/synthetic-run.js";
+
+const HOSTILE = "<img src=x onerror=alert(1)>";
+const SCRIPT_BREAK = "</script><script>alert(2)</script>";
+
+function hostileRun() {
+  const run = syntheticRun({ kind: "cpu", scenarioName: HOSTILE });
+  const results = structuredClone(run.results);
+  const firstRequest = results.byRequest?.[0];
+  if (firstRequest) firstRequest.name = `GET /${SCRIPT_BREAK}`;
+  results.errors = { ...results.errors, [SCRIPT_BREAK]: 3 };
+  results.statusCodes = { ...results.statusCodes, '"><b>418</b>': 1 };
+  const metadata = {
+    ...run.metadata,
+    target: `http://127.0.0.1:8080/"><script>alert(3)</script>`,
+    host: { name: "<b>node</b>", vcpus: 2 },
+  };
+  return { results, metrics: run.metrics, metadata };
+}
+
+function inlineScripts(html: string): string[] {
+  return [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1] as string);
+}
+
+describe("renderHtml", () => {
+  const input = hostileRun();
+  const analysis = analyze(input);
+  const html = renderHtml({ ...input, analysis, generatedAt: "2026-11-26T07:00:00.000Z" });
+  const markup = html.replace(/<script>[\s\S]*?<\/script>/g, "<script></script>");
+
+  it("escapes every user and target string", () => {
+    expect(html).not.toContain(HOSTILE);
+    expect(html).not.toContain("<b>node</b>");
+    expect(html).not.toContain("<script>alert");
+    expect(markup).toContain(escapeHtml(HOSTILE));
+    expect(markup).toContain("&lt;b&gt;node&lt;/b&gt;");
+    // Exactly our three script elements: the JSON data block, plotly, the runner.
+    expect(html.match(/<script/g)).toHaveLength(3);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
+  });
+
+  it("forbids network loads with a CSP whose hashes match the inline scripts", () => {
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'none'");
+    const scripts = inlineScripts(html);
+    expect(scripts).toHaveLength(2);
+    for (const script of scripts) {
+      const hash = createHash("sha256").update(script, "utf8").digest("base64");
+      expect(csp).toContain(`'sha256-${hash}'`);
+    }
+    expect(csp).not.toContain("unsafe-eval");
+    expect(markup).not.toMatch(/(src|href)="?(https?:)?\/\//i);
+    expect(markup).not.toMatch(/@import|url\(/i);
+  });
+
+  it("inlines plotly and embeds the charts as data", () => {
+    expect(html.length).toBeGreaterThan(4_000_000);
+    expect(html).toContain("window.Plotly");
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "{}",
+    );
+    expect(data.charts.map((chart: { id: string }) => chart.id)).toEqual([
+      "chart-load",
+      "chart-errors",
+      "chart-latency",
+      "chart-cpu",
+      "chart-memory",
+      "chart-disk",
+      "chart-network",
+    ]);
+    const load = data.charts[0];
+    expect(load.layout.shapes.map((shape: { type: string }) => shape.type)).toEqual(["rect", "line", "line"]);
+    expect(load.layout.legend.groupclick).toBe("toggleitem");
+  });
+
+  it("puts the verdict and the capacity at the top", () => {
+    const verdictAt = html.indexOf('id="verdict"');
+    expect(verdictAt).toBeGreaterThan(0);
+    expect(verdictAt).toBeLessThan(html.indexOf('id="charts"'));
+    expect(html).toContain(escapeHtml(analysis.capacity.message));
+    expect(html).toContain(escapeHtml(analysis.bottleneck.summary));
+  });
+
+  it("shows a partial run prominently", () => {
+    const partial = renderHtml({
+      ...input,
+      metadata: { ...input.metadata, partial: true, partialReason: "the service died at 80 s" },
+      analysis: analyze({ ...input, metadata: { ...input.metadata, partial: true } }),
+      generatedAt: "2026-11-26T07:00:00.000Z",
+    });
+    expect(partial).toContain(
+      '<div class="partial-banner" id="partial">PARTIAL RUN: the service died at 80 s.',
+    );
+    expect(partial).toContain('<span class="badge partial">partial run</span>');
+    expect(html).not.toContain('id="partial"');
+  });
+});
+
+describe("buildReport", () => {
+  it("writes the same bytes for the same inputs and generation time", async () => {
+    const input = hostileRun();
+    const first = await buildReport({
+      ...input,
+      outDir: mkdtempSync(join(tmpdir(), "sizer-report-a-")),
+      generatedAt: "2026-11-26T07:00:00Z",
+    });
+    const second = await buildReport({
+      ...input,
+      outDir: mkdtempSync(join(tmpdir(), "sizer-report-b-")),
+      generatedAt: "2026-11-26T07:00:00Z",
+    });
+    const digest = (path: string | null) =>
+      createHash("sha256")
+        .update(readFileSync(path as string))
+        .digest("hex");
+    for (const key of ["html", "summaryMd", "summaryJson"] as const) {
+      expect(digest(first.files[key])).toBe(digest(second.files[key]));
+    }
+    const later = await buildReport({
+      ...input,
+      htmlPath: join(mkdtempSync(join(tmpdir(), "sizer-report-c-")), "r.html"),
+      generatedAt: "2026-11-26T08:00:00Z",
+    });
+    expect(digest(later.files.html)).not.toBe(digest(first.files.html));
+    expect(later.files.summaryMd).toBeNull();
+  });
+
+  it("writes a versioned summary.json and an escaped summary.md", async () => {
+    const input = hostileRun();
+    const report = await buildReport({
+      ...input,
+      outDir: mkdtempSync(join(tmpdir(), "sizer-report-d-")),
+      generatedAt: "2026-11-26T07:00:00Z",
+      title: "Nightly | sizing",
+    });
+    const summary = JSON.parse(readFileSync(report.files.summaryJson as string, "utf8"));
+    expect(summary).toMatchObject({
+      format: "sizer-report-summary",
+      formatVersion: 1,
+      generatedAt: "2026-11-26T07:00:00.000Z",
+      title: "Nightly | sizing",
+    });
+    expect(summary.analysis.bottleneck.resource).toBe("cpu");
+    expect(summary.analysis.capacity.workers).toBe(report.analysis.capacity.workers);
+    const markdown = readFileSync(report.files.summaryMd as string, "utf8");
+    expect(markdown.startsWith("## Nightly \\| sizing\n")).toBe(true);
+    expect(markdown).toContain("**Bottleneck: CPU** (service, confidence high)");
+    expect(markdown).not.toContain("<img");
+    expect(markdown).toContain("&lt;img src=x onerror=alert\\(1\\)&gt;".replace("\\(1\\)", "(1)"));
+  });
+
+  it("refuses a bad generation time or two destinations", async () => {
+    const { results } = syntheticRun({ kind: "cpu", seconds: 10 });
+    await expect(buildReport({ results, outDir: "/tmp/x", generatedAt: "tomorrow" })).rejects.toThrow(
+      "generatedAt: expected an ISO 8601 time",
+    );
+    await expect(buildReport({ results, outDir: "/tmp/x", htmlPath: "/tmp/x.html" })).rejects.toThrow(
+      "give exactly one of outDir and htmlPath",
+    );
+  });
+});
+
+describe("helpers", () => {
+  it("downsamples with min/max buckets, keeping every peak", () => {
+    const x = Array.from({ length: 3600 }, (_, index) => index);
+    const y = x.map((index) => (index === 1234 ? 500 : index === 2345 ? -20 : Math.sin(index / 50)));
+    const sampled = downsampleMinMax(x, y, 600);
+    expect(sampled.x.length).toBeLessThanOrEqual(600);
+    expect(Math.max(...(sampled.y as number[]))).toBe(500);
+    expect(Math.min(...(sampled.y as number[]))).toBe(-20);
+    expect(sampled.x).toEqual([...sampled.x].sort((left, right) => left - right));
+    expect(downsampleMinMax([1, 2], [Number.NaN, 3], 10).y).toEqual([null, 3]);
+  });
+
+  it("escapes JSON for a script element and text for Markdown", () => {
+    expect(jsonForScript({ name: "</script><!--" })).toBe('{"name":"\\u003c/script>\\u003c!--"}');
+    expect(escapeMarkdown("a|b <i>*c*</i>")).toBe("a\\|b &lt;i&gt;\\*c\\*&lt;/i&gt;");
+    const markdown = renderSummaryMarkdown({
+      ...hostileRun(),
+      analysis: analyze(hostileRun()),
+      generatedAt: "2026-11-26T07:00:00.000Z",
+    });
+    expect(markdown).toContain("| &lt;img src=x onerror=alert(1)&gt; |");
+  });
+});
