@@ -1,9 +1,67 @@
-import { Pool } from "undici";
+import { Client } from "undici";
 import { requestPathTemplate } from "./request-name.js";
 
-/** Where a URL goes: its origin's pool, the path to send and the template of its request name. */
+/**
+ * The keep-alive connections of one origin, shared by every session of a process: a stack of idle
+ * undici `Client`s (one socket each, no pipelining). A request takes an idle client or opens a new one
+ * and gives it back when it ends, so a closed-loop worker reuses one socket, and both taking and giving
+ * back are O(1) whatever the number of workers (undici's `Pool` scans its clients on every dispatch,
+ * which is quadratic with thousands of workers).
+ */
+export class OriginConnections {
+  readonly origin: string;
+  readonly #idle: Client[] = [];
+  readonly #all = new Set<Client>();
+  readonly #connectTimeoutMs: number;
+  #closed = false;
+
+  constructor(origin: string, connectTimeoutMs: number) {
+    this.origin = origin;
+    this.#connectTimeoutMs = connectTimeoutMs;
+  }
+
+  /** An idle client, or a new one. */
+  acquire(): Client {
+    if (this.#closed) throw new Error(`the connections to ${this.origin} are closed`);
+    const idle = this.#idle.pop();
+    if (idle !== undefined) return idle;
+    const client = new Client(this.origin, { pipelining: 1, connectTimeout: this.#connectTimeoutMs });
+    this.#all.add(client);
+    return client;
+  }
+
+  /** Gives a client back after its request ended. */
+  release(client: Client): void {
+    if (this.#closed || client.destroyed || client.closed) {
+      this.#all.delete(client);
+      return;
+    }
+    this.#idle.push(client);
+  }
+
+  /** Open clients (idle or busy). */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#idle.length = 0;
+    await Promise.allSettled([...this.#all].map((client) => client.close()));
+    this.#all.clear();
+  }
+
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    this.#idle.length = 0;
+    await Promise.allSettled([...this.#all].map((client) => client.destroy()));
+    this.#all.clear();
+  }
+}
+
+/** Where a URL goes: its origin's connections, the path to send and the template of its request name. */
 export interface RequestTarget {
-  readonly pool: Pool;
+  readonly connections: OriginConnections;
   readonly origin: string;
   readonly path: string;
   readonly template: string;
@@ -14,12 +72,11 @@ export interface RequestTarget {
 const MAX_CACHED_TARGETS = 20_000;
 
 /**
- * One keep-alive undici `Pool` per origin for a whole process (or worker thread): sessions are light
- * wrappers around these, so thousands of workers cost thousands of sockets, not thousands of clients.
- * Parsed URLs are cached, so the hot path does not parse the same URL again.
+ * The keep-alive connections of a whole process (or worker thread), by origin: sessions are light
+ * wrappers around these. Parsed URLs are cached, so the hot path does not parse the same URL again.
  */
 export class HttpPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #origins = new Map<string, OriginConnections>();
   readonly #targets = new Map<string, RequestTarget>();
   readonly #connectTimeoutMs: number;
   #closed = false;
@@ -36,11 +93,10 @@ export class HttpPools {
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
       throw new TypeError(`unsupported URL protocol ${parsed.protocol} in ${url}: use http: or https:`);
     }
-    const path = `${parsed.pathname}${parsed.search}`;
     const target: RequestTarget = {
-      pool: this.pool(parsed.origin),
+      connections: this.connections(parsed.origin),
       origin: parsed.origin,
-      path,
+      path: `${parsed.pathname}${parsed.search}`,
       template: requestPathTemplate(parsed.pathname),
       names: new Map(),
     };
@@ -48,30 +104,26 @@ export class HttpPools {
     return target;
   }
 
-  /** The shared pool of an origin (`http://127.0.0.1:8080`). */
-  pool(origin: string): Pool {
-    let pool = this.#pools.get(origin);
-    if (pool === undefined) {
-      if (this.#closed) throw new Error("the HTTP pools are closed");
-      pool = new Pool(origin, {
-        connections: null,
-        pipelining: 1,
-        connectTimeout: this.#connectTimeoutMs,
-      });
-      this.#pools.set(origin, pool);
+  /** The shared connections of an origin (`http://127.0.0.1:8080`). */
+  connections(origin: string): OriginConnections {
+    let connections = this.#origins.get(origin);
+    if (connections === undefined) {
+      if (this.#closed) throw new Error("the HTTP connections are closed");
+      connections = new OriginConnections(origin, this.#connectTimeoutMs);
+      this.#origins.set(origin, connections);
     }
-    return pool;
+    return connections;
   }
 
   /** Lets in-flight requests finish, then closes every socket. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled([...this.#pools.values()].map((pool) => pool.close()));
+    await Promise.allSettled([...this.#origins.values()].map((connections) => connections.close()));
   }
 
   /** Closes every socket now: in-flight requests fail (used by `--force-shutdown`). */
   async destroy(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled([...this.#pools.values()].map((pool) => pool.destroy()));
+    await Promise.allSettled([...this.#origins.values()].map((connections) => connections.destroy()));
   }
 }

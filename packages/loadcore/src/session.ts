@@ -1,7 +1,7 @@
-import type { Dispatcher } from "undici";
+import type { Client, Dispatcher } from "undici";
 import { classifyError, type ErrorClass } from "./error-class.js";
 import { ResponseStatusError } from "./errors.js";
-import type { HttpPools } from "./http-pools.js";
+import type { HttpPools, OriginConnections } from "./http-pools.js";
 import type { EventListener } from "./registry.js";
 import type { StatsRecorder } from "./stats.js";
 
@@ -160,6 +160,8 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   readonly #expected: ExpectedStatus | undefined;
   readonly #resolve: (response: HttpResponse) => void;
   readonly #reject: (error: unknown) => void;
+  readonly #connections: OriginConnections;
+  readonly #client: Client;
   readonly #start = performance.now();
   #status = 0;
   #rawHeaders: Buffer[] = [];
@@ -174,7 +176,11 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
     expected: ExpectedStatus | undefined,
     resolve: (response: HttpResponse) => void,
     reject: (error: unknown) => void,
+    connections: OriginConnections,
+    client: Client,
   ) {
+    this.#connections = connections;
+    this.#client = client;
     this.#runtime = runtime;
     this.#name = name;
     this.#method = method;
@@ -201,6 +207,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     const latency = performance.now() - this.#start;
+    this.#connections.release(this.#client);
     const status = this.#status;
     const body = this.#chunks !== undefined ? Buffer.concat(this.#chunks) : (this.#chunk ?? EMPTY_BODY);
     const response = new HttpResponse(status, this.#rawHeaders, body);
@@ -234,6 +241,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
 
   onError(error: Error): void {
     const latency = performance.now() - this.#start;
+    this.#connections.release(this.#client);
     const runtime = this.#runtime;
     const errorClass: ErrorClass = classifyError(error);
     if (!runtime.discarding) runtime.recorder.recordRequest(this.#name, latency, undefined, errorClass);
@@ -366,8 +374,20 @@ export class Session {
     expected: ExpectedStatus | undefined,
   ): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
-      const collector = new ResponseCollector(this.#runtime, name, method, url, expected, resolve, reject);
-      target.pool.dispatch(
+      const connections = target.connections;
+      const client = connections.acquire();
+      const collector = new ResponseCollector(
+        this.#runtime,
+        name,
+        method,
+        url,
+        expected,
+        resolve,
+        reject,
+        connections,
+        client,
+      );
+      client.dispatch(
         {
           path,
           method: method as Dispatcher.HttpMethod,
