@@ -59,7 +59,7 @@ export interface LoadResults {
 export interface BuildResultsInput {
   /** The engine's version (package.json). */
   toolVersion: string;
-  /** argv as given (never credentials). */
+  /** argv as given; `user:password@` in URLs is replaced by `***@`. */
   command: readonly string[];
   /** Defaults to this machine (node:os). */
   host?: ResultsHost;
@@ -98,6 +98,13 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
+
+/** Hides the `user:password@` part of any URL in a command-line argument. */
+function withoutCredentials(argument: string): string {
+  return argument.replace(URL_CREDENTIALS, "$1***@");
+}
+
 function localHost(): ResultsHost {
   return {
     hostname: hostname(),
@@ -116,7 +123,7 @@ export function buildResults(input: BuildResultsInput): LoadResults {
     format: RESULTS_FORMAT,
     formatVersion: RESULTS_FORMAT_VERSION,
     tool: { name: "loadcore", version: input.toolVersion, node: process.version },
-    command: [...input.command],
+    command: input.command.map(withoutCredentials),
     host: input.host ?? localHost(),
     startedAt: new Date(input.startedAt).toISOString(),
     endedAt: new Date(input.endedAt).toISOString(),

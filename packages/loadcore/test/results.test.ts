@@ -102,6 +102,31 @@ describe("buildResults", () => {
     expect(Object.keys(sampleResults(false))).not.toContain("sizing");
   });
 
+  it("keeps URL credentials out of the recorded command", () => {
+    const results = buildResults({
+      toolVersion: "0.1.0",
+      command: [
+        "loadcore",
+        "--config",
+        "https://alice:s3cret@example.test/molotov.json",
+        "http://127.0.0.1:8080/x",
+      ],
+      startedAt: START,
+      endedAt: START + 1000,
+      interrupted: false,
+      options: {},
+      totals: new StatsAggregator({ startTime: START }).totals(),
+      timeline: [],
+      selfCheck: judgeSelfCheck([], 1),
+    });
+    expect(results.command).toEqual([
+      "loadcore",
+      "--config",
+      "https://***@example.test/molotov.json",
+      "http://127.0.0.1:8080/x",
+    ]);
+  });
+
   it("defaults the host to this machine", () => {
     const results = buildResults({
       toolVersion: "0.1.0",
