@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { formatCpuList } from "./cpu-plan.js";
-import { ServiceStartError } from "./errors.js";
+import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
 import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
 import { waitForReady } from "./readiness.js";
@@ -139,13 +139,8 @@ export async function startCommandService(options: CommandServiceOptions): Promi
         output,
       );
     }
-    if (ready.reason === "aborted") {
-      throw new ServiceStartError(
-        "ERR_SIZER_SERVICE_NOT_READY",
-        "interrupted while waiting for the service to be ready",
-        output,
-      );
-    }
+    if (ready.reason === "aborted")
+      throw new InterruptedError("interrupted while waiting for the service to be ready");
     const last = ready.lastProbe && !ready.lastProbe.ok ? ` (last try: ${ready.lastProbe.reason})` : "";
     throw new ServiceStartError(
       "ERR_SIZER_SERVICE_NOT_READY",

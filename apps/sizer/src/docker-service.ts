@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { formatCpuList } from "./cpu-plan.js";
-import { DockerError, ServiceStartError } from "./errors.js";
+import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
 import { childExit, describeExit, type ProcessExit } from "./process-tree.js";
 import { waitForReady } from "./readiness.js";
 import type { ServiceHandle } from "./service.js";
@@ -160,6 +160,8 @@ export async function startDockerService(options: DockerServiceOptions): Promise
   });
   if (!ready.ready) {
     await stop();
+    if (ready.reason === "aborted")
+      throw new InterruptedError("interrupted while waiting for the container to be ready");
     const reason =
       ready.reason === "ended"
         ? "the container exited before it was ready"

@@ -1,4 +1,4 @@
-import { UrlUnreachableError } from "./errors.js";
+import { InterruptedError, UrlUnreachableError } from "./errors.js";
 import type { ProcessExit } from "./process-tree.js";
 import { waitForReady } from "./readiness.js";
 import { never, type ServiceHandle } from "./service.js";
@@ -26,6 +26,8 @@ export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceH
     timeoutMs: options.readyTimeoutMs,
     signal: options.signal,
   });
+  if (!ready.ready && ready.reason === "aborted")
+    throw new InterruptedError("interrupted while waiting for --url to answer");
   if (!ready.ready) {
     const last = ready.lastProbe && !ready.lastProbe.ok ? `: ${ready.lastProbe.reason}` : "";
     throw new UrlUnreachableError(
