@@ -67,6 +67,11 @@ function rangeOfIndex(index: number): { lowest: number; size: number } {
   return { lowest: subBucketIndex * size, size };
 }
 
+/** Milliseconds rounded to the microsecond (the unit of the buckets), for compact JSON. */
+export function toMicrosecond(valueMs: number): number {
+  return Math.round(valueMs * 1000) / 1000;
+}
+
 function isSerializedHistogram(value: unknown): value is SerializedHistogram {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as Record<string, unknown>;
@@ -178,18 +183,18 @@ export class LatencyHistogram {
     return this.#count === 0 ? 0 : this.#sum / this.#count;
   }
 
-  /** count, min, mean, p50, p90, p95, p99, p999, max. */
+  /** count, min, mean, p50, p90, p95, p99, p999, max; milliseconds rounded to the microsecond. */
   summary(): LatencySummary {
     return {
       count: this.#count,
-      min: this.min,
-      mean: this.mean,
-      p50: this.percentile(50),
-      p90: this.percentile(90),
-      p95: this.percentile(95),
-      p99: this.percentile(99),
-      p999: this.percentile(99.9),
-      max: this.max,
+      min: toMicrosecond(this.min),
+      mean: toMicrosecond(this.mean),
+      p50: toMicrosecond(this.percentile(50)),
+      p90: toMicrosecond(this.percentile(90)),
+      p95: toMicrosecond(this.percentile(95)),
+      p99: toMicrosecond(this.percentile(99)),
+      p999: toMicrosecond(this.percentile(99.9)),
+      max: toMicrosecond(this.max),
     };
   }
 

@@ -4,7 +4,12 @@
 // SizingStopReason (sizing.ts); SelfSample, SelfMonitorOptions, SelfMonitorScope, SelfCheckOptions
 // (self-check.ts); SummaryOptions (summary.ts).
 import { ERROR_CLASSES, type ErrorClass } from "./error-class.js";
-import { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./histogram.js";
+import {
+  LatencyHistogram,
+  type LatencySummary,
+  type SerializedHistogram,
+  toMicrosecond,
+} from "./histogram.js";
 
 /** Latency percentiles of one second of the timeline, in milliseconds (0 when no request completed). */
 export interface TimelineLatency {
@@ -449,11 +454,11 @@ export class StatsAggregator {
       throughput: roundTo(throughput, 2),
       errorRatio: roundTo(errorRatioPercent(this.#secondOk, this.#secondFailed), 3),
       latency: {
-        p50: latency.percentile(50),
-        p90: latency.percentile(90),
-        p95: latency.percentile(95),
-        p99: latency.percentile(99),
-        max: latency.max,
+        p50: toMicrosecond(latency.percentile(50)),
+        p90: toMicrosecond(latency.percentile(90)),
+        p95: toMicrosecond(latency.percentile(95)),
+        p99: toMicrosecond(latency.percentile(99)),
+        max: toMicrosecond(latency.max),
       },
       generatorCpuPercent: roundTo(generator?.cpuPercent ?? 0, 1),
       eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),

@@ -66,6 +66,19 @@ describe("LatencyHistogram", () => {
     expect(histogram.percentile(100)).toBe(10_000_000);
   });
 
+  it("rounds its summary to the microsecond for compact JSON", () => {
+    const histogram = new LatencyHistogram();
+    histogram.record(1.23456789);
+    histogram.record(193.659207000001);
+    expect(histogram.summary()).toMatchObject({
+      min: 1.235,
+      max: 193.659,
+      mean: 97.447,
+      p50: 1.235,
+      p99: 193.659,
+    });
+  });
+
   it("ignores negative and NaN values and answers 0 when empty", () => {
     const histogram = new LatencyHistogram();
     histogram.record(-1);
