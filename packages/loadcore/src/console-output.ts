@@ -62,8 +62,8 @@ export class ConsoleOutput {
     }
   }
 
-  /** A new closed second. */
-  update(point: TimelinePoint): void {
+  /** A new closed second; `elapsedSeconds` since the start of the run. */
+  update(point: TimelinePoint, elapsedSeconds: number): void {
     const options = this.#options;
     if (options.quiet) return;
     this.#latest = point;
@@ -75,7 +75,9 @@ export class ConsoleOutput {
     const slot = Math.floor((point.t + 1) / every);
     if (slot > this.#lastPlainLine) {
       this.#lastPlainLine = slot;
-      options.stdout.write(`${formatStatusLine(point, point.t + 1, options.plannedSeconds)}\n`);
+      options.stdout.write(
+        `${formatStatusLine(point, Math.min(point.t + 1, elapsedSeconds), options.plannedSeconds)}\n`,
+      );
     }
   }
 

@@ -108,7 +108,7 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
   const stderr = runOptions.stderr ?? process.stderr;
   const tty = runOptions.tty ?? (stdout as { isTTY?: boolean }).isTTY === true;
   const outputPath = checkOutputPath(options);
-  const console = new ConsoleOutput({
+  const live = new ConsoleOutput({
     stdout,
     stderr,
     quiet: options.quiet,
@@ -136,13 +136,13 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
     }
     let results: LoadResults;
     try {
-      results = await runWorkers(options, runOptions, { scenarioPath, description, console });
+      results = await runWorkers(options, runOptions, { scenarioPath, description, live });
     } finally {
       if (registry.fixtures.globalTeardown !== undefined) {
         try {
           await registry.fixtures.globalTeardown();
         } catch (error) {
-          console.error(`globalTeardown failed: ${error instanceof Error ? error.message : String(error)}`);
+          live.error(`globalTeardown failed: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     }
@@ -157,7 +157,7 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
       stdout.write(`${formatSummary(results, { color: tty })}\n`);
     return results;
   } finally {
-    console.finish();
+    live.finish();
     restoreEnvironment();
   }
 }
@@ -165,9 +165,9 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
 async function runWorkers(
   options: ResolvedRunOptions,
   runOptions: RunOptions,
-  context: { scenarioPath: string; description: Record<string, unknown>; console: ConsoleOutput },
+  context: { scenarioPath: string; description: Record<string, unknown>; live: ConsoleOutput },
 ): Promise<LoadResults> {
-  const { console, description } = context;
+  const { live, description } = context;
   const totalWorkers = options.workers * options.processes;
   let endReason: EndReason | undefined;
   let sizingStop: SizingStop | undefined;
@@ -177,8 +177,8 @@ async function runWorkers(
     for (const loadProcess of processes) loadProcess.stop(force);
   };
   const hooks: EngineHooks = {
-    print: (text) => console.info(text),
-    printError: (text) => console.error(text),
+    print: (text) => live.info(text),
+    printError: (text) => live.error(text),
     requestStop: (reason) => stopAll(reason),
   };
   const settingsFor = (processIndex: number): EngineSettings => ({
@@ -239,7 +239,7 @@ async function runWorkers(
     const mode = options.sizing
       ? `sizing (tolerance ${options.sizingTolerance}%, window ${options.sizingWindow} s), `
       : "";
-    console.info(
+    live.info(
       `loadcore ${VERSION}: ${mode}${options.workers} worker(s) x ${options.processes} process(es), ` +
         `ramp-up ${options.rampUp} s, duration ${options.duration} s, seed ${options.seed}`,
     );
@@ -249,7 +249,7 @@ async function runWorkers(
   processes.forEach((loadProcess, index) => {
     loadProcess.start(plans[index] ?? [], variables);
   });
-  console.start();
+  live.start();
   const deadline = setTimeout(() => stopAll("duration", options.forceShutdown), options.duration * 1000);
   let finished = false;
   const allDone = Promise.all(processes.map((loadProcess) => loadProcess.done)).then(() => {
@@ -280,7 +280,7 @@ async function runWorkers(
       eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
     });
     const elapsedSeconds = (now - startTime) / 1000;
-    console.update(point);
+    live.update(point, elapsedSeconds);
     runOptions.onProgress?.(point, {
       elapsedSeconds,
       plannedSeconds: options.duration,
@@ -291,7 +291,7 @@ async function runWorkers(
       const stop = sizing.observe(point, started >= totalWorkers, aggregator.lastSecondLatency);
       if (stop !== undefined) {
         sizingStop = stop;
-        console.info(stop.message);
+        live.info(stop.message);
         stopAll("sizing");
       }
     }
@@ -310,7 +310,7 @@ async function runWorkers(
     clearTimeout(deadline);
     signal?.removeEventListener("abort", onAbort);
     monitor.stop();
-    console.finish();
+    live.finish();
     await Promise.allSettled(processes.map((loadProcess) => loadProcess.close()));
   }
   const endedAt = Date.now();
