@@ -51,7 +51,7 @@ function bucketIndexOf(value: number): number {
 
 function countsIndexOf(value: number): number {
   const bucketIndex = bucketIndexOf(value);
-  const subBucketIndex = Math.floor(value / 2 ** bucketIndex);
+  const subBucketIndex = value >>> bucketIndex; // value < 2^32: an unsigned shift is exact
   return ((bucketIndex + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + subBucketIndex - SUB_BUCKET_HALF_COUNT;
 }
 
