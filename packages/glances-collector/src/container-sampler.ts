@@ -13,7 +13,7 @@ import {
 import { ContainerNotFoundError, InvalidOptionError } from "./errors.js";
 import { sanitiseName } from "./metric-catalogue.js";
 import { parseNetDev } from "./proc-parsers.js";
-import { readTextIfExists } from "./read-text.js";
+import { readKernelFile } from "./read-text.js";
 
 /**
  * A container to watch: a Docker/Podman container id (full or a unique prefix), a cgroup path
@@ -78,7 +78,7 @@ export class ContainerSampler {
   /** Resolves every spec to cgroup directories; throws `ContainerNotFoundError` for one that matches none. */
   async initialise(): Promise<void> {
     if (!this.#mounts) {
-      const mountinfo = await readTextIfExists(`${this.#procRoot}/self/mountinfo`);
+      const mountinfo = readKernelFile(`${this.#procRoot}/self/mountinfo`);
       this.#mounts = parseCgroupMounts(mountinfo ?? "");
     }
     const targets: ContainerTarget[] = [];
@@ -122,13 +122,13 @@ export class ContainerSampler {
 
     // CPU: v1 cpuacct.usage (ns) where mounted, else v2 cpu.stat usage_usec.
     if (target.cpuacct) {
-      const text = await readTextIfExists(`${target.cpuacct}/cpuacct.usage`);
+      const text = readKernelFile(`${target.cpuacct}/cpuacct.usage`);
       if (text !== undefined) {
         seen = true;
         counters.cpuNanoseconds = Number(text.trim());
       }
     } else if (target.unified) {
-      const text = await readTextIfExists(`${target.unified}/cpu.stat`);
+      const text = readKernelFile(`${target.unified}/cpu.stat`);
       if (text !== undefined) {
         seen = true;
         const usage = parseKeyValues(text).get("usage_usec");
@@ -207,7 +207,7 @@ export class ContainerSampler {
       }
       return undefined;
     }
-    const text = await readTextIfExists(`${this.#procRoot}/${pid}/net/dev`);
+    const text = readKernelFile(`${this.#procRoot}/${pid}/net/dev`);
     if (text === undefined) return undefined;
     let rxBytes = 0;
     let txBytes = 0;
@@ -226,14 +226,14 @@ function setIfDefined(values: Record<string, number>, name: string, value: numbe
 
 async function readCpuLimit(target: ContainerTarget): Promise<number | undefined> {
   if (target.cpu) {
-    const [quota, period] = await Promise.all([
-      readTextIfExists(`${target.cpu}/cpu.cfs_quota_us`),
-      readTextIfExists(`${target.cpu}/cpu.cfs_period_us`),
-    ]);
+    const [quota, period] = [
+      readKernelFile(`${target.cpu}/cpu.cfs_quota_us`),
+      readKernelFile(`${target.cpu}/cpu.cfs_period_us`),
+    ];
     if (quota !== undefined && period !== undefined) return parseCfsQuota(quota, period);
   }
   if (target.unified) {
-    const text = await readTextIfExists(`${target.unified}/cpu.max`);
+    const text = readKernelFile(`${target.unified}/cpu.max`);
     if (text !== undefined) return parseCpuMax(text);
   }
   return undefined;
@@ -241,11 +241,11 @@ async function readCpuLimit(target: ContainerTarget): Promise<number | undefined
 
 async function readMemory(target: ContainerTarget): Promise<{ usage?: number; limit?: number }> {
   if (target.memory) {
-    const [usage, stat, limit] = await Promise.all([
-      readTextIfExists(`${target.memory}/memory.usage_in_bytes`),
-      readTextIfExists(`${target.memory}/memory.stat`),
-      readTextIfExists(`${target.memory}/memory.limit_in_bytes`),
-    ]);
+    const [usage, stat, limit] = [
+      readKernelFile(`${target.memory}/memory.usage_in_bytes`),
+      readKernelFile(`${target.memory}/memory.stat`),
+      readKernelFile(`${target.memory}/memory.limit_in_bytes`),
+    ];
     if (usage !== undefined) {
       const inactive = stat === undefined ? 0 : (parseKeyValues(stat).get("total_inactive_file") ?? 0);
       return {
@@ -255,11 +255,11 @@ async function readMemory(target: ContainerTarget): Promise<{ usage?: number; li
     }
   }
   if (target.unified) {
-    const [current, stat, max] = await Promise.all([
-      readTextIfExists(`${target.unified}/memory.current`),
-      readTextIfExists(`${target.unified}/memory.stat`),
-      readTextIfExists(`${target.unified}/memory.max`),
-    ]);
+    const [current, stat, max] = [
+      readKernelFile(`${target.unified}/memory.current`),
+      readKernelFile(`${target.unified}/memory.stat`),
+      readKernelFile(`${target.unified}/memory.max`),
+    ];
     if (current !== undefined) {
       const inactive = stat === undefined ? 0 : (parseKeyValues(stat).get("inactive_file") ?? 0);
       return {
@@ -276,12 +276,12 @@ async function readIo(
 ): Promise<{ readBytes: number; writeBytes: number } | undefined> {
   if (target.blkio) {
     const text =
-      (await readTextIfExists(`${target.blkio}/blkio.throttle.io_service_bytes_recursive`)) ??
-      (await readTextIfExists(`${target.blkio}/blkio.throttle.io_service_bytes`));
+      readKernelFile(`${target.blkio}/blkio.throttle.io_service_bytes_recursive`) ??
+      readKernelFile(`${target.blkio}/blkio.throttle.io_service_bytes`);
     if (text !== undefined) return parseBlkioServiceBytes(text);
   }
   if (target.unified) {
-    const text = await readTextIfExists(`${target.unified}/io.stat`);
+    const text = readKernelFile(`${target.unified}/io.stat`);
     if (text !== undefined) return parseIoStat(text);
   }
   return undefined;
@@ -290,7 +290,7 @@ async function readIo(
 async function firstPid(target: ContainerTarget): Promise<number | undefined> {
   for (const directory of [target.unified, target.memory, target.cpuacct, target.blkio]) {
     if (!directory) continue;
-    const text = await readTextIfExists(`${directory}/cgroup.procs`);
+    const text = readKernelFile(`${directory}/cgroup.procs`);
     const first = text?.split("\n")[0]?.trim();
     if (first) return Number(first);
   }
@@ -378,7 +378,7 @@ export async function resolveContainer(
   let nameSource = "";
 
   if (parsed.pid !== undefined) {
-    const text = await readTextIfExists(`${procRoot}/${parsed.pid}/cgroup`);
+    const text = readKernelFile(`${procRoot}/${parsed.pid}/cgroup`);
     if (text === undefined)
       throw new ContainerNotFoundError(label, `container ${label}: no process ${parsed.pid}`);
     for (const entry of parsePidCgroup(text)) {

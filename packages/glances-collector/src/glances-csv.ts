@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { splitCsvLine } from "./csv-line.js";
+import { CsvRow, splitCsvLine } from "./csv-line.js";
 import { FormatError, fileError } from "./errors.js";
 import { type GlancesRaw, type GlancesView, glancesToValues } from "./glances-mapping.js";
 import type { CollectorNote, MetricSample } from "./metric-sample.js";
@@ -50,6 +50,7 @@ export class GlancesCsvConverter {
   #previousTime: number | undefined;
   readonly #notedShift = new Set<string>();
   #notedLonger = false;
+  readonly #row = new CsvRow();
 
   constructor(headerLine: string, options: GlancesCsvOptions = {}) {
     this.#sourceName = options.sourceName ?? "Glances CSV";
@@ -185,12 +186,13 @@ export class GlancesCsvConverter {
     const notes: CollectorNote[] = [];
     const text = line.endsWith("\r") ? line.slice(0, -1) : line;
     if (text.length === 0) return { sample: undefined, notes };
-    const cells = splitCsvLine(text);
+    const cells = this.#row;
+    cells.scan(text);
     const time = this.#parseTime(cells);
     if (time === undefined) {
       notes.push({
         time: this.#previousTime ?? 0,
-        message: `${this.#sourceName}: skipped a row with a bad timestamp "${cells[0]}"`,
+        message: `${this.#sourceName}: skipped a row with a bad timestamp "${cells.cell(0)}"`,
       });
       return { sample: undefined, notes };
     }
@@ -202,7 +204,7 @@ export class GlancesCsvConverter {
       });
     }
     if (this.hostname === undefined && this.#hostnameColumn !== undefined) {
-      const hostname = cells[this.#hostnameColumn];
+      const hostname = cells.cell(this.#hostnameColumn);
       if (hostname) this.hostname = hostname;
     }
     const view = new RowView(cells, this.#dict, this.#items, this.#keys);
@@ -222,8 +224,8 @@ export class GlancesCsvConverter {
     return { sample: { time, values }, notes };
   }
 
-  #parseTime(cells: string[]): number | undefined {
-    const stamp = cells[this.#timestampColumn];
+  #parseTime(cells: CsvRow): number | undefined {
+    const stamp = cells.cell(this.#timestampColumn);
     if (!stamp || stamp.length < 19) return undefined;
     const year = Number(stamp.slice(0, 4));
     const month = Number(stamp.slice(5, 7));
@@ -231,10 +233,10 @@ export class GlancesCsvConverter {
     const hour = Number(stamp.slice(11, 13));
     const minute = Number(stamp.slice(14, 16));
     const second = Number(stamp.slice(17, 19));
-    if ([year, month, day, hour, minute, second].some((part) => !Number.isInteger(part))) return undefined;
+    if (!(year > 0 && month > 0 && day > 0 && hour >= 0 && minute >= 0 && second >= 0)) return undefined;
     let offset = this.#utcOffsetMinutes;
     if (offset === undefined && this.#isoColumn !== undefined)
-      offset = isoOffsetMinutes(cells[this.#isoColumn]);
+      offset = isoOffsetMinutes(cells.cell(this.#isoColumn));
     if (offset === undefined) return new Date(year, month - 1, day, hour, minute, second).getTime();
     return Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000;
   }
@@ -254,14 +256,14 @@ function isoOffsetMinutes(iso: string | undefined): number | undefined {
 
 class RowView implements GlancesView {
   readonly shiftedItems: string[] = [];
-  readonly #cells: string[];
+  readonly #cells: CsvRow;
   readonly #dict: Map<string, Map<string, number>>;
   readonly #items: Map<string, Map<string, ItemColumns>>;
   readonly #keys: Map<string, string[]>;
   readonly #valid = new Map<ItemColumns, boolean>();
 
   constructor(
-    cells: string[],
+    cells: CsvRow,
     dict: Map<string, Map<string, number>>,
     items: Map<string, Map<string, ItemColumns>>,
     keys: Map<string, string[]>,
@@ -274,7 +276,9 @@ class RowView implements GlancesView {
 
   field(plugin: string, name: string): GlancesRaw {
     const position = this.#dict.get(plugin)?.get(name);
-    return position === undefined ? undefined : emptyToUndefined(this.#cells[position]);
+    return position === undefined || this.#cells.isEmpty(position)
+      ? undefined
+      : emptyToUndefined(this.#cells.cell(position));
   }
 
   keys(plugin: string): readonly string[] {
@@ -285,8 +289,9 @@ class RowView implements GlancesView {
     const item = this.#items.get(plugin)?.get(key);
     if (!item) return undefined;
     const position = item.fields.get(name);
-    if (position === undefined || !this.#isValid(plugin, item)) return undefined;
-    return emptyToUndefined(this.#cells[position]);
+    if (position === undefined || this.#cells.isEmpty(position) || !this.#isValid(plugin, item))
+      return undefined;
+    return emptyToUndefined(this.#cells.cell(position));
   }
 
   /**
@@ -300,9 +305,9 @@ class RowView implements GlancesView {
     let valid = true;
     const keyNamePosition = item.fields.get("key");
     if (keyNamePosition !== undefined) {
-      const keyName = this.#cells[keyNamePosition];
+      const keyName = this.#cells.cell(keyNamePosition);
       const keyPosition = keyName === undefined ? undefined : item.fields.get(keyName);
-      valid = keyPosition !== undefined && this.#cells[keyPosition] === item.keyValue;
+      valid = keyPosition !== undefined && this.#cells.cell(keyPosition) === item.keyValue;
     }
     if (!valid) this.shiftedItems.push(`${plugin} item "${item.keyValue}"`);
     this.#valid.set(item, valid);

@@ -38,6 +38,23 @@ export function toNumber(raw: GlancesRaw): number | undefined {
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 
+/** Metric names built from a prefix and a device/interface/container key, made once and reused per row. */
+const names = new Map<string, Map<string, string>>();
+function metricName(prefix: string, key: string, suffix: string): string {
+  const head = `${prefix}\u0000${key}`;
+  let bySuffix = names.get(head);
+  if (!bySuffix) {
+    bySuffix = new Map();
+    names.set(head, bySuffix);
+  }
+  let name = bySuffix.get(suffix);
+  if (name === undefined) {
+    name = `${prefix}.${sanitiseName(key)}.${suffix}`;
+    bySuffix.set(suffix, name);
+  }
+  return name;
+}
+
 /** Converts one Glances update to sizer metrics with the units of the catalogue. */
 export function glancesToValues(
   view: GlancesView,
@@ -58,7 +75,7 @@ export function glancesToValues(
   for (const key of view.keys("percpu")) {
     const number = toNumber(view.item("percpu", key, "cpu_number")) ?? toNumber(key);
     if (number === undefined) continue;
-    set(`host.cpu.core.${number}.percent`, toNumber(view.item("percpu", key, "total")));
+    set(metricName("host.cpu.core", String(number), "percent"), toNumber(view.item("percpu", key, "total")));
   }
 
   set("host.load.1", toNumber(view.field("load", "min1")));
@@ -76,23 +93,21 @@ export function glancesToValues(
   set("host.swap.percent", toNumber(view.field("memswap", "percent")));
 
   for (const key of view.keys("network")) {
-    const name = sanitiseName(String(view.item("network", key, "interface_name") ?? key));
-    const prefix = `host.net.${name}`;
+    const name = String(view.item("network", key, "interface_name") ?? key);
     const speed = toNumber(view.item("network", key, "speed"));
-    if (speed !== undefined && speed > 0) set(`${prefix}.speed`, speed);
+    if (speed !== undefined && speed > 0) set(metricName("host.net", name, "speed"), speed);
     if (firstUpdate && view.item("network", key, "bytes_recv_rate_per_sec") !== undefined) continue;
-    set(`${prefix}.rx_bytes`, perSecond(view, "network", key, ["bytes_recv", "rx"]));
-    set(`${prefix}.tx_bytes`, perSecond(view, "network", key, ["bytes_sent", "tx"]));
+    set(metricName("host.net", name, "rx_bytes"), perSecond(view, "network", key, RECEIVED));
+    set(metricName("host.net", name, "tx_bytes"), perSecond(view, "network", key, SENT));
   }
 
   for (const key of view.keys("diskio")) {
-    const name = sanitiseName(String(view.item("diskio", key, "disk_name") ?? key));
-    const prefix = `host.disk.${name}`;
+    const name = String(view.item("diskio", key, "disk_name") ?? key);
     if (firstUpdate && view.item("diskio", key, "read_bytes_rate_per_sec") !== undefined) continue;
-    set(`${prefix}.read_bytes`, perSecond(view, "diskio", key, ["read_bytes"]));
-    set(`${prefix}.write_bytes`, perSecond(view, "diskio", key, ["write_bytes"]));
-    set(`${prefix}.read_ops`, perSecond(view, "diskio", key, ["read_count"]));
-    set(`${prefix}.write_ops`, perSecond(view, "diskio", key, ["write_count"]));
+    set(metricName("host.disk", name, "read_bytes"), perSecond(view, "diskio", key, READ_BYTES));
+    set(metricName("host.disk", name, "write_bytes"), perSecond(view, "diskio", key, WRITE_BYTES));
+    set(metricName("host.disk", name, "read_ops"), perSecond(view, "diskio", key, READ_COUNT));
+    set(metricName("host.disk", name, "write_ops"), perSecond(view, "diskio", key, WRITE_COUNT));
   }
 
   for (const key of view.keys("containers")) {
@@ -125,13 +140,25 @@ export function glancesToValues(
   return values;
 }
 
+const RATE_NAMES = new Map(
+  ["bytes_recv", "rx", "bytes_sent", "tx", "read_bytes", "write_bytes", "read_count", "write_count"].map(
+    (name) => [name, `${name}_rate_per_sec`],
+  ),
+);
+const RECEIVED = ["bytes_recv", "rx"];
+const SENT = ["bytes_sent", "tx"];
+const READ_BYTES = ["read_bytes"];
+const WRITE_BYTES = ["write_bytes"];
+const READ_COUNT = ["read_count"];
+const WRITE_COUNT = ["write_count"];
+
 /**
  * A per-second rate of a list item's counter: 4.x's `<field>_rate_per_sec` when present, else the
  * per-update delta (`<field>`, 4.0-4.3.1's and 3.x's meaning) divided by `time_since_update`.
  */
 function perSecond(view: GlancesView, plugin: string, key: string, fields: string[]): number | undefined {
   for (const name of fields) {
-    const rate = toNumber(view.item(plugin, key, `${name}_rate_per_sec`));
+    const rate = toNumber(view.item(plugin, key, RATE_NAMES.get(name) ?? `${name}_rate_per_sec`));
     if (rate !== undefined) return rate;
   }
   const seconds = toNumber(view.item(plugin, key, "time_since_update"));

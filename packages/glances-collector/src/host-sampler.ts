@@ -11,7 +11,7 @@ import {
   parseNetDev,
   parseProcStat,
 } from "./proc-parsers.js";
-import { readTextIfExists } from "./read-text.js";
+import { readKernelFile } from "./read-text.js";
 
 /** Where the host sampler reads; tests point these at recorded trees. */
 export interface HostSamplerOptions {
@@ -56,7 +56,7 @@ export class HostSampler {
     try {
       for (const name of await readdir(`${this.#sysRoot}/class/net`)) {
         try {
-          const text = await readTextIfExists(`${this.#sysRoot}/class/net/${name}/speed`);
+          const text = readKernelFile(`${this.#sysRoot}/class/net/${name}/speed`);
           const megabits = Number(text?.trim());
           if (text !== undefined && megabits > 0) this.#speeds.set(name, megabits * 1_000_000);
         } catch {
@@ -71,13 +71,13 @@ export class HostSampler {
   /** Adds this reading's host metrics to `values`. */
   async sample(monotonicMs: number, values: Record<string, number>): Promise<void> {
     if (!this.#initialised) await this.#initialise();
-    const [statText, meminfoText, loadText, diskText, netText] = await Promise.all([
-      readTextIfExists(`${this.#procRoot}/stat`),
-      readTextIfExists(`${this.#procRoot}/meminfo`),
-      readTextIfExists(`${this.#procRoot}/loadavg`),
-      readTextIfExists(`${this.#procRoot}/diskstats`),
-      readTextIfExists(`${this.#procRoot}/net/dev`),
-    ]);
+    const [statText, meminfoText, loadText, diskText, netText] = [
+      readKernelFile(`${this.#procRoot}/stat`),
+      readKernelFile(`${this.#procRoot}/meminfo`),
+      readKernelFile(`${this.#procRoot}/loadavg`),
+      readKernelFile(`${this.#procRoot}/diskstats`),
+      readKernelFile(`${this.#procRoot}/net/dev`),
+    ];
     const current: HostCounters = {
       monotonicMs,
       cpus: statText === undefined ? [] : parseProcStat(statText),

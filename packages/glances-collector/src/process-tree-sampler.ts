@@ -1,7 +1,7 @@
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { PidNotFoundError } from "./errors.js";
 import { type PidStat, parsePidIo, parsePidStat, parseStatusRss, splitFields } from "./proc-parsers.js";
-import { isPermissionError, readTextIfExists } from "./read-text.js";
+import { isPermissionError, readKernelFile } from "./read-text.js";
 
 /** Options of the process tree sampler. */
 export interface ProcessTreeSamplerOptions {
@@ -32,6 +32,9 @@ export class ProcessTreeSampler {
   #rootStartTime: number | undefined;
   #previous: { monotonicMs: number; members: Map<string, MemberCounters> } | undefined;
   #ended = false;
+  /** Stats of processes outside the tree at the last scan; re-read only on full scans. */
+  #outside = new Map<number, PidStat>();
+  #scans = 0;
   #ioNoted = false;
   #fdNoted = false;
 
@@ -48,7 +51,7 @@ export class ProcessTreeSampler {
 
   /** Checks that the pid exists and learns the page size; throws `PidNotFoundError` otherwise. */
   async initialise(): Promise<void> {
-    const stat = await this.#readStat(this.pid);
+    const stat = this.#readStat(this.pid);
     if (!stat || stat.state === "Z") throw new PidNotFoundError(this.pid);
     this.#rootStartTime = stat.startTime;
     this.#pageSize = await detectPageSize(this.#procRoot);
@@ -59,7 +62,7 @@ export class ProcessTreeSampler {
     const notes: string[] = [];
     if (this.#ended) return notes;
     if (this.#rootStartTime === undefined) await this.initialise();
-    const stats = await this.#scan();
+    const stats = this.#scan();
     const root = stats.get(this.pid);
     if (!root || root.state === "Z" || root.startTime !== this.#rootStartTime) {
       this.#ended = true;
@@ -67,27 +70,28 @@ export class ProcessTreeSampler {
       return notes;
     }
     const members = collectTree(root, stats);
+    const memberPids = new Set(members.map((member) => member.pid));
+    this.#outside = new Map();
+    for (const [pid, stat] of stats) if (!memberPids.has(pid)) this.#outside.set(pid, stat);
     const counters = new Map<string, MemberCounters>();
     let rss = 0;
     let threads = 0;
     let fds: number | undefined = 0;
     let ioReadable = true;
-    await Promise.all(
-      members.map(async (member) => {
-        rss += member.rssPages * this.#pageSize;
-        threads += member.threads;
-        const io = await this.#readIo(member.pid, notes);
-        if (io === undefined) ioReadable = false;
-        const count = await this.#countFds(member.pid, notes);
-        if (count === undefined) fds = undefined;
-        else if (fds !== undefined) fds += count;
-        counters.set(`${member.pid}:${member.startTime}`, {
-          cpuTicks: member.cpuTicks,
-          readBytes: io?.readBytes,
-          writeBytes: io?.writeBytes,
-        });
-      }),
-    );
+    for (const member of members) {
+      rss += member.rssPages * this.#pageSize;
+      threads += member.threads;
+      const io = this.#readIo(member.pid, notes);
+      if (io === undefined) ioReadable = false;
+      const count = this.#countFds(member.pid, notes);
+      if (count === undefined) fds = undefined;
+      else if (fds !== undefined) fds += count;
+      counters.set(`${member.pid}:${member.startTime}`, {
+        cpuTicks: member.cpuTicks,
+        readBytes: io?.readBytes,
+        writeBytes: io?.writeBytes,
+      });
+    }
     values["process.count"] = members.length;
     values["process.rss"] = rss;
     values["process.threads"] = threads;
@@ -116,35 +120,36 @@ export class ProcessTreeSampler {
     return notes;
   }
 
-  async #readStat(pid: number): Promise<PidStat | undefined> {
+  #readStat(pid: number): PidStat | undefined {
     try {
-      const text = await readTextIfExists(`${this.#procRoot}/${pid}/stat`);
+      const text = readKernelFile(`${this.#procRoot}/${pid}/stat`);
       return text === undefined ? undefined : parsePidStat(text);
     } catch {
       return undefined;
     }
   }
 
-  async #scan(): Promise<Map<number, PidStat>> {
+  /**
+   * Every process's stat. A process joins the tree only by being forked from a member, so a pid
+   * seen outside the tree at the previous scan keeps its cached stat; every tenth scan re-reads
+   * all of them anyway (a recycled pid, a re-parenting to a subreaper inside the tree).
+   */
+  #scan(): Map<number, PidStat> {
+    const full = this.#scans++ % 10 === 0;
     const stats = new Map<number, PidStat>();
-    const names = await readdir(this.#procRoot);
-    await Promise.all(
-      names.map(async (name) => {
-        const code = name.charCodeAt(0);
-        if (code < 48 || code > 57) return;
-        const stat = await this.#readStat(Number(name));
-        if (stat) stats.set(stat.pid, stat);
-      }),
-    );
+    for (const name of readdirSync(this.#procRoot)) {
+      const code = name.charCodeAt(0);
+      if (code < 48 || code > 57) continue;
+      const pid = Number(name);
+      const stat = (full ? undefined : this.#outside.get(pid)) ?? this.#readStat(pid);
+      if (stat) stats.set(stat.pid, stat);
+    }
     return stats;
   }
 
-  async #readIo(
-    pid: number,
-    notes: string[],
-  ): Promise<{ readBytes: number; writeBytes: number } | undefined> {
+  #readIo(pid: number, notes: string[]): { readBytes: number; writeBytes: number } | undefined {
     try {
-      const text = await readTextIfExists(`${this.#procRoot}/${pid}/io`);
+      const text = readKernelFile(`${this.#procRoot}/${pid}/io`);
       return text === undefined ? { readBytes: 0, writeBytes: 0 } : parsePidIo(text);
     } catch (error) {
       if (!isPermissionError(error)) throw error;
@@ -158,9 +163,9 @@ export class ProcessTreeSampler {
     }
   }
 
-  async #countFds(pid: number, notes: string[]): Promise<number | undefined> {
+  #countFds(pid: number, notes: string[]): number | undefined {
     try {
-      return (await readdir(`${this.#procRoot}/${pid}/fd`)).length;
+      return readdirSync(`${this.#procRoot}/${pid}/fd`).length;
     } catch (error) {
       if (!isPermissionError(error)) return 0;
       if (!this.#fdNoted) {
@@ -194,10 +199,10 @@ export function collectTree(root: PidStat, stats: Map<number, PidStat>): PidStat
 /** The page size, from our own resident pages (`statm`) against our resident bytes (`status`). */
 async function detectPageSize(procRoot: string): Promise<number> {
   try {
-    const [statm, status] = await Promise.all([
-      readTextIfExists(`${procRoot}/self/statm`),
-      readTextIfExists(`${procRoot}/self/status`),
-    ]);
+    const [statm, status] = [
+      readKernelFile(`${procRoot}/self/statm`),
+      readKernelFile(`${procRoot}/self/status`),
+    ];
     const pages = Number(splitFields(statm ?? "")[1]);
     const bytes = parseStatusRss(status ?? "");
     if (!(pages > 0) || bytes === undefined) return 4096;
