@@ -66,6 +66,23 @@ describe("startCommandService", () => {
     expect(log.tail(50)).toContain("killed (SIGKILL)");
   });
 
+  it("runs a command with shell syntax through sh -c and still ends the whole tree", async () => {
+    const log = logIn();
+    const service = await startCommandService({
+      command: `GREETING=from-shell node ${fixture("tree-server.mjs")} && echo never`,
+      readyTimeoutMs: 20_000,
+      stopGraceMs: 2000,
+      log,
+    });
+    services.push(service);
+    const body = (await (await request(service.url)).body.json()) as { pid: number; env: string };
+    expect(body.env).toBe("from-shell");
+    expect(body.pid).not.toBe(service.pid);
+    await service.stop();
+    expect(alive(body.pid)).toBe(false);
+    expect(alive(childPid(log))).toBe(false);
+  });
+
   it("pins the service to the given cores with taskset", async () => {
     const cores = allowedCpus();
     const last = cores[cores.length - 1] as number;

@@ -62,6 +62,59 @@ describe("sizer run: other sources", () => {
     expect(workers).toBeLessThanOrEqual(capacity * 1.1);
   });
 
+  it("sizes an already running service (--url), watching its process with --pid", {
+    timeout: 150_000,
+  }, async () => {
+    const server = spawn(process.execPath, [fixture("capacity-server.mjs")], {
+      env: { ...process.env, PORT: "0", CAPACITY: "10" },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout.on("data", (chunk: Buffer) => {
+          const match = /listening on (\S+)/.exec(chunk.toString());
+          if (match?.[1]) resolve(match[1]);
+        });
+        server.once("exit", () => reject(new Error("the service exited")));
+      });
+      const out = join(folder.path, "url");
+      const outcome = await runCli([
+        "run",
+        "--url",
+        url,
+        "--pid",
+        String(server.pid),
+        "--scenario",
+        fixture("hello.ts"),
+        "--workers",
+        "20",
+        "--ramp-up",
+        "10",
+        "--sizing-window",
+        "3",
+        "--duration",
+        "40",
+        "--json",
+        "--out",
+        out,
+      ]);
+      expect(outcome.code).toBe(0);
+      expect(
+        outcome.events.some(
+          (event) => event.event === "warning" && String(event.message).includes("may share cores"),
+        ),
+      ).toBe(true);
+      expect(verdictOf(outcome.events).sharedCores).toBe(true);
+      const metrics = readFileSync(join(out, "metrics.csv"), "utf8");
+      expect(metrics).toContain(`# pid: ${server.pid}`);
+      expect(metrics).toMatch(/^time,.*process\.cpu\.percent/m);
+      // sizer does not own a --url service: it is still running.
+      expect(alive(server.pid as number)).toBe(true);
+    } finally {
+      server.kill("SIGTERM");
+    }
+  });
+
   it("records the host with Glances when asked", { timeout: 150_000 }, async () => {
     const out = join(folder.path, "glances");
     const outcome = await runCli([
