@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildResults, type LoadResults } from "../src/results.js";
+import { buildResults, type LoadResults, readResults } from "../src/results.js";
 import { judgeSelfCheck } from "../src/self-check.js";
 import { SizingController } from "../src/sizing.js";
 import { StatsAggregator, StatsRecorder, type TimelinePoint } from "../src/stats.js";
@@ -83,6 +83,30 @@ describe("formatSummary", () => {
     const colored = formatSummary(results, { color: true });
     expect(colored).toContain("\u001b[31mWARNING:");
     expect(colored.replaceAll(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, "g"), "")).toBe(text);
+  });
+});
+
+describe("formatSummary of a minimal file", () => {
+  it("prints a run without sizing, tables or options (a hand-written file)", () => {
+    const results = readResults(
+      JSON.stringify({
+        format: "loadcore-results",
+        formatVersion: 1,
+        ok: 10,
+        failed: 0,
+        requests: 20,
+        durationSeconds: 2,
+        latency: { count: 20, min: 1, mean: 2, p50: 2, p90: 3, p95: 3, p99: 4, p999: 4, max: 4 },
+        timeline: [],
+      }),
+      "hand.json",
+    );
+    const text = formatSummary(results);
+    expect(text.split("\n")[0]).toBe("unknown unknown: 2s");
+    expect(text).toContain("Requests    20  10.0 req/s");
+    expect(text).not.toContain("Sizing");
+    expect(text).not.toContain("Scenario ");
+    expect(text).toContain("Status codes  -");
   });
 });
 
