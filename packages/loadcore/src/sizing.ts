@@ -221,7 +221,14 @@ export class SizingController {
   #plateauCandidate: PlateauStart | undefined;
 
   constructor(options: Partial<SizingOptions> = {}) {
-    this.#options = { ...DEFAULT_SIZING_OPTIONS, ...options };
+    // An option given as undefined takes its default (a spread would keep the undefined).
+    this.#options = {
+      tolerance: options.tolerance ?? DEFAULT_SIZING_OPTIONS.tolerance,
+      windowSeconds: options.windowSeconds ?? DEFAULT_SIZING_OPTIONS.windowSeconds,
+      minSamples: options.minSamples ?? DEFAULT_SIZING_OPTIONS.minSamples,
+      plateau: options.plateau ?? DEFAULT_SIZING_OPTIONS.plateau,
+      ...(options.latencyObjective === undefined ? {} : { latencyObjective: options.latencyObjective }),
+    };
     const { tolerance, windowSeconds, minSamples } = this.#options;
     if (!Number.isFinite(tolerance) || tolerance < 0)
       throw new RangeError(`sizing tolerance must be >= 0, got ${tolerance}`);

@@ -327,6 +327,16 @@ describe("SizingController plateau", () => {
   });
 });
 
+describe("SizingController options", () => {
+  it("uses the defaults for options left out or given as undefined, and refuses bad ones", () => {
+    const verdict = new SizingController({ tolerance: undefined, windowSeconds: undefined }).verdict();
+    expect(verdict).toMatchObject({ tolerance: 5, window: 60, minSamples: 100, latencyObjective: null });
+    expect(() => new SizingController({ windowSeconds: 0 })).toThrow(RangeError);
+    expect(() => new SizingController({ tolerance: -1 })).toThrow(RangeError);
+    expect(() => new SizingController({ minSamples: 1.5 })).toThrow(RangeError);
+  });
+});
+
 describe("parseLatencyObjective", () => {
   it("parses PERCENTILE=MILLISECONDS", () => {
     expect(parseLatencyObjective("p95=500")).toEqual({ percentile: "p95", thresholdMs: 500 });
