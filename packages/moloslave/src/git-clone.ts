@@ -83,6 +83,11 @@ export function validateRef(ref: string): void {
   }
 }
 
+/** A repository URL without the credentials it may carry (`https://user:token@host/...`), for messages. */
+export function redactRepo(repo: string): string {
+  return repo.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1***@");
+}
+
 /** The environment git runs with: never prompts, only safe transports, messages in English. */
 export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = {
@@ -136,6 +141,9 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
   const gitExecutable = options.git ?? "git";
   const timeoutMs = options.timeoutMs ?? DEFAULT_CLONE_TIMEOUT_MS;
   const environment = gitEnvironment(options.env);
+  const shownRepo = redactRepo(options.repo);
+  const redact = (text: string) =>
+    shownRepo === options.repo ? text : text.split(options.repo).join(shownRepo);
 
   const git = async (args: string[], step: string): Promise<CommandResult> => {
     let result: CommandResult;
@@ -161,8 +169,8 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
     if (result.timedOut) {
       throw new GitError(
         "ERR_MOLOSLAVE_GIT_TIMEOUT",
-        `${step} of ${options.repo} did not finish within ${timeoutMs / 1000} s (clone timeout)`,
-        { args, stderr: result.stderr },
+        `${step} of ${shownRepo} did not finish within ${timeoutMs / 1000} s (clone timeout)`,
+        { args, stderr: redact(result.stderr) },
       );
     }
     return result;
@@ -170,8 +178,8 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
   const failure = (step: string, args: string[], result: CommandResult) =>
     new GitError(
       "ERR_MOLOSLAVE_GIT_FAILED",
-      `${step} of ${options.repo} failed (exit ${result.exitCode ?? result.signal}): ${lastLines(result.stderr) || "no message from git"}`,
-      { args, stderr: result.stderr },
+      `${step} of ${shownRepo} failed (exit ${result.exitCode ?? result.signal}): ${redact(lastLines(result.stderr)) || "no message from git"}`,
+      { args, stderr: redact(result.stderr) },
     );
 
   const shallowArgs = [
@@ -192,7 +200,7 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
     if (!COMMIT_LIKE.test(ref)) {
       throw new GitError(
         "ERR_MOLOSLAVE_REF_NOT_FOUND",
-        `--ref ${ref} is neither a branch nor a tag of ${options.repo}`,
+        `--ref ${ref} is neither a branch nor a tag of ${shownRepo}`,
         { args: shallowArgs, stderr: shallow.stderr },
       );
     }
@@ -206,7 +214,7 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
     if (checkout.exitCode !== 0) {
       throw new GitError(
         "ERR_MOLOSLAVE_REF_NOT_FOUND",
-        `--ref ${ref} is neither a branch, a tag nor a commit of ${options.repo}`,
+        `--ref ${ref} is neither a branch, a tag nor a commit of ${shownRepo}`,
         { args: checkoutArgs, stderr: checkout.stderr },
       );
     }

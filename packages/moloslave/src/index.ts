@@ -19,6 +19,7 @@ export {
   cloneRepository,
   DEFAULT_CLONE_TIMEOUT_MS,
   gitEnvironment,
+  redactRepo,
   validateRef,
   validateRepo,
 } from "./git-clone.js";
@@ -36,7 +37,6 @@ export {
   type RepoRunStep,
   type RunFromRepoOptions,
   type RunOverrides,
-  redactRepo,
   runFromRepo,
 } from "./run-from-repo.js";
 export {

@@ -12,7 +12,7 @@ import {
 } from "@sizer/loadcore";
 import { withEnvironment } from "./environment.js";
 import { ConfigNotFoundError, TestNotFoundError, UsageError } from "./errors.js";
-import { cloneRepository, validateRef, validateRepo } from "./git-clone.js";
+import { cloneRepository, redactRepo, validateRef, validateRepo } from "./git-clone.js";
 import { type InstallPlan, installDependencies } from "./install-dependencies.js";
 import type { CommandRunner } from "./run-command.js";
 import { createWorkDirectory } from "./work-directory.js";
@@ -77,11 +77,6 @@ export interface RunFromRepoOptions {
   processEnv?: NodeJS.ProcessEnv;
   /** Called at each step: cloning, cloned, installing, installed, running, released. */
   onStep?: (step: RepoRunStep) => void;
-}
-
-/** A repository URL without the credentials it may carry (`https://user:token@host/...`). */
-export function redactRepo(repo: string): string {
-  return repo.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1***@");
 }
 
 async function exists(path: string): Promise<boolean> {

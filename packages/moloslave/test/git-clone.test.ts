@@ -6,6 +6,7 @@ import { cloneRepository, validateRef, validateRepo } from "../src/git-clone.js"
 import { type CommandRunner, runCommand } from "../src/run-command.js";
 import {
   commit,
+  freePort,
   git,
   makeRepository,
   makeTemporaryDirectory,
@@ -164,6 +165,20 @@ describe("cloneRepository", () => {
     );
     expect(error).toMatchObject({ code: "ERR_MOLOSLAVE_GIT_FAILED" });
     expect((error as Error).message).toContain("does not exist");
+  });
+
+  it("keeps the credentials of a URL out of its messages", async () => {
+    const port = await freePort();
+    const target = join(makeTemporaryDirectory(), "clone");
+    const error = await cloneRepository({
+      repo: `http://user:s3cr3t-token@127.0.0.1:${port}/repository.git`,
+      directory: target,
+    }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "ERR_MOLOSLAVE_GIT_FAILED" });
+    expect((error as Error).message).toContain(`http://***@127.0.0.1:${port}/repository.git`);
+    expect(`${(error as Error).message} ${(error as { stderr: string }).stderr}`).not.toContain(
+      "s3cr3t-token",
+    );
   });
 
   it("says when git is not installed", async () => {
