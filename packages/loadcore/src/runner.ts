@@ -52,6 +52,15 @@ function checkOutputPath(options: ResolvedRunOptions): string | undefined {
   return path;
 }
 
+/**
+ * How long the run should last at most: the duration, or for sizing (which always stops once every worker
+ * ran a full window) the ramp-up plus one window when that is shorter.
+ */
+function plannedSeconds(options: ResolvedRunOptions): number {
+  if (!options.sizing) return options.duration;
+  return Math.min(options.duration, options.rampUp + options.sizingWindow);
+}
+
 /** Worker start times: linear over all workers of all processes, worker i at i * rampUp / total. */
 export function planWorkers(
   options: { workers: number; processes: number; rampUp: number },
@@ -114,7 +123,7 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
     quiet: options.quiet,
     tty,
     consoleUpdate: options.consoleUpdate,
-    plannedSeconds: options.duration,
+    plannedSeconds: plannedSeconds(options),
   });
   const restoreEnvironment = applyEnvironment(options.env);
   try {
@@ -283,7 +292,7 @@ async function runWorkers(
     live.update(point, elapsedSeconds);
     runOptions.onProgress?.(point, {
       elapsedSeconds,
-      plannedSeconds: options.duration,
+      plannedSeconds: plannedSeconds(options),
       startedWorkers: started,
       totalWorkers,
     });
