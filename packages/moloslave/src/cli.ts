@@ -120,6 +120,12 @@ main(process.argv.slice(2)).then(
       process.exitCode = EXIT_CODES[code] ?? 1;
       return;
     }
+    if (typeof code === "string" && typeof (error as { syscall?: unknown }).syscall === "string") {
+      // the file system or the OS refused something (EACCES, ENOSPC, ENOTDIR...): a message, not a stack
+      say((error as Error).message);
+      process.exitCode = 1;
+      return;
+    }
     say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = EXIT_INTERNAL;
   },

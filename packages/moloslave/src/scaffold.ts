@@ -1,6 +1,6 @@
 import { lstat, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { FileExistsError } from "./errors.js";
+import { FileExistsError, UsageError } from "./errors.js";
 
 /** Options of {@link initProject}. */
 export interface InitOptions {
@@ -73,6 +73,10 @@ export async function initProject(options: InitOptions = {}): Promise<InitResult
     "molotov.json": scaffoldConfig(serverUrl),
     "loadtest.ts": scaffoldScenario(serverUrl),
   };
+  const folder = await lstat(directory).catch(() => undefined);
+  if (folder !== undefined && !folder.isDirectory()) {
+    throw new UsageError(`${directory} is not a folder: moloslave init writes its files into a folder`);
+  }
   for (const name of SCAFFOLD_FILES) {
     const path = join(directory, name);
     if (await exists(path)) throw new FileExistsError(path);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -101,6 +101,11 @@ describe("moloslave CLI", () => {
     const second = await moloslave(["init", "load"], { cwd });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain("already exists");
+    writeFileSync(join(cwd, "a-file"), "x");
+    const underFile = await moloslave(["init", "a-file/load"], { cwd });
+    expect(underFile.code).toBe(1);
+    expect(underFile.stderr).toContain("ENOTDIR");
+    expect(underFile.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 
   it("runs a test from a file:// URL, writes --output in the caller's folder and removes the clone", async () => {

@@ -173,6 +173,23 @@ scenario(async function greet(session) {
     expect(process.env.SERVER_URL).toBeUndefined();
   });
 
+  it("runs a JavaScript scenario as well as a TypeScript one", async () => {
+    const repository = makeRepository({
+      "molotov.json": molotovJson({
+        env: { SERVER_URL: server.url },
+        tests: { once: { scenario: "scenarios/load.mjs", single_run: true } },
+      }),
+      "scenarios/load.mjs": `import { scenario } from "@sizer/loadcore";
+scenario(async function plain(session) {
+  await session.get(\`\${process.env.SERVER_URL}/from-javascript\`, { expect: 200 });
+});
+`,
+    });
+    const results = await run({ repo: repository, test: "once", temporaryRoot: makeTemporaryDirectory() });
+    expect(results.ok).toBe(1);
+    expect(server.hits.get("/from-javascript")).toBe(1);
+  });
+
   it("checks out --ref: a tag runs the test as it was then", async () => {
     const repository = makeRepository({
       "molotov.json": molotovJson({

@@ -34,6 +34,15 @@ describe("initProject", () => {
     expect(readFileSync(join(directory, "loadtest.ts"), "utf8")).toBe("// mine\n");
   });
 
+  it("says when the target is a file, not a folder", async () => {
+    const file = join(makeTemporaryDirectory(), "not-a-folder");
+    writeFileSync(file, "x");
+    await expect(initProject({ directory: file })).rejects.toMatchObject({
+      code: "ERR_MOLOSLAVE_USAGE",
+      message: expect.stringContaining("is not a folder"),
+    });
+  });
+
   it("refuses a second init in the same folder", async () => {
     const directory = makeTemporaryDirectory();
     await initProject({ directory });
