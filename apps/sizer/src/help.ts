@@ -9,7 +9,7 @@ Usage:
 
 Example (the bundled demo service, about two minutes):
   sizer run --service-cmd "node server.mjs" --service-cwd examples/demo-service \\
-            --scenario examples/demo-service/loadtest.ts --workers 150 --ramp-up 60 --sizing-window 10
+            --scenario examples/demo-service/loadtest.ts --workers 200 --ramp-up 60 --sizing-window 10
 `;
 
 /** `sizer run --help`. */

@@ -16,6 +16,8 @@ export interface SizingRunOptions {
   output: Writable;
   command: readonly string[];
   onProgress: (point: TimelinePoint, info: ProgressInfo) => void;
+  /** Steps before the load with `--repo` (cloning, installing), for people. */
+  onStep?: (message: string) => void;
 }
 
 function isLoadcoreUserError(error: unknown): error is Error & { code: string } {
@@ -57,6 +59,14 @@ export async function runSizing(options: SizingRunOptions): Promise<LoadResults>
       ref: options.scenario.ref,
       env,
       overrides,
+      onStep: (step) => {
+        if (step.step === "cloning")
+          options.onStep?.(`cloning ${step.repo}${step.ref ? ` at ${step.ref}` : ""}`);
+        else if (step.step === "cloned") options.onStep?.(`cloned commit ${step.commit.slice(0, 12)}`);
+        else if (step.step === "installing") options.onStep?.("installing the repo's dependencies");
+        else if (step.step === "running")
+          options.onStep?.(`running test ${step.test} (${step.scenarioFile})`);
+      },
       signal: options.signal,
       stdout: options.output,
       stderr: options.output,

@@ -198,6 +198,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         signal: abortLoad.signal,
         output: loadLog,
         command: argv,
+        onStep: (message) => reporter.info(message),
         onProgress: (point, info) => {
           const phase: Phase =
             info.elapsedSeconds < 5 && info.startedWorkers < info.totalWorkers
