@@ -47,6 +47,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_CODES.done;
   }
   let options: Partial<RunOptions> = {};
+  // paths given on the command line are relative to the shell's folder, not to the config's
+  if (request.options.output !== undefined) request.options.output = resolve(request.options.output);
+  if (request.options.useExtension !== undefined) {
+    request.options.useExtension = request.options.useExtension.map((file) => resolve(file));
+  }
   if (request.config !== undefined) {
     const configPath = resolve(request.config);
     const config = await readMolotovConfig(configPath);

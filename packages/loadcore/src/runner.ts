@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { ConsoleOutput } from "./console-output.js";
-import { FixtureError, NoScenarioError, OutputError, UsageError } from "./errors.js";
+import { FixtureError, LoadcoreError, NoScenarioError, OutputError, UsageError } from "./errors.js";
 import type { EngineHooks, EngineSettings, WorkerPlan } from "./load-engine.js";
 import { InThreadProcess, type LoadProcess, type ProcessReport, ThreadProcess } from "./load-process.js";
 import { getRegistry, resetRegistry } from "./registry.js";
@@ -24,6 +24,23 @@ import { VERSION } from "./version.js";
 
 /** Why a run ended. */
 export type EndReason = "duration" | "interrupted" | "max-runs" | "sizing" | "exception" | "completed";
+
+const RUNNING_KEY = Symbol.for("@sizer/loadcore.running");
+
+/** Scenario registrations are process-wide, so one process runs one load at a time. */
+function claimProcess(): () => void {
+  const holder = globalThis as unknown as Record<symbol, boolean | undefined>;
+  if (holder[RUNNING_KEY] === true) {
+    throw new LoadcoreError(
+      "ERR_LOADCORE_BUSY",
+      "a load test is already running in this process: runLoad() calls must not overlap (use one process per run)",
+    );
+  }
+  holder[RUNNING_KEY] = true;
+  return () => {
+    holder[RUNNING_KEY] = false;
+  };
+}
 
 function applyEnvironment(env: Record<string, string>): () => void {
   const previous = new Map<string, string | undefined>();
@@ -125,6 +142,7 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
     consoleUpdate: options.consoleUpdate,
     plannedSeconds: plannedSeconds(options),
   });
+  const releaseProcess = claimProcess();
   const restoreEnvironment = applyEnvironment(options.env);
   try {
     resetRegistry();
@@ -168,6 +186,7 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
   } finally {
     live.finish();
     restoreEnvironment();
+    releaseProcess();
   }
 }
 

@@ -173,4 +173,33 @@ scenario(async function failing(session) { await session.get(process.env.SERVER_
     expect(verbose.stderr.text().match(/failing failed: .*answered 200, expected 418/g)).toHaveLength(3);
     expect(verbose.stdout.text()).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/x -> 200/);
   });
+
+  it("refuses a second overlapping run in the same process (registrations are process-wide)", async () => {
+    const folder = scenarioFolder({ "loadtest.ts": WEIGHTED });
+    const first = run({
+      scenarioFile: "loadtest.ts",
+      cwd: folder,
+      workers: 1,
+      duration: 1,
+      delay: 0.05,
+      env: { SERVER_URL: server.url },
+    });
+    const second = run({
+      scenarioFile: "loadtest.ts",
+      cwd: folder,
+      workers: 1,
+      maxRuns: 1,
+      env: { SERVER_URL: server.url },
+    });
+    await expect(second.results).rejects.toMatchObject({ code: "ERR_LOADCORE_BUSY" });
+    expect((await first.results).ok).toBeGreaterThan(0);
+    const third = await run({
+      scenarioFile: "loadtest.ts",
+      cwd: folder,
+      workers: 1,
+      maxRuns: 1,
+      env: { SERVER_URL: server.url },
+    }).results;
+    expect(third.ok).toBe(1);
+  });
 });
