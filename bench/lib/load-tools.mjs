@@ -87,7 +87,8 @@ export const autocannon = {
     }
     const requests = report.requests?.total;
     const durationSeconds = report.duration;
-    const failed = (report.errors ?? 0) + (report.timeouts ?? 0) + (report.non2xx ?? 0);
+    // autocannon counts a timeout in `errors` as well as in `timeouts`.
+    const failed = (report.errors ?? 0) + (report.non2xx ?? 0);
     if (typeof requests !== "number" || typeof durationSeconds !== "number" || durationSeconds <= 0) {
       return { ...empty, ...base, problem: "autocannon's JSON has no requests.total or duration" };
     }
