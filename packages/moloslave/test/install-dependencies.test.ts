@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { installDependencies, parseCommandLine, planInstall } from "../src/install-dependencies.js";
 import { makeTemporaryDirectory, removeAll, writeFiles } from "./helpers/git-repository.js";
-import { repositoryWithDependency } from "./helpers/repositories.js";
+import { repositoryWithDependency, repositoryWithPnpmLockfile } from "./helpers/repositories.js";
 
 afterEach(removeAll);
 
@@ -109,6 +109,33 @@ describe("installDependencies", () => {
       "leftPad",
     );
     expect(output).toContain("added 1 package");
+  });
+
+  it("runs pnpm install --frozen-lockfile for a pnpm lockfile, offline", async () => {
+    const directory = makeTemporaryDirectory();
+    writeFiles(directory, repositoryWithPnpmLockfile());
+    const plan = await installDependencies({ directory });
+    expect(plan).toMatchObject({
+      command: "pnpm",
+      args: ["install", "--frozen-lockfile"],
+      reason: "pnpm-lock.yaml",
+    });
+    expect(readFileSync(join(directory, "node_modules", "left-pad-local", "index.js"), "utf8")).toContain(
+      "leftPad",
+    );
+  });
+
+  it("refuses to install when the lockfile does not match package.json", async () => {
+    const directory = makeTemporaryDirectory();
+    const files = repositoryWithDependency();
+    const manifest = JSON.parse(files["package.json"] as string);
+    manifest.dependencies["another-local"] = "file:./vendor/another-local";
+    writeFiles(directory, { ...files, "package.json": JSON.stringify(manifest) });
+    await expect(installDependencies({ directory })).rejects.toMatchObject({
+      code: "ERR_MOLOSLAVE_INSTALL_FAILED",
+      message: expect.stringContaining("npm ci --no-audit --no-fund failed"),
+    });
+    expect(existsSync(join(directory, "node_modules", "another-local"))).toBe(false);
   });
 
   it("reports a failing install with its exit code and output", async () => {

@@ -43,6 +43,37 @@ export function repositoryWithDependency(): Record<string, string> {
   };
 }
 
+/** The same repository with a pnpm lockfile instead of npm's: `pnpm install --frozen-lockfile` installs it offline. */
+export function repositoryWithPnpmLockfile(): Record<string, string> {
+  const { "package-lock.json": _npmLockfile, ...files } = repositoryWithDependency();
+  return {
+    ...files,
+    "pnpm-lock.yaml": `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    dependencies:
+      left-pad-local:
+        specifier: file:./vendor/left-pad-local
+        version: file:vendor/left-pad-local
+
+packages:
+
+  left-pad-local@file:vendor/left-pad-local:
+    resolution: {directory: vendor/left-pad-local, type: directory}
+
+snapshots:
+
+  left-pad-local@file:vendor/left-pad-local: {}
+`,
+  };
+}
+
 /**
  * A scenario file with three scenarios against `SERVER_URL`: `home` and `about` succeed, `missing`
  * gets a 404 where it expects 200 and fails. It imports `@sizer/loadcore` with nothing installed.
