@@ -199,6 +199,19 @@ function chooseBottleneck(
     const others = saturated
       .filter((check) => check !== chosen)
       .map((check) => `Also saturated: ${check.detail}`);
+    // A saturated host with a service that was not: something else on the host took the resource.
+    const context =
+      chosen.scope === "host"
+        ? checks
+            .filter(
+              (check) =>
+                !check.saturated &&
+                check.resource === chosen.resource &&
+                check.scope !== "host" &&
+                check.rule === "cpu-cores",
+            )
+            .map((check) => `Meanwhile the service was not saturated: ${check.detail}`)
+        : [];
     let confidence: Bottleneck["confidence"] =
       first.scope === "host" || first.rule === "cpu-single-core" || first.rule === "iowait"
         ? "medium"
@@ -220,7 +233,7 @@ function chooseBottleneck(
       summary: hasOnset
         ? `What ran out first: ${what} of ${where} (${first.short}${since}).`
         : `No failure yet, but ${what} of ${where} was saturated at the end of the run (${first.short}${since}).`,
-      evidence: [...facts, first.detail, ...others],
+      evidence: [...facts, first.detail, ...others, ...context],
     };
   }
   const generatorSaturated = generator?.saturated || results.selfCheck?.saturated;
@@ -322,7 +335,8 @@ export function analyze(input: AnalyzeInput): Analysis {
     plateauSeconds: plateau?.atSeconds ?? null,
     referenceSeconds,
     window: {
-      fromSeconds: referenceSeconds - thresholds.windowBeforeSeconds,
+      // Before second 0 there was no load: those samples would only dilute the evidence.
+      fromSeconds: Math.max(Math.min(0, referenceSeconds), referenceSeconds - thresholds.windowBeforeSeconds),
       toSeconds: referenceSeconds + thresholds.windowAfterSeconds,
     },
   };

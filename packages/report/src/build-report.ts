@@ -22,6 +22,8 @@ export interface BuildReportOptions {
   command?: readonly string[] | undefined;
   metadata?: RunMetadata | undefined;
   analysis?: AnalyzeOptions | undefined;
+  /** The plotly bundle to inline; defaults to the installed `plotly.js-dist-min`. */
+  plotlySource?: string | undefined;
   /** The clock, for the default `generatedAt`. */
   now?: () => Date;
 }
@@ -83,7 +85,12 @@ export async function buildReport(options: BuildReportOptions): Promise<BuildRep
     title: options.title,
     generatedAt,
   };
-  const html = renderHtml({ ...common, metrics: options.metrics, command: options.command });
+  const html = renderHtml({
+    ...common,
+    metrics: options.metrics,
+    command: options.command,
+    plotlySource: options.plotlySource,
+  });
   if (options.htmlPath !== undefined) {
     await write(options.htmlPath, html);
     return { analysis, files: { html: options.htmlPath, summaryMd: null, summaryJson: null } };

@@ -43,6 +43,9 @@ const COLORS = {
   latency: { p50: "#16a34a", p90: "#ca8a04", p95: "#ea580c", p99: "#dc2626", max: "#7f1d1d" },
 };
 
+/** Above this many cores, per-core traces are left out (the busiest core stays). */
+const MAX_CORE_TRACES = 8;
+
 const GROUP_TITLE: Record<string, string> = {
   load: "Load",
   service: "Service (process tree)",
@@ -141,7 +144,7 @@ export function buildCharts(
   results: LoadResults,
   metrics: MetricsData | undefined,
   analysis: Analysis,
-  maxPoints = 1500,
+  maxPoints = 800,
 ): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const timeline = results.timeline;
@@ -318,17 +321,42 @@ export function buildCharts(
         hidden: true,
       });
     }
-    for (const core of names(metrics, /^host\.cpu\.core\.(\d+)\.percent$/)) {
+    const coreNames = names(metrics, /^host\.cpu\.core\.(\d+)\.percent$/);
+    if (coreNames.length > 0) {
+      // The busiest core shows a single-threaded limit that the host average hides.
+      const coreSeries = coreNames.map((core) => series(`host.cpu.core.${core}.percent`) as Float64Array);
+      const busiest = Float64Array.from(x, (_, index) => {
+        let highest = Number.NaN;
+        for (const values of coreSeries) {
+          const value = values[index] as number;
+          if (Number.isFinite(value) && !(value <= highest)) highest = value;
+        }
+        return highest / 100;
+      });
       cpu.add({
-        name: `core ${core}`,
+        name: "busiest core",
         group: "cores",
         groupTitle: "Host cores",
-        color: COLORS.host[4] as string,
+        color: COLORS.host[1] as string,
         x,
-        y: scaled(series(`host.cpu.core.${core}.percent`) as Float64Array, 0.01),
+        y: busiest,
+        dash: "dot",
         unit: "cores",
-        hidden: true,
       });
+      // One trace per core only where they stay readable; 64 legend entries help nobody.
+      if (coreNames.length <= MAX_CORE_TRACES) {
+        coreNames.forEach((core, index) => {
+          cpu.add({
+            name: `core ${core}`,
+            group: "cores",
+            color: COLORS.host[4] as string,
+            x,
+            y: scaled(coreSeries[index] as Float64Array, 0.01),
+            unit: "cores",
+            hidden: true,
+          });
+        });
+      }
     }
   }
   if (timeline.some((entry) => typeof entry.generatorCpuPercent === "number")) {

@@ -21,7 +21,7 @@ export interface RenderHtmlInput {
   generatedAt: string;
   /** The command that produced the report (e.g. the sizer argv), shown in the run metadata. */
   command?: readonly string[] | undefined;
-  /** Most points per trace before min/max downsampling (default 1500). */
+  /** Most points per trace before min/max downsampling (default 800). */
   maxPointsPerTrace?: number | undefined;
   /** The plotly.min.js source; defaults to the installed `plotly.js-dist-min`. */
   plotlySource?: string | undefined;

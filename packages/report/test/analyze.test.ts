@@ -265,3 +265,25 @@ describe("real recorded Glances data", () => {
     },
   );
 });
+
+describe("a real recorded run (loadcore results + glances-collector native CSV)", () => {
+  it("blames the busy host, not the service, and distrusts the shared machine", async () => {
+    const { readResultsFile } = await import("../src/inputs/read-results.js");
+    const results = await readResultsFile(join(fixtures, "real-run", "results.json"));
+    const metrics = await readMetricsFile(join(fixtures, "real-run", "metrics.csv"));
+    const analysis = analyze({ results, metrics });
+    expect(analysis.capacity).toMatchObject({
+      basis: "sizing",
+      found: true,
+      workers: 4,
+      stopReason: "error-ratio",
+    });
+    expect(analysis.bottleneck).toMatchObject({ resource: "cpu", scope: "host" });
+    expect(analysis.bottleneck.evidence.join("\n")).toMatch(
+      /Meanwhile the service was not saturated: Service CPU/,
+    );
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings.join(" ")).toContain("shared the same host (vm)");
+    expect(analysis.onset.window.fromSeconds).toBe(0);
+  });
+});

@@ -37,8 +37,8 @@ describe("the report in headless Chromium", () => {
       { id: "chart-load", traces: 2 },
       { id: "chart-errors", traces: 3 },
       { id: "chart-latency", traces: 5 },
-      // service, host, host cores, steal, two cores, generator, generator cores
-      { id: "chart-cpu", traces: 8 },
+      // service, host, host cores, steal, busiest core, two cores, generator, generator cores
+      { id: "chart-cpu", traces: 9 },
       { id: "chart-memory", traces: 4 },
       { id: "chart-disk", traces: 6 },
       { id: "chart-network", traces: 3 },
