@@ -59,7 +59,13 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
       controller.abort();
       return;
     }
-    if (temporary && cloneDirectory !== undefined) rmSync(cloneDirectory, { recursive: true, force: true });
+    if (temporary && cloneDirectory !== undefined) {
+      try {
+        rmSync(cloneDirectory, { recursive: true, force: true, maxRetries: 2 });
+      } catch {
+        say(`could not remove ${cloneDirectory}; remove it by hand`);
+      }
+    }
     process.exit(EXIT_INTERRUPTED);
   };
   process.on("SIGINT", onSignal);
