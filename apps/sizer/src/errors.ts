@@ -83,6 +83,20 @@ export class ScenarioError extends SizerError {
   }
 }
 
+/** The resources cannot be recorded (Glances missing, the pid gone, no permission...). */
+export class CollectorStartError extends SizerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_SIZER_COLLECTOR", message, options);
+  }
+}
+
+/** The report could not be built; results.json is saved and `sizer report DIR` can retry. */
+export class ReportBuildError extends SizerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_SIZER_REPORT", message, options);
+  }
+}
+
 /** A saved output folder cannot be read back (`sizer report DIR`). */
 export class OutputFolderError extends SizerError {
   /** The folder or file at fault. */

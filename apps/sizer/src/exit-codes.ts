@@ -17,6 +17,8 @@ export const exitCodes = {
   scenario: 5,
   /** `sizer report DIR`: the folder does not hold a readable saved run. */
   outputFolder: 6,
+  /** The resources could not be recorded (`--collector glances` without Glances, no permission...). */
+  collector: 7,
   /** Interrupted by Ctrl-C or SIGTERM; a partial report was written. */
   interrupted: 130,
 } as const;
@@ -32,6 +34,7 @@ const byCode: Record<string, number> = {
   ERR_SIZER_SERVICE_EXITED: exitCodes.serviceDied,
   ERR_SIZER_SCENARIO: exitCodes.scenario,
   ERR_SIZER_OUTPUT_FOLDER: exitCodes.outputFolder,
+  ERR_SIZER_COLLECTOR: exitCodes.collector,
   ERR_SIZER_INTERRUPTED: exitCodes.interrupted,
 };
 

@@ -54,6 +54,6 @@ Output:
   --json                 print progress and the verdict as JSON lines
 
 Exit codes: 0 done, 1 internal error, 2 bad usage, 3 service could not start or be reached,
-4 the service died mid-run (partial report), 5 bad scenario, 6 bad output folder, 130 interrupted
-(partial report).
+4 the service died mid-run (partial report), 5 bad scenario, 6 bad output folder, 7 resources
+cannot be recorded, 130 interrupted (partial report).
 `;

@@ -11,9 +11,11 @@ export {
 } from "./cpu-plan.js";
 export { checkDocker, type DockerServiceOptions, startDockerService } from "./docker-service.js";
 export {
+  CollectorStartError,
   DockerError,
   InterruptedError,
   OutputFolderError,
+  ReportBuildError,
   ScenarioError,
   ServiceExitedError,
   ServiceStartError,

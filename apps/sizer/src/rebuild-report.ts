@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type LoadResults, readResults } from "@sizer/loadcore";
 import type { Analysis } from "@sizer/report";
-import { OutputFolderError } from "./errors.js";
+import { OutputFolderError, ReportBuildError } from "./errors.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import type { RunRecord } from "./run-record.js";
 
@@ -94,9 +94,8 @@ export async function rebuildReport(
     });
     return { outDir, analysis, files, partial };
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code?.startsWith("ERR_REPORT_"))
-      throw new OutputFolderError(outDir, (error as Error).message, { cause: error });
+    if (error instanceof ReportBuildError)
+      throw new OutputFolderError(outDir, error.message, { cause: error });
     throw error;
   }
 }

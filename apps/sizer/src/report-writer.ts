@@ -6,6 +6,7 @@ import {
   type RunMetadata,
   readMetricsFile,
 } from "@sizer/report";
+import { ReportBuildError } from "./errors.js";
 
 /** The files a report consists of. */
 export interface ReportFiles {
@@ -23,15 +24,27 @@ export async function writeReport(input: {
   command: readonly string[];
   metadata: RunMetadata;
 }): Promise<{ analysis: Analysis; files: ReportFiles }> {
-  const metrics = input.metricsFile ? await readMetricsFile(input.metricsFile) : undefined;
-  const { analysis, files } = await buildReport({
-    results: input.results as unknown as ReportResults,
-    metrics,
-    outDir: input.outDir,
-    title: input.title,
-    command: [...input.command],
-    metadata: input.metadata,
-  });
+  let built: Awaited<ReturnType<typeof buildReport>>;
+  try {
+    const metrics = input.metricsFile ? await readMetricsFile(input.metricsFile) : undefined;
+    built = await buildReport({
+      results: input.results as unknown as ReportResults,
+      metrics,
+      outDir: input.outDir,
+      title: input.title,
+      command: [...input.command],
+      metadata: input.metadata,
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("ERR_REPORT_")) {
+      throw new ReportBuildError(`the report could not be built: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const { analysis, files } = built;
   return {
     analysis,
     files: {

@@ -1,4 +1,5 @@
 import { createCollector, type MetricSample, MetricsCsvWriter } from "@sizer/glances-collector";
+import { CollectorStartError } from "./errors.js";
 
 /** Options of {@link ResourceRecorder.start}. */
 export interface ResourceRecorderOptions {
@@ -33,6 +34,25 @@ export class ResourceRecorder {
   static async start(options: ResourceRecorderOptions): Promise<ResourceRecorder> {
     const recorder = new ResourceRecorder();
     const native = options.source === "native";
+    try {
+      return await ResourceRecorder.open(recorder, native, options);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === "string" && code.startsWith("ERR_COLLECTOR_")) {
+        throw new CollectorStartError(
+          `cannot record the resources (--collector ${options.source}): ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private static async open(
+    recorder: ResourceRecorder,
+    native: boolean,
+    options: ResourceRecorderOptions,
+  ): Promise<ResourceRecorder> {
     const collector = createCollector({
       source: options.source,
       // Glances reports what it exports; only the native source watches a process tree or containers.

@@ -6,7 +6,7 @@ import type { Analysis } from "@sizer/report";
 import { startCommandService } from "./command-service.js";
 import { allowedCpus, type CpuPlan, hasTaskset, pinProcess, planCpus } from "./cpu-plan.js";
 import { startDockerService } from "./docker-service.js";
-import { ServiceExitedError, SizerError } from "./errors.js";
+import { ReportBuildError, ServiceExitedError, SizerError } from "./errors.js";
 import { runSizing } from "./load-runner.js";
 import { describeExit, type ProcessExit } from "./process-tree.js";
 import { type Phase, ProgressReporter } from "./progress.js";
@@ -289,6 +289,14 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         partial,
         ...(partialReason ? { partialReason } : {}),
       },
+    }).catch((error: unknown) => {
+      if (error instanceof ReportBuildError) {
+        throw new ReportBuildError(
+          `${error.message}; results.json and metrics.csv are saved: retry with 'sizer report ${options.outDir}'`,
+          { cause: error },
+        );
+      }
+      throw error;
     });
 
     record.status = status;

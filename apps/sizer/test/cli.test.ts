@@ -129,6 +129,27 @@ describe("sizer CLI: usage", () => {
     expect(alive(record.service.pid)).toBe(false);
   });
 
+  it("exits 7 when --collector glances is asked and Glances is not installed", async () => {
+    const outcome = await runCli(
+      [
+        "run",
+        "--service-cmd",
+        `${process.execPath} ${fixture("capacity-server.mjs")}`,
+        "--scenario",
+        hello,
+        "--collector",
+        "glances",
+        "--out",
+        join(folder.path, "no-glances"),
+      ],
+      // A PATH without Glances (nor taskset: the run warns that the cores are shared).
+      { env: { PATH: join(folder.path, "empty-path") } },
+    );
+    expect(outcome.code).toBe(7);
+    expect(outcome.stderr).toMatch(/sizer: cannot record the resources \(--collector glances\): .*glances/i);
+    noStack(outcome.stderr);
+  });
+
   it("exits 6 when 'sizer report' is given a folder without a saved run", async () => {
     const outcome = await runCli(["report", folder.path]);
     expect(outcome.code).toBe(6);
