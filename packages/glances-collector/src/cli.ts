@@ -8,7 +8,8 @@ import { createMetricsWriter } from "./metrics-writer.js";
 
 const USAGE = `Usage:
   glances-collector [--pid N] [--container ID]... [--interval 1] [--source native|glances|rest]
-                    [--glances-url URL] [--duration S] [--no-host] --out metrics.csv|metrics.ndjson
+                    [--glances-url URL] [--glances-command PATH] [--duration S] [--no-host]
+                    --out metrics.csv|metrics.ndjson
   glances-collector convert glances.csv --out metrics.csv|metrics.ndjson [--utc-offset MINUTES]
                     [--glances-version V]
 

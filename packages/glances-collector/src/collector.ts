@@ -157,7 +157,6 @@ class RunningCollector implements Collector {
   #failure: unknown;
   #meta: MetricsFileMeta | undefined;
   #iterated = false;
-  #durationTimer: NodeJS.Timeout | undefined;
   #onAbort = (): void => {
     void this.stop();
   };
@@ -223,7 +222,10 @@ class RunningCollector implements Collector {
     if (this.#state !== "starting") return;
     this.#state = "running";
     if (this.#options.duration !== undefined) {
-      this.#durationTimer = setTimeout(() => void this.stop(), this.#options.duration * 1000);
+      const signal = this.#controller.signal;
+      void this.#clock.sleep(this.#options.duration * 1000, signal).then(() => {
+        if (!signal.aborted) void this.stop();
+      });
     }
     this.#running = this.#source.run(context).then(
       () => undefined,
@@ -262,7 +264,6 @@ class RunningCollector implements Collector {
     }
     if (this.#state === "done") return;
     this.#state = "stopping";
-    clearTimeout(this.#durationTimer);
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
     this.#controller.abort();
     await this.#running;

@@ -61,7 +61,7 @@ export class ContainerSampler {
   #mounts: CgroupMounts | undefined;
   #targets: ContainerTarget[] = [];
   #previous = new Map<string, { monotonicMs: number; counters: ContainerCounters }>();
-  #notedNetwork = new Set<string>();
+  #separateNetwork = new Map<string, boolean>();
   #gone = new Set<string>();
 
   constructor(specs: ContainerSpec[], options: ContainerSamplerOptions = {}) {
@@ -186,27 +186,28 @@ export class ContainerSampler {
     target: ContainerTarget,
     notes: string[],
   ): Promise<{ rxBytes: number; txBytes: number } | undefined> {
-    const pid = target.pid ?? (await firstPid(target));
+    const pid = target.pid ?? firstPid(target);
     if (pid === undefined) return undefined;
-    let own: string;
-    let theirs: string;
-    try {
-      [own, theirs] = await Promise.all([
-        readlink(`${this.#procRoot}/self/ns/net`),
-        readlink(`${this.#procRoot}/${pid}/ns/net`),
-      ]);
-    } catch {
-      return undefined;
-    }
-    if (own === theirs) {
-      if (!this.#notedNetwork.has(target.name)) {
-        this.#notedNetwork.add(target.name);
+    // Whether the namespace is the host's is decided once per container: it does not change.
+    let separate = this.#separateNetwork.get(target.name);
+    if (separate === undefined) {
+      try {
+        const [own, theirs] = await Promise.all([
+          readlink(`${this.#procRoot}/self/ns/net`),
+          readlink(`${this.#procRoot}/${pid}/ns/net`),
+        ]);
+        separate = own !== theirs;
+      } catch {
+        return undefined;
+      }
+      this.#separateNetwork.set(target.name, separate);
+      if (!separate) {
         notes.push(
           `container ${target.name} shares the host's network namespace: its network metrics are the host's (host.net.*), not repeated`,
         );
       }
-      return undefined;
     }
+    if (!separate) return undefined;
     const text = readKernelFile(`${this.#procRoot}/${pid}/net/dev`);
     if (text === undefined) return undefined;
     let rxBytes = 0;
@@ -287,7 +288,7 @@ async function readIo(
   return undefined;
 }
 
-async function firstPid(target: ContainerTarget): Promise<number | undefined> {
+function firstPid(target: ContainerTarget): number | undefined {
   for (const directory of [target.unified, target.memory, target.cpuacct, target.blkio]) {
     if (!directory) continue;
     const text = readKernelFile(`${directory}/cgroup.procs`);
