@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, rmdir, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,6 +71,44 @@ describe("cgroup v2 container (recorded Docker systemd-driver layout)", () => {
     expect(second["container.abc123def456.io.read_bytes"]).toBe(MB);
     expect(second["container.abc123def456.io.write_bytes"]).toBe(0);
     expect(second["container.abc123def456.net.rx_bytes"]).toBeUndefined();
+  });
+
+  it("reads the network of a container's own namespace through its pid", async () => {
+    const root = join(directory, "v2-net");
+    const scope = join(root, "system.slice", `docker-${ID}.scope`);
+    await mkdir(scope, { recursive: true });
+    await writeFile(join(scope, "cpu.stat"), "usage_usec 5\n");
+    await writeFile(join(scope, "memory.current"), "4096\n");
+    const proc = join(directory, "proc-netns");
+    await mkdir(join(proc, "self", "ns"), { recursive: true });
+    await mkdir(join(proc, "42", "ns"), { recursive: true });
+    await mkdir(join(proc, "42", "net"), { recursive: true });
+    await symlink("net:[4026531833]", join(proc, "self", "ns", "net"));
+    await symlink("net:[4026532176]", join(proc, "42", "ns", "net"));
+    await writeFile(join(proc, "42", "cgroup"), `0::/system.slice/docker-${ID}.scope\n`);
+    const netDev = (rx: number, tx: number): string =>
+      [
+        "Inter-|   Receive                                                |  Transmit",
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed",
+        "    lo:   99999      10    0    0    0     0          0         0    99999      10    0    0    0     0       0          0",
+        `  eth0: ${rx}     100    0    0    0     0          0         0 ${tx}     50    0    0    0     0       0          0`,
+        "",
+      ].join("\n");
+    await writeFile(join(proc, "42", "net", "dev"), netDev(1000, 500));
+    const sampler = new ContainerSampler([{ name: "web", pid: 42 }], {
+      mounts: { unified: root, v1: new Map() },
+      procRoot: proc,
+    });
+    await sampler.initialise();
+    expect(sampler.targets[0]).toMatchObject({ name: "web", pid: 42 });
+    const first: Record<string, number> = {};
+    expect(await sampler.sample(0, first)).toEqual([]);
+    await writeFile(join(proc, "42", "net", "dev"), netDev(1000 + 4 * MB, 500 + 2 * MB));
+    const second: Record<string, number> = {};
+    await sampler.sample(2000, second);
+    // eth0 only (lo is the container's own loopback): 4 MB and 2 MB over 2 s.
+    expect(second["container.web.net.rx_bytes"]).toBe(2 * MB);
+    expect(second["container.web.net.tx_bytes"]).toBe(MB);
   });
 
   it("says which container matched nothing", async () => {
