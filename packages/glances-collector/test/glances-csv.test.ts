@@ -156,3 +156,49 @@ describe("Glances CSV errors", () => {
     expect(result.notes[0]?.message).toContain("bad timestamp");
   });
 });
+
+describe("Glances container columns", () => {
+  it("3.x docker_<name>_*: per-update deltas divided by the time between rows", () => {
+    const header =
+      "timestamp,cpu_total,docker_web_key,docker_web_name,docker_web_cpu_percent,docker_web_memory_usage,docker_web_io_r,docker_web_io_w,docker_web_network_rx,docker_web_network_tx";
+    const text = [
+      header,
+      "2026-11-26 06:00:00,10.0,name,web,150.5,300000000,0,0,0,0",
+      "2026-11-26 06:00:02,12.0,name,web,140.0,310000000,4096,8192,2000,1000",
+      "",
+    ].join("\n");
+    const { samples } = parseGlancesCsv(text, { utcOffsetMinutes: 0 });
+    expect(samples[0]?.values).toEqual({
+      "host.cpu.percent": 10,
+      "container.web.cpu.percent": 150.5,
+      "container.web.mem.usage": 300000000,
+    });
+    expect(samples[1]?.values).toMatchObject({
+      "container.web.cpu.percent": 140,
+      "container.web.io.read_bytes": 2048,
+      "container.web.io.write_bytes": 4096,
+      "container.web.net.rx_bytes": 1000,
+      "container.web.net.tx_bytes": 500,
+    });
+  });
+
+  it("4.x containers.<name>.*: bytes/s as written, usage minus inactive file", () => {
+    const header =
+      "timestamp,cpu.total,containers.web.key,containers.web.name,containers.web.cpu_percent,containers.web.memory_usage,containers.web.memory_inactive_file,containers.web.memory_limit,containers.web.io_rx,containers.web.io_wx,containers.web.network_rx,containers.web.network_tx,containers.web.cpu_limit";
+    const text = [header, "2026-11-26 06:00:00,10.0,name,web,250.0,500,100,1000,10,20,30,40,2.5", ""].join(
+      "\n",
+    );
+    const { samples } = parseGlancesCsv(text, { utcOffsetMinutes: 0 });
+    expect(samples[0]?.values).toEqual({
+      "host.cpu.percent": 10,
+      "container.web.cpu.percent": 250,
+      "container.web.cpu.limit": 2.5,
+      "container.web.mem.usage": 400,
+      "container.web.mem.limit": 1000,
+      "container.web.io.read_bytes": 10,
+      "container.web.io.write_bytes": 20,
+      "container.web.net.rx_bytes": 30,
+      "container.web.net.tx_bytes": 40,
+    });
+  });
+});
