@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { UsageError } from "./errors.js";
-import type { LatencyObjective } from "./sizing.js";
+import { type LatencyObjective, parseLatencyObjective } from "./sizing.js";
 import type { TimelinePoint } from "./stats.js";
 
 /** What {@link RunOptions.onProgress} receives each second. */
@@ -193,17 +193,7 @@ function parseObjective(value: string | LatencyObjective): LatencyObjective {
       throw new UsageError("--sizing-latency must be like p95=500 (ms)", { input: "--sizing-latency" });
     return value;
   }
-  const match = /^\s*(p50|p90|p95|p99)\s*[=:]\s*(\d+(?:\.\d+)?)\s*(ms)?\s*$/i.exec(value);
-  if (match?.[1] === undefined || match[2] === undefined || Number(match[2]) <= 0) {
-    throw new UsageError(
-      `--sizing-latency must be PERCENTILE=MILLISECONDS with PERCENTILE one of p50, p90, p95, p99 (e.g. p95=500), got ${JSON.stringify(value)}`,
-      { input: "--sizing-latency" },
-    );
-  }
-  return {
-    percentile: match[1].toLowerCase() as LatencyObjective["percentile"],
-    thresholdMs: Number(match[2]),
-  };
+  return parseLatencyObjective(value);
 }
 
 /** Applies the defaults and validates every option; throws a `UsageError` naming the flag at fault. */

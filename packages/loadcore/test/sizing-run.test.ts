@@ -84,4 +84,21 @@ describe("sizing against loopback servers with a scripted capacity", () => {
     expect(sizing?.plateau?.workers ?? 0).toBeLessThan(24);
     expect(sizing?.plateau?.latencyGrowth ?? 0).toBeGreaterThan(1);
   });
+
+  it("stops on a broken latency objective (--sizing-latency) before any error", async () => {
+    const server = await startChildServer("io-then-cpu-server.mjs", { IO_MS: "20", WORK_MS: "5" });
+    children.push(server);
+    const results = await sizingRun(server.url, {
+      workers: 40,
+      rampUp: 20,
+      sizingWindow: 2,
+      sizingMinSamples: 30,
+      sizingLatency: "p95=120",
+    });
+    expect(results.failed).toBe(0);
+    expect(results.sizing?.reached).toBe(true);
+    expect(results.sizing?.stopReason).toBe("latency");
+    expect(results.sizing?.latencyObjective).toEqual({ percentile: "p95", thresholdMs: 120 });
+    expect(results.sizing?.workersAtStop ?? 40).toBeLessThan(40);
+  });
 });
