@@ -121,7 +121,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     );
   }
 
-  const healthUrl = options.healthUrl ?? url;
+  const healthUrl = options.healthUrl ? new URL(options.healthUrl, url).toString() : url;
   const ready = await waitForReady({
     url: healthUrl,
     requireSuccess: options.healthUrl !== undefined,

@@ -291,7 +291,12 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
     options: {
       service,
       serviceEnv,
-      healthUrl: values["health-url"] === undefined ? undefined : httpUrl("health-url", values["health-url"]),
+      healthUrl:
+        values["health-url"] === undefined
+          ? undefined
+          : values["health-url"].startsWith("/")
+            ? values["health-url"]
+            : httpUrl("health-url", values["health-url"]),
       readyTimeout:
         values["ready-timeout"] === undefined
           ? undefined

@@ -74,6 +74,14 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
   const now = options.now ?? Date.now;
   const reporter = new ProgressReporter({ mode: options.output ?? "human", stdout, stderr, now });
   const argv = [...(options.argv ?? ["sizer", "run"])];
+  const pinning = options.pin !== false && hasTaskset(options.taskset);
+  const cpuPlan = planCpus({
+    available: allowedCpus(),
+    serviceCpus: options.serviceCpus,
+    loadCpus: options.loadCpus,
+    canPinService: options.service.kind !== "url",
+    pinning,
+  });
   await mkdir(options.outDir, { recursive: true });
   const log = new ServiceLog(join(options.outDir, "service.log"));
   const loadLogFile = join(options.outDir, "loadcore.log");
@@ -90,18 +98,9 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     collector: options.collector ?? "native",
     versions: versions(),
     host: hostFacts(),
+    cpuPlan,
   };
   const commandFile = await writeRunRecord(options.outDir, record);
-
-  const pinning = options.pin !== false && hasTaskset(options.taskset);
-  const cpuPlan = planCpus({
-    available: allowedCpus(),
-    serviceCpus: options.serviceCpus,
-    loadCpus: options.loadCpus,
-    canPinService: options.service.kind !== "url",
-    pinning,
-  });
-  record.cpuPlan = cpuPlan;
 
   const abortLoad = new AbortController();
   const onOuterAbort = () => abortLoad.abort(options.signal?.reason);
@@ -122,11 +121,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         env: options.serviceEnv,
         port: options.service.port,
         url: options.service.url,
-        healthUrl: resolveHealthUrl(
-          options.healthUrl,
-          options.service.url ??
-            (options.service.port ? `http://127.0.0.1:${options.service.port}/` : undefined),
-        ),
+        healthUrl: options.healthUrl,
         cpus: cpuPlan.serviceCpus,
         stopGraceMs: options.stopGraceMs,
         taskset: options.taskset,

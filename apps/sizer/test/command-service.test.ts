@@ -35,6 +35,7 @@ describe("startCommandService", () => {
     const service = await startCommandService({
       command: `node ${fixture("tree-server.mjs")}`,
       env: { GREETING: "hello there" },
+      healthUrl: "/health",
       readyTimeoutMs: 20_000,
       log,
     });
@@ -45,7 +46,9 @@ describe("startCommandService", () => {
     expect(body).toMatchObject({ pid: service.pid, env: "hello there" });
     await service.stop();
     await log.close();
-    expect(readFileSync(log.path, "utf8")).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+    const text = readFileSync(log.path, "utf8");
+    expect(text).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(text).toContain(`ready: ${service.url}health answered 200`);
   });
 
   it("ends the whole process tree on stop, with SIGKILL when SIGTERM is ignored", async () => {
