@@ -220,6 +220,17 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
     }
   }
 
+  if (/cloned an empty repository/i.test(shallow.stderr)) {
+    throw new GitError(
+      "ERR_MOLOSLAVE_GIT_FAILED",
+      `${shownRepo} is an empty repository: it has no commit to run`,
+      {
+        args: shallowArgs,
+        stderr: redact(shallow.stderr),
+      },
+    );
+  }
+
   const revParseArgs = ["-C", options.directory, "rev-parse", "--is-shallow-repository", "HEAD"];
   const revParse = await git(revParseArgs, "git rev-parse");
   if (revParse.exitCode !== 0) throw failure("git rev-parse", revParseArgs, revParse);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -165,6 +165,21 @@ describe("cloneRepository", () => {
     );
     expect(error).toMatchObject({ code: "ERR_MOLOSLAVE_GIT_FAILED" });
     expect((error as Error).message).toContain("does not exist");
+  });
+
+  it("says when the repository has no commit yet", async () => {
+    const empty = join(makeTemporaryDirectory(), "empty");
+    mkdirSync(empty);
+    git(empty, "init", "--quiet");
+    await expect(
+      cloneRepository({
+        repo: pathToFileURL(empty).href,
+        directory: join(makeTemporaryDirectory(), "clone"),
+      }),
+    ).rejects.toMatchObject({
+      code: "ERR_MOLOSLAVE_GIT_FAILED",
+      message: expect.stringContaining("empty repository"),
+    });
   });
 
   it("keeps the credentials of a URL out of its messages", async () => {
