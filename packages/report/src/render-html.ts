@@ -123,8 +123,8 @@ ul.evidence li { margin: 3px 0; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; background: #f8fafc; }
-td.num, th.num { text-align: right; }
-td.name { word-break: break-word; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+td.name { overflow-wrap: anywhere; min-width: 10ch; }
 tr.saturated td { background: #fff7ed; }
 .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; }
 .tables .card { padding: 14px 16px; overflow-x: auto; }
