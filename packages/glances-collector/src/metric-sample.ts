@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+
 /** One sample of every metric the source had at `time`; absent metrics are missing keys, never zero. */
 export interface MetricSample {
   /** Epoch milliseconds. */
@@ -37,5 +39,7 @@ export type CollectorEvent = ({ type: "sample" } & MetricSample) | ({ type: "not
 /** The version of the `sizer-metrics` format this package writes and the newest it reads. */
 export const METRICS_FORMAT_VERSION = 1;
 
-/** This package's version, written as `sourceVersion` by the native source. */
-export const COLLECTOR_VERSION = "0.1.0";
+/** This package's version (from its package.json), written as `sourceVersion` by the native source. */
+export const COLLECTOR_VERSION: string = (
+  createRequire(import.meta.url)("../package.json") as { version: string }
+).version;
