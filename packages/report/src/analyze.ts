@@ -286,6 +286,17 @@ function chooseBottleneck(
       evidence: facts,
     };
   }
+  if (!checks.some((check) => check.windowLevel !== null && check.scope !== "generator")) {
+    return {
+      resource: "unknown",
+      confidence: "low",
+      scope: "service",
+      rule: "no-samples-in-window",
+      summary:
+        "Which resource ran out is unknown: the metrics have no sample in the evidence window (check that they cover the run).",
+      evidence: facts,
+    };
+  }
   const serviceLevel = checks.some((check) => check.scope !== "host");
   return {
     resource: "application",

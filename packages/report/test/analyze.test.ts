@@ -203,6 +203,7 @@ describe("capacity and onsets", () => {
     const shifted = { ...run.metrics, times: run.metrics.times.map((time) => time - 86_400_000) };
     const analysis = analyze({ results: run.results, metrics: shifted });
     expect(analysis.trust.warnings.join(" ")).toContain("do not overlap the run");
+    expect(analysis.bottleneck).toMatchObject({ resource: "unknown", rule: "no-samples-in-window" });
   });
 });
 
