@@ -1,5 +1,14 @@
-import { Client } from "undici";
+import { createRequire } from "node:module";
+import type { Client as UndiciClient } from "undici";
 import { requestPathTemplate } from "./request-name.js";
+
+type Client = UndiciClient;
+
+/**
+ * undici's `Client` alone: importing the whole of undici (fetch, WebSocket, caches...) costs about
+ * 9 MB more of every generator process's memory.
+ */
+const Client = createRequire(import.meta.url)("undici/lib/dispatcher/client.js") as typeof UndiciClient;
 
 /**
  * The keep-alive connections of one origin, shared by every session of a process: a stack of idle

@@ -1,4 +1,4 @@
-import { type Dispatcher, request as undiciRequest } from "undici";
+import type { Dispatcher } from "undici";
 
 /** Options of {@link request} and {@link jsonRequest}. */
 export interface OneOffRequestOptions {
@@ -36,6 +36,8 @@ export async function request(url: string, options: OneOffRequestOptions = {}): 
       headers["content-type"] = "application/json";
     }
   }
+  // loaded on first use: the engine's hot path only needs undici's Client (see http-pools.ts)
+  const { request: undiciRequest } = await import("undici");
   const response = await undiciRequest(url, {
     method: (options.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
     headers,
