@@ -127,7 +127,7 @@ describe("loadcore CLI", () => {
     expect(under.code).toBe(0);
   });
 
-  it.each([
+  it.concurrent.each([
     [["missing.ts"], /scenario file not found: missing\.ts/],
     [["-w", "0", "loadtest.ts"], /--workers must be an integer >= 1, got 0/],
     [["-w", "many", "loadtest.ts"], /--workers expects an integer, got "many"/],
