@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import { FormatError, HttpError, InvalidOptionError } from "./errors.js";
 import { type GlancesRaw, type GlancesView, glancesToValues, toNumber } from "./glances-mapping.js";
 import { type SampleSource, type SourceContext, type SourceInfo, waitForNextTick } from "./sample-source.js";
@@ -14,6 +14,13 @@ export interface GlancesRestSourceOptions {
 }
 
 type Json = unknown;
+
+/** undici is loaded on first use: it costs hundreds of milliseconds of start-up to every other command. */
+let undici: Promise<typeof import("undici")> | undefined;
+function loadUndici(): Promise<typeof import("undici")> {
+  undici ??= import("undici");
+  return undici;
+}
 
 const LIST_PLUGINS = new Set(["percpu", "network", "diskio", "containers"]);
 
@@ -57,6 +64,7 @@ export class GlancesRestSource implements SampleSource {
   async #get(path: string, context: SourceContext): Promise<{ status: number; body: Json }> {
     const url = `${this.#base}/api/${this.#api}/${path}`;
     const timeout = this.#timeoutMs ?? Math.max(5000, context.interval * 2000);
+    const { request } = await loadUndici();
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
