@@ -45,17 +45,17 @@ export interface SizerRunResult {
 
 const DEFAULT_READY_TIMEOUT = 30;
 
-function estimateRemaining(
-  elapsed: number,
-  started: number,
-  total: number,
-  options: SizerRunOptions["load"],
-  rampUp: number,
-): number | undefined {
-  const window = options.sizingWindow ?? 60;
-  const duration = options.duration ?? 86_400;
-  const rampLeft = started < total ? Math.max(0, rampUp - elapsed) : 0;
-  return Math.max(0, Math.min(duration - elapsed, rampLeft + window));
+/**
+ * An upper bound of the time left: the rest of the ramp-up (from --ramp-up, or from the pace of
+ * worker starts when a molotov.json sets it) plus one sizing window, within the duration.
+ */
+function estimateRemaining(elapsed: number, started: number, total: number, load: SizerRunOptions["load"], planned: number): number {
+  const window = load.sizingWindow ?? 60;
+  let rampLeft = 0;
+  if (started < total) {
+    rampLeft = load.rampUp !== undefined ? Math.max(0, load.rampUp - elapsed) : started > 0 ? ((total - started) * elapsed) / started : window;
+  }
+  return Math.max(0, Math.min((load.duration ?? planned) - elapsed, rampLeft + window));
 }
 
 /**
@@ -183,7 +183,6 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
 
     reporter.phase("warming-up", `${describeScenario(options)}, SERVER_URL=${service.url}`);
     const activeRecorder = recorder;
-    const rampUp = options.load.rampUp ?? 300;
     let results: LoadResults;
     try {
       results = await runSizing({
@@ -209,7 +208,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
               info.startedWorkers,
               info.totalWorkers,
               options.load,
-              rampUp,
+              info.plannedSeconds,
             ),
             workers: point.workers,
             totalWorkers: info.totalWorkers,
