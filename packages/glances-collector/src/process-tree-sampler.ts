@@ -130,12 +130,13 @@ export class ProcessTreeSampler {
   }
 
   /**
-   * Every process's stat. A process joins the tree only by being forked from a member, so a pid
-   * seen outside the tree at the previous scan keeps its cached stat; every tenth scan re-reads
-   * all of them anyway (a recycled pid, a re-parenting to a subreaper inside the tree).
+   * Every process's stat. A process joins the tree only by being forked from a member (re-parenting
+   * moves orphans of members, already members), so a pid seen outside the tree at the previous scan
+   * keeps its cached stat; every sixtieth scan re-reads all of them anyway, for a pid that exited
+   * and was reused within one interval.
    */
   #scan(): Map<number, PidStat> {
-    const full = this.#scans++ % 10 === 0;
+    const full = this.#scans++ % 60 === 0;
     const stats = new Map<number, PidStat>();
     for (const name of readdirSync(this.#procRoot)) {
       const code = name.charCodeAt(0);
