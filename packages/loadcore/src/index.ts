@@ -44,10 +44,12 @@ export {
 } from "./registry.js";
 export { requestName, requestPathTemplate } from "./request-name.js";
 export {
+  type BuildResultsInput,
   buildResults,
   type LoadResults,
   RESULTS_FORMAT,
   RESULTS_FORMAT_VERSION,
+  ResultsFormatError,
   type ResultsHost,
   readResults,
 } from "./results.js";
@@ -59,7 +61,15 @@ export {
   resolveRunOptions,
 } from "./run-options.js";
 export { type EndReason, runLoad } from "./runner.js";
-export { judgeSelfCheck, type SelfCheck, SelfMonitor } from "./self-check.js";
+export {
+  judgeSelfCheck,
+  type SelfCheck,
+  type SelfCheckOptions,
+  SelfMonitor,
+  type SelfMonitorOptions,
+  type SelfMonitorScope,
+  type SelfSample,
+} from "./self-check.js";
 export {
   type ExpectedStatus,
   expectStatus,
@@ -73,18 +83,23 @@ export {
   type SessionOptions,
 } from "./session.js";
 export {
+  DEFAULT_SIZING_OPTIONS,
   type LatencyObjective,
+  type ObjectivePercentile,
   type PlateauVerdict,
   parseLatencyObjective,
   SizingController,
   type SizingOptions,
   type SizingStop,
+  type SizingStopReason,
   type SizingVerdict,
 } from "./sizing.js";
 export {
   type ErrorCounts,
   type GeneratorSample,
+  type RequestInterval,
   type RequestTotals,
+  type ScenarioInterval,
   type ScenarioTotals,
   StatsAggregator,
   type StatsInterval,
@@ -94,5 +109,5 @@ export {
   type TimelineLatency,
   type TimelinePoint,
 } from "./stats.js";
-export { formatStatusLine, formatSummary } from "./summary.js";
+export { formatStatusLine, formatSummary, type SummaryOptions } from "./summary.js";
 export { VERSION } from "./version.js";
