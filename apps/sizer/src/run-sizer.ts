@@ -49,11 +49,22 @@ const DEFAULT_READY_TIMEOUT = 30;
  * An upper bound of the time left: the rest of the ramp-up (from --ramp-up, or from the pace of
  * worker starts when a molotov.json sets it) plus one sizing window, within the duration.
  */
-function estimateRemaining(elapsed: number, started: number, total: number, load: SizerRunOptions["load"], planned: number): number {
+function estimateRemaining(
+  elapsed: number,
+  started: number,
+  total: number,
+  load: SizerRunOptions["load"],
+  planned: number,
+): number {
   const window = load.sizingWindow ?? 60;
   let rampLeft = 0;
   if (started < total) {
-    rampLeft = load.rampUp !== undefined ? Math.max(0, load.rampUp - elapsed) : started > 0 ? ((total - started) * elapsed) / started : window;
+    rampLeft =
+      load.rampUp !== undefined
+        ? Math.max(0, load.rampUp - elapsed)
+        : started > 0
+          ? ((total - started) * elapsed) / started
+          : window;
   }
   return Math.max(0, Math.min((load.duration ?? planned) - elapsed, rampLeft + window));
 }
