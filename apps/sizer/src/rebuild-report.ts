@@ -59,7 +59,7 @@ export async function rebuildReport(
   const metricsFile = join(outDir, "metrics.csv");
   const partial =
     (record.status !== undefined && record.status !== "complete") || results.interrupted === true;
-  const cpuPlan = record.cpuPlan as { shared?: boolean } | undefined;
+  const cpuPlan = record.cpuPlan as { shared?: boolean; serviceCpus?: number[] } | undefined;
   try {
     const { analysis, files } = await writeReport({
       results,
@@ -67,6 +67,7 @@ export async function rebuildReport(
       outDir,
       title: options.title,
       command: record.argv ?? results.command,
+      serviceCores: cpuPlan?.serviceCpus?.length,
       metadata: {
         ...(record.service ? { serviceCommand: record.service.description, target: record.service.url } : {}),
         ...(record.versions ? { versions: record.versions } : {}),

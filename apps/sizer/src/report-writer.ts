@@ -23,6 +23,8 @@ export async function writeReport(input: {
   title?: string | undefined;
   command: readonly string[];
   metadata: RunMetadata;
+  /** Cores the service was pinned to, when it was: the analysis judges its CPU against them. */
+  serviceCores?: number | undefined;
 }): Promise<{ analysis: Analysis; files: ReportFiles }> {
   let built: Awaited<ReturnType<typeof buildReport>>;
   try {
@@ -34,6 +36,7 @@ export async function writeReport(input: {
       title: input.title,
       command: [...input.command],
       metadata: input.metadata,
+      ...(input.serviceCores ? { analysis: { serviceCores: input.serviceCores } } : {}),
     });
   } catch (error) {
     const code = (error as { code?: unknown }).code;

@@ -285,6 +285,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       outDir: options.outDir,
       title: options.title,
       command: argv,
+      serviceCores: cpuPlan.serviceCpus?.length,
       metadata: {
         serviceCommand: service.description,
         target: service.url,
