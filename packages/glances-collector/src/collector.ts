@@ -94,7 +94,7 @@ function validate(options: CollectorOptions): void {
   }
   if (source !== "native" && (options.pid !== undefined || (options.containers?.length ?? 0) > 0)) {
     throw new InvalidOptionError(
-      source === "glances" ? "source" : "source",
+      "source",
       `pid and containers are watched by the native source only; with source "${source}" Glances reports what it exports`,
     );
   }

@@ -129,17 +129,7 @@ export function describeMetric(name: string): MetricDescriptor | undefined {
 }
 
 function isSanitisedName(text: string): boolean {
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    const ok =
-      (code >= 48 && code <= 57) ||
-      (code >= 65 && code <= 90) ||
-      (code >= 97 && code <= 122) ||
-      code === 95 ||
-      code === 45;
-    if (!ok) return false;
-  }
-  return true;
+  return text.length > 0 && sanitiseName(text) === text;
 }
 
 /** Makes a device, interface or container name safe inside a metric name: `[A-Za-z0-9_-]`, others become `_`. */
