@@ -58,5 +58,6 @@ export function childExit(child: ChildProcess): Promise<ProcessExit> {
 
 /** Describes an exit for a person: `exit code 1` or `signal SIGKILL`. */
 export function describeExit(exit: ProcessExit): string {
-  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.exitCode}`;
+  if (exit.signal) return `signal ${exit.signal}`;
+  return exit.exitCode === null ? "status unknown: the process is gone" : `exit code ${exit.exitCode}`;
 }

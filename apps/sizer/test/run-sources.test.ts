@@ -115,6 +115,49 @@ describe("sizer run: other sources", () => {
     }
   });
 
+  it("notices when the --pid of a --url service dies mid-run: partial report, exit 4", {
+    timeout: 150_000,
+  }, async () => {
+    const server = spawn(process.execPath, [fixture("dying-server.mjs")], {
+      env: { ...process.env, PORT: "0", DIE_AFTER: "300" },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout.on("data", (chunk: Buffer) => {
+        const match = /listening on (\S+)/.exec(chunk.toString());
+        if (match?.[1]) resolve(match[1]);
+      });
+      server.once("exit", () => reject(new Error("the service exited")));
+    });
+    const out = join(folder.path, "url-dies");
+    const outcome = await runCli([
+      "run",
+      "--url",
+      url,
+      "--pid",
+      String(server.pid),
+      "--scenario",
+      fixture("hello.ts"),
+      "--workers",
+      "10",
+      "--ramp-up",
+      "10",
+      "--duration",
+      "40",
+      "--quiet",
+      "--out",
+      out,
+    ]);
+    expect(outcome.code).toBe(4);
+    expect(outcome.stderr).toContain(
+      "sizer: the service exited during the run (status unknown: the process is gone)",
+    );
+    expect(JSON.parse(readFileSync(join(out, "command.json"), "utf8"))).toMatchObject({
+      status: "service-died",
+    });
+    expect(existsSync(join(out, "report.html"))).toBe(true);
+  });
+
   it("records the host with Glances when asked", { timeout: 150_000 }, async () => {
     const out = join(folder.path, "glances");
     const outcome = await runCli([
