@@ -317,9 +317,15 @@ function summarise(tools, runs, rounds) {
   if ("autocannon" in medians && "molotov" in medians) {
     verdicts.push(`autocannon / molotov: ${formatRatio(ratios.autocannonOverMolotov ?? undefined)}`);
   }
-  if ("loadcore" in medians && ("autocannon" in medians || "molotov" in medians)) {
+  const efficiency = [
+    "autocannon" in medians
+      ? `loadcore / autocannon ${formatRatio(ratios.perCpuSecondLoadcoreOverAutocannon)}`
+      : "",
+    "molotov" in medians ? `loadcore / molotov ${formatRatio(ratios.perCpuSecondLoadcoreOverMolotov)}` : "",
+  ].filter((text) => text !== "");
+  if ("loadcore" in medians && efficiency.length > 0) {
     verdicts.push(
-      `requests per generator CPU-second (less sensitive to contention): loadcore / autocannon ${formatRatio(ratios.perCpuSecondLoadcoreOverAutocannon)}, loadcore / molotov ${formatRatio(ratios.perCpuSecondLoadcoreOverMolotov)}`,
+      `requests per generator CPU-second (less sensitive to contention): ${efficiency.join(", ")}`,
     );
   }
   return { table: markdownTable(header, rows), medians, perCpuSecond, ratios, verdicts };

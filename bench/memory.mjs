@@ -36,6 +36,10 @@ const FLAGS = {
     default: 1,
     description: "loadcore -p (RSS summed over them)",
   },
+  "node-options": {
+    type: "string",
+    description: 'NODE_OPTIONS of the generators: --node-options="--max-old-space-size=80"',
+  },
   "interval-ms": {
     type: "integer",
     min: 50,
@@ -80,6 +84,19 @@ async function main(argv) {
       code: "ERR_BENCH_USAGE",
       exitCode: 2,
     });
+  }
+  const nodeOptions = flags["node-options"];
+  if (
+    nodeOptions !== undefined &&
+    !nodeOptions.split(/\s+/).every((token) => /^--[\w-]+(=\S+)?$/.test(token))
+  ) {
+    throw new BenchError(
+      `--node-options expects Node flags such as "--max-old-space-size=80", got "${nodeOptions}"`,
+      {
+        code: "ERR_BENCH_USAGE",
+        exitCode: 2,
+      },
+    );
   }
   const startedAt = new Date();
   const tools = [];
@@ -131,6 +148,7 @@ async function main(argv) {
     console.log(
       `load: ${flags.workers} workers/connections for ${flags.duration} s (loadcore ramp-up ${flags["ramp-up"]} s, ${flags.processes} process(es)); ` +
         `RSS of the generator's process tree every ${flags["interval-ms"]} ms; steady = median of the second half` +
+        (nodeOptions ? `; generators run with NODE_OPTIONS="${nodeOptions}"` : "") +
         (ceiling ? `; ceiling ${formatRate(ceiling)} req/s (workers x 1000 / delay)` : ""),
     );
     console.log("");
@@ -149,6 +167,7 @@ async function main(argv) {
         scenario: tool.name === "loadcore" ? "bench/scenarios/slow.ts" : "",
         pinning: { taskset: pinning.taskset, generatorCpu: pinning.generatorCpu },
         onStart: (pid) => sampler.attach(pid),
+        nodeOptions,
       });
       const cpu = accounting.stop();
       const samples = sampler.stop();
@@ -213,6 +232,7 @@ async function main(argv) {
         durationSeconds: flags.duration,
         processes: flags.processes,
         intervalMs: flags["interval-ms"],
+        nodeOptions: nodeOptions ?? null,
       },
       ceilingRequestsPerSecond: ceiling ?? null,
       runs,

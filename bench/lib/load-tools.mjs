@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -22,6 +22,7 @@ export const loadcoreCli = join(repositoryRoot, "packages", "loadcore", "dist", 
  * @property {string} scenario path of the scenario file, relative to the repository root
  * @property {{ taskset: string | undefined, generatorCpu: number | undefined }} pinning
  * @property {(pid: number) => void} [onStart] receives the generator's pid when it starts
+ * @property {string} [nodeOptions] NODE_OPTIONS for a Node generator (V8 heap flags, for instance)
  */
 
 /**
@@ -125,7 +126,21 @@ export const loadcore = {
     const manifest = JSON.parse(
       readFileSync(join(repositoryRoot, "packages", "loadcore", "package.json"), "utf8"),
     );
-    return { version: manifest.version, skipReason: undefined };
+    // The version alone says little while loadcore changes every hour: name the last commit and the build time.
+    const commit = await probe("git", [
+      "-C",
+      repositoryRoot,
+      "log",
+      "-1",
+      "--format=%h",
+      "--",
+      "packages/loadcore",
+    ]);
+    const builtAt = statSync(loadcoreCli).mtime.toISOString().slice(0, 16).replace("T", " ");
+    return {
+      version: `${manifest.version} (${commit ? `git ${commit}, ` : ""}dist built ${builtAt} UTC)`,
+      skipReason: undefined,
+    };
   },
   /** @param {RunRequest} request */
   async run(request) {
@@ -275,7 +290,12 @@ function runGenerator(invocation, request) {
   const command = pinned(invocation, { taskset: request.pinning.taskset, cpu: request.pinning.generatorCpu });
   return runProcess(command, {
     cwd: repositoryRoot,
-    env: { ...process.env, SERVER_URL: request.url, NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      SERVER_URL: request.url,
+      NO_COLOR: "1",
+      ...(request.nodeOptions ? { NODE_OPTIONS: request.nodeOptions } : {}),
+    },
     timeoutMs: ((request.rampUpSeconds ?? 0) + request.durationSeconds + 60) * 1000,
     onStart: request.onStart,
   });

@@ -94,4 +94,10 @@ describe("bench/memory.mjs", () => {
     expect(outcome.exitCode).toBe(2);
     expect(outcome.stderr.trim()).toBe('memory: --workers expects a whole number, got "many"');
   });
+
+  it("accepts only Node flags in --node-options", async () => {
+    const outcome = await script("memory.mjs", ["--node-options=--max-old-space-size=80 ; rm -rf /"]);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.stderr).toContain("--node-options expects Node flags");
+  });
 });
