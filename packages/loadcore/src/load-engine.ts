@@ -62,6 +62,11 @@ export class LoadEngine {
   active = 0;
   /** Workers that started (ramp-up reached them). */
   started = 0;
+  /** Workers stopped by a failing `setup` or `setupSession` fixture. */
+  setupFailures = 0;
+  /** The first of those failures, for the error message when no scenario ran at all. */
+  firstSetupFailure: string | undefined;
+  #lastFixtureError: string | undefined;
 
   constructor(settings: EngineSettings, registry: Registry, hooks: EngineHooks) {
     this.#settings = settings;
@@ -165,11 +170,17 @@ export class LoadEngine {
       await action();
       return true;
     } catch (error) {
+      this.#lastFixtureError = `${name} failed: ${error instanceof Error ? error.message : String(error)}`;
       this.#hooks.printError(
         `[W:${workerId}] ${name} failed: ${this.#describeError(error, this.#settings.verbose)}`,
       );
       return false;
     }
+  }
+
+  #countSetupFailure(fixture: string): void {
+    this.setupFailures += 1;
+    this.firstSetupFailure ??= this.#lastFixtureError ?? `${fixture} failed`;
   }
 
   async #runWorker(plan: WorkerPlan): Promise<void> {
@@ -188,7 +199,10 @@ export class LoadEngine {
         const ok = await this.#runFixture("setup", workerId, async () => {
           sessionOptions = (await setupFixture(workerId, settings.description)) ?? undefined;
         });
-        if (!ok) return;
+        if (!ok) {
+          this.#countSetupFailure("setup");
+          return;
+        }
       }
       const context: SessionContext = {
         workerId,
@@ -205,6 +219,7 @@ export class LoadEngine {
         );
       }
       if (sessionReady) await this.#loop(workerId, session, context);
+      else this.#countSetupFailure("setupSession");
       if (fixtures.teardownSession !== undefined) {
         const teardownSessionFixture = fixtures.teardownSession;
         await this.#runFixture("teardownSession", workerId, () => teardownSessionFixture(workerId, session));

@@ -16,6 +16,10 @@ export interface ProcessReport {
   started: number;
   /** p99 event-loop delay of that thread since its previous report, ms (threads only). */
   eventLoopDelayMs?: number;
+  /** Workers stopped by a failing setup fixture so far. */
+  setupFailures: number;
+  /** The first of those failures. */
+  firstSetupFailure?: string;
 }
 
 /** One generator process: the main thread itself (`-p 1`) or a worker thread. */
@@ -59,6 +63,8 @@ export class InThreadProcess implements LoadProcess {
       interval: engine.recorder.drain(),
       active: engine.active,
       started: engine.started,
+      setupFailures: engine.setupFailures,
+      ...(engine.firstSetupFailure === undefined ? {} : { firstSetupFailure: engine.firstSetupFailure }),
     });
   }
 
@@ -112,6 +118,7 @@ export class ThreadProcess implements LoadProcess {
   readonly #pendingReports: ((report: ProcessReport) => void)[] = [];
   #finalReport: ProcessReport | undefined;
   #finished = false;
+  #setupFailures = 0;
 
   constructor(data: ThreadData, hooks: EngineHooks) {
     this.#worker = new Worker(threadEntry(), { workerData: data });
@@ -127,7 +134,10 @@ export class ThreadProcess implements LoadProcess {
     });
     const finish = (report: ProcessReport | undefined) => {
       this.#finished = true;
-      if (report !== undefined) this.#finalReport = report;
+      if (report !== undefined) {
+        this.#finalReport = report;
+        this.#setupFailures = report.setupFailures;
+      }
       for (const pending of this.#pendingReports.splice(0)) pending(this.#takeFinal());
       resolveDone();
     };
@@ -141,6 +151,7 @@ export class ThreadProcess implements LoadProcess {
           finish(undefined);
           break;
         case "report":
+          this.#setupFailures = message.report.setupFailures;
           this.#pendingReports.shift()?.(message.report);
           break;
         case "print":
@@ -167,7 +178,7 @@ export class ThreadProcess implements LoadProcess {
     const final = this.#finalReport;
     this.#finalReport = undefined;
     if (final !== undefined) return final;
-    return { interval: emptyInterval(), active: 0, started: 0 };
+    return { interval: emptyInterval(), active: 0, started: 0, setupFailures: this.#setupFailures };
   }
 
   start(plans: readonly WorkerPlan[], variables: Record<string, unknown>): void {

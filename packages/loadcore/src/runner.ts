@@ -286,13 +286,18 @@ async function runWorkers(
   if (endReason === "interrupted") stopAll("interrupted");
 
   let lastCloseTime = startTime;
+  let setupFailures = 0;
+  let firstSetupFailure: string | undefined;
   const closeSecond = async (final: boolean) => {
     const reports: ProcessReport[] = await Promise.all(processes.map((loadProcess) => loadProcess.report()));
     let active = 0;
     let started = 0;
     let threadDelay = 0;
     let recorded = 0;
+    setupFailures = 0;
     for (const report of reports) {
+      setupFailures += report.setupFailures;
+      firstSetupFailure ??= report.firstSetupFailure;
       aggregator.add(report.interval);
       active += report.active;
       started += report.started;
@@ -341,6 +346,15 @@ async function runWorkers(
     live.finish();
     await Promise.allSettled(processes.map((loadProcess) => loadProcess.close()));
   }
+  const totals = aggregator.totals();
+  if (setupFailures > 0 && totals.ok + totals.failed === 0) {
+    throw new FixtureError(
+      "setup",
+      new Error(
+        `no scenario ran: ${setupFailures} worker(s) stopped; ${firstSetupFailure ?? "setup failed"}`,
+      ),
+    );
+  }
   const endedAt = Date.now();
   const reason: EndReason =
     endReason ?? (options.maxRuns !== undefined || options.singleRun ? "max-runs" : "completed");
@@ -354,7 +368,7 @@ async function runWorkers(
     endedAt,
     interrupted,
     options: { ...description, endReason: reason },
-    totals: aggregator.totals(),
+    totals,
     timeline: aggregator.timeline,
     ...(sizing === undefined
       ? {}

@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     active: engine.active,
     started: engine.started,
     eventLoopDelayMs: monitor.sample().eventLoopDelayMs,
+    setupFailures: engine.setupFailures,
+    ...(engine.firstSetupFailure === undefined ? {} : { firstSetupFailure: engine.firstSetupFailure }),
   });
   port.on("message", (message: ParentMessage) => {
     switch (message.type) {

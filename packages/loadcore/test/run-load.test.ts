@@ -254,4 +254,28 @@ scenario(async function wait(session) { await session.get(process.env.SLOW_URL +
     expect(results.failed).toBe(0);
     expect(results.requests).toBe(0);
   });
+
+  it("fails with a FixtureError when every worker's setup fails, instead of a silent empty run", async () => {
+    const folder = scenarioFolder({
+      "loadtest.ts": `
+import { scenario, setup } from "@sizer/loadcore";
+setup(() => { throw new Error("no token for this worker"); });
+scenario(async function never() {});
+`,
+    });
+    for (const processes of [1, 2]) {
+      const { run, stderr } = quietRun({
+        scenarioFile: "loadtest.ts",
+        cwd: folder,
+        workers: 2,
+        processes,
+        maxRuns: 1,
+      });
+      await expect(run).rejects.toMatchObject({ code: "ERR_LOADCORE_FIXTURE" });
+      await expect(run).rejects.toThrow(
+        `no scenario ran: ${2 * processes} worker(s) stopped; setup failed: no token for this worker`,
+      );
+      expect(stderr.text()).toContain("setup failed: no token for this worker");
+    }
+  });
 });
