@@ -30,7 +30,7 @@ export function formatRate(value) {
 
 /** A ratio such as 1.07x. @param {number | null | undefined} value */
 export function formatRatio(value) {
-  return value === undefined || value === null ? "—" : `${value.toFixed(2)}x`;
+  return value === undefined || value === null ? "—" : `${value.toFixed(value < 10 ? 3 : 2)}x`;
 }
 
 /** Bytes as MB (10^6 bytes) with one decimal. @param {number | undefined} bytes */

@@ -136,9 +136,18 @@ export const loadcore = {
       "--",
       "packages/loadcore",
     ]);
+    const changes = await probe("git", [
+      "-C",
+      repositoryRoot,
+      "status",
+      "--porcelain",
+      "--",
+      "packages/loadcore/src",
+    ]);
     const builtAt = statSync(loadcoreCli).mtime.toISOString().slice(0, 16).replace("T", " ");
+    const source = commit ? `git ${commit}${changes ? " + uncommitted changes" : ""}, ` : "";
     return {
-      version: `${manifest.version} (${commit ? `git ${commit}, ` : ""}dist built ${builtAt} UTC)`,
+      version: `${manifest.version} (${source}dist built ${builtAt} UTC)`,
       skipReason: undefined,
     };
   },

@@ -86,7 +86,8 @@ describe("resolvePinning", () => {
 describe("formatting", () => {
   it("renders rates, ratios and sizes, with a dash for what was not measured", () => {
     expect(formatRate(24_012.6)).toBe("24,013");
-    expect(formatRatio(1.234)).toBe("1.23x");
+    expect(formatRatio(0.9964)).toBe("0.996x");
+    expect(formatRatio(11.084)).toBe("11.08x");
     expect(formatRatio(null)).toBe("—");
     expect(formatMegabytes(123_450_000)).toBe("123.5 MB");
     expect(formatRate(undefined)).toBe("—");
