@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,6 +26,21 @@ describe("bench/hello.mjs", () => {
     const outcome = await script("hello.mjs", ["--generator-cpu", "1", "--server-cpu", "1"]);
     expect(outcome.exitCode).toBe(2);
     expect(outcome.stderr).toContain("--generator-cpu and --server-cpu must differ");
+  });
+
+  it("exits 3 with a clear message when loadcore is not built", async () => {
+    // A copy of the scripts in a tree without packages/loadcore/dist.
+    const tree = join(directory, "unbuilt");
+    cpSync(join(repositoryRoot, "bench", "lib"), join(tree, "bench", "lib"), { recursive: true });
+    cpSync(join(repositoryRoot, "bench", "hello.mjs"), join(tree, "bench", "hello.mjs"));
+    const outcome = await runProcess(
+      { command: process.execPath, args: [join("bench", "hello.mjs"), "--tools", "loadcore"] },
+      { cwd: tree, timeoutMs: 60_000 },
+    );
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.stderr.trim()).toBe(
+      "hello: packages/loadcore/dist/cli.js is missing: run `npm run build` first (the benchmarks build nothing), or leave loadcore out with --tools",
+    );
   });
 
   it("prints its flags with --help", async () => {
