@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The README's main job: `npm run demo` autosizes the bundled demo service (examples/demo-service)
 // on this machine with `sizer run` and writes ./sizer-report-<timestamp>/. The settings finish in
-// about two minutes or less on a 2-core machine: 200 workers over a 60 s ramp-up, a 10 s sizing
+// about two minutes or less on a 2-core machine: 120 workers over a 90 s ramp-up, a 10 s sizing
 // window, 110 s at most. Extra arguments are passed to `sizer run` (e.g. `npm run demo -- --json`).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -27,9 +27,9 @@ const args = [
   "--scenario",
   join(demo, "loadtest.ts"),
   "--workers",
-  "200",
+  "120",
   "--ramp-up",
-  "60",
+  "90",
   "--sizing-window",
   "10",
   "--duration",

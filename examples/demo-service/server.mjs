@@ -8,10 +8,13 @@
 // record and keeps it in memory (so memory grows with the data). When the event loop falls behind
 // by more than `DEMO_MAX_LAG_MS` (the core is saturated), it sheds load with `503 Service
 // Unavailable` instead of letting every request wait, as a production server behind a bounded
-// queue would.
+// queue would. Each request also waits `DEMO_STORAGE_LATENCY_MS` for its "storage" (a stand-in
+// for a database round trip, which costs no CPU): so, as in a real service, throughput first grows
+// with the number of clients, then flattens when the core is saturated, then the service sheds load.
 //
 // Environment: PORT (0 = a random free port; default 8000), HOST (default 127.0.0.1),
-// DEMO_HASH_ROUNDS (default 200), DEMO_MAX_LAG_MS (default 80), DEMO_MAX_RECORDS (default 2000000).
+// DEMO_HASH_ROUNDS (default 200), DEMO_MAX_LAG_MS (default 80), DEMO_MAX_RECORDS (default 2000000),
+// DEMO_STORAGE_LATENCY_MS (default 20; 0 turns it off).
 import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 
@@ -37,6 +40,7 @@ const host = process.env.HOST || "127.0.0.1";
 const hashRounds = integerSetting("DEMO_HASH_ROUNDS", 200, 1);
 const maxLagMs = integerSetting("DEMO_MAX_LAG_MS", 80, 1);
 const maxRecords = integerSetting("DEMO_MAX_RECORDS", 2_000_000, 1);
+const storageLatencyMs = integerSetting("DEMO_STORAGE_LATENCY_MS", 20, 0);
 
 /** bucket id -> collection id -> { records: Map<id, record>, order: record[], lastModified } */
 const buckets = new Map();
@@ -324,6 +328,11 @@ async function route(request, response) {
   return sendError(response, 405, "Method Not Allowed", "use GET or DELETE on a record");
 }
 
+/** The wait of a storage round trip: time spent off the CPU, as a database call would be. */
+function storageRoundTrip() {
+  return new Promise((resolve) => setTimeout(resolve, storageLatencyMs));
+}
+
 const server = createServer((request, response) => {
   served += 1;
   if (lagMs > maxLagMs && request.url !== "/__heartbeat__") {
@@ -333,7 +342,9 @@ const server = createServer((request, response) => {
       "retry-after": "1",
     });
   }
-  route(request, response).catch((error) => {
+  const handled =
+    storageLatencyMs > 0 ? storageRoundTrip().then(() => route(request, response)) : route(request, response);
+  handled.catch((error) => {
     if (response.headersSent) return response.destroy();
     if (error?.status === 413) return sendError(response, 413, "Payload Too Large", error.message);
     console.error(`demo-service: ${request.method} ${request.url}: ${error?.stack ?? error}`);
