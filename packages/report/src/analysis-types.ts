@@ -1,4 +1,4 @@
-import type { LatencySummary } from "./inputs/types.js";
+import type { TimelineLatency } from "./inputs/types.js";
 
 /** What ran out first. */
 export type BottleneckResource =
@@ -109,7 +109,7 @@ export interface Capacity {
   /** Requests per second at the healthy level. */
   throughput: number | null;
   /** Latency (ms) at the healthy level. */
-  latency: LatencySummary | null;
+  latency: Partial<TimelineLatency> | null;
   stopReason: string | null;
   stoppedAtSeconds: number | null;
   workersAtStop: number | null;

@@ -11,7 +11,7 @@ import type {
 import { computeCapacity } from "./capacity.js";
 import { ReportOptionError } from "./errors.js";
 import { formatNumber, formatPercent, formatSeconds } from "./format.js";
-import type { LoadResults, MetricsData } from "./inputs/types.js";
+import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
 import { findFailureOnset, findPlateau, tolerancePercent } from "./onsets.js";
 import { type CheckContext, generatorCheck, resourceChecks } from "./resource-checks.js";
 import { lastFinite } from "./series-math.js";
@@ -31,7 +31,7 @@ export interface AnalyzeOptions {
 
 /** What `analyze` reads. */
 export interface AnalyzeInput {
-  results: LoadResults;
+  results: LoadResultsInput;
   metrics?: MetricsData | undefined;
   metadata?: RunMetadata | undefined;
   options?: AnalyzeOptions | undefined;
@@ -66,7 +66,7 @@ function resolveThresholds(overrides: Partial<AnalysisThresholds> | undefined): 
 }
 
 /** Epoch ms of second 0 of the run. */
-export function runStartMs(results: LoadResults): number {
+export function runStartMs(results: LoadResultsInput): number {
   const first = results.timeline[0];
   return first ? first.time - first.t * 1000 : Date.parse(results.startedAt);
 }
@@ -75,7 +75,7 @@ function resolveServiceCores(
   options: AnalyzeOptions,
   metadata: RunMetadata | undefined,
   metrics: MetricsData | undefined,
-  results: LoadResults,
+  results: LoadResultsInput,
 ): Analysis["serviceCores"] {
   if (options.serviceCores !== undefined)
     return { count: options.serviceCores, source: "the serviceCores option" };
@@ -93,7 +93,7 @@ function resolveServiceCores(
 }
 
 function assessTrust(
-  results: LoadResults,
+  results: LoadResultsInput,
   metrics: MetricsData | undefined,
   metadata: RunMetadata | undefined,
   generator: ResourceCheck | null,
@@ -143,7 +143,7 @@ function assessTrust(
   return { trustworthy, partial, warnings };
 }
 
-function onsetFacts(results: LoadResults, onset: Onsets, tolerance: number): string[] {
+function onsetFacts(results: LoadResultsInput, onset: Onsets, tolerance: number): string[] {
   const facts: string[] = [];
   const workersAt = (second: number) => results.timeline.find((entry) => entry.t >= second)?.workers;
   if (onset.failureSeconds !== null) {
@@ -169,7 +169,7 @@ function onsetFacts(results: LoadResults, onset: Onsets, tolerance: number): str
 function chooseBottleneck(
   checks: ResourceCheck[],
   generator: ResourceCheck | null,
-  results: LoadResults,
+  results: LoadResultsInput,
   metrics: MetricsData | undefined,
   onset: Onsets,
   tolerance: number,

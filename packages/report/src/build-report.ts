@@ -3,13 +3,13 @@ import { join } from "node:path";
 import type { Analysis, RunMetadata } from "./analysis-types.js";
 import { type AnalyzeOptions, analyze } from "./analyze.js";
 import { ReportOptionError, ReportWriteError } from "./errors.js";
-import type { LoadResults, MetricsData } from "./inputs/types.js";
+import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
 import { renderHtml } from "./render-html.js";
 import { buildSummaryJson, renderSummaryMarkdown } from "./render-summary.js";
 
 /** What `buildReport` needs. */
 export interface BuildReportOptions {
-  results: LoadResults;
+  results: LoadResultsInput;
   metrics?: MetricsData | undefined;
   /** Directory for `report.html`, `summary.md` and `summary.json`; created when missing. */
   outDir?: string | undefined;

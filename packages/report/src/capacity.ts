@@ -1,12 +1,12 @@
 import type { Capacity } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
-import type { LatencySummary, LoadResults, TimelineEntry } from "./inputs/types.js";
+import type { LoadResultsInput, TimelineEntry, TimelineLatency } from "./inputs/types.js";
 import { smoothedThroughput } from "./onsets.js";
 
 const LATENCY_KEYS = ["p50", "p90", "p95", "p99", "max"] as const;
 
-function meanLatency(entries: TimelineEntry[]): LatencySummary | null {
-  const latency: LatencySummary = {};
+function meanLatency(entries: TimelineEntry[]): Partial<TimelineLatency> | null {
+  const latency: Partial<TimelineLatency> = {};
   for (const key of LATENCY_KEYS) {
     const values = entries
       .map((entry) => entry.latency?.[key])
@@ -21,7 +21,7 @@ function meanLatency(entries: TimelineEntry[]): LatencySummary | null {
  * timeline: the last 10 seconds before the failure onset (or the whole run when nothing failed).
  */
 export function computeCapacity(
-  results: LoadResults,
+  results: LoadResultsInput,
   tolerance: number,
   failureSeconds: number | null,
   plateau: Capacity["plateau"],

@@ -1,7 +1,7 @@
 import type { Analysis } from "./analysis-types.js";
 import { runStartMs } from "./analyze.js";
 import { downsampleMinMax } from "./downsample.js";
-import type { LatencySummary, LoadResults, MetricsData } from "./inputs/types.js";
+import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
 import { lastFinite } from "./series-math.js";
 
 /** One plotly trace, as serialised into the report. */
@@ -117,6 +117,17 @@ class ChartBuilder {
   }
 }
 
+/** The two directions of a disk or network metric: the metric's last part and its label. */
+type Directions = readonly [readonly [field: string, label: string], readonly [field: string, label: string]];
+const READ_WRITE: Directions = [
+  ["read_bytes", "read"],
+  ["write_bytes", "write"],
+];
+const IN_OUT: Directions = [
+  ["rx_bytes", "in"],
+  ["tx_bytes", "out"],
+];
+
 function constant(length: number, value: number): Float64Array {
   return new Float64Array(length).fill(value);
 }
@@ -141,7 +152,7 @@ function scaled(values: Float64Array, factor: number): Float64Array {
  * with min/max buckets, which keeps the peaks.
  */
 export function buildCharts(
-  results: LoadResults,
+  results: LoadResultsInput,
   metrics: MetricsData | undefined,
   analysis: Analysis,
   maxPoints = 800,
@@ -231,7 +242,7 @@ export function buildCharts(
       group: "latency",
       color: COLORS.latency[key],
       x: t,
-      y: fromTimeline((i) => timeline[i]?.latency?.[key as keyof LatencySummary]),
+      y: fromTimeline((i) => timeline[i]?.latency?.[key]),
       unit: "ms",
       hidden: key === "max",
     });
@@ -261,6 +272,26 @@ export function buildCharts(
   const start = runStartMs(results);
   const x = metrics ? Float64Array.from(metrics.times, (time) => (time - start) / 1000) : new Float64Array(0);
   const series = (name: string) => metrics?.series.get(name);
+  /** Adds the two directions of `<prefix>.<field>` (read/write, in/out) that exist, the second dotted. */
+  const addDirections = (
+    builder: ChartBuilder,
+    prefix: string,
+    directions: Directions,
+    trace: Omit<TraceInput, "name" | "x" | "y" | "dash"> & { subject: string },
+  ) => {
+    const { subject, ...common } = trace;
+    directions.forEach(([field, label], index) => {
+      const values = series(`${prefix}.${field}`);
+      if (values)
+        builder.add({
+          ...common,
+          name: `${subject} ${label}`,
+          x,
+          y: values,
+          ...(index === 1 ? { dash: "dot" as const } : {}),
+        });
+    });
+  };
   const hostCores = lastFinite(series("host.cpu.count")) ?? analysis.serviceCores?.count ?? null;
   if (metrics) {
     const processCpu = series("process.cpu.percent");
@@ -458,40 +489,24 @@ export function buildCharts(
       disk.add({ name: label, group: "service", color: color as string, x, y: values, unit: "B/s" });
   }
   names(metrics, /^container\.([^.]+)\.io\.read_bytes$/).forEach((name, index) => {
-    const color = COLORS.container[index % COLORS.container.length] as string;
-    const group = `container:${name}`;
-    disk.add({
-      name: `${name} read`,
-      group,
+    addDirections(disk, `container.${name}.io`, READ_WRITE, {
+      subject: name,
+      group: `container:${name}`,
       groupTitle: `Container ${name}`,
-      color,
-      x,
-      y: series(`container.${name}.io.read_bytes`) as Float64Array,
+      color: COLORS.container[index % COLORS.container.length] as string,
       unit: "B/s",
     });
-    const write = series(`container.${name}.io.write_bytes`);
-    if (write) disk.add({ name: `${name} write`, group, color, x, y: write, dash: "dot", unit: "B/s" });
   });
   names(metrics, /^host\.disk\.([^.]+)\.(?:read_bytes|write_bytes|util)$/).forEach((device, index) => {
     const color = COLORS.host[index % COLORS.host.length] as string;
     const hidden = index > 1;
-    for (const [field, dash] of [
-      ["read_bytes", undefined],
-      ["write_bytes", "dot"],
-    ] as const) {
-      const values = series(`host.disk.${device}.${field}`);
-      if (values)
-        disk.add({
-          name: `${device} ${field === "read_bytes" ? "read" : "write"}`,
-          group: "host",
-          color,
-          x,
-          y: values,
-          unit: "B/s",
-          hidden,
-          ...(dash ? { dash } : {}),
-        });
-    }
+    addDirections(disk, `host.disk.${device}`, READ_WRITE, {
+      subject: device,
+      group: "host",
+      color,
+      unit: "B/s",
+      hidden,
+    });
     const util = series(`host.disk.${device}.util`);
     if (util)
       disk.add({
@@ -530,46 +545,24 @@ export function buildCharts(
 
   const network = new ChartBuilder(maxPoints);
   names(metrics, /^container\.([^.]+)\.net\.(?:rx|tx)_bytes$/).forEach((name, index) => {
-    const color = COLORS.container[index % COLORS.container.length] as string;
-    const group = `container:${name}`;
-    for (const [field, dash] of [
-      ["rx_bytes", undefined],
-      ["tx_bytes", "dot"],
-    ] as const) {
-      const values = series(`container.${name}.net.${field}`);
-      if (values)
-        network.add({
-          name: `${name} ${field === "rx_bytes" ? "in" : "out"}`,
-          group,
-          groupTitle: `Container ${name}`,
-          color,
-          x,
-          y: values,
-          unit: "B/s",
-          ...(dash ? { dash } : {}),
-        });
-    }
+    addDirections(network, `container.${name}.net`, IN_OUT, {
+      subject: name,
+      group: `container:${name}`,
+      groupTitle: `Container ${name}`,
+      color: COLORS.container[index % COLORS.container.length] as string,
+      unit: "B/s",
+    });
   });
   names(metrics, /^host\.net\.([^.]+)\.(?:rx|tx)_bytes$/).forEach((iface, index) => {
     const color = COLORS.host[index % COLORS.host.length] as string;
     const hidden = iface === "lo" || index > 3;
-    for (const [field, dash] of [
-      ["rx_bytes", undefined],
-      ["tx_bytes", "dot"],
-    ] as const) {
-      const values = series(`host.net.${iface}.${field}`);
-      if (values)
-        network.add({
-          name: `${iface} ${field === "rx_bytes" ? "in" : "out"}`,
-          group: "host",
-          color,
-          x,
-          y: values,
-          unit: "B/s",
-          hidden,
-          ...(dash ? { dash } : {}),
-        });
-    }
+    addDirections(network, `host.net.${iface}`, IN_OUT, {
+      subject: iface,
+      group: "host",
+      color,
+      unit: "B/s",
+      hidden,
+    });
     const speed = series(`host.net.${iface}.speed`);
     if (speed)
       network.add({

@@ -1,8 +1,8 @@
 import type { AnalysisThresholds } from "./analysis-types.js";
-import type { LatencySummary, LoadResults, TimelineEntry } from "./inputs/types.js";
+import type { LoadResultsInput, TimelineEntry, TimelineLatency } from "./inputs/types.js";
 
 /** The tolerance (percent) the run was judged against: the sizing block's, or 5% as in Molotov. */
-export function tolerancePercent(results: LoadResults, override?: number): number {
+export function tolerancePercent(results: LoadResultsInput, override?: number): number {
   return override ?? results.sizing?.tolerance ?? 5;
 }
 
@@ -24,7 +24,7 @@ function windowRatio(timeline: TimelineEntry[], end: number, size: number): { ra
  * or, with a latency objective, the first second its percentile stays above the threshold as long.
  */
 export function findFailureOnset(
-  results: LoadResults,
+  results: LoadResultsInput,
   thresholds: AnalysisThresholds,
   tolerance: number,
 ): number | null {
@@ -37,7 +37,7 @@ export function findFailureOnset(
   const objective = results.sizing?.latencyObjective;
   const slow = (index: number) => {
     if (!objective) return false;
-    const value = timeline[index]?.latency?.[objective.percentile as keyof LatencySummary];
+    const value = timeline[index]?.latency?.[objective.percentile as keyof TimelineLatency];
     return typeof value === "number" && value > objective.thresholdMs;
   };
   // Still failing one whole window later, so a blip of one bad second does not count.
@@ -88,7 +88,7 @@ export function smoothedThroughput(timeline: TimelineEntry[], size = 10): number
  * exceeded its level by more than `plateauThroughputGrowth`.
  */
 export function findPlateau(
-  results: LoadResults,
+  results: LoadResultsInput,
   thresholds: AnalysisThresholds,
 ): { atSeconds: number; workers: number; throughput: number } | null {
   const fromSizing = results.sizing?.plateau;

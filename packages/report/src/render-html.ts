@@ -6,12 +6,12 @@ import { buildCharts, type ChartSpec } from "./charts.js";
 import { ReportOptionError } from "./errors.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
-import type { LatencySummary, LoadResults, MetricsData } from "./inputs/types.js";
+import type { LatencySummary, LoadResultsInput, MetricsData } from "./inputs/types.js";
 import { REPORT_VERSION } from "./version.js";
 
 /** What `renderHtml` needs. */
 export interface RenderHtmlInput {
-  results: LoadResults;
+  results: LoadResultsInput;
   metrics?: MetricsData | undefined;
   analysis: Analysis;
   metadata?: RunMetadata | undefined;
@@ -166,7 +166,7 @@ const num = (value: number | undefined | null, decimals?: number): Cell => ({
   text: value === undefined || value === null ? "n/a" : formatNumber(value, decimals),
   numeric: true,
 });
-const ms = (latency: LatencySummary | undefined, key: keyof LatencySummary): Cell => ({
+const ms = (latency: Partial<LatencySummary> | undefined, key: keyof LatencySummary): Cell => ({
   text: formatMilliseconds(latency?.[key]),
   numeric: true,
 });

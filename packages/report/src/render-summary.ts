@@ -1,6 +1,6 @@
 import type { Analysis, RunMetadata } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
-import type { LoadResults } from "./inputs/types.js";
+import type { LoadResultsInput } from "./inputs/types.js";
 import { REPORT_VERSION } from "./version.js";
 
 /** The version of `summary.json`. */
@@ -26,7 +26,7 @@ export interface ReportSummary {
 
 /** Builds the object written to `summary.json`. */
 export function buildSummaryJson(input: {
-  results: LoadResults;
+  results: LoadResultsInput;
   analysis: Analysis;
   metadata?: RunMetadata | undefined;
   generatedAt: string;
@@ -79,7 +79,7 @@ const RESOURCE_TITLE: Record<string, string> = {
  * evidence, the warnings and the per-scenario table. Every user or target string is escaped.
  */
 export function renderSummaryMarkdown(input: {
-  results: LoadResults;
+  results: LoadResultsInput;
   analysis: Analysis;
   metadata?: RunMetadata | undefined;
   title?: string | undefined;

@@ -1,6 +1,6 @@
 import type { AnalysisThresholds, BottleneckScope, Onsets, ResourceCheck } from "./analysis-types.js";
 import { formatBitsPerSecond, formatBytes, formatNumber, formatPercent, formatSeconds } from "./format.js";
-import type { LoadResults, MetricsData, TimelineEntry } from "./inputs/types.js";
+import type { LoadResultsInput, MetricsData, TimelineEntry } from "./inputs/types.js";
 import {
   combine,
   correlation,
@@ -13,7 +13,7 @@ import {
 
 /** What the checks need to know about the run. */
 export interface CheckContext {
-  results: LoadResults;
+  results: LoadResultsInput;
   metrics: MetricsData | undefined;
   /** Seconds since the start of the run of each metrics sample. */
   seconds: Float64Array;
@@ -102,7 +102,7 @@ function names(metrics: MetricsData, pattern: RegExp): string[] {
 }
 
 /** The workers at each metrics sample, from the timeline (NaN outside the run). */
-function workersAt(results: LoadResults, seconds: Float64Array): Float64Array {
+function workersAt(results: LoadResultsInput, seconds: Float64Array): Float64Array {
   const bySecond = new Map<number, number>();
   for (const entry of results.timeline) bySecond.set(Math.round(entry.t), entry.workers);
   return combine(seconds.length, (index) => bySecond.get(Math.round(seconds[index] as number)) ?? Number.NaN);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
 import { ReportOptionError } from "../src/errors.js";
 import { readMetricsFile } from "../src/inputs/read-metrics.js";
-import type { LoadResults, MetricsData, TimelineEntry } from "../src/inputs/types.js";
+import type { LoadResultsInput, MetricsData, TimelineEntry } from "../src/inputs/types.js";
 import { type SyntheticKind, syntheticRun } from "./helpers/synthetic-run.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -209,7 +209,7 @@ describe("capacity and onsets", () => {
 
 describe("real recorded Glances data", () => {
   /** A results timeline over the recorded metrics, with failures from `failingFrom` seconds. */
-  function resultsOver(metrics: MetricsData, failingFrom: number): LoadResults {
+  function resultsOver(metrics: MetricsData, failingFrom: number): LoadResultsInput {
     const start = metrics.times[0] as number;
     const seconds = Math.round(((metrics.times[metrics.times.length - 1] as number) - start) / 1000) + 1;
     const timeline: TimelineEntry[] = [];
@@ -234,7 +234,7 @@ describe("real recorded Glances data", () => {
       timeline,
       sizing: undefined,
       selfCheck: undefined,
-    } as LoadResults;
+    } as LoadResultsInput;
   }
 
   it.each(["glances-3.3.1-host.csv", "glances-4.5.6-host.csv"])(

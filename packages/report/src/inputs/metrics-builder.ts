@@ -1,4 +1,4 @@
-import type { MetricDescriptor, MetricsData, MetricsFileMeta, MetricsNote } from "./types.js";
+import type { CollectorNote, MetricDescriptorInput, MetricsData, MetricsFileMetaInput } from "./types.js";
 
 /** Metric names are dotted paths of `[A-Za-z0-9_-]` parts (docs/formats.md). */
 export const METRIC_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -6,7 +6,7 @@ export const METRIC_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 /** Accumulates samples column by column; a column that appears late is padded with NaN (absent). */
 export class MetricsBuilder {
   readonly times: number[] = [];
-  readonly notes: MetricsNote[] = [];
+  readonly notes: CollectorNote[] = [];
   private readonly columns = new Map<string, number[]>();
 
   /** Starts a new sample and returns its index. */
@@ -29,7 +29,7 @@ export class MetricsBuilder {
     return this.columns.has(name);
   }
 
-  build(meta: MetricsFileMeta, descriptors: MetricDescriptor[] = []): MetricsData {
+  build(meta: MetricsFileMetaInput, descriptors: MetricDescriptorInput[] = []): MetricsData {
     const count = this.times.length;
     const series = new Map<string, Float64Array>();
     for (const name of [...this.columns.keys()].sort()) {

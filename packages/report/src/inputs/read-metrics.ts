@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { ReportInputError } from "../errors.js";
 import { parseGlancesCsv } from "./glances-csv.js";
 import { METRIC_NAME, MetricsBuilder } from "./metrics-builder.js";
-import type { MetricDescriptor, MetricsData, MetricsFileMeta } from "./types.js";
+import { readInputText } from "./read-input-text.js";
+import type { MetricDescriptorInput, MetricsData, MetricsFileMetaInput } from "./types.js";
 
 /** The newest `sizer-metrics` major version this package understands. */
 export const METRICS_FORMAT_VERSION = 1;
@@ -49,12 +49,12 @@ function optionalNumber(file: string, key: string, value: unknown): number | und
   return number;
 }
 
-function buildMeta(file: string, raw: Record<string, unknown>): MetricsFileMeta {
+function buildMeta(file: string, raw: Record<string, unknown>): MetricsFileMetaInput {
   const extra: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (!KNOWN_META.has(key) && key !== "type" && key !== "metrics") extra[key] = String(value);
   }
-  const meta: MetricsFileMeta = {
+  const meta: MetricsFileMetaInput = {
     format: "sizer-metrics",
     formatVersion: checkFormat(file, raw.format, raw.formatVersion),
     extra,
@@ -135,8 +135,8 @@ export function parseMetricsCsv(text: string, file = "metrics"): MetricsData {
  */
 export function parseMetricsNdjson(text: string, file = "metrics"): MetricsData {
   const builder = new MetricsBuilder();
-  let meta: MetricsFileMeta | undefined;
-  let descriptors: MetricDescriptor[] = [];
+  let meta: MetricsFileMetaInput | undefined;
+  let descriptors: MetricDescriptorInput[] = [];
   const lines = text.split("\n");
   for (let lineIndex = 0; lineIndex < lines.length; lineIndex++) {
     const line = (lines[lineIndex] ?? "").trim();
@@ -156,11 +156,11 @@ export function parseMetricsNdjson(text: string, file = "metrics"): MetricsData 
       if (record.metrics !== undefined) {
         if (!Array.isArray(record.metrics)) invalid(file, `${where}: metrics must be an array`);
         descriptors = record.metrics.map((descriptor: unknown, index: number) => {
-          const name = (descriptor as MetricDescriptor | null)?.name;
+          const name = (descriptor as MetricDescriptorInput | null)?.name;
           if (typeof name !== "string" || !METRIC_NAME.test(name)) {
             invalid(file, `${where}: metrics[${index}].name is not a valid metric name`);
           }
-          return descriptor as MetricDescriptor;
+          return descriptor as MetricDescriptorInput;
         });
       }
       continue;
@@ -213,20 +213,6 @@ export function parseMetrics(text: string, file = "metrics"): MetricsData {
  *   `ERR_REPORT_INPUT_VERSION`, naming the file.
  */
 export async function readMetricsFile(path: string): Promise<MetricsData> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new ReportInputError(
-      "ERR_REPORT_INPUT_NOT_FOUND",
-      path,
-      `cannot read the metrics file: ${reason}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const text = await readInputText(path, "metrics");
   return parseMetrics(text, path);
 }

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { ReportInputError } from "../errors.js";
-import type { LoadResults } from "./types.js";
+import { readInputText } from "./read-input-text.js";
+import type { LoadResultsInput } from "./types.js";
 
 /** The newest `loadcore-results` major version this package understands. */
 export const RESULTS_FORMAT_VERSION = 1;
@@ -74,7 +74,7 @@ class Checker {
  * @throws {ReportInputError} `ERR_REPORT_INPUT_INVALID` naming the field at fault, or
  *   `ERR_REPORT_INPUT_VERSION` for a newer major version.
  */
-export function parseResults(value: unknown, file = "results"): LoadResults {
+export function parseResults(value: unknown, file = "results"): LoadResultsInput {
   const check = new Checker(file);
   const root = check.record(value, "the results");
   if (root.format !== "loadcore-results") {
@@ -155,7 +155,7 @@ export function parseResults(value: unknown, file = "results"): LoadResults {
     if (typeof selfCheck.saturated !== "boolean")
       check.fail("selfCheck.saturated", "a boolean", selfCheck.saturated);
   }
-  return root as unknown as LoadResults;
+  return root as unknown as LoadResultsInput;
 }
 
 /**
@@ -165,22 +165,8 @@ export function parseResults(value: unknown, file = "results"): LoadResults {
  *   `ERR_REPORT_INPUT_INVALID` when it is not valid JSON or not a results file,
  *   `ERR_REPORT_INPUT_VERSION` when its major version is newer than this package.
  */
-export async function readResultsFile(path: string): Promise<LoadResults> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new ReportInputError(
-      "ERR_REPORT_INPUT_NOT_FOUND",
-      path,
-      `cannot read the results file: ${reason}`,
-      {
-        cause: error,
-      },
-    );
-  }
+export async function readResultsFile(path: string): Promise<LoadResultsInput> {
+  const text = await readInputText(path, "results");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,167 +1,118 @@
-// The two input contracts of docs/formats.md, declared here until the producers' types can be shared.
+// The two input contracts of docs/formats.md come from their producers' types. The readers of this
+// package also accept files written by hand, by another tool or by an older producer, which may leave
+// out fields the producers always write: the `…Input` types below are the producers' types with those
+// fields optional, so a value of the producer's type is always a valid input.
+import type { CollectorNote, MetricDescriptor, MetricsFileMeta } from "@sizer/glances-collector";
+import type {
+  LatencySummary,
+  LoadResults,
+  RequestTotals,
+  ScenarioTotals,
+  SelfCheck,
+  SizingVerdict,
+  TimelineLatency,
+  TimelinePoint,
+} from "@sizer/loadcore";
 
-/** Latency percentiles in milliseconds. Every field may be absent in older or partial files. */
-export interface LatencySummary {
-  count?: number;
-  min?: number;
-  mean?: number;
-  p50?: number;
-  p90?: number;
-  p95?: number;
-  p99?: number;
-  p999?: number;
-  max?: number;
-}
+export type {
+  CollectorNote,
+  MetricDescriptor,
+  MetricsFileMeta,
+  MetricsSource,
+} from "@sizer/glances-collector";
+export type {
+  LatencySummary,
+  LoadResults,
+  RequestTotals,
+  ScenarioTotals,
+  SelfCheck,
+  SizingStopReason,
+  SizingVerdict,
+  TimelineLatency,
+  TimelinePoint,
+} from "@sizer/loadcore";
 
-/** Error classes counted by loadcore (`refused`, `reset`, `timeout`, `assertion`, `other`, ...). */
-export type ErrorCounts = Record<string, number>;
+/** `T` with the keys `K` optional. */
+type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
-/** One second of the run (`timeline[]` of the results JSON). */
-export interface TimelineEntry {
-  /** Seconds since the start of the run. */
-  t: number;
-  /** Epoch milliseconds. */
-  time: number;
-  workers: number;
-  ok: number;
-  failed: number;
-  requests: number;
-  throughput: number;
-  errorRatio?: number;
-  latency?: LatencySummary;
-  /** Load generator CPU, 100 = one core, all processes summed. */
-  generatorCpuPercent?: number;
-  eventLoopDelayMs?: number;
-}
+/** Counts by key (error class or status code); the readers accept any key. */
+type Counts = Record<string, number>;
 
-/** One scenario's totals. */
-export interface ScenarioSummary {
-  name: string;
-  ok: number;
-  failed: number;
-  errors?: ErrorCounts;
-  latency?: LatencySummary;
-}
+/** One second of the run: loadcore's `TimelinePoint`, where the ratio, the latency and the generator figures may be absent. */
+export type TimelineEntry = Optional<
+  Omit<TimelinePoint, "latency">,
+  "errorRatio" | "generatorCpuPercent" | "eventLoopDelayMs"
+> & { latency?: Partial<TimelineLatency> };
 
-/** One request's totals (`byRequest[]`). */
-export interface RequestSummary {
-  name: string;
-  count: number;
-  ok?: number;
-  failed: number;
-  statusCodes?: Record<string, number>;
-  errors?: ErrorCounts;
-  latency?: LatencySummary;
-}
+/** One scenario's totals: loadcore's `ScenarioTotals`, errors and latency optional. */
+export type ScenarioSummary = Omit<ScenarioTotals, "errors" | "latency"> & {
+  errors?: Counts;
+  latency?: Partial<LatencySummary>;
+};
 
-/** Why a sizing run stopped. */
-export type StopReason =
-  | "error-ratio"
-  | "latency"
-  | "capacity-above-max-load"
-  | "duration"
-  | "interrupted"
-  | "max-runs";
+/** One request's totals (`byRequest[]`): loadcore's `RequestTotals`, only name, count and failed required. */
+export type RequestSummary = Optional<Omit<RequestTotals, "errors" | "latency">, "ok" | "statusCodes"> & {
+  errors?: Counts;
+  latency?: Partial<LatencySummary>;
+};
 
-/** The `sizing` block, present only for runs made with `--sizing`. */
-export interface SizingResult {
-  tolerance: number;
-  window?: number;
-  minSamples?: number;
-  latencyObjective?: { percentile: string; thresholdMs: number } | null;
-  reached: boolean;
-  stopReason: StopReason | string;
-  stoppedAtSeconds?: number;
-  workersAtStop?: number;
-  healthyWorkers: number | null;
-  errorRatio?: number;
-  throughputAtHealthy?: number | null;
-  latencyAtHealthy?: LatencySummary | null;
-  plateau?: {
-    detected: boolean;
-    atSeconds: number;
-    workers: number;
-    throughput: number;
-    latencyGrowth?: number;
-  } | null;
-  message?: string;
-}
+/** The `sizing` block: loadcore's `SizingVerdict`, only tolerance, reached, stopReason and healthyWorkers required. */
+export type SizingResult = Optional<
+  Omit<SizingVerdict, "latencyAtHealthy">,
+  | "window"
+  | "minSamples"
+  | "latencyObjective"
+  | "stoppedAtSeconds"
+  | "workersAtStop"
+  | "errorRatio"
+  | "throughputAtHealthy"
+  | "plateau"
+  | "message"
+> & { latencyAtHealthy?: Partial<TimelineLatency> | null };
 
-/** The load generator watching itself. */
-export interface SelfCheck {
-  cpuPercentMax?: number;
-  cpuPercentMean?: number;
-  cores?: number;
-  eventLoopDelayP99MaxMs?: number;
-  saturated: boolean;
-  message?: string;
-}
+/** The load generator watching itself: loadcore's `SelfCheck`, only `saturated` required. */
+export type SelfCheckInput = Optional<
+  SelfCheck,
+  "cpuPercentMax" | "cpuPercentMean" | "cores" | "eventLoopDelayP99MaxMs" | "message"
+>;
 
-/** The results JSON of loadcore (`loadcore-results`, version 1). */
-export interface LoadResults {
-  format: "loadcore-results";
-  formatVersion: number;
-  tool?: { name?: string; version?: string; node?: string };
-  command?: string[];
-  host?: { hostname?: string; cpus?: number; memoryBytes?: number; platform?: string };
-  startedAt: string;
-  endedAt?: string;
-  durationSeconds: number;
-  interrupted?: boolean;
-  options?: Record<string, unknown>;
-  ok: number;
-  failed: number;
-  requests: number;
-  throughput: number;
-  scenariosPerSecond?: number;
-  latency?: LatencySummary;
-  statusCodes?: Record<string, number>;
-  errors?: ErrorCounts;
+/** The results JSON as this package reads it: loadcore's `LoadResults`, the fields `parseResults` does not require optional. */
+export type LoadResultsInput = Optional<
+  Omit<
+    LoadResults,
+    "tool" | "host" | "latency" | "errors" | "timeline" | "scenarios" | "byRequest" | "sizing" | "selfCheck"
+  >,
+  "command" | "endedAt" | "interrupted" | "options" | "scenariosPerSecond" | "statusCodes"
+> & {
+  tool?: Partial<LoadResults["tool"]>;
+  host?: Partial<LoadResults["host"]>;
+  latency?: Partial<LatencySummary>;
+  errors?: Counts;
+  timeline: TimelineEntry[];
   scenarios?: ScenarioSummary[];
   byRequest?: RequestSummary[];
-  timeline: TimelineEntry[];
   sizing?: SizingResult;
-  selfCheck?: SelfCheck;
-}
+  selfCheck?: SelfCheckInput;
+};
 
-/** Where the metrics came from (`# source:`). */
-export type MetricsSource = "native" | "glances-csv" | "glances-rest" | string;
+/** The metadata of a metrics file: the collector's `MetricsFileMeta`, where only the format is required and `extra` is always there. */
+export type MetricsFileMetaInput = Optional<
+  Omit<MetricsFileMeta, "extra">,
+  "source" | "sourceVersion" | "host" | "intervalSeconds"
+> & { extra: Record<string, string> };
 
-/** The metadata of a metrics file (`# key: value` lines, or the NDJSON `meta` object). */
-export interface MetricsFileMeta {
-  format: "sizer-metrics";
-  formatVersion: number;
-  source?: MetricsSource;
-  sourceVersion?: string;
-  host?: string;
-  intervalSeconds?: number;
-  pid?: number;
-  /** Any other metadata key, kept as text. */
-  extra: Record<string, string>;
-}
-
-/** How a metric is described in the NDJSON `meta` line. */
-export interface MetricDescriptor {
-  name: string;
-  unit?: string;
-  kind?: "gauge" | "rate" | string;
-}
-
-/** A `# note` line: something that happened to the collection (a pid exited, a plugin was lost). */
-export interface MetricsNote {
-  /** Epoch milliseconds. */
-  time: number;
-  message: string;
-}
+/** A metric of the NDJSON `meta` line (`{name, unit, kind}`): the collector's `MetricDescriptor`, only the name required. */
+export type MetricDescriptorInput = Pick<MetricDescriptor, "name"> & Partial<Omit<MetricDescriptor, "name">>;
 
 /**
  * A metrics file held in columns: `times[i]` is the epoch-ms time of sample `i`, and every series in
  * `series` has one value per sample, `NaN` where the metric was absent.
  */
 export interface MetricsData {
-  meta: MetricsFileMeta;
-  descriptors: MetricDescriptor[];
+  meta: MetricsFileMetaInput;
+  descriptors: MetricDescriptorInput[];
   times: number[];
   series: Map<string, Float64Array>;
-  notes: MetricsNote[];
+  /** `# note` lines: something that happened to the collection (a pid exited, a plugin was lost). */
+  notes: CollectorNote[];
 }

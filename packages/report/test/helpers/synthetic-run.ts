@@ -2,7 +2,7 @@
 // resource metrics that the saturated resource would show.
 import type { RunMetadata } from "../../src/analysis-types.js";
 import { MetricsBuilder } from "../../src/inputs/metrics-builder.js";
-import type { LoadResults, MetricsData, TimelineEntry } from "../../src/inputs/types.js";
+import type { LoadResultsInput, MetricsData, TimelineEntry } from "../../src/inputs/types.js";
 
 export type SyntheticKind =
   | "cpu"
@@ -31,7 +31,7 @@ export interface SyntheticOptions {
 }
 
 export interface SyntheticRun {
-  results: LoadResults;
+  results: LoadResultsInput;
   metrics: MetricsData;
   metadata: RunMetadata;
 }
@@ -98,7 +98,7 @@ export function syntheticRun(options: SyntheticOptions): SyntheticRun {
   const healthy = failing ? timeline[Math.max(0, failing.t - 10)] : undefined;
   const plateauEntry = failing ? timeline.find((entry) => entry.workers * perWorker >= capacity) : undefined;
   const scenarioName = options.scenarioName ?? "add_record";
-  const results: LoadResults = {
+  const results: LoadResultsInput = {
     format: "loadcore-results",
     formatVersion: 1,
     tool: { name: "loadcore", version: "0.1.0", node: "v20.20.2" },
