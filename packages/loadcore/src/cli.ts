@@ -7,13 +7,12 @@ import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
 import type { LoadResults } from "./results.js";
 import type { RunOptions } from "./run-options.js";
 import { runLoad } from "./runner.js";
+import { cliV8Flags } from "./v8-flags.js";
 import { VERSION } from "./version.js";
 
-// Thousands of workers keep requests alive for a while, so much garbage is promoted and V8's default
-// heap growth let a 5,000-worker run reach about 260 MB RSS; favouring size keeps it near 145 MB for
-// the same throughput and CPU per request (measured, see the README). The CLI owns its process, so it
-// may set this process-wide flag; library users decide for their own process.
-setFlagsFromString("--optimize-for-size");
+// The CLI owns its process, so it may set process-wide V8 flags that keep a run with thousands of
+// workers small (see cliV8Flags); library users decide for their own process.
+for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS)) setFlagsFromString(flag);
 
 /** Exit codes, one table (documented in the README). */
 export const EXIT_CODES = {
