@@ -78,7 +78,8 @@ New in loadcore:
   -h, --help               this help
 
 Exit codes: 0 done (a reached sizing is a success), 1 --fail threshold crossed, 2 bad usage, config or
-scenario file, 70 internal error, 130 interrupted (SIGINT/SIGTERM).`;
+scenario file, 3 no scenario run succeeded (target down or unreachable), 70 internal error, 130 interrupted
+(SIGINT/SIGTERM).`;
 
 function number(flag: string, text: string | undefined, kind: "integer" | "number"): number | undefined {
   if (text === undefined) return undefined;

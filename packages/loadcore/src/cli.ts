@@ -19,6 +19,7 @@ export const EXIT_CODES = {
   done: 0,
   failThreshold: 1,
   usage: 2,
+  noSuccess: 3,
   internal: 70,
   interrupted: 130,
 } as const;
@@ -39,7 +40,22 @@ const USAGE_CODES = new Set([
 function exitCodeOf(results: LoadResults, fail: number | undefined): number {
   if (fail !== undefined && results.failed >= fail) return EXIT_CODES.failThreshold;
   if (results.interrupted) return EXIT_CODES.interrupted;
+  if (nothingSucceeded(results)) return EXIT_CODES.noSuccess;
   return EXIT_CODES.done;
+}
+
+/** Every scenario run failed: the target is down, unreachable or refusing everything. */
+function nothingSucceeded(results: LoadResults): boolean {
+  return results.ok === 0 && results.failed > 0;
+}
+
+/** "refused 11,657, timeout 3": the error classes of the failed runs, most frequent first. */
+function describeErrors(results: LoadResults): string {
+  const classes = Object.entries(results.errors)
+    .filter(([, count]) => count > 0)
+    .sort((left, right) => right[1] - left[1])
+    .map(([name, count]) => `${name} ${count.toLocaleString("en-US")}`);
+  return classes.length > 0 ? classes.join(", ") : "no error class recorded";
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -92,6 +108,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const code = exitCodeOf(results, options.fail);
   if (code === EXIT_CODES.failThreshold) {
     process.stderr.write(`${results.failed} scenario runs failed (--fail ${options.fail})\n`);
+  } else if (code === EXIT_CODES.noSuccess) {
+    process.stderr.write(
+      `loadcore: no scenario run succeeded: all ${results.failed.toLocaleString("en-US")} failed (${describeErrors(results)}); is the target up and reachable?\n`,
+    );
   }
   return code;
 }

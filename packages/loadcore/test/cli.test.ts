@@ -124,7 +124,24 @@ describe("loadcore CLI", () => {
       cwd: folder,
       env: { SERVER_URL: server.url },
     });
-    expect(under.code).toBe(0);
+    // under the --fail threshold, but not one run succeeded: that is exit 3, not a success
+    expect(under.code).toBe(3);
+  });
+
+  it("exits 3 with a clear message when the target is unreachable, and still writes the results", async () => {
+    const closed = await startLoopbackServer((_request, response) => response.end());
+    const unreachableUrl = closed.url;
+    await closed.close();
+    const folder = scenarioFolder({ "loadtest.ts": FAILING_SCENARIO });
+    const run = await cli(["-w", "2", "-r", "2", "--output", "out.json", "loadtest.ts"], {
+      cwd: folder,
+      env: { SERVER_URL: unreachableUrl },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("no scenario run succeeded: all 4 failed (refused 4)");
+    expect(run.stderr).toContain("is the target up and reachable?");
+    const results = JSON.parse(readFileSync(join(folder, "out.json"), "utf8"));
+    expect(results).toMatchObject({ ok: 0, failed: 4, errors: { refused: 4 } });
   });
 
   it.concurrent.each([
