@@ -173,7 +173,8 @@ export const loadcore = {
         wallSeconds: outcome.wallSeconds,
         command: ["node", ...args.slice(0, -3), "--output", "<json>", request.scenario],
       };
-      const failure = describeFailure(outcome);
+      // exit 3 = no scenario run succeeded: the results file is still written, its counts say why
+      const failure = outcome.exitCode === 3 && existsSync(output) ? undefined : describeFailure(outcome);
       if (failure) return { ...empty, ...base, problem: failure };
       if (!existsSync(output)) {
         return {
