@@ -313,6 +313,32 @@ function chooseBottleneck(
 }
 
 /**
+ * The stretch of the run whose resource levels are the evidence. A failure onset is caused by what
+ * ran out just before it: the window ends a little after it. A throughput plateau is the resource
+ * already running out: the window covers the plateau itself, from its start, until the failures
+ * begin (when they do).
+ */
+function evidenceWindow(
+  referenceSeconds: number,
+  failureOrEndSeconds: number,
+  plateauSeconds: number | null,
+  thresholds: AnalysisThresholds,
+): { fromSeconds: number; toSeconds: number } {
+  if (plateauSeconds !== null && plateauSeconds < failureOrEndSeconds) {
+    const span = thresholds.windowBeforeSeconds + thresholds.windowAfterSeconds;
+    return {
+      fromSeconds: plateauSeconds,
+      toSeconds: Math.min(plateauSeconds + span, failureOrEndSeconds + thresholds.windowAfterSeconds),
+    };
+  }
+  return {
+    // Before second 0 there was no load: those samples would only dilute the evidence.
+    fromSeconds: Math.max(Math.min(0, referenceSeconds), referenceSeconds - thresholds.windowBeforeSeconds),
+    toSeconds: referenceSeconds + thresholds.windowAfterSeconds,
+  };
+}
+
+/**
  * Analyses a run: the capacity of one node, the failure onset and the plateau, which resource ran
  * out first (with evidence) and whether the result can be trusted. Pure: reads no file, no clock.
  *
@@ -345,11 +371,7 @@ export function analyze(input: AnalyzeInput): Analysis {
     failureSeconds,
     plateauSeconds: plateau?.atSeconds ?? null,
     referenceSeconds,
-    window: {
-      // Before second 0 there was no load: those samples would only dilute the evidence.
-      fromSeconds: Math.max(Math.min(0, referenceSeconds), referenceSeconds - thresholds.windowBeforeSeconds),
-      toSeconds: referenceSeconds + thresholds.windowAfterSeconds,
-    },
+    window: evidenceWindow(referenceSeconds, failureSeconds ?? end, plateau?.atSeconds ?? null, thresholds),
   };
   const serviceCores = resolveServiceCores(options, metadata, metrics, results);
   const context: CheckContext = {

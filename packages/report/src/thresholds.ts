@@ -2,8 +2,8 @@ import type { AnalysisThresholds } from "./analysis-types.js";
 
 /** The default thresholds and windows of the verdict's rules (see the README, "Rules of the verdict"). */
 export const DEFAULT_THRESHOLDS: Readonly<AnalysisThresholds> = Object.freeze({
-  cpuPercent: 90,
-  singleCorePercent: 90,
+  cpuPercent: 85,
+  singleCorePercent: 85,
   memoryLimitPercent: 90,
   hostMemoryPercent: 95,
   swapGrowthBytes: 64 * 1024 * 1024,
