@@ -5,14 +5,11 @@ import { HELP, parseCliArguments } from "./cli-arguments.js";
 import { LoadcoreError } from "./errors.js";
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
 import type { LoadResults } from "./results.js";
-import type { RunOptions } from "./run-options.js";
+import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
 import { runLoad } from "./runner.js";
 import { cliV8Flags } from "./v8-flags.js";
 import { VERSION } from "./version.js";
 
-// The CLI owns its process, so it may set process-wide V8 flags that keep a run with thousands of
-// workers small (see cliV8Flags); library users decide for their own process.
-for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS)) setFlagsFromString(flag);
 
 /** Exit codes, one table (documented in the README). */
 export const EXIT_CODES = {
@@ -83,6 +80,13 @@ async function main(argv: readonly string[]): Promise<number> {
       options.scenarioFile = resolve(dirname(configPath), "loadtest.ts");
   } else {
     options = { ...request.options, scenarioFile: request.positional ?? "loadtest.ts" };
+  }
+  // The CLI owns its process, so it may set process-wide V8 flags that keep a run with thousands of
+  // workers small (see cliV8Flags), before the scenario is loaded; library users decide for their own.
+  const workersPerProcess =
+    options.workers ?? (options.sizing === true ? RUN_DEFAULTS.sizingWorkers : RUN_DEFAULTS.workers);
+  for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess)) {
+    setFlagsFromString(flag);
   }
   const controller = new AbortController();
   let interrupts = 0;
