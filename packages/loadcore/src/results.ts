@@ -304,6 +304,10 @@ export function readResults(text: string, source = "results"): LoadResults {
       if (point[key] === undefined) point[key] = 0;
       else check.number(point[key], `${field}.${key}`);
     }
+    if (point.generatorRssBytes !== undefined) {
+      const rss = check.number(point.generatorRssBytes, `${field}.generatorRssBytes`);
+      if (rss < 0) check.fail(`${field}.generatorRssBytes`, "a number of bytes >= 0", rss);
+    }
   });
   const perSecond = (count: number) => (durationSeconds > 0 ? round(count / durationSeconds, 2) : 0);
   const throughput =

@@ -311,6 +311,8 @@ async function runWorkers(
     const point = aggregator.closeSecond(now, active, {
       cpuPercent: sample.cpuPercent,
       eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
+      // worker threads share the process: its RSS is the whole generator's
+      rssBytes: process.memoryUsage.rss(),
     });
     const elapsedSeconds = (now - startTime) / 1000;
     live.update(point, elapsedSeconds);

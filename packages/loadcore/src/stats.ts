@@ -44,6 +44,8 @@ export interface TimelinePoint {
   generatorCpuPercent: number;
   /** Worst p99 event-loop delay among the generator processes, ms (0 when unknown). */
   eventLoopDelayMs: number;
+  /** Resident memory of the load generator process (all its threads), bytes; absent when unknown. */
+  generatorRssBytes?: number;
 }
 
 /** Counts of failures by class; only non-zero classes are present. */
@@ -132,6 +134,8 @@ export interface StatsTotals {
 export interface GeneratorSample {
   cpuPercent: number;
   eventLoopDelayMs: number;
+  /** Resident memory of the generator process (all its threads), bytes. */
+  rssBytes?: number;
 }
 
 interface RequestEntry {
@@ -463,6 +467,7 @@ export class StatsAggregator {
       generatorCpuPercent: roundTo(generator?.cpuPercent ?? 0, 1),
       eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),
     };
+    if (generator?.rssBytes !== undefined) point.generatorRssBytes = generator.rssBytes;
     this.#timeline.push(point);
     this.#lastSecondLatency = latency.serialize();
     this.#secondOk = 0;

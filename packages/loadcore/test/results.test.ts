@@ -235,6 +235,9 @@ describe("readResults", () => {
     const badSizing = structuredClone(results);
     (badSizing.sizing as Record<string, unknown>).stopReason = "tired";
     expect(readError(JSON.stringify(badSizing)).field).toBe("sizing.stopReason");
+    const badMemory = structuredClone(results);
+    (badMemory.timeline[0] as Record<string, unknown>).generatorRssBytes = -1;
+    expect(readError(JSON.stringify(badMemory)).field).toBe("timeline[0].generatorRssBytes");
     const badError = structuredClone(results);
     (badError.errors as Record<string, unknown>).gremlins = 1;
     expect(readError(JSON.stringify(badError)).field).toBe("errors.gremlins");

@@ -208,6 +208,8 @@ scenario(async function flaky(session) { runs += 1; if (runs === 5) throw new Er
     const maxWorkers = Math.max(...results.timeline.map((point) => point.workers));
     expect(maxWorkers).toBeLessThan(20);
     expect(calls().setup.length).toBeLessThan(20);
+    // every second carries the generator's own memory (a Node process is never under 10 MB RSS)
+    for (const point of results.timeline) expect(point.generatorRssBytes).toBeGreaterThan(10_000_000);
   });
 
   it("stops cleanly on abort: teardowns run, results marked interrupted and written", async () => {

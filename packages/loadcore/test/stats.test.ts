@@ -91,7 +91,11 @@ describe("StatsAggregator", () => {
       processes[1].recordScenario("s", 10 + index, index <= 2 ? "status" : undefined);
     }
     for (const recorder of processes) aggregator.add(structuredClone(recorder.drain()));
-    const first = aggregator.closeSecond(start + 1000, 4, { cpuPercent: 55.55, eventLoopDelayMs: 3.21 });
+    const first = aggregator.closeSecond(start + 1000, 4, {
+      cpuPercent: 55.55,
+      eventLoopDelayMs: 3.21,
+      rssBytes: 91_234_304,
+    });
     expect(first).toEqual({
       t: 0,
       time: start,
@@ -104,6 +108,7 @@ describe("StatsAggregator", () => {
       latency: first.latency,
       generatorCpuPercent: 55.6,
       eventLoopDelayMs: 3.21,
+      generatorRssBytes: 91_234_304,
     });
     // Percentiles of both processes' values together, within the histogram's 0.1% precision.
     const expected = { p50: 10, p90: 18, p95: 19, p99: 20, max: 20 };
@@ -127,6 +132,7 @@ describe("StatsAggregator", () => {
       errorRatio: 0,
     });
     expect(second.generatorCpuPercent).toBe(0);
+    expect(second).not.toHaveProperty("generatorRssBytes");
 
     // An empty second has zero latency figures, not NaN.
     const empty = aggregator.closeSecond(start + 2500, 4);
