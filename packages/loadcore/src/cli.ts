@@ -10,7 +10,6 @@ import { runLoad } from "./runner.js";
 import { cliV8Flags } from "./v8-flags.js";
 import { VERSION } from "./version.js";
 
-
 /** Exit codes, one table (documented in the README). */
 export const EXIT_CODES = {
   done: 0,

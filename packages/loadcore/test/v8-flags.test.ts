@@ -8,7 +8,9 @@ describe("cliV8Flags", () => {
 
   it("lets the user's own young-generation flags win, on the command line or in NODE_OPTIONS", () => {
     expect(cliV8Flags(["--max-semi-space-size=16"], undefined, 5000)).toEqual(["--optimize-for-size"]);
-    expect(cliV8Flags([], "--max_semi_space_size=8 --enable-source-maps", 5000)).toEqual(["--optimize-for-size"]);
+    expect(cliV8Flags([], "--max_semi_space_size=8 --enable-source-maps", 5000)).toEqual([
+      "--optimize-for-size",
+    ]);
     expect(cliV8Flags([], "--semi-space-growth-factor=2", 5000)).toEqual(["--optimize-for-size"]);
   });
 
