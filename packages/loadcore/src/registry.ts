@@ -47,10 +47,10 @@ export type EventListener = (...args: LoadEventArgs) => void | Promise<void>;
 export interface Fixtures {
   globalSetup?: (options: FixtureRunOptions) => void | Promise<void>;
   globalTeardown?: () => void | Promise<void>;
-  // biome-ignore lint/suspicious/noConfusingVoidType: a setup fixture may return nothing
   setup?: (
     workerId: number,
     options: FixtureRunOptions,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a setup fixture may return nothing
   ) => SessionOptions | undefined | void | Promise<SessionOptions | undefined | void>;
   teardown?: (workerId: number) => void | Promise<void>;
   setupSession?: (workerId: number, session: Session) => void | Promise<void>;
