@@ -3,7 +3,8 @@
 // the three outputs) and the render in headless Chromium (from navigation until every chart is
 // drawn; the browser launch is not counted). Targets: build < 1 s, render < 3 s.
 // Usage: node bench/one-hour.mjs [seconds] [runs]   (after `pnpm --filter @sizer/report build`)
-// PLOTLY_FILE=path/plotly-basic.min.js inlines another plotly bundle instead of plotly.js-dist-min.
+// PLOTLY_BUNDLE=full inlines plotly.js-dist-min instead of the default basic bundle;
+// PLOTLY_FILE=path/plotly.min.js inlines that file instead of either.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -170,6 +171,7 @@ writeFileSync(resultsPath, JSON.stringify(results));
 writeFileSync(metricsPath, `${lines.join("\n")}\n`);
 
 const plotlySource = process.env.PLOTLY_FILE ? readFileSync(process.env.PLOTLY_FILE, "utf8") : undefined;
+const plotlyBundle = process.env.PLOTLY_BUNDLE || undefined;
 const buildTimes = [];
 const buildCpu = [];
 let report;
@@ -185,6 +187,7 @@ for (let run = 0; run < runs; run++) {
     metrics: readMetrics,
     outDir: join(directory, `out-${run}`),
     generatedAt: "2026-11-26T07:00:00Z",
+    plotlyBundle,
     plotlySource,
   });
   buildTimes.push(performance.now() - began);
@@ -244,6 +247,9 @@ console.log(
       metricColumns: columns.length,
       inputBytes: { results: statSync(resultsPath).size, metrics: statSync(metricsPath).size },
       htmlBytes: statSync(report.files.html).size,
+      plotly: /<meta name="sizer-report:plotly" content="([^"]*)">/.exec(
+        readFileSync(report.files.html, "utf8"),
+      )?.[1],
       traces,
       buildMs: { median: Math.round(median(buildTimes)), all: buildTimes.map(Math.round) },
       buildCpuMs: { median: Math.round(median(buildCpu)), all: buildCpu.map(Math.round) },

@@ -32,6 +32,8 @@ export {
 } from "./inputs/read-metrics.js";
 export { parseResults, RESULTS_FORMAT_VERSION, readResultsFile } from "./inputs/read-results.js";
 export type * from "./inputs/types.js";
+export type { PlotlyBundle, PlotlyScript } from "./plotly-bundle.js";
+export { DEFAULT_PLOTLY_BUNDLE, loadPlotlyScript, PLOTLY_BUNDLES } from "./plotly-bundle.js";
 export type { RenderHtmlInput } from "./render-html.js";
 export { renderHtml } from "./render-html.js";
 export type { ReportSummary } from "./render-summary.js";

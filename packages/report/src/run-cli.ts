@@ -4,6 +4,7 @@ import { ReportError, ReportOptionError } from "./errors.js";
 import { readMetadataFile } from "./inputs/read-metadata.js";
 import { readMetricsFile } from "./inputs/read-metrics.js";
 import { readResultsFile } from "./inputs/read-results.js";
+import { parsePlotlyBundle } from "./plotly-bundle.js";
 import { REPORT_VERSION } from "./version.js";
 
 /** Exit codes of `sizer-report`, one per error code. */
@@ -33,6 +34,8 @@ Options:
   --tolerance <percent>   error tolerance (default: the results' sizing tolerance, else 5)
   --service-cores <n>     cores the service may use (default: metadata vCPUs, then host.cpu.count)
   --link-speed <bits/s>   link speed for interfaces whose metrics have none
+  --plotly <bundle>       plotly.js bundle to inline: basic (default; opens seconds
+                          faster) or full (every plotly trace type)
   --json                  print summary.json's analysis on stdout instead of the headline
   -h, --help              show this help
   --version               show the version
@@ -124,6 +127,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       "a positive number of bits per second",
     );
 
+    const plotlyBundle =
+      values.plotly === undefined ? undefined : parsePlotlyBundle(values.plotly, "--plotly");
+
     const results = await readResultsFile(values.results);
     const metrics = values.metrics ? await readMetricsFile(values.metrics) : undefined;
     const metadata = values.metadata ? await readMetadataFile(values.metadata) : undefined;
@@ -138,6 +144,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       generatedAt: values["generated-at"],
       title: values.title,
       command: ["sizer-report", ...argv],
+      plotlyBundle,
       analysis: {
         ...(tolerance !== undefined ? { tolerancePercent: tolerance } : {}),
         ...(serviceCores !== undefined ? { serviceCores } : {}),
@@ -180,6 +187,7 @@ function parse(argv: string[]) {
       tolerance: { type: "string" },
       "service-cores": { type: "string" },
       "link-speed": { type: "string" },
+      plotly: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },

@@ -50,9 +50,9 @@ describe("sizer-report", () => {
     const summary = JSON.parse(readFileSync(join(outDir, "summary.json"), "utf8"));
     expect(summary.analysis.bottleneck.resource).toBe("memory");
     expect(summary.run.partial).toBe(true);
-    expect(readFileSync(join(outDir, "report.html"), "utf8")).toContain(
-      "PARTIAL RUN: the service was OOM-killed",
-    );
+    const html = readFileSync(join(outDir, "report.html"), "utf8");
+    expect(html).toContain("PARTIAL RUN: the service was OOM-killed");
+    expect(html).toMatch(/<meta name="sizer-report:plotly" content="plotly\.js-basic-dist-min \d/);
   });
 
   it("reads NDJSON metrics and writes only the HTML with --html, printing the analysis with --json", async () => {
@@ -67,10 +67,14 @@ describe("sizer-report", () => {
       "--json",
       "--title",
       "Nightly",
+      "--plotly",
+      "full",
     ]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).bottleneck.rule).toBe("memory-limit");
-    expect(readFileSync(htmlPath, "utf8")).toContain("<title>Nightly</title>");
+    const html = readFileSync(htmlPath, "utf8");
+    expect(html).toContain("<title>Nightly</title>");
+    expect(html).toMatch(/<meta name="sizer-report:plotly" content="plotly\.js-dist-min \d/);
   });
 
   it.each([
@@ -84,6 +88,8 @@ describe("sizer-report", () => {
     ],
     [["--results", resultsPath, "--tolerance", "120"], 2, "--tolerance: expected a percentage from 0 to 100"],
     [["--results", resultsPath, "--service-cores", "zero"], 2, "--service-cores: expected a positive number"],
+    [["--results", resultsPath, "--plotly", "gl"], 2, '--plotly: expected basic or full, got "gl"'],
+    [["--results", resultsPath, "--plotly"], 2, "Option '--plotly <value>' argument missing"],
     [["--results", join(directory, "nope.json")], 3, "nope.json: cannot read the results file: no such file"],
     [["--results", metricsPath], 4, "metrics.csv: not valid JSON"],
     [

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -27,6 +28,18 @@ function hostileRun() {
     host: { name: "<b>node</b>", vcpus: 2 },
   };
   return { results, metrics: run.metrics, metadata };
+}
+
+const require = createRequire(import.meta.url);
+
+/** An installed plotly package: its bundle's text and its version. */
+function installedPlotly(name: string) {
+  const version = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")).version as string;
+  return { source: readFileSync(require.resolve(name), "utf8"), version };
+}
+
+function plotlyMeta(html: string): string | undefined {
+  return /<meta name="sizer-report:plotly" content="([^"]*)">/.exec(html)?.[1];
 }
 
 function inlineScripts(html: string): string[] {
@@ -65,9 +78,13 @@ describe("renderHtml", () => {
     expect(markup).not.toMatch(/@import|url\(/i);
   });
 
-  it("inlines plotly and embeds the charts as data", () => {
-    expect(html.length).toBeGreaterThan(4_000_000);
-    expect(html).toContain("window.Plotly");
+  it("inlines the basic plotly bundle by default, names it, and embeds the charts as data", () => {
+    const basic = installedPlotly("plotly.js-basic-dist-min");
+    const full = installedPlotly("plotly.js-dist-min");
+    expect(inlineScripts(html)[0]).toBe(basic.source);
+    expect(html).not.toContain(full.source.slice(0, 300));
+    expect(plotlyMeta(html)).toBe(`plotly.js-basic-dist-min ${basic.version}`);
+    expect(html).toContain(`Charts by plotly.js-basic-dist-min ${basic.version}.`);
     const data = JSON.parse(
       /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "{}",
     );
@@ -83,6 +100,39 @@ describe("renderHtml", () => {
     const load = data.charts[0];
     expect(load.layout.shapes.map((shape: { type: string }) => shape.type)).toEqual(["rect", "line", "line"]);
     expect(load.layout.legend.groupclick).toBe("toggleitem");
+  });
+
+  it("inlines the full plotly bundle on request, a given source over both", () => {
+    const full = installedPlotly("plotly.js-dist-min");
+    const withFull = renderHtml({
+      ...input,
+      analysis,
+      generatedAt: "2026-11-26T07:00:00Z",
+      plotlyBundle: "full",
+    });
+    expect(inlineScripts(withFull)[0]).toBe(full.source);
+    expect(plotlyMeta(withFull)).toBe(`plotly.js-dist-min ${full.version}`);
+    const csp = /content="([^"]*script-src[^"]*)"/.exec(withFull)?.[1] ?? "";
+    expect(csp).toContain(`'sha256-${createHash("sha256").update(full.source, "utf8").digest("base64")}'`);
+
+    const custom = "/**\n* plotly.js (custom) v9.8.7\n*/\nwindow.Plotly = {};";
+    const withCustom = renderHtml({
+      ...input,
+      analysis,
+      generatedAt: "2026-11-26T07:00:00Z",
+      plotlyBundle: "full",
+      plotlySource: custom,
+    });
+    expect(inlineScripts(withCustom)[0]).toBe(custom);
+    expect(plotlyMeta(withCustom)).toBe("custom 9.8.7");
+    expect(() =>
+      renderHtml({
+        ...input,
+        analysis,
+        generatedAt: "2026-11-26T07:00:00Z",
+        plotlyBundle: "huge" as "full",
+      }),
+    ).toThrow('plotlyBundle: expected basic or full, got "huge"');
   });
 
   it("puts the verdict and the capacity at the top", () => {
