@@ -30,6 +30,7 @@ const FLAGS = {
   console: { type: "boolean", short: "c" },
   "console-update": { type: "string" },
   "force-shutdown": { type: "boolean" },
+  insecure: { type: "boolean", short: "k" },
   "use-extension": { type: "string", multiple: true },
   version: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -73,6 +74,8 @@ New in loadcore:
       --sizing-min-samples N  scenario runs in the window before any sizing decision (default 100)
       --sizing-latency pXX=MS  a latency objective as a second sizing stop criterion, e.g. p95=500
       --timeout S          per-request timeout in seconds (default 30)
+  -k, --insecure           accept any TLS certificate of an https target (to trust a private CA
+                           instead: NODE_EXTRA_CA_CERTS=ca.pem loadcore ...)
   -o, --output FILE        write the results JSON (format loadcore-results v1)
       --seed N             seed of the scenario choice (reproducible runs)
   -h, --help               this help
@@ -135,6 +138,7 @@ export function parseCliArguments(argv: readonly string[]): CliRequest {
   if (values.verbose !== undefined && values.verbose.length > 0) options.verbose = values.verbose.length;
   if (values["single-run"] === true) options.singleRun = true;
   if (values["force-shutdown"] === true) options.forceShutdown = true;
+  if (values.insecure === true) options.insecure = true;
   if (values.sizing === true) options.sizing = true;
   return {
     help: values.help === true,

@@ -10,6 +10,14 @@ type Client = UndiciClient;
  */
 const Client = createRequire(import.meta.url)("undici/lib/dispatcher/client.js") as typeof UndiciClient;
 
+/** How connections are opened. */
+export interface ConnectionOptions {
+  /** TCP (and TLS) connect timeout, ms. */
+  connectTimeoutMs: number;
+  /** false accepts any TLS certificate (`--insecure`); true by default. */
+  rejectUnauthorized?: boolean;
+}
+
 /**
  * The keep-alive connections of one origin, shared by every session of a process: a stack of idle
  * undici `Client`s (one socket each, no pipelining). A request takes an idle client or opens a new one
@@ -21,12 +29,19 @@ export class OriginConnections {
   readonly origin: string;
   readonly #idle: Client[] = [];
   readonly #all = new Set<Client>();
-  readonly #connectTimeoutMs: number;
+  readonly #options: UndiciClient.Options;
   #closed = false;
 
-  constructor(origin: string, connectTimeoutMs: number) {
+  constructor(origin: string, connection: ConnectionOptions) {
     this.origin = origin;
-    this.#connectTimeoutMs = connectTimeoutMs;
+    this.#options = {
+      pipelining: 1,
+      connectTimeout: connection.connectTimeoutMs,
+      // only https origins have a TLS handshake to relax
+      ...(connection.rejectUnauthorized === false && origin.startsWith("https:")
+        ? { connect: { rejectUnauthorized: false } }
+        : {}),
+    };
   }
 
   /** An idle client, or a new one. */
@@ -34,7 +49,7 @@ export class OriginConnections {
     if (this.#closed) throw new Error(`the connections to ${this.origin} are closed`);
     const idle = this.#idle.pop();
     if (idle !== undefined) return idle;
-    const client = new Client(this.origin, { pipelining: 1, connectTimeout: this.#connectTimeoutMs });
+    const client = new Client(this.origin, this.#options);
     this.#all.add(client);
     return client;
   }
@@ -87,11 +102,11 @@ const MAX_CACHED_TARGETS = 20_000;
 export class HttpPools {
   readonly #origins = new Map<string, OriginConnections>();
   readonly #targets = new Map<string, RequestTarget>();
-  readonly #connectTimeoutMs: number;
+  readonly #connection: ConnectionOptions;
   #closed = false;
 
-  constructor(options: { connectTimeoutMs: number }) {
-    this.#connectTimeoutMs = options.connectTimeoutMs;
+  constructor(options: ConnectionOptions) {
+    this.#connection = { ...options };
   }
 
   /** The target of an absolute http(s) URL; throws a TypeError for anything else. */
@@ -118,7 +133,7 @@ export class HttpPools {
     let connections = this.#origins.get(origin);
     if (connections === undefined) {
       if (this.#closed) throw new Error("the HTTP connections are closed");
-      connections = new OriginConnections(origin, this.#connectTimeoutMs);
+      connections = new OriginConnections(origin, this.#connection);
       this.#origins.set(origin, connections);
     }
     return connections;

@@ -23,6 +23,8 @@ export interface EngineSettings {
   singleRun: boolean;
   singleMode: string | undefined;
   timeout: number;
+  /** Accept any TLS certificate (`--insecure`). */
+  insecure: boolean;
   seed: number;
   /** The resolved options as fixtures and `getContext` see them. */
   description: Record<string, unknown>;
@@ -77,7 +79,10 @@ export class LoadEngine {
       singleMode: settings.singleMode,
       singleRun: settings.singleRun,
     });
-    this.#pools = new HttpPools({ connectTimeoutMs: settings.timeout * 1000 });
+    this.#pools = new HttpPools({
+      connectTimeoutMs: settings.timeout * 1000,
+      rejectUnauthorized: !settings.insecure,
+    });
     this.#runtime = {
       pools: this.#pools,
       recorder: this.recorder,

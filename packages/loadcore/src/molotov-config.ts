@@ -28,6 +28,7 @@ export interface MolotovTest {
   force_shutdown?: boolean;
   use_extension?: string[];
   timeout?: number;
+  insecure?: boolean;
   seed?: number;
   output?: string;
 }
@@ -69,6 +70,7 @@ const TEST_KEYS: Record<keyof MolotovTest, KeyKind> = {
   force_shutdown: "boolean",
   use_extension: "strings",
   timeout: "number",
+  insecure: "boolean",
   seed: "integer",
   output: "string",
 };
@@ -287,6 +289,7 @@ export function testToRunOptions(
   if (test.use_extension !== undefined)
     options.useExtension = test.use_extension.map((file) => resolve(baseDir, file));
   if (test.timeout !== undefined) options.timeout = test.timeout;
+  if (test.insecure === true) options.insecure = true;
   if (test.seed !== undefined) options.seed = test.seed;
   if (test.output !== undefined) options.output = resolve(baseDir, test.output);
   return options;

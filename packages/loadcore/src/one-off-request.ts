@@ -12,6 +12,8 @@ export interface OneOffRequestOptions {
   timeout?: number;
   /** The undici dispatcher to use; undici's global one by default. */
   dispatcher?: Dispatcher;
+  /** Accept any TLS certificate (as the run's `--insecure`); ignored when `dispatcher` is given. */
+  insecure?: boolean;
 }
 
 /** The answer of {@link request}. */
@@ -37,17 +39,26 @@ export async function request(url: string, options: OneOffRequestOptions = {}): 
     }
   }
   // loaded on first use: the engine's hot path only needs undici's Client (see http-pools.ts)
-  const { request: undiciRequest } = await import("undici");
-  const response = await undiciRequest(url, {
-    method: (options.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
-    headers,
-    body: body ?? null,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-  });
-  const content = await response.body.text();
-  return { status: response.statusCode, headers: response.headers, content };
+  const { Agent, request: undiciRequest } = await import("undici");
+  const ownAgent =
+    options.dispatcher === undefined && options.insecure === true
+      ? new Agent({ connect: { rejectUnauthorized: false } })
+      : undefined;
+  const dispatcher = options.dispatcher ?? ownAgent;
+  try {
+    const response = await undiciRequest(url, {
+      method: (options.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
+      headers,
+      body: body ?? null,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      ...(dispatcher === undefined ? {} : { dispatcher }),
+    });
+    const content = await response.body.text();
+    return { status: response.statusCode, headers: response.headers, content };
+  } finally {
+    await ownAgent?.close();
+  }
 }
 
 /** {@link request}, with the answer parsed as JSON (`content` is undefined for an empty body). */

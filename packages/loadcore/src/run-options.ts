@@ -57,6 +57,11 @@ export interface RunOptions {
   sizingLatency?: string | LatencyObjective;
   /** Per-request timeout, seconds (default 30). */
   timeout?: number;
+  /**
+   * Accept any TLS certificate of an https target (self-signed, expired, wrong host), as `curl -k`.
+   * To trust a private CA instead, start Node with `NODE_EXTRA_CA_CERTS=ca.pem`.
+   */
+  insecure?: boolean;
   /** Seed of the scenario choice (random by default; reported in the results). */
   seed?: number;
   /** Refresh interval of the live status, seconds (default 0.2 on a TTY, 5 otherwise). */
@@ -108,6 +113,7 @@ export interface ResolvedRunOptions {
   sizingMinSamples: number;
   sizingLatency: LatencyObjective | undefined;
   timeout: number;
+  insecure: boolean;
   seed: number;
   consoleUpdate: number | undefined;
   forceShutdown: boolean;
@@ -294,6 +300,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     sizingMinSamples,
     sizingLatency,
     timeout,
+    insecure: options.insecure === true,
     seed,
     consoleUpdate,
     forceShutdown: options.forceShutdown === true,
@@ -325,6 +332,7 @@ export function describeRunOptions(options: ResolvedRunOptions): Record<string, 
     sizingMinSamples: options.sizingMinSamples,
     sizingLatency: options.sizingLatency ?? null,
     timeout: options.timeout,
+    insecure: options.insecure,
     seed: options.seed,
     forceShutdown: options.forceShutdown,
     useExtension: options.useExtension,

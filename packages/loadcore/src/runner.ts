@@ -219,6 +219,7 @@ async function runWorkers(
     singleRun: options.singleRun,
     singleMode: options.singleMode,
     timeout: options.timeout,
+    insecure: options.insecure,
     seed: options.seed,
     description,
   });

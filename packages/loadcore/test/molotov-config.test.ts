@@ -80,6 +80,22 @@ describe("Molotov config", () => {
     expect(options.verbose).toBeUndefined();
   });
 
+  it("takes loadcore's own insecure key (https targets with a self-signed certificate)", () => {
+    const on = parseMolotovConfig(
+      { molotov: { tests: { t: { scenario: "a.ts", insecure: true } } } },
+      "c.json",
+    );
+    expect(testToRunOptions(on, "t", "/x").insecure).toBe(true);
+    const off = parseMolotovConfig(
+      { molotov: { tests: { t: { scenario: "a.ts", insecure: false } } } },
+      "c.json",
+    );
+    expect(testToRunOptions(off, "t", "/x").insecure).toBeUndefined();
+    expect(() =>
+      parseMolotovConfig({ molotov: { tests: { t: { scenario: "a.ts", insecure: "yes" } } } }, "c.json"),
+    ).toThrow(/insecure/);
+  });
+
   it("refuses unknown keys, naming them", () => {
     const unknownTestKey = { molotov: { tests: { smoke: { scenario: "a.ts", wokers: 3 } } } };
     expect(() => parseMolotovConfig(unknownTestKey, "c.json")).toThrow(ConfigError);
