@@ -423,8 +423,7 @@ export function buildCharts(
       traces: cpu.traces,
     });
   }
-  if (!metrics) return charts;
-
+  // The generator's memory comes from the results, so this chart is drawn even without metrics.
   const memory = new ChartBuilder(maxPoints);
   const rss = series("process.rss");
   if (rss)
@@ -436,7 +435,7 @@ export function buildCharts(
       y: rss,
       unit: "bytes",
     });
-  names(metrics, /^container\.([^.]+)\.mem\.usage$/).forEach((name, index) => {
+  (metrics ? names(metrics, /^container\.([^.]+)\.mem\.usage$/) : []).forEach((name, index) => {
     const group = `container:${name}`;
     const color = COLORS.container[index % COLORS.container.length] as string;
     memory.add({
@@ -469,6 +468,16 @@ export function buildCharts(
         ...(dash ? { dash } : {}),
       });
   }
+  if (timeline.some((entry) => typeof entry.generatorRssBytes === "number")) {
+    memory.add({
+      name: "generator RSS",
+      group: "generator",
+      color: COLORS.generator[0] as string,
+      x: t,
+      y: fromTimeline((i) => timeline[i]?.generatorRssBytes),
+      unit: "bytes",
+    });
+  }
   if (memory.traces.length > 0) {
     charts.push({
       id: "chart-memory",
@@ -478,6 +487,7 @@ export function buildCharts(
       traces: memory.traces,
     });
   }
+  if (!metrics) return charts;
 
   const disk = new ChartBuilder(maxPoints);
   for (const [metric, label, color] of [

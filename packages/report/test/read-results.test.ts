@@ -69,4 +69,29 @@ describe("readResultsFile", () => {
       parseResults({ ...results, scenarios: [{ name: 3, ok: 1, failed: 0 }] }, "run.json"),
     ).toThrow("scenarios[0].name: expected a string");
   });
+
+  it("reads the generator's RSS when present, and older files without it", () => {
+    const { results } = syntheticRun({ kind: "cpu", seconds: 5 });
+    expect(parseResults(results, "run.json").timeline[2]?.generatorRssBytes).toBe(
+      results.timeline[2]?.generatorRssBytes,
+    );
+    const older = structuredClone(results);
+    for (const entry of older.timeline) delete entry.generatorRssBytes;
+    expect(parseResults(older, "old.json").timeline.every((entry) => !("generatorRssBytes" in entry))).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    [-1, "-1"],
+    ["93 MB", '"93 MB"'],
+    [null, "null"],
+  ])("refuses a generator RSS of %j", (value, shown) => {
+    const { results } = syntheticRun({ kind: "cpu", seconds: 5 });
+    const broken = structuredClone(results) as unknown as { timeline: Array<Record<string, unknown>> };
+    (broken.timeline[1] as Record<string, unknown>).generatorRssBytes = value;
+    expect(() => parseResults(broken, "run.json")).toThrow(
+      `run.json: timeline[1].generatorRssBytes: expected a number of bytes >= 0, got ${shown}`,
+    );
+  });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
 import { buildReport } from "../src/build-report.js";
+import { buildCharts } from "../src/charts.js";
 import { downsampleMinMax } from "../src/downsample.js";
 import { escapeHtml, jsonForScript } from "../src/html-escape.js";
 import { renderHtml } from "../src/render-html.js";
@@ -155,6 +156,42 @@ describe("renderHtml", () => {
     );
     expect(partial).toContain('<span class="badge partial">partial run</span>');
     expect(html).not.toContain('id="partial"');
+  });
+});
+
+describe("the load generator's resources", () => {
+  it("draws the generator's RSS in the memory chart, with its CPU's legend group, metrics or not", () => {
+    const run = syntheticRun({ kind: "cpu", seconds: 60 });
+    for (const metrics of [run.metrics, undefined]) {
+      const analysis = analyze({ results: run.results, metrics });
+      const charts = buildCharts(run.results, metrics, analysis);
+      const memory = charts.find((chart) => chart.id === "chart-memory");
+      const rss = memory?.traces.find((trace) => trace.name === "generator RSS");
+      expect(rss?.legendgroup).toBe("generator");
+      expect(rss?.y).toEqual(run.results.timeline.map((entry) => entry.generatorRssBytes));
+      const cpu = charts.find((chart) => chart.id === "chart-cpu");
+      expect(cpu?.traces.find((trace) => trace.name === "generator CPU")?.legendgroup).toBe("generator");
+    }
+  });
+
+  it("says where the generator is drawn and that its network and disk are not recorded", () => {
+    const run = syntheticRun({ kind: "cpu", seconds: 60 });
+    const page = renderHtml({ ...run, analysis: analyze(run), generatedAt: "2026-11-26T07:00:00Z" });
+    expect(page).toContain(
+      '<p class="hint" id="generator-note">The load generator (legend group “Load generator”) is drawn in CPU and Memory. Its network traffic and disk I/O are not recorded by loadcore, so no chart shows them.</p>',
+    );
+
+    const older = structuredClone(run.results);
+    for (const entry of older.timeline) delete entry.generatorRssBytes;
+    const olderAnalysis = analyze({ results: older });
+    const olderCharts = buildCharts(older, undefined, olderAnalysis);
+    expect(olderCharts.map((chart) => chart.id)).not.toContain("chart-memory");
+    const olderPage = renderHtml({
+      results: older,
+      analysis: olderAnalysis,
+      generatedAt: "2026-11-26T07:00:00Z",
+    });
+    expect(olderPage).toContain("is drawn in CPU. Its network traffic and disk I/O are not recorded");
   });
 });
 

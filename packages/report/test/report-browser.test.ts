@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,9 @@ import { type OpenedReport, openReport } from "./helpers/browser.js";
 import { syntheticRun } from "./helpers/synthetic-run.js";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
+const require = createRequire(import.meta.url);
+const versionOf = (name: string): string =>
+  JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")).version;
 const artifacts = fileURLToPath(new URL("../../../.tmp/test-artifacts/", import.meta.url));
 
 describe("the report in headless Chromium", () => {
@@ -39,10 +43,40 @@ describe("the report in headless Chromium", () => {
       { id: "chart-latency", traces: 5 },
       // service, host, host cores, steal, busiest core, two cores, generator, generator cores
       { id: "chart-cpu", traces: 9 },
-      { id: "chart-memory", traces: 4 },
+      // service RSS, host used, host total, swap used, generator RSS
+      { id: "chart-memory", traces: 5 },
       { id: "chart-disk", traces: 6 },
       { id: "chart-network", traces: 3 },
     ]);
+  });
+
+  it("runs the basic plotly bundle by default", async () => {
+    const version = await opened.page.evaluate(
+      () => (window as unknown as { Plotly: { version: string } }).Plotly.version,
+    );
+    expect(version).toBe(versionOf("plotly.js-basic-dist-min"));
+  });
+
+  it("draws the generator's memory next to its CPU, and says its network is not recorded", async () => {
+    const { page } = opened;
+    const generatorTraces = await page.evaluate(() =>
+      ["chart-cpu", "chart-memory"].map((id) =>
+        (
+          document.getElementById(id) as unknown as { data: Array<{ name: string; legendgroup: string }> }
+        ).data
+          .filter((trace) => trace.legendgroup === "generator")
+          .map((trace) => trace.name),
+      ),
+    );
+    expect(generatorTraces).toEqual([["generator CPU", "generator cores (2)"], ["generator RSS"]]);
+    await expect(
+      page.locator("#chart-memory .legendtext", { hasText: "generator RSS" }).count(),
+    ).resolves.toBe(1);
+    const note = page.locator("#generator-note");
+    await expect(note.isVisible()).resolves.toBe(true);
+    await expect(note.textContent()).resolves.toContain(
+      "network traffic and disk I/O are not recorded by loadcore",
+    );
   });
 
   it("shows the verdict at the top, and a screenshot is kept", async () => {
@@ -88,4 +122,36 @@ describe("the report in headless Chromium", () => {
     });
     for (const range of ranges) expect(range).toEqual([10, 20]);
   });
+});
+
+describe("the report with the full plotly bundle in headless Chromium", () => {
+  it("draws the same charts", async () => {
+    const run = syntheticRun({ kind: "cpu", seconds: 60 });
+    const report = await buildReport({
+      ...run,
+      outDir: mkdtempSync(join(tmpdir(), "sizer-report-browser-full-")),
+      generatedAt: "2026-11-26T07:00:00Z",
+      plotlyBundle: "full",
+    });
+    const full = await openReport(report.files.html, { width: 1280 });
+    try {
+      expect(full.consoleErrors).toEqual([]);
+      const version = await full.page.evaluate(
+        () => (window as unknown as { Plotly: { version: string } }).Plotly.version,
+      );
+      expect(version).toBe(versionOf("plotly.js-dist-min"));
+      expect(full.charts.map((chart) => chart.id)).toEqual([
+        "chart-load",
+        "chart-errors",
+        "chart-latency",
+        "chart-cpu",
+        "chart-memory",
+        "chart-disk",
+        "chart-network",
+      ]);
+      expect(full.charts.every((chart) => chart.traces > 0)).toBe(true);
+    } finally {
+      await full.close();
+    }
+  }, 120_000);
 });

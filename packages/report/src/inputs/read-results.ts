@@ -124,6 +124,11 @@ export function parseResults(value: unknown, file = "results"): LoadResultsInput
     for (const key of ["errorRatio", "generatorCpuPercent", "eventLoopDelayMs"]) {
       if (record[key] !== null) check.number(record, key, path, true);
     }
+    if (record.generatorRssBytes !== undefined) {
+      const rss = record.generatorRssBytes;
+      if (typeof rss !== "number" || !Number.isFinite(rss) || rss < 0)
+        check.fail(`${path}generatorRssBytes`, "a number of bytes >= 0", rss);
+    }
     check.latency(record.latency, `${path}latency`);
   });
   for (const list of ["scenarios", "byRequest"] as const) {

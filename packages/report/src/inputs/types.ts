@@ -42,7 +42,11 @@ type Counts = Record<string, number>;
 export type TimelineEntry = Optional<
   Omit<TimelinePoint, "latency">,
   "errorRatio" | "generatorCpuPercent" | "eventLoopDelayMs"
-> & { latency?: Partial<TimelineLatency> };
+> & {
+  latency?: Partial<TimelineLatency>;
+  /** Resident memory of the load generator process (all its threads), bytes; absent in older files. */
+  generatorRssBytes?: number;
+};
 
 /** One scenario's totals: loadcore's `ScenarioTotals`, errors and latency optional. */
 export type ScenarioSummary = Omit<ScenarioTotals, "errors" | "latency"> & {

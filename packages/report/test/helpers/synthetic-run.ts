@@ -87,6 +87,7 @@ export function syntheticRun(options: SyntheticOptions): SyntheticRun {
           ? 20 + 175 * Math.min(1, demand / capacity)
           : 20 + 20 * Math.min(1, demand / 2000),
       eventLoopDelayMs: 1 + random(),
+      generatorRssBytes: Math.round((90 + 0.05 * workers) * MiB),
     });
   }
   const hostname = "load-1";
