@@ -194,7 +194,10 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
       layer: "below",
     });
   }
-  const marker = (at: number, color: string, text: string, dash: string, side: "left" | "right") => {
+  // The labels sit inside the plot at its bottom, on the side of their line that has room: at
+  // the top right they ran under plotly's mode bar. The plateau's is stacked above the onset's.
+  const middle = (xRange[0] + xRange[1]) / 2;
+  const marker = (at: number, color: string, text: string, dash: string, row: number) => {
     shapes.push({
       type: "line",
       xref: "x",
@@ -205,21 +208,24 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
       y1: 1,
       line: { color, width: 2, dash },
     });
+    const leftOfLine = at > middle;
     annotations.push({
       x: at,
-      y: 1,
+      y: 0,
       xref: "x",
       yref: "paper",
       text,
       showarrow: false,
       yanchor: "bottom",
-      xanchor: side === "left" ? "right" : "left",
+      xanchor: leftOfLine ? "right" : "left",
+      xshift: leftOfLine ? -4 : 4,
+      yshift: 4 + row * 20,
+      bgcolor: "rgba(255,255,255,0.85)",
       font: { color, size: 11 },
     });
   };
-  if (onset.plateauSeconds !== null) marker(onset.plateauSeconds, "#b45309", "plateau", "dot", "left");
-  if (onset.failureSeconds !== null)
-    marker(onset.failureSeconds, "#b91c1c", "failure onset", "dash", "right");
+  if (onset.failureSeconds !== null) marker(onset.failureSeconds, "#b91c1c", "failure onset", "dash", 0);
+  if (onset.plateauSeconds !== null) marker(onset.plateauSeconds, "#b45309", "plateau", "dot", 1);
   const bytes = chart.yTitle.startsWith("bytes");
   return {
     height: 340,

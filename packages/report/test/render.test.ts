@@ -100,6 +100,8 @@ describe("renderHtml", () => {
     ]);
     const load = data.charts[0];
     expect(load.layout.shapes.map((shape: { type: string }) => shape.type)).toEqual(["rect", "line", "line"]);
+    // The marker labels sit at the bottom of the plot, away from the mode bar at its top right.
+    for (const label of load.layout.annotations) expect([label.y, label.yanchor]).toEqual([0, "bottom"]);
     expect(load.layout.legend.groupclick).toBe("toggleitem");
   });
 

@@ -79,6 +79,46 @@ describe("the report in headless Chromium", () => {
     );
   });
 
+  it("keeps the onset and plateau labels inside each plot, clear of the mode bar", async () => {
+    const { page } = opened;
+    const overlaps: string[] = [];
+    for (const { id } of opened.charts) {
+      await page.locator(`#${id}`).hover({ position: { x: 300, y: 150 } });
+      await page.locator(`#${id} .modebar`).waitFor({ state: "visible" });
+      const boxes = await page.evaluate((chartId) => {
+        const chart = document.getElementById(chartId) as HTMLElement;
+        const box = (element: Element | null) => {
+          const rect = element?.getBoundingClientRect();
+          return rect ? { left: rect.left, right: rect.right, top: rect.top, bottom: rect.bottom } : null;
+        };
+        return {
+          modebar: box(chart.querySelector(".modebar")),
+          plot: box(chart.querySelector(".nsewdrag")),
+          labels: [...chart.querySelectorAll(".annotation")].map((label) => {
+            const { left, right, top, bottom } = label.getBoundingClientRect();
+            return { text: label.textContent, left, right, top, bottom };
+          }),
+        };
+      }, id);
+      expect(boxes.labels.map((label) => label.text).sort()).toEqual(["failure onset", "plateau"]);
+      for (const label of boxes.labels) {
+        const { modebar, plot } = boxes;
+        if (!modebar || !plot) throw new Error(`no mode bar or plot area in ${id}`);
+        const clear =
+          label.right <= modebar.left ||
+          label.left >= modebar.right ||
+          label.bottom <= modebar.top ||
+          label.top >= modebar.bottom;
+        if (!clear) overlaps.push(`${id}: ${label.text}`);
+        expect(label.top).toBeGreaterThanOrEqual(plot.top);
+        expect(label.left).toBeGreaterThanOrEqual(plot.left);
+        expect(label.right).toBeLessThanOrEqual(plot.right);
+        expect(label.bottom).toBeLessThanOrEqual(plot.bottom + 1);
+      }
+    }
+    expect(overlaps).toEqual([]);
+  });
+
   it("shows the verdict at the top, and a screenshot is kept", async () => {
     const { page } = opened;
     await expect(page.locator("#capacity").isVisible()).resolves.toBe(true);
