@@ -246,12 +246,14 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
       range: xRange,
       gridcolor: "#eef2f7",
       zeroline: false,
+      ticklabeloverflow: "allow",
     },
     yaxis: {
       title: { text: chart.yTitle },
       rangemode: "tozero",
       gridcolor: "#eef2f7",
       zeroline: false,
+      ticklabeloverflow: "allow",
       ...(bytes ? { tickformat: "~s" } : {}),
     },
     ...(chart.y2Title
@@ -263,6 +265,7 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
             rangemode: "tozero",
             showgrid: false,
             zeroline: false,
+            ticklabeloverflow: "allow",
           },
         }
       : {}),
