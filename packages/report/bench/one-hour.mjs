@@ -49,6 +49,7 @@ for (let t = 0; t < seconds; t++) {
     latency: { p50, p90: p50 * 2, p95: p50 * 2.6, p99: p50 * 4, max: p50 * 9 },
     generatorCpuPercent: 20 + 30 * Math.min(1, demand / capacity),
     eventLoopDelayMs: 1 + random(),
+    generatorRssBytes: Math.round((120 + 0.2 * workers) * MiB),
   });
 }
 const results = {
