@@ -38,6 +38,9 @@ export function computeCapacity(
   const latencyObjective = sizing?.latencyObjective ?? null;
   const common = { tolerancePercent: tolerance, latencyObjective, plateau, peakThroughput };
   const last = timeline[timeline.length - 1];
+  // The closing second of a run (its workers stopping) reads 0 workers: the load at the stop is the last
+  // second that had workers.
+  const lastLoaded = timeline.findLast((entry) => entry.workers > 0) ?? last;
 
   if (sizing) {
     const found = sizing.reached && sizing.healthyWorkers !== null && sizing.healthyWorkers !== undefined;
@@ -48,7 +51,7 @@ export function computeCapacity(
       latency: sizing.latencyAtHealthy ?? null,
       stopReason: sizing.stopReason,
       stoppedAtSeconds: sizing.stoppedAtSeconds ?? last?.t ?? null,
-      workersAtStop: sizing.workersAtStop ?? last?.workers ?? null,
+      workersAtStop: sizing.workersAtStop ?? lastLoaded?.workers ?? null,
       errorRatioAtStop: sizing.errorRatio ?? null,
       ...common,
       basis: "sizing",
@@ -73,7 +76,7 @@ export function computeCapacity(
     latency: meanLatency(healthy),
     stopReason: results.interrupted ? "interrupted" : null,
     stoppedAtSeconds: last?.t ?? null,
-    workersAtStop: last?.workers ?? null,
+    workersAtStop: lastLoaded?.workers ?? null,
     errorRatioAtStop: totalRuns > 0 ? (results.failed / totalRuns) * 100 : null,
     ...common,
     basis: "timeline",

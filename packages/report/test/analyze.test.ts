@@ -110,6 +110,18 @@ describe("bottleneck verdict on synthetic runs", () => {
     expect(analysis.onset.failureSeconds).toBeNull();
   });
 
+  it("names the load at the stop, not the closing second where the workers were already gone", () => {
+    const run = syntheticRun({ kind: "no-failure" });
+    const { sizing: _sizing, ...withoutSizing } = run.results;
+    const last = withoutSizing.timeline[withoutSizing.timeline.length - 1];
+    if (last === undefined) throw new Error("the synthetic run has no timeline");
+    const closing = { ...last, t: last.t + 1, time: last.time + 1000, workers: 0, throughput: 12 };
+    const results = { ...withoutSizing, timeline: [...withoutSizing.timeline, closing] };
+    const analysis = analyze({ results, metrics: run.metrics, metadata: run.metadata });
+    expect(analysis.capacity.workersAtStop).toBe(last.workers);
+    expect(analysis.capacity.message).toMatch(new RegExp(`^No limit found up to ${last.workers} workers`));
+  });
+
   it("follows the thresholds it is given", () => {
     // thresholds above what a CPU can read: the same run must no longer be blamed on CPU
     const run = syntheticRun({ kind: "cpu" });
