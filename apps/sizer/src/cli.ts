@@ -7,6 +7,11 @@ import { parseRunArguments } from "./run-arguments.js";
 import { runSizer } from "./run-sizer.js";
 import { VERSION } from "./version.js";
 
+// A closed pipe (`| head`) ends the printing, not the work: results and reports are still written.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 function printError(error: unknown): number {
   const code = (error as { code?: unknown }).code;
   const known = typeof code === "string" && code.startsWith("ERR_SIZER_");

@@ -6,6 +6,11 @@ import { CollectorError, type CollectorErrorCode, InvalidOptionError } from "./e
 import { COLLECTOR_VERSION } from "./metric-sample.js";
 import { createMetricsWriter } from "./metrics-writer.js";
 
+// A closed pipe (`| head`) ends the printing, not the work: results and reports are still written.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 const USAGE = `Usage:
   glances-collector [--pid N] [--container ID]... [--interval 1] [--source native|glances|rest]
                     [--glances-url URL] [--glances-command PATH] [--duration S] [--no-host]

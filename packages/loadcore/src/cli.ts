@@ -10,6 +10,11 @@ import { runLoad } from "./runner.js";
 import { cliV8Flags } from "./v8-flags.js";
 import { VERSION } from "./version.js";
 
+// A closed pipe (`| head`) ends the printing, not the work: results and reports are still written.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 /** Exit codes, one table (documented in the README). */
 export const EXIT_CODES = {
   done: 0,

@@ -5,6 +5,11 @@ import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
 import { type RepoRunStep, runFromRepo } from "./run-from-repo.js";
 import { initProject } from "./scaffold.js";
 
+// A closed pipe (`| head`) ends the printing, not the work: results and reports are still written.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 /** Exit codes by error code; anything not listed is 1. */
 const EXIT_CODES: Record<string, number> = {
   ERR_MOLOSLAVE_USAGE: 2,
