@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,5 +118,23 @@ describe("sizer-report", () => {
     expect(missing.stderr.trim()).toBe(
       `sizer-report: ${join(directory, "absent.json")}: cannot read the results file: no such file`,
     );
+  });
+
+  it("writes its files and exits 0 when the reader of its output went away (| head)", async () => {
+    const bin = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+    const out = join(directory, "piped");
+    const child = spawn(process.execPath, [bin, "--results", resultsPath, "-o", out], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy(); // the pipe is closed before the verdict is printed: its write gets EPIPE
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).not.toContain("EPIPE");
+    expect(code).toBe(0);
+    for (const file of ["report.html", "summary.md", "summary.json"])
+      expect(existsSync(join(out, file))).toBe(true);
   });
 });
