@@ -24,6 +24,8 @@ export interface CommandServiceOptions {
   healthUrl?: string | undefined;
   /** How long to wait for readiness. */
   readyTimeoutMs: number;
+  /** Accept any TLS certificate of an https service while waiting for it (`--insecure`). */
+  insecure?: boolean | undefined;
   /** Cores to pin the service to, with taskset. */
   cpus?: readonly number[] | undefined;
   /** Where the output goes. */
@@ -126,6 +128,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     url: healthUrl,
     requireSuccess: options.healthUrl !== undefined,
     timeoutMs: options.readyTimeoutMs,
+    insecure: options.insecure,
     ended: exited,
     signal: options.signal,
   });

@@ -39,6 +39,8 @@ The load (loadcore's sizing; default 500 workers over 300 s, tolerance 5%, windo
   --sizing-window S      sliding window, seconds      --sizing-latency pNN=MS  latency objective, e.g. p95=500
   --sizing-min-samples N runs before any decision     -p, --processes N     load processes
   --timeout S            per-request timeout          --seed N              seed of the scenario choice
+  -k, --insecure         accept any TLS certificate of an https service (self-signed); to trust a
+                         private CA instead: NODE_EXTRA_CA_CERTS=ca.pem sizer run ...
 
 Resources and cores:
   --collector native|glances   what records the resources (default native: /proc and cgroups)

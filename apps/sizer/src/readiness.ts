@@ -1,4 +1,4 @@
-import { request } from "undici";
+import { Agent, request } from "undici";
 
 /** The outcome of one probe of a URL. */
 export type ProbeResult = { ok: true; status: number } | { ok: false; status?: number; reason: string };
@@ -6,17 +6,20 @@ export type ProbeResult = { ok: true; status: number } | { ok: false; status?: n
 /** One GET of `url` with a timeout; the body is read and dropped. */
 export async function probeUrl(
   url: string,
-  options: { timeoutMs?: number; requireSuccess?: boolean; signal?: AbortSignal } = {},
+  options: { timeoutMs?: number; requireSuccess?: boolean; signal?: AbortSignal; insecure?: boolean } = {},
 ): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const signals = [AbortSignal.timeout(timeoutMs)];
   if (options.signal) signals.push(options.signal);
+  // --insecure: an https service with a self-signed certificate is ready too
+  const agent = options.insecure ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
   try {
     const response = await request(url, {
       method: "GET",
       signal: AbortSignal.any(signals),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      ...(agent ? { dispatcher: agent } : {}),
     });
     await response.body.dump();
     const status = response.statusCode;
@@ -26,6 +29,8 @@ export async function probeUrl(
     const code = (error as { code?: string }).code;
     const message = (error as Error).message;
     return { ok: false, reason: code ? `${code}: ${message}` : message };
+  } finally {
+    await agent?.close();
   }
 }
 
@@ -39,6 +44,8 @@ export interface WaitForReadyOptions {
   timeoutMs: number;
   /** Time between probes. */
   intervalMs?: number;
+  /** Accept any TLS certificate (`--insecure`). */
+  insecure?: boolean | undefined;
   /** Resolves when the service has ended: waiting stops at once. */
   ended?: Promise<unknown>;
   signal?: AbortSignal;
@@ -75,6 +82,7 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyO
       timeoutMs: Math.max(100, Math.min(2000, remaining)),
       requireSuccess: options.requireSuccess,
       signal: options.signal,
+      insecure: options.insecure === true,
     });
     if (lastProbe.ok) return { ready: true, status: lastProbe.status, waitedMs: clock() - started };
     // Let an exit event be seen before deciding again.

@@ -32,6 +32,7 @@ export const RUN_FLAGS = {
   processes: { type: "string", short: "p" },
   timeout: { type: "string" },
   seed: { type: "string" },
+  insecure: { type: "boolean", short: "k" },
   "service-cpus": { type: "string" },
   "load-cpus": { type: "string" },
   "no-pin": { type: "boolean" },
@@ -263,6 +264,7 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
   if (values.timeout !== undefined)
     load.timeout = number("timeout", values.timeout, { min: 0, exclusiveMin: true });
   if (values.seed !== undefined) load.seed = number("seed", values.seed, { integer: true, min: 0 });
+  if (values.insecure) load.insecure = true;
 
   if (values["no-pin"] && (values["service-cpus"] !== undefined || values["load-cpus"] !== undefined)) {
     throw new SizerUsageError("--no-pin", "--no-pin cannot be combined with --service-cpus or --load-cpus");

@@ -123,7 +123,12 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
   try {
     reporter.phase("starting-service", describeSource(options));
     const readyTimeoutMs = (options.readyTimeout ?? DEFAULT_READY_TIMEOUT) * 1000;
-    const startOptions = { log, readyTimeoutMs, signal: abortLoad.signal };
+    const startOptions = {
+      log,
+      readyTimeoutMs,
+      signal: abortLoad.signal,
+      insecure: options.load.insecure === true,
+    };
     if (options.service.kind === "command") {
       service = await startCommandService({
         ...startOptions,

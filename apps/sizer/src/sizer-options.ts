@@ -33,6 +33,8 @@ export interface LoadSettings {
   processes?: number;
   timeout?: number;
   seed?: number;
+  /** `-k/--insecure`: accept any TLS certificate of an https service (self-signed). */
+  insecure?: boolean;
 }
 
 /** How progress is shown. */

@@ -13,6 +13,8 @@ export interface UrlServiceOptions {
   /** Readiness URL (`--health-url`, must answer 2xx); default the URL itself (any answer below 500). */
   healthUrl?: string | undefined;
   readyTimeoutMs: number;
+  /** Accept any TLS certificate of an https service while waiting for it (`--insecure`). */
+  insecure?: boolean | undefined;
   log: ServiceLog;
   signal?: AbortSignal;
 }
@@ -24,6 +26,7 @@ export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceH
     url: healthUrl,
     requireSuccess: options.healthUrl !== undefined,
     timeoutMs: options.readyTimeoutMs,
+    insecure: options.insecure,
     signal: options.signal,
   });
   if (!ready.ready && ready.reason === "aborted")

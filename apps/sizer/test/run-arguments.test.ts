@@ -82,6 +82,15 @@ describe("parseRunArguments", () => {
     expect(defaultOutDir("/x", context.now)).toBe("/x/sizer-report-20261126T070509Z");
   });
 
+  it("passes -k/--insecure to the load (and the readiness probes)", () => {
+    expect(parse(["--url", "https://127.0.0.1:9443", "--scenario", "loadtest.ts", "-k"]).load.insecure).toBe(
+      true,
+    );
+    expect(
+      parse(["--url", "https://127.0.0.1:9443", "--scenario", "loadtest.ts"]).load.insecure,
+    ).toBeUndefined();
+  });
+
   it("accepts --url alone for a running service, and --repo with --test", () => {
     const options = parse([
       "--url",

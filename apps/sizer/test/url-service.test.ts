@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { UrlUnreachableError } from "../src/errors.js";
 import { freePort } from "../src/free-port.js";
@@ -40,6 +43,24 @@ describe("connectToUrl", () => {
     expect((error as Error).message).toMatch(
       new RegExp(`--url ${url} is unreachable: .* did not answer within 1 s: ECONNREFUSED`),
     );
+  });
+
+  it("waits for an https service with a self-signed certificate only with --insecure", async () => {
+    const tls = (name: string) =>
+      readFileSync(fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url)));
+    const server = createHttpsServer({ cert: tls("cert.pem"), key: tls("key.pem") }, (_request, response) =>
+      response.end("ok"),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => server.close());
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const refused = await connectToUrl({ url, readyTimeoutMs: 600, log: log() }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(refused).toBeInstanceOf(UrlUnreachableError);
+    expect((refused as Error).message).toMatch(/self[- ]signed certificate/i);
+    const service = await connectToUrl({ url, readyTimeoutMs: 5000, log: log(), insecure: true });
+    expect(service).toMatchObject({ kind: "url", url });
   });
 
   it("requires a 2xx answer from an explicit --health-url", async () => {
