@@ -2,7 +2,7 @@
 // Hello-world throughput benchmark: loadcore vs autocannon vs Molotov against the same local server.
 // Run `npm run build` first; this script builds nothing. `node bench/hello.mjs --help` for the flags.
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
-import { BenchError, BenchServerError, BenchUsageError } from "./lib/errors.mjs";
+import { BenchError, BenchServerError } from "./lib/errors.mjs";
 import { helpText, parseFlags } from "./lib/flags.mjs";
 import { formatRate, formatRatio, markdownTable } from "./lib/format.mjs";
 import { loadTools } from "./lib/load-tools.mjs";
@@ -83,11 +83,6 @@ async function main(argv) {
   if (flags.help) {
     console.log(helpText(USAGE, SUMMARY, FLAGS));
     return 0;
-  }
-  if (flags["generator-cpu"] === flags["server-cpu"] && !flags["no-pin"]) {
-    throw new BenchUsageError(
-      `--generator-cpu and --server-cpu must differ (both are ${flags["server-cpu"]})`,
-    );
   }
   const startedAt = new Date();
 

@@ -79,12 +79,6 @@ async function main(argv) {
     console.log(helpText(USAGE, SUMMARY, FLAGS));
     return 0;
   }
-  if (flags["generator-cpu"] === flags["server-cpu"] && !flags["no-pin"]) {
-    throw new BenchError(`--generator-cpu and --server-cpu must differ (both are ${flags["server-cpu"]})`, {
-      code: "ERR_BENCH_USAGE",
-      exitCode: 2,
-    });
-  }
   const nodeOptions = flags["node-options"];
   if (
     nodeOptions !== undefined &&

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { BenchUsageError } from "./errors.mjs";
 import { findExecutable } from "./processes.mjs";
 
 /**
@@ -12,6 +13,7 @@ import { findExecutable } from "./processes.mjs";
 /**
  * Decides how to pin the load generator and the server: each to its own CPU with taskset, or not at
  * all (with a note saying why) when pinning is off, taskset is missing or there are too few CPUs.
+ * Pinning both to one CPU is a usage error (`BenchUsageError`): they would measure each other.
  *
  * @param {{ pin: boolean, generatorCpu: number, serverCpu: number, cpus?: number,
  *   findTaskset?: () => string | undefined }} options the CPU count and the taskset lookup default to this machine's
@@ -31,6 +33,9 @@ export function resolvePinning({
     note,
   });
   if (!pin) return unpinned("pinning disabled by --no-pin: generator and server share the CPUs");
+  if (generatorCpu === serverCpu) {
+    throw new BenchUsageError(`--generator-cpu and --server-cpu must differ (both are ${serverCpu})`);
+  }
   const taskset = findTaskset();
   if (taskset === undefined)
     return unpinned("taskset not found on the PATH (package util-linux): runs are not pinned");

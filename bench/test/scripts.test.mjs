@@ -23,9 +23,11 @@ describe("bench/hello.mjs", () => {
   });
 
   it("refuses the same CPU for generator and server", async () => {
-    const outcome = await script("hello.mjs", ["--generator-cpu", "1", "--server-cpu", "1"]);
-    expect(outcome.exitCode).toBe(2);
-    expect(outcome.stderr).toContain("--generator-cpu and --server-cpu must differ");
+    for (const name of ["hello.mjs", "memory.mjs"]) {
+      const outcome = await script(name, ["--generator-cpu", "1", "--server-cpu", "1"]);
+      expect(outcome.exitCode).toBe(2);
+      expect(outcome.stderr).toContain("--generator-cpu and --server-cpu must differ");
+    }
   });
 
   it("exits 3 with a clear message when loadcore is not built", async () => {

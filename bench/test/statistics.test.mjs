@@ -59,6 +59,18 @@ describe("resolvePinning", () => {
     });
   });
 
+  it("refuses to pin the generator and the server to the same CPU, unless pinning is off", () => {
+    const same = { generatorCpu: 1, serverCpu: 1, cpus: 2, findTaskset: () => "/usr/bin/taskset" };
+    expect(() => resolvePinning({ pin: true, ...same })).toThrow(
+      expect.objectContaining({
+        code: "ERR_BENCH_USAGE",
+        exitCode: 2,
+        message: expect.stringContaining("must differ"),
+      }),
+    );
+    expect(resolvePinning({ pin: false, ...same }).taskset).toBeUndefined();
+  });
+
   it("runs unpinned with a note saying why", () => {
     const noTaskset = resolvePinning({
       pin: true,
