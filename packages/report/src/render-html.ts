@@ -35,14 +35,43 @@ export interface RenderHtmlInput {
   plotlySource?: string | undefined;
 }
 
+/** The height of every chart, and its margins: the same on every chart, so the time axes line up. */
+const CHART_HEIGHT = 340;
+const PLOT_MARGIN = { left: 64, right: 64, top: 22, bottom: 44 };
+
 const FONT = `system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
 
-// The only script besides plotly: draws the charts from the JSON block and keeps their x axes together.
+// The only script besides plotly: draws the charts from the JSON block, keeps their x axes together
+// and makes each chart's legend (HTML under its title) hide and show its traces.
 const RUNNER = `(function () {
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var plots = [];
   var syncing = false;
+  function wireLegend(element) {
+    var legend = document.getElementById(element.id + "-legend");
+    if (!legend) return;
+    var items = Array.prototype.slice.call(legend.querySelectorAll("button[data-trace]"));
+    var titles = Array.prototype.slice.call(legend.querySelectorAll("button[data-group]"));
+    var shown = function (index) { return element.data[index].visible !== "legendonly"; };
+    var inGroup = function (group) {
+      return element.data.map(function (trace, index) { return trace.legendgroup === group ? index : -1; })
+        .filter(function (index) { return index >= 0; });
+    };
+    var refresh = function () {
+      items.forEach(function (item) { item.setAttribute("aria-pressed", String(shown(Number(item.dataset.trace)))); });
+      titles.forEach(function (title) { title.setAttribute("aria-pressed", String(inGroup(title.dataset.group).some(shown))); });
+    };
+    legend.addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (!button || !legend.contains(button)) return;
+      var indices = button.dataset.group !== undefined ? inGroup(button.dataset.group) : [Number(button.dataset.trace)];
+      // A group title hides its group while any of it shows, and shows it all otherwise.
+      var show = !indices.some(shown);
+      Plotly.restyle(element, { visible: indices.map(function () { return show ? true : "legendonly"; }) }, indices).then(refresh);
+    });
+    refresh();
+  }
   var drawn = data.charts.map(function (chart) {
     var element = document.getElementById(chart.id);
     plots.push(element);
@@ -51,6 +80,7 @@ const RUNNER = `(function () {
       displaylogo: false,
       modeBarButtonsToRemove: ["select2d", "lasso2d"]
     }).then(function () {
+      wireLegend(element);
       element.on("plotly_relayout", function (event) {
         if (syncing) return;
         var update = null;
@@ -107,7 +137,14 @@ ul.evidence li { margin: 3px 0; }
 .chart { margin-bottom: 18px; padding: 14px 16px 6px; }
 .chart h3 { margin: 0; font-size: 15px; }
 .chart p { margin: 2px 0 0; color: var(--muted); font-size: 13px; }
-.chart .plot { height: 340px; }
+.chart .plot { height: ${CHART_HEIGHT}px; }
+.legend { display: flex; flex-wrap: wrap; gap: 2px 14px; margin: 8px 0 0; padding: 0 ${PLOT_MARGIN.right}px 0 ${PLOT_MARGIN.left - 6}px; font-size: 12px; }
+.legend-group { display: flex; flex-wrap: wrap; align-items: center; }
+.legend button { display: inline-flex; align-items: center; gap: 6px; font: inherit; color: var(--ink); background: none; border: 0; border-radius: 4px; padding: 1px 6px; cursor: pointer; }
+.legend button:hover { background: #f1f5f9; }
+.legend button[aria-pressed="false"] { opacity: .45; }
+.legend .legend-title { font-weight: 600; }
+.legend svg { flex: none; }
 .hint { color: var(--muted); font-size: 13px; margin: -4px 0 12px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -227,20 +264,16 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
   if (onset.failureSeconds !== null) marker(onset.failureSeconds, "#b91c1c", "failure onset", "dash", 0);
   if (onset.plateauSeconds !== null) marker(onset.plateauSeconds, "#b45309", "plateau", "dot", 1);
   const bytes = chart.yTitle.startsWith("bytes");
+  // Plotly's legend pushes the right margin by its own width, different in every chart; the HTML
+  // legend above the plot leaves the margins fixed. Room for a right axis is kept in every chart.
   return {
-    height: 340,
-    margin: { l: 64, r: chart.y2Title ? 16 : 24, t: 22, b: 44 },
+    height: CHART_HEIGHT,
+    margin: { l: PLOT_MARGIN.left, r: PLOT_MARGIN.right, t: PLOT_MARGIN.top, b: PLOT_MARGIN.bottom },
     font: { family: FONT, size: 12, color: "#1f2937" },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
     hovermode: "x unified",
-    showlegend: true,
-    legend: {
-      groupclick: "toggleitem",
-      font: { size: 11 },
-      tracegroupgap: 8,
-      ...(chart.y2Title ? { x: 1.07, xanchor: "left" } : {}),
-    },
+    showlegend: false,
     xaxis: {
       title: { text: `seconds since the start (${startLabel})` },
       range: xRange,
@@ -272,6 +305,34 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
     shapes,
     annotations,
   };
+}
+
+/** The stroke pattern of each plotly dash, for the legend's line samples. */
+const DASH_ARRAY: Record<string, string> = { dash: "6 3", dot: "2 2", dashdot: "6 2 2 2" };
+
+/**
+ * A chart's legend as buttons, grouped under their group titles: a button hides or shows its
+ * trace, a group title its whole group (the runner wires them to the plot).
+ */
+function legendHtml(chart: ChartSpec): string {
+  const groups = new Map<string, { title: string; shown: boolean; items: string[] }>();
+  chart.traces.forEach((trace, index) => {
+    let group = groups.get(trace.legendgroup);
+    if (!group) {
+      group = { title: trace.legendgrouptitle?.text ?? trace.legendgroup, shown: false, items: [] };
+      groups.set(trace.legendgroup, group);
+    }
+    group.shown ||= trace.visible !== "legendonly";
+    const dash = trace.line.dash ? ` stroke-dasharray="${DASH_ARRAY[trace.line.dash]}"` : "";
+    group.items.push(
+      `<button type="button" data-trace="${index}" aria-pressed="${trace.visible !== "legendonly"}"><svg width="24" height="8" aria-hidden="true"><line x1="0" y1="4" x2="24" y2="4" stroke="${escapeHtml(trace.line.color)}" stroke-width="2"${dash}/></svg>${escapeHtml(trace.name)}</button>`,
+    );
+  });
+  const blocks = [...groups].map(
+    ([key, group]) =>
+      `<div class="legend-group"><button type="button" class="legend-title" data-group="${escapeHtml(key)}" aria-pressed="${group.shown}">${escapeHtml(group.title)}</button>${group.items.join("")}</div>`,
+  );
+  return `<div class="legend" id="${chart.id}-legend" role="group" aria-label="${escapeHtml(`Legend of ${chart.title}`)}">${blocks.join("")}</div>`;
 }
 
 function metadataList(input: RenderHtmlInput): string {
@@ -533,7 +594,7 @@ export function renderHtml(input: RenderHtmlInput): string {
   const chartSections = charts
     .map(
       (chart) =>
-        `<div class="card chart"><h3>${escapeHtml(chart.title)}</h3><p>${escapeHtml(chart.description)}</p><div class="plot" id="${chart.id}"></div></div>`,
+        `<div class="card chart"><h3>${escapeHtml(chart.title)}</h3><p>${escapeHtml(chart.description)}</p>${legendHtml(chart)}<div class="plot" id="${chart.id}"></div></div>`,
     )
     .join("\n");
   const generatorCharts = charts

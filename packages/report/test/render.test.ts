@@ -15,6 +15,8 @@ import { syntheticRun } from "./helpers/synthetic-run.js";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const SCRIPT_BREAK = "</script><script>alert(2)</script>";
+// A container name reaches the legend's text and its group's attribute.
+const CONTAINER = `"><img src=x onerror=alert(4)>`;
 
 function hostileRun() {
   const run = syntheticRun({ kind: "cpu", scenarioName: HOSTILE });
@@ -28,7 +30,12 @@ function hostileRun() {
     target: `http://127.0.0.1:8080/"><script>alert(3)</script>`,
     host: { name: "<b>node</b>", vcpus: 2 },
   };
-  return { results, metrics: run.metrics, metadata };
+  const metrics = { ...run.metrics, series: new Map(run.metrics.series) };
+  metrics.series.set(
+    `container.${CONTAINER}.cpu.percent`,
+    run.metrics.series.get("process.cpu.percent") as Float64Array,
+  );
+  return { results, metrics, metadata };
 }
 
 const require = createRequire(import.meta.url);
@@ -56,6 +63,9 @@ describe("renderHtml", () => {
   it("escapes every user and target string", () => {
     expect(html).not.toContain(HOSTILE);
     expect(html).not.toContain("<b>node</b>");
+    expect(html).not.toContain(CONTAINER);
+    expect(markup).toContain(`data-group="container:${escapeHtml(CONTAINER)}"`);
+    expect(markup).toContain(`${escapeHtml(CONTAINER)} CPU</button>`);
     expect(html).not.toContain("<script>alert");
     expect(markup).toContain(escapeHtml(HOSTILE));
     expect(markup).toContain("&lt;b&gt;node&lt;/b&gt;");
@@ -102,7 +112,32 @@ describe("renderHtml", () => {
     expect(load.layout.shapes.map((shape: { type: string }) => shape.type)).toEqual(["rect", "line", "line"]);
     // The marker labels sit at the bottom of the plot, away from the mode bar at its top right.
     for (const label of load.layout.annotations) expect([label.y, label.yanchor]).toEqual([0, "bottom"]);
-    expect(load.layout.legend.groupclick).toBe("toggleitem");
+  });
+
+  it("gives every chart the same margins and its legend as HTML buttons, so the time axes line up", () => {
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "{}",
+    );
+    const layouts = data.charts.map(
+      (chart: { layout: { margin: unknown; showlegend: boolean } }) => chart.layout,
+    );
+    expect(new Set(layouts.map((layout: { margin: unknown }) => JSON.stringify(layout.margin))).size).toBe(1);
+    expect(layouts.every((layout: { showlegend: boolean }) => layout.showlegend === false)).toBe(true);
+
+    const legend = (id: string) =>
+      new RegExp(`<div class="legend" id="${id}-legend"[^>]*>(.*?)</div></div>`).exec(html)?.[1] ?? "";
+    const buttons = (id: string) =>
+      [
+        ...legend(id).matchAll(/<button type="button" ([^>]*)>(?:<svg[\s\S]*?<\/svg>)?([^<]*)<\/button>/g),
+      ].map((match) => `${match[1]} ${match[2]}`);
+    expect(buttons("chart-load")).toEqual([
+      'class="legend-title" data-group="load" aria-pressed="true" Load',
+      'data-trace="0" aria-pressed="true" workers',
+      'data-trace="1" aria-pressed="true" throughput',
+    ]);
+    // The max latency starts hidden, as its trace does.
+    expect(buttons("chart-latency")).toContain('data-trace="4" aria-pressed="false" max');
+    expect(legend("chart-errors")).toContain('stroke-dasharray="6 3"/></svg>tolerance 5%</button>');
   });
 
   it("inlines the full plotly bundle on request, a given source over both", () => {

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildReport } from "../src/build-report.js";
 import { type OpenedReport, openReport } from "./helpers/browser.js";
@@ -14,8 +15,37 @@ const versionOf = (name: string): string =>
   JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")).version;
 const artifacts = fileURLToPath(new URL("../../../.tmp/test-artifacts/", import.meta.url));
 
+/** The plot area (plotly's drag rectangle of the x/y subplot) of every chart, in page pixels. */
+function plotAreas(page: Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".js-plotly-plot")].map((element) => {
+      const { left, right, top, bottom, width } = (
+        element.querySelector(".nsewdrag") as Element
+      ).getBoundingClientRect();
+      return { id: element.id, left, right, top, bottom, width };
+    }),
+  );
+}
+
+/** The charts whose plot area does not start and end where the first chart's does (1 px slack). */
+async function misalignedCharts(page: Page): Promise<string[]> {
+  const areas = await plotAreas(page);
+  const first = areas[0];
+  if (!first) throw new Error("no chart drawn");
+  // Aligned but squeezed to nothing would pass too: the plot must take most of the page's width.
+  const viewport = page.viewportSize()?.width ?? 0;
+  expect(first.width).toBeGreaterThan(viewport * 0.6);
+  return areas
+    .filter((area) => Math.abs(area.left - first.left) > 1 || Math.abs(area.width - first.width) > 1)
+    .map(
+      (area) =>
+        `${area.id}: left ${area.left}, width ${area.width} (${first.id}: left ${first.left}, width ${first.width})`,
+    );
+}
+
 describe("the report in headless Chromium", () => {
   let opened: OpenedReport;
+  let htmlPath: string;
 
   beforeAll(async () => {
     const run = syntheticRun({ kind: "cpu", scenarioName: HOSTILE });
@@ -27,7 +57,8 @@ describe("the report in headless Chromium", () => {
       title: "Sizing report: demo service",
       command: ["sizer", "run", "--target", "http://127.0.0.1:8080"],
     });
-    opened = await openReport(report.files.html, { width: 1280 });
+    htmlPath = report.files.html;
+    opened = await openReport(htmlPath, { width: 1280 });
   }, 120_000);
 
   afterAll(async () => {
@@ -70,7 +101,7 @@ describe("the report in headless Chromium", () => {
     );
     expect(generatorTraces).toEqual([["generator CPU", "generator cores (2)"], ["generator RSS"]]);
     await expect(
-      page.locator("#chart-memory .legendtext", { hasText: "generator RSS" }).count(),
+      page.locator("#chart-memory-legend button", { hasText: "generator RSS" }).count(),
     ).resolves.toBe(1);
     const note = page.locator("#generator-note");
     await expect(note.isVisible()).resolves.toBe(true);
@@ -119,6 +150,35 @@ describe("the report in headless Chromium", () => {
     expect(overlaps).toEqual([]);
   });
 
+  it("lines the time axes of all charts up: every plot area starts and ends at the same x", async () => {
+    await expect(misalignedCharts(opened.page)).resolves.toEqual([]);
+  });
+
+  it("keeps the time axes lined up and nothing overlapping on a narrow page", async () => {
+    const narrow = await openReport(htmlPath, { width: 800 });
+    try {
+      const { page } = narrow;
+      expect(narrow.consoleErrors).toEqual([]);
+      await expect(misalignedCharts(page)).resolves.toEqual([]);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(overflow).toBeLessThanOrEqual(800);
+      const areas = await plotAreas(page);
+      for (const { id, top } of areas) {
+        const legend = await page.locator(`#${id}-legend`).boundingBox();
+        const card = await page.locator(`#${id}`).locator("xpath=..").boundingBox();
+        if (!legend || !card) throw new Error(`no legend or card for ${id}`);
+        // Above the plot area, inside the card.
+        expect(legend.y + legend.height).toBeLessThanOrEqual(top);
+        expect(legend.x).toBeGreaterThanOrEqual(card.x);
+        expect(legend.x + legend.width).toBeLessThanOrEqual(card.x + card.width);
+      }
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, "report-800.png"), fullPage: true });
+    } finally {
+      await narrow.close();
+    }
+  }, 120_000);
+
   it("shows the verdict at the top, and a screenshot is kept", async () => {
     const { page } = opened;
     await expect(page.locator("#capacity").isVisible()).resolves.toBe(true);
@@ -139,17 +199,36 @@ describe("the report in headless Chromium", () => {
     await expect(cell.isVisible()).resolves.toBe(true);
   });
 
-  it("toggles a trace from the legend and keeps the x axes together", async () => {
+  it("hides a group from its legend title, shows it again, and keeps the x axes together", async () => {
     const { page } = opened;
-    await page.locator("#chart-cpu .legend .traces .legendtoggle").first().click({ force: true });
-    // Plotly waits out its double-click delay before it toggles.
-    await page.waitForFunction(
-      () =>
-        (document.getElementById("chart-cpu") as unknown as { data: Array<{ visible?: unknown }> }).data[0]
-          ?.visible === "legendonly",
-      undefined,
-      { timeout: 10_000 },
-    );
+    const visibility = () =>
+      page.evaluate(() =>
+        (
+          document.getElementById("chart-cpu") as unknown as {
+            data: Array<{ legendgroup: string; visible?: unknown }>;
+          }
+        ).data
+          .filter((trace) => trace.legendgroup === "host")
+          .map((trace) => trace.visible ?? true),
+      );
+    const title = page.locator('#chart-cpu-legend button[data-group="host"]');
+    const drawnLines = () => page.locator("#chart-cpu .scatterlayer .trace").count();
+    const poll = { timeout: 10_000 };
+    await expect(title.textContent()).resolves.toBe("Host");
+    await expect(visibility()).resolves.toEqual([true, true, "legendonly"]);
+    const linesBefore = await drawnLines();
+    await title.click();
+    await expect.poll(visibility, poll).toEqual(["legendonly", "legendonly", "legendonly"]);
+    await expect(title.getAttribute("aria-pressed")).resolves.toBe("false");
+    await expect(drawnLines()).resolves.toBe(linesBefore - 2);
+    await title.click();
+    await expect.poll(visibility, poll).toEqual([true, true, true]);
+    await expect(title.getAttribute("aria-pressed")).resolves.toBe("true");
+
+    const steal = page.locator("#chart-cpu-legend button", { hasText: "host steal" });
+    await steal.click();
+    await expect.poll(visibility, poll).toEqual([true, true, "legendonly"]);
+    await expect(steal.getAttribute("aria-pressed")).resolves.toBe("false");
     const ranges = await page.evaluate(async () => {
       const plotly = (
         window as unknown as { Plotly: { relayout: (element: Element, update: object) => Promise<void> } }
