@@ -100,11 +100,6 @@ const PLATEAU_THROUGHPUT_SHARE = 0.25;
 const PLATEAU_LATENCY_GROWTH = 1.1;
 /** Plateau start: the first band reaching this share of the plateau's best throughput. */
 const PLATEAU_START_SHARE = 0.95;
-/**
- * A plateau is withdrawn when two bands in a row reach this many times its throughput: the throughput
- * went on growing with the workers (a service that warms up, scales a pool, or a dip at the start).
- */
-const PLATEAU_BREAKOUT = 1.15;
 
 interface ObservedSecond {
   point: TimelinePoint;
@@ -224,8 +219,6 @@ export class SizingController {
   readonly #bands: Band[] = [];
   #plateauStart: PlateauStart | undefined;
   #plateauCandidate: PlateauStart | undefined;
-  /** Bands in a row above the detected plateau by {@link PLATEAU_BREAKOUT}. */
-  #bandsAbovePlateau = 0;
 
   constructor(options: Partial<SizingOptions> = {}) {
     // An option given as undefined takes its default (a spread would keep the undefined).
@@ -406,10 +399,9 @@ export class SizingController {
    * proportional to the workers, and (c) C's p95 is at least 1.1x P's; and (d) the same holds for the
    * next band too (one noisy band is not a plateau). Its start, computed at the first of the two bands,
    * is the first band between P and C whose throughput reaches 95% of the best between P and C.
-   * A detected plateau is withdrawn (and looked for again) when two bands in a row reach 1.15x its
-   * throughput.
    */
   #observePlateau(second: ObservedSecond): void {
+    if (this.#plateauStart !== undefined) return;
     this.#bandSecondsSeen.push(second);
     if (this.#bandSecondsSeen.length < this.#bandSeconds) return;
     const seconds = this.#bandSecondsSeen;
@@ -421,17 +413,6 @@ export class SizingController {
       p95: combinedLatency(seconds).p95,
     };
     this.#bands.push(current);
-    const detected = this.#plateauStart;
-    if (detected !== undefined) {
-      // Not a plateau after all when the throughput breaks out above it for two bands in a row.
-      const above = current.throughput >= PLATEAU_BREAKOUT * detected.throughput;
-      this.#bandsAbovePlateau = above ? this.#bandsAbovePlateau + 1 : 0;
-      if (this.#bandsAbovePlateau < 2) return;
-      this.#plateauStart = undefined;
-      this.#plateauCandidate = undefined;
-      this.#bandsAbovePlateau = 0;
-      return;
-    }
     const candidate = this.#plateauAt(current);
     if (candidate === undefined) {
       this.#plateauCandidate = undefined;
