@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 
 /** The outcome of one probe of a URL. */
 export type ProbeResult = { ok: true; status: number } | { ok: false; status?: number; reason: string };
@@ -6,20 +6,24 @@ export type ProbeResult = { ok: true; status: number } | { ok: false; status?: n
 /** One GET of `url` with a timeout; the body is read and dropped. */
 export async function probeUrl(
   url: string,
-  options: { timeoutMs?: number; requireSuccess?: boolean; signal?: AbortSignal; insecure?: boolean } = {},
+  options: {
+    timeoutMs?: number;
+    requireSuccess?: boolean;
+    signal?: AbortSignal;
+    /** The undici dispatcher to probe with; undici's global one by default. */
+    dispatcher?: Dispatcher | undefined;
+  } = {},
 ): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const signals = [AbortSignal.timeout(timeoutMs)];
   if (options.signal) signals.push(options.signal);
-  // --insecure: an https service with a self-signed certificate is ready too
-  const agent = options.insecure ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
   try {
     const response = await request(url, {
       method: "GET",
       signal: AbortSignal.any(signals),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      ...(agent ? { dispatcher: agent } : {}),
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
     await response.body.dump();
     const status = response.statusCode;
@@ -29,8 +33,6 @@ export async function probeUrl(
     const code = (error as { code?: string }).code;
     const message = (error as Error).message;
     return { ok: false, reason: code ? `${code}: ${message}` : message };
-  } finally {
-    await agent?.close();
   }
 }
 
@@ -61,7 +63,6 @@ export type ReadyOutcome =
 export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyOutcome> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  const intervalMs = options.intervalMs ?? 200;
   let ended = false;
   options.ended?.then(
     () => {
@@ -71,21 +72,28 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyO
       ended = true;
     },
   );
+  // --insecure: an https service with a self-signed certificate is ready too (one agent for all probes)
+  const dispatcher = options.insecure ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
+  const intervalMs = options.intervalMs ?? 200;
   let lastProbe: ProbeResult | undefined;
-  for (;;) {
-    if (options.signal?.aborted)
-      return { ready: false, reason: "aborted", lastProbe, waitedMs: clock() - started };
-    if (ended) return { ready: false, reason: "ended", lastProbe, waitedMs: clock() - started };
-    const remaining = options.timeoutMs - (clock() - started);
-    if (remaining <= 0) return { ready: false, reason: "timeout", lastProbe, waitedMs: clock() - started };
-    lastProbe = await probeUrl(options.url, {
-      timeoutMs: Math.max(100, Math.min(2000, remaining)),
-      requireSuccess: options.requireSuccess,
-      signal: options.signal,
-      insecure: options.insecure === true,
-    });
-    if (lastProbe.ok) return { ready: true, status: lastProbe.status, waitedMs: clock() - started };
-    // Let an exit event be seen before deciding again.
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  try {
+    for (;;) {
+      if (options.signal?.aborted)
+        return { ready: false, reason: "aborted", lastProbe, waitedMs: clock() - started };
+      if (ended) return { ready: false, reason: "ended", lastProbe, waitedMs: clock() - started };
+      const remaining = options.timeoutMs - (clock() - started);
+      if (remaining <= 0) return { ready: false, reason: "timeout", lastProbe, waitedMs: clock() - started };
+      lastProbe = await probeUrl(options.url, {
+        timeoutMs: Math.max(100, Math.min(2000, remaining)),
+        requireSuccess: options.requireSuccess,
+        signal: options.signal,
+        dispatcher,
+      });
+      if (lastProbe.ok) return { ready: true, status: lastProbe.status, waitedMs: clock() - started };
+      // Let an exit event be seen before deciding again.
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  } finally {
+    await dispatcher?.close();
   }
 }
