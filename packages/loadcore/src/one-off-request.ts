@@ -24,6 +24,8 @@ export interface OneOffResponse<T = string> {
   content: T;
 }
 
+let insecureAgent: Dispatcher | undefined;
+
 /**
  * A one-off HTTP request for fixtures (`globalSetup`, `setup`...), outside any session and not counted in
  * the statistics. Unlike Molotov's, it is asynchronous: `await request(url)`.
@@ -40,25 +42,21 @@ export async function request(url: string, options: OneOffRequestOptions = {}): 
   }
   // loaded on first use: the engine's hot path only needs undici's Client (see http-pools.ts)
   const { Agent, request: undiciRequest } = await import("undici");
-  const ownAgent =
-    options.dispatcher === undefined && options.insecure === true
-      ? new Agent({ connect: { rejectUnauthorized: false } })
-      : undefined;
-  const dispatcher = options.dispatcher ?? ownAgent;
-  try {
-    const response = await undiciRequest(url, {
-      method: (options.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
-      headers,
-      body: body ?? null,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      ...(dispatcher === undefined ? {} : { dispatcher }),
-    });
-    const content = await response.body.text();
-    return { status: response.statusCode, headers: response.headers, content };
-  } finally {
-    await ownAgent?.close();
+  // one shared agent for every --insecure one-off request (its idle sockets do not hold the process)
+  if (options.insecure === true && options.dispatcher === undefined) {
+    insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } });
   }
+  const dispatcher = options.dispatcher ?? (options.insecure === true ? insecureAgent : undefined);
+  const response = await undiciRequest(url, {
+    method: (options.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
+    headers,
+    body: body ?? null,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+  });
+  const content = await response.body.text();
+  return { status: response.statusCode, headers: response.headers, content };
 }
 
 /** {@link request}, with the answer parsed as JSON (`content` is undefined for an empty body). */
