@@ -13,7 +13,7 @@ import { waitForQuiet } from "./lib/quiet-wait.mjs";
 import { rotate } from "./lib/schedule.mjs";
 import { onInterrupt, runScript, writeResults } from "./lib/script.mjs";
 import { startNginxServer, startNodeServer } from "./lib/servers.mjs";
-import { median, ratio } from "./lib/statistics.mjs";
+import { bootstrapMedianInterval, median, pairedRatios, ratio } from "./lib/statistics.mjs";
 
 /** Other processes using more CPU than this (in cores) during a run make the figures provisional. */
 const CONTENTION_LIMIT_CORES = 0.1;
@@ -209,6 +209,7 @@ async function main(argv) {
       medians: summary.medians,
       requestsPerCpuSecondMedians: summary.perCpuSecond,
       ratios: summary.ratios,
+      pairedRatios: summary.paired,
       contention: { maxOtherCores: maxOthers, maxLoadAverage: maxLoad, provisional: contended },
     };
     console.log(`results: ${writeResults("hello", startedAt, flags.output, record)}`);
@@ -323,7 +324,30 @@ function summarise(tools, runs, rounds) {
       `requests per generator CPU-second (less sensitive to contention): ${efficiency.join(", ")}`,
     );
   }
-  return { table: markdownTable(header, rows), medians, perCpuSecond, ratios, verdicts };
+  const paired = {};
+  for (const [key, numerator, denominator, target] of /** @type {const} */ ([
+    ["loadcoreOverAutocannon", "loadcore", "autocannon", 1],
+    ["loadcoreOverMolotov", "loadcore", "molotov", 10],
+  ])) {
+    if (!(numerator in medians && denominator in medians)) continue;
+    const perRound = pairedRatios(runs, numerator, denominator);
+    if (perRound.length === 0) continue;
+    const interval = bootstrapMedianInterval(perRound);
+    paired[key] = { perRound, median: median(perRound), interval: interval ?? null };
+    verdicts.push(
+      `${numerator} / ${denominator} round by round: median ${formatRatio(median(perRound))} of ${perRound.length} rounds` +
+        (interval === undefined
+          ? " (too few rounds for an interval)"
+          : `, 95% bootstrap interval ${formatRatio(interval.low)} to ${formatRatio(interval.high)}: ${
+              interval.low >= target
+                ? `above ${target}x`
+                : interval.high < target
+                  ? `below ${target}x`
+                  : `spans ${target}x, more rounds needed to decide`
+            }`),
+    );
+  }
+  return { table: markdownTable(header, rows), medians, perCpuSecond, ratios, paired, verdicts };
 }
 
 /** @param {number | undefined} value @param {number} target */

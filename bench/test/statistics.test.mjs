@@ -3,7 +3,7 @@ import { formatMegabytes, formatRate, formatRatio, markdownTable } from "../lib/
 import { resolvePinning } from "../lib/pinning.mjs";
 import { summariseRss } from "../lib/rss-sampler.mjs";
 import { rotate } from "../lib/schedule.mjs";
-import { median, ratio } from "../lib/statistics.mjs";
+import { bootstrapMedianInterval, median, pairedRatios, ratio } from "../lib/statistics.mjs";
 
 describe("median and ratio", () => {
   it("takes the middle value, or the mean of the two middle ones, whatever the order", () => {
@@ -16,6 +16,37 @@ describe("median and ratio", () => {
     expect(ratio(30, 10)).toBe(3);
     expect(ratio(undefined, 10)).toBeUndefined();
     expect(ratio(5, 0)).toBeUndefined();
+  });
+});
+
+describe("pairedRatios and bootstrapMedianInterval", () => {
+  it("pairs the runs of each round, leaving out rounds where either run failed or is missing", () => {
+    const runs = [
+      { tool: "loadcore", round: 2, ok: true, requestsPerSecond: 90 },
+      { tool: "autocannon", round: 1, ok: true, requestsPerSecond: 100 },
+      { tool: "loadcore", round: 1, ok: true, requestsPerSecond: 110 },
+      { tool: "autocannon", round: 2, ok: true, requestsPerSecond: 100 },
+      { tool: "autocannon", round: 3, ok: false, requestsPerSecond: 100 },
+      { tool: "loadcore", round: 3, ok: true, requestsPerSecond: 100 },
+      { tool: "loadcore", round: 4, ok: true, requestsPerSecond: 100 },
+    ];
+    expect(pairedRatios(runs, "loadcore", "autocannon")).toEqual([1.1, 0.9]);
+    expect(pairedRatios(runs, "loadcore", "molotov")).toEqual([]);
+  });
+
+  it("brackets the median, narrows with agreeing rounds and is the same for the same values", () => {
+    const spread = [0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2];
+    const interval = bootstrapMedianInterval(spread);
+    expect(interval).toBeDefined();
+    if (interval === undefined) return;
+    expect(interval.low).toBeLessThanOrEqual(1.0);
+    expect(interval.high).toBeGreaterThanOrEqual(1.0);
+    expect(interval.low).toBeGreaterThanOrEqual(0.8);
+    expect(interval.high).toBeLessThanOrEqual(1.2);
+    expect(bootstrapMedianInterval(spread)).toEqual(interval);
+    const tight = bootstrapMedianInterval([0.99, 1.0, 1.0, 1.0, 1.01, 1.0, 1.0]);
+    expect(tight).toEqual({ low: 1.0, high: 1.0 });
+    expect(bootstrapMedianInterval([1, 2])).toBeUndefined();
   });
 });
 
