@@ -241,6 +241,8 @@ function checkSizing(check: Checker, value: unknown): SizingVerdict {
     for (const key of ["atSeconds", "workers", "throughput", "latencyGrowth"]) {
       check.number(plateau[key], `sizing.plateau.${key}`);
     }
+    if (plateau.levelThroughput !== undefined)
+      check.number(plateau.levelThroughput, "sizing.plateau.levelThroughput");
   }
   if (sizing.latencyObjective != null) {
     const objective = check.object(sizing.latencyObjective, "sizing.latencyObjective");

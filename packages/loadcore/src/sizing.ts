@@ -65,6 +65,11 @@ export interface PlateauVerdict {
   throughput: number;
   /** p95 at the stop (or the end) divided by p95 at the plateau's start. */
   latencyGrowth: number;
+  /**
+   * The highest throughput (req/s) held for two bands in a row from the plateau's start on: where the
+   * throughput levelled out (it can creep above `throughput` while the workers keep growing).
+   */
+  levelThroughput?: number;
 }
 
 /** The `sizing` object of the results JSON (docs/formats.md). */
@@ -100,6 +105,15 @@ const PLATEAU_THROUGHPUT_SHARE = 0.25;
 const PLATEAU_LATENCY_GROWTH = 1.1;
 /** Plateau start: the first band reaching this share of the plateau's best throughput. */
 const PLATEAU_START_SHARE = 0.95;
+/**
+ * A detected plateau is moved when the run climbs out of it: two bands in a row above this many times
+ * its throughput...
+ */
+const PLATEAU_CLIMB = 1.1;
+/** ...having gained at least this share of the growth proportional to the workers since its start. */
+const PLATEAU_CLIMB_SHARE = 0.5;
+/** The message names the plateau's level when it is at least this many times its start's throughput. */
+const PLATEAU_LEVEL_NOTE = 1.05;
 
 interface ObservedSecond {
   point: TimelinePoint;
@@ -121,10 +135,23 @@ interface Band {
 }
 
 interface PlateauStart {
+  /** Index of the start band in the controller's bands. */
+  band: number;
   atSeconds: number;
   workers: number;
   throughput: number;
   p95: number;
+}
+
+function plateauStartOf(bands: readonly Band[], index: number): PlateauStart {
+  const band = bands[index] as Band;
+  return {
+    band: index,
+    atSeconds: band.startSeconds,
+    workers: band.workers,
+    throughput: band.throughput,
+    p95: band.p95,
+  };
 }
 
 function formatNumber(value: number): string {
@@ -374,13 +401,16 @@ export class SizingController {
   }
 
   #plateauText(): string {
-    const start = this.#plateauStart;
+    const start = this.#currentPlateau();
     if (start === undefined) return "";
-    return `; throughput plateau from ${Math.round(start.workers)} workers at ${formatNumber(start.throughput)} req/s`;
+    const level = this.#heldLevel(start.band);
+    const levelling =
+      level >= PLATEAU_LEVEL_NOTE * start.throughput ? `, levelling at ${formatNumber(level)} req/s` : "";
+    return `; throughput plateau from ${Math.round(start.workers)} workers at ${formatNumber(start.throughput)} req/s${levelling}`;
   }
 
   #plateauVerdict(): PlateauVerdict | null {
-    const start = this.#plateauStart;
+    const start = this.#currentPlateau();
     if (start === undefined) return null;
     const recent = combinedLatency(this.#window.slice(-this.#bandSeconds)).p95;
     return {
@@ -389,6 +419,7 @@ export class SizingController {
       workers: Math.round(start.workers),
       throughput: Math.round(start.throughput * 100) / 100,
       latencyGrowth: start.p95 > 0 ? Math.round((recent / start.p95) * 100) / 100 : 0,
+      levelThroughput: Math.round(this.#heldLevel(start.band) * 100) / 100,
     };
   }
 
@@ -399,9 +430,9 @@ export class SizingController {
    * proportional to the workers, and (c) C's p95 is at least 1.1x P's; and (d) the same holds for the
    * next band too (one noisy band is not a plateau). Its start, computed at the first of the two bands,
    * is the first band between P and C whose throughput reaches 95% of the best between P and C.
+   * Bands are still recorded after the detection: {@link #currentPlateau} judges the plateau on them.
    */
   #observePlateau(second: ObservedSecond): void {
-    if (this.#plateauStart !== undefined) return;
     this.#bandSecondsSeen.push(second);
     if (this.#bandSecondsSeen.length < this.#bandSeconds) return;
     const seconds = this.#bandSecondsSeen;
@@ -413,6 +444,7 @@ export class SizingController {
       p95: combinedLatency(seconds).p95,
     };
     this.#bands.push(current);
+    if (this.#plateauStart !== undefined) return;
     const candidate = this.#plateauAt(current);
     if (candidate === undefined) {
       this.#plateauCandidate = undefined;
@@ -440,15 +472,61 @@ export class SizingController {
     const throughputGrowth = current.throughput / previous.throughput - 1;
     if (throughputGrowth >= PLATEAU_THROUGHPUT_SHARE * workerGrowth) return undefined;
     if (current.p95 < PLATEAU_LATENCY_GROWTH * previous.p95) return undefined;
-    const candidates = this.#bands.slice(previousIndex);
-    const best = Math.max(...candidates.map((band) => band.throughput));
-    const start = candidates.find((band) => band.throughput >= PLATEAU_START_SHARE * best) ?? current;
-    return {
-      atSeconds: start.startSeconds,
-      workers: start.workers,
-      throughput: start.throughput,
-      p95: start.p95,
-    };
+    const best = Math.max(...this.#bands.slice(previousIndex).map((band) => band.throughput));
+    let startIndex = this.#bands.length - 1;
+    for (let index = previousIndex; index < this.#bands.length; index++) {
+      if ((this.#bands[index] as Band).throughput >= PLATEAU_START_SHARE * best) {
+        startIndex = index;
+        break;
+      }
+    }
+    return plateauStartOf(this.#bands, startIndex);
+  }
+
+  /**
+   * The plateau as the bands seen so far show it. A detected plateau stands as detected unless the run
+   * climbs out of it: two bands in a row (the lower of the two, L, with the workers W of the second)
+   * above {@link PLATEAU_CLIMB} times the plateau's throughput T, having gained at least
+   * {@link PLATEAU_CLIMB_SHARE} of the growth proportional to the workers since its start:
+   * `L / T - 1 >= 0.5 * (W / workers - 1)`. A slow creep (less than that) is the plateau's own slope and
+   * leaves it where it was. After a climb the plateau moves to the first band reaching 95% of the highest
+   * level held (two bands in a row) since, and stands there only if the run went on to 1.2x that band's
+   * workers with a p95 1.1x its own; otherwise no plateau is reported.
+   */
+  #currentPlateau(): PlateauStart | undefined {
+    const detected = this.#plateauStart;
+    if (detected === undefined) return undefined;
+    const bands = this.#bands;
+    let held = 0;
+    let climbed = false;
+    for (let index = detected.band; index + 1 < bands.length; index++) {
+      const second = bands[index + 1] as Band;
+      const level = Math.min((bands[index] as Band).throughput, second.throughput);
+      if (level > held) held = level;
+      const gain = level / detected.throughput - 1;
+      const proportional = second.workers / detected.workers - 1;
+      if (level >= PLATEAU_CLIMB * detected.throughput && gain >= PLATEAU_CLIMB_SHARE * proportional)
+        climbed = true;
+    }
+    if (!climbed) return detected;
+    let startIndex = detected.band;
+    while ((bands[startIndex] as Band).throughput < PLATEAU_START_SHARE * held) startIndex++;
+    const start = plateauStartOf(bands, startIndex);
+    const last = bands[bands.length - 1] as Band;
+    const moreWorkers = last.workers >= PLATEAU_WORKER_GROWTH * start.workers;
+    const slower = last.p95 >= PLATEAU_LATENCY_GROWTH * start.p95;
+    return moreWorkers && slower ? start : undefined;
+  }
+
+  /** The highest throughput two bands in a row held from band `from` on (that band's own when none). */
+  #heldLevel(from: number): number {
+    const bands = this.#bands;
+    let held = (bands[from] as Band).throughput;
+    for (let index = from; index + 1 < bands.length; index++) {
+      const level = Math.min((bands[index] as Band).throughput, (bands[index + 1] as Band).throughput);
+      if (level > held) held = level;
+    }
+    return held;
   }
 }
 

@@ -316,6 +316,92 @@ describe("SizingController plateau", () => {
     expect(controller.verdict().plateau).toBeNull();
   });
 
+  /** Closed loop with a stall: 10 req/s per worker, flat at 600 req/s from t = 60 to 89, then it climbs again. */
+  function stallThenClimb(ceiling: number) {
+    return (t: number) => {
+      const workers = t + 1;
+      const free = t < 60 ? 10 * workers : t < 90 ? 600 : 10 * workers - 300;
+      const throughput = Math.min(free, ceiling);
+      const p95 = (workers / throughput) * 1000;
+      return { workers, ok: Math.round(throughput / 2), failed: 0, requests: Math.round(throughput), p95 };
+    };
+  }
+
+  it("moves a plateau the throughput climbs out of to the level the run then holds", () => {
+    const controller = new SizingController({ windowSeconds: 60, minSamples: 100 });
+    const seen: Array<number | undefined> = [];
+    for (let t = 0; t < 250; t++) {
+      controller.observe(point({ t, ...stallThenClimb(1000)(t) }), false);
+      seen.push(controller.verdict().plateau?.throughput);
+    }
+    // The stall is detected as it happens (that is all the run shows then)...
+    expect(seen[95]).toBeGreaterThanOrEqual(570);
+    expect(seen[95]).toBeLessThanOrEqual(630);
+    // ...and once the throughput has held above it, the plateau is the level reached: 1000 req/s from
+    // about 130 workers, where 10 * workers - 300 reaches 95% of it.
+    const plateau = controller.verdict().plateau;
+    expect(plateau?.throughput).toBeGreaterThanOrEqual(950);
+    expect(plateau?.atSeconds).toBeGreaterThanOrEqual(115);
+    expect(plateau?.atSeconds).toBeLessThanOrEqual(135);
+    expect(plateau?.workers).toBeGreaterThanOrEqual(115);
+    expect(plateau?.workers).toBeLessThanOrEqual(135);
+    expect(plateau?.latencyGrowth).toBeGreaterThan(1.5);
+    expect(controller.verdict().message).toContain(`throughput plateau from ${plateau?.workers} workers`);
+  });
+
+  it("reports no plateau when the throughput climbs out of a stall and grows until the end", () => {
+    const controller = new SizingController({ windowSeconds: 60, minSamples: 100 });
+    let stallSeen = false;
+    for (let t = 0; t < 250; t++) {
+      controller.observe(point({ t, ...stallThenClimb(Number.POSITIVE_INFINITY)(t) }), false);
+      if (controller.verdict().plateau !== null) stallSeen = true;
+    }
+    expect(stallSeen).toBe(true);
+    expect(controller.verdict().plateau).toBeNull();
+    expect(controller.verdict().message).not.toContain("plateau");
+  });
+
+  it("keeps a plateau whose throughput creeps up slower than half the workers' growth, and names its level", () => {
+    // 10 req/s per worker up to 100 workers, then +2 req/s per extra worker: from 100 to 200 workers the
+    // throughput gains 20% for 100% more workers (a service that still squeezes a little out of its core).
+    const controller = new SizingController({ windowSeconds: 60, minSamples: 100 });
+    feed(controller, 200, (t) => {
+      const workers = t + 1;
+      const throughput = workers <= 100 ? 10 * workers : 1000 + 2 * (workers - 100);
+      return {
+        workers,
+        ok: Math.round(throughput / 2),
+        failed: 0,
+        requests: Math.round(throughput),
+        p95: (workers / throughput) * 1000,
+      };
+    });
+    const plateau = controller.verdict().plateau;
+    // The start is the first band at 95% of the best one seen at the detection (120-140 workers).
+    expect(plateau?.workers).toBeGreaterThanOrEqual(95);
+    expect(plateau?.workers).toBeLessThanOrEqual(120);
+    expect(plateau?.levelThroughput).toBeGreaterThanOrEqual(1150);
+    expect(plateau?.levelThroughput).toBeLessThanOrEqual(1200);
+    expect(controller.verdict().message).toMatch(
+      /throughput plateau from \d+ workers at \d+ req\/s, levelling at 11\d\d req\/s/,
+    );
+  });
+
+  it("keeps a detected plateau through noise around its level", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = seededRandom(seed);
+      const controller = new SizingController({ windowSeconds: 60, minSamples: 100 });
+      feed(
+        controller,
+        250,
+        closedLoop(1000, () => 0.9 + 0.2 * random()),
+      );
+      const plateau = controller.verdict().plateau;
+      expect(plateau?.throughput).toBeGreaterThanOrEqual(850);
+      expect(plateau?.atSeconds).toBeLessThanOrEqual(130);
+    }
+  });
+
   it("can be turned off", () => {
     const controller = new SizingController({
       windowSeconds: 60,

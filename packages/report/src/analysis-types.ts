@@ -117,7 +117,11 @@ export interface Capacity {
   errorRatioAtStop: number | null;
   tolerancePercent: number;
   latencyObjective: { percentile: string; thresholdMs: number } | null;
-  plateau: { atSeconds: number; workers: number; throughput: number } | null;
+  /**
+   * `throughput` is the plateau's at its start; `levelThroughput` where the throughput levelled out
+   * after it (highest level held), null when unknown (results of loadcore 0.1.0).
+   */
+  plateau: { atSeconds: number; workers: number; throughput: number; levelThroughput: number | null } | null;
   peakThroughput: { value: number; atSeconds: number } | null;
   /** Where the numbers come from: the sizing block of the results, or the timeline. */
   basis: "sizing" | "timeline";

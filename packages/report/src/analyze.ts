@@ -3,6 +3,7 @@ import type {
   AnalysisThresholds,
   Bottleneck,
   BottleneckScope,
+  Capacity,
   Onsets,
   ResourceCheck,
   RunMetadata,
@@ -12,7 +13,7 @@ import { computeCapacity } from "./capacity.js";
 import { ReportOptionError } from "./errors.js";
 import { formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
-import { findFailureOnset, findPlateau, tolerancePercent } from "./onsets.js";
+import { findFailureOnset, findPlateau, notablePlateauLevel, tolerancePercent } from "./onsets.js";
 import { type CheckContext, generatorCheck, resourceChecks } from "./resource-checks.js";
 import { lastFinite } from "./series-math.js";
 import { DEFAULT_THRESHOLDS } from "./thresholds.js";
@@ -143,7 +144,20 @@ function assessTrust(
   return { trustworthy, partial, warnings };
 }
 
-function onsetFacts(results: LoadResultsInput, onset: Onsets, tolerance: number): string[] {
+/** `; it then crept up to X req/s` when the throughput levelled out notably above the plateau's start. */
+function levelFact(plateau: Capacity["plateau"]): string {
+  const level = notablePlateauLevel(plateau);
+  return level === null
+    ? ""
+    : `; it then crept up to ${formatNumber(level)} req/s, no longer in step with the workers`;
+}
+
+function onsetFacts(
+  results: LoadResultsInput,
+  onset: Onsets,
+  tolerance: number,
+  plateau: Capacity["plateau"],
+): string[] {
   const facts: string[] = [];
   const workersAt = (second: number) => results.timeline.find((entry) => entry.t >= second)?.workers;
   if (onset.failureSeconds !== null) {
@@ -155,7 +169,7 @@ function onsetFacts(results: LoadResultsInput, onset: Onsets, tolerance: number)
   if (onset.plateauSeconds !== null) {
     const workers = workersAt(onset.plateauSeconds);
     facts.push(
-      `Throughput stopped growing with the workers at ${formatSeconds(onset.plateauSeconds)}${workers !== undefined ? ` (${formatNumber(workers)} workers)` : ""}.`,
+      `Throughput stopped growing with the workers at ${formatSeconds(onset.plateauSeconds)}${workers !== undefined ? ` (${formatNumber(workers)} workers)` : ""}${levelFact(plateau)}.`,
     );
   }
   if (facts.length > 0) {
@@ -173,8 +187,9 @@ function chooseBottleneck(
   metrics: MetricsData | undefined,
   onset: Onsets,
   tolerance: number,
+  plateau: Capacity["plateau"],
 ): Bottleneck {
-  const facts = onsetFacts(results, onset, tolerance);
+  const facts = onsetFacts(results, onset, tolerance, plateau);
   const hasOnset = onset.failureSeconds !== null || onset.plateauSeconds !== null;
   const servicesCoresSaturated = checks.some(
     (check) => check.saturated && check.rule === "cpu-cores" && check.scope === "service",
@@ -388,7 +403,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   const checks = resourceChecks(context);
   const generator = generatorCheck(context);
   const trust = assessTrust(results, metrics, metadata, generator, seconds);
-  const bottleneck = chooseBottleneck(checks, generator, results, metrics, onset, tolerance);
+  const bottleneck = chooseBottleneck(checks, generator, results, metrics, onset, tolerance, plateau);
   return {
     headline: `${capacity.message} ${bottleneck.summary}${trust.trustworthy ? "" : " Not trustworthy: see the warnings."}`,
     capacity,

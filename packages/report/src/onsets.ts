@@ -1,4 +1,5 @@
-import type { AnalysisThresholds } from "./analysis-types.js";
+import type { AnalysisThresholds, Capacity } from "./analysis-types.js";
+import { formatNumber } from "./format.js";
 import type { LoadResultsInput, TimelineEntry, TimelineLatency } from "./inputs/types.js";
 
 /** The tolerance (percent) the run was judged against: the sizing block's, or 5% as in Molotov. */
@@ -83,20 +84,33 @@ export function smoothedThroughput(timeline: TimelineEntry[], size = 10): number
 }
 
 /**
+ * Where the throughput levelled out after the plateau's start, when that is worth saying: at least 5%
+ * above the plateau's own throughput. Null otherwise.
+ */
+export function notablePlateauLevel(plateau: Capacity["plateau"]): number | null {
+  if (plateau === null || plateau.levelThroughput === null) return null;
+  return plateau.levelThroughput >= 1.05 * plateau.throughput ? plateau.levelThroughput : null;
+}
+
+/** `, levelling at X req/s` after a plateau's figures when {@link notablePlateauLevel} has a level; "" otherwise. */
+export function plateauLevelText(plateau: Capacity["plateau"]): string {
+  const level = notablePlateauLevel(plateau);
+  return level === null ? "" : `, levelling at ${formatNumber(level)} req/s`;
+}
+
+/**
  * The throughput plateau: the sizing block's when loadcore found one; otherwise the first second
  * after which workers still grew by `plateauWorkerGrowth` while the smoothed throughput never
  * exceeded its level by more than `plateauThroughputGrowth`.
  */
-export function findPlateau(
-  results: LoadResultsInput,
-  thresholds: AnalysisThresholds,
-): { atSeconds: number; workers: number; throughput: number } | null {
+export function findPlateau(results: LoadResultsInput, thresholds: AnalysisThresholds): Capacity["plateau"] {
   const fromSizing = results.sizing?.plateau;
   if (fromSizing?.detected) {
     return {
       atSeconds: fromSizing.atSeconds,
       workers: fromSizing.workers,
       throughput: fromSizing.throughput,
+      levelThroughput: fromSizing.levelThroughput ?? null,
     };
   }
   if (results.sizing?.plateau === null) return null;
@@ -121,7 +135,12 @@ export function findPlateau(
       (suffixWorkers[index] as number) >= entry.workers * (1 + thresholds.plateauWorkerGrowth) &&
       (suffixThroughput[index] as number) <= level * (1 + thresholds.plateauThroughputGrowth)
     ) {
-      return { atSeconds: entry.t, workers: entry.workers, throughput: level };
+      return {
+        atSeconds: entry.t,
+        workers: entry.workers,
+        throughput: level,
+        levelThroughput: suffixThroughput[index] as number,
+      };
     }
   }
   return null;

@@ -3,6 +3,7 @@ import { buildCharts, type ChartSpec } from "./charts.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
 import type { LatencySummary, LoadResultsInput, MetricsData } from "./inputs/types.js";
+import { plateauLevelText } from "./onsets.js";
 import {
   cspHash,
   DEFAULT_PLOTLY_BUNDLE,
@@ -442,7 +443,7 @@ function capacityNumbers(analysis: Analysis): string {
       card(
         "Throughput plateau",
         `${formatNumber(capacity.plateau.throughput)} req/s`,
-        `from ${formatSeconds(capacity.plateau.atSeconds)}, ${formatNumber(capacity.plateau.workers)} workers`,
+        `from ${formatSeconds(capacity.plateau.atSeconds)}, ${formatNumber(capacity.plateau.workers)} workers${plateauLevelText(capacity.plateau)}`,
       ),
     );
   }

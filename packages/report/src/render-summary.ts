@@ -1,6 +1,7 @@
 import type { Analysis, RunMetadata } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput } from "./inputs/types.js";
+import { plateauLevelText } from "./onsets.js";
 import { REPORT_VERSION } from "./version.js";
 
 /** The version of `summary.json`. */
@@ -130,7 +131,7 @@ export function renderSummaryMarkdown(input: {
     lines.push(
       row([
         "throughput plateau",
-        `${formatNumber(capacity.plateau.throughput)} req/s from ${formatSeconds(capacity.plateau.atSeconds)}`,
+        `${formatNumber(capacity.plateau.throughput)} req/s from ${formatSeconds(capacity.plateau.atSeconds)}${plateauLevelText(capacity.plateau)}`,
       ]),
     );
   lines.push("");

@@ -5,6 +5,8 @@ import { analyze } from "../src/analyze.js";
 import { ReportOptionError } from "../src/errors.js";
 import { readMetricsFile } from "../src/inputs/read-metrics.js";
 import type { LoadResultsInput, MetricsData, TimelineEntry } from "../src/inputs/types.js";
+import { renderHtml } from "../src/render-html.js";
+import { renderSummaryMarkdown } from "../src/render-summary.js";
 import { type SyntheticKind, syntheticRun } from "./helpers/synthetic-run.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -181,6 +183,36 @@ describe("capacity and onsets", () => {
     });
     expect(analysis.onset.plateauSeconds).toBe(50);
     expect(analysis.onset.referenceSeconds).toBe(50);
+  });
+
+  it("says where the throughput levelled out when it crept above the plateau's start", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const plateau = run.results.sizing?.plateau;
+    if (!plateau) throw new Error("the synthetic cpu run has a plateau");
+    const crept = { ...plateau, levelThroughput: Math.round(plateau.throughput * 1.2) };
+    const results = { ...run.results, sizing: { ...run.results.sizing, plateau: crept } } as LoadResultsInput;
+    const analysis = analyze({ results, metrics: run.metrics, metadata: run.metadata });
+    expect(analysis.capacity.plateau?.levelThroughput).toBe(crept.levelThroughput);
+    expect(analysis.bottleneck.evidence.join(" ")).toContain(
+      `it then crept up to ${crept.levelThroughput.toLocaleString("en-US")} req/s`,
+    );
+    const level = `levelling at ${crept.levelThroughput.toLocaleString("en-US")} req/s`;
+    const input = { results, metrics: run.metrics, metadata: run.metadata, analysis };
+    expect(renderSummaryMarkdown({ ...input, generatedAt: "2026-11-26T07:00:00.000Z" })).toContain(level);
+    expect(renderHtml({ ...input, generatedAt: "2026-11-26T07:00:00.000Z" })).toContain(level);
+    // Within 5% of the start, or from an older loadcore without the field: nothing more is said.
+    for (const levelThroughput of [plateau.throughput * 1.02, undefined]) {
+      const near = {
+        ...run.results,
+        sizing: { ...run.results.sizing, plateau: { ...plateau, levelThroughput } },
+      };
+      const quiet = analyze({
+        results: near as LoadResultsInput,
+        metrics: run.metrics,
+        metadata: run.metadata,
+      });
+      expect(quiet.bottleneck.evidence.join(" ")).not.toContain("crept up");
+    }
   });
 
   it("works from the timeline alone, finding the plateau itself", () => {

@@ -153,6 +153,7 @@ export function parseResults(value: unknown, file = "results"): LoadResultsInput
     if (sizing.plateau !== undefined && sizing.plateau !== null) {
       const plateau = check.record(sizing.plateau, "sizing.plateau");
       for (const key of ["atSeconds", "workers", "throughput"]) check.number(plateau, key, "sizing.plateau.");
+      check.number(plateau, "levelThroughput", "sizing.plateau.", true);
     }
   }
   if (root.selfCheck !== undefined && root.selfCheck !== null) {
