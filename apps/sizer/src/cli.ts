@@ -3,7 +3,7 @@ import { SizerUsageError } from "./errors.js";
 import { exitCodeFor, exitCodes } from "./exit-codes.js";
 import { MAIN_HELP, RUN_HELP } from "./help.js";
 import { rebuildReport } from "./rebuild-report.js";
-import { parseRunArguments } from "./run-arguments.js";
+import { parseRunArguments, plotlyBundle } from "./run-arguments.js";
 import { runSizer } from "./run-sizer.js";
 import { VERSION } from "./version.js";
 
@@ -73,20 +73,32 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
+/** Removes `flag VALUE` (or `flag=VALUE`) from `args` and returns the value. */
+function takeValue(args: string[], flag: string): string | undefined {
+  const inline = args.findIndex((arg) => arg.startsWith(`${flag}=`));
+  if (inline >= 0) {
+    const value = (args[inline] as string).slice(flag.length + 1);
+    args.splice(inline, 1);
+    return value;
+  }
+  const at = args.indexOf(flag);
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (value === undefined || value.startsWith("-")) throw new SizerUsageError(flag, `${flag} needs a value`);
+  args.splice(at, 2);
+  return value;
+}
+
 async function report(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(
-      "Usage: sizer report DIR [--title TEXT]\n\nRebuilds report.html, summary.md and summary.json of a saved 'sizer run' output folder.\n",
+      "Usage: sizer report DIR [--title TEXT] [--plotly basic|full]\n\nRebuilds report.html, summary.md and summary.json of a saved 'sizer run' output folder.\n",
     );
     return exitCodes.ok;
   }
-  const titleAt = args.indexOf("--title");
-  let title: string | undefined;
-  if (titleAt >= 0) {
-    title = args[titleAt + 1];
-    if (title === undefined) throw new SizerUsageError("--title", "--title needs a value");
-    args.splice(titleAt, 2);
-  }
+  const title = takeValue(args, "--title");
+  const plotlyText = takeValue(args, "--plotly");
+  const plotly = plotlyText === undefined ? undefined : plotlyBundle("plotly", plotlyText);
   const unknown = args.find((arg) => arg.startsWith("-"));
   if (unknown)
     throw new SizerUsageError(
@@ -95,7 +107,10 @@ async function report(args: string[]): Promise<number> {
     );
   if (args.length !== 1)
     throw new SizerUsageError("DIR", "'sizer report' needs exactly one folder: sizer report DIR");
-  const rebuilt = await rebuildReport(args[0] as string, title === undefined ? {} : { title });
+  const rebuilt = await rebuildReport(args[0] as string, {
+    ...(title === undefined ? {} : { title }),
+    ...(plotly === undefined ? {} : { plotly }),
+  });
   process.stdout.write(
     `${rebuilt.partial ? "PARTIAL RUN: " : ""}${rebuilt.analysis.headline}\n  report: ${rebuilt.files.html}\n`,
   );

@@ -52,6 +52,8 @@ Resources and cores:
 Output:
   -o, --out DIR          output folder (default ./sizer-report-<timestamp>/, must be new or empty)
   --title TEXT           title of the report
+  --plotly BUNDLE        plotly.js bundle inlined in report.html: basic (default, renders fastest)
+                         or full
   -q, --quiet            print nothing but warnings and errors
   --json                 print progress and the verdict as JSON lines
 

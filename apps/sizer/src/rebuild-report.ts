@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type LoadResults, readResults } from "@sizer/loadcore";
-import type { Analysis } from "@sizer/report";
+import type { Analysis, PlotlyBundle } from "@sizer/report";
 import { OutputFolderError, ReportBuildError } from "./errors.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import type { RunRecord } from "./run-record.js";
@@ -21,7 +21,7 @@ export interface RebuiltReport {
  */
 export async function rebuildReport(
   folder: string,
-  options: { title?: string } = {},
+  options: { title?: string; plotly?: PlotlyBundle } = {},
 ): Promise<RebuiltReport> {
   const outDir = resolve(folder);
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) {
@@ -66,6 +66,7 @@ export async function rebuildReport(
       metricsFile: existsSync(metricsFile) && statSync(metricsFile).size > 0 ? metricsFile : undefined,
       outDir,
       title: options.title,
+      plotlyBundle: options.plotly,
       command: record.argv ?? results.command,
       serviceCores: cpuPlan?.serviceCpus?.length,
       metadata: {

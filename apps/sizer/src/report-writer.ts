@@ -2,6 +2,7 @@ import type { LoadResults } from "@sizer/loadcore";
 import {
   type Analysis,
   buildReport,
+  type PlotlyBundle,
   type LoadResults as ReportResults,
   type RunMetadata,
   readMetricsFile,
@@ -21,6 +22,8 @@ export async function writeReport(input: {
   metricsFile?: string | undefined;
   outDir: string;
   title?: string | undefined;
+  /** The plotly.js bundle to inline (@sizer/report's default when undefined). */
+  plotlyBundle?: PlotlyBundle | undefined;
   command: readonly string[];
   metadata: RunMetadata;
   /** Cores the service was pinned to, when it was: the analysis judges its CPU against them. */
@@ -34,6 +37,7 @@ export async function writeReport(input: {
       metrics,
       outDir: input.outDir,
       title: input.title,
+      plotlyBundle: input.plotlyBundle,
       command: [...input.command],
       metadata: input.metadata,
       ...(input.serviceCores ? { analysis: { serviceCores: input.serviceCores } } : {}),

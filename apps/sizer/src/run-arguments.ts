@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { PLOTLY_BUNDLES, type PlotlyBundle } from "@sizer/report";
 import { parseCpuList } from "./cpu-plan.js";
 import { SizerUsageError } from "./errors.js";
 import type { LoadSettings, ServiceSource, SizerRunOptions } from "./sizer-options.js";
@@ -38,10 +39,23 @@ export const RUN_FLAGS = {
   "no-pin": { type: "boolean" },
   out: { type: "string", short: "o" },
   title: { type: "string" },
+  plotly: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** A `--plotly` value: one of the bundles @sizer/report can inline. */
+export function plotlyBundle(flag: string, text: string): PlotlyBundle {
+  const bundle = PLOTLY_BUNDLES.find((name) => name === text);
+  if (bundle === undefined) {
+    throw new SizerUsageError(
+      `--${flag}`,
+      `--${flag} must be one of ${PLOTLY_BUNDLES.join(", ")}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return bundle;
+}
 
 /** The default output folder: `./sizer-report-<UTC timestamp>/`. */
 export function defaultOutDir(cwd: string, now: Date): string {
@@ -312,6 +326,7 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
       pin: !values["no-pin"],
       outDir,
       title: values.title,
+      plotly: values.plotly === undefined ? undefined : plotlyBundle("plotly", values.plotly),
       output: values.quiet ? "quiet" : values.json ? "json" : "human",
     },
   };

@@ -289,6 +289,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       metricsFile: recorder.samples > 0 ? metricsFile : undefined,
       outDir: options.outDir,
       title: options.title,
+      plotlyBundle: options.plotly,
       command: argv,
       serviceCores: cpuPlan.serviceCpus?.length,
       metadata: {

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import type { PlotlyBundle } from "@sizer/report";
 
 /** Where the service comes from. */
 export type ServiceSource =
@@ -65,6 +66,8 @@ export interface SizerRunOptions {
   outDir: string;
   /** `--title` of the report. */
   title?: string | undefined;
+  /** `--plotly`: the plotly.js bundle the report inlines (default `basic`, see @sizer/report). */
+  plotly?: PlotlyBundle | undefined;
   /** Progress output (default human). */
   output?: OutputMode;
   /** The command line as given, recorded in command.json and the report. */

@@ -111,6 +111,12 @@ describe("parseRunArguments", () => {
     });
   });
 
+  it("takes --plotly basic or full for the report's plotly.js bundle", () => {
+    expect(parse([...base, "--plotly", "full"]).plotly).toBe("full");
+    expect(parse([...base, "--plotly=basic"]).plotly).toBe("basic");
+    expect(parse(base).plotly).toBeUndefined();
+  });
+
   it("returns help for --help", () => {
     expect(parseRunArguments(["--help"], context)).toEqual({ help: true });
   });
@@ -127,6 +133,7 @@ describe("parseRunArguments", () => {
     [[...base, "--service-env", "1X=y"], "--service-env", /NAME=VALUE/],
     [[...base, "--service-cwd", "nowhere"], "--service-cwd", /is not a folder/],
     [[...base, "--collector", "prometheus"], "--collector", /native or glances/],
+    [[...base, "--plotly", "gl3d"], "--plotly", /--plotly must be one of basic, full, got "gl3d"/],
     [[...base, "--service-cpus", "x"], "--service-cpus", /list of cores/],
     [[...base, "--quiet", "--json"], "--json", /cannot be combined/],
     [[...base, "--bogus"], "--bogus", /Unknown option '--bogus'/],

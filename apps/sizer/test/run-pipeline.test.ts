@@ -116,10 +116,17 @@ describe("sizer run, end to end", () => {
     expect(readFileSync(join(out, "summary.md"), "utf8").length).toBeGreaterThan(100);
 
     rmSync(join(out, "report.html"));
-    const rebuilt = await runCli(["report", out]);
+    const badBundle = await runCli(["report", out, "--plotly", "gl3d"]);
+    expect(badBundle.code).toBe(2);
+    expect(badBundle.stderr).toContain('--plotly must be one of basic, full, got "gl3d"');
+    expect(existsSync(join(out, "report.html"))).toBe(false);
+    expect(html).toMatch(/<meta name="sizer-report:plotly" content="plotly\.js-basic-dist-min /);
+    const rebuilt = await runCli(["report", out, "--plotly", "full"]);
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stdout).toContain(verdict.headline);
-    expect(readFileSync(join(out, "report.html"), "utf8")).toContain(escapeHtml(verdict.bottleneck.summary));
+    const rebuiltHtml = readFileSync(join(out, "report.html"), "utf8");
+    expect(rebuiltHtml).toContain(escapeHtml(verdict.bottleneck.summary));
+    expect(rebuiltHtml).toMatch(/<meta name="sizer-report:plotly" content="plotly\.js-dist-min /);
   });
 
   it("finds the capacity of a service that rejects above 20 concurrent requests, within 10%", {
