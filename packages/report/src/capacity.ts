@@ -16,6 +16,29 @@ function meanLatency(entries: TimelineEntry[]): Partial<TimelineLatency> | null 
   return Object.keys(latency).length > 0 ? latency : null;
 }
 
+/** Seconds the peak throughput is smoothed over (centred), shorter on runs of under 30 seconds. */
+const PEAK_SMOOTHING_SECONDS = 10;
+
+/**
+ * The highest smoothed throughput and its second. Only seconds whose whole smoothing window lies inside
+ * the run count (a truncated window at either end is a mean of fewer, unrepresentative seconds: the
+ * ramp-up's first ones, the closing partial one); a run shorter than 3 windows is smoothed over a third
+ * of its length.
+ */
+export function findPeakThroughput(timeline: readonly TimelineEntry[]): Capacity["peakThroughput"] {
+  if (timeline.length === 0) return null;
+  const size = Math.max(1, Math.min(PEAK_SMOOTHING_SECONDS, Math.floor(timeline.length / 3)));
+  const half = Math.floor(size / 2);
+  const smoothed = smoothedThroughput([...timeline], size);
+  let peak: Capacity["peakThroughput"] = null;
+  for (let index = half; index + half < timeline.length; index++) {
+    const value = smoothed[index] as number;
+    if (peak === null || value > peak.value)
+      peak = { value, atSeconds: (timeline[index] as TimelineEntry).t };
+  }
+  return peak;
+}
+
 /**
  * The capacity of one node: from the results' sizing block when there is one; otherwise from the
  * timeline: the last 10 seconds before the failure onset (or the whole run when nothing failed).
@@ -27,13 +50,7 @@ export function computeCapacity(
   plateau: Capacity["plateau"],
 ): Capacity {
   const timeline = results.timeline;
-  const smoothed = smoothedThroughput(timeline);
-  let peakThroughput: Capacity["peakThroughput"] = null;
-  smoothed.forEach((value, index) => {
-    if (peakThroughput === null || value > peakThroughput.value) {
-      peakThroughput = { value, atSeconds: (timeline[index] as TimelineEntry).t };
-    }
-  });
+  const peakThroughput = findPeakThroughput(timeline);
   const sizing = results.sizing;
   const latencyObjective = sizing?.latencyObjective ?? null;
   const common = { tolerancePercent: tolerance, latencyObjective, plateau, peakThroughput };

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
+import { findPeakThroughput } from "../src/capacity.js";
 import { ReportOptionError } from "../src/errors.js";
 import { readMetricsFile } from "../src/inputs/read-metrics.js";
 import type { LoadResultsInput, MetricsData, TimelineEntry } from "../src/inputs/types.js";
@@ -213,6 +214,20 @@ describe("capacity and onsets", () => {
       });
       expect(quiet.bottleneck.evidence.join(" ")).not.toContain("crept up");
     }
+  });
+
+  it("finds the peak throughput inside the run, not on a truncated window at its start or end", () => {
+    const entry = (t: number, throughput: number) => ({ t, throughput, workers: 10 }) as TimelineEntry;
+    // A 7-second run: ramp-up, a steady middle, the closing partial second.
+    const short = [100, 300, 400, 420, 410, 400, 50].map((throughput, t) => entry(t, throughput));
+    const peak = findPeakThroughput(short);
+    expect(peak?.atSeconds).toBe(3);
+    expect(peak?.value).toBeCloseTo(410, 5);
+    // 60 seconds growing to the end: the last whole 11-second window is centred on second 54.
+    const long = Array.from({ length: 60 }, (_, t) => entry(t, 1000 + t));
+    expect(findPeakThroughput(long)).toEqual({ value: 1054, atSeconds: 54 });
+    expect(findPeakThroughput([])).toBeNull();
+    expect(findPeakThroughput([entry(0, 80)])).toEqual({ value: 80, atSeconds: 0 });
   });
 
   it("works from the timeline alone, finding the plateau itself", () => {
