@@ -247,6 +247,19 @@ export function buildCharts(
       hidden: key === "max",
     });
   }
+  // The generator's own delay, in the same unit: when it nears the request latency, part of that
+  // latency is the generator's, not the service's.
+  if (timeline.some((entry) => typeof entry.eventLoopDelayMs === "number")) {
+    latency.add({
+      name: "generator event-loop delay p99",
+      group: "generator",
+      color: COLORS.generator[0] as string,
+      x: t,
+      y: fromTimeline((i) => timeline[i]?.eventLoopDelayMs),
+      dash: "dot",
+      unit: "ms",
+    });
+  }
   const objective = analysis.capacity.latencyObjective;
   if (objective && t.length > 0) {
     latency.add({
@@ -262,7 +275,8 @@ export function buildCharts(
   charts.push({
     id: "chart-latency",
     title: "Latency",
-    description: "HTTP request latency percentiles per second.",
+    description:
+      "HTTP request latency percentiles per second, and the load generator's own event-loop delay (p99): when it nears the request latency, the generator is adding to it.",
     yTitle: "milliseconds",
     traces: latency.traces,
   });

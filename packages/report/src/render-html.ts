@@ -605,7 +605,9 @@ export function renderHtml(input: RenderHtmlInput): string {
   const generatorNote =
     generatorCharts.length > 0
       ? `<p class="hint" id="generator-note">The load generator (legend group “Load generator”) is drawn in ${escapeHtml(
-          generatorCharts.join(" and "),
+          generatorCharts.length > 1
+            ? `${generatorCharts.slice(0, -1).join(", ")} and ${generatorCharts[generatorCharts.length - 1]}`
+            : (generatorCharts[0] as string),
         )}. Its network traffic and disk I/O are not recorded by loadcore, so no chart shows them.</p>`
       : "";
   const partialBanner = trust.partial

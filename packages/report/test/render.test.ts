@@ -215,7 +215,7 @@ describe("the load generator's resources", () => {
     const run = syntheticRun({ kind: "cpu", seconds: 60 });
     const page = renderHtml({ ...run, analysis: analyze(run), generatedAt: "2026-11-26T07:00:00Z" });
     expect(page).toContain(
-      '<p class="hint" id="generator-note">The load generator (legend group “Load generator”) is drawn in CPU and Memory. Its network traffic and disk I/O are not recorded by loadcore, so no chart shows them.</p>',
+      '<p class="hint" id="generator-note">The load generator (legend group “Load generator”) is drawn in Latency, CPU and Memory. Its network traffic and disk I/O are not recorded by loadcore, so no chart shows them.</p>',
     );
 
     const older = structuredClone(run.results);
@@ -228,7 +228,7 @@ describe("the load generator's resources", () => {
       analysis: olderAnalysis,
       generatedAt: "2026-11-26T07:00:00Z",
     });
-    expect(olderPage).toContain("is drawn in CPU. Its network traffic and disk I/O are not recorded");
+    expect(olderPage).toContain("is drawn in Latency and CPU. Its network traffic and disk I/O are not recorded");
   });
 });
 

@@ -71,7 +71,7 @@ describe("the report in headless Chromium", () => {
     expect(opened.charts).toEqual([
       { id: "chart-load", traces: 2 },
       { id: "chart-errors", traces: 3 },
-      { id: "chart-latency", traces: 5 },
+      { id: "chart-latency", traces: 6 },
       // service, host, host cores, steal, busiest core, two cores, generator, generator cores
       { id: "chart-cpu", traces: 9 },
       // service RSS, host used, host total, swap used, generator RSS
@@ -88,10 +88,10 @@ describe("the report in headless Chromium", () => {
     expect(version).toBe(versionOf("plotly.js-basic-dist-min"));
   });
 
-  it("draws the generator's memory next to its CPU, and says its network is not recorded", async () => {
+  it("draws the generator's loop delay, CPU and memory, and says its network is not recorded", async () => {
     const { page } = opened;
     const generatorTraces = await page.evaluate(() =>
-      ["chart-cpu", "chart-memory"].map((id) =>
+      ["chart-latency", "chart-cpu", "chart-memory"].map((id) =>
         (
           document.getElementById(id) as unknown as { data: Array<{ name: string; legendgroup: string }> }
         ).data
@@ -99,7 +99,11 @@ describe("the report in headless Chromium", () => {
           .map((trace) => trace.name),
       ),
     );
-    expect(generatorTraces).toEqual([["generator CPU", "generator cores (2)"], ["generator RSS"]]);
+    expect(generatorTraces).toEqual([
+      ["generator event-loop delay p99"],
+      ["generator CPU", "generator cores (2)"],
+      ["generator RSS"],
+    ]);
     await expect(
       page.locator("#chart-memory-legend button", { hasText: "generator RSS" }).count(),
     ).resolves.toBe(1);
