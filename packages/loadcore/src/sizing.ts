@@ -324,13 +324,22 @@ export class SizingController {
           message: `capacity reached: ${percentile} ${formatNumber(windowLatency[percentile])} ms over the last ${this.#window.length} s with ${point.workers} workers (objective ${percentile} <= ${thresholdMs} ms)${this.#healthyText()}`,
         });
       }
-      const level = this.#window.slice(-LEVEL_SECONDS);
-      this.#healthy = {
-        atSeconds,
-        workers: point.workers,
-        throughput: meanThroughput(level),
-        latency: combinedLatency(level),
-      };
+      // The window lags: failures (or slow answers) that began a few seconds ago can still average out
+      // under the tolerance. A healthy second must be within the limits on its own too.
+      const ownLatency =
+        latencyObjective === undefined ? undefined : combinedLatency([second])[latencyObjective.percentile];
+      const ownHealthy =
+        errorRatioPercent(point.ok, point.failed) <= tolerance &&
+        (latencyObjective === undefined || (ownLatency as number) <= latencyObjective.thresholdMs);
+      if (ownHealthy) {
+        const level = this.#window.slice(-LEVEL_SECONDS);
+        this.#healthy = {
+          atSeconds,
+          workers: point.workers,
+          throughput: meanThroughput(level),
+          latency: combinedLatency(level),
+        };
+      }
     }
 
     this.#secondsAtFullLoad = allWorkersStarted ? this.#secondsAtFullLoad + 1 : 0;

@@ -72,7 +72,9 @@ describe("SizingController error ratio", () => {
       stopReason: "error-ratio",
       stoppedAtSeconds: 26,
       workersAtStop: 26,
-      healthyWorkers: 25, // t = 24: exactly 5% over its window, within the tolerance
+      // t = 24 is exactly 5% over its window, but its own second has 10% errors, as every second from
+      // t = 20 on: the last healthy second is t = 19 (20 workers), the last one without failures.
+      healthyWorkers: 20,
       throughputAtHealthy: 100,
       tolerance: 5,
       window: 10,
@@ -82,7 +84,7 @@ describe("SizingController error ratio", () => {
     });
     expect(verdict.errorRatio).toBeCloseTo(6, 3);
     expect(verdict.message).toBe(
-      "capacity reached: 6% errors over the last 10 s with 26 workers (tolerance 5%); last healthy level 25 workers at 100 req/s",
+      "capacity reached: 6% errors over the last 10 s with 26 workers (tolerance 5%); last healthy level 20 workers at 100 req/s",
     );
   });
 
@@ -211,9 +213,10 @@ describe("SizingController latency objective", () => {
       /^capacity reached: p95 505 ms over the last 10 s with 46 workers \(objective p95 <= 500 ms\)/,
     );
     const verdict = controller.verdict();
-    expect(verdict).toMatchObject({ reached: true, stopReason: "latency", healthyWorkers: 45 });
+    // Each second's own p95 passes 500 ms from t = 41 (510 ms): the last healthy second is t = 40.
+    expect(verdict).toMatchObject({ reached: true, stopReason: "latency", healthyWorkers: 41 });
     expect(verdict.latencyObjective).toEqual({ percentile: "p95", thresholdMs: 500 });
-    expect(verdict.latencyAtHealthy?.p95).toBeCloseTo(100 + 10 * 42, 6); // mean of the last 5 seconds at t = 44
+    expect(verdict.latencyAtHealthy?.p95).toBeCloseTo(100 + 10 * 38, 6); // mean of the last 5 seconds at t = 40
   });
 
   it("uses exact windowed percentiles when it is given each second's histogram", () => {
