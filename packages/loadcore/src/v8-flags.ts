@@ -21,7 +21,7 @@ export const LARGE_RUN_WORKERS = 1000;
  *   when V8 starts; this one is read at each growth, so it works when set here. It acts on the main
  *   thread, where `-p 1` runs its workers (the worker threads of `-p N` keep their defaults).
  * The old generation is not capped: a large run must not die out of memory to save a few MB.
- * When the user gave a semi-space flag of their own, theirs wins and loadcore adds none.
+ * When the user gave a semi-space flag of their own, theirs wins and loadcore adds only `--optimize-for-size`.
  */
 export function cliV8Flags(
   execArgv: readonly string[],
