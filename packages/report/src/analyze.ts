@@ -167,7 +167,8 @@ function onsetFacts(
     );
   }
   if (onset.plateauSeconds !== null) {
-    const workers = workersAt(onset.plateauSeconds);
+    // The plateau's own figure (loadcore's is a band's mean), as its card and summary.json give it.
+    const workers = plateau?.workers ?? workersAt(onset.plateauSeconds);
     facts.push(
       `Throughput stopped growing with the workers at ${formatSeconds(onset.plateauSeconds)}${workers !== undefined ? ` (${formatNumber(workers)} workers)` : ""}${levelFact(plateau)}.`,
     );

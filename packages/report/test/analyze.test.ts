@@ -216,6 +216,26 @@ describe("capacity and onsets", () => {
     }
   });
 
+  it("gives the plateau's own worker count in the evidence, as on its card and in summary.json", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const plateau = run.results.sizing?.plateau;
+    if (!plateau) throw new Error("the synthetic cpu run has a plateau");
+    // loadcore's figure is a band's mean: it differs from the timeline's workers at that second.
+    const timelineWorkers = run.results.timeline.find((entry) => entry.t >= plateau.atSeconds)?.workers;
+    const banded = { ...plateau, workers: (timelineWorkers ?? 0) + 1 };
+    const results = {
+      ...run.results,
+      sizing: { ...run.results.sizing, plateau: banded },
+    } as LoadResultsInput;
+    const analysis = analyze({ results, metrics: run.metrics, metadata: run.metadata });
+    const fact = analysis.bottleneck.evidence.find((line) => line.startsWith("Throughput stopped growing"));
+    expect(fact).toBe(
+      `Throughput stopped growing with the workers at ${plateau.atSeconds} s (${banded.workers} workers).`,
+    );
+    const html = renderHtml({ results, analysis, generatedAt: "2026-11-26T07:00:00.000Z" });
+    expect(html).toContain(`from ${plateau.atSeconds} s, ${banded.workers} workers`);
+  });
+
   it("finds the peak throughput inside the run, not on a truncated window at its start or end", () => {
     const entry = (t: number, throughput: number) => ({ t, throughput, workers: 10 }) as TimelineEntry;
     // A 7-second run: ramp-up, a steady middle, the closing partial second.
