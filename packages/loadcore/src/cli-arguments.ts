@@ -96,11 +96,48 @@ function number(flag: string, text: string | undefined, kind: "integer" | "numbe
   return value;
 }
 
+const NEGATIVE_NUMBER = /^-(?:\d|\.\d)/;
+
+/**
+ * `-w -3` as `--workers=-3`: node:util's parseArgs takes a value starting with `-` for an option and
+ * refuses it as ambiguous, where the user meant a (bad) number that deserves the usual message.
+ */
+function attachNegativeValues(argv: readonly string[]): string[] {
+  const valueFlags = new Map<string, string>();
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    if (flag.type !== "string") continue;
+    valueFlags.set(`--${name}`, name);
+    if ("short" in flag) valueFlags.set(`-${flag.short}`, name);
+  }
+  const result: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index] as string;
+    if (argument === "--") {
+      result.push(...argv.slice(index));
+      break;
+    }
+    const name = valueFlags.get(argument);
+    const next = argv[index + 1];
+    if (name !== undefined && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      result.push(`--${name}=${next}`);
+      index += 1;
+    } else {
+      result.push(argument);
+    }
+  }
+  return result;
+}
+
 /** Parses loadcore's command line (without `node` and the script). Throws a `UsageError` for bad input. */
 export function parseCliArguments(argv: readonly string[]): CliRequest {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: attachNegativeValues(argv),
+      options: FLAGS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split("\n")[0]} (loadcore --help lists the flags)`, {
       cause: error,
