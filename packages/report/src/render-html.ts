@@ -1,4 +1,4 @@
-import type { Analysis, RunMetadata } from "./analysis-types.js";
+import type { Analysis, ResourceCheck, RunMetadata } from "./analysis-types.js";
 import { buildCharts, type ChartSpec } from "./charts.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
@@ -450,6 +450,13 @@ function capacityNumbers(analysis: Analysis): string {
   return `<div class="numbers">${cards.join("")}</div>`;
 }
 
+/** The verdict cell of the checks table: a growth rule that fires is growing, not saturated. */
+function checkVerdict(check: ResourceCheck): string {
+  if (!check.saturated) return "ok";
+  if (check.rule === "memory-growth") return `growing (${check.short})`;
+  return `saturated${check.sinceSeconds !== null ? ` from ${formatSeconds(check.sinceSeconds)}` : ""}`;
+}
+
 const RESOURCE_LABEL: Record<string, string> = {
   cpu: "CPU",
   memory: "Memory",
@@ -583,11 +590,7 @@ export function renderHtml(input: RenderHtmlInput): string {
                 numeric: true,
               },
               { text: level(check.threshold), numeric: true },
-              {
-                text: check.saturated
-                  ? `saturated${check.sinceSeconds !== null ? ` from ${formatSeconds(check.sinceSeconds)}` : ""}`
-                  : "ok",
-              },
+              { text: checkVerdict(check) },
             ];
           }),
           (index) => (checks[index]?.saturated ? "saturated" : undefined),

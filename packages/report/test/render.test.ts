@@ -196,6 +196,32 @@ describe("renderHtml", () => {
   });
 });
 
+describe("the checks table", () => {
+  it("says a memory growth that fires is growing, with the growth, while a full CPU is saturated", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const MiB = 1024 * 1024;
+    const series = new Map(run.metrics.series);
+    // 58 MiB growing by 1 MiB a second with the workers (113 MiB at 55 s), on a host with plenty of memory.
+    series.set(
+      "process.rss",
+      Float64Array.from(run.metrics.times, (_, index) => (58 + index) * MiB),
+    );
+    const input = { results: run.results, metrics: { ...run.metrics, series }, metadata: run.metadata };
+    const analysis = analyze(input);
+    const growth = analysis.checks.find((check) => check.rule === "memory-growth");
+    expect(growth?.saturated).toBe(true);
+    const html = renderHtml({ ...input, analysis, generatedAt: "2026-11-26T07:00:00.000Z" });
+    const verdictOf = (label: string) => {
+      const row = html.split("\n").find((line) => line.startsWith("<tr") && line.includes(label));
+      return /<td>([^<]*)<\/td><\/tr>$/.exec(row ?? "")?.[1];
+    };
+    expect(verdictOf("Service memory growth")).toMatch(
+      /^growing \(\d+ MiB, \+\d+(\.\d)?% since the load began\)$/,
+    );
+    expect(verdictOf("Service CPU")).toMatch(/^saturated from \d+ s$/);
+  });
+});
+
 describe("the load generator's resources", () => {
   it("draws the generator's RSS in the memory chart, with its CPU's legend group, metrics or not", () => {
     const run = syntheticRun({ kind: "cpu", seconds: 60 });
@@ -228,7 +254,9 @@ describe("the load generator's resources", () => {
       analysis: olderAnalysis,
       generatedAt: "2026-11-26T07:00:00Z",
     });
-    expect(olderPage).toContain("is drawn in Latency and CPU. Its network traffic and disk I/O are not recorded");
+    expect(olderPage).toContain(
+      "is drawn in Latency and CPU. Its network traffic and disk I/O are not recorded",
+    );
   });
 });
 
