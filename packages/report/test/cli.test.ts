@@ -105,6 +105,40 @@ describe("sizer-report", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("refuses a metadata file with keys it does not know, naming the file and the keys", async () => {
+    // The command.json of a `sizer run` folder, as sizer writes it: not run metadata.
+    const commandPath = join(directory, "command.json");
+    writeFileSync(
+      commandPath,
+      JSON.stringify({
+        format: "sizer-run",
+        formatVersion: 1,
+        argv: ["sizer", "run", "--", "node", "service.js"],
+        cwd: "/work",
+        startedAt: "2026-11-26T06:50:00.000Z",
+        status: "complete",
+        versions: { sizer: "0.1.0" },
+        host: { hostname: "vm", cpus: 2 },
+      }),
+    );
+    const outDir = join(directory, "from-command-json");
+    const command = await cli(["--results", resultsPath, "--metadata", commandPath, "-o", outDir]);
+    expect(command.code).toBe(4);
+    expect(command.stderr).toContain(`${commandPath}: unknown keys "format", "formatVersion", "argv"`);
+    expect(command.stderr).toContain("use `sizer report DIR` to rebuild a sizer run's report");
+    expect(existsSync(outDir)).toBe(false);
+
+    const misspeltPath = join(directory, "misspelt.json");
+    writeFileSync(misspeltPath, JSON.stringify({ target: "http://127.0.0.1:8080", sharedCore: true }));
+    const misspelt = await cli(["--results", resultsPath, "--metadata", misspeltPath, "-o", outDir]);
+    expect(misspelt.code).toBe(4);
+    expect(misspelt.stderr).toContain(
+      `${misspeltPath}: unknown key "sharedCore": expected only serviceCommand,`,
+    );
+    expect(misspelt.stderr).not.toContain("sizer report DIR");
+    expect(misspelt.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("runs as a bin with the documented exit codes", () => {
     const bin = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
     expect(existsSync(bin), "build the package first: pnpm --filter @sizer/report build").toBe(true);

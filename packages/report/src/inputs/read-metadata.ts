@@ -2,10 +2,22 @@ import { readFile } from "node:fs/promises";
 import type { RunMetadata } from "../analysis-types.js";
 import { ReportInputError } from "../errors.js";
 
+/** The top-level keys of `RunMetadata`: any other key in a metadata file is a mistake worth naming. */
+const METADATA_KEYS: ReadonlySet<string> = new Set<keyof RunMetadata>([
+  "serviceCommand",
+  "target",
+  "versions",
+  "host",
+  "sharedCores",
+  "partial",
+  "partialReason",
+]);
+
 /**
- * Validates run metadata (see `RunMetadata`): every field optional, each of the documented type.
+ * Validates run metadata (see `RunMetadata`): every field optional, each of the documented type, and
+ * no other top-level key (a misspelt or foreign file would otherwise be ignored without a word).
  *
- * @throws {ReportInputError} `ERR_REPORT_INPUT_INVALID` naming the field at fault.
+ * @throws {ReportInputError} `ERR_REPORT_INPUT_INVALID` naming the field or the unknown keys at fault.
  */
 export function parseRunMetadata(value: unknown, file = "metadata"): RunMetadata {
   const fail = (field: string, expected: string): never => {
@@ -14,6 +26,20 @@ export function parseRunMetadata(value: unknown, file = "metadata"): RunMetadata
   if (typeof value !== "object" || value === null || Array.isArray(value))
     fail("the metadata", "a JSON object");
   const record = value as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((key) => !METADATA_KEYS.has(key));
+  if (unknown.length > 0) {
+    const listed = unknown.map((key) => JSON.stringify(key)).join(", ");
+    // The command.json of a sizer run folder is the likeliest wrong file: say what to run instead.
+    const hint =
+      "argv" in record && "status" in record
+        ? "this looks like the command.json of a sizer run, not run metadata: use `sizer report DIR` to rebuild a sizer run's report"
+        : `expected only ${[...METADATA_KEYS].join(", ")}`;
+    throw new ReportInputError(
+      "ERR_REPORT_INPUT_INVALID",
+      file,
+      `unknown key${unknown.length > 1 ? "s" : ""} ${listed}: ${hint}`,
+    );
+  }
   for (const key of ["serviceCommand", "target", "partialReason"]) {
     if (record[key] !== undefined && typeof record[key] !== "string") fail(key, "a string");
   }
