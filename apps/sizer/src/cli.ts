@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { SizerUsageError } from "./errors.js";
+import { ServiceExitedError, SizerUsageError } from "./errors.js";
 import { exitCodeFor, exitCodes } from "./exit-codes.js";
 import { MAIN_HELP, RUN_HELP } from "./help.js";
 import { rebuildReport } from "./rebuild-report.js";
@@ -58,8 +58,11 @@ async function run(args: string[]): Promise<number> {
     });
     if (result.error) {
       process.stderr.write(`sizer: ${result.error.message}\n`);
-      if (result.error.output.trim() !== "")
-        process.stderr.write(`--- the service's last output ---\n${result.error.output}\n---\n`);
+      const output = result.error instanceof ServiceExitedError ? result.error.output : "";
+      if (output.trim() !== "") process.stderr.write(`--- the service's last output ---\n${output}\n---\n`);
+      // --quiet hides the verdict, which says where the files went.
+      if (parsed.options.output === "quiet")
+        process.stderr.write(`sizer: the results and the report are in ${result.outDir}\n`);
       return exitCodeFor(result.error.code);
     }
     return result.status === "interrupted" ? exitCodes.interrupted : exitCodes.ok;

@@ -54,6 +54,33 @@ export class ServiceExitedError extends SizerError {
   }
 }
 
+/**
+ * The load ran but no scenario run succeeded (every answer an error, or every request failed):
+ * nothing was measured. The results and the report are written all the same.
+ */
+export class NoSuccessError extends SizerError {
+  /** Scenario runs that failed (all of them). */
+  readonly failed: number;
+  /** Answers by HTTP status code, as in the results. */
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /** Failed scenario runs by error class, as in the results. */
+  readonly errors: Readonly<Record<string, number | undefined>>;
+
+  constructor(
+    message: string,
+    details: {
+      failed: number;
+      statusCodes: Readonly<Record<string, number>>;
+      errors: Readonly<Record<string, number | undefined>>;
+    },
+  ) {
+    super("ERR_SIZER_NO_SUCCESS", message);
+    this.failed = details.failed;
+    this.statusCodes = details.statusCodes;
+    this.errors = details.errors;
+  }
+}
+
 /** The `--url` given does not answer. */
 export class UrlUnreachableError extends SizerError {
   /** The URL that did not answer. */

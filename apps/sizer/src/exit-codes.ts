@@ -9,7 +9,10 @@ export const exitCodes = {
   internal: 1,
   /** Bad usage: an unknown flag, a missing or bad value. */
   usage: 2,
-  /** The service could not be started or reached: bad command, not ready in time, `--url` unreachable, no Docker engine, missing image. */
+  /**
+   * The service could not be started or reached: bad command, not ready in time, `--url` unreachable, no
+   * Docker engine, missing image; or nothing was measured: no scenario run succeeded (the report is written).
+   */
   service: 3,
   /** The service died while the load was running; a partial report was written. */
   serviceDied: 4,
@@ -31,6 +34,7 @@ const byCode: Record<string, number> = {
   ERR_SIZER_DOCKER_UNAVAILABLE: exitCodes.service,
   ERR_SIZER_IMAGE_NOT_FOUND: exitCodes.service,
   ERR_SIZER_DOCKER_RUN: exitCodes.service,
+  ERR_SIZER_NO_SUCCESS: exitCodes.service,
   ERR_SIZER_SERVICE_EXITED: exitCodes.serviceDied,
   ERR_SIZER_SCENARIO: exitCodes.scenario,
   ERR_SIZER_OUTPUT_FOLDER: exitCodes.outputFolder,

@@ -14,6 +14,7 @@ export {
   CollectorStartError,
   DockerError,
   InterruptedError,
+  NoSuccessError,
   OutputFolderError,
   ReportBuildError,
   ScenarioError,
@@ -24,6 +25,7 @@ export {
   UrlUnreachableError,
 } from "./errors.js";
 export { exitCodeFor, exitCodes } from "./exit-codes.js";
+export { noSuccessError } from "./no-success.js";
 export { endProcessGroup, type ProcessExit } from "./process-tree.js";
 export { formatSnapshot, type Phase, ProgressReporter, type ProgressSnapshot } from "./progress.js";
 export { probeUrl, waitForReady } from "./readiness.js";

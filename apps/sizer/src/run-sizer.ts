@@ -6,8 +6,9 @@ import type { Analysis } from "@sizer/report";
 import { startCommandService } from "./command-service.js";
 import { allowedCpus, type CpuPlan, hasTaskset, pinProcess, planCpus } from "./cpu-plan.js";
 import { startDockerService } from "./docker-service.js";
-import { ReportBuildError, ServiceExitedError, SizerError } from "./errors.js";
+import { type NoSuccessError, ReportBuildError, ServiceExitedError, SizerError } from "./errors.js";
 import { runSizing } from "./load-runner.js";
+import { noSuccessError } from "./no-success.js";
 import { describeExit, type ProcessExit } from "./process-tree.js";
 import { type Phase, ProgressReporter } from "./progress.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
@@ -39,8 +40,11 @@ export interface SizerRunResult {
     command: string;
     loadLog: string;
   };
-  /** The service's death when status is `service-died`. */
-  error?: ServiceExitedError;
+  /**
+   * Why the command should not exit 0 although the report is written: the service's death when
+   * status is `service-died`, or a complete run where no scenario run succeeded (nothing measured).
+   */
+  error?: ServiceExitedError | NoSuccessError;
 }
 
 const DEFAULT_READY_TIMEOUT = 30;
@@ -311,9 +315,11 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       throw error;
     });
 
+    // Every file is written; a run where nothing succeeded still must not pass for a sizing.
+    const failure = error ?? (status === "complete" ? noSuccessError(results, service.url) : undefined);
     record.status = status;
     record.endedAt = new Date(now()).toISOString();
-    if (error) record.error = { code: error.code, message: error.message };
+    if (failure) record.error = { code: failure.code, message: failure.message };
     await writeRunRecord(options.outDir, record);
     await log.close();
     await new Promise((resolve) => loadLog.end(resolve));
@@ -333,7 +339,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         command: commandFile,
         loadLog: loadLogFile,
       },
-      ...(error ? { error } : {}),
+      ...(failure ? { error: failure } : {}),
     };
     reporter.phase("done");
     reporter.verdict(formatVerdict(result), verdictFields(result));
