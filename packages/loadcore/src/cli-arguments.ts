@@ -61,7 +61,8 @@ Molotov's flags:
   -v, --verbose            print every failure; -vv also stacks and every request
       --single-run         each worker runs every scenario once, then stops
   -s, --single-mode NAME   run only the scenario NAME
-      --config FILE        a Molotov config (molotov.json); command-line flags override the test's
+      --config FILE        a Molotov config (molotov.json); command-line flags override the test's,
+                           variables set in the environment override the config's env
   -c, --console            accepted for compatibility (the output adapts to the terminal)
       --console-update S   refresh interval of the live status (default 0.2 s on a terminal, 5 s otherwise)
       --force-shutdown     at the end of --duration, cancel in-flight requests

@@ -78,7 +78,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (request.config !== undefined) {
     const configPath = resolve(request.config);
     const config = await readMolotovConfig(configPath);
-    options = testToRunOptions(config, request.positional ?? "test", dirname(configPath));
+    // the config's env gives defaults: a variable set in the caller's environment keeps its value
+    options = testToRunOptions(config, request.positional ?? "test", dirname(configPath), {
+      environment: process.env,
+    });
     options = { ...options, ...request.options };
     if (options.scenarioFile === undefined)
       options.scenarioFile = resolve(dirname(configPath), "loadtest.ts");

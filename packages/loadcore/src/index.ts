@@ -18,6 +18,7 @@ export {
   type MolotovTest,
   parseMolotovConfig,
   readMolotovConfig,
+  type TestToRunOptionsOptions,
   testToRunOptions,
 } from "./molotov-config.js";
 export { jsonRequest, type OneOffRequestOptions, type OneOffResponse, request } from "./one-off-request.js";

@@ -244,15 +244,27 @@ export async function readMolotovConfig(path: string): Promise<MolotovConfig> {
   return parseMolotovConfig(json, path);
 }
 
+/** Options of {@link testToRunOptions}. */
+export interface TestToRunOptionsOptions {
+  /**
+   * The caller's environment (the `loadcore` command passes `process.env`): a variable set there keeps
+   * its value, the config's `env` only gives defaults for the others. Without it, the config's whole
+   * `env` is in the options.
+   */
+  environment?: Readonly<Record<string, string | undefined>>;
+}
+
 /**
  * The run options of one test of a config: Molotov names mapped to {@link RunOptions}, the scenario and
- * output paths resolved against `baseDir`, the config's `env` included. A boolean `false` leaves the
- * option off. An unknown test name is an error listing the available ones.
+ * output paths resolved against `baseDir`, the config's `env` included (less the variables already set
+ * in `options.environment`). A boolean `false` leaves the option off. An unknown test name is an error
+ * listing the available ones.
  */
 export function testToRunOptions(
   config: MolotovConfig,
   testName: string,
   baseDir: string,
+  options: TestToRunOptionsOptions = {},
 ): Partial<RunOptions> {
   const test = config.tests[testName];
   if (test === undefined) {
@@ -262,35 +274,39 @@ export function testToRunOptions(
       { source: "config", key: `molotov.tests.${testName}` },
     );
   }
-  const options: Partial<RunOptions> = { cwd: baseDir };
-  if (Object.keys(config.env).length > 0) options.env = { ...config.env };
-  if (test.scenario !== undefined) options.scenarioFile = resolve(baseDir, test.scenario);
-  if (test.workers !== undefined) options.workers = test.workers;
-  if (test.processes !== undefined) options.processes = test.processes;
-  if (test.duration !== undefined) options.duration = test.duration;
-  if (test.ramp_up !== undefined) options.rampUp = test.ramp_up;
-  if (test.delay !== undefined) options.delay = test.delay;
-  if (test.max_runs !== undefined) options.maxRuns = test.max_runs;
-  if (test.exception === true) options.exception = true;
-  if (test.fail !== undefined) options.fail = test.fail;
-  if (test.quiet === true) options.quiet = true;
+  const runOptions: Partial<RunOptions> = { cwd: baseDir };
+  const environment = options.environment ?? {};
+  const env = Object.fromEntries(
+    Object.entries(config.env).filter(([name]) => environment[name] === undefined),
+  );
+  if (Object.keys(env).length > 0) runOptions.env = env;
+  if (test.scenario !== undefined) runOptions.scenarioFile = resolve(baseDir, test.scenario);
+  if (test.workers !== undefined) runOptions.workers = test.workers;
+  if (test.processes !== undefined) runOptions.processes = test.processes;
+  if (test.duration !== undefined) runOptions.duration = test.duration;
+  if (test.ramp_up !== undefined) runOptions.rampUp = test.ramp_up;
+  if (test.delay !== undefined) runOptions.delay = test.delay;
+  if (test.max_runs !== undefined) runOptions.maxRuns = test.max_runs;
+  if (test.exception === true) runOptions.exception = true;
+  if (test.fail !== undefined) runOptions.fail = test.fail;
+  if (test.quiet === true) runOptions.quiet = true;
   if (test.verbose !== undefined && test.verbose !== false) {
-    options.verbose = test.verbose === true ? 1 : test.verbose;
+    runOptions.verbose = test.verbose === true ? 1 : test.verbose;
   }
-  if (test.single_run === true) options.singleRun = true;
-  if (test.single_mode !== undefined) options.singleMode = test.single_mode;
-  if (test.sizing === true) options.sizing = true;
-  if (test.sizing_tolerance !== undefined) options.sizingTolerance = test.sizing_tolerance;
-  if (test.sizing_window !== undefined) options.sizingWindow = test.sizing_window;
-  if (test.sizing_min_samples !== undefined) options.sizingMinSamples = test.sizing_min_samples;
-  if (test.sizing_latency !== undefined) options.sizingLatency = test.sizing_latency;
-  if (test.console_update !== undefined) options.consoleUpdate = test.console_update;
-  if (test.force_shutdown === true) options.forceShutdown = true;
+  if (test.single_run === true) runOptions.singleRun = true;
+  if (test.single_mode !== undefined) runOptions.singleMode = test.single_mode;
+  if (test.sizing === true) runOptions.sizing = true;
+  if (test.sizing_tolerance !== undefined) runOptions.sizingTolerance = test.sizing_tolerance;
+  if (test.sizing_window !== undefined) runOptions.sizingWindow = test.sizing_window;
+  if (test.sizing_min_samples !== undefined) runOptions.sizingMinSamples = test.sizing_min_samples;
+  if (test.sizing_latency !== undefined) runOptions.sizingLatency = test.sizing_latency;
+  if (test.console_update !== undefined) runOptions.consoleUpdate = test.console_update;
+  if (test.force_shutdown === true) runOptions.forceShutdown = true;
   if (test.use_extension !== undefined)
-    options.useExtension = test.use_extension.map((file) => resolve(baseDir, file));
-  if (test.timeout !== undefined) options.timeout = test.timeout;
-  if (test.insecure === true) options.insecure = true;
-  if (test.seed !== undefined) options.seed = test.seed;
-  if (test.output !== undefined) options.output = resolve(baseDir, test.output);
-  return options;
+    runOptions.useExtension = test.use_extension.map((file) => resolve(baseDir, file));
+  if (test.timeout !== undefined) runOptions.timeout = test.timeout;
+  if (test.insecure === true) runOptions.insecure = true;
+  if (test.seed !== undefined) runOptions.seed = test.seed;
+  if (test.output !== undefined) runOptions.output = resolve(baseDir, test.output);
+  return runOptions;
 }

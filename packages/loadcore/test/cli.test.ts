@@ -239,6 +239,46 @@ describe("loadcore CLI", () => {
     expect(missingConfig.stderr).toContain("file not found");
   });
 
+  it("with --config, a variable set in the environment wins over the config's env (its defaults)", async () => {
+    const elsewhere = await startLoopbackServer((request, response) => {
+      request.resume();
+      response.writeHead(503).end("wrong server");
+    });
+    const folder = scenarioFolder({
+      "loadtest.ts": OK_SCENARIO,
+      "molotov.json": JSON.stringify({
+        molotov: {
+          env: { SERVER_URL: elsewhere.url },
+          tests: { short: { scenario: "loadtest.ts", max_runs: 2, output: "short.json" } },
+        },
+      }),
+    });
+    try {
+      const fromEnvironment = await cli(["--config", "molotov.json", "short"], {
+        cwd: folder,
+        env: { SERVER_URL: server.url },
+      });
+      expect(fromEnvironment.code).toBe(0);
+      expect(JSON.parse(readFileSync(join(folder, "short.json"), "utf8"))).toMatchObject({
+        ok: 2,
+        failed: 0,
+      });
+      const { SERVER_URL: _unset, ...withoutServerUrl } = process.env;
+      const fromConfig = spawn(process.execPath, [CLI, "--config", "molotov.json", "short"], {
+        cwd: folder,
+        env: withoutServerUrl,
+        stdio: "ignore",
+      });
+      expect(await new Promise((resolve) => fromConfig.on("close", resolve))).toBe(3);
+      expect(JSON.parse(readFileSync(join(folder, "short.json"), "utf8"))).toMatchObject({
+        ok: 0,
+        statusCodes: { "503": 2 },
+      });
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it("stops cleanly on SIGINT: exit 130, teardown run, results written and marked interrupted", async () => {
     const folder = scenarioFolder({
       "loadtest.ts": `

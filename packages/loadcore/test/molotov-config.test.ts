@@ -64,6 +64,27 @@ describe("Molotov config", () => {
     expect(testToRunOptions(config, "test", "/repo")).toMatchObject({ verbose: 1, consoleUpdate: 0 });
   });
 
+  it("lets the caller's environment win over the config's env, which only fills in unset variables", () => {
+    const config = parseMolotovConfig(
+      {
+        molotov: {
+          env: { SERVER_URL: "http://127.0.0.1:8124", TOKEN: "from-config" },
+          tests: { short: { scenario: "loadtest.ts" } },
+        },
+      },
+      "molotov.json",
+    );
+    const environment = { SERVER_URL: "http://127.0.0.1:8123", HOME: "/home/user" };
+    expect(testToRunOptions(config, "short", "/repo", { environment }).env).toEqual({ TOKEN: "from-config" });
+    expect(
+      testToRunOptions(config, "short", "/repo", { environment: { ...environment, TOKEN: "mine" } }).env,
+    ).toBeUndefined();
+    expect(testToRunOptions(config, "short", "/repo").env).toEqual({
+      SERVER_URL: "http://127.0.0.1:8124",
+      TOKEN: "from-config",
+    });
+  });
+
   it("leaves a flag off when the config says false (Molotov's moloslave turned it on)", () => {
     const config = parseMolotovConfig(
       {
