@@ -55,7 +55,7 @@ Molotov's flags:
       --ramp-up S          start the workers linearly over S seconds (default 0; 300 with --sizing)
       --delay S            seconds each worker sleeps after each scenario run (default 0)
   -r, --max-runs N         scenario runs per worker
-  -x, --exception          stop the whole run at the first failure
+  -x, --exception          stop the whole run at the first failure, and exit 1
   -f, --fail N             exit 1 when at least N scenario runs failed (also with --quiet)
   -q, --quiet              print nothing but errors
   -v, --verbose            print every failure; -vv also stacks and every request
@@ -81,9 +81,9 @@ New in loadcore:
       --seed N             seed of the scenario choice (reproducible runs)
   -h, --help               this help
 
-Exit codes: 0 done (a reached sizing is a success), 1 --fail threshold crossed, 2 bad usage, config or
-scenario file, 3 no scenario run succeeded (target down or unreachable), 70 internal error, 130 interrupted
-(SIGINT/SIGTERM).`;
+Exit codes: 0 done (a reached sizing is a success), 1 failures crossed a threshold (--fail N reached, or
+-x stopped the run at a failure), 2 bad usage, config or scenario file, 3 no scenario run succeeded (every
+run failed), 70 internal error, 130 interrupted (SIGINT/SIGTERM).`;
 
 function number(flag: string, text: string | undefined, kind: "integer" | "number"): number | undefined {
   if (text === undefined) return undefined;

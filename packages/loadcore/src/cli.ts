@@ -38,8 +38,16 @@ const USAGE_CODES = new Set([
   "ERR_LOADCORE_OUTPUT",
 ]);
 
+/** `-x/--exception` stopped the run at a failure. */
+function stoppedByException(results: LoadResults): boolean {
+  return (
+    results.options.exception === true && results.options.endReason === "exception" && results.failed > 0
+  );
+}
+
 function exitCodeOf(results: LoadResults, fail: number | undefined): number {
   if (fail !== undefined && results.failed >= fail) return EXIT_CODES.failThreshold;
+  if (stoppedByException(results)) return EXIT_CODES.failThreshold;
   if (results.interrupted) return EXIT_CODES.interrupted;
   if (nothingSucceeded(results)) return EXIT_CODES.noSuccess;
   return EXIT_CODES.done;
@@ -118,7 +126,12 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const code = exitCodeOf(results, options.fail);
   if (code === EXIT_CODES.failThreshold) {
-    process.stderr.write(`${results.failed} scenario runs failed (--fail ${options.fail})\n`);
+    const failed = `${results.failed.toLocaleString("en-US")} scenario run${results.failed === 1 ? "" : "s"} failed`;
+    process.stderr.write(
+      stoppedByException(results)
+        ? `loadcore: stopped at the first failure (-x/--exception): ${failed} (${describeErrors(results)})\n`
+        : `${failed} (--fail ${options.fail})\n`,
+    );
   } else if (code === EXIT_CODES.noSuccess) {
     process.stderr.write(
       `loadcore: no scenario run succeeded: all ${results.failed.toLocaleString("en-US")} failed (${describeErrors(results)}); is the target up and reachable?\n`,

@@ -108,10 +108,16 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
     typeof workers === "number" ? `${workers} worker${workers === 1 ? "" : "s"}` : undefined,
     typeof processes === "number" ? `${processes} process${processes === 1 ? "" : "es"}` : undefined,
   ].filter((part) => part !== undefined);
+  const stoppedByException = results.options.exception === true && results.options.endReason === "exception";
+  const ending = results.interrupted
+    ? " (interrupted)"
+    : stoppedByException
+      ? " (stopped at the first failure, -x)"
+      : "";
   lines.push(
     paint(
       "bold",
-      `${results.tool.name} ${results.tool.version}: ${duration(results.durationSeconds)}${load.length > 0 ? `, ${load.join(" x ")}` : ""}${results.interrupted ? " (interrupted)" : ""}`,
+      `${results.tool.name} ${results.tool.version}: ${duration(results.durationSeconds)}${load.length > 0 ? `, ${load.join(" x ")}` : ""}${ending}`,
     ),
   );
   const failedText = `${count(results.failed)} failed (${percent(ratio(results.failed, ended))})`;

@@ -128,6 +128,40 @@ describe("loadcore CLI", () => {
     expect(under.code).toBe(3);
   });
 
+  it("exits 1 when -x stops the run at a failure, saying so, also with --single-run", async () => {
+    const folder = scenarioFolder({
+      "loadtest.ts": FAILING_SCENARIO,
+      "clean.ts": OK_SCENARIO,
+      "mixed.ts": `
+import { scenario } from "@sizer/loadcore";
+scenario(async function a_home(session) { await session.get(process.env.SERVER_URL + "/", { expect: 200 }); });
+scenario(async function b_broken(session) { await session.get(process.env.SERVER_URL + "/fail", { expect: 200 }); });
+scenario(async function c_never(session) { await session.get(process.env.SERVER_URL + "/", { expect: 200 }); });
+`,
+    });
+    const env = { SERVER_URL: server.url };
+    const stopped = await cli(["-x", "-r", "5", "-o", "out.json", "loadtest.ts"], { cwd: folder, env });
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain(
+      "loadcore: stopped at the first failure (-x/--exception): 1 scenario run failed (status 1)",
+    );
+    expect(stopped.stdout).toContain("(stopped at the first failure, -x)");
+    expect(JSON.parse(readFileSync(join(folder, "out.json"), "utf8"))).toMatchObject({
+      ok: 0,
+      failed: 1,
+      options: { exception: true, endReason: "exception" },
+    });
+    // --single-run runs the scenarios by name: a_home passes, b_broken fails and stops the run before c_never
+    const single = await cli(["--single-run", "-x", "-o", "single.json", "mixed.ts"], { cwd: folder, env });
+    expect(single.code).toBe(1);
+    expect(single.stderr).toContain("stopped at the first failure (-x/--exception)");
+    const results = JSON.parse(readFileSync(join(folder, "single.json"), "utf8"));
+    expect(results.scenarios.map((entry: { name: string }) => entry.name)).toEqual(["a_home", "b_broken"]);
+    // without a failure, -x changes nothing
+    const clean = await cli(["--single-run", "-x", "clean.ts"], { cwd: folder, env });
+    expect(clean.code).toBe(0);
+  });
+
   it("exits 3 with a clear message when the target is unreachable, and still writes the results", async () => {
     const closed = await startLoopbackServer((_request, response) => response.end());
     const unreachableUrl = closed.url;
