@@ -32,6 +32,15 @@ export interface RunMetadata {
   partial?: boolean;
   /** Why the run is partial. */
   partialReason?: string;
+  /** Set when the service under test exited during the run (sizer fills it): the verdict is that it died. */
+  serviceExit?: {
+    /** Exit code, null when it was killed by a signal. */
+    code: number | null;
+    /** Signal name (e.g. "SIGKILL"), null when it exited by itself. */
+    signal: string | null;
+    /** When it exited, seconds since the run's start (the results' startedAt); null when unknown. */
+    atSeconds: number | null;
+  };
 }
 
 /** Thresholds and windows of the verdict's rules; every one is documented in the README. */
@@ -146,7 +155,7 @@ export interface Bottleneck {
   resource: BottleneckResource;
   confidence: Confidence;
   scope: BottleneckScope;
-  /** The rule that decided. */
+  /** The rule that decided: a check's rule, or `service-died`, `all-failed`, `generator-cpu`, `self-check`, `memory-growth`, `none-saturated`, `no-onset`, `no-metrics`, `no-samples-in-window`. */
   rule: string;
   /** One sentence saying what ran out first. */
   summary: string;

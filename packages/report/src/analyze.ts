@@ -9,7 +9,7 @@ import type {
   RunMetadata,
   Trust,
 } from "./analysis-types.js";
-import { computeCapacity } from "./capacity.js";
+import { computeCapacity, describeServiceExit, type ServiceExit, serviceDiedCapacity } from "./capacity.js";
 import { ReportOptionError } from "./errors.js";
 import { formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
@@ -93,6 +93,14 @@ function resolveServiceCores(
   return null;
 }
 
+/** Why a run is partial, for people: the metadata's reason, else what the inputs say. */
+export function partialReason(results: LoadResultsInput, metadata: RunMetadata | undefined): string {
+  if (metadata?.partialReason) return metadata.partialReason;
+  if (metadata?.serviceExit)
+    return `the service ${describeServiceExit(metadata.serviceExit, results.timeline)}`;
+  return results.interrupted ? "the run was interrupted" : "the run did not complete";
+}
+
 function assessTrust(
   results: LoadResultsInput,
   metrics: MetricsData | undefined,
@@ -122,10 +130,10 @@ function assessTrust(
       `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its` : ""} cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the generator on another machine.`,
     );
   }
-  const partial = Boolean(metadata?.partial || results.interrupted);
+  const partial = Boolean(metadata?.partial || metadata?.serviceExit || results.interrupted);
   if (partial) {
     warnings.push(
-      `Partial run: ${metadata?.partialReason ?? (results.interrupted ? "the run was interrupted" : "the run did not complete")}. The numbers cover only what was recorded.`,
+      `Partial run: ${partialReason(results, metadata)}. The numbers cover only what was recorded.`,
     );
   }
   if (results.timeline.length === 0)
@@ -328,6 +336,35 @@ function chooseBottleneck(
   };
 }
 
+/** The verdict when the service exited during the run: it died, whatever else the metrics show. */
+function serviceDiedBottleneck(
+  exit: ServiceExit,
+  checks: ResourceCheck[],
+  results: LoadResultsInput,
+  onset: Onsets,
+  tolerance: number,
+  plateau: Capacity["plateau"],
+): Bottleneck {
+  // SIGKILL is what the kernel's out-of-memory killer (and a container's memory limit) sends.
+  const killed =
+    exit.signal === "SIGKILL"
+      ? " SIGKILL is what the kernel's out-of-memory killer sends: check `dmesg` and the memory chart."
+      : "";
+  const saturated = checks.filter((check) => check.saturated);
+  return {
+    resource: "application",
+    confidence: "high",
+    scope: "service",
+    rule: "service-died",
+    summary: `What ran out first: the service itself, which died during the run. Its output (service.log in a sizer run folder) says why: a crash, an unhandled error, a resource limit.${killed}`,
+    evidence: [
+      `The service ${describeServiceExit(exit, results.timeline)}.`,
+      ...onsetFacts(results, onset, tolerance, plateau),
+      ...saturated.map((check) => `Before it died: ${check.detail}`),
+    ],
+  };
+}
+
 /**
  * The stretch of the run whose resource levels are the evidence. A failure onset is caused by what
  * ran out just before it: the window ends a little after it. A throughput plateau is the resource
@@ -380,7 +417,9 @@ export function analyze(input: AnalyzeInput): Analysis {
   const tolerance = tolerancePercent(results, options.tolerancePercent);
   const failureSeconds = findFailureOnset(results, thresholds, tolerance);
   const plateau = findPlateau(results, thresholds);
-  const capacity = computeCapacity(results, tolerance, failureSeconds, plateau);
+  const serviceExit = metadata?.serviceExit;
+  const measured = computeCapacity(results, tolerance, failureSeconds, plateau);
+  const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
   const referenceSeconds = Math.min(failureSeconds ?? end, plateau?.atSeconds ?? end);
   const onset: Onsets = {
@@ -404,7 +443,9 @@ export function analyze(input: AnalyzeInput): Analysis {
   const checks = resourceChecks(context);
   const generator = generatorCheck(context);
   const trust = assessTrust(results, metrics, metadata, generator, seconds);
-  const bottleneck = chooseBottleneck(checks, generator, results, metrics, onset, tolerance, plateau);
+  const bottleneck = serviceExit
+    ? serviceDiedBottleneck(serviceExit, checks, results, onset, tolerance, plateau)
+    : chooseBottleneck(checks, generator, results, metrics, onset, tolerance, plateau);
   return {
     headline: `${capacity.message} ${bottleneck.summary}${trust.trustworthy ? "" : " Not trustworthy: see the warnings."}`,
     capacity,

@@ -1,4 +1,4 @@
-import type { Capacity } from "./analysis-types.js";
+import type { Capacity, RunMetadata } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, TimelineEntry, TimelineLatency } from "./inputs/types.js";
 import { smoothedThroughput } from "./onsets.js";
@@ -127,4 +127,42 @@ export function describeCapacity(capacity: Capacity): string {
   return `No limit found up to ${formatNumber(capacity.workersAtStop ?? 0)} workers${
     peak ? `, ${formatNumber(peak.value)} req/s at ${formatSeconds(peak.atSeconds)}` : ""
   }${reason}: the node takes at least that much.`;
+}
+
+/** How the service under test ended, from the run metadata. */
+export type ServiceExit = NonNullable<RunMetadata["serviceExit"]>;
+
+/** "exited with code 7 at 4 s, with 12 workers running": how and when the service died. */
+export function describeServiceExit(exit: ServiceExit, timeline: readonly TimelineEntry[]): string {
+  const how =
+    exit.signal !== null
+      ? `was killed by ${exit.signal}`
+      : exit.code !== null
+        ? `exited with code ${exit.code}`
+        : "exited";
+  if (exit.atSeconds === null) return `${how} during the run`;
+  const at = exit.atSeconds;
+  // The second the service died in: its workers were still running when it went.
+  const workers = timeline.findLast((entry) => entry.t <= at && entry.workers > 0)?.workers;
+  return `${how} at ${formatSeconds(at)}${workers !== undefined ? `, with ${formatNumber(workers)} workers running` : ""}`;
+}
+
+/**
+ * The capacity of a run whose service died: the death is the verdict (stop reason `service-died`);
+ * the last healthy level before it, when one is known, is said after it.
+ */
+export function serviceDiedCapacity(
+  capacity: Capacity,
+  exit: ServiceExit,
+  timeline: readonly TimelineEntry[],
+): Capacity {
+  const before =
+    capacity.workers !== null && capacity.throughput !== null
+      ? ` Before it died, the last healthy level was ${describeLevel(capacity)}.`
+      : "";
+  return {
+    ...capacity,
+    stopReason: "service-died",
+    message: `The service died under load: it ${describeServiceExit(exit, timeline)}.${before}`,
+  };
 }

@@ -1,4 +1,6 @@
 import type { Analysis, ResourceCheck, RunMetadata } from "./analysis-types.js";
+import { partialReason } from "./analyze.js";
+import { describeServiceExit } from "./capacity.js";
 import { buildCharts, type ChartSpec } from "./charts.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
@@ -400,6 +402,8 @@ function metadataList(input: RenderHtmlInput): string {
     add(`Version of ${name}`, version);
   }
   if (metadata?.partial) add("Partial", metadata.partialReason ?? "yes");
+  if (metadata?.serviceExit)
+    add("Service exit", `the service ${describeServiceExit(metadata.serviceExit, results.timeline)}`);
   if (results.options) add("Load options", JSON.stringify(results.options));
   return `<dl class="metadata">${rows.map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`).join("\n")}</dl>`;
 }
@@ -465,6 +469,11 @@ const RESOURCE_LABEL: Record<string, string> = {
   application: "The application (no resource saturated)",
   generator: "The load generator",
   unknown: "Unknown",
+};
+
+/** Verdicts that are not a resource running out, named by their rule. */
+const RULE_LABEL: Record<string, string> = {
+  "service-died": "The service died",
 };
 
 /**
@@ -614,7 +623,7 @@ export function renderHtml(input: RenderHtmlInput): string {
         )}. Its network traffic and disk I/O are not recorded by loadcore, so no chart shows them.</p>`
       : "";
   const partialBanner = trust.partial
-    ? `<div class="partial-banner" id="partial">PARTIAL RUN: ${escapeHtml(input.metadata?.partialReason ?? (results.interrupted ? "the run was interrupted" : "the run did not complete"))}. The numbers below cover only what was recorded.</div>`
+    ? `<div class="partial-banner" id="partial">PARTIAL RUN: ${escapeHtml(partialReason(results, input.metadata))}. The numbers below cover only what was recorded.</div>`
     : "";
   return `<!doctype html>
 <html lang="en">
@@ -633,7 +642,7 @@ export function renderHtml(input: RenderHtmlInput): string {
 ${partialBanner}
 <section class="card verdict" id="verdict">
 <p class="headline" id="capacity">${escapeHtml(capacity.message)}</p>
-<p class="bottleneck" id="bottleneck"><strong>${escapeHtml(RESOURCE_LABEL[bottleneck.resource] ?? bottleneck.resource)}</strong> — ${escapeHtml(bottleneck.summary)}</p>
+<p class="bottleneck" id="bottleneck"><strong>${escapeHtml(RULE_LABEL[bottleneck.rule] ?? RESOURCE_LABEL[bottleneck.resource] ?? bottleneck.resource)}</strong> — ${escapeHtml(bottleneck.summary)}</p>
 <div class="chips"><span class="chip">confidence: ${escapeHtml(bottleneck.confidence)}</span><span class="chip">scope: ${escapeHtml(bottleneck.scope)}</span><span class="chip">rule: ${escapeHtml(bottleneck.rule)}</span></div>
 ${capacityNumbers(analysis)}
 <h3>Evidence</h3>

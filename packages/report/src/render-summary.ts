@@ -1,4 +1,5 @@
 import type { Analysis, RunMetadata } from "./analysis-types.js";
+import { partialReason } from "./analyze.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput } from "./inputs/types.js";
 import { plateauLevelText } from "./onsets.js";
@@ -75,6 +76,11 @@ const RESOURCE_TITLE: Record<string, string> = {
   unknown: "unknown",
 };
 
+/** Verdicts that are not a resource running out, named by their rule. */
+const RULE_TITLE: Record<string, string> = {
+  "service-died": "the service died",
+};
+
 /**
  * Renders `summary.md`, made for a CI job summary: the verdict and the capacity first, then the
  * evidence, the warnings and the per-scenario table. Every user or target string is escaped.
@@ -91,11 +97,15 @@ export function renderSummaryMarkdown(input: {
   const lines: string[] = [];
   lines.push(`## ${escapeMarkdown(input.title ?? "Sizing report")}`, "");
   if (trust.partial)
-    lines.push("> [!WARNING]", "> **Partial run**: the numbers cover only what was recorded.", "");
+    lines.push(
+      "> [!WARNING]",
+      `> **Partial run**: ${escapeMarkdown(partialReason(results, input.metadata))}. The numbers cover only what was recorded.`,
+      "",
+    );
   if (!trust.trustworthy) lines.push("> [!CAUTION]", "> **Not trustworthy**: see the warnings below.", "");
   lines.push(`**${escapeMarkdown(capacity.message)}**`, "");
   lines.push(
-    `**Bottleneck: ${escapeMarkdown(RESOURCE_TITLE[bottleneck.resource] ?? bottleneck.resource)}** (${escapeMarkdown(bottleneck.scope)}, confidence ${escapeMarkdown(bottleneck.confidence)}). ${escapeMarkdown(bottleneck.summary)}`,
+    `**Bottleneck: ${escapeMarkdown(RULE_TITLE[bottleneck.rule] ?? RESOURCE_TITLE[bottleneck.resource] ?? bottleneck.resource)}** (${escapeMarkdown(bottleneck.scope)}, confidence ${escapeMarkdown(bottleneck.confidence)}). ${escapeMarkdown(bottleneck.summary)}`,
     "",
   );
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;

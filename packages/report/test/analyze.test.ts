@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { RunMetadata } from "../src/analysis-types.js";
 import { analyze } from "../src/analyze.js";
 import { findPeakThroughput } from "../src/capacity.js";
 import { ReportOptionError } from "../src/errors.js";
@@ -141,6 +142,62 @@ describe("bottleneck verdict on synthetic runs", () => {
     expect(() => analyze({ results: run.results, options: { serviceCores: 0 } })).toThrow(
       "serviceCores: expected a positive number",
     );
+  });
+});
+
+describe("a service that died during the run", () => {
+  /** A run stopped short by the service's death: no failure onset yet, loadcore says "interrupted". */
+  function diedRun(serviceExit: NonNullable<RunMetadata["serviceExit"]>) {
+    const run = syntheticRun({ kind: "no-failure", seconds: 10 });
+    const results = {
+      ...run.results,
+      interrupted: true,
+      sizing: { ...run.results.sizing, stopReason: "interrupted" },
+    } as LoadResultsInput;
+    const metadata = { ...run.metadata, serviceExit };
+    return { results, metrics: run.metrics, metadata };
+  }
+
+  it("says the service died under load, with the workers running when it did", () => {
+    const input = diedRun({ code: 7, signal: null, atSeconds: 4 });
+    // Without the exit this run reads "No limit found … Nothing ran out".
+    expect(analyze({ ...input, metadata: { ...input.metadata, serviceExit: undefined } }).headline).toMatch(
+      /^No limit found .*Nothing ran out/,
+    );
+    const analysis = analyze(input);
+    // 1 worker at 0 s, 2 more each second: 9 at 4 s.
+    expect(analysis.headline).toMatch(
+      /^The service died under load: it exited with code 7 at 4 s, with 9 workers running\./,
+    );
+    expect(analysis.headline).not.toMatch(/No limit found|takes at least|Nothing ran out/);
+    expect(analysis.capacity.stopReason).toBe("service-died");
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "application",
+      scope: "service",
+      confidence: "high",
+      rule: "service-died",
+    });
+    expect(analysis.bottleneck.summary).toContain("service.log");
+    expect(analysis.bottleneck.evidence[0]).toBe(
+      "The service exited with code 7 at 4 s, with 9 workers running.",
+    );
+    expect(analysis.trust.partial).toBe(true);
+    const generatedAt = "2026-11-26T07:00:00.000Z";
+    const html = renderHtml({ ...input, analysis, generatedAt });
+    expect(html).toContain("<strong>The service died</strong>");
+    expect(html).toContain("PARTIAL RUN: the service exited with code 7 at 4 s, with 9 workers running.");
+    const markdown = renderSummaryMarkdown({ ...input, analysis, generatedAt });
+    expect(markdown).toContain("**Bottleneck: the service died** (service, confidence high)");
+    expect(markdown).toContain("**The service died under load: it exited with code 7 at 4 s");
+  });
+
+  it("names the signal that killed it, and says so when the time is unknown", () => {
+    const killed = analyze(diedRun({ code: null, signal: "SIGKILL", atSeconds: null }));
+    expect(killed.headline).toMatch(
+      /^The service died under load: it was killed by SIGKILL during the run\./,
+    );
+    expect(killed.bottleneck.summary).toContain("out-of-memory killer");
+    expect(killed.bottleneck.rule).toBe("service-died");
   });
 });
 

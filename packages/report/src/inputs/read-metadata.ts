@@ -11,6 +11,7 @@ const METADATA_KEYS: ReadonlySet<string> = new Set<keyof RunMetadata>([
   "sharedCores",
   "partial",
   "partialReason",
+  "serviceExit",
 ]);
 
 /**
@@ -66,6 +67,18 @@ export function parseRunMetadata(value: unknown, file = "metadata"): RunMetadata
         fail(`host.${key}`, "a positive number");
       }
     }
+  }
+  if (record.serviceExit !== undefined) {
+    const exit = record.serviceExit as Record<string, unknown>;
+    if (typeof exit !== "object" || exit === null || Array.isArray(exit))
+      fail("serviceExit", "an object { code, signal, atSeconds }");
+    if (!(exit.code === null || Number.isInteger(exit.code)))
+      fail("serviceExit.code", "an integer exit code, or null when a signal ended the service");
+    if (!(exit.signal === null || (typeof exit.signal === "string" && exit.signal !== "")))
+      fail("serviceExit.signal", 'a signal name such as "SIGKILL", or null when it exited by itself');
+    const at = exit.atSeconds;
+    if (!(at === null || (typeof at === "number" && Number.isFinite(at) && at >= 0)))
+      fail("serviceExit.atSeconds", "seconds since the run's start (0 or more), or null when unknown");
   }
   return record as RunMetadata;
 }
