@@ -4,7 +4,7 @@ import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
 import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
 import { waitForReady } from "./readiness.js";
-import type { ServiceHandle } from "./service.js";
+import { type ServiceHandle, serverUrlOf } from "./service.js";
 import { parseServiceCommand } from "./service-command.js";
 import type { ServiceLog } from "./service-log.js";
 
@@ -18,7 +18,7 @@ export interface CommandServiceOptions {
   env?: Record<string, string> | undefined;
   /** The port the service listens on; a free one is chosen and given as `PORT` when absent. */
   port?: number | undefined;
-  /** The URL the service answers at; default `http://127.0.0.1:<port>/`. */
+  /** The URL the service answers at; default `http://127.0.0.1:<port>/` (SERVER_URL `http://127.0.0.1:<port>`). */
   url?: string | undefined;
   /** The URL polled for readiness (`--health-url`, must answer 2xx); default `url` (any answer below 500). */
   healthUrl?: string | undefined;
@@ -45,6 +45,7 @@ export interface CommandServiceOptions {
 export async function startCommandService(options: CommandServiceOptions): Promise<ServiceHandle> {
   const parsed = parseServiceCommand(options.command);
   const explicitPort = options.port ?? (options.url ? undefined : await freePort());
+  // Probed as given; the scenario gets it without the trailing slash (see serverUrlOf).
   const url = options.url ?? `http://127.0.0.1:${explicitPort}/`;
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (explicitPort !== undefined && options.env?.PORT === undefined) env.PORT = String(explicitPort);
@@ -154,7 +155,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   options.log.note(`ready: ${healthUrl} answered ${ready.status} after ${ready.waitedMs} ms`);
   return {
     kind: "command",
-    url,
+    url: serverUrlOf(url),
     pid,
     containers: [],
     description: options.command,

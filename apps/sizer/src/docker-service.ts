@@ -4,7 +4,7 @@ import { formatCpuList } from "./cpu-plan.js";
 import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
 import { childExit, describeExit, type ProcessExit } from "./process-tree.js";
 import { waitForReady } from "./readiness.js";
-import type { ServiceHandle } from "./service.js";
+import { type ServiceHandle, serverUrlOf } from "./service.js";
 import type { ServiceLog } from "./service-log.js";
 
 /** Options of {@link startDockerService}. */
@@ -174,7 +174,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
   }
   return {
     kind: "docker",
-    url,
+    url: serverUrlOf(url),
     pid: undefined,
     containers: [name],
     description: `docker image ${options.image} (container ${name})`,

@@ -30,7 +30,8 @@ The service (one of):
   --ready-timeout S      seconds to wait for readiness (default 30)
 
 The scenario (one of):
-  --scenario FILE        a loadcore scenario (.ts, .mts, .js, .mjs); it reads the URL from SERVER_URL
+  --scenario FILE        a loadcore scenario (.ts, .mts, .js, .mjs); it reads the URL from SERVER_URL,
+                         given without a trailing slash, for \${SERVER_URL}/path (http://127.0.0.1:PORT)
   --repo URL --test NAME a test of a Git repo's molotov.json, run through moloslave (--ref REF)
 
 The load (loadcore's sizing; default 500 workers over 300 s, tolerance 5%, window 60 s):

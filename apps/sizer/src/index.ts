@@ -33,7 +33,7 @@ export { type RebuiltReport, rebuildReport } from "./rebuild-report.js";
 export { defaultOutDir, type ParsedRun, parseRunArguments } from "./run-arguments.js";
 export type { RunRecord } from "./run-record.js";
 export { type RunStatus, runSizer, type SizerRunResult } from "./run-sizer.js";
-export type { ServiceHandle } from "./service.js";
+export { type ServiceHandle, serverUrlOf } from "./service.js";
 export { parseServiceCommand, type ServiceCommand } from "./service-command.js";
 export { ServiceLog } from "./service-log.js";
 export type {

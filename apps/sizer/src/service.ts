@@ -4,7 +4,10 @@ import type { ProcessExit } from "./process-tree.js";
 export interface ServiceHandle {
   /** How it runs: a command sizer started, a Docker container, or a URL already running. */
   kind: "command" | "docker" | "url";
-  /** The base URL the scenario reaches it at (`SERVER_URL`). */
+  /**
+   * The base URL the scenario reaches it at (`SERVER_URL`), without a trailing slash so that
+   * `${SERVER_URL}/records` asks for `/records`: `http://127.0.0.1:8080`, or `http://host/api`.
+   */
   url: string;
   /** The root pid of its process tree, watched by the collector, when known. */
   pid: number | undefined;
@@ -25,4 +28,15 @@ export interface ServiceHandle {
 /** A promise that never settles: the end of a service sizer does not own. */
 export function never<T>(): Promise<T> {
   return new Promise<T>(() => {});
+}
+
+/**
+ * The `SERVER_URL` of a service answering at `url`: the URL without its trailing slash
+ * (`http://127.0.0.1:8080/` gives `http://127.0.0.1:8080`, `http://host/api/` gives
+ * `http://host/api`). A URL with a query or a fragment is kept as it is.
+ */
+export function serverUrlOf(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.search !== "" || parsed.hash !== "") return parsed.toString();
+  return parsed.toString().replace(/\/+$/, "");
 }

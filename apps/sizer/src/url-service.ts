@@ -1,7 +1,7 @@
 import { InterruptedError, UrlUnreachableError } from "./errors.js";
 import type { ProcessExit } from "./process-tree.js";
 import { waitForReady } from "./readiness.js";
-import { never, type ServiceHandle } from "./service.js";
+import { never, type ServiceHandle, serverUrlOf } from "./service.js";
 import type { ServiceLog } from "./service-log.js";
 
 /** Options of {@link connectToUrl}. */
@@ -63,7 +63,7 @@ export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceH
         });
   return {
     kind: "url",
-    url: options.url,
+    url: serverUrlOf(options.url),
     pid: options.pid,
     containers: [],
     description: options.pid ? `${options.url} (pid ${options.pid})` : options.url,

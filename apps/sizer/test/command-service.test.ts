@@ -40,7 +40,8 @@ describe("startCommandService", () => {
       log,
     });
     services.push(service);
-    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // SERVER_URL: an origin without a trailing slash, so `${SERVER_URL}/path` asks for /path.
+    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const response = await request(service.url);
     const body = (await response.body.json()) as { pid: number; env: string };
     expect(body).toMatchObject({ pid: service.pid, env: "hello there" });
@@ -48,7 +49,7 @@ describe("startCommandService", () => {
     await log.close();
     const text = readFileSync(log.path, "utf8");
     expect(text).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
-    expect(text).toContain(`ready: ${service.url}health answered 200`);
+    expect(text).toContain(`ready: ${service.url}/health answered 200`);
   });
 
   it("ends the whole process tree on stop, with SIGKILL when SIGTERM is ignored", async () => {

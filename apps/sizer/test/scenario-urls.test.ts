@@ -37,6 +37,24 @@ function readJson<T>(path: string): T {
 }
 
 describe("sizer run: what the scenario reaches", () => {
+  it("gives SERVER_URL without a trailing slash: SERVER_URL + "/records" asks for /records", {
+    timeout: 120_000,
+  }, async () => {
+    const out = join(folder.path, "records");
+    const outcome = await strictRun(out, "/records", ["--json"]);
+    expect(outcome.stderr).not.toContain("sizer:");
+    expect(outcome.code).toBe(0);
+    const serverUrl = outcome.events.find((event) => event.event === "phase" && event.phase === "warming-up")
+      ?.detail as string;
+    expect(serverUrl).toMatch(/SERVER_URL=http:\/\/127\.0\.0\.1:\d+$/);
+    const results = readJson<{ ok: number; failed: number; statusCodes: Record<string, number> }>(
+      join(out, "results.json"),
+    );
+    expect(results.failed).toBe(0);
+    expect(results.ok).toBeGreaterThan(0);
+    expect(Object.keys(results.statusCodes)).toEqual(["200"]);
+  });
+
   it("exits 3 with the answers when no scenario run succeeded, after writing every file", {
     timeout: 120_000,
   }, async () => {
@@ -52,7 +70,7 @@ describe("sizer run: what the scenario reaches", () => {
     const answers = (results.statusCodes["404"] as number).toLocaleString("en-US");
     expect(outcome.stderr).toMatch(
       new RegExp(
-        `^sizer: no scenario run succeeded: all ${answers} answers were 404; check the scenario's URLs \\(SERVER_URL=http://127\\.0\\.0\\.1:\\d+/?\\)\\n`,
+        `^sizer: no scenario run succeeded: all ${answers} answers were 404; check the scenario's URLs \\(SERVER_URL=http://127\\.0\\.0\\.1:\\d+\\)\\n`,
         "m",
       ),
     );

@@ -29,7 +29,8 @@ describe("connectToUrl", () => {
     cleanups.push(() => server.close());
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const service = await connectToUrl({ url, readyTimeoutMs: 5000, log: log() });
-    expect(service).toMatchObject({ kind: "url", url, pid: undefined, containers: [] });
+    expect(service).toMatchObject({ kind: "url", url: url.slice(0, -1), pid: undefined, containers: [] });
+    expect(service.description).toBe(url);
   });
 
   it("says the URL is unreachable, with the reason", async () => {
@@ -60,7 +61,22 @@ describe("connectToUrl", () => {
     expect(refused).toBeInstanceOf(UrlUnreachableError);
     expect((refused as Error).message).toMatch(/self[- ]signed certificate/i);
     const service = await connectToUrl({ url, readyTimeoutMs: 5000, log: log(), insecure: true });
-    expect(service).toMatchObject({ kind: "url", url });
+    expect(service).toMatchObject({ kind: "url", url: url.slice(0, -1) });
+  });
+
+  it("gives the scenario the --url without its trailing slash, keeping a path", async () => {
+    const server: Server = createServer((_request, response) => response.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => server.close());
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const [given, serverUrl] of [
+      [`${origin}/`, origin],
+      [`${origin}/api/`, `${origin}/api`],
+      [`${origin}/api`, `${origin}/api`],
+    ]) {
+      const service = await connectToUrl({ url: given as string, readyTimeoutMs: 5000, log: log() });
+      expect(service.url).toBe(serverUrl);
+    }
   });
 
   it("requires a 2xx answer from an explicit --health-url", async () => {
