@@ -37,7 +37,7 @@ function readJson<T>(path: string): T {
 }
 
 describe("sizer run: what the scenario reaches", () => {
-  it("gives SERVER_URL without a trailing slash: SERVER_URL + "/records" asks for /records", {
+  it("gives SERVER_URL without a trailing slash: SERVER_URL + '/records' asks for /records", {
     timeout: 120_000,
   }, async () => {
     const out = join(folder.path, "records");
