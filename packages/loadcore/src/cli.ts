@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { HELP, parseCliArguments } from "./cli-arguments.js";
 import { LoadcoreError } from "./errors.js";
+import { describeErrors, explainNoSuccess } from "./failure-explanation.js";
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
 import type { LoadResults } from "./results.js";
 import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
@@ -53,18 +54,9 @@ function exitCodeOf(results: LoadResults, fail: number | undefined): number {
   return EXIT_CODES.done;
 }
 
-/** Every scenario run failed: the target is down, unreachable or refusing everything. */
+/** Every scenario run failed (and at least one ran). */
 function nothingSucceeded(results: LoadResults): boolean {
   return results.ok === 0 && results.failed > 0;
-}
-
-/** "refused 11,657, timeout 3": the error classes of the failed runs, most frequent first. */
-function describeErrors(results: LoadResults): string {
-  const classes = Object.entries(results.errors)
-    .filter(([, count]) => count > 0)
-    .sort((left, right) => right[1] - left[1])
-    .map(([name, count]) => `${name} ${count.toLocaleString("en-US")}`);
-  return classes.length > 0 ? classes.join(", ") : "no error class recorded";
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -127,14 +119,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const code = exitCodeOf(results, options.fail);
   if (code === EXIT_CODES.failThreshold) {
     const failed = `${results.failed.toLocaleString("en-US")} scenario run${results.failed === 1 ? "" : "s"} failed`;
+    const why = nothingSucceeded(results) ? `; ${explainNoSuccess(results)}` : "";
     process.stderr.write(
       stoppedByException(results)
-        ? `loadcore: stopped at the first failure (-x/--exception): ${failed} (${describeErrors(results)})\n`
-        : `${failed} (--fail ${options.fail})\n`,
+        ? `loadcore: stopped at the first failure (-x/--exception): ${failed} (${describeErrors(results)})${why}\n`
+        : `${failed} (--fail ${options.fail})${why}\n`,
     );
   } else if (code === EXIT_CODES.noSuccess) {
     process.stderr.write(
-      `loadcore: no scenario run succeeded: all ${results.failed.toLocaleString("en-US")} failed (${describeErrors(results)}); is the target up and reachable?\n`,
+      `loadcore: no scenario run succeeded: all ${results.failed.toLocaleString("en-US")} failed (${describeErrors(results)}); ${explainNoSuccess(results)}\n`,
     );
   }
   return code;

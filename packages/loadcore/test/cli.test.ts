@@ -178,6 +178,27 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
     expect(results).toMatchObject({ ok: 0, failed: 4, errors: { refused: 4 } });
   });
 
+  it("exits 3 saying the target answered when every scenario failed on its answers (a 404 everywhere)", async () => {
+    const notFound = await startLoopbackServer((request, response) => {
+      request.resume();
+      response.writeHead(404).end("no such page");
+    });
+    try {
+      const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
+      const run = await cli(["-w", "2", "-r", "3", "loadtest.ts"], {
+        cwd: folder,
+        env: { SERVER_URL: notFound.url },
+      });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain(
+        "no scenario run succeeded: all 6 failed (status 6); the target answered but every scenario failed: all 6 answers were 404: check the scenario's URLs",
+      );
+      expect(run.stderr).not.toContain("is the target up and reachable?");
+    } finally {
+      await notFound.close();
+    }
+  });
+
   it.concurrent.each([
     [["missing.ts"], /scenario file not found: missing\.ts/],
     [["-w", "0", "loadtest.ts"], /--workers must be an integer >= 1, got 0/],

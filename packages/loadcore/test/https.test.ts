@@ -134,7 +134,11 @@ scenario(async function secure(session) { await session.get(process.env.TARGET_U
       });
     const untrusted = await cli([], {});
     expect(untrusted.code).toBe(3);
-    expect(untrusted.stderr).toContain("tls 6");
+    expect(untrusted.stderr).toContain("no scenario run succeeded: all 6 failed (tls 6)");
+    expect(untrusted.stderr).toContain(
+      "the target's TLS certificate was refused: use -k/--insecure for a self-signed certificate, or NODE_EXTRA_CA_CERTS=ca.pem for a private CA",
+    );
+    expect(untrusted.stderr).not.toContain("is the target up and reachable?");
     expect((await cli([], { NODE_EXTRA_CA_CERTS: CERT_FILE })).code).toBe(0);
     expect((await cli(["-k"], {})).code).toBe(0);
     expect((await cli(["--insecure"], {})).code).toBe(0);
