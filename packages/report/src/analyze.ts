@@ -1,3 +1,4 @@
+import { allFailed, allFailedBottleneck } from "./all-failed.js";
 import type {
   Analysis,
   AnalysisThresholds,
@@ -9,7 +10,13 @@ import type {
   RunMetadata,
   Trust,
 } from "./analysis-types.js";
-import { computeCapacity, describeServiceExit, type ServiceExit, serviceDiedCapacity } from "./capacity.js";
+import {
+  allFailedCapacity,
+  computeCapacity,
+  describeServiceExit,
+  type ServiceExit,
+  serviceDiedCapacity,
+} from "./capacity.js";
 import { ReportOptionError } from "./errors.js";
 import { formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
@@ -110,6 +117,12 @@ function assessTrust(
 ): Trust {
   const warnings: string[] = [];
   let trustworthy = true;
+  if (allFailed(results)) {
+    trustworthy = false;
+    warnings.push(
+      "The run measured nothing usable: every scenario run failed, so it gives no capacity and no resource verdict.",
+    );
+  }
   if (results.selfCheck?.saturated) {
     trustworthy = false;
     warnings.push(
@@ -418,7 +431,9 @@ export function analyze(input: AnalyzeInput): Analysis {
   const failureSeconds = findFailureOnset(results, thresholds, tolerance);
   const plateau = findPlateau(results, thresholds);
   const serviceExit = metadata?.serviceExit;
-  const measured = computeCapacity(results, tolerance, failureSeconds, plateau);
+  const everyRunFailed = allFailed(results);
+  const computed = computeCapacity(results, tolerance, failureSeconds, plateau);
+  const measured = everyRunFailed ? allFailedCapacity(computed, results) : computed;
   const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
   const referenceSeconds = Math.min(failureSeconds ?? end, plateau?.atSeconds ?? end);
@@ -443,11 +458,23 @@ export function analyze(input: AnalyzeInput): Analysis {
   const checks = resourceChecks(context);
   const generator = generatorCheck(context);
   const trust = assessTrust(results, metrics, metadata, generator, seconds);
-  const bottleneck = serviceExit
-    ? serviceDiedBottleneck(serviceExit, checks, results, onset, tolerance, plateau)
-    : chooseBottleneck(checks, generator, results, metrics, onset, tolerance, plateau);
+  // A dead service explains failed runs; failed runs explain any saturation they caused.
+  let bottleneck: Bottleneck;
+  if (serviceExit) {
+    bottleneck = serviceDiedBottleneck(serviceExit, checks, results, onset, tolerance, plateau);
+    if (everyRunFailed) bottleneck.evidence.push(...allFailedBottleneck(results).evidence);
+  } else if (everyRunFailed) {
+    bottleneck = allFailedBottleneck(results);
+  } else {
+    bottleneck = chooseBottleneck(checks, generator, results, metrics, onset, tolerance, plateau);
+  }
+  const caveat = everyRunFailed
+    ? " The run measured nothing usable."
+    : trust.trustworthy
+      ? ""
+      : " Not trustworthy: see the warnings.";
   return {
-    headline: `${capacity.message} ${bottleneck.summary}${trust.trustworthy ? "" : " Not trustworthy: see the warnings."}`,
+    headline: `${capacity.message} ${bottleneck.summary}${caveat}`,
     capacity,
     onset,
     bottleneck,

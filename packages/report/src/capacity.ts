@@ -166,3 +166,19 @@ export function serviceDiedCapacity(
     message: `The service died under load: it ${describeServiceExit(exit, timeline)}.${before}`,
   };
 }
+
+/**
+ * The capacity of a run where no scenario run succeeded: nothing was measured, so no level, no
+ * throughput (of failures) and no latency (of failures) are given.
+ */
+export function allFailedCapacity(capacity: Capacity, results: LoadResultsInput): Capacity {
+  return {
+    ...capacity,
+    found: false,
+    workers: null,
+    throughput: null,
+    latency: null,
+    peakThroughput: null,
+    message: `Nothing was measured: none of the ${formatNumber(results.failed)} scenario runs succeeded.`,
+  };
+}

@@ -1,3 +1,4 @@
+import { allFailed } from "./all-failed.js";
 import type { Analysis, ResourceCheck, RunMetadata } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
 import { describeServiceExit } from "./capacity.js";
@@ -474,6 +475,7 @@ const RESOURCE_LABEL: Record<string, string> = {
 /** Verdicts that are not a resource running out, named by their rule. */
 const RULE_LABEL: Record<string, string> = {
   "service-died": "The service died",
+  "all-failed": "Every scenario run failed",
 };
 
 /**
@@ -516,9 +518,11 @@ export function renderHtml(input: RenderHtmlInput): string {
   const { bottleneck, trust, capacity } = analysis;
   const badges = [
     trust.partial ? `<span class="badge partial">partial run</span>` : "",
-    trust.trustworthy
-      ? `<span class="badge trusted">trustworthy</span>`
-      : `<span class="badge untrusted">not trustworthy</span>`,
+    allFailed(results)
+      ? `<span class="badge untrusted">measured nothing usable</span>`
+      : trust.trustworthy
+        ? `<span class="badge trusted">trustworthy</span>`
+        : `<span class="badge untrusted">not trustworthy</span>`,
   ].join(" ");
   const warnings =
     trust.warnings.length > 0

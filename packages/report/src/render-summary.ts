@@ -1,3 +1,4 @@
+import { allFailed } from "./all-failed.js";
 import type { Analysis, RunMetadata } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
@@ -79,6 +80,7 @@ const RESOURCE_TITLE: Record<string, string> = {
 /** Verdicts that are not a resource running out, named by their rule. */
 const RULE_TITLE: Record<string, string> = {
   "service-died": "the service died",
+  "all-failed": "every scenario run failed",
 };
 
 /**
@@ -102,7 +104,10 @@ export function renderSummaryMarkdown(input: {
       `> **Partial run**: ${escapeMarkdown(partialReason(results, input.metadata))}. The numbers cover only what was recorded.`,
       "",
     );
-  if (!trust.trustworthy) lines.push("> [!CAUTION]", "> **Not trustworthy**: see the warnings below.", "");
+  if (allFailed(results))
+    lines.push("> [!CAUTION]", "> **Measured nothing usable**: every scenario run failed.", "");
+  else if (!trust.trustworthy)
+    lines.push("> [!CAUTION]", "> **Not trustworthy**: see the warnings below.", "");
   lines.push(`**${escapeMarkdown(capacity.message)}**`, "");
   lines.push(
     `**Bottleneck: ${escapeMarkdown(RULE_TITLE[bottleneck.rule] ?? RESOURCE_TITLE[bottleneck.resource] ?? bottleneck.resource)}** (${escapeMarkdown(bottleneck.scope)}, confidence ${escapeMarkdown(bottleneck.confidence)}). ${escapeMarkdown(bottleneck.summary)}`,

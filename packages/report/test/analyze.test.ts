@@ -145,6 +145,96 @@ describe("bottleneck verdict on synthetic runs", () => {
   });
 });
 
+describe("a run where every scenario run failed", () => {
+  /** The generator run (which blames the generator), with every run failed for `errors`. */
+  function failedRun(errors: Record<string, number>, statusCodes: Record<string, number>) {
+    const run = syntheticRun({ kind: "generator", seconds: 12 });
+    const timeline = run.results.timeline.map((entry) => ({
+      ...entry,
+      ok: 0,
+      failed: entry.ok + entry.failed,
+      errorRatio: 100,
+    }));
+    const failed = timeline.reduce((sum, entry) => sum + entry.failed, 0);
+    const results: LoadResultsInput = {
+      ...run.results,
+      timeline,
+      ok: 0,
+      failed,
+      statusCodes,
+      errors,
+      sizing: {
+        ...(run.results.sizing as NonNullable<LoadResultsInput["sizing"]>),
+        reached: true,
+        stopReason: "error-ratio",
+        stoppedAtSeconds: 3,
+        workersAtStop: 7,
+        errorRatio: 100,
+        healthyWorkers: null,
+        throughputAtHealthy: null,
+        latencyAtHealthy: null,
+      },
+    };
+    return { results, metrics: run.metrics, metadata: run.metadata };
+  }
+
+  it("says every run failed and why from the answers, not that the generator ran out", () => {
+    const input = failedRun({ status: 1963, assertion: 1963 }, { "404": 1963 });
+    input.results.failed = 1963;
+    const analysis = analyze(input);
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "application",
+      scope: "service",
+      confidence: "high",
+      rule: "all-failed",
+    });
+    expect(analysis.bottleneck.summary).toBe(
+      "No resource ran out: every scenario run failed (all 1,963 answers were 404). Check the scenario's URLs (host, port, paths) and that the service answers them.",
+    );
+    expect(analysis.bottleneck.evidence).toEqual(
+      expect.arrayContaining([
+        "None of the 1,963 scenario runs succeeded.",
+        "All 1,963 answers were 404.",
+        "Error class status: 1,963 (the service answered with a status the scenario did not expect).",
+      ]),
+    );
+    expect(analysis.headline).toBe(
+      `Nothing was measured: none of the 1,963 scenario runs succeeded. ${analysis.bottleneck.summary} The run measured nothing usable.`,
+    );
+    expect(analysis.headline).not.toMatch(/generator|failed before any level/);
+    expect(analysis.capacity).toMatchObject({ found: false, throughput: null, peakThroughput: null });
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings[0]).toContain("The run measured nothing usable");
+    const generatedAt = "2026-11-26T07:00:00.000Z";
+    const html = renderHtml({ ...input, analysis, generatedAt });
+    expect(html).toContain('<span class="badge untrusted">measured nothing usable</span>');
+    expect(html).toContain("<strong>Every scenario run failed</strong>");
+    const markdown = renderSummaryMarkdown({ ...input, analysis, generatedAt });
+    expect(markdown).toContain("> **Measured nothing usable**: every scenario run failed.");
+    expect(markdown).toContain("**Bottleneck: every scenario run failed** (service, confidence high)");
+  });
+
+  it("says the connection was refused, or how to accept a TLS certificate", () => {
+    const refused = analyze(failedRun({ refused: 500 }, {}));
+    expect(refused.bottleneck.rule).toBe("all-failed");
+    expect(refused.bottleneck.summary).toBe(
+      "No resource ran out: every scenario run failed (connection refused: nothing listened at the target's host and port, 500 times). Check that the service is up and listens at the scenario's host and port.",
+    );
+    expect(refused.bottleneck.evidence).toContain("No HTTP answer came back.");
+    const tls = analyze(failedRun({ tls: 40 }, {}));
+    expect(tls.bottleneck.summary).toContain("the TLS handshake failed");
+    expect(tls.bottleneck.summary).toContain(
+      "For a self-signed certificate pass -k/--insecure; for a private CA trust it with NODE_EXTRA_CA_CERTS=ca.pem.",
+    );
+  });
+
+  it("still names the generator when some runs succeeded", () => {
+    const { analysis } = analyzeKind("generator");
+    expect(analysis.bottleneck.rule).not.toBe("all-failed");
+    expect(analysis.bottleneck.resource).toBe("generator");
+  });
+});
+
 describe("a service that died during the run", () => {
   /** A run stopped short by the service's death: no failure onset yet, loadcore says "interrupted". */
   function diedRun(serviceExit: NonNullable<RunMetadata["serviceExit"]>) {
