@@ -3,7 +3,7 @@ import { formatCpuList } from "./cpu-plan.js";
 import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
 import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
-import { waitForReady } from "./readiness.js";
+import { certificateMessage, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import { parseServiceCommand } from "./service-command.js";
 import type { ServiceLog } from "./service-log.js";
@@ -145,6 +145,12 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     }
     if (ready.reason === "aborted")
       throw new InterruptedError("interrupted while waiting for the service to be ready");
+    if (ready.reason === "certificate")
+      throw new ServiceStartError(
+        "ERR_SIZER_SERVICE_NOT_READY",
+        `the service is not trusted: ${certificateMessage(healthUrl, ready.lastProbe)}`,
+        output,
+      );
     const last = ready.lastProbe && !ready.lastProbe.ok ? ` (last try: ${ready.lastProbe.reason})` : "";
     throw new ServiceStartError(
       "ERR_SIZER_SERVICE_NOT_READY",

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { formatCpuList } from "./cpu-plan.js";
 import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
 import { childExit, describeExit, type ProcessExit } from "./process-tree.js";
-import { waitForReady } from "./readiness.js";
+import { certificateMessage, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import type { ServiceLog } from "./service-log.js";
 
@@ -18,6 +18,8 @@ export interface DockerServiceOptions {
   /** Path polled for readiness, relative to the container's URL, or a full URL. */
   healthUrl?: string | undefined;
   readyTimeoutMs: number;
+  /** Accept any TLS certificate of an https `healthUrl` while waiting for it (`--insecure`). */
+  insecure?: boolean | undefined;
   /** Cores the container may use (`docker run --cpuset-cpus`). */
   cpus?: readonly number[] | undefined;
   log: ServiceLog;
@@ -155,6 +157,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     url: healthUrl,
     requireSuccess: options.healthUrl !== undefined,
     timeoutMs: options.readyTimeoutMs,
+    insecure: options.insecure,
     ended,
     signal: options.signal,
   });
@@ -165,7 +168,9 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     const reason =
       ready.reason === "ended"
         ? "the container exited before it was ready"
-        : `the container did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s`;
+        : ready.reason === "certificate"
+          ? certificateMessage(healthUrl, ready.lastProbe)
+          : `the container did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s`;
     throw new ServiceStartError(
       ready.reason === "ended" ? "ERR_SIZER_SERVICE_START" : "ERR_SIZER_SERVICE_NOT_READY",
       `--image ${options.image}: ${reason}`,

@@ -1,7 +1,45 @@
 import { Agent, type Dispatcher, request } from "undici";
 
-/** The outcome of one probe of a URL. */
-export type ProbeResult = { ok: true; status: number } | { ok: false; status?: number; reason: string };
+/** The outcome of one probe of a URL; `code` is the error's code when it failed without an answer. */
+export type ProbeResult =
+  | { ok: true; status: number }
+  | { ok: false; status?: number; reason: string; code?: string };
+
+/**
+ * Codes of a TLS certificate that cannot be verified: waiting will not change them, only `-k` or a
+ * trusted CA will.
+ */
+const CERTIFICATE_ERRORS = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_REVOKED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** How to get past a certificate that cannot be verified. */
+export const CERTIFICATE_FIX =
+  "use -k/--insecure for a self-signed certificate, or NODE_EXTRA_CA_CERTS=ca.pem for a private CA";
+
+/** Says that `url` presents a certificate that cannot be verified, why, and what to do. */
+export function certificateMessage(url: string, probe: ProbeResult | undefined): string {
+  const reason = probe && !probe.ok ? ` (${probe.reason})` : "";
+  return `${url} presents a TLS certificate that cannot be verified${reason}; ${CERTIFICATE_FIX}`;
+}
+
+/** The error's code, or its cause's (undici may wrap the TLS error). */
+function errorCode(error: unknown): string | undefined {
+  const { code, cause } = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof code === "string") return code;
+  return typeof cause?.code === "string" ? cause.code : undefined;
+}
 
 /** One GET of `url` with a timeout; the body is read and dropped. */
 export async function probeUrl(
@@ -30,9 +68,9 @@ export async function probeUrl(
     const ok = options.requireSuccess ? status >= 200 && status < 300 : status < 500;
     return ok ? { ok: true, status } : { ok: false, status, reason: `answered ${status}` };
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    const code = errorCode(error);
     const message = (error as Error).message;
-    return { ok: false, reason: code ? `${code}: ${message}` : message };
+    return code ? { ok: false, reason: `${code}: ${message}`, code } : { ok: false, reason: message };
   }
 }
 
@@ -54,12 +92,23 @@ export interface WaitForReadyOptions {
   clock?: () => number;
 }
 
-/** Why waiting stopped without the service becoming ready. */
+/**
+ * Why waiting stopped without the service becoming ready; `certificate`: its TLS certificate
+ * cannot be verified (self-signed, unknown CA, expired, another name), which waiting cannot change.
+ */
 export type ReadyOutcome =
   | { ready: true; status: number; waitedMs: number }
-  | { ready: false; reason: "timeout" | "ended" | "aborted"; lastProbe?: ProbeResult; waitedMs: number };
+  | {
+      ready: false;
+      reason: "timeout" | "ended" | "aborted" | "certificate";
+      lastProbe?: ProbeResult;
+      waitedMs: number;
+    };
 
-/** Polls a URL until it answers, the service ends, the timeout passes or the signal aborts. */
+/**
+ * Polls a URL until it answers, the service ends, the timeout passes or the signal aborts; stops at
+ * once on a certificate that cannot be verified.
+ */
 export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyOutcome> {
   const clock = options.clock ?? Date.now;
   const started = clock();
@@ -90,6 +139,8 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<ReadyO
         dispatcher,
       });
       if (lastProbe.ok) return { ready: true, status: lastProbe.status, waitedMs: clock() - started };
+      if (lastProbe.code !== undefined && CERTIFICATE_ERRORS.has(lastProbe.code))
+        return { ready: false, reason: "certificate", lastProbe, waitedMs: clock() - started };
       // Let an exit event be seen before deciding again.
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }

@@ -1,6 +1,6 @@
 import { InterruptedError, UrlUnreachableError } from "./errors.js";
 import type { ProcessExit } from "./process-tree.js";
-import { waitForReady } from "./readiness.js";
+import { certificateMessage, waitForReady } from "./readiness.js";
 import { never, type ServiceHandle, serverUrlOf } from "./service.js";
 import type { ServiceLog } from "./service-log.js";
 
@@ -31,6 +31,13 @@ export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceH
   });
   if (!ready.ready && ready.reason === "aborted")
     throw new InterruptedError("interrupted while waiting for --url to answer");
+  if (!ready.ready && ready.reason === "certificate")
+    throw new UrlUnreachableError(
+      healthUrl,
+      healthUrl === options.url
+        ? `--url ${certificateMessage(healthUrl, ready.lastProbe)}`
+        : `--url ${options.url}: ${certificateMessage(healthUrl, ready.lastProbe)}`,
+    );
   if (!ready.ready) {
     const last = ready.lastProbe && !ready.lastProbe.ok ? `: ${ready.lastProbe.reason}` : "";
     throw new UrlUnreachableError(

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startCommandService } from "../src/command-service.js";
 import { allowedCpus } from "../src/cpu-plan.js";
 import { ServiceStartError } from "../src/errors.js";
+import { freePort } from "../src/free-port.js";
 import type { ServiceHandle } from "../src/service.js";
 import { ServiceLog } from "../src/service-log.js";
 import { alive, fixture, temporaryFolder } from "./helpers.js";
@@ -133,5 +134,38 @@ describe("startCommandService", () => {
     expect(error).toMatchObject({ code: "ERR_SIZER_SERVICE_NOT_READY" });
     expect((error as Error).message).toMatch(/did not answer at http:\/\/127\.0\.0\.1:\d+\/ within 1 s/);
     expect(log.tail(50)).toMatch(/service process group \d+ terminated/);
+  });
+
+  it("stops waiting at once on a self-signed certificate, naming -k and NODE_EXTRA_CA_CERTS", {
+    timeout: 60_000,
+  }, async () => {
+    const log = logIn();
+    const port = await freePort();
+    const error = await startCommandService({
+      command: `node ${fixture("https-server.mjs")}`,
+      port,
+      url: `https://127.0.0.1:${port}/`,
+      // Long enough that waiting it out would show as the "did not answer within 30 s" message.
+      readyTimeoutMs: 30_000,
+      log,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServiceStartError);
+    expect(error).toMatchObject({ code: "ERR_SIZER_SERVICE_NOT_READY" });
+    expect((error as Error).message).toBe(
+      `the service is not trusted: https://127.0.0.1:${port}/ presents a TLS certificate that cannot be verified (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); use -k/--insecure for a self-signed certificate, or NODE_EXTRA_CA_CERTS=ca.pem for a private CA`,
+    );
+    expect(log.tail(50)).toMatch(/service process group \d+ terminated/);
+
+    const insecurePort = await freePort();
+    const insecure = await startCommandService({
+      command: `node ${fixture("https-server.mjs")}`,
+      port: insecurePort,
+      url: `https://127.0.0.1:${insecurePort}/`,
+      readyTimeoutMs: 30_000,
+      insecure: true,
+      log: logIn(),
+    });
+    services.push(insecure);
+    expect(insecure.url).toBe(`https://127.0.0.1:${insecurePort}`);
   });
 });
