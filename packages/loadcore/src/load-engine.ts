@@ -62,6 +62,8 @@ export class LoadEngine {
   #currentWorkersTimer: NodeJS.Timeout | undefined;
   /** Workers currently running their loop. */
   active = 0;
+  /** The most workers running at once since the last `takePeakActive()`. */
+  #peakActive = 0;
   /** Workers that started (ramp-up reached them). */
   started = 0;
   /** Workers stopped by a failing `setup` or `setupSession` fixture. */
@@ -92,6 +94,16 @@ export class LoadEngine {
       print: (text) => hooks.print(text),
       discarding: false,
     };
+  }
+
+  /**
+   * The most workers that ran at once since the previous call (or the start): the load of a second
+   * whose workers stopped before its end.
+   */
+  takePeakActive(): number {
+    const peak = Math.max(this.#peakActive, this.active);
+    this.#peakActive = this.active;
+    return peak;
   }
 
   /** True once `stop` was called. */
@@ -194,6 +206,7 @@ export class LoadEngine {
     if (this.#stopping) return;
     this.started += 1;
     this.active += 1;
+    if (this.active > this.#peakActive) this.#peakActive = this.active;
     const settings = this.#settings;
     const fixtures = this.#registry.fixtures;
     const workerId = plan.id;

@@ -12,6 +12,8 @@ export interface ProcessReport {
   interval: StatsInterval;
   /** Workers running now. */
   active: number;
+  /** The most workers running at once since the previous report. */
+  peakActive: number;
   /** Workers started so far. */
   started: number;
   /** p99 event-loop delay of that thread since its previous report, ms (threads only). */
@@ -62,6 +64,7 @@ export class InThreadProcess implements LoadProcess {
     return Promise.resolve({
       interval: engine.recorder.drain(),
       active: engine.active,
+      peakActive: engine.takePeakActive(),
       started: engine.started,
       setupFailures: engine.setupFailures,
       ...(engine.firstSetupFailure === undefined ? {} : { firstSetupFailure: engine.firstSetupFailure }),
@@ -178,7 +181,13 @@ export class ThreadProcess implements LoadProcess {
     const final = this.#finalReport;
     this.#finalReport = undefined;
     if (final !== undefined) return final;
-    return { interval: emptyInterval(), active: 0, started: 0, setupFailures: this.#setupFailures };
+    return {
+      interval: emptyInterval(),
+      active: 0,
+      peakActive: 0,
+      started: 0,
+      setupFailures: this.#setupFailures,
+    };
   }
 
   start(plans: readonly WorkerPlan[], variables: Record<string, unknown>): void {

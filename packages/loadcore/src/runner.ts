@@ -292,6 +292,7 @@ async function runWorkers(
   const closeSecond = async (final: boolean) => {
     const reports: ProcessReport[] = await Promise.all(processes.map((loadProcess) => loadProcess.report()));
     let active = 0;
+    let peakActive = 0;
     let started = 0;
     let threadDelay = 0;
     let recorded = 0;
@@ -301,6 +302,7 @@ async function runWorkers(
       firstSetupFailure ??= report.firstSetupFailure;
       aggregator.add(report.interval);
       active += report.active;
+      peakActive += report.peakActive;
       started += report.started;
       threadDelay = Math.max(threadDelay, report.eventLoopDelayMs ?? 0);
       recorded += report.interval.ok + report.interval.failed + report.interval.requests;
@@ -309,7 +311,8 @@ async function runWorkers(
     if (final && recorded === 0 && now - lastCloseTime < 200) return;
     lastCloseTime = now;
     const sample = monitor.sample();
-    const point = aggregator.closeSecond(now, active, {
+    // The closing second ends once every worker stopped: it counts the workers that ran during it.
+    const point = aggregator.closeSecond(now, final ? peakActive : active, {
       cpuPercent: sample.cpuPercent,
       eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
       // worker threads share the process: its RSS is the whole generator's

@@ -26,7 +26,10 @@ export interface TimelinePoint {
   t: number;
   /** Epoch milliseconds at the start of this second. */
   time: number;
-  /** Workers running at the end of the second. */
+  /**
+   * Workers running at the end of the second, all processes. The closing second of a run ends once its
+   * workers stopped: it holds the most workers that ran at once during it instead (per process, summed).
+   */
   workers: number;
   /** Scenario runs that succeeded during the second. */
   ok: number;

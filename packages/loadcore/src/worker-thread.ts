@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const report = () => ({
     interval: engine.recorder.drain(),
     active: engine.active,
+    peakActive: engine.takePeakActive(),
     started: engine.started,
     eventLoopDelayMs: monitor.sample().eventLoopDelayMs,
     setupFailures: engine.setupFailures,

@@ -147,6 +147,31 @@ describe("runLoad", () => {
     expect(results.options).toMatchObject({ workers: 2, processes: 3, totalWorkers: 6 });
   });
 
+  it("records the closing second with the workers that ran during it, not 0 (in one process and in threads)", async () => {
+    const folder = scenarioFolder({ "loadtest.ts": FIXTURES_SCENARIO });
+    for (const processes of [1, 2]) {
+      const { run, stdout } = quietRun({
+        scenarioFile: "loadtest.ts",
+        cwd: folder,
+        workers: 3,
+        processes,
+        maxRuns: 4,
+        quiet: false,
+        summary: false,
+        consoleUpdate: 1,
+        env: { TARGET_URL: server.url },
+      });
+      const results = await run;
+      expect(results.ok).toBe(12 * processes);
+      const closing = results.timeline.at(-1);
+      expect(closing?.ok).toBeGreaterThan(0);
+      expect(closing?.workers).toBeGreaterThan(0);
+      expect(closing?.workers).toBeLessThanOrEqual(3 * processes);
+      // the status line of that second says so too
+      expect(stdout.text()).not.toMatch(/workers 0 \|/);
+    }
+  });
+
   it("counts failures by class: status, refused, timeout, assertion", async () => {
     const folder = scenarioFolder({
       "loadtest.ts": `
