@@ -7,7 +7,7 @@ export const exitCodes = {
   ok: 0,
   /** An unexpected internal error (a bug: please report it with the output). */
   internal: 1,
-  /** Bad usage: an unknown flag, a missing or bad value. */
+  /** Bad usage: an unknown flag, a missing or bad value (an `--out` that is a file or not empty too). */
   usage: 2,
   /**
    * The service could not be started or reached: bad command, not ready in time, `--url` unreachable, no

@@ -1,6 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { exitCodes } from "../src/exit-codes.js";
 import { freePort } from "../src/free-port.js";
 import { runCli } from "./cli-run.js";
 import { alive, fixture, temporaryFolder } from "./helpers.js";
@@ -23,6 +24,25 @@ describe("sizer CLI: usage", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--service-cmd CMD");
     expect(help.stdout).toContain("Exit codes:");
+  });
+
+  it("documents every exit code the same way in 'sizer run --help' and the README", async () => {
+    const help = (await runCli(["run", "--help"])).stdout;
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const code of Object.values(exitCodes)) {
+      expect(help, `exit code ${code} in --help`).toMatch(new RegExp(`[ ,\n]${code} [a-z']`));
+      expect(readme, `exit code ${code} in the README`).toMatch(new RegExp(`^\\| ${code} +\\| `, "m"));
+    }
+    expect(help).toContain("6 'sizer report DIR': no readable saved\nrun");
+    expect(help).toContain("a non-empty or file --out");
+  });
+
+  it("exits 2 (bad usage), not 6, for an --out that is a file", async () => {
+    const file = join(folder.path, "out-file");
+    writeFileSync(file, "x");
+    const outcome = await runCli(["run", "--service-cmd", "node x.js", "--scenario", hello, "--out", file]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe(`sizer: --out ${file} exists and is not a folder\n`);
   });
 
   it("exits 2 with a message naming the flag, never a stack trace", async () => {
