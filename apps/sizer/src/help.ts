@@ -7,9 +7,10 @@ Usage:
   sizer --version            print the version
   sizer --help               this help ('sizer run --help' lists every option)
 
-Example (the bundled demo service, about two minutes):
+Example (the bundled demo service, what 'npm run demo' runs, about two minutes):
   sizer run --service-cmd "node server.mjs" --service-cwd examples/demo-service \\
-            --scenario examples/demo-service/loadtest.ts --workers 200 --ramp-up 60 --sizing-window 10
+            --scenario examples/demo-service/loadtest.ts \\
+            --workers 120 --ramp-up 90 --sizing-window 10 --duration 110
 `;
 
 /** `sizer run --help`. */

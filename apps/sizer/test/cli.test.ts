@@ -26,6 +26,18 @@ describe("sizer CLI: usage", () => {
     expect(help.stdout).toContain("Exit codes:");
   });
 
+  it("shows what 'npm run demo' runs in 'sizer --help' and the READMEs", async () => {
+    const text = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8");
+    const script = text("../../../scripts/demo.mjs");
+    const flags = ["--workers", "--ramp-up", "--sizing-window", "--duration"]
+      .map((flag) => `${flag} ${new RegExp(`"${flag}",\\s*"(\\d+)"`).exec(script)?.[1]}`)
+      .join(" ");
+    expect(flags).toMatch(/^--workers \d+ --ramp-up \d+ --sizing-window \d+ --duration \d+$/);
+    expect((await runCli(["--help"])).stdout).toContain(flags);
+    expect(text("../README.md")).toContain(flags);
+    expect(text("../../../examples/demo-service/README.md")).toContain(flags);
+  });
+
   it("documents every exit code the same way in 'sizer run --help' and the README", async () => {
     const help = (await runCli(["run", "--help"])).stdout;
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
