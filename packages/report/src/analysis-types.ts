@@ -113,12 +113,18 @@ export interface ResourceCheck {
 export interface Capacity {
   /** True when a stop criterion fired and a healthy level is known. */
   found: boolean;
-  /** Last healthy worker count. */
+  /** Workers at the run's best level (see `levelFrom`); the one figure the headline, cards and summaries give. */
   workers: number | null;
-  /** Requests per second at the healthy level. */
+  /** Requests per second at the run's best level. */
   throughput: number | null;
-  /** Latency (ms) at the healthy level. */
+  /** Latency (ms) at the run's best level. */
   latency: Partial<TimelineLatency> | null;
+  /**
+   * Where `workers`, `throughput` and `latency` come from: `healthy`, the last healthy level (the sizing
+   * block's, or the 10 s before the failure onset); `peak`, the peak throughput's seconds when nothing
+   * failed and no healthy level was given (every level was healthy); null when there is no level.
+   */
+  levelFrom: "healthy" | "peak" | null;
   stopReason: string | null;
   stoppedAtSeconds: number | null;
   workersAtStop: number | null;
@@ -131,7 +137,8 @@ export interface Capacity {
    * after it (highest level held), null when unknown (results of loadcore 0.1.0).
    */
   plateau: { atSeconds: number; workers: number; throughput: number; levelThroughput: number | null } | null;
-  peakThroughput: { value: number; atSeconds: number } | null;
+  /** The highest throughput averaged over `averagedSeconds` (10, a third of a run under 30 s), and when. */
+  peakThroughput: { value: number; atSeconds: number; averagedSeconds: number } | null;
   /** Where the numbers come from: the sizing block of the results, or the timeline. */
   basis: "sizing" | "timeline";
   /** One sentence. */

@@ -19,29 +19,41 @@ function meanLatency(entries: TimelineEntry[]): Partial<TimelineLatency> | null 
 /** Seconds the peak throughput is smoothed over (centred), shorter on runs of under 30 seconds. */
 const PEAK_SMOOTHING_SECONDS = 10;
 
+/** The peak's smoothing window on a timeline of `length` seconds: a third of a short run. */
+function peakSmoothingSeconds(length: number): number {
+  return Math.max(1, Math.min(PEAK_SMOOTHING_SECONDS, Math.floor(length / 3)));
+}
+
 /**
- * The highest smoothed throughput and its second. Only seconds whose whole smoothing window lies inside
- * the run count (a truncated window at either end is a mean of fewer, unrepresentative seconds: the
- * ramp-up's first ones, the closing partial one); a run shorter than 3 windows is smoothed over a third
- * of its length.
+ * The highest smoothed throughput, its second and the seconds it is averaged over. Only seconds whose
+ * whole smoothing window lies inside the run count (a truncated window at either end is a mean of
+ * fewer, unrepresentative seconds: the ramp-up's first ones, the closing partial one); a run shorter
+ * than 3 windows is smoothed over a third of its length.
  */
 export function findPeakThroughput(timeline: readonly TimelineEntry[]): Capacity["peakThroughput"] {
   if (timeline.length === 0) return null;
-  const size = Math.max(1, Math.min(PEAK_SMOOTHING_SECONDS, Math.floor(timeline.length / 3)));
+  const size = peakSmoothingSeconds(timeline.length);
   const half = Math.floor(size / 2);
   const smoothed = smoothedThroughput([...timeline], size);
   let peak: Capacity["peakThroughput"] = null;
   for (let index = half; index + half < timeline.length; index++) {
     const value = smoothed[index] as number;
     if (peak === null || value > peak.value)
-      peak = { value, atSeconds: (timeline[index] as TimelineEntry).t };
+      peak = { value, atSeconds: (timeline[index] as TimelineEntry).t, averagedSeconds: size };
   }
   return peak;
 }
 
+/** The seconds the peak's throughput was averaged over. */
+function peakWindow(timeline: readonly TimelineEntry[], peak: NonNullable<Capacity["peakThroughput"]>) {
+  const half = Math.floor(peak.averagedSeconds / 2);
+  return timeline.filter((entry) => Math.abs(entry.t - peak.atSeconds) <= half);
+}
+
 /**
  * The capacity of one node: from the results' sizing block when there is one; otherwise from the
- * timeline: the last 10 seconds before the failure onset (or the whole run when nothing failed).
+ * timeline: the last 10 seconds before the failure onset. When nothing failed, the best level is the
+ * last healthy one the sizing block gives, else the peak throughput: every level was healthy.
  */
 export function computeCapacity(
   results: LoadResultsInput,
@@ -58,14 +70,38 @@ export function computeCapacity(
   // The closing second of a run (its workers stopping) reads 0 workers: the load at the stop is the last
   // second that had workers.
   const lastLoaded = timeline.findLast((entry) => entry.workers > 0) ?? last;
+  const stoppedOnFailure = sizing?.stopReason === "error-ratio" || sizing?.stopReason === "latency";
+  const failed = stoppedOnFailure || failureSeconds !== null;
+  // Nothing failed: every level was healthy, the best of them is the peak.
+  const peakLevel = (): Pick<Capacity, "workers" | "throughput" | "latency" | "levelFrom"> => {
+    if (failed || peakThroughput === null)
+      return { workers: null, throughput: null, latency: null, levelFrom: null };
+    const window = peakWindow(timeline, peakThroughput);
+    return {
+      workers: timeline.find((entry) => entry.t >= peakThroughput.atSeconds)?.workers ?? null,
+      throughput: peakThroughput.value,
+      latency: meanLatency(window),
+      levelFrom: "peak",
+    };
+  };
 
   if (sizing) {
     const found = sizing.reached && sizing.healthyWorkers !== null && sizing.healthyWorkers !== undefined;
+    const healthyKnown =
+      sizing.healthyWorkers !== null &&
+      sizing.healthyWorkers !== undefined &&
+      sizing.throughputAtHealthy !== null &&
+      sizing.throughputAtHealthy !== undefined;
     const capacity: Capacity = {
       found,
-      workers: sizing.healthyWorkers ?? null,
-      throughput: sizing.throughputAtHealthy ?? null,
-      latency: sizing.latencyAtHealthy ?? null,
+      ...(healthyKnown || found
+        ? {
+            workers: sizing.healthyWorkers ?? null,
+            throughput: sizing.throughputAtHealthy ?? null,
+            latency: sizing.latencyAtHealthy ?? null,
+            levelFrom: "healthy" as const,
+          }
+        : peakLevel()),
       stopReason: sizing.stopReason,
       stoppedAtSeconds: sizing.stoppedAtSeconds ?? last?.t ?? null,
       workersAtStop: sizing.workersAtStop ?? lastLoaded?.workers ?? null,
@@ -74,23 +110,28 @@ export function computeCapacity(
       basis: "sizing",
       message: "",
     };
-    capacity.message = describeCapacity(capacity);
+    capacity.message = describeCapacity(capacity, stoppedOnFailure);
     return capacity;
   }
 
-  const endIndex =
-    failureSeconds === null
-      ? timeline.length - 1
-      : timeline.findIndex((entry) => entry.t >= failureSeconds) - 1;
-  const healthy = timeline.slice(Math.max(0, endIndex - 9), Math.max(0, endIndex + 1));
-  const healthyEnd = healthy[healthy.length - 1];
   const totalRuns = results.ok + results.failed;
+  let level: Pick<Capacity, "workers" | "throughput" | "latency" | "levelFrom"> = peakLevel();
+  if (failureSeconds !== null) {
+    const endIndex = timeline.findIndex((entry) => entry.t >= failureSeconds) - 1;
+    const healthy = timeline.slice(Math.max(0, endIndex - 9), Math.max(0, endIndex + 1));
+    const healthyEnd = healthy[healthy.length - 1];
+    if (healthyEnd !== undefined) {
+      level = {
+        workers: healthyEnd.workers,
+        throughput: healthy.reduce((sum, entry) => sum + entry.throughput, 0) / healthy.length,
+        latency: meanLatency(healthy),
+        levelFrom: "healthy",
+      };
+    }
+  }
   const capacity: Capacity = {
-    found: failureSeconds !== null && healthyEnd !== undefined,
-    workers: healthyEnd?.workers ?? null,
-    throughput:
-      healthy.length > 0 ? healthy.reduce((sum, entry) => sum + entry.throughput, 0) / healthy.length : null,
-    latency: meanLatency(healthy),
+    found: failureSeconds !== null && level.levelFrom === "healthy",
+    ...level,
     stopReason: results.interrupted ? "interrupted" : null,
     stoppedAtSeconds: last?.t ?? null,
     workersAtStop: lastLoaded?.workers ?? null,
@@ -99,7 +140,7 @@ export function computeCapacity(
     basis: "timeline",
     message: "",
   };
-  capacity.message = describeCapacity(capacity);
+  capacity.message = describeCapacity(capacity, failureSeconds !== null);
   return capacity;
 }
 
@@ -111,22 +152,52 @@ function describeLevel(capacity: Capacity): string {
   return parts.join(", ");
 }
 
-/** One sentence about the capacity. */
-export function describeCapacity(capacity: Capacity): string {
+/** "peak, 10 s average, at 40 s": how the peak throughput was measured. */
+export function peakLabel(peak: NonNullable<Capacity["peakThroughput"]>): string {
+  return `peak, ${formatNumber(peak.averagedSeconds)} s average, at ${formatSeconds(peak.atSeconds)}`;
+}
+
+/**
+ * The peak throughput, when it is worth a figure of its own beside the capacity's: no limit was found,
+ * the capacity is the last healthy level, and the peak is 5% or more above it.
+ */
+export function separatePeak(capacity: Capacity): Capacity["peakThroughput"] {
+  const peak = capacity.peakThroughput;
+  if (capacity.found || capacity.levelFrom !== "healthy" || capacity.throughput === null || peak === null)
+    return null;
+  return peak.value >= 1.05 * capacity.throughput ? peak : null;
+}
+
+/** "the last healthy level was 5 workers, 31,603 req/s, p95 1.2 ms", or the peak's; null without a level. */
+function describeBestLevel(capacity: Capacity): string | null {
+  if (capacity.throughput === null || capacity.workers === null) return null;
+  if (capacity.levelFrom === "peak" && capacity.peakThroughput) {
+    return `its best was ${describeLevel(capacity)} (${peakLabel(capacity.peakThroughput)})`;
+  }
+  const peak = separatePeak(capacity);
+  return `the last healthy level was ${describeLevel(capacity)}${
+    peak
+      ? ` (the throughput peaked at ${formatNumber(peak.value)} req/s, ${peakLabel(peak).replace(/^peak, /, "")})`
+      : ""
+  }`;
+}
+
+/** One sentence about the capacity; `failed` when the failures came before any healthy level was known. */
+export function describeCapacity(capacity: Capacity, failed: boolean): string {
   const limit = capacity.latencyObjective
     ? `errors stay under ${formatPercent(capacity.tolerancePercent)} and ${capacity.latencyObjective.percentile} under ${formatMilliseconds(capacity.latencyObjective.thresholdMs)}`
     : `errors stay under ${formatPercent(capacity.tolerancePercent)}`;
   if (capacity.found && capacity.workers !== null) {
     return `One node takes about ${describeLevel(capacity)} while ${limit}.`;
   }
-  if (capacity.stopReason === "error-ratio" || capacity.stopReason === "latency") {
+  if (failed) {
     return `The node failed before any level stayed healthy: ${formatPercent(capacity.errorRatioAtStop ?? Number.NaN)} errors at ${formatNumber(capacity.workersAtStop ?? 0)} workers.`;
   }
-  const peak = capacity.peakThroughput;
   const reason = capacity.stopReason ? ` (the run stopped: ${capacity.stopReason})` : "";
-  return `No limit found up to ${formatNumber(capacity.workersAtStop ?? 0)} workers${
-    peak ? `, ${formatNumber(peak.value)} req/s at ${formatSeconds(peak.atSeconds)}` : ""
-  }${reason}: the node takes at least that much.`;
+  const best = describeBestLevel(capacity);
+  return `No limit found up to ${formatNumber(capacity.workersAtStop ?? 0)} workers${reason}: ${
+    best ? `${best}; ` : ""
+  }the node takes at least that much.`;
 }
 
 /** How the service under test ended, from the run metadata. */
@@ -156,10 +227,8 @@ export function serviceDiedCapacity(
   exit: ServiceExit,
   timeline: readonly TimelineEntry[],
 ): Capacity {
-  const before =
-    capacity.workers !== null && capacity.throughput !== null
-      ? ` Before it died, the last healthy level was ${describeLevel(capacity)}.`
-      : "";
+  const best = describeBestLevel(capacity);
+  const before = best ? ` Before it died, ${best}.` : "";
   return {
     ...capacity,
     stopReason: "service-died",
@@ -179,6 +248,7 @@ export function allFailedCapacity(capacity: Capacity, results: LoadResultsInput)
     throughput: null,
     latency: null,
     peakThroughput: null,
+    levelFrom: null,
     message: `Nothing was measured: none of the ${formatNumber(results.failed)} scenario runs succeeded.`,
   };
 }

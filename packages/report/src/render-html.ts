@@ -1,7 +1,7 @@
 import { allFailed } from "./all-failed.js";
 import type { Analysis, ResourceCheck, RunMetadata } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
-import { describeServiceExit } from "./capacity.js";
+import { describeServiceExit, peakLabel, separatePeak } from "./capacity.js";
 import { buildCharts, type ChartSpec } from "./charts.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
@@ -423,8 +423,14 @@ function capacityNumbers(analysis: Analysis): string {
     ),
     card(
       "Throughput",
-      `${formatNumber((capacity.found ? capacity.throughput : capacity.peakThroughput?.value) ?? Number.NaN)} req/s`,
-      capacity.found ? "at the healthy level" : "peak, 10 s average",
+      capacity.throughput === null ? "n/a" : `${formatNumber(capacity.throughput)} req/s`,
+      capacity.levelFrom === "peak" && capacity.peakThroughput
+        ? peakLabel(capacity.peakThroughput)
+        : capacity.found
+          ? "at the healthy level"
+          : capacity.levelFrom === "healthy"
+            ? `at the last healthy level, ${formatNumber(capacity.workers ?? Number.NaN)} workers`
+            : "no level measured",
     ),
     card(
       "Latency p95",
@@ -443,6 +449,8 @@ function capacityNumbers(analysis: Analysis): string {
         .join(", "),
     ),
   ];
+  const peak = separatePeak(capacity);
+  if (peak) cards.push(card("Peak throughput", `${formatNumber(peak.value)} req/s`, peakLabel(peak)));
   if (capacity.plateau) {
     cards.push(
       card(

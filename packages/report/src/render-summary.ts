@@ -1,6 +1,7 @@
 import { allFailed } from "./all-failed.js";
 import type { Analysis, RunMetadata } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
+import { peakLabel, separatePeak } from "./capacity.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput } from "./inputs/types.js";
 import { plateauLevelText } from "./onsets.js";
@@ -115,10 +116,23 @@ export function renderSummaryMarkdown(input: {
   );
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   lines.push(row(["", "value"]), row(["---", "---:"]));
-  lines.push(row(["healthy workers", capacity.workers !== null ? formatNumber(capacity.workers) : "n/a"]));
+  const atPeak = capacity.levelFrom === "peak" && capacity.peakThroughput;
   lines.push(
-    row(["throughput", capacity.throughput !== null ? `${formatNumber(capacity.throughput)} req/s` : "n/a"]),
+    row([
+      atPeak ? "workers at the peak" : "healthy workers",
+      capacity.workers !== null ? formatNumber(capacity.workers) : "n/a",
+    ]),
   );
+  lines.push(
+    row([
+      "throughput",
+      capacity.throughput !== null
+        ? `${formatNumber(capacity.throughput)} req/s${atPeak ? ` (${peakLabel(atPeak)})` : ""}`
+        : "n/a",
+    ]),
+  );
+  const peak = separatePeak(capacity);
+  if (peak) lines.push(row(["peak throughput", `${formatNumber(peak.value)} req/s (${peakLabel(peak)})`]));
   lines.push(
     row([
       "latency p50 / p95 / p99",

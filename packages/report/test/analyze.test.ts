@@ -5,10 +5,11 @@ import type { RunMetadata } from "../src/analysis-types.js";
 import { analyze } from "../src/analyze.js";
 import { findPeakThroughput } from "../src/capacity.js";
 import { ReportOptionError } from "../src/errors.js";
+import { formatNumber } from "../src/format.js";
 import { readMetricsFile } from "../src/inputs/read-metrics.js";
 import type { LoadResultsInput, MetricsData, TimelineEntry } from "../src/inputs/types.js";
 import { renderHtml } from "../src/render-html.js";
-import { renderSummaryMarkdown } from "../src/render-summary.js";
+import { buildSummaryJson, renderSummaryMarkdown } from "../src/render-summary.js";
 import { type SyntheticKind, syntheticRun } from "./helpers/synthetic-run.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -383,18 +384,85 @@ describe("capacity and onsets", () => {
     expect(html).toContain(`from ${plateau.atSeconds} s, ${banded.workers} workers`);
   });
 
+  it("gives one throughput for a run with no limit: the headline's, the cards', summary.md's and summary.json's", () => {
+    const run = syntheticRun({ kind: "no-failure", seconds: 30 });
+    const generatedAt = "2026-11-26T07:00:00.000Z";
+    const figures = (results: LoadResultsInput) => {
+      const analysis = analyze({ results, metrics: run.metrics, metadata: run.metadata });
+      const input = { results, metrics: run.metrics, metadata: run.metadata, analysis, generatedAt };
+      const html = renderHtml(input);
+      const card = (label: string) =>
+        new RegExp(`<div class="label">${label}</div><div class="value">([^<]*)</div>`).exec(html)?.[1];
+      const markdown = renderSummaryMarkdown(input);
+      const mdRow = (label: string) => new RegExp(`^\\| ${label} \\| (.*) \\|$`, "m").exec(markdown)?.[1];
+      const json = buildSummaryJson(input);
+      return { analysis, card, mdRow, json };
+    };
+    const withHealthy = (throughputAtHealthy: number) =>
+      ({
+        ...run.results,
+        sizing: {
+          ...run.results.sizing,
+          reached: false,
+          stopReason: "capacity-above-max-load",
+          healthyWorkers: 57,
+          throughputAtHealthy,
+          latencyAtHealthy: { p50: 2, p95: 5.1, p99: 8 },
+        },
+      }) as LoadResultsInput;
+
+    // The healthy level the sizing block gives, above the 10 s peak: that figure, and no other.
+    const above = figures(withHealthy(31_603));
+    expect(above.analysis.headline).toMatch(
+      /^No limit found up to 59 workers \(the run stopped: capacity-above-max-load\): the last healthy level was 57 workers, 31,603 req\/s, p95 5\.1 ms; the node takes at least that much\./,
+    );
+    expect(above.card("Throughput")).toBe("31,603 req/s");
+    expect(above.card("Peak throughput")).toBeUndefined();
+    expect(above.mdRow("throughput")).toBe("31,603 req/s");
+    expect(above.mdRow("peak throughput")).toBeUndefined();
+    expect(above.json.analysis.capacity.throughput).toBe(31_603);
+
+    // A peak 5% or more above the healthy level is a second figure, labelled as the peak everywhere.
+    const below = figures(withHealthy(400));
+    const peak = below.analysis.capacity.peakThroughput;
+    if (!peak) throw new Error("the run has a peak");
+    const peakText = `${formatNumber(peak.value)} req/s`;
+    expect(below.analysis.headline).toContain(
+      `the last healthy level was 57 workers, 400 req/s, p95 5.1 ms (the throughput peaked at ${peakText}, 10 s average, at ${peak.atSeconds} s)`,
+    );
+    expect(below.card("Throughput")).toBe("400 req/s");
+    expect(below.card("Peak throughput")).toBe(peakText);
+    expect(below.mdRow("throughput")).toBe("400 req/s");
+    expect(below.mdRow("peak throughput")).toBe(`${peakText} (peak, 10 s average, at ${peak.atSeconds} s)`);
+    expect(below.json.analysis.capacity.throughput).toBe(400);
+
+    // No healthy level given (timeline only): every level was healthy, the best is the peak, said as such.
+    const { sizing: _sizing, ...timelineOnly } = run.results;
+    const best = figures(timelineOnly as LoadResultsInput);
+    const bestPeak = best.analysis.capacity.peakThroughput;
+    if (!bestPeak) throw new Error("the run has a peak");
+    const bestText = `${formatNumber(bestPeak.value)} req/s`;
+    expect(best.analysis.capacity).toMatchObject({ levelFrom: "peak", throughput: bestPeak.value });
+    expect(best.analysis.headline).toContain(`its best was`);
+    expect(best.analysis.headline).toContain(`${bestText}, p95`);
+    expect(best.card("Throughput")).toBe(bestText);
+    expect(best.mdRow("throughput")).toBe(`${bestText} (peak, 10 s average, at ${bestPeak.atSeconds} s)`);
+    expect(best.json.analysis.capacity.throughput).toBe(bestPeak.value);
+  });
+
   it("finds the peak throughput inside the run, not on a truncated window at its start or end", () => {
     const entry = (t: number, throughput: number) => ({ t, throughput, workers: 10 }) as TimelineEntry;
     // A 7-second run: ramp-up, a steady middle, the closing partial second.
     const short = [100, 300, 400, 420, 410, 400, 50].map((throughput, t) => entry(t, throughput));
     const peak = findPeakThroughput(short);
     expect(peak?.atSeconds).toBe(3);
+    expect(peak?.averagedSeconds).toBe(2);
     expect(peak?.value).toBeCloseTo(410, 5);
     // 60 seconds growing to the end: the last whole 11-second window is centred on second 54.
     const long = Array.from({ length: 60 }, (_, t) => entry(t, 1000 + t));
-    expect(findPeakThroughput(long)).toEqual({ value: 1054, atSeconds: 54 });
+    expect(findPeakThroughput(long)).toEqual({ value: 1054, atSeconds: 54, averagedSeconds: 10 });
     expect(findPeakThroughput([])).toBeNull();
-    expect(findPeakThroughput([entry(0, 80)])).toEqual({ value: 80, atSeconds: 0 });
+    expect(findPeakThroughput([entry(0, 80)])).toEqual({ value: 80, atSeconds: 0, averagedSeconds: 1 });
   });
 
   it("works from the timeline alone, finding the plateau itself", () => {
