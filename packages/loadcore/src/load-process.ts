@@ -122,6 +122,7 @@ export class ThreadProcess implements LoadProcess {
   #finalReport: ProcessReport | undefined;
   #finished = false;
   #setupFailures = 0;
+  #started = 0;
 
   constructor(data: ThreadData, hooks: EngineHooks) {
     this.#worker = new Worker(threadEntry(), { workerData: data });
@@ -140,6 +141,7 @@ export class ThreadProcess implements LoadProcess {
       if (report !== undefined) {
         this.#finalReport = report;
         this.#setupFailures = report.setupFailures;
+        this.#started = report.started;
       }
       for (const pending of this.#pendingReports.splice(0)) pending(this.#takeFinal());
       resolveDone();
@@ -155,6 +157,7 @@ export class ThreadProcess implements LoadProcess {
           break;
         case "report":
           this.#setupFailures = message.report.setupFailures;
+          this.#started = message.report.started;
           this.#pendingReports.shift()?.(message.report);
           break;
         case "print":
@@ -185,7 +188,8 @@ export class ThreadProcess implements LoadProcess {
       interval: emptyInterval(),
       active: 0,
       peakActive: 0,
-      started: 0,
+      // a finished thread still counts the workers it started
+      started: this.#started,
       setupFailures: this.#setupFailures,
     };
   }

@@ -38,6 +38,11 @@ export interface LoadResults {
   durationSeconds: number;
   interrupted: boolean;
   options: Record<string, unknown>;
+  /**
+   * Workers the ramp-up started, all processes: `options.totalWorkers` unless the run stopped before
+   * (a sizing verdict, the duration, `-x`). Absent in files of loadcore 0.1.0.
+   */
+  workersStarted?: number;
   ok: number;
   failed: number;
   requests: number;
@@ -70,6 +75,8 @@ export interface BuildResultsInput {
   interrupted: boolean;
   /** The effective run options (workers, processes, duration, rampUp, ...). */
   options: Record<string, unknown>;
+  /** Workers the ramp-up started, all processes. */
+  workersStarted?: number;
   totals: StatsTotals;
   timeline: readonly TimelinePoint[];
   sizing?: SizingVerdict;
@@ -130,6 +137,7 @@ export function buildResults(input: BuildResultsInput): LoadResults {
     durationSeconds,
     interrupted: input.interrupted,
     options: input.options,
+    ...(input.workersStarted === undefined ? {} : { workersStarted: input.workersStarted }),
     ok: totals.ok,
     failed: totals.failed,
     requests: totals.requests,
@@ -394,6 +402,9 @@ export function readResults(text: string, source = "results"): LoadResults {
     durationSeconds,
     interrupted: root.interrupted === undefined ? false : check.boolean(root.interrupted, "interrupted"),
     options: root.options === undefined ? {} : check.object(root.options, "options"),
+    ...(root.workersStarted === undefined
+      ? {}
+      : { workersStarted: check.number(root.workersStarted, "workersStarted") }),
     ok,
     failed,
     requests,

@@ -287,6 +287,7 @@ async function runWorkers(
   if (endReason === "interrupted") stopAll("interrupted");
 
   let lastCloseTime = startTime;
+  let workersStarted = 0;
   let setupFailures = 0;
   let firstSetupFailure: string | undefined;
   const closeSecond = async (final: boolean) => {
@@ -307,6 +308,7 @@ async function runWorkers(
       threadDelay = Math.max(threadDelay, report.eventLoopDelayMs ?? 0);
       recorded += report.interval.ok + report.interval.failed + report.interval.requests;
     }
+    workersStarted = Math.max(workersStarted, started);
     const now = Date.now();
     if (final && recorded === 0 && now - lastCloseTime < 200) return;
     lastCloseTime = now;
@@ -374,6 +376,7 @@ async function runWorkers(
     endedAt,
     interrupted,
     options: { ...description, endReason: reason },
+    workersStarted,
     totals,
     timeline: aggregator.timeline,
     ...(sizing === undefined

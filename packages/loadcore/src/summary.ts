@@ -94,6 +94,26 @@ function latencyCells(latency: LatencySummary): string[] {
 }
 
 /**
+ * "120 workers x 1 process", or with the workers the run reached when it stopped before starting them
+ * all: "77 of 120 workers x 1 process", "150 of 240 workers (120 x 2 processes)".
+ */
+function describeLoad(results: LoadResults): string {
+  const workers = results.options.workers;
+  const processes = results.options.processes;
+  if (typeof workers !== "number" || typeof processes !== "number") return "";
+  const total = workers * processes;
+  const processText = `${processes} process${processes === 1 ? "" : "es"}`;
+  // files without workersStarted: the most workers a second of the timeline saw running
+  const reached = results.workersStarted ?? Math.max(0, ...results.timeline.map((point) => point.workers));
+  if (reached >= total || results.timeline.length === 0) {
+    return `${count(workers)} worker${workers === 1 ? "" : "s"} x ${processText}`;
+  }
+  return processes === 1
+    ? `${count(reached)} of ${count(total)} workers x ${processText}`
+    : `${count(reached)} of ${count(total)} workers (${count(workers)} x ${processText})`;
+}
+
+/**
  * The end-of-run table: totals, throughput, latency percentiles, per scenario and per request tables,
  * status codes, error classes, the sizing verdict and the self-check warning.
  */
@@ -102,12 +122,7 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
     options.color === true ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_, text) => text;
   const lines: string[] = [];
   const ended = results.ok + results.failed;
-  const workers = results.options.workers;
-  const processes = results.options.processes;
-  const load = [
-    typeof workers === "number" ? `${workers} worker${workers === 1 ? "" : "s"}` : undefined,
-    typeof processes === "number" ? `${processes} process${processes === 1 ? "" : "es"}` : undefined,
-  ].filter((part) => part !== undefined);
+  const load = describeLoad(results);
   const stoppedByException = results.options.exception === true && results.options.endReason === "exception";
   const ending = results.interrupted
     ? " (interrupted)"
@@ -117,7 +132,7 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
   lines.push(
     paint(
       "bold",
-      `${results.tool.name} ${results.tool.version}: ${duration(results.durationSeconds)}${load.length > 0 ? `, ${load.join(" x ")}` : ""}${ending}`,
+      `${results.tool.name} ${results.tool.version}: ${duration(results.durationSeconds)}${load === "" ? "" : `, ${load}`}${ending}`,
     ),
   );
   const failedText = `${count(results.failed)} failed (${percent(ratio(results.failed, ended))})`;

@@ -145,6 +145,7 @@ describe("runLoad", () => {
     expect(results.ok).toBe(30);
     expect(results.requests).toBe(30);
     expect(results.options).toMatchObject({ workers: 2, processes: 3, totalWorkers: 6 });
+    expect(results.workersStarted).toBe(6);
   });
 
   it("records the closing second with the workers that ran during it, not 0 (in one process and in threads)", async () => {
@@ -220,7 +221,7 @@ scenario(async function flaky(session) { runs += 1; if (runs === 5) throw new Er
 
   it("stops at the duration counted from the start, even while workers are still ramping up", async () => {
     const folder = scenarioFolder({ "loadtest.ts": FIXTURES_SCENARIO });
-    const results = await quietRun({
+    const { run, stdout } = quietRun({
       scenarioFile: "loadtest.ts",
       cwd: folder,
       workers: 20,
@@ -228,10 +229,14 @@ scenario(async function flaky(session) { runs += 1; if (runs === 5) throw new Er
       duration: 2,
       delay: 0.05,
       env: { TARGET_URL: server.url },
-    }).run;
+    });
+    const results = await run;
     expect(results.ok).toBeGreaterThan(0);
     const maxWorkers = Math.max(...results.timeline.map((point) => point.workers));
     expect(maxWorkers).toBeLessThan(20);
+    // the summary and the results name the workers reached, not the 20 planned
+    expect(results.workersStarted).toBe(maxWorkers);
+    expect(stdout.text()).toContain(`, ${maxWorkers} of 20 workers x 1 process`);
     expect(calls().setup.length).toBeLessThan(20);
     // every second carries the generator's own memory (a Node process is never under 10 MB RSS)
     for (const point of results.timeline) expect(point.generatorRssBytes).toBeGreaterThan(10_000_000);

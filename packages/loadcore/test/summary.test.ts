@@ -86,6 +86,30 @@ describe("formatSummary", () => {
   });
 });
 
+describe("formatSummary of a run that stopped before starting every worker", () => {
+  it("names the workers reached out of the configured ones", () => {
+    const results = run({ failing: true, cpuPercent: 30 });
+    const stopped = { ...results, options: { workers: 120, processes: 1 }, workersStarted: 77 };
+    expect(formatSummary(stopped).split("\n")[0]).toBe("loadcore 0.1.0: 6s, 77 of 120 workers x 1 process");
+    const threads = { ...results, options: { workers: 120, processes: 2 }, workersStarted: 150 };
+    expect(formatSummary(threads).split("\n")[0]).toBe(
+      "loadcore 0.1.0: 6s, 150 of 240 workers (120 x 2 processes)",
+    );
+    const all = { ...results, options: { workers: 60, processes: 2 }, workersStarted: 120 };
+    expect(formatSummary(all).split("\n")[0]).toBe("loadcore 0.1.0: 6s, 60 workers x 2 processes");
+  });
+
+  it("takes the most workers of the timeline from a file without workersStarted", () => {
+    const { workersStarted: _written, ...file } = {
+      ...run({ failing: true, cpuPercent: 30 }),
+      options: { workers: 120, processes: 1 },
+    };
+    const read = readResults(JSON.stringify(file));
+    expect(read.workersStarted).toBeUndefined();
+    expect(formatSummary(read).split("\n")[0]).toBe("loadcore 0.1.0: 6s, 60 of 120 workers x 1 process");
+  });
+});
+
 describe("formatSummary of a minimal file", () => {
   it("prints a run without sizing, tables or options (a hand-written file)", () => {
     const results = readResults(
