@@ -35,7 +35,8 @@ The scenario (one of):
                          given without a trailing slash, for \${SERVER_URL}/path (http://127.0.0.1:PORT)
   --repo URL --test NAME a test of a Git repo's molotov.json, run through moloslave (--ref REF)
 
-The load (loadcore's sizing; default 500 workers over 300 s, tolerance 5%, window 60 s):
+The load (loadcore's sizing; default 500 workers over 300 s, tolerance 5%, window 60 s; a ramp-up
+longer than --duration gets a warning: the run would end before most workers start):
   -w, --workers N        workers per process          --ramp-up S           seconds to start them all
   -d, --duration S       upper bound of the run       --sizing-tolerance P  error ratio that stops it, %
   --sizing-window S      sliding window, seconds      --sizing-latency pNN=MS  latency objective, e.g. p95=500

@@ -28,6 +28,7 @@ export { exitCodeFor, exitCodes } from "./exit-codes.js";
 export { noSuccessError } from "./no-success.js";
 export { endProcessGroup, type ProcessExit } from "./process-tree.js";
 export { formatSnapshot, type Phase, ProgressReporter, type ProgressSnapshot } from "./progress.js";
+export { rampUpWarning } from "./ramp-up-check.js";
 export { probeUrl, waitForReady } from "./readiness.js";
 export { type RebuiltReport, rebuildReport } from "./rebuild-report.js";
 export { defaultOutDir, type ParsedRun, parseRunArguments } from "./run-arguments.js";

@@ -11,6 +11,7 @@ import { runSizing } from "./load-runner.js";
 import { noSuccessError } from "./no-success.js";
 import { describeExit, type ProcessExit } from "./process-tree.js";
 import { type Phase, ProgressReporter } from "./progress.js";
+import { rampUpWarning } from "./ramp-up-check.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import { ResourceRecorder } from "./resource-recorder.js";
 import { hostFacts, type RunRecord, versions, writeRunRecord } from "./run-record.js";
@@ -89,6 +90,8 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
   const now = options.now ?? Date.now;
   const reporter = new ProgressReporter({ mode: options.output ?? "human", stdout, stderr, now });
   const argv = [...(options.argv ?? ["sizer", "run"])];
+  const rampUpTooLong = rampUpWarning(options.load, options.scenario);
+  if (rampUpTooLong) reporter.warn(rampUpTooLong);
   const pinning = options.pin !== false && hasTaskset(options.taskset);
   const cpuPlan = planCpus({
     available: allowedCpus(),

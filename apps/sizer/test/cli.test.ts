@@ -182,6 +182,32 @@ describe("sizer CLI: usage", () => {
     noStack(outcome.stderr);
   });
 
+  it("warns on stderr when the ramp-up outlasts the duration, and still runs", {
+    timeout: 60_000,
+  }, async () => {
+    const out = join(folder.path, "short-duration");
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("capacity-server.mjs")}`,
+      "--scenario",
+      hello,
+      "-w",
+      "5",
+      "-d",
+      "5",
+      "--quiet",
+      "--out",
+      out,
+    ]);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toBe("");
+    expect(outcome.stderr).toContain(
+      "warning: the ramp-up (300 s, the default) is longer than the duration (5 s): only about 1 of the 5 workers will start",
+    );
+    expect(outcome.stderr).toContain("e.g. --ramp-up 3");
+  });
+
   it("exits 6 when 'sizer report' is given a folder without a saved run", async () => {
     const outcome = await runCli(["report", folder.path]);
     expect(outcome.code).toBe(6);
