@@ -2,7 +2,7 @@ import { type IntervalHistogram, monitorEventLoopDelay, performance } from "node
 import { isMainThread } from "node:worker_threads";
 import type { TimelinePoint } from "./stats.js";
 
-/** The `selfCheck` object of the results JSON: the load generator watching itself. */
+/** The `selfCheck` object of the results JSON: the load generator watching itself (the first second, start-up, left out). */
 export interface SelfCheck {
   /** Highest per-second generator CPU, percent (100 = one core). */
   cpuPercentMax: number;
@@ -125,6 +125,11 @@ export interface SelfCheckOptions {
   eventLoopDelayThresholdMs?: number;
   /** Consecutive saturated seconds that make the run saturated (default 5, or the whole run if shorter). */
   sustainedSeconds?: number;
+  /**
+   * Seconds at the start of the timeline that are not judged (default 1): the first second holds the
+   * generator's start-up (module loading, JIT compilation), which would flag any very short run.
+   */
+  startUpSeconds?: number;
 }
 
 function plural(count: number, word: string): string {
@@ -134,13 +139,15 @@ function plural(count: number, word: string): string {
 /**
  * Judges, from the timeline, whether the load generator itself was the limit: saturated when, for
  * `sustainedSeconds` consecutive seconds (or the whole run if it is shorter), its CPU stayed above
- * `cpuThresholdPercent` of `cores` x 100% or its p99 event-loop delay above the threshold.
+ * `cpuThresholdPercent` of `cores` x 100% or its p99 event-loop delay above the threshold. The first
+ * `startUpSeconds` (start-up) are left out of the verdict and of the figures.
  */
 export function judgeSelfCheck(
-  timeline: readonly TimelinePoint[],
+  fullTimeline: readonly TimelinePoint[],
   cores: number,
   options: SelfCheckOptions = {},
 ): SelfCheck {
+  const timeline = fullTimeline.slice(Math.max(0, options.startUpSeconds ?? 1));
   const usableCores = Math.max(1, cores);
   const cpuLimit = ((options.cpuThresholdPercent ?? 90) / 100) * usableCores * 100;
   const delayLimit = options.eventLoopDelayThresholdMs ?? 50;
@@ -176,7 +183,10 @@ export function judgeSelfCheck(
         : "";
     message = `the load generator's event loop lagged up to ${Math.round(delayMax)} ms (p99) for ${plural(delayLongest, "second")} in a row${cause}; latencies include that lag and the result may measure the generator, not the target`;
   } else if (timeline.length === 0) {
-    message = "no generator figures: the run lasted less than a second";
+    message =
+      fullTimeline.length === 0
+        ? "no generator figures: the run lasted less than a second"
+        : "not judged: the run's only second is its start-up (module loading, JIT compilation)";
   } else {
     message = `the load generator kept up: at most ${usedShare}% of its ${coresText}, event-loop delay p99 at most ${Math.round(delayMax)} ms`;
   }

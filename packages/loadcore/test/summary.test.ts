@@ -77,7 +77,7 @@ describe("formatSummary", () => {
     const results = run({ failing: false, cpuPercent: 99, interrupted: true });
     const text = formatSummary(results);
     expect(text.split("\n")[0]).toBe("loadcore 0.1.0: 6s, 60 workers x 1 process (interrupted)");
-    expect(text).toContain("WARNING: the load generator used 99% of its 1 core for 6 seconds in a row");
+    expect(text).toContain("WARNING: the load generator used 99% of its 1 core for 5 seconds in a row");
     expect(text).toContain("Sizing  sizing not finished (interrupted)");
     expect(text).toContain("Errors        -");
     const colored = formatSummary(results, { color: true });
