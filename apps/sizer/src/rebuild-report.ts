@@ -91,6 +91,7 @@ export async function rebuildReport(
             }
           : {}),
         ...(cpuPlan?.shared !== undefined ? { sharedCores: cpuPlan.shared } : {}),
+        ...(record.serviceExit ? { serviceExit: record.serviceExit } : {}),
         partial,
         ...(partial
           ? {

@@ -55,6 +55,12 @@ export interface RunRecord {
   /** complete, interrupted, service-died, failed. */
   status: "running" | "complete" | "interrupted" | "service-died" | "failed";
   error?: { code: string; message: string };
+  /**
+   * How the service ended when it died during the run (status `service-died`): its exit code, or
+   * the signal that ended it (both null when unknown, e.g. a `--pid` that is gone), and when, in
+   * seconds since the run's start (results.json's `startedAt`).
+   */
+  serviceExit?: { code: number | null; signal: string | null; atSeconds: number | null };
   service?: {
     kind: string;
     description: string;

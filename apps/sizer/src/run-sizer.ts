@@ -197,10 +197,12 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     });
 
     let serviceExit: ProcessExit | undefined;
+    let serviceExitedAt: number | undefined;
     let stoppingService = false;
     void service.ended.then((exit) => {
       if (stoppingService) return;
       serviceExit = exit;
+      serviceExitedAt = now();
       abortLoad.abort(new Error("the service exited"));
     });
 
@@ -282,6 +284,18 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       );
     }
 
+    if (serviceExit) {
+      const runStart = Date.parse(results.startedAt);
+      record.serviceExit = {
+        code: serviceExit.exitCode,
+        signal: serviceExit.signal,
+        atSeconds:
+          serviceExitedAt === undefined || Number.isNaN(runStart)
+            ? null
+            : Math.max(0, Math.round((serviceExitedAt - runStart) / 100) / 10),
+      };
+    }
+
     reporter.phase("analysing");
     const resultsFile = join(options.outDir, "results.json");
     await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -307,6 +321,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         sharedCores: cpuPlan.shared,
         partial,
         ...(partialReason ? { partialReason } : {}),
+        ...(record.serviceExit ? { serviceExit: record.serviceExit } : {}),
       },
     }).catch((error: unknown) => {
       if (error instanceof ReportBuildError) {

@@ -211,11 +211,36 @@ describe("sizer run, end to end", () => {
     const verdict = verdictOf(outcome.events);
     expect(verdict).toMatchObject({ status: "service-died", partial: true });
     expect(existsSync(join(out, "report.html"))).toBe(true);
-    expect(readJson<{ status: string }>(join(out, "command.json")).status).toBe("service-died");
-    expect(
-      readJson<{ analysis: { trust: { partial: boolean } } }>(join(out, "summary.json")).analysis.trust
-        .partial,
-    ).toBe(true);
+    const record = readJson<{
+      status: string;
+      serviceExit: { code: number | null; signal: string | null; atSeconds: number | null };
+    }>(join(out, "command.json"));
+    expect(record.status).toBe("service-died");
+    expect(record.serviceExit).toMatchObject({ code: 3, signal: null, atSeconds: expect.any(Number) });
+    const results = readJson<{ durationSeconds: number }>(join(out, "results.json"));
+    expect(record.serviceExit.atSeconds).toBeGreaterThanOrEqual(0);
+    expect(record.serviceExit.atSeconds).toBeLessThanOrEqual(results.durationSeconds + 1);
+
+    interface Summary {
+      analysis: { headline: string; trust: { partial: boolean } };
+      metadata: { serviceExit?: unknown };
+    }
+    const summary = readJson<Summary>(join(out, "summary.json"));
+    expect(summary.analysis.trust.partial).toBe(true);
+    expect(summary.metadata.serviceExit).toEqual(record.serviceExit);
+    // The verdict is the death, not "No limit found ... Nothing ran out".
+    expect(summary.analysis.headline).toMatch(/service (died|exited)/i);
+    expect(summary.analysis.headline).not.toMatch(/no limit found/i);
+    expect(verdict.headline).toBe(summary.analysis.headline);
+    // (the partial-run note alone says "the service exited"; the verdict now says it died)
+    expect(readFileSync(join(out, "summary.md"), "utf8")).toMatch(/service died/i);
     expect(readFileSync(join(out, "report.html"), "utf8")).toMatch(/partial/i);
+
+    // 'sizer report DIR' reads the death back from command.json.
+    rmSync(join(out, "summary.json"));
+    const rebuilt = await runCli(["report", out]);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toContain(summary.analysis.headline);
+    expect(readJson<Summary>(join(out, "summary.json")).metadata.serviceExit).toEqual(record.serviceExit);
   });
 });

@@ -152,8 +152,10 @@ describe("sizer run: other sources", () => {
     expect(outcome.stderr).toContain(
       "sizer: the service exited during the run (status unknown: the process is gone)",
     );
+    // The process is gone: how it ended is unknown, when is.
     expect(JSON.parse(readFileSync(join(out, "command.json"), "utf8"))).toMatchObject({
       status: "service-died",
+      serviceExit: { code: null, signal: null, atSeconds: expect.any(Number) },
     });
     expect(existsSync(join(out, "report.html"))).toBe(true);
   });
