@@ -91,6 +91,14 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
       say(`${results.failed} scenario runs failed, at least --fail ${fail}`);
       return 1;
     }
+    if (
+      results.options.exception === true &&
+      results.options.endReason === "exception" &&
+      results.failed > 0
+    ) {
+      say(`stopped at the first failure (exception): ${results.failed} scenario runs failed`);
+      return 1;
+    }
     return 0;
   } finally {
     process.off("SIGINT", onSignal);

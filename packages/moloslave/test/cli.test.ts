@@ -127,15 +127,21 @@ describe("moloslave CLI", () => {
     const tests = {
       once: { scenario: "loadtest.ts", single_run: true },
       failing: { scenario: "loadtest.ts", single_run: true, fail: 1 },
+      smoke: { scenario: "loadtest.ts", single_run: true, exception: true },
     };
     const repo = repository(tests);
     const missingTest = await moloslave([repo, "nope"]);
     expect(missingTest.code).toBe(3);
-    expect(missingTest.stderr).toContain("available tests: failing, once");
+    expect(missingTest.stderr).toContain("available tests: failing, once, smoke");
 
     const failing = await moloslave([repo, "failing", "--quiet"]);
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain("at least --fail 1");
+
+    // A smoke test with `exception: true` fails CI when a scenario fails.
+    const smoke = await moloslave([repo, "smoke", "--quiet"]);
+    expect(smoke.code).toBe(1);
+    expect(smoke.stderr).toContain("stopped at the first failure (exception)");
 
     const gitFailure = await moloslave([join(makeTemporaryDirectory(), "no-repository"), "once"]);
     expect(gitFailure.code).toBe(4);
