@@ -140,7 +140,7 @@ function assessTrust(
   if (metadata?.sharedCores || sameHost) {
     trustworthy = false;
     warnings.push(
-      `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its` : ""} cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the generator on another machine.`,
+      `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its ` : ""}cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the generator on another machine.`,
     );
   }
   const partial = Boolean(metadata?.partial || metadata?.serviceExit || results.interrupted);

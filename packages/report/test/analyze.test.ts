@@ -105,6 +105,8 @@ describe("bottleneck verdict on synthetic runs", () => {
       metadata: { ...run.metadata, sharedCores: true },
     });
     expect(declared.trust.trustworthy).toBe(false);
+    const declaredOnly = analyze({ results: run.results, metadata: { sharedCores: true } });
+    expect(declaredOnly.trust.warnings.join(" ")).toContain("shared the same cores: each took CPU");
   });
 
   it("finds no limit when the run ended before any failure", () => {
