@@ -223,6 +223,7 @@ const STOP_REASONS = [
   "duration",
   "interrupted",
   "max-runs",
+  "exception",
 ];
 
 function emptySummary(): LatencySummary {

@@ -367,7 +367,11 @@ async function runWorkers(
   const reason: EndReason =
     endReason ?? (options.maxRuns !== undefined || options.singleRun ? "max-runs" : "completed");
   const interrupted = reason === "interrupted";
-  const verdictReason = interrupted ? "interrupted" : reason === "duration" ? "duration" : "max-runs";
+  const verdictReason = interrupted
+    ? "interrupted"
+    : reason === "duration" || reason === "exception"
+      ? reason
+      : "max-runs";
   const cores = Math.max(1, Math.min(options.processes, availableParallelism()));
   return buildResults({
     toolVersion: VERSION,

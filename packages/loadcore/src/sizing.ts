@@ -40,7 +40,8 @@ export type SizingStopReason =
   | "capacity-above-max-load"
   | "duration"
   | "interrupted"
-  | "max-runs";
+  | "max-runs"
+  | "exception";
 
 /** A stop decision returned by {@link SizingController.observe}. */
 export interface SizingStop {
@@ -360,7 +361,7 @@ export class SizingController {
   }
 
   /** The `sizing` object of the results JSON, for a run that ended for `endReason` if no stop fired. */
-  verdict(endReason: "duration" | "interrupted" | "max-runs" = "duration"): SizingVerdict {
+  verdict(endReason: "duration" | "interrupted" | "max-runs" | "exception" = "duration"): SizingVerdict {
     const { tolerance, windowSeconds, minSamples, latencyObjective } = this.#options;
     const stop = this.#stop;
     const last = this.#lastPoint;

@@ -160,6 +160,16 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
     // without a failure, -x changes nothing
     const clean = await cli(["--single-run", "-x", "clean.ts"], { cwd: folder, env });
     expect(clean.code).toBe(0);
+    // a sizing run stopped by -x says so as its stop reason
+    const sizing = await cli(
+      ["--sizing", "-x", "-w", "2", "--ramp-up", "1", "-d", "20", "-o", "sizing.json", "loadtest.ts"],
+      { cwd: folder, env },
+    );
+    expect(sizing.code).toBe(1);
+    expect(JSON.parse(readFileSync(join(folder, "sizing.json"), "utf8")).sizing).toMatchObject({
+      reached: false,
+      stopReason: "exception",
+    });
   });
 
   it("exits 3 with a clear message when the target is unreachable, and still writes the results", async () => {
