@@ -5,7 +5,7 @@ import {
   combine,
   correlation,
   lastFinite,
-  peak,
+  peakDuringRun,
   quantile,
   saturationStart,
   valuesBetween,
@@ -50,7 +50,7 @@ function evaluate(context: CheckContext, level: Level): ResourceCheck | null {
   const unit = level.unit ?? "percent";
   const { fromSeconds, toSeconds } = context.window;
   const windowLevel = quantile(valuesBetween(level.times, level.values, fromSeconds, toSeconds), 0.75);
-  const top = peak(level.times, level.values);
+  const top = peakDuringRun(level.times, level.values);
   if (top === null) return null;
   const saturated = windowLevel !== null && windowLevel >= level.threshold;
   let since: number | null = null;
@@ -127,7 +127,7 @@ function memoryGrowth(
     (seconds[index] as number) <= window.toSeconds ? (values[index] as number) : Number.NaN,
   );
   const related = correlation(until, workers);
-  const top = peak(seconds, values);
+  const top = peakDuringRun(seconds, values);
   const saturated = growth >= thresholds.memoryGrowthPercent && related !== null && related >= 0.8;
   return {
     resource: "memory",

@@ -31,6 +31,24 @@ export function valuesBetween(
   return selected;
 }
 
+/**
+ * The largest finite value during the run (time >= 0) and its time; samples taken before the run's
+ * start (a collector started first, or one with 1-second timestamps) count only when there is no other.
+ * Null when there is no finite value.
+ */
+export function peakDuringRun(
+  times: ArrayLike<number>,
+  values: ArrayLike<number>,
+): { value: number; at: number } | null {
+  let best: { value: number; at: number } | null = null;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index] as number;
+    if ((times[index] as number) >= 0 && Number.isFinite(value) && (best === null || value > best.value))
+      best = { value, at: times[index] as number };
+  }
+  return best ?? peak(times, values);
+}
+
 /** The largest finite value and its time, or null. */
 export function peak(
   times: ArrayLike<number>,

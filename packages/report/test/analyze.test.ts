@@ -10,6 +10,7 @@ import { readMetricsFile } from "../src/inputs/read-metrics.js";
 import type { LoadResultsInput, MetricsData, TimelineEntry } from "../src/inputs/types.js";
 import { renderHtml } from "../src/render-html.js";
 import { buildSummaryJson, renderSummaryMarkdown } from "../src/render-summary.js";
+import { peakDuringRun } from "../src/series-math.js";
 import { type SyntheticKind, syntheticRun } from "./helpers/synthetic-run.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -450,6 +451,13 @@ describe("capacity and onsets", () => {
     expect(best.card("Throughput")).toBe(bestText);
     expect(best.mdRow("throughput")).toBe(`${bestText} (peak, 10 s average, at ${bestPeak.atSeconds} s)`);
     expect(best.json.analysis.capacity.throughput).toBe(bestPeak.value);
+  });
+
+  it("takes a resource's peak during the run, not from a sample taken before its start", () => {
+    // A Glances sample stamped 1 s before the load began (1-second timestamps) was the highest.
+    expect(peakDuringRun([-1, 0, 1, 2], [66.7, 40, 52, 44.4])).toEqual({ value: 52, at: 1 });
+    expect(peakDuringRun([-2, -1], [10, 20])).toEqual({ value: 20, at: -1 });
+    expect(peakDuringRun([0, 1], [Number.NaN, Number.NaN])).toBeNull();
   });
 
   it("finds the peak throughput inside the run, not on a truncated window at its start or end", () => {
