@@ -71,8 +71,11 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   try {
     parsed = parse(argv);
   } catch (error) {
+    // node's message spans lines and suggests `--ref=-XYZ`, which moloslave refuses for --ref anyway
     throw new UsageError(
-      `${(error as Error).message.replace(/\. To specify .*$/s, "")}; see moloslave --help`,
+      (error as Error).message
+        .replace(/\s*To specify an option argument starting with a dash.*$/s, "")
+        .replace(/\s*\n\s*/g, " "),
     );
   }
   const { values, positionals } = parsed;

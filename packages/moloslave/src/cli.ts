@@ -2,6 +2,7 @@
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
+import { explainNoSuccess, nothingSucceeded } from "./no-success.js";
 import { type RepoRunStep, runFromRepo } from "./run-from-repo.js";
 import { initProject } from "./scaffold.js";
 
@@ -14,6 +15,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 const EXIT_CODES: Record<string, number> = {
   ERR_MOLOSLAVE_USAGE: 2,
   ERR_MOLOSLAVE_UNSAFE_ARGUMENT: 2,
+  ERR_MOLOSLAVE_DIRECTORY_NOT_EMPTY: 2,
   ERR_LOADCORE_USAGE: 2,
   ERR_MOLOSLAVE_CONFIG_NOT_FOUND: 3,
   ERR_MOLOSLAVE_TEST_NOT_FOUND: 3,
@@ -22,13 +24,15 @@ const EXIT_CODES: Record<string, number> = {
   ERR_MOLOSLAVE_GIT_FAILED: 4,
   ERR_MOLOSLAVE_GIT_TIMEOUT: 4,
   ERR_MOLOSLAVE_REF_NOT_FOUND: 4,
-  ERR_MOLOSLAVE_DIRECTORY_NOT_EMPTY: 4,
+
   ERR_MOLOSLAVE_INSTALLER_NOT_FOUND: 5,
   ERR_MOLOSLAVE_INSTALL_FAILED: 5,
   ERR_MOLOSLAVE_INSTALL_TIMEOUT: 5,
   ERR_MOLOSLAVE_FILE_EXISTS: 1,
   ERR_MOLOSLAVE_ABORTED: 130,
 };
+/** Every scenario run failed: the run measured nothing (as loadcore's CLI). */
+const EXIT_NO_SUCCESS = 3;
 const EXIT_INTERRUPTED = 130;
 const EXIT_INTERNAL = 70;
 
@@ -98,6 +102,11 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
     ) {
       say(`stopped at the first failure (exception): ${results.failed} scenario runs failed`);
       return 1;
+    }
+    // said even under --quiet: a run that measured nothing must not look like a pass
+    if (nothingSucceeded(results)) {
+      say(explainNoSuccess(results));
+      return EXIT_NO_SUCCESS;
     }
     return 0;
   } finally {

@@ -99,10 +99,13 @@ export class InstallError extends MoloslaveError {
 export class ConfigNotFoundError extends MoloslaveError {
   readonly path: string;
 
-  constructor(path: string, configName: string) {
+  /** `checkout` names the repository as the user gave it (`REPO at REF (commit abc1234)`), when the clone is removed. */
+  constructor(path: string, configName: string, checkout?: string) {
     super(
       "ERR_MOLOSLAVE_CONFIG_NOT_FOUND",
-      `the repository has no ${configName} (looked for ${path}); pass --config to name another file`,
+      checkout === undefined
+        ? `the repository has no ${configName} (looked for ${path}); pass --config to name another file`
+        : `${checkout} has no ${configName}; pass --config to name another file`,
     );
     this.name = "ConfigNotFoundError";
     this.path = path;

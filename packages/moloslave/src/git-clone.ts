@@ -1,5 +1,6 @@
-import { readdir, rm } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { AbortedError, DirectoryNotEmptyError, GitError, UnsafeArgumentError, UsageError } from "./errors.js";
 import { type CommandResult, type CommandRunner, runCommand } from "./run-command.js";
 
@@ -123,6 +124,30 @@ async function emptyDirectory(directory: string): Promise<void> {
   await Promise.all(entries.map((entry) => rm(join(directory, entry), { recursive: true, force: true })));
 }
 
+/** The folder a local repository argument names (a path or a file:// URL), undefined for a remote. */
+function localPath(repo: string): string | undefined {
+  if (/^file:\/\//i.test(repo)) {
+    try {
+      return fileURLToPath(repo);
+    } catch {
+      return undefined;
+    }
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(repo)) return undefined;
+  // git reads `host:path` as scp-like ssh when no slash comes before the colon
+  const colon = repo.indexOf(":");
+  if (colon > 0 && !repo.slice(0, colon).includes("/")) return undefined;
+  return repo;
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function lastLines(text: string, count = 10): string {
   return text.trim().split("\n").slice(-count).join("\n");
 }
@@ -195,7 +220,20 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
     const refMissing =
       options.ref !== undefined &&
       /Remote branch .* not found|couldn't find remote ref/i.test(shallow.stderr);
-    if (!refMissing) throw failure("git clone", shallowArgs, shallow);
+    if (!refMissing) {
+      const folder = localPath(options.repo);
+      if (
+        folder !== undefined &&
+        /repository .* does not exist|not a git repository/i.test(shallow.stderr) &&
+        (await isFolder(folder))
+      ) {
+        throw new GitError("ERR_MOLOSLAVE_GIT_FAILED", `${shownRepo} is not a git repository`, {
+          args: shallowArgs,
+          stderr: redact(shallow.stderr),
+        });
+      }
+      throw failure("git clone", shallowArgs, shallow);
+    }
     const ref = options.ref as string;
     if (!COMMIT_LIKE.test(ref)) {
       throw new GitError(

@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
 import {
   ConfigError,
@@ -92,6 +92,33 @@ function testNames(config: MolotovConfig): string[] {
   return Object.keys(config.tests).sort();
 }
 
+/** `/srv/repo at v2 (commit abc1234)`: the checkout as the user knows it, not the clone's folder. */
+function describeCheckout(repo: string, ref: string | undefined, commit: string): string {
+  return `${redactRepo(repo)}${ref === undefined ? "" : ` at ${ref}`} (commit ${commit.slice(0, 7)})`;
+}
+
+/** A path inside the clone as the repository knows it (`loadtest.ts`); a path outside stays absolute. */
+function repositoryPath(clone: string, path: string): string {
+  const inside = relative(clone, path);
+  return inside === "" || inside.startsWith("..") || isAbsolute(inside) ? path : inside;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Rewrites the paths into a removed clone that an error's message names (`/tmp/moloslave-x/molotov.json`)
+ * as `molotov.json in REPO at REF (commit abc1234)`: by the time the message is read, the folder is gone.
+ */
+function nameFilesByCheckout(error: unknown, clone: string, checkout: string): void {
+  if (!(error instanceof Error) || !error.message.includes(clone)) return;
+  const pattern = new RegExp(`${escapeRegExp(clone)}(?:${escapeRegExp(sep)}([^\\s:'",)]+))?`, "g");
+  error.message = error.message.replace(pattern, (_match, file: string | undefined) =>
+    file === undefined ? `the clone of ${checkout}` : `${file} in ${checkout}`,
+  );
+}
+
 /**
  * Clones `repo` (at `ref`), reads its `molotov.json`, installs its dependencies and runs the test named
  * `test` through loadcore's {@link runLoad}, with the test's options and the config's `env` applied.
@@ -117,6 +144,7 @@ export async function runFromRepo(options: RunFromRepoOptions): Promise<LoadResu
     temporaryRoot: options.temporaryRoot,
   });
   const stderr = options.stderr ?? process.stderr;
+  let checkout: string | undefined;
   try {
     options.onStep?.({
       step: "cloning",
@@ -135,9 +163,12 @@ export async function runFromRepo(options: RunFromRepoOptions): Promise<LoadResu
       env: options.processEnv,
     });
     options.onStep?.({ step: "cloned", directory: work.path, commit: clone.commit, shallow: clone.shallow });
+    checkout = describeCheckout(options.repo, options.ref, clone.commit);
 
     const configPath = resolve(work.path, configFile);
-    if (!(await exists(configPath))) throw new ConfigNotFoundError(configPath, configFile);
+    if (!(await exists(configPath))) {
+      throw new ConfigNotFoundError(configPath, configFile, work.kept ? undefined : checkout);
+    }
     const config = await readMolotovConfig(configPath);
     const shownConfig = isAbsolute(configFile) ? configFile : relative(work.path, configPath);
     if (!Object.hasOwn(config.tests, options.test)) {
@@ -177,21 +208,33 @@ export async function runFromRepo(options: RunFromRepoOptions): Promise<LoadResu
       ...(testOptions.env ?? {}),
       ...(options.env ?? {}),
     };
+    // Relative to the clone (its cwd), so the results name `loadtest.ts`, not a folder removed after the run.
+    const scenarioFile = repositoryPath(work.path, testOptions.scenarioFile);
     const runOptions: RunOptions = {
       ...testOptions,
       ...options.overrides,
-      scenarioFile: testOptions.scenarioFile,
+      scenarioFile,
+      ...(testOptions.useExtension === undefined
+        ? {}
+        : { useExtension: testOptions.useExtension.map((file) => repositoryPath(work.path, file)) }),
       ...(output === undefined ? {} : { output: resolve(options.cwd ?? process.cwd(), output) }),
       env,
       cwd: work.path,
       signal: options.signal,
       stdout: options.stdout,
       stderr,
-      command: options.overrides?.command ?? ["moloslave", redactRepo(options.repo), options.test],
+      command: options.overrides?.command ?? [
+        "moloslave",
+        ...(options.ref === undefined ? [] : ["--ref", options.ref]),
+        redactRepo(options.repo),
+        options.test,
+      ],
     };
-    const scenarioFile = relative(work.path, testOptions.scenarioFile) || testOptions.scenarioFile;
     options.onStep?.({ step: "running", test: options.test, scenarioFile });
     return await withEnvironment(env, () => runLoad(runOptions));
+  } catch (error) {
+    if (checkout !== undefined && !work.kept) nameFilesByCheckout(error, work.path, checkout);
+    throw error;
   } finally {
     await work.release();
     options.onStep?.({ step: "released", directory: work.path, kept: work.kept });

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { makeRepository, makeTemporaryDirectory, removeAll } from "./helpers/git-repository.js";
+import { commit, git, makeRepository, makeTemporaryDirectory, removeAll } from "./helpers/git-repository.js";
 import { type CountingServer, startCountingServer } from "./helpers/http-server.js";
 import { molotovJson, THREE_SCENARIOS } from "./helpers/repositories.js";
 
@@ -91,6 +91,77 @@ describe("moloslave CLI", () => {
       expect(result.stderr).toContain(message);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it("gives one hint for a flag missing its value, and names --directory when it is not empty", async () => {
+    const missingRef = await moloslave(["--ref", "-x", "./repo", "quick"]);
+    expect(missingRef.code).toBe(2);
+    expect(missingRef.stderr).toContain("--ref");
+    expect(missingRef.stderr).not.toContain(".;");
+    expect(missingRef.stderr.match(/--help/g)).toHaveLength(1);
+
+    const directory = makeTemporaryDirectory();
+    writeFileSync(join(directory, "notes.txt"), "mine");
+    const repo = repository({ once: { scenario: "loadtest.ts", single_run: true } });
+    const notEmpty = await moloslave(["--directory", directory, repo, "once"]);
+    expect(notEmpty.code).toBe(2);
+    expect(notEmpty.stderr).toContain(`--directory ${directory} is not empty`);
+    expect(readdirSync(directory)).toEqual(["notes.txt"]);
+  });
+
+  it("says a folder that is not a git repository is not one", async () => {
+    const folder = makeTemporaryDirectory();
+    writeFileSync(join(folder, "molotov.json"), "{}");
+    const result = await moloslave([folder, "quick"]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`moloslave: ${folder} is not a git repository`);
+    expect(result.stderr).not.toContain("does not exist");
+  });
+
+  it("names a broken file of the repository by repo, ref and commit, not by the removed clone", async () => {
+    const repo = repository({ once: { scenario: "loadtest.ts", single_run: true } });
+    git(repo, "checkout", "--quiet", "-b", "malformed");
+    const broken = commit(repo, "break the config", { "molotov.json": "{ not json" });
+    git(repo, "checkout", "--quiet", "main");
+    const temporaryRoot = makeTemporaryDirectory();
+    const result = await moloslave(["--ref", "malformed", repo, "once"], { temporaryRoot });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `moloslave: molotov.json in ${repo} at malformed (commit ${broken.slice(0, 7)}): invalid JSON`,
+    );
+    const errorLine = result.stderr.split("\n").find((line) => line.includes("invalid JSON")) ?? "";
+    expect(errorLine).not.toContain(temporaryRoot);
+
+    const missing = await moloslave(["--config", "load/molotov.json", repo, "once"], { temporaryRoot });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(
+      new RegExp(`${repo} \\(commit [0-9a-f]{7}\\) has no load/molotov\\.json; pass --config`),
+    );
+  });
+
+  it("records the scenario relative to the repository and the ref in the results", async () => {
+    const repo = repository({ once: { scenario: "loadtest.ts", single_run: true, workers: 1 } });
+    const cwd = makeTemporaryDirectory();
+    const result = await moloslave(["--ref", "main", repo, "once", "--output", "results.json", "-q"], {
+      cwd,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(cwd, "results.json"), "utf8"));
+    expect(results.options.scenarioFile).toBe("loadtest.ts");
+    expect(results.command).toEqual(["moloslave", "--ref", "main", repo, "once"]);
+  });
+
+  it("exits 3 and says why when no scenario run succeeded, even with --quiet", async () => {
+    const repo = repository({ quick: { scenario: "loadtest.ts", max_runs: 2, workers: 1 } });
+    const cwd = makeTemporaryDirectory();
+    const result = await moloslave(
+      ["--env", "SERVER_URL=http://127.0.0.1:1", "-q", repo, "quick", "--output", "results.json"],
+      { cwd },
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/no scenario run succeeded: all \d+ failed \(refused \d+\)/);
+    expect(result.stderr).toContain("is the target up and reachable");
+    expect(JSON.parse(readFileSync(join(cwd, "results.json"), "utf8"))).toMatchObject({ ok: 0 });
   });
 
   it("init writes the project once, then exits 1 rather than overwrite", async () => {
