@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { open, stat, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { type CollectorOptions, type CollectorSourceName, createCollector } from "./collector.js";
 import { convertGlancesCsv } from "./convert.js";
-import { CollectorError, type CollectorErrorCode, InvalidOptionError } from "./errors.js";
+import { CollectorError, type CollectorErrorCode, InvalidOptionError, PermissionError } from "./errors.js";
 import { COLLECTOR_VERSION } from "./metric-sample.js";
 import { createMetricsWriter } from "./metrics-writer.js";
 
@@ -58,6 +60,28 @@ function requireOut(out: string | undefined): string {
   return out;
 }
 
+/**
+ * Checks that `--out` can be written before any collecting starts (Glances spawned, a first
+ * interval waited), without truncating an existing file: the writer truncates it later.
+ */
+async function checkOut(out: string): Promise<void> {
+  const existing = await stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new InvalidOptionError("out", `--out ${out} is a directory; expected a file (.csv or .ndjson)`);
+  }
+  try {
+    await (await open(out, "a")).close();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS")
+      throw new PermissionError(out, { cause: error });
+    const reason =
+      code === "ENOENT" || code === "ENOTDIR" ? `no directory ${dirname(out)}` : (error as Error).message;
+    throw new InvalidOptionError("out", `--out ${out} cannot be written: ${reason}`);
+  }
+  if (!existing) await unlink(out).catch(() => undefined);
+}
+
 async function collect(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -98,6 +122,7 @@ async function collect(argv: string[]): Promise<number> {
   const onSignal = (): void => stopSignal.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  await checkOut(out);
   const collector = createCollector({ ...options, signal: stopSignal.signal });
   await collector.start();
   const writer = createMetricsWriter(out, collector.meta);
@@ -143,6 +168,7 @@ async function convert(argv: string[]): Promise<number> {
       `--utc-offset ${offset} must be whole minutes from -840 to 840`,
     );
   }
+  await checkOut(out);
   const result = await convertGlancesCsv(input, out, {
     ...(offset !== undefined ? { utcOffsetMinutes: offset } : {}),
     ...(values["glances-version"] ? { glancesVersion: values["glances-version"] } : {}),

@@ -53,6 +53,30 @@ describe("glances-collector CLI", () => {
     expect(file.meta.source).toBe("glances-csv");
   });
 
+  it("refuses an --out that is a directory with one line and exit 2, before starting any source", async () => {
+    const result = await run(["--out", directory, "--duration", "1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `glances-collector: --out ${directory} is a directory; expected a file (.csv or .ndjson)`,
+    );
+    expect(result.stderr).not.toContain("unexpected error");
+    // Checked before the source starts: a missing Glances is not reached.
+    const glances = await run([
+      "--source",
+      "glances",
+      "--glances-command",
+      "/nonexistent/glances",
+      "--out",
+      directory,
+    ]);
+    expect(glances.code).toBe(2);
+    expect(glances.stderr).toContain(`--out ${directory} is a directory`);
+    const missingDirectory = join(directory, "no-such-directory", "metrics.csv");
+    const convert = await run(["convert", FIXTURE, "--out", missingDirectory]);
+    expect(convert.code).toBe(2);
+    expect(convert.stderr).toContain(`--out ${missingDirectory} cannot be written: no directory`);
+  });
+
   it("collects for --duration seconds into NDJSON", async () => {
     const out = join(directory, "timed.ndjson");
     const result = await run([
