@@ -1,7 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { CsvRow, splitCsvLine } from "./csv-line.js";
 import { FormatError, fileError } from "./errors.js";
-import { type GlancesRaw, type GlancesView, glancesToValues } from "./glances-mapping.js";
+import {
+  GLANCES_3_PERCPU_NOTE,
+  type GlancesRaw,
+  type GlancesView,
+  glancesToValues,
+} from "./glances-mapping.js";
 import type { CollectorNote, MetricSample } from "./metric-sample.js";
 
 /** The three column naming schemes of Glances CSV exports. */
@@ -210,7 +215,11 @@ export class GlancesCsvConverter {
     const view = new RowView(cells, this.#dict, this.#items, this.#keys);
     const firstUpdate = this.#rows === 0;
     const intervalSeconds = this.#previousTime === undefined ? undefined : (time - this.#previousTime) / 1000;
-    const values = glancesToValues(view, { firstUpdate, intervalSeconds });
+    const cachedCpuTotal = this.scheme === "2.x-3.x";
+    const values = glancesToValues(view, { firstUpdate, intervalSeconds, cachedCpuTotal });
+    if (firstUpdate && cachedCpuTotal && view.keys("percpu").length > 0) {
+      notes.push({ time, message: `${this.#sourceName}: ${GLANCES_3_PERCPU_NOTE}` });
+    }
     for (const shifted of view.shiftedItems) {
       if (this.#notedShift.has(shifted)) continue;
       this.#notedShift.add(shifted);

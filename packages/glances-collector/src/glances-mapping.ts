@@ -25,6 +25,34 @@ export interface GlancesMappingOptions {
   firstUpdate?: boolean;
   /** Seconds since the previous update, for 3.x container deltas that carry no time of their own. */
   intervalSeconds?: number;
+  /**
+   * Glances 3.x: its cpu `total` (and per-core totals) is cached for 3 s, while `idle`, `user`,
+   * `system`... are fresh every update; `host.cpu.percent` is then derived from those fields.
+   */
+  cachedCpuTotal?: boolean;
+}
+
+/** The note a Glances 3.x source writes once: per-core CPU has no fresh alternative there. */
+export const GLANCES_3_PERCPU_NOTE =
+  "Glances 3.x refreshes per-core CPU (host.cpu.core.*) only every 3 s; host.cpu.percent comes from the cpu plugin's fresh per-state fields, not its cached total";
+
+const BUSY_FIELDS = ["user", "nice", "system", "irq", "softirq", "steal"] as const;
+
+/**
+ * Busy percent of all cores from the cpu plugin's per-state fields, counting iowait as idle like
+ * the native source and psutil's `cpu_percent` do: `100 - idle - iowait`, else the sum of the
+ * busy states present.
+ */
+function busyFromFields(view: GlancesView): number | undefined {
+  const idle = toNumber(view.field("cpu", "idle"));
+  const iowait = toNumber(view.field("cpu", "iowait")) ?? 0;
+  if (idle !== undefined) return Math.min(100, Math.max(0, 100 - idle - iowait));
+  let busy: number | undefined;
+  for (const name of BUSY_FIELDS) {
+    const value = toNumber(view.field("cpu", name));
+    if (value !== undefined) busy = (busy ?? 0) + value;
+  }
+  return busy === undefined ? undefined : Math.min(100, Math.max(0, busy));
 }
 
 /** A finite number from a raw value, or undefined (empty cell, `None`, text). */
@@ -66,7 +94,8 @@ export function glancesToValues(
   };
   const firstUpdate = options.firstUpdate === true;
 
-  set("host.cpu.percent", toNumber(view.field("cpu", "total")));
+  const cachedTotal = toNumber(view.field("cpu", "total"));
+  set("host.cpu.percent", options.cachedCpuTotal ? (busyFromFields(view) ?? cachedTotal) : cachedTotal);
   set("host.cpu.user", toNumber(view.field("cpu", "user")));
   set("host.cpu.system", toNumber(view.field("cpu", "system")));
   set("host.cpu.iowait", toNumber(view.field("cpu", "iowait")));

@@ -93,11 +93,44 @@ describe("Glances 3.3 CSV (plugin_field columns)", () => {
       17068032 / 2.00370192527771,
       1,
     );
-    expect(result.samples[10]?.values["host.cpu.percent"]).toBe(97.1);
+    // Row 11: cpu_idle 2.7, cpu_iowait 0.0 (cpu_total 97.1 is Glances' 3 s cache).
+    expect(result.samples[10]?.values["host.cpu.percent"]).toBe(97.3);
     expect(result.samples[0]?.values["host.mem.available"]).toBe(24824401920);
     expect(result.samples[0]?.values["host.cpu.core.0.percent"]).toBe(100);
     // 3.x writes speed 0 when unknown: absent, not zero.
     expect(result.samples[0]?.values["host.net.eth0.speed"]).toBeUndefined();
+  });
+
+  it("takes host CPU from the fresh idle/iowait fields, not the total Glances 3.x caches for 3 s", async () => {
+    const rows = rowsOf(V33);
+    const header = rows[0] as string[];
+    const column = (name: string): number => header.indexOf(name);
+    const result = await readGlancesCsv(V33, { utcOffsetMinutes: 0 });
+    // Row 5: cpu_total is still 9.5 from two rows before, while idle is 61.3 (user 9.9, system 21.2, softirq 7.6).
+    expect(rows[5]?.[column("cpu_total")]).toBe("9.5");
+    expect(result.samples[4]?.values["host.cpu.percent"]).toBe(38.7);
+    result.samples.forEach((sample, index) => {
+      const row = rows[index + 1] as string[];
+      const busy = 100 - Number(row[column("cpu_idle")]) - Number(row[column("cpu_iowait")]);
+      expect(sample.values["host.cpu.percent"]).toBeCloseTo(busy, 5);
+    });
+    // Per-core values have no fresh alternative in 3.x: kept as written, with a note saying so.
+    expect(result.samples[4]?.values["host.cpu.core.0.percent"]).toBe(
+      Number(rows[5]?.[column("percpu_0_total")]),
+    );
+    expect(result.notes.map((note) => note.message)).toContainEqual(
+      expect.stringContaining("Glances 3.x refreshes per-core CPU (host.cpu.core.*) only every 3 s"),
+    );
+  });
+
+  it("falls back to the sum of the busy fields when a 3.x export has no idle column", () => {
+    const text = [
+      "timestamp,cpu_total,cpu_user,cpu_system,cpu_softirq,cpu_iowait",
+      "2026-11-26 06:27:34,44.4,50.0,20.0,2.5,3.0",
+    ].join("\n");
+    const result = parseGlancesCsv(text, { utcOffsetMinutes: 0 });
+    expect(result.samples[0]?.values["host.cpu.percent"]).toBe(72.5);
+    expect(result.notes).toEqual([]);
   });
 
   it("drops items shifted by an interface that appeared after the header, and says so", () => {
@@ -128,7 +161,7 @@ describe("Glances 3.3 CSV (plugin_field columns)", () => {
     expect(normal?.values["host.net.eth0.rx_bytes"]).toBeDefined();
     expect(shifted?.values["host.net.eth0.rx_bytes"]).toBeUndefined();
     expect(shifted?.values["host.net.lo.rx_bytes"]).toBeCloseTo(17408158 / 1.0497560501098633, 1);
-    expect(shifted?.values["host.cpu.percent"]).toBe(9.5);
+    expect(shifted?.values["host.cpu.percent"]).toBe(38.7);
     const messages = result.notes.map((note) => note.message).join("\n");
     expect(messages).toContain(`rows have ${row.length} cells for ${header.length}`);
     expect(messages).toContain('network item "eth0" does not line up');

@@ -114,15 +114,67 @@ describe("Glances REST (real Glances 3.x web server)", () => {
       if (!glances) throw new Error(`Glances web server did not answer on ${url}`);
       expect(glances.collector.meta).toMatchObject({ source: "glances-rest" });
       const samples = await glances.nextSamples(3, 60_000);
-      await glances.stop();
       const last = samples[samples.length - 1] as MetricSample;
       expect(last.values["host.net.lo.rx_bytes"]).toBeGreaterThanOrEqual(0);
       expect(last.values["host.cpu.core.0.percent"]).toBeGreaterThanOrEqual(0);
       expectAgreement(last, nearest(native.samples(), last.time));
+      expect(glances.collector.meta.sourceVersion).toMatch(/^3\.\d+/);
+      // One sample per interval: with all 8 plugin requests at once, Glances 3.x's single-threaded
+      // server held the last ones about a second and this run got 3 samples in 6 s.
+      const before = glances.samples().length;
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      expect(glances.samples().length - before).toBeGreaterThanOrEqual(5);
+      await glances.stop();
     } finally {
       await native.stop();
       await killAndWait(server);
     }
+  });
+});
+
+describe("Glances REST /api/3 (scripted loopback server with 3.x answers)", () => {
+  const answers: Record<string, unknown> = {
+    pluginslist: ["cpu", "percpu", "load", "mem"],
+    status: null,
+    help: { version: "Glances 3.3.1.1", psutil_version: " with psutil 5.9.4" },
+    // `total` is Glances 3.x's 3 s cache; idle and iowait are this update's.
+    cpu: {
+      total: 44.4,
+      user: 55.1,
+      nice: 0,
+      system: 12.6,
+      idle: 25.3,
+      iowait: 5,
+      softirq: 2,
+      steal: 0,
+      cpucore: 2,
+    },
+    percpu: [
+      { key: "cpu_number", cpu_number: 0, total: 40 },
+      { key: "cpu_number", cpu_number: 1, total: 48.8 },
+    ],
+    load: { min1: 1.5, min5: 1.2, min15: 0.9, cpucore: 2 },
+    mem: { total: 8_000_000_000, available: 6_000_000_000, percent: 25 },
+  };
+
+  it("derives host CPU from the fresh fields, notes the cached per-core values, records the Glances version", async () => {
+    const url = await listen((request, response) => {
+      const match = /^\/api\/3\/(\w+)$/.exec(request.url ?? "");
+      const name = match?.[1] as string;
+      if (!match || !(name in answers)) {
+        response.writeHead(404).end("not found");
+        return;
+      }
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answers[name]));
+    });
+    const recording = await record({ source: "glances-rest", glancesUrl: url, interval: 0.2 });
+    expect(recording.collector.meta.sourceVersion).toBe("3.3.1.1");
+    const [sample] = await recording.nextSamples(1);
+    await recording.stop();
+    expect(sample?.values["host.cpu.percent"]).toBe(69.7);
+    expect(sample?.values["host.cpu.core.1.percent"]).toBe(48.8);
+    const notes = recording.events.filter((event) => event.type === "note").map((event) => event.message);
+    expect(notes).toContainEqual(expect.stringContaining("Glances 3.x refreshes per-core CPU"));
   });
 });
 
@@ -232,6 +284,27 @@ describe("Glances REST /api/4 (scripted loopback server with 4.x answers)", () =
       "container.web.net.tx_bytes": 40,
     });
     expect(requested.every((path) => path.startsWith("/api/4/"))).toBe(true);
+  });
+
+  it("has at most 4 requests in flight at once", async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const url = await listen((request, response) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      const match = /^\/api\/4\/(\w+)$/.exec(request.url ?? "");
+      const body = match ? answers[match[1] as string] : undefined;
+      // Held a little so that requests sent together overlap on the server.
+      setTimeout(() => {
+        inFlight--;
+        if (body === undefined) response.writeHead(404).end("not found");
+        else response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      }, 30);
+    });
+    const recording = await record({ source: "glances-rest", glancesUrl: url, interval: 0.5 });
+    await recording.nextSamples(2);
+    await recording.stop();
+    expect(mostInFlight).toBe(4);
   });
 
   it("fails start() with a coded error when no Glances API answers", async () => {
