@@ -34,15 +34,19 @@ async function run(args: string[]): Promise<number> {
     return exitCodes.ok;
   }
   const controller = new AbortController();
+  // A service given by --url runs on its own: sizer never stops it.
+  const external = parsed.options.service.kind === "url";
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts > 1) {
-      process.stderr.write("\nsizer: second interrupt, exiting now (the service is killed)\n");
+      process.stderr.write(
+        `\nsizer: second interrupt, exiting now${external ? "" : " (the service is killed)"}\n`,
+      );
       process.exit(exitCodes.interrupted);
     }
     process.stderr.write(
-      `\nsizer: ${signal}: stopping the load and the service, writing a partial report (again to force)\n`,
+      `\nsizer: ${signal}: stopping the load${external ? "" : " and the service"}, writing a partial report (again to force)\n`,
     );
     controller.abort(new Error(signal));
   };

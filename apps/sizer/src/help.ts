@@ -46,7 +46,8 @@ longer than --duration gets a warning: the run would end before most workers sta
                          private CA instead: NODE_EXTRA_CA_CERTS=ca.pem sizer run ...
 
 Resources and cores:
-  --collector native|glances   what records the resources (default native: /proc and cgroups)
+  --collector native|glances   what records the resources (default native: /proc and cgroups;
+                         glances records the host only, not the service's own CPU and memory)
   --interval S           seconds between resource samples (default 1)
   --service-cpus LIST    cores for the service, e.g. 1 or 2-3 (default with 2+ cores: the last half)
   --load-cpus LIST       cores for the load generator (default: the other cores)

@@ -128,6 +128,12 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
   let recorder: ResourceRecorder | undefined;
   let originalAffinity: number[] | undefined;
   try {
+    if (options.collector === "glances") {
+      // Glances follows no process tree: the verdict cannot say whether the service itself is the limit.
+      reporter.warn(
+        "with --collector glances only host-level resources are recorded, not the service's own CPU and memory; use the native collector (the default) to judge the service",
+      );
+    }
     reporter.phase("starting-service", describeSource(options));
     const readyTimeoutMs = (options.readyTimeout ?? DEFAULT_READY_TIMEOUT) * 1000;
     const startOptions = {
@@ -256,7 +262,12 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       reporter.close();
     }
 
-    reporter.phase("stopping", "ending the service and the resource recording");
+    reporter.phase(
+      "stopping",
+      service.kind === "url"
+        ? "ending the resource recording (the service at --url keeps running)"
+        : "ending the service and the resource recording",
+    );
     const collectorError = await recorder.stop();
     if (collectorError && !serviceExit)
       reporter.warn(`resource recording stopped early: ${(collectorError as Error).message}`);

@@ -60,6 +60,34 @@ describe("sizer run: other sources", () => {
     const workers = verdictOf(outcome.events).capacity.workers as number;
     expect(workers).toBeGreaterThanOrEqual(capacity * 0.9);
     expect(workers).toBeLessThanOrEqual(capacity * 1.1);
+    // The results name the scenario as the repo does, not by the clone removed after the run.
+    const results = JSON.parse(readFileSync(join(folder.path, "repo-run", "results.json"), "utf8"));
+    expect(results.options.scenarioFile).toBe("loadtest.ts");
+
+    // A broken config on another branch is named by repo, ref and commit, not by the removed clone.
+    git("checkout", "-q", "-b", "malformed");
+    writeFileSync(join(repo, "molotov.json"), "{ not json");
+    git("-c", "user.email=sizer@test.invalid", "-c", "user.name=sizer", "commit", "-qam", "broken");
+    const commit = execFileSync("git", ["rev-parse", "--short=7", "HEAD"], { cwd: repo, encoding: "utf8" });
+    const broken = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("capacity-server.mjs")}`,
+      "--repo",
+      repo,
+      "--ref",
+      "malformed",
+      "--test",
+      "sizer",
+      "--quiet",
+      "--out",
+      join(folder.path, "repo-broken"),
+    ]);
+    expect(broken.code).not.toBe(0);
+    expect(broken.stderr).toContain(
+      `molotov.json in ${repo} at malformed (commit ${commit.trim()}): invalid JSON`,
+    );
+    expect(broken.stderr).not.toMatch(/moloslave-\w+\/molotov\.json/);
   });
 
   it("sizes an already running service (--url), watching its process with --pid", {
@@ -108,8 +136,10 @@ describe("sizer run: other sources", () => {
       const metrics = readFileSync(join(out, "metrics.csv"), "utf8");
       expect(metrics).toContain(`# pid: ${server.pid}`);
       expect(metrics).toMatch(/^time,.*process\.cpu\.percent/m);
-      // sizer does not own a --url service: it is still running.
+      // sizer does not own a --url service: it is still running, and sizer does not say it stops it.
       expect(alive(server.pid as number)).toBe(true);
+      const stopping = outcome.events.find((event) => event.event === "phase" && event.phase === "stopping");
+      expect(stopping?.detail).toBe("ending the resource recording (the service at --url keeps running)");
     } finally {
       server.kill("SIGTERM");
     }
@@ -186,8 +216,13 @@ describe("sizer run: other sources", () => {
     ]);
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toBe("");
+    // The verdict cannot name the service without its process metrics: the user is told at the start.
+    expect(outcome.stderr).toContain(
+      "warning: with --collector glances only host-level resources are recorded, not the service's own CPU and memory",
+    );
     const metrics = readFileSync(join(out, "metrics.csv"), "utf8");
     expect(metrics).toContain("# source: glances-csv");
+    expect(metrics).not.toMatch(/^time,.*process\.cpu\.percent/m);
     expect(metrics).toMatch(/^time,.*host\.cpu\.percent/m);
   });
 
