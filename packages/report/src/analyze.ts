@@ -378,6 +378,9 @@ function serviceDiedBottleneck(
   };
 }
 
+/** A plateau levelling out at this many times its start's throughput or more does not anchor the evidence. */
+const PLATEAU_ANCHOR_CLIMB = 1.15;
+
 /**
  * The stretch of the run whose resource levels are the evidence. A failure onset is caused by what
  * ran out just before it: the window ends a little after it. A throughput plateau is the resource
@@ -436,12 +439,19 @@ export function analyze(input: AnalyzeInput): Analysis {
   const measured = everyRunFailed ? allFailedCapacity(computed, results) : computed;
   const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
-  const referenceSeconds = Math.min(failureSeconds ?? end, plateau?.atSeconds ?? end);
+  // A plateau whose throughput went on to climb well above its start had not exhausted anything yet
+  // at its start: the evidence is then judged at the failure onset (or the end), not at the plateau.
+  const plateauAnchor =
+    plateau !== null &&
+    (plateau.levelThroughput === null || plateau.levelThroughput < PLATEAU_ANCHOR_CLIMB * plateau.throughput)
+      ? plateau.atSeconds
+      : null;
+  const referenceSeconds = Math.min(failureSeconds ?? end, plateauAnchor ?? end);
   const onset: Onsets = {
     failureSeconds,
     plateauSeconds: plateau?.atSeconds ?? null,
     referenceSeconds,
-    window: evidenceWindow(referenceSeconds, failureSeconds ?? end, plateau?.atSeconds ?? null, thresholds),
+    window: evidenceWindow(referenceSeconds, failureSeconds ?? end, plateauAnchor, thresholds),
   };
   const serviceCores = resolveServiceCores(options, metadata, metrics, results);
   const context: CheckContext = {

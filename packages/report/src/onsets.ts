@@ -44,18 +44,30 @@ export function findFailureOnset(
   // Still failing one whole window later, so a blip of one bad second does not count.
   const sustained = (index: number, test: (index: number) => boolean) =>
     index + size >= timeline.length ? true : test(index + size);
-  for (let index = 0; index < timeline.length; index++) {
+  // A second past the limits on its own: the same test loadcore's sizing applies to a healthy second.
+  const failingAlone = (index: number) => {
+    const entry = timeline[index] as TimelineEntry;
+    const runs = entry.ok + entry.failed;
+    return (runs > 0 && (entry.failed / runs) * 100 > tolerance) || slow(index);
+  };
+  // The last second loadcore's sizing judged healthy bounds the onset: failures before it stayed
+  // within the tolerance over its window, so the report does not date the onset earlier.
+  const healthyWorkers = results.sizing?.healthyWorkers;
+  let searchFrom = 0;
+  if (typeof healthyWorkers === "number") {
+    const lastHealthy = timeline.findLastIndex(
+      (entry) => entry.workers > 0 && entry.workers <= healthyWorkers,
+    );
+    if (lastHealthy >= 0) searchFrom = lastHealthy + 1;
+  }
+  for (let index = searchFrom; index < timeline.length; index++) {
     if ((failing(index) && sustained(index, failing)) || (slow(index) && sustained(index, slow))) {
-      // The onset is where the failing seconds began, not where the window filled up.
-      let start = index;
-      while (
-        start > 0 &&
-        start > index - size + 1 &&
-        ((timeline[start - 1] as TimelineEntry).failed > 0 || slow(start - 1))
-      ) {
-        start--;
+      // The onset is where the failing seconds began, not where the window filled up: the first second
+      // of the window past the limits on its own.
+      for (let start = Math.max(searchFrom, index - size + 1); start <= index; start++) {
+        if (failingAlone(start)) return (timeline[start] as TimelineEntry).t;
       }
-      return (timeline[start] as TimelineEntry).t;
+      return (timeline[index] as TimelineEntry).t;
     }
   }
   const sizing = results.sizing;

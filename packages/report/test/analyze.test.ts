@@ -30,7 +30,7 @@ describe("bottleneck verdict on synthetic runs", () => {
       rule: "cpu-cores",
     });
     expect(analysis.bottleneck.summary).toMatch(/CPU of the service \(9\d\.\d% of its 2 cores, from 4\d s\)/);
-    expect(analysis.bottleneck.evidence.join("\n")).toContain("Failures passed the 5% tolerance at 56 s");
+    expect(analysis.bottleneck.evidence.join("\n")).toContain("Failures passed the 5% tolerance at 58 s");
     // The host's CPU is saturated too, but it is explained by the service: it is evidence, not the verdict.
     expect(analysis.bottleneck.evidence.some((fact) => fact.startsWith("Also saturated: Host CPU"))).toBe(
       true,
@@ -479,11 +479,52 @@ describe("capacity and onsets", () => {
     const { analysis } = analyzeKind("cpu", { withoutSizing: true });
     expect(analysis.capacity.basis).toBe("timeline");
     expect(analysis.capacity.found).toBe(true);
-    expect(analysis.onset.failureSeconds).toBe(56);
-    expect(analysis.capacity.workers).toBe(111);
+    expect(analysis.onset.failureSeconds).toBe(58);
+    expect(analysis.capacity.workers).toBe(115);
     expect(analysis.onset.plateauSeconds).toBeGreaterThanOrEqual(40);
     expect(analysis.onset.plateauSeconds).toBeLessThanOrEqual(56);
     expect(analysis.bottleneck.resource).toBe("cpu");
+  });
+
+  it("judges the evidence at the failure onset when the plateau's throughput went on climbing well above it", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const plateau = run.results.sizing?.plateau;
+    if (!plateau) throw new Error("the synthetic cpu run has a plateau");
+    const withLevel = (levelThroughput: number) =>
+      analyze({
+        results: {
+          ...run.results,
+          sizing: { ...run.results.sizing, plateau: { ...plateau, levelThroughput } },
+        } as LoadResultsInput,
+        metrics: run.metrics,
+        metadata: run.metadata,
+      });
+    // Levelling out near its start: the plateau is where the resource ran out, the window starts there.
+    const flat = withLevel(plateau.throughput * 1.05);
+    expect(flat.onset.window.fromSeconds).toBe(plateau.atSeconds);
+    // Climbing 30% more after it: nothing was exhausted yet at its start; the window ends after the onset.
+    const climbed = withLevel(plateau.throughput * 1.3);
+    const failure = climbed.onset.failureSeconds ?? Number.NaN;
+    expect(climbed.onset.referenceSeconds).toBe(failure);
+    expect(climbed.onset.window.toSeconds).toBeGreaterThan(failure);
+    expect(climbed.bottleneck.resource).toBe("cpu");
+  });
+
+  it("dates the failure onset at the first second past the tolerance, never before the sizing's healthy level", () => {
+    // Seconds 56 and 57 have a few failures, under 5% each; 58 is the first past the tolerance.
+    const { analysis } = analyzeKind("cpu", { withoutSizing: true });
+    expect(analysis.onset.failureSeconds).toBe(58);
+    // A sizing block whose healthy level is 62 workers (loadcore judged that level within the tolerance
+    // over its window): the onset comes after the last second at that level.
+    const run = syntheticRun({ kind: "cpu" });
+    const sizing = { ...run.results.sizing, healthyWorkers: 62 };
+    const later = analyze({
+      results: { ...run.results, sizing } as LoadResultsInput,
+      metrics: run.metrics,
+      metadata: run.metadata,
+    });
+    const lastHealthy = run.results.timeline.findLast((entry) => entry.workers <= 62)?.t ?? 0;
+    expect(later.onset.failureSeconds).toBeGreaterThan(lastHealthy);
   });
 
   it("ignores a single second of errors at low load", () => {
