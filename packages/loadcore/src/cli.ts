@@ -47,6 +47,7 @@ function stoppedByException(results: LoadResults): boolean {
 }
 
 function exitCodeOf(results: LoadResults, fail: number | undefined): number {
+  if (results.options.endReason === "scenario-picker") return EXIT_CODES.usage;
   if (fail !== undefined && results.failed >= fail) return EXIT_CODES.failThreshold;
   if (stoppedByException(results)) return EXIT_CODES.failThreshold;
   if (results.interrupted) return EXIT_CODES.interrupted;
@@ -117,7 +118,11 @@ async function main(argv: readonly string[]): Promise<number> {
     command: ["loadcore", ...argv],
   });
   const code = exitCodeOf(results, options.fail);
-  if (code === EXIT_CODES.failThreshold) {
+  if (code === EXIT_CODES.usage) {
+    process.stderr.write(
+      "loadcore: the scenario file's scenarioPicker failed (the error is above): the run was stopped; fix the picker\n",
+    );
+  } else if (code === EXIT_CODES.failThreshold) {
     const failed = `${results.failed.toLocaleString("en-US")} scenario run${results.failed === 1 ? "" : "s"} failed`;
     const why = nothingSucceeded(results) ? `; ${explainNoSuccess(results)}` : "";
     process.stderr.write(

@@ -37,7 +37,7 @@ export interface EngineHooks {
   /** A line for stderr (failures with -v, fixture errors). */
   printError(text: string): void;
   /** `--exception`: a failure asks the whole run to stop. */
-  requestStop(reason: "exception"): void;
+  requestStop(reason: "exception" | "scenario-picker"): void;
 }
 
 const YIELD_EVERY_STEPS = 64;
@@ -266,8 +266,9 @@ export class LoadEngine {
       try {
         definition = this.#chooser.pick(workerId, step, random);
       } catch (error) {
+        // The scenario file's own picker failed: a mistake in the scenario, not a failure of the target.
         this.#hooks.printError(`[W:${workerId}] ${this.#describeError(error, settings.verbose)}`);
-        this.#hooks.requestStop("exception");
+        this.#hooks.requestStop("scenario-picker");
         return;
       }
       if (definition === undefined) return;

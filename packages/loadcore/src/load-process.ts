@@ -84,7 +84,7 @@ export type ThreadMessage =
   | { type: "failed"; code: string; message: string }
   | { type: "report"; report: ProcessReport }
   | { type: "print"; stream: "stdout" | "stderr"; text: string }
-  | { type: "stop-request"; reason: "exception" }
+  | { type: "stop-request"; reason: "exception" | "scenario-picker" }
   | { type: "done"; report: ProcessReport };
 
 /** Messages to a worker thread. */

@@ -23,7 +23,14 @@ import { formatSummary } from "./summary.js";
 import { VERSION } from "./version.js";
 
 /** Why a run ended. */
-export type EndReason = "duration" | "interrupted" | "max-runs" | "sizing" | "exception" | "completed";
+export type EndReason =
+  | "duration"
+  | "interrupted"
+  | "max-runs"
+  | "sizing"
+  | "exception"
+  | "scenario-picker"
+  | "completed";
 
 const RUNNING_KEY = Symbol.for("@sizer/loadcore.running");
 
@@ -371,7 +378,9 @@ async function runWorkers(
     ? "interrupted"
     : reason === "duration" || reason === "exception"
       ? reason
-      : "max-runs";
+      : reason === "scenario-picker"
+        ? "exception"
+        : "max-runs";
   const cores = Math.max(1, Math.min(options.processes, availableParallelism()));
   return buildResults({
     toolVersion: VERSION,

@@ -128,6 +128,31 @@ describe("loadcore CLI", () => {
     expect(under.code).toBe(3);
   });
 
+  it("exits 2 when the scenario file's picker names no registered scenario, in one process or several", async () => {
+    const folder = scenarioFolder({
+      "picker.ts": `
+import { scenario, scenarioPicker } from "@sizer/loadcore";
+scenario(async function home(session) { await session.get(process.env.SERVER_URL + "/", { expect: 200 }); });
+scenarioPicker((workerId, step) => (step < 3 ? "home" : "hom"));
+`,
+    });
+    const env = { SERVER_URL: server.url };
+    for (const processes of ["1", "2"]) {
+      const outcome = await cli(["-w", "2", "-p", processes, "-d", "20", "-o", "out.json", "picker.ts"], {
+        cwd: folder,
+        env,
+      });
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toContain('scenarioPicker: no scenario named "hom"; registered: home');
+      expect(outcome.stderr).toContain("loadcore: the scenario file's scenarioPicker failed");
+      // what ran before is still written (the worker that hit the bad name had run two steps)
+      const results = JSON.parse(readFileSync(join(folder, "out.json"), "utf8"));
+      expect(results.options.endReason).toBe("scenario-picker");
+      expect(results.ok).toBeGreaterThanOrEqual(2);
+      expect(results.failed).toBe(0);
+    }
+  });
+
   it("exits 1 when -x stops the run at a failure, saying so, also with --single-run", async () => {
     const folder = scenarioFolder({
       "loadtest.ts": FAILING_SCENARIO,
