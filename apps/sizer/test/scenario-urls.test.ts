@@ -68,9 +68,10 @@ describe("sizer run: what the scenario reaches", () => {
     expect(results.ok).toBe(0);
     expect(Object.keys(results.statusCodes)).toEqual(["404"]);
     const answers = (results.statusCodes["404"] as number).toLocaleString("en-US");
+    const failed = results.failed.toLocaleString("en-US");
     expect(outcome.stderr).toMatch(
       new RegExp(
-        `^sizer: no scenario run succeeded: all ${answers} answers were 404; check the scenario's URLs \\(SERVER_URL=http://127\\.0\\.0\\.1:\\d+\\)\\n`,
+        `^sizer: no scenario run succeeded: all ${failed} failed \\(assertion ${failed}\\); the target answered but every scenario failed: all ${answers} answers were 404: check the scenario's URLs \\(SERVER_URL=http://127\\.0\\.0\\.1:\\d+\\)\\n`,
         "m",
       ),
     );

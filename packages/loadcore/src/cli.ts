@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { HELP, parseCliArguments } from "./cli-arguments.js";
 import { LoadcoreError } from "./errors.js";
-import { describeErrors, explainNoSuccess } from "./failure-explanation.js";
+import { describeErrors, explainNoSuccess, noSuccessMessage } from "./failure-explanation.js";
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
 import type { LoadResults } from "./results.js";
 import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
@@ -131,9 +131,7 @@ async function main(argv: readonly string[]): Promise<number> {
         : `${failed} (--fail ${options.fail})${why}\n`,
     );
   } else if (code === EXIT_CODES.noSuccess) {
-    process.stderr.write(
-      `loadcore: no scenario run succeeded: all ${results.failed.toLocaleString("en-US")} failed (${describeErrors(results)}); ${explainNoSuccess(results)}\n`,
-    );
+    process.stderr.write(`loadcore: ${noSuccessMessage(results)}\n`);
   }
   return code;
 }

@@ -89,3 +89,15 @@ export function explainNoSuccess(results: Pick<LoadResults, "errors" | "statusCo
   };
   return causes.map((cause) => hints[cause]()).join("; ");
 }
+
+/**
+ * The one-line explanation of a run where no scenario run succeeded (and at least one ran), as the
+ * `loadcore` command prints it: `no scenario run succeeded: all 40 failed (refused 40); is the target up
+ * and reachable?`. Undefined when something succeeded or nothing ran.
+ */
+export function noSuccessMessage(
+  results: Pick<LoadResults, "ok" | "failed" | "errors" | "statusCodes">,
+): string | undefined {
+  if (results.ok > 0 || results.failed === 0) return undefined;
+  return `no scenario run succeeded: all ${count(results.failed)} failed (${describeErrors(results)}); ${explainNoSuccess(results)}`;
+}

@@ -12,6 +12,7 @@ export {
   UnknownScenarioError,
   UsageError,
 } from "./errors.js";
+export { noSuccessMessage } from "./failure-explanation.js";
 export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./histogram.js";
 export {
   type MolotovConfig,

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { noSuccessMessage } from "@sizer/loadcore";
 import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
-import { explainNoSuccess, nothingSucceeded } from "./no-success.js";
 import { type RepoRunStep, runFromRepo } from "./run-from-repo.js";
 import { initProject } from "./scaffold.js";
 
@@ -104,8 +104,9 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
       return 1;
     }
     // said even under --quiet: a run that measured nothing must not look like a pass
-    if (nothingSucceeded(results)) {
-      say(explainNoSuccess(results));
+    const noSuccess = noSuccessMessage(results);
+    if (noSuccess !== undefined) {
+      say(noSuccess);
       return EXIT_NO_SUCCESS;
     }
     return 0;
