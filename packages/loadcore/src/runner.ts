@@ -23,6 +23,17 @@ import { formatSummary } from "./summary.js";
 import { VERSION } from "./version.js";
 
 /** Why a run ended. */
+/** How a sizing run that no stop criterion ended reports its end (`sizing.stopReason`). */
+const SIZING_END_REASON: Record<EndReason, "duration" | "interrupted" | "max-runs" | "exception"> = {
+  duration: "duration",
+  interrupted: "interrupted",
+  "max-runs": "max-runs",
+  sizing: "max-runs",
+  exception: "exception",
+  "scenario-picker": "exception",
+  completed: "max-runs",
+};
+
 export type EndReason =
   | "duration"
   | "interrupted"
@@ -374,13 +385,7 @@ async function runWorkers(
   const reason: EndReason =
     endReason ?? (options.maxRuns !== undefined || options.singleRun ? "max-runs" : "completed");
   const interrupted = reason === "interrupted";
-  const verdictReason = interrupted
-    ? "interrupted"
-    : reason === "duration" || reason === "exception"
-      ? reason
-      : reason === "scenario-picker"
-        ? "exception"
-        : "max-runs";
+  const verdictReason = SIZING_END_REASON[reason];
   const cores = Math.max(1, Math.min(options.processes, availableParallelism()));
   return buildResults({
     toolVersion: VERSION,

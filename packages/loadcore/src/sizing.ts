@@ -327,11 +327,10 @@ export class SizingController {
       }
       // The window lags: failures (or slow answers) that began a few seconds ago can still average out
       // under the tolerance. A healthy second must be within the limits on its own too.
-      const ownLatency =
-        latencyObjective === undefined ? undefined : combinedLatency([second])[latencyObjective.percentile];
       const ownHealthy =
         errorRatioPercent(point.ok, point.failed) <= tolerance &&
-        (latencyObjective === undefined || (ownLatency as number) <= latencyObjective.thresholdMs);
+        (latencyObjective === undefined ||
+          point.latency[latencyObjective.percentile] <= latencyObjective.thresholdMs);
       if (ownHealthy) {
         const level = this.#window.slice(-LEVEL_SECONDS);
         this.#healthy = {
@@ -507,18 +506,17 @@ export class SizingController {
     const detected = this.#plateauStart;
     if (detected === undefined) return undefined;
     const bands = this.#bands;
-    let held = 0;
     let climbed = false;
     for (let index = detected.band; index + 1 < bands.length; index++) {
       const second = bands[index + 1] as Band;
       const level = Math.min((bands[index] as Band).throughput, second.throughput);
-      if (level > held) held = level;
       const gain = level / detected.throughput - 1;
       const proportional = second.workers / detected.workers - 1;
       if (level >= PLATEAU_CLIMB * detected.throughput && gain >= PLATEAU_CLIMB_SHARE * proportional)
         climbed = true;
     }
     if (!climbed) return detected;
+    const held = this.#heldLevel(detected.band);
     let startIndex = detected.band;
     while ((bands[startIndex] as Band).throughput < PLATEAU_START_SHARE * held) startIndex++;
     const start = plateauStartOf(bands, startIndex);
