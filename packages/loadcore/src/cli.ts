@@ -7,6 +7,7 @@ import { describeErrors, explainNoSuccess, noSuccessMessage } from "./failure-ex
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
 import type { LoadResults } from "./results.js";
 import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
+import { type RunOutcome, runOutcome } from "./run-outcome.js";
 import { runLoad } from "./runner.js";
 import { cliV8Flags } from "./v8-flags.js";
 import { VERSION } from "./version.js";
@@ -39,26 +40,15 @@ const USAGE_CODES = new Set([
   "ERR_LOADCORE_OUTPUT",
 ]);
 
-/** `-x/--exception` stopped the run at a failure. */
-function stoppedByException(results: LoadResults): boolean {
-  return (
-    results.options.exception === true && results.options.endReason === "exception" && results.failed > 0
-  );
-}
-
-function exitCodeOf(results: LoadResults, fail: number | undefined): number {
-  if (results.options.endReason === "scenario-picker") return EXIT_CODES.usage;
-  if (fail !== undefined && results.failed >= fail) return EXIT_CODES.failThreshold;
-  if (stoppedByException(results)) return EXIT_CODES.failThreshold;
-  if (results.interrupted) return EXIT_CODES.interrupted;
-  if (nothingSucceeded(results)) return EXIT_CODES.noSuccess;
-  return EXIT_CODES.done;
-}
-
-/** Every scenario run failed (and at least one ran). */
-function nothingSucceeded(results: LoadResults): boolean {
-  return results.ok === 0 && results.failed > 0;
-}
+/** The exit code of each way a run can end (see {@link runOutcome}). */
+const EXIT_CODE_OF: Record<RunOutcome, number> = {
+  "scenario-picker": EXIT_CODES.usage,
+  "fail-threshold": EXIT_CODES.failThreshold,
+  exception: EXIT_CODES.failThreshold,
+  interrupted: EXIT_CODES.interrupted,
+  "no-success": EXIT_CODES.noSuccess,
+  done: EXIT_CODES.done,
+};
 
 async function main(argv: readonly string[]): Promise<number> {
   const request = parseCliArguments(argv);
@@ -117,22 +107,23 @@ async function main(argv: readonly string[]): Promise<number> {
     signal: controller.signal,
     command: ["loadcore", ...argv],
   });
-  const code = exitCodeOf(results, options.fail);
-  if (code === EXIT_CODES.usage) {
+  const outcome = runOutcome(results, options.fail);
+  if (outcome === "scenario-picker") {
     process.stderr.write(
       "loadcore: the scenario file's scenarioPicker failed (the error is above): the run was stopped; fix the picker\n",
     );
-  } else if (code === EXIT_CODES.failThreshold) {
+  } else if (outcome === "fail-threshold" || outcome === "exception") {
     const failed = `${results.failed.toLocaleString("en-US")} scenario run${results.failed === 1 ? "" : "s"} failed`;
-    const why = nothingSucceeded(results) ? `; ${explainNoSuccess(results)}` : "";
+    const noSuccess = results.ok === 0 && results.failed > 0 ? `; ${explainNoSuccess(results)}` : "";
     process.stderr.write(
-      stoppedByException(results)
-        ? `loadcore: stopped at the first failure (-x/--exception): ${failed} (${describeErrors(results)})${why}\n`
-        : `${failed} (--fail ${options.fail})${why}\n`,
+      results.options.endReason === "exception"
+        ? `loadcore: stopped at the first failure (-x/--exception): ${failed} (${describeErrors(results)})${noSuccess}\n`
+        : `${failed} (--fail ${options.fail})${noSuccess}\n`,
     );
-  } else if (code === EXIT_CODES.noSuccess) {
+  } else if (outcome === "no-success") {
     process.stderr.write(`loadcore: ${noSuccessMessage(results)}\n`);
   }
+  const code = EXIT_CODE_OF[outcome];
   return code;
 }
 

@@ -62,6 +62,7 @@ export {
   type RunOptions,
   resolveRunOptions,
 } from "./run-options.js";
+export { type RunOutcome, runOutcome } from "./run-outcome.js";
 export { type EndReason, runLoad } from "./runner.js";
 export {
   judgeSelfCheck,

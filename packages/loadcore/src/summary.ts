@@ -123,7 +123,7 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
   const lines: string[] = [];
   const ended = results.ok + results.failed;
   const load = describeLoad(results);
-  const stoppedByException = results.options.exception === true && results.options.endReason === "exception";
+  const stoppedByException = results.options.endReason === "exception";
   const ending = results.interrupted
     ? " (interrupted)"
     : stoppedByException

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { noSuccessMessage } from "@sizer/loadcore";
+import { noSuccessMessage, runOutcome } from "@sizer/loadcore";
 import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
 import { type RepoRunStep, runFromRepo } from "./run-from-repo.js";
 import { initProject } from "./scaffold.js";
@@ -91,22 +91,22 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
     });
     if (results.interrupted || controller.signal.aborted) return EXIT_INTERRUPTED;
     const fail = results.options.fail;
-    if (typeof fail === "number" && results.failed >= fail) {
+    const outcome = runOutcome(results, typeof fail === "number" ? fail : undefined);
+    if (outcome === "scenario-picker") {
+      say("the test's scenarioPicker failed (the error is above): the run was stopped; fix the picker");
+      return 2;
+    }
+    if (outcome === "fail-threshold") {
       say(`${results.failed} scenario runs failed, at least --fail ${fail}`);
       return 1;
     }
-    if (
-      results.options.exception === true &&
-      results.options.endReason === "exception" &&
-      results.failed > 0
-    ) {
+    if (outcome === "exception") {
       say(`stopped at the first failure (exception): ${results.failed} scenario runs failed`);
       return 1;
     }
     // said even under --quiet: a run that measured nothing must not look like a pass
-    const noSuccess = noSuccessMessage(results);
-    if (noSuccess !== undefined) {
-      say(noSuccess);
+    if (outcome === "no-success") {
+      say(noSuccessMessage(results) as string);
       return EXIT_NO_SUCCESS;
     }
     return 0;
