@@ -84,7 +84,7 @@ export function allFailedBottleneck(results: LoadResultsInput): Bottleneck {
       ([name, count]) =>
         `Error class ${name}: ${formatNumber(count)} (${CLASS_MEANING[name] ?? "unclassified"}).`,
     ),
-    ...(classes.some(([name]) => name === "tls") && !advice.includes("NODE_EXTRA_CA_CERTS")
+    ...(classes.some(([name]) => name === "tls") && advice !== CLASS_ADVICE.tls
       ? [CLASS_ADVICE.tls as string]
       : []),
     advice,

@@ -187,11 +187,10 @@ function onsetFacts(
       `Failures passed the ${formatPercent(tolerance)} tolerance at ${formatSeconds(onset.failureSeconds)}${workers !== undefined ? ` with ${formatNumber(workers)} workers` : ""}.`,
     );
   }
-  if (onset.plateauSeconds !== null) {
+  if (plateau !== null) {
     // The plateau's own figure (loadcore's is a band's mean), as its card and summary.json give it.
-    const workers = plateau?.workers ?? workersAt(onset.plateauSeconds);
     facts.push(
-      `Throughput stopped growing with the workers at ${formatSeconds(onset.plateauSeconds)}${workers !== undefined ? ` (${formatNumber(workers)} workers)` : ""}${levelFact(plateau)}.`,
+      `Throughput stopped growing with the workers at ${formatSeconds(plateau.atSeconds)} (${formatNumber(plateau.workers)} workers)${levelFact(plateau)}.`,
     );
   }
   if (facts.length > 0) {

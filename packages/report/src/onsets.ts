@@ -45,11 +45,7 @@ export function findFailureOnset(
   const sustained = (index: number, test: (index: number) => boolean) =>
     index + size >= timeline.length ? true : test(index + size);
   // A second past the limits on its own: the same test loadcore's sizing applies to a healthy second.
-  const failingAlone = (index: number) => {
-    const entry = timeline[index] as TimelineEntry;
-    const runs = entry.ok + entry.failed;
-    return (runs > 0 && (entry.failed / runs) * 100 > tolerance) || slow(index);
-  };
+  const failingAlone = (index: number) => windowRatio(timeline, index, 1).ratio > tolerance || slow(index);
   // The last second loadcore's sizing judged healthy bounds the onset: failures before it stayed
   // within the tolerance over its window, so the report does not date the onset earlier.
   const healthyWorkers = results.sizing?.healthyWorkers;
@@ -151,7 +147,8 @@ export function findPlateau(results: LoadResultsInput, thresholds: AnalysisThres
         atSeconds: entry.t,
         workers: entry.workers,
         throughput: level,
-        levelThroughput: suffixThroughput[index] as number,
+        // loadcore's level only: this plateau holds within plateauThroughputGrowth of its start
+        levelThroughput: null,
       };
     }
   }

@@ -40,26 +40,22 @@ export function peakDuringRun(
   times: ArrayLike<number>,
   values: ArrayLike<number>,
 ): { value: number; at: number } | null {
-  let best: { value: number; at: number } | null = null;
-  for (let index = 0; index < values.length; index++) {
-    const value = values[index] as number;
-    if ((times[index] as number) >= 0 && Number.isFinite(value) && (best === null || value > best.value))
-      best = { value, at: times[index] as number };
-  }
-  return best ?? peak(times, values);
+  return peak(times, values, Number.POSITIVE_INFINITY, 0) ?? peak(times, values);
 }
 
-/** The largest finite value and its time, or null. */
+/** The largest finite value and its time between `from` and `until`, or null. */
 export function peak(
   times: ArrayLike<number>,
   values: ArrayLike<number>,
   until = Number.POSITIVE_INFINITY,
+  from = Number.NEGATIVE_INFINITY,
 ): { value: number; at: number } | null {
   let best: { value: number; at: number } | null = null;
   for (let index = 0; index < values.length; index++) {
     const value = values[index] as number;
     const time = times[index] as number;
     if (time > until) break;
+    if (time < from) continue;
     if (Number.isFinite(value) && (best === null || value > best.value)) best = { value, at: time };
   }
   return best;
