@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from "node:util";
 import { ServiceExitedError, SizerUsageError } from "./errors.js";
 import { exitCodeFor, exitCodes } from "./exit-codes.js";
 import { MAIN_HELP, RUN_HELP } from "./help.js";
@@ -80,20 +81,13 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-/** Removes `flag VALUE` (or `flag=VALUE`) from `args` and returns the value. */
-function takeValue(args: string[], flag: string): string | undefined {
-  const inline = args.findIndex((arg) => arg.startsWith(`${flag}=`));
-  if (inline >= 0) {
-    const value = (args[inline] as string).slice(flag.length + 1);
-    args.splice(inline, 1);
-    return value;
-  }
-  const at = args.indexOf(flag);
-  if (at < 0) return undefined;
-  const value = args[at + 1];
-  if (value === undefined || value.startsWith("-")) throw new SizerUsageError(flag, `${flag} needs a value`);
-  args.splice(at, 2);
-  return value;
+function parseReportArgs(args: string[]) {
+  return parseArgs({
+    args,
+    options: { title: { type: "string" }, plotly: { type: "string" } },
+    strict: true,
+    allowPositionals: true,
+  });
 }
 
 async function report(args: string[]): Promise<number> {
@@ -103,18 +97,21 @@ async function report(args: string[]): Promise<number> {
     );
     return exitCodes.ok;
   }
-  const title = takeValue(args, "--title");
-  const plotlyText = takeValue(args, "--plotly");
+  let parsed: ReturnType<typeof parseReportArgs>;
+  try {
+    parsed = parseReportArgs(args);
+  } catch (error) {
+    const message = (error as Error).message
+      .replace(/^TypeError \[[A-Z_]+\]: /, "")
+      .replace(/\. To specify a positional argument.*$/s, "");
+    const flag = /'(-[^'\s]+)/.exec(message)?.[1] ?? "arguments";
+    throw new SizerUsageError(flag, `${message} for 'sizer report'; see 'sizer report --help'`);
+  }
+  const { title, plotly: plotlyText } = parsed.values;
   const plotly = plotlyText === undefined ? undefined : plotlyBundle("plotly", plotlyText);
-  const unknown = args.find((arg) => arg.startsWith("-"));
-  if (unknown)
-    throw new SizerUsageError(
-      unknown,
-      `unknown option '${unknown}' for 'sizer report'; see 'sizer report --help'`,
-    );
-  if (args.length !== 1)
+  if (parsed.positionals.length !== 1)
     throw new SizerUsageError("DIR", "'sizer report' needs exactly one folder: sizer report DIR");
-  const rebuilt = await rebuildReport(args[0] as string, {
+  const rebuilt = await rebuildReport(parsed.positionals[0] as string, {
     ...(title === undefined ? {} : { title }),
     ...(plotly === undefined ? {} : { plotly }),
   });

@@ -208,6 +208,20 @@ describe("sizer CLI: usage", () => {
     expect(outcome.stderr).toContain("e.g. --ramp-up 3");
   });
 
+  it("refuses bad 'sizer report' flags with exit 2", async () => {
+    const unknown = await runCli(["report", folder.path, "--bogus"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      "sizer: Unknown option '--bogus' for 'sizer report'; see 'sizer report --help'\n",
+    );
+    const noTitle = await runCli(["report", folder.path, "--title"]);
+    expect(noTitle.code).toBe(2);
+    expect(noTitle.stderr).toContain("'--title <value>' argument missing");
+    const twoFolders = await runCli(["report", folder.path, folder.path]);
+    expect(twoFolders.code).toBe(2);
+    expect(twoFolders.stderr).toContain("needs exactly one folder");
+  });
+
   it("exits 6 when 'sizer report' is given a folder without a saved run", async () => {
     const outcome = await runCli(["report", folder.path]);
     expect(outcome.code).toBe(6);

@@ -8,7 +8,7 @@ import { CollectorError, type CollectorErrorCode, InvalidOptionError, Permission
 import { COLLECTOR_VERSION } from "./metric-sample.js";
 import { createMetricsWriter } from "./metrics-writer.js";
 
-// A closed pipe (`| head`) ends the printing, not the work: results and reports are still written.
+// A closed pipe (`| head`) ends the printing, not the work: the samples are still written to --out.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
 });
