@@ -16,15 +16,6 @@ export interface RebuiltReport {
 }
 
 /**
- * True when the metrics file holds samples: a run that ended before the first one (a service that
- * died at once) leaves only its `#` metadata lines, which 'sizer run' did not give the report either.
- */
-async function hasSamples(metricsFile: string): Promise<boolean> {
-  if (!existsSync(metricsFile)) return false;
-  return /^time,/m.test(await readFile(metricsFile, "utf8"));
-}
-
-/**
  * Rebuilds report.html, summary.md and summary.json of a saved output folder from its
  * results.json, metrics.csv (when present) and command.json (when present).
  */
@@ -72,7 +63,8 @@ export async function rebuildReport(
   try {
     const { analysis, files } = await writeReport({
       results,
-      metricsFile: (await hasSamples(metricsFile)) ? metricsFile : undefined,
+      // an empty file: the recording never started (a metadata-only one reads as zero samples)
+      metricsFile: existsSync(metricsFile) && statSync(metricsFile).size > 0 ? metricsFile : undefined,
       outDir,
       title: options.title,
       plotlyBundle: options.plotly,

@@ -5,7 +5,6 @@ import { HELP, parseCliArguments } from "./cli-arguments.js";
 import { LoadcoreError } from "./errors.js";
 import { describeErrors, explainNoSuccess, noSuccessMessage } from "./failure-explanation.js";
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
-import type { LoadResults } from "./results.js";
 import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
 import { type RunOutcome, runOutcome } from "./run-outcome.js";
 import { runLoad } from "./runner.js";

@@ -78,9 +78,12 @@ export async function buildReport(options: BuildReportOptions): Promise<BuildRep
     throw new ReportOptionError("title", "expected 1 to 200 characters");
   }
   const generatedAt = normaliseGeneratedAt(options.generatedAt, options.now);
+  // A metrics file without samples (the service died before the first) is no metrics at all.
+  const metrics =
+    options.metrics !== undefined && options.metrics.times.length > 0 ? options.metrics : undefined;
   const analysis = analyze({
     results: options.results,
-    metrics: options.metrics,
+    metrics,
     metadata: options.metadata,
     options: options.analysis,
   });
@@ -93,7 +96,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BuildRep
   };
   const html = renderHtml({
     ...common,
-    metrics: options.metrics,
+    metrics,
     command: options.command,
     plotlyBundle: options.plotlyBundle,
     plotlySource: options.plotlySource,

@@ -1,6 +1,9 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { buildReport } from "../src/build-report.js";
 import { parseMetricsCsv, parseMetricsNdjson, readMetricsFile } from "../src/inputs/read-metrics.js";
 import { syntheticRun, toMetricsCsv, toMetricsNdjson } from "./helpers/synthetic-run.js";
 
@@ -119,5 +122,29 @@ describe("raw Glances CSV", () => {
     await expect(readMetricsFile(join(fixtures, "..", "read-metrics.test.ts"))).rejects.toThrow(
       /read-metrics\.test\.ts: line 1/,
     );
+  });
+});
+
+describe("a metrics file without samples", () => {
+  it("reads the metadata of a recording stopped before its first sample as zero samples", () => {
+    const metadataOnly = "# format: sizer-metrics\n# formatVersion: 1\n# source: native\n";
+    const data = parseMetricsCsv(metadataOnly, "metrics.csv");
+    expect(data.times).toEqual([]);
+    expect(data.meta.source).toBe("native");
+    // Without even the metadata it is not a metrics file.
+    expect(() => parseMetricsCsv("hello\n", "notes.csv")).toThrow(/no header row|before the header/);
+    expect(() => parseMetricsCsv("# just a comment\n", "notes.csv")).toThrow(/no header row/);
+  });
+
+  it("gives the report no metrics rather than empty ones", async () => {
+    const run = syntheticRun({ kind: "cpu", seconds: 30 });
+    const { analysis } = await buildReport({
+      results: run.results,
+      metrics: parseMetricsCsv("# format: sizer-metrics\n# formatVersion: 1\n", "metrics.csv"),
+      outDir: mkdtempSync(join(tmpdir(), "sizer-report-empty-metrics-")),
+      generatedAt: "2026-11-26T07:00:00Z",
+    });
+    expect(analysis.trust.warnings.join(" ")).toContain("No resource metrics were given");
+    expect(analysis.trust.warnings.join(" ")).not.toContain("do not overlap");
   });
 });

@@ -124,7 +124,8 @@ export function parseMetricsCsv(text: string, file = "metrics"): MetricsData {
       builder.set(header[column] as string, index, value);
     }
   }
-  if (!header) invalid(file, 'no header row (a line starting with "time,")');
+  // A collector that stopped before its first sample wrote its metadata only: zero samples, not an error.
+  if (!header && rawMeta.format === undefined) invalid(file, 'no header row (a line starting with "time,")');
   return builder.build(buildMeta(file, rawMeta));
 }
 
