@@ -6,7 +6,8 @@ const root = dirname(fileURLToPath(import.meta.url));
 
 /**
  * The one vitest configuration every package tests with. Besides the console output, each run
- * writes a JSON report to `.tmp/test-results/<package>.json`, which `.ci/run` sums up.
+ * writes a JSON report to `.tmp/test-results/<package>.json`, which `npm test` sums up, and runs
+ * with a temporary folder of its own that is removed at the end (packages/test-utils).
  */
 export function packageTestConfig(
   packageDir: string,
@@ -18,6 +19,7 @@ export function packageTestConfig(
       hookTimeout: 60_000,
       pool: "forks",
       passWithNoTests: true,
+      globalSetup: [join(root, "packages", "test-utils", "src", "temporary-folder-setup.ts")],
       reporters: [
         "default",
         ["json", { outputFile: join(root, ".tmp", "test-results", `${basename(packageDir)}.json`) }],

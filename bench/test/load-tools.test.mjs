@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
+import { describeWith } from "@sizer/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { autocannon, loadcore, loadcoreCli, molotov, parseMolotovSummary } from "../lib/load-tools.mjs";
-import { findExecutable } from "../lib/processes.mjs";
 import { startNodeServer } from "../lib/servers.mjs";
 
-const hasMolotov = findExecutable("molotov") !== undefined;
 const noPinning = { taskset: undefined, generatorCpu: undefined };
 
 /** @type {Awaited<ReturnType<typeof startNodeServer>>} */
@@ -67,7 +66,7 @@ describe.skipIf(!existsSync(loadcoreCli))("loadcore adapter", () => {
   });
 });
 
-describe.skipIf(!hasMolotov)("molotov adapter", () => {
+describeWith("molotov", "molotov adapter", () => {
   it("counts Molotov's successes over the duration, its exit code 1 after a normal run notwithstanding", async () => {
     const result = await molotov.run(request(healthy.url, "bench/scenarios/hello_molotov.py"));
     expect(result.problem).toBeUndefined();

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { describeWith } from "@sizer/test-utils";
 import { describe, expect, it } from "vitest";
 import { findNginx } from "../lib/machine.mjs";
 import { readProcessStat } from "../lib/proc.mjs";
@@ -37,7 +38,7 @@ describe("startNodeServer", () => {
   });
 });
 
-describe.skipIf(nginx === undefined)("startNginxServer", () => {
+describeWith("nginx", "startNginxServer", () => {
   it("serves hello with its own prefix on 127.0.0.1, then stops and removes the prefix", async () => {
     const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("sizer-bench-nginx-")));
     const server = await startNginxServer({ nginx: /** @type {string} */ (nginx), ...noPinning });

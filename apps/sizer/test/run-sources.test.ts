@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { itWith } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-run.js";
 import { alive, cliPath, fixture, temporaryFolder } from "./helpers.js";
@@ -17,78 +18,83 @@ function verdictOf(
 }
 
 describe("sizer run: other sources", () => {
-  it("runs a test of a Git repo's molotov.json, its SERVER_URL overriding the config's", {
-    timeout: 150_000,
-  }, async () => {
-    const repo = join(folder.path, "repo");
-    mkdirSync(repo);
-    copyFileSync(fixture("hello.ts"), join(repo, "loadtest.ts"));
-    writeFileSync(
-      join(repo, "molotov.json"),
-      JSON.stringify({
-        molotov: {
-          env: { SERVER_URL: "http://127.0.0.1:9/" },
-          tests: {
-            sizer: { scenario: "loadtest.ts", sizing: true, workers: 30, ramp_up: 15, sizing_window: 3 },
+  itWith(
+    "git",
+    "runs a test of a Git repo's molotov.json, its SERVER_URL overriding the config's",
+    {
+      timeout: 150_000,
+    },
+    async () => {
+      const repo = join(folder.path, "repo");
+      mkdirSync(repo);
+      copyFileSync(fixture("hello.ts"), join(repo, "loadtest.ts"));
+      writeFileSync(
+        join(repo, "molotov.json"),
+        JSON.stringify({
+          molotov: {
+            env: { SERVER_URL: "http://127.0.0.1:9/" },
+            tests: {
+              sizer: { scenario: "loadtest.ts", sizing: true, workers: 30, ramp_up: 15, sizing_window: 3 },
+            },
           },
-        },
-      }),
-    );
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "ignore" });
-    git("init", "-q");
-    git("add", ".");
-    git("-c", "user.email=sizer@test.invalid", "-c", "user.name=sizer", "commit", "-qm", "load test");
+        }),
+      );
+      const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "ignore" });
+      git("init", "-q");
+      git("add", ".");
+      git("-c", "user.email=sizer@test.invalid", "-c", "user.name=sizer", "commit", "-qm", "load test");
 
-    const capacity = 15;
-    const outcome = await runCli([
-      "run",
-      "--service-cmd",
-      `node ${fixture("capacity-server.mjs")}`,
-      "--service-env",
-      `CAPACITY=${capacity}`,
-      "--repo",
-      repo,
-      "--test",
-      "sizer",
-      "--duration",
-      "60",
-      "--json",
-      "--out",
-      join(folder.path, "repo-run"),
-    ]);
-    expect(outcome.code).toBe(0);
-    const workers = verdictOf(outcome.events).capacity.workers as number;
-    expect(workers).toBeGreaterThanOrEqual(capacity * 0.9);
-    expect(workers).toBeLessThanOrEqual(capacity * 1.1);
-    // The results name the scenario as the repo does, not by the clone removed after the run.
-    const results = JSON.parse(readFileSync(join(folder.path, "repo-run", "results.json"), "utf8"));
-    expect(results.options.scenarioFile).toBe("loadtest.ts");
+      const capacity = 15;
+      const outcome = await runCli([
+        "run",
+        "--service-cmd",
+        `node ${fixture("capacity-server.mjs")}`,
+        "--service-env",
+        `CAPACITY=${capacity}`,
+        "--repo",
+        repo,
+        "--test",
+        "sizer",
+        "--duration",
+        "60",
+        "--json",
+        "--out",
+        join(folder.path, "repo-run"),
+      ]);
+      expect(outcome.code).toBe(0);
+      const workers = verdictOf(outcome.events).capacity.workers as number;
+      expect(workers).toBeGreaterThanOrEqual(capacity * 0.9);
+      expect(workers).toBeLessThanOrEqual(capacity * 1.1);
+      // The results name the scenario as the repo does, not by the clone removed after the run.
+      const results = JSON.parse(readFileSync(join(folder.path, "repo-run", "results.json"), "utf8"));
+      expect(results.options.scenarioFile).toBe("loadtest.ts");
 
-    // A broken config on another branch is named by repo, ref and commit, not by the removed clone.
-    git("checkout", "-q", "-b", "malformed");
-    writeFileSync(join(repo, "molotov.json"), "{ not json");
-    git("-c", "user.email=sizer@test.invalid", "-c", "user.name=sizer", "commit", "-qam", "broken");
-    const commit = execFileSync("git", ["rev-parse", "--short=7", "HEAD"], { cwd: repo, encoding: "utf8" });
-    const broken = await runCli([
-      "run",
-      "--service-cmd",
-      `node ${fixture("capacity-server.mjs")}`,
-      "--repo",
-      repo,
-      "--ref",
-      "malformed",
-      "--test",
-      "sizer",
-      "--quiet",
-      "--out",
-      join(folder.path, "repo-broken"),
-    ]);
-    expect(broken.code).not.toBe(0);
-    expect(broken.stderr).toContain(
-      `molotov.json in ${repo} at malformed (commit ${commit.trim()}): invalid JSON`,
-    );
-    expect(broken.stderr).not.toMatch(/moloslave-\w+\/molotov\.json/);
-  });
+      // A broken config on another branch is named by repo, ref and commit, not by the removed clone.
+      git("checkout", "-q", "-b", "malformed");
+      writeFileSync(join(repo, "molotov.json"), "{ not json");
+      git("-c", "user.email=sizer@test.invalid", "-c", "user.name=sizer", "commit", "-qam", "broken");
+      const commit = execFileSync("git", ["rev-parse", "--short=7", "HEAD"], { cwd: repo, encoding: "utf8" });
+      const broken = await runCli([
+        "run",
+        "--service-cmd",
+        `node ${fixture("capacity-server.mjs")}`,
+        "--repo",
+        repo,
+        "--ref",
+        "malformed",
+        "--test",
+        "sizer",
+        "--quiet",
+        "--out",
+        join(folder.path, "repo-broken"),
+      ]);
+      expect(broken.code).not.toBe(0);
+      expect(broken.stderr).toContain(
+        `molotov.json in ${repo} at malformed (commit ${commit.trim()}): invalid JSON`,
+      );
+      expect(broken.stderr).not.toMatch(/moloslave-\w+\/molotov\.json/);
+    },
+  );
 
   it("sizes an already running service (--url), watching its process with --pid", {
     timeout: 150_000,
@@ -190,7 +196,7 @@ describe("sizer run: other sources", () => {
     expect(existsSync(join(out, "report.html"))).toBe(true);
   });
 
-  it("records the host with Glances when asked", { timeout: 150_000 }, async () => {
+  itWith("glances", "records the host with Glances when asked", { timeout: 150_000 }, async () => {
     const out = join(folder.path, "glances");
     const outcome = await runCli([
       "run",

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { parseGlancesCsv } from "../dist/index.js";
 
 const rows = Number(process.argv[2] ?? 3600);
-const fixture = readFileSync("/work/shared/fixtures/glances/glances-4.5.6-host.csv", "utf8")
+const fixture = readFileSync(new URL("../test/fixtures/glances-4.5.6-host.csv", import.meta.url), "utf8")
   .trimEnd()
   .split("\n");
 const [header, ...data] = fixture;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMetricsFile } from "../src/metrics-reader.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "cli.js");
-const FIXTURE = "/work/shared/fixtures/glances/glances-4.5.6-host.csv";
+const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "glances-4.5.6-host.csv");
 
 let directory: string;
 beforeAll(async () => {

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { splitCsvLine } from "../src/csv-line.js";
 import { FormatError } from "../src/errors.js";
 import { GlancesCsvConverter, parseGlancesCsv, readGlancesCsv } from "../src/glances-csv.js";
 
-const FIXTURES = "/work/shared/fixtures/glances";
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const V45 = `${FIXTURES}/glances-4.5.6-host.csv`;
 const V33 = `${FIXTURES}/glances-3.3.1-host.csv`;
 

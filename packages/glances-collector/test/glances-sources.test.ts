@@ -1,22 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
+import { itWith } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCollector } from "../src/collector.js";
 import type { MetricSample } from "../src/metric-sample.js";
 import { killAndWait, record } from "./helpers.js";
-
-function glancesInstalled(): boolean {
-  try {
-    execFileSync("glances", ["-V"], { stdio: "ignore", timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const HAS_GLANCES = glancesInstalled();
-if (!HAS_GLANCES)
-  console.warn("glances is not installed: the live Glances tests are skipped (CI installs it)");
 
 const servers: Server[] = [];
 afterAll(() => {
@@ -64,7 +53,7 @@ function expectAgreement(glances: MetricSample, native: MetricSample): void {
 }
 
 describe("Glances spawned with --export csv (real Glances)", () => {
-  it.skipIf(!HAS_GLANCES)("tails the CSV Glances writes and agrees with the native sample", async () => {
+  itWith("glances", "tails the CSV Glances writes and agrees with the native sample", async () => {
     const native = await record({ interval: 1 });
     try {
       const glances = await record({ source: "glances", interval: 1 });
@@ -91,7 +80,7 @@ describe("Glances spawned with --export csv (real Glances)", () => {
 });
 
 describe("Glances REST (real Glances 3.x web server)", () => {
-  it.skipIf(!HAS_GLANCES)("polls /api/3 and agrees with the native sample", async () => {
+  itWith("glances", "polls /api/3 and agrees with the native sample", async () => {
     const port = await freePort();
     const server = spawn(
       "glances",

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertGlancesCsv } from "../src/convert.js";
 import { readMetricsFile } from "../src/metrics-reader.js";
@@ -143,7 +144,10 @@ describe("metrics reader errors", () => {
 describe("convertGlancesCsv", () => {
   it("converts the 4.5 fixture into a metrics file with the same values", async () => {
     const output = join(directory, "converted.csv");
-    const result = await convertGlancesCsv("/work/shared/fixtures/glances/glances-4.5.6-host.csv", output);
+    const result = await convertGlancesCsv(
+      join(dirname(fileURLToPath(import.meta.url)), "fixtures", "glances-4.5.6-host.csv"),
+      output,
+    );
     expect(result).toMatchObject({ scheme: "4.3.2+", samples: 24 });
     const file = await readMetricsFile(output);
     expect(file.meta).toMatchObject({

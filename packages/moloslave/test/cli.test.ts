@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describeWith } from "@sizer/test-utils";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { commit, git, makeRepository, makeTemporaryDirectory, removeAll } from "./helpers/git-repository.js";
 import { type CountingServer, startCountingServer } from "./helpers/http-server.js";
 import { molotovJson, THREE_SCENARIOS } from "./helpers/repositories.js";
@@ -69,7 +70,7 @@ function repository(tests: Record<string, unknown>, extra: Record<string, unknow
   });
 }
 
-describe("moloslave CLI", () => {
+describeWith("git", "moloslave CLI", () => {
   it("prints the help and the version", async () => {
     const help = await moloslave(["--help"]);
     expect(help.code).toBe(0);

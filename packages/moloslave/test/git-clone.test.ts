@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describeWith } from "@sizer/test-utils";
+import { afterEach, expect, it } from "vitest";
 import { cloneRepository, validateRef, validateRepo } from "../src/git-clone.js";
 import { type CommandRunner, runCommand } from "../src/run-command.js";
 import {
@@ -29,7 +30,7 @@ function recordingRunner(): { runner: CommandRunner; calls: string[][] } {
   };
 }
 
-describe("cloneRepository", () => {
+describeWith("git", "cloneRepository", () => {
   it("clones a local path and reports the checked-out commit", async () => {
     const repository = makeRepository({ "molotov.json": "{}\n" });
     const target = join(makeTemporaryDirectory(), "clone");

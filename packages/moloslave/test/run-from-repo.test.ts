@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { type LoadResults, runLoad } from "@sizer/loadcore";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describeWith } from "@sizer/test-utils";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { type RepoRunStep, type RunFromRepoOptions, runFromRepo } from "../src/run-from-repo.js";
 import { initProject } from "../src/scaffold.js";
 import {
@@ -65,7 +66,7 @@ function standardRepository(extraTests: Record<string, unknown> = {}, parent?: s
   );
 }
 
-describe("runFromRepo", () => {
+describeWith("git", "runFromRepo", () => {
   it("gives the same results as a direct loadcore run, by path, by file:// URL and over git daemon", async () => {
     const base = makeTemporaryDirectory();
     const repository = standardRepository({}, base);
@@ -274,7 +275,7 @@ scenario(async function check(session) {
   });
 });
 
-describe("a project made by moloslave init", () => {
+describeWith("git", "a project made by moloslave init", () => {
   it("runs its smoke test from its repository", async () => {
     const repository = join(makeTemporaryDirectory(), "new-service-load-test");
     await initProject({ directory: repository, serverUrl: server.url });
@@ -287,7 +288,7 @@ describe("a project made by moloslave init", () => {
   });
 });
 
-describe("runFromRepo config errors", () => {
+describeWith("git", "runFromRepo config errors", () => {
   async function failure(molotov: Record<string, unknown> | string, test = "smoke", config?: string) {
     const repository = makeRepository({
       "molotov.json": typeof molotov === "string" ? molotov : molotovJson(molotov),

@@ -3,8 +3,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeWith } from "@sizer/test-utils";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildReport } from "../src/build-report.js";
 import { type OpenedReport, openReport } from "./helpers/browser.js";
 import { syntheticRun } from "./helpers/synthetic-run.js";
@@ -43,7 +44,7 @@ async function misalignedCharts(page: Page): Promise<string[]> {
     );
 }
 
-describe("the report in headless Chromium", () => {
+describeWith("chromium", "the report in headless Chromium", () => {
   let opened: OpenedReport;
   let htmlPath: string;
 
@@ -247,7 +248,7 @@ describe("the report in headless Chromium", () => {
   });
 });
 
-describe("the report with the full plotly bundle in headless Chromium", () => {
+describeWith("chromium", "the report with the full plotly bundle in headless Chromium", () => {
   it("draws the same charts", async () => {
     const run = syntheticRun({ kind: "cpu", seconds: 60 });
     const report = await buildReport({

@@ -1,0 +1,17 @@
+/** A system program some tests use, with the Debian packages that install it. */
+export interface SystemPart {
+  name: "git" | "glances" | "chromium" | "nginx" | "molotov";
+  debianPackages: string[];
+  /** Which tests need it, in words. */
+  usedBy: string;
+  /** Commands that must all exit 0 for the part to be usable. */
+  probes: string[][];
+}
+export type SystemPartName = SystemPart["name"];
+export declare const SYSTEM_PARTS: SystemPart[];
+/** Why a system part cannot be used here, or undefined when it can. Probes once per process. */
+export declare function missingReason(name: SystemPartName): string | undefined;
+/** The parts that cannot be used here. */
+export declare function missingParts(): SystemPart[];
+/** The one command that installs the given parts on Debian. */
+export declare function installCommand(parts: SystemPart[]): string;

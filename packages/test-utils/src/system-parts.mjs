@@ -1,0 +1,77 @@
+// The one list of system programs that the tests use, shared by `npm test` (scripts/test.mjs, which
+// installs the missing ones where it can), `.ci/run` (through `npm test`) and the tests themselves
+// (which skip by name, with the reason, when a part is missing outside CI).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+/** @type {import("./system-parts.d.mts").SystemPart[]} */
+export const SYSTEM_PARTS = [
+  {
+    name: "git",
+    debianPackages: ["git"],
+    usedBy: "moloslave's and sizer --repo's tests (real clones, git daemon)",
+    probes: [["git", "--version"]],
+  },
+  {
+    name: "glances",
+    debianPackages: ["glances", "python3-bottle"],
+    usedBy: "glances-collector's live Glances tests (CSV export and REST server)",
+    probes: [
+      ["glances", "-V"],
+      ["/usr/bin/python3", "-c", "import bottle"],
+    ],
+  },
+  {
+    name: "chromium",
+    debianPackages: ["chromium"],
+    usedBy: "the report's tests in headless Chromium",
+    probes: [[process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", "--version"]],
+  },
+  {
+    name: "nginx",
+    debianPackages: ["nginx"],
+    usedBy: "the benchmarks' nginx server tests",
+    probes: [[existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx", "-v"]],
+  },
+  {
+    name: "molotov",
+    debianPackages: ["python3-molotov"],
+    usedBy: "the benchmarks' Molotov adapter tests",
+    probes: [["molotov", "--version"]],
+  },
+];
+
+const probed = new Map();
+
+/**
+ * Why a system part cannot be used here, or undefined when it can. Probes once per process.
+ * @param {string} name
+ * @returns {string | undefined}
+ */
+export function missingReason(name) {
+  const part = SYSTEM_PARTS.find((candidate) => candidate.name === name);
+  if (part === undefined) throw new Error(`unknown system part '${name}'`);
+  if (!probed.has(name)) {
+    let reason;
+    for (const [command, ...args] of part.probes) {
+      const result = spawnSync(command, args, { stdio: "ignore", timeout: 30_000 });
+      if (result.error !== undefined || result.status !== 0) {
+        reason = `'${[command, ...args].join(" ")}' ${result.error ? "was not found" : `failed (exit ${result.status})`}`;
+        break;
+      }
+    }
+    probed.set(name, reason);
+  }
+  return probed.get(name);
+}
+
+/** @returns {import("./system-parts.d.mts").SystemPart[]} */
+export function missingParts() {
+  return SYSTEM_PARTS.filter((part) => missingReason(part.name) !== undefined);
+}
+
+/** @param {import("./system-parts.d.mts").SystemPart[]} parts */
+export function installCommand(parts) {
+  const packages = parts.flatMap((part) => part.debianPackages);
+  return `apt-get update && apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+}

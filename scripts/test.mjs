@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The README's test command (`npm test`): installs and builds the workspace (scripts/setup.mjs),
+// makes sure the system programs the tests use are there (installing the missing Debian packages
+// when it runs as root on Debian), runs every package's tests and ends with the line
+// `N passed, N failed[, N skipped]`. Outside CI, tests whose system part is missing are skipped by
+// name with the reason; under CI (CI=true) a missing part is a failure.
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { installCommand, missingParts } from "../packages/test-utils/src/system-parts.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const inCi = Boolean(process.env.CI);
+// turbo looks for pnpm on the PATH; the workspace's own copy is there when run outside npm too.
+process.env.PATH = `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`;
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", ...options });
+  return result.error ? 1 : (result.status ?? 1);
+}
+
+function canInstallDebianPackages() {
+  return (
+    process.getuid?.() === 0 &&
+    existsSync("/etc/debian_version") &&
+    spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0
+  );
+}
+
+function installMissingParts() {
+  let missing = missingParts();
+  if (missing.length === 0) return missing;
+  const packages = missing.flatMap((part) => part.debianPackages);
+  if (canInstallDebianPackages()) {
+    console.log(`test: installing the Debian packages the tests need: ${packages.join(" ")}`);
+    const environment = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const updated = run("apt-get", ["update", "-qq"], {
+      env: environment,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const installed =
+      updated === 0 &&
+      run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], {
+        env: environment,
+        stdio: ["ignore", "ignore", "inherit"],
+      }) === 0;
+    if (!installed) console.log("test: the install failed (see above)");
+    // Probe again: the install may have brought some parts and not others.
+    missing = missing.filter((part) => !usableNow(part));
+  }
+  return missing;
+}
+
+function usableNow(part) {
+  return part.probes.every(
+    ([command, ...args]) => spawnSync(command, args, { stdio: "ignore", timeout: 30_000 }).status === 0,
+  );
+}
+
+const setupStatus = run(process.execPath, [join(root, "scripts", "setup.mjs")]);
+if (setupStatus !== 0) process.exit(setupStatus);
+
+const missing = installMissingParts();
+if (missing.length > 0) {
+  const lines = missing.map(
+    (part) => `  - ${part.name} (Debian: ${part.debianPackages.join(", ")}), for ${part.usedBy}`,
+  );
+  console.log(
+    [
+      `test: ${missing.length === 1 ? "a system part is" : "system parts are"} missing:`,
+      ...lines,
+      `  install ${missing.length === 1 ? "it" : "them"} with: ${process.getuid?.() === 0 ? "" : "sudo "}${installCommand(missing)}`,
+      inCi
+        ? "  CI=true: the tests that need them run and fail"
+        : "  the tests that need them are skipped, by name, with this reason",
+    ].join("\n"),
+  );
+}
+
+rmSync(join(root, ".tmp", "test-results"), { recursive: true, force: true });
+const testStatus = run(process.execPath, [
+  join(root, "node_modules", "turbo", "bin", "turbo"),
+  "run",
+  "test",
+  "--concurrency=1",
+  "--continue",
+]);
+const summaryArguments = [join(root, "scripts", "test-summary.mjs")];
+if (testStatus !== 0) summaryArguments.push("--command-failed");
+if (missing.length > 0) summaryArguments.push(`--missing=${missing.map((part) => part.name).join(",")}`);
+process.exit(run(process.execPath, summaryArguments));
