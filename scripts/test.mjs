@@ -4,8 +4,8 @@
 // when it runs as root on Debian), runs every package's tests and ends with the line
 // `N passed, N failed[, N skipped]`. Outside CI, tests whose system part is missing are skipped by
 // name with the reason; under CI (CI=true) a missing part is a failure.
-import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installCommand, missingParts } from "../packages/test-utils/src/system-parts.mjs";
@@ -58,10 +58,48 @@ function usableNow(part) {
   );
 }
 
+/** Starts the daemons of missing parts that are installed (as root), e.g. a Docker engine. */
+async function startDaemons(missing) {
+  const started = [];
+  if (process.getuid?.() !== 0) return { missing, started };
+  for (const part of missing.filter((candidate) => candidate.daemon !== undefined)) {
+    const [command, ...args] = part.daemon;
+    if (spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status !== 0) continue;
+    mkdirSync(join(root, ".tmp"), { recursive: true });
+    const logFile = join(root, ".tmp", `${command}.log`);
+    const output = openSync(logFile, "w");
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", output, output] });
+    child.on("error", () => {});
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    let ready = false;
+    for (let attempt = 0; attempt < 60 && !ready && child.exitCode === null; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      ready = usableNow(part);
+    }
+    if (ready) {
+      console.log(`test: started ${part.daemon.join(" ")} (log: ${logFile}); stopped after the tests`);
+      started.push({ child, exited });
+    } else {
+      console.log(`test: could not start ${part.daemon.join(" ")} (see ${logFile})`);
+      child.kill("SIGTERM");
+    }
+  }
+  return { missing: missing.filter((part) => !usableNow(part)), started };
+}
+
+async function stopDaemons(started) {
+  for (const { child, exited } of started) {
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
 const setupStatus = run(process.execPath, [join(root, "scripts", "setup.mjs")]);
 if (setupStatus !== 0) process.exit(setupStatus);
 
-const missing = installMissingParts();
+const { missing, started } = await startDaemons(installMissingParts());
 if (missing.length > 0) {
   const lines = missing.map(
     (part) => `  - ${part.name} (Debian: ${part.debianPackages.join(", ")}), for ${part.usedBy}`,
@@ -89,4 +127,5 @@ const testStatus = run(process.execPath, [
 const summaryArguments = [join(root, "scripts", "test-summary.mjs")];
 if (testStatus !== 0) summaryArguments.push("--command-failed");
 if (missing.length > 0) summaryArguments.push(`--missing=${missing.map((part) => part.name).join(",")}`);
+await stopDaemons(started);
 process.exit(run(process.execPath, summaryArguments));

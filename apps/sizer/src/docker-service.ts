@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { formatCpuList } from "./cpu-plan.js";
 import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
+import { portIsFree } from "./free-port.js";
 import { childExit, describeExit, type ProcessExit } from "./process-tree.js";
 import { certificateMessage, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
@@ -11,8 +12,19 @@ import type { ServiceLog } from "./service-log.js";
 export interface DockerServiceOptions {
   /** The image to run (`--image`). */
   image: string;
-  /** The port the container listens on (`--port`); published on 127.0.0.1 at a free port. */
+  /**
+   * The port the container listens on (`--port`), also given to it as `PORT`. With host networking
+   * it is this machine's port; with a bridge it is published on 127.0.0.1 at a free port.
+   */
   port: number;
+  /**
+   * `host` (`docker run --network host`: the container shares this machine's network, so it listens
+   * on 127.0.0.1 like a process) or `bridge` (its port published on 127.0.0.1). Default: `bridge`
+   * where the engine has a bridge network, `host` where it has none (`dockerd --bridge=none`).
+   */
+  network?: DockerNetwork | undefined;
+  /** A memory limit for the container (`docker run --memory`, e.g. `512m`). */
+  memory?: string | undefined;
   /** Environment variables given to the container (`--service-env`). */
   env?: Record<string, string> | undefined;
   /** Path polled for readiness, relative to the container's URL, or a full URL. */
@@ -27,6 +39,15 @@ export interface DockerServiceOptions {
   docker?: string;
   signal?: AbortSignal;
 }
+
+/** How long a pull of a missing image may take before sizer gives up. */
+const PULL_TIMEOUT_MS = 120_000;
+
+/** How the container is networked: see {@link DockerServiceOptions.network}. */
+export type DockerNetwork = "host" | "bridge";
+
+/** The label on every container sizer starts, with the pid of the sizer that started it. */
+export const CONTAINER_LABEL = "io.sizer.pid";
 
 interface CommandOutcome {
   status: number | null;
@@ -82,9 +103,62 @@ export async function checkDocker(docker = "docker"): Promise<void> {
   }
 }
 
+/** True when the engine has a `bridge` network (it has none under `dockerd --bridge=none`). */
+async function hasBridgeNetwork(docker: string): Promise<boolean> {
+  const inspect = await runDocker(
+    docker,
+    ["network", "inspect", "--format", "{{.Driver}}", "bridge"],
+    15_000,
+  );
+  return inspect.status === 0 && inspect.stdout.trim() === "bridge";
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
 /**
- * Runs an image as a container (removed at the end), published on 127.0.0.1, its logs captured,
- * and waits until it answers. Fails clearly when no engine answers or the image does not exist.
+ * Removes the containers that an earlier sizer on this machine started and left behind (it crashed
+ * or was killed): those with sizer's label whose sizer process is gone. Never touches another
+ * container, nor one of a sizer that is still running.
+ */
+export async function removeLeftoverContainers(docker: string, log?: ServiceLog): Promise<string[]> {
+  const listed = await runDocker(
+    docker,
+    [
+      "ps",
+      "--all",
+      "--filter",
+      `label=${CONTAINER_LABEL}`,
+      "--format",
+      `{{.Names}} {{.Label "${CONTAINER_LABEL}"}}`,
+    ],
+    30_000,
+  );
+  if (listed.status !== 0) return [];
+  const removed: string[] = [];
+  for (const line of listed.stdout.split("\n")) {
+    const [name, pidText] = line.trim().split(" ");
+    const pid = Number(pidText);
+    if (!name || !Number.isInteger(pid) || pid <= 0 || pidAlive(pid)) continue;
+    const removal = await runDocker(docker, ["rm", "--force", name], 30_000);
+    if (removal.status === 0) {
+      removed.push(name);
+      log?.note(`removed the container ${name} that an earlier sizer run (pid ${pid}) left behind`);
+    }
+  }
+  return removed;
+}
+
+/**
+ * Runs an image as a container (removed at the end), on this machine's network or published on
+ * 127.0.0.1, its logs captured, and waits until it answers. Fails clearly when no engine answers,
+ * the image does not exist, or the port is taken.
  */
 export async function startDockerService(options: DockerServiceOptions): Promise<ServiceHandle> {
   const docker = options.docker ?? "docker";
@@ -92,17 +166,33 @@ export async function startDockerService(options: DockerServiceOptions): Promise
   const inspect = await runDocker(docker, ["image", "inspect", "--format", "{{.Id}}", options.image], 30_000);
   if (inspect.status !== 0) {
     options.log.note(`image ${options.image} not present locally, pulling`);
-    const pull = await runDocker(docker, ["pull", options.image], 600_000);
+    const pull = await runDocker(docker, ["pull", options.image], PULL_TIMEOUT_MS);
     if (pull.status !== 0) {
+      const why =
+        pull.status === null
+          ? `no answer from its registry within ${PULL_TIMEOUT_MS / 1000} s`
+          : firstLine(pull.stderr) || `exit code ${pull.status}`;
       throw new DockerError(
         "ERR_SIZER_IMAGE_NOT_FOUND",
-        `--image ${options.image}: the image is not present and cannot be pulled (${firstLine(pull.stderr) || `exit code ${pull.status}`})`,
+        `--image ${options.image}: the image is not present and cannot be pulled (${why})`,
       );
     }
   }
-  const name = `sizer-${randomBytes(4).toString("hex")}`;
-  const args = ["run", "--detach", "--rm", "--name", name, "--publish", `127.0.0.1::${options.port}`];
+  await removeLeftoverContainers(docker, options.log);
+  const network = options.network ?? ((await hasBridgeNetwork(docker)) ? "bridge" : "host");
+  if (network === "host" && !(await portIsFree(options.port))) {
+    throw new DockerError(
+      "ERR_SIZER_DOCKER_RUN",
+      `--image ${options.image}: port ${options.port} is already in use on this machine; with host networking the container listens on this machine's port ${options.port}: stop what uses it, or give another --port (the container gets it as PORT)`,
+    );
+  }
+  const name = `sizer_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const args = ["run", "--detach", "--rm", "--name", name, "--label", `${CONTAINER_LABEL}=${process.pid}`];
+  if (network === "host") args.push("--network", "host");
+  else args.push("--publish", `127.0.0.1::${options.port}`);
   if (options.cpus && options.cpus.length > 0) args.push("--cpuset-cpus", formatCpuList(options.cpus));
+  if (options.memory !== undefined) args.push("--memory", options.memory);
+  args.push("--env", `PORT=${options.port}`);
   for (const [key, value] of Object.entries(options.env ?? {})) args.push("--env", `${key}=${value}`);
   args.push("--", options.image);
   options.log.note(`starting: ${docker} ${args.join(" ")}`);
@@ -113,6 +203,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
       `cannot run --image ${options.image}: ${firstLine(run.stderr) || `exit code ${run.status}`}`,
     );
   }
+  const id = run.stdout.trim().split("\n").pop() ?? "";
   const logs = spawn(docker, ["logs", "--follow", name], { stdio: ["ignore", "pipe", "pipe"] });
   logs.stdout.on("data", (chunk: Buffer) => options.log.write(chunk));
   logs.stderr.on("data", (chunk: Buffer) => options.log.write(chunk));
@@ -142,16 +233,19 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     return stopping;
   };
 
-  const port = await runDocker(docker, ["port", name, String(options.port)], 30_000);
-  const published = /:(\d+)\s*$/m.exec(port.stdout.trim().split("\n")[0] ?? "");
-  if (port.status !== 0 || !published) {
-    await stop();
-    throw new DockerError(
-      "ERR_SIZER_DOCKER_RUN",
-      `--image ${options.image}: port ${options.port} was not published (${firstLine(port.stderr) || port.stdout.trim()})`,
-    );
+  let url = `http://127.0.0.1:${options.port}/`;
+  if (network === "bridge") {
+    const port = await runDocker(docker, ["port", name, String(options.port)], 30_000);
+    const published = /:(\d+)\s*$/m.exec(port.stdout.trim().split("\n")[0] ?? "");
+    if (port.status !== 0 || !published) {
+      await stop();
+      throw new DockerError(
+        "ERR_SIZER_DOCKER_RUN",
+        `--image ${options.image}: port ${options.port} was not published (${firstLine(port.stderr) || port.stdout.trim()})`,
+      );
+    }
+    url = `http://127.0.0.1:${published[1]}/`;
   }
-  const url = `http://127.0.0.1:${published[1]}/`;
   const healthUrl = options.healthUrl ? new URL(options.healthUrl, url).toString() : url;
   const ready = await waitForReady({
     url: healthUrl,
@@ -181,8 +275,8 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     kind: "docker",
     url: serverUrlOf(url),
     pid: undefined,
-    containers: [name],
-    description: `docker image ${options.image} (container ${name})`,
+    containers: [{ name, id }],
+    description: `docker image ${options.image} (container ${name}, ${network} network)`,
     ended,
     exit: () => exit,
     outputTail: (lines) => options.log.tail(lines),

@@ -13,3 +13,12 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
     });
   });
 }
+
+/** True when `port` can be listened on at `host` right now. */
+export function portIsFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}

@@ -23,7 +23,11 @@ The service (one of):
   --service-cwd DIR      its working directory
   --service-env K=V      an environment variable for it (repeatable)
   --port PORT            the port it listens on (default: a free port, given to it as PORT)
-  --image IMAGE          a Docker image, run with --port PORT published on 127.0.0.1 (needs a Docker engine)
+  --image IMAGE          a Docker image (needs a Docker engine; a missing image is pulled), given
+                         --port as PORT; on this machine's network where the engine has no bridge,
+                         else its port published on 127.0.0.1
+  --docker-network host|bridge   force the container's network (default: bridge if the engine has one)
+  --service-memory SIZE  with --image: the container's memory limit, e.g. 512m (docker run --memory)
   --url URL              with --service-cmd: the URL it answers at; alone: an already running service
                          (only the host is monitored then, unless --pid)
   --pid PID              with --url: the service's process, to monitor its tree

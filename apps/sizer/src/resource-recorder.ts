@@ -7,8 +7,8 @@ export interface ResourceRecorderOptions {
   source: "native" | "glances";
   /** Root of the service's process tree, when known. */
   pid?: number | undefined;
-  /** Containers to watch. */
-  containers?: readonly string[];
+  /** Containers to watch: the metrics' name and the engine's id. */
+  containers?: ReadonlyArray<{ name: string; id: string }>;
   intervalSeconds: number;
   /** The metrics CSV written as samples come. */
   file: string;
@@ -58,7 +58,7 @@ export class ResourceRecorder {
       // Glances reports what it exports; only the native source watches a process tree or containers.
       ...(native && options.pid !== undefined ? { pid: options.pid } : {}),
       ...(native && options.containers && options.containers.length > 0
-        ? { containers: [...options.containers] }
+        ? { containers: options.containers.map(({ name, id }) => ({ name, id })) }
         : {}),
       interval: options.intervalSeconds,
       signal: recorder.controller.signal,

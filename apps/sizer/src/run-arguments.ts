@@ -13,6 +13,8 @@ export const RUN_FLAGS = {
   "service-env": { type: "string", multiple: true },
   image: { type: "string" },
   port: { type: "string" },
+  "docker-network": { type: "string" },
+  "service-memory": { type: "string" },
   url: { type: "string" },
   pid: { type: "string" },
   "health-url": { type: "string" },
@@ -179,6 +181,23 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
         "--url cannot be combined with --image (sizer publishes the container's port itself)",
       );
     service = { kind: "docker", image: values.image, port };
+    if (values["docker-network"] !== undefined) {
+      const network = values["docker-network"];
+      if (network !== "host" && network !== "bridge")
+        throw new SizerUsageError(
+          "--docker-network",
+          `--docker-network must be host or bridge, got '${network}'`,
+        );
+      service.network = network;
+    }
+    if (values["service-memory"] !== undefined) {
+      if (!/^\d+(\.\d+)?[bkmg]?$/i.test(values["service-memory"]))
+        throw new SizerUsageError(
+          "--service-memory",
+          `--service-memory must be a size such as 512m or 2g (docker run --memory), got '${values["service-memory"]}'`,
+        );
+      service.memory = values["service-memory"].toLowerCase();
+    }
   } else {
     if (port !== undefined)
       throw new SizerUsageError(
@@ -186,6 +205,10 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
         "--port goes with --service-cmd or --image; with --url the port is in the URL",
       );
     service = { kind: "url", url: url as string };
+  }
+  for (const flag of ["docker-network", "service-memory"] as const) {
+    if (values[flag] !== undefined && service.kind !== "docker")
+      throw new SizerUsageError(`--${flag}`, `--${flag} goes with --image`);
   }
   if (values["service-cwd"] !== undefined && service.kind !== "command")
     throw new SizerUsageError("--service-cwd", "--service-cwd goes with --service-cmd");

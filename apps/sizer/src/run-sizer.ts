@@ -160,6 +160,8 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         ...startOptions,
         image: options.service.image,
         port: options.service.port,
+        network: options.service.network,
+        memory: options.service.memory,
         env: options.serviceEnv,
         healthUrl: options.healthUrl,
         cpus: cpuPlan.serviceCpus,
@@ -178,7 +180,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       description: service.description,
       url: service.url,
       pid: service.pid,
-      containers: service.containers,
+      containers: service.containers.map((container) => container.name),
     };
     await writeRunRecord(options.outDir, record);
     reporter.info(`service ready at ${service.url}${service.pid ? ` (pid ${service.pid})` : ""}`);
@@ -248,11 +250,11 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
             p95Ms: point.latency.p95,
             serviceCpuPercent: activeRecorder.value(
               service?.containers[0]
-                ? `container.${service.containers[0]}.cpu.percent`
+                ? `container.${service.containers[0].name}.cpu.percent`
                 : "process.cpu.percent",
             ),
             serviceRssBytes: activeRecorder.value(
-              service?.containers[0] ? `container.${service.containers[0]}.mem.usage` : "process.rss",
+              service?.containers[0] ? `container.${service.containers[0].name}.mem.usage` : "process.rss",
             ),
             hostCpuPercent: activeRecorder.value("host.cpu.percent"),
           });

@@ -11,8 +11,11 @@ export interface ServiceHandle {
   url: string;
   /** The root pid of its process tree, watched by the collector, when known. */
   pid: number | undefined;
-  /** Container names watched by the collector (Docker only). */
-  containers: string[];
+  /**
+   * The containers watched by the collector (Docker only): the name, also the metrics' name
+   * (`container.<name>.*`, letters, digits and `_`), and the engine's id.
+   */
+  containers: Array<{ name: string; id: string }>;
   /** A one-line description for people: the command, the image or the URL. */
   description: string;
   /** Resolves when the service ends by itself (never for `--url`). */

@@ -14,7 +14,17 @@ export type ServiceSource =
       /** `--url`: the URL it answers at, when not `http://127.0.0.1:<port>/`. */
       url?: string | undefined;
     }
-  | { kind: "docker"; image: string; port: number }
+  | {
+      kind: "docker";
+      /** `--image`. */
+      image: string;
+      /** `--port`: the port the container listens on, given to it as PORT. */
+      port: number;
+      /** `--docker-network host|bridge`; default: bridge where the engine has one, else host. */
+      network?: "host" | "bridge" | undefined;
+      /** `--service-memory`: the container's memory limit (`docker run --memory`). */
+      memory?: string | undefined;
+    }
   | { kind: "url"; url: string; pid?: number | undefined };
 
 /** Where the scenario comes from. */

@@ -44,3 +44,5 @@ export function itWith(
   const test = (reason === undefined ? it : it.skip) as (name: string, ...args: unknown[]) => void;
   test(reason === undefined ? title : `${title} [skipped: ${reason}]`, ...rest);
 }
+export { freePort } from "./free-port.mjs";
+export { buildNodeImage, type NodeImageOptions } from "./node-image.mjs";

@@ -1,11 +1,13 @@
 /** A system program some tests use, with the Debian packages that install it. */
 export interface SystemPart {
-  name: "git" | "glances" | "chromium" | "nginx" | "molotov";
+  name: "git" | "glances" | "chromium" | "nginx" | "docker" | "molotov";
   debianPackages: string[];
   /** Which tests need it, in words. */
   usedBy: string;
   /** Commands that must all exit 0 for the part to be usable. */
   probes: string[][];
+  /** A daemon that `npm test` starts (as root) when the probes fail although it is installed. */
+  daemon?: string[];
 }
 export type SystemPartName = SystemPart["name"];
 export declare const SYSTEM_PARTS: SystemPart[];

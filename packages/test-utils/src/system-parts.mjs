@@ -34,6 +34,14 @@ export const SYSTEM_PARTS = [
     probes: [[existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx", "-v"]],
   },
   {
+    name: "docker",
+    debianPackages: ["docker.io"],
+    usedBy: "sizer run --image's tests against a real Docker engine",
+    probes: [["docker", "info", "--format", "{{.ServerVersion}}"]],
+    // No registry is reachable here and no bridge is wanted: containers use --network host.
+    daemon: ["dockerd", "--bridge=none", "--iptables=false"],
+  },
+  {
     name: "molotov",
     debianPackages: ["python3-molotov"],
     usedBy: "the benchmarks' Molotov adapter tests",
