@@ -7,7 +7,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 /**
  * The one vitest configuration every package tests with. Besides the console output, each run
  * writes a JSON report to `.tmp/test-results/<package>.json`, which `npm test` sums up, and runs
- * with a temporary folder of its own that is removed at the end (packages/test-utils).
+ * with a temporary folder of its own, removed at the end (packages/test-utils).
  */
 export function packageTestConfig(
   packageDir: string,
