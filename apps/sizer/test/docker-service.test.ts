@@ -11,39 +11,33 @@ afterEach(() => {
   for (const folder of folders.splice(0)) folder.remove();
 });
 
-/** A stand-in for the docker CLI whose engine answers but has no such image and cannot pull it. */
-function dockerWithoutTheImage(): { docker: string; log: ServiceLog } {
+/** A stand-in for the docker CLI that runs `script` (sh), with a service log beside it. */
+function dockerStandIn(script: string): { docker: string; log: ServiceLog } {
   const folder = temporaryFolder();
   folders.push(folder);
   const docker = join(folder.path, "docker");
-  writeFileSync(
-    docker,
-    `#!/bin/sh
-case "$1" in
+  writeFileSync(docker, `#!/bin/sh\n${script}`);
+  chmodSync(docker, 0o755);
+  return { docker, log: new ServiceLog(join(folder.path, "service.log")) };
+}
+
+/** A stand-in for the docker CLI whose engine answers but has no such image and cannot pull it. */
+function dockerWithoutTheImage(): { docker: string; log: ServiceLog } {
+  return dockerStandIn(`case "$1" in
   info) echo "28.2.2"; exit 0 ;;
   image) echo "Error: No such image: $4" >&2; exit 1 ;;
   pull) echo "Error response from daemon: pull access denied for $2, repository does not exist" >&2; exit 1 ;;
   *) echo "unexpected docker $*" >&2; exit 99 ;;
 esac
-`,
-  );
-  chmodSync(docker, 0o755);
-  return { docker, log: new ServiceLog(join(folder.path, "service.log")) };
+`);
 }
 
 describe("Docker services", () => {
   it("says clearly when no Docker engine answers", async () => {
-    const folder = temporaryFolder();
-    folders.push(folder);
-    const docker = join(folder.path, "docker");
-    writeFileSync(
-      docker,
-      `#!/bin/sh
-echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
+    const { docker } =
+      dockerStandIn(`echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
 exit 1
-`,
-    );
-    chmodSync(docker, 0o755);
+`);
     const error = await checkDocker(docker).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DockerError);
     expect(error).toMatchObject({ code: "ERR_SIZER_DOCKER_UNAVAILABLE" });
