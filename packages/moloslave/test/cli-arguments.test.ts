@@ -92,7 +92,10 @@ describe("parseCliArguments", () => {
       [["./repo", "smoke", "extra"], /unexpected argument "extra"/],
       [["--workers", "0", "./repo", "smoke"], /--workers must be an integer >= 1, got 0/],
       [["--max-runs", "0", "./repo", "smoke"], /--max-runs must be an integer >= 1, got 0/],
-      [["--sizing-tolerance", "100", "./repo", "smoke"], /--sizing-tolerance must be a percentage in \[0, 100\)/],
+      [
+        ["--sizing-tolerance", "100", "./repo", "smoke"],
+        /--sizing-tolerance must be a percentage in \[0, 100\)/,
+      ],
       [["--max-runs", "2.5", "./repo", "smoke"], /--max-runs must be an integer/],
       [["--duration", "soon", "./repo", "smoke"], /--duration must be a number of seconds > 0, got "soon"/],
       [["--clone-timeout", "-1", "./repo", "smoke"], /--clone-timeout/],
