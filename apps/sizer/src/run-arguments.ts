@@ -1,12 +1,28 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import {
+  type FlagSpec,
+  type FlagValues,
+  parseRunCommandLine,
+  RUN_OPTION_FLAGS,
+  type RunOptionName,
+  UsageError,
+} from "@sizer/loadcore";
 import { PLOTLY_BUNDLES, type PlotlyBundle } from "@sizer/report";
 import { parseCpuList } from "./cpu-plan.js";
-import { SizerUsageError } from "./errors.js";
+import { ScenarioError, SizerUsageError } from "./errors.js";
 import type { LoadSettings, ServiceSource, SizerRunOptions } from "./sizer-options.js";
 
-/** The flags of `sizer run`, for parseArgs and the help text. */
+/**
+ * The run options of loadcore that `sizer run` passes on, under loadcore's own flags (its table,
+ * `RUN_OPTION_FLAGS`): all of them but `quiet` and `output`, which are sizer's own (`-q`, `-o` DIR:
+ * the results go to DIR/results.json). `--sizing` is accepted and always on.
+ */
+export const LOAD_OPTIONS = (Object.keys(RUN_OPTION_FLAGS) as RunOptionName[]).filter(
+  (name) => name !== "quiet" && name !== "output",
+);
+
+/** The flags of `sizer run` besides loadcore's run options ({@link LOAD_OPTIONS}), for parseArgs and the help text. */
 export const RUN_FLAGS = {
   "service-cmd": { type: "string" },
   "service-cwd": { type: "string" },
@@ -25,17 +41,6 @@ export const RUN_FLAGS = {
   ref: { type: "string" },
   collector: { type: "string" },
   interval: { type: "string" },
-  workers: { type: "string", short: "w" },
-  "ramp-up": { type: "string" },
-  duration: { type: "string", short: "d" },
-  "sizing-tolerance": { type: "string" },
-  "sizing-window": { type: "string" },
-  "sizing-latency": { type: "string" },
-  "sizing-min-samples": { type: "string" },
-  processes: { type: "string", short: "p" },
-  timeout: { type: "string" },
-  seed: { type: "string" },
-  insecure: { type: "boolean", short: "k" },
   "service-cpus": { type: "string" },
   "load-cpus": { type: "string" },
   "no-pin": { type: "boolean" },
@@ -45,7 +50,7 @@ export const RUN_FLAGS = {
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
-} as const;
+} as const satisfies Record<string, FlagSpec>;
 
 /** A `--plotly` value: one of the bundles @sizer/report can inline. */
 export function plotlyBundle(flag: string, text: string): PlotlyBundle {
@@ -125,13 +130,14 @@ function environment(entries: readonly string[] | undefined): Record<string, str
   return env;
 }
 
+/** sizer's flags and loadcore's, parsed and the load options validated by loadcore while parsing. */
 function parseFlags(args: readonly string[]) {
   try {
-    return parseArgs({ args: [...args], options: RUN_FLAGS, strict: true, allowPositionals: false });
+    const parsed = parseRunCommandLine(args, { flags: RUN_FLAGS, runOptions: LOAD_OPTIONS });
+    return { values: parsed.values as FlagValues<typeof RUN_FLAGS>, load: parsed.options as LoadSettings };
   } catch (error) {
-    const message = (error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, "");
-    const flag = /'(-[^'\s]+)/.exec(message)?.[1] ?? "arguments";
-    throw new SizerUsageError(flag, `${message}; see 'sizer run --help'`);
+    if (!(error instanceof UsageError)) throw error;
+    throw new SizerUsageError(error.input ?? "arguments", `${error.message}; see 'sizer run --help'`);
   }
 }
 
@@ -143,7 +149,10 @@ export type ParsedRun = { help: true } | { help: false; options: SizerRunOptions
  * {@link SizerUsageError} naming the flag and what was expected.
  */
 export function parseRunArguments(args: readonly string[], context: { cwd: string; now: Date }): ParsedRun {
-  const { values } = parseFlags(args);
+  const { values, load } = parseFlags(args);
+  // Paths on the command line are relative to the shell's folder, as with loadcore's own command.
+  if (load.useExtension !== undefined)
+    load.useExtension = load.useExtension.map((file) => resolve(context.cwd, file));
   if (values.help) return { help: true };
 
   const sources = [values["service-cmd"] !== undefined, values.image !== undefined].filter(Boolean).length;
@@ -249,13 +258,10 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
     if (values.test !== undefined || values.ref !== undefined)
       throw new SizerUsageError("--test", "--test and --ref go with --repo");
     const file = resolve(context.cwd, values.scenario);
+    // A scenario that cannot be used is a scenario error (exit 5), whether found missing here or by loadcore.
     if (!existsSync(file))
-      throw new SizerUsageError(
-        "--scenario",
-        `--scenario ${values.scenario}: no such file (looked at ${file})`,
-      );
-    if (!statSync(file).isFile())
-      throw new SizerUsageError("--scenario", `--scenario ${values.scenario} is not a file`);
+      throw new ScenarioError(`--scenario ${values.scenario}: no such file (looked at ${file})`);
+    if (!statSync(file).isFile()) throw new ScenarioError(`--scenario ${values.scenario} is not a file`);
     scenario = { kind: "file", file };
   } else {
     throw new SizerUsageError(
@@ -267,41 +273,6 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
   const collector = values.collector ?? "native";
   if (collector !== "native" && collector !== "glances")
     throw new SizerUsageError("--collector", `--collector must be native or glances, got '${collector}'`);
-
-  const load: LoadSettings = {};
-  if (values.workers !== undefined)
-    load.workers = number("workers", values.workers, { integer: true, min: 1 });
-  if (values["ramp-up"] !== undefined) load.rampUp = number("ramp-up", values["ramp-up"], { min: 0 });
-  if (values.duration !== undefined)
-    load.duration = number("duration", values.duration, { min: 0, exclusiveMin: true });
-  if (values["sizing-tolerance"] !== undefined)
-    load.sizingTolerance = number("sizing-tolerance", values["sizing-tolerance"], {
-      min: 0,
-      max: 100,
-      exclusiveMin: true,
-    });
-  if (values["sizing-window"] !== undefined)
-    load.sizingWindow = number("sizing-window", values["sizing-window"], { integer: true, min: 1 });
-  if (values["sizing-min-samples"] !== undefined)
-    load.sizingMinSamples = number("sizing-min-samples", values["sizing-min-samples"], {
-      integer: true,
-      min: 1,
-    });
-  if (values["sizing-latency"] !== undefined) {
-    if (!/^\s*p(50|90|95|99)\s*[=:]\s*\d+(\.\d+)?\s*(ms)?\s*$/i.test(values["sizing-latency"])) {
-      throw new SizerUsageError(
-        "--sizing-latency",
-        `--sizing-latency must be PERCENTILE=MILLISECONDS with PERCENTILE one of p50, p90, p95, p99 (e.g. p95=500), got '${values["sizing-latency"]}'`,
-      );
-    }
-    load.sizingLatency = values["sizing-latency"];
-  }
-  if (values.processes !== undefined)
-    load.processes = number("processes", values.processes, { integer: true, min: 1 });
-  if (values.timeout !== undefined)
-    load.timeout = number("timeout", values.timeout, { min: 0, exclusiveMin: true });
-  if (values.seed !== undefined) load.seed = number("seed", values.seed, { integer: true, min: 0 });
-  if (values.insecure) load.insecure = true;
 
   if (values["no-pin"] && (values["service-cpus"] !== undefined || values["load-cpus"] !== undefined)) {
     throw new SizerUsageError("--no-pin", "--no-pin cannot be combined with --service-cpus or --load-cpus");

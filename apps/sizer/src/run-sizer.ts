@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { LoadResults } from "@sizer/loadcore";
+import { type LoadResults, RUN_DEFAULTS } from "@sizer/loadcore";
 import type { Analysis } from "@sizer/report";
 import { startCommandService } from "./command-service.js";
 import { allowedCpus, type CpuPlan, hasTaskset, pinProcess, planCpus } from "./cpu-plan.js";
@@ -61,7 +61,7 @@ function estimateRemaining(
   load: SizerRunOptions["load"],
   planned: number,
 ): number {
-  const window = load.sizingWindow ?? 60;
+  const window = load.sizingWindow ?? RUN_DEFAULTS.sizingWindow;
   let rampLeft = 0;
   if (started < total) {
     rampLeft =

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import type { RunOptions } from "@sizer/loadcore";
 import type { PlotlyBundle } from "@sizer/report";
 
 /** Where the service comes from. */
@@ -32,21 +33,28 @@ export type ScenarioSource =
   | { kind: "file"; file: string }
   | { kind: "repo"; repo: string; test: string; ref?: string | undefined };
 
-/** The options of loadcore's sizing that `sizer run` passes through; absent = loadcore's default. */
-export interface LoadSettings {
-  workers?: number;
-  rampUp?: number;
-  duration?: number;
-  sizingTolerance?: number;
-  sizingWindow?: number;
-  sizingLatency?: string;
-  sizingMinSamples?: number;
-  processes?: number;
-  timeout?: number;
-  seed?: number;
-  /** `-k/--insecure`: accept any TLS certificate of an https service (self-signed). */
-  insecure?: boolean;
-}
+/**
+ * The run options of loadcore that `sizer run` passes through (every one but `quiet` and `output`,
+ * which are sizer's: `-q`, `-o` DIR); absent = loadcore's default. Validated by loadcore's
+ * `checkRunOptions`; `sizing` is always on.
+ */
+export type LoadSettings = Partial<
+  Omit<
+    RunOptions,
+    | "scenarioFile"
+    | "quiet"
+    | "output"
+    | "env"
+    | "signal"
+    | "stdout"
+    | "stderr"
+    | "cwd"
+    | "onProgress"
+    | "command"
+    | "tty"
+    | "summary"
+  >
+>;
 
 /** How progress is shown. */
 export type OutputMode = "human" | "quiet" | "json";

@@ -124,10 +124,16 @@ describe("parseRunArguments", () => {
   it.each([
     [["--scenario", "loadtest.ts"], "--service-cmd", /say which service to size/],
     [["--service-cmd", "x"], "--scenario", /say which load to apply/],
-    [[...base, "--workers", "ten"], "--workers", /--workers must be an integer >= 1, got 'ten'/],
+    [[...base, "--workers", "ten"], "--workers", /--workers must be an integer >= 1, got "ten"/],
     [[...base, "--workers", "0"], "--workers", /--workers must be an integer >= 1/],
-    [[...base, "--ramp-up=-1"], "--ramp-up", /--ramp-up must be a number >= 0/],
-    [[...base, "--sizing-tolerance", "150"], "--sizing-tolerance", /> 0 and <= 100/],
+    [[...base, "--ramp-up=-1"], "--ramp-up", /--ramp-up must be a number of seconds >= 0/],
+    [[...base, "--sizing-tolerance", "150"], "--sizing-tolerance", /a percentage in \[0, 100\), got 150/],
+    [[...base, "--sizing-tolerance", "100"], "--sizing-tolerance", /a percentage in \[0, 100\), got 100/],
+    [
+      [...base, "--sizing-latency", "p95=500", "--sizing-latency", "p99=900"],
+      "--sizing-latency",
+      /--sizing-latency is given twice/,
+    ],
     [[...base, "--sizing-latency", "fast"], "--sizing-latency", /PERCENTILE=MILLISECONDS/],
     [[...base, "--port", "70000"], "--port", /--port must be an integer >= 1 and <= 65535/],
     [[...base, "--service-env", "1X=y"], "--service-env", /NAME=VALUE/],
@@ -137,7 +143,6 @@ describe("parseRunArguments", () => {
     [[...base, "--service-cpus", "x"], "--service-cpus", /list of cores/],
     [[...base, "--quiet", "--json"], "--json", /cannot be combined/],
     [[...base, "--bogus"], "--bogus", /Unknown option '--bogus'/],
-    [["--service-cmd", "x", "--scenario", "missing.ts"], "--scenario", /--scenario missing.ts: no such file/],
     [["--image", "nginx", "--scenario", "loadtest.ts"], "--port", /--image needs --port/],
     [["--url", "ftp://x", "--scenario", "loadtest.ts"], "--url", /http:\/\/ or https:\/\/ URL/],
     [
@@ -155,6 +160,45 @@ describe("parseRunArguments", () => {
     const error = usageError(args as string[]);
     expect(error.input).toBe(input);
     expect(error.message).toMatch(message as RegExp);
+  });
+
+  it("takes every loadcore run option under loadcore's flag, Molotov's habits included", () => {
+    const options = parse([
+      ...base,
+      "--sizing",
+      "-vv",
+      "-x",
+      "--delay",
+      "0.5",
+      "--max-runs",
+      "3",
+      "--use-extension",
+      "fixtures.ts",
+      "--sizing-tolerance",
+      "0",
+    ]);
+    expect(options.load).toEqual({
+      sizing: true,
+      verbose: 2,
+      exception: true,
+      delay: 0.5,
+      maxRuns: 3,
+      useExtension: [join(folder.path, "fixtures.ts")],
+      sizingTolerance: 0,
+    });
+  });
+
+  it("calls a missing scenario file a scenario error (exit 5), as loadcore's own would be", () => {
+    let error: unknown;
+    try {
+      parseRunArguments(["--service-cmd", "x", "--scenario", "missing.ts"], context);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({
+      code: "ERR_SIZER_SCENARIO",
+      message: expect.stringMatching(/--scenario missing.ts: no such file/),
+    });
   });
 
   it("refuses an output folder that is not empty", () => {

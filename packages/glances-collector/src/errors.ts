@@ -81,11 +81,14 @@ export class FileNotFoundError extends CollectorError {
 /** A file or a server answer is not in the expected format; `source` names the file or URL. */
 export class FormatError extends CollectorError {
   readonly source: string;
+  /** What is wrong, without the source's name (the message is `<source>: <detail>`). */
+  readonly detail: string;
 
   constructor(source: string, message: string, options?: { cause?: unknown }) {
     super("ERR_COLLECTOR_FORMAT", `${source}: ${message}`, options);
     this.name = "FormatError";
     this.source = source;
+    this.detail = message;
   }
 }
 
@@ -93,15 +96,16 @@ export class FormatError extends CollectorError {
 export class UnsupportedVersionError extends CollectorError {
   readonly source: string;
   readonly version: number;
+  /** What is wrong, without the source's name (the message is `<source>: <detail>`). */
+  readonly detail: string;
 
   constructor(source: string, version: number, supported: number) {
-    super(
-      "ERR_COLLECTOR_UNSUPPORTED_VERSION",
-      `${source}: sizer-metrics formatVersion ${version} is newer than this reader (knows up to ${supported}); upgrade @sizer/glances-collector`,
-    );
+    const detail = `sizer-metrics formatVersion ${version} is newer than this reader (knows up to ${supported}); upgrade @sizer/glances-collector`;
+    super("ERR_COLLECTOR_UNSUPPORTED_VERSION", `${source}: ${detail}`);
     this.name = "UnsupportedVersionError";
     this.source = source;
     this.version = version;
+    this.detail = detail;
   }
 }
 

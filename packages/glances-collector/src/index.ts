@@ -29,10 +29,11 @@ export type {
   CollectorNote,
   MetricSample,
   MetricsFileMeta,
+  MetricsFileMetaInput,
   MetricsSource,
 } from "./metric-sample.js";
 export { COLLECTOR_VERSION, METRICS_FORMAT_VERSION } from "./metric-sample.js";
 export type { MetricsFile } from "./metrics-reader.js";
-export { parseMetrics, readMetricsFile } from "./metrics-reader.js";
+export { METRIC_NAME, parseMetrics, readMetricsFile } from "./metrics-reader.js";
 export type { MetricsSink, MetricsWriter, MetricsWriterMeta } from "./metrics-writer.js";
 export { createMetricsWriter, MetricsCsvWriter, MetricsNdjsonWriter } from "./metrics-writer.js";

@@ -33,6 +33,17 @@ export interface MetricsFileMeta {
   extra?: Record<string, string>;
 }
 
+/**
+ * The metadata of a `sizer-metrics` file as the reader returns it: a file written by hand, by another
+ * tool or by an older producer may leave out what this package's writers always write, so only the
+ * format is required; every other metadata key (a CSV `# key: value` line, an NDJSON `extra` entry or
+ * an unknown key of a newer file) is kept in `extra`, as text.
+ */
+export type MetricsFileMetaInput = Pick<MetricsFileMeta, "format" | "formatVersion" | "pid"> &
+  Partial<Pick<MetricsFileMeta, "source" | "sourceVersion" | "host" | "intervalSeconds">> & {
+    extra: Record<string, string>;
+  };
+
 /** An item of a collector's stream: a sample or a note, in the order they happened. */
 export type CollectorEvent = ({ type: "sample" } & MetricSample) | ({ type: "note" } & CollectorNote);
 

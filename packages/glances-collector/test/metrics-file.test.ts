@@ -134,7 +134,7 @@ describe("metrics reader errors", () => {
     await expect(readMetricsFile(other)).rejects.toMatchObject({ code: "ERR_COLLECTOR_FORMAT" });
     const bad = join(directory, "bad.csv");
     await writeFile(bad, "# format: sizer-metrics\n# formatVersion: 1\ntime,host.load.1\n1,abc\n");
-    await expect(readMetricsFile(bad)).rejects.toThrow(/line 4: host.load.1 "abc" is not a number/);
+    await expect(readMetricsFile(bad)).rejects.toThrow(/line 4: host.load.1 must be a number, got "abc"/);
     await expect(readMetricsFile(join(directory, "missing.csv"))).rejects.toMatchObject({
       code: "ERR_COLLECTOR_FILE_NOT_FOUND",
     });

@@ -1,6 +1,14 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.js";
-import type { RunOptions } from "./run-options.js";
+import {
+  checkRunOptions,
+  RUN_OPTION_FLAGS,
+  RunOptionError,
+  type RunOptionFlag,
+  type RunOptionName,
+  type RunOptions,
+  runOptionFlag,
+} from "./run-options.js";
 
 /** What the command line asks for. */
 export interface CliRequest {
@@ -13,36 +21,104 @@ export interface CliRequest {
   options: Partial<RunOptions>;
 }
 
+/** The parseArgs description of a flag. */
+export interface FlagSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+}
+
+const ALL_RUN_OPTIONS = Object.keys(RUN_OPTION_FLAGS) as RunOptionName[];
+
+/**
+ * The parseArgs options of run options (all by default), from loadcore's table: the flags that
+ * `loadcore`, moloslave and `sizer run` share, keyed by long name without the dashes.
+ */
+export function runOptionArgs(names: readonly RunOptionName[] = ALL_RUN_OPTIONS): Record<string, FlagSpec> {
+  const specs: Record<string, FlagSpec> = {};
+  for (const name of names) {
+    const entry: RunOptionFlag = RUN_OPTION_FLAGS[name];
+    const spec: FlagSpec = {
+      type: entry.value === "boolean" || entry.value === "count" ? "boolean" : "string",
+    };
+    if (entry.short !== undefined) spec.short = entry.short;
+    if (entry.value === "count" || entry.value === "strings") spec.multiple = true;
+    specs[entry.flag.slice(2)] = spec;
+  }
+  return specs;
+}
+
+/** Numbers as numbers; other text is kept, for the validator to name it in its message. */
+function numberOrText(text: string): number | string {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  return trimmed !== "" && Number.isFinite(value) ? value : text;
+}
+
+/**
+ * The run options in parsed flag values (parseArgs' `values`, keyed by long flag name), validated by
+ * loadcore's {@link checkRunOptions}: a bad value is a `UsageError` naming the flag (`--sizing-tolerance
+ * must be a percentage in [0, 100), got 100`), raised while parsing, before anything starts.
+ */
+export function runOptionsFromArgs(
+  values: Readonly<Record<string, unknown>>,
+  names: readonly RunOptionName[] = ALL_RUN_OPTIONS,
+): Partial<RunOptions> {
+  const options: Record<string, unknown> = {};
+  for (const name of names) {
+    const entry: RunOptionFlag = RUN_OPTION_FLAGS[name];
+    const value = values[entry.flag.slice(2)];
+    if (value === undefined) continue;
+    if (entry.value === "boolean") {
+      if (value === true) options[name] = true;
+    } else if (entry.value === "count") {
+      if (Array.isArray(value) && value.length > 0) options[name] = value.length;
+    } else if (entry.value === "integer" || entry.value === "number") {
+      options[name] = numberOrText(value as string);
+    } else {
+      options[name] = value;
+    }
+  }
+  try {
+    checkRunOptions(options as Partial<RunOptions>);
+  } catch (error) {
+    if (!(error instanceof RunOptionError)) throw error;
+    throw new UsageError(error.describe(runOptionFlag), { input: runOptionFlag(error.option), cause: error });
+  }
+  return options as Partial<RunOptions>;
+}
+
+/**
+ * Refuses a flag that takes one value given twice (`--sizing-latency p95=500 --sizing-latency
+ * p99=900`): parseArgs would keep the last one and drop the first without a word.
+ */
+export function refuseRepeatedFlags(
+  tokens: readonly { kind: string; name?: string; rawName?: string }[],
+  specs: Readonly<Record<string, FlagSpec>>,
+): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    const spec = specs[token.name];
+    if (spec === undefined || spec.multiple === true) continue;
+    const earlier = seen.get(token.name);
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `--${token.name} is given twice (${earlier} and ${token.rawName ?? `--${token.name}`}): it takes one value; give it once`,
+        { input: `--${token.name}` },
+      );
+    }
+    seen.set(token.name, token.rawName ?? `--${token.name}`);
+  }
+}
+
 const FLAGS = {
-  workers: { type: "string", short: "w" },
-  processes: { type: "string", short: "p" },
-  duration: { type: "string", short: "d" },
-  "ramp-up": { type: "string" },
-  delay: { type: "string" },
-  "max-runs": { type: "string", short: "r" },
-  exception: { type: "boolean", short: "x" },
-  fail: { type: "string", short: "f" },
-  quiet: { type: "boolean", short: "q" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  "single-run": { type: "boolean" },
-  "single-mode": { type: "string", short: "s" },
+  ...runOptionArgs(),
   config: { type: "string" },
   console: { type: "boolean", short: "c" },
-  "console-update": { type: "string" },
-  "force-shutdown": { type: "boolean" },
-  insecure: { type: "boolean", short: "k" },
-  "use-extension": { type: "string", multiple: true },
-  version: { type: "boolean" },
+  version: { type: "boolean", short: "V" },
   help: { type: "boolean", short: "h" },
-  timeout: { type: "string" },
-  output: { type: "string", short: "o" },
-  seed: { type: "string" },
-  sizing: { type: "boolean" },
-  "sizing-tolerance": { type: "string" },
-  "sizing-window": { type: "string" },
-  "sizing-min-samples": { type: "string" },
-  "sizing-latency": { type: "string" },
-} as const;
+} as const satisfies Record<string, FlagSpec>;
 
 /** The `--help` text. */
 export const HELP = `Usage: loadcore [options] [scenario]          (scenario: a .ts/.mts/.js/.mjs file, default loadtest.ts)
@@ -69,7 +145,7 @@ Molotov's flags:
       --use-extension FILE load FILE (fixtures, events) before the scenario; repeatable
       --sizing             find the capacity: ramp up until the error ratio passes the tolerance
       --sizing-tolerance P percent of failed scenario runs over the window that stops sizing (default 5)
-      --version            print the version
+  -V, --version            print the version
 New in loadcore:
       --sizing-window S    sizing sliding window, seconds (default 60)
       --sizing-min-samples N  scenario runs in the window before any sizing decision (default 100)
@@ -85,30 +161,18 @@ Exit codes: 0 done (a reached sizing is a success), 1 failures crossed a thresho
 -x stopped the run at a failure), 2 bad usage, config or scenario file, 3 no scenario run succeeded (every
 run failed), 70 internal error, 130 interrupted (SIGINT/SIGTERM).`;
 
-function number(flag: string, text: string | undefined, kind: "integer" | "number"): number | undefined {
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  const value = Number(trimmed);
-  if (trimmed === "" || !Number.isFinite(value) || (kind === "integer" && !Number.isInteger(value))) {
-    throw new UsageError(`${flag} expects ${kind === "integer" ? "an integer" : "a number"}, got "${text}"`, {
-      input: flag,
-    });
-  }
-  return value;
-}
-
 const NEGATIVE_NUMBER = /^-(?:\d|\.\d)/;
 
 /**
  * `-w -3` as `--workers=-3`: node:util's parseArgs takes a value starting with `-` for an option and
  * refuses it as ambiguous, where the user meant a (bad) number that deserves the usual message.
  */
-function attachNegativeValues(argv: readonly string[]): string[] {
+function attachNegativeValues(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): string[] {
   const valueFlags = new Map<string, string>();
-  for (const [name, flag] of Object.entries(FLAGS)) {
+  for (const [name, flag] of Object.entries(specs)) {
     if (flag.type !== "string") continue;
     valueFlags.set(`--${name}`, name);
-    if ("short" in flag) valueFlags.set(`-${flag.short}`, name);
+    if (flag.short !== undefined) valueFlags.set(`-${flag.short}`, name);
   }
   const result: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
@@ -129,60 +193,89 @@ function attachNegativeValues(argv: readonly string[]): string[] {
   return result;
 }
 
-/** Parses loadcore's command line (without `node` and the script). Throws a `UsageError` for bad input. */
-export function parseCliArguments(argv: readonly string[]): CliRequest {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true; strict: true }>>;
+/** The parsed values of a set of flags, typed from their specs: `values` of {@link parseRunCommandLine}, narrowed by a command to its own flags. */
+export type FlagValues<T extends Readonly<Record<string, FlagSpec>>> = {
+  -readonly [K in keyof T]?: T[K] extends { type: "boolean" }
+    ? T[K] extends { multiple: true }
+      ? boolean[]
+      : boolean
+    : T[K] extends { multiple: true }
+      ? string[]
+      : string;
+};
+
+/** What {@link parseRunCommandLine} gives. */
+export interface ParsedRunCommandLine {
+  /** parseArgs' values of every flag, the command's own included. */
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+  /** The run options given, validated. */
+  options: Partial<RunOptions>;
+}
+
+/**
+ * Parses a command line of a command that passes run options on (`loadcore`, moloslave, `sizer run`):
+ * its own `flags` plus loadcore's flags of the `runOptions` named (all by default), through loadcore's
+ * table, so a flag means the same in every command. A negative number is taken as a (bad) value
+ * (`-w -3`), a single-valued flag given twice is refused, and the run options are validated by
+ * {@link checkRunOptions} while parsing.
+ *
+ * @throws {UsageError} naming the flag at fault (`input`).
+ */
+export function parseRunCommandLine(
+  argv: readonly string[],
+  command: {
+    flags: Readonly<Record<string, FlagSpec>>;
+    runOptions?: readonly RunOptionName[];
+    allowPositionals?: boolean;
+    /** Appended to the message of an unknown flag or a missing value, e.g. `(loadcore --help lists the flags)`. */
+    hint?: string;
+  },
+): ParsedRunCommandLine {
+  const names = command.runOptions ?? ALL_RUN_OPTIONS;
+  const specs = { ...runOptionArgs(names), ...command.flags };
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: attachNegativeValues(argv),
-      options: FLAGS,
-      allowPositionals: true,
+      args: attachNegativeValues(argv, specs),
+      options: specs,
+      allowPositionals: command.allowPositionals === true,
       strict: true,
+      tokens: true,
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} (loadcore --help lists the flags)`, {
+    const message = (error as Error).message.split("\n")[0] as string;
+    const flag = /'(-[^'\s]+)/.exec(message)?.[1];
+    throw new UsageError(command.hint === undefined ? message : `${message} ${command.hint}`, {
+      ...(flag === undefined ? {} : { input: flag }),
       cause: error,
     });
   }
-  const { values, positionals } = parsed;
+  refuseRepeatedFlags(parsed.tokens ?? [], specs);
+  return {
+    values: parsed.values,
+    positionals: parsed.positionals,
+    options: runOptionsFromArgs(parsed.values, names),
+  };
+}
+
+/** Parses loadcore's command line (without `node` and the script). Throws a `UsageError` for bad input. */
+export function parseCliArguments(argv: readonly string[]): CliRequest {
+  const { values, positionals, options } = parseRunCommandLine(argv, {
+    flags: FLAGS,
+    allowPositionals: true,
+    hint: "(loadcore --help lists the flags)",
+  });
   if (positionals.length > 1) {
     throw new UsageError(
       `expected one scenario file or test name, got ${positionals.length}: ${positionals.join(" ")}`,
     );
   }
-  const options: Partial<RunOptions> = {};
-  const set = <K extends keyof RunOptions>(key: K, value: RunOptions[K] | undefined) => {
-    if (value !== undefined) options[key] = value;
-  };
-  set("workers", number("--workers", values.workers, "integer"));
-  set("processes", number("--processes", values.processes, "integer"));
-  set("duration", number("--duration", values.duration, "number"));
-  set("rampUp", number("--ramp-up", values["ramp-up"], "number"));
-  set("delay", number("--delay", values.delay, "number"));
-  set("maxRuns", number("--max-runs", values["max-runs"], "integer"));
-  set("fail", number("--fail", values.fail, "integer"));
-  set("consoleUpdate", number("--console-update", values["console-update"], "number"));
-  set("timeout", number("--timeout", values.timeout, "number"));
-  set("seed", number("--seed", values.seed, "integer"));
-  set("sizingTolerance", number("--sizing-tolerance", values["sizing-tolerance"], "number"));
-  set("sizingWindow", number("--sizing-window", values["sizing-window"], "integer"));
-  set("sizingMinSamples", number("--sizing-min-samples", values["sizing-min-samples"], "integer"));
-  set("sizingLatency", values["sizing-latency"]);
-  set("singleMode", values["single-mode"]);
-  set("output", values.output);
-  set("useExtension", values["use-extension"]);
-  if (values.exception === true) options.exception = true;
-  if (values.quiet === true) options.quiet = true;
-  if (values.verbose !== undefined && values.verbose.length > 0) options.verbose = values.verbose.length;
-  if (values["single-run"] === true) options.singleRun = true;
-  if (values["force-shutdown"] === true) options.forceShutdown = true;
-  if (values.insecure === true) options.insecure = true;
-  if (values.sizing === true) options.sizing = true;
   return {
     help: values.help === true,
     version: values.version === true,
     positional: positionals[0],
-    config: values.config,
+    config: values.config as string | undefined,
     options,
   };
 }

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { RUN_DEFAULTS } from "./run-options.js";
 import type { TimelinePoint } from "./stats.js";
 import { formatStatusLine } from "./summary.js";
 
@@ -39,7 +40,7 @@ export class ConsoleOutput {
     this.#startedAt = performance.now();
     const options = this.#options;
     if (options.quiet || !options.tty) return;
-    const intervalMs = Math.max(50, (options.consoleUpdate ?? 0.2) * 1000);
+    const intervalMs = Math.max(50, (options.consoleUpdate ?? RUN_DEFAULTS.consoleUpdateTty) * 1000);
     this.#timer = setInterval(() => this.#render(), intervalMs);
     this.#timer.unref();
   }
@@ -71,7 +72,7 @@ export class ConsoleOutput {
       this.#render();
       return;
     }
-    const every = Math.max(1, options.consoleUpdate ?? 5);
+    const every = Math.max(1, options.consoleUpdate ?? RUN_DEFAULTS.consoleUpdate);
     const slot = Math.floor((point.t + 1) / every);
     if (slot > this.#lastPlainLine) {
       this.#lastPlainLine = slot;

@@ -1,3 +1,9 @@
+export {
+  type FlagSpec,
+  type FlagValues,
+  type ParsedRunCommandLine,
+  parseRunCommandLine,
+} from "./cli-arguments.js";
 export { classifyError, ERROR_CLASSES, type ErrorClass } from "./error-class.js";
 export {
   ConfigError,
@@ -56,11 +62,17 @@ export {
   readResults,
 } from "./results.js";
 export {
+  checkRunOptions,
   type ProgressInfo,
   type ResolvedRunOptions,
   RUN_DEFAULTS,
+  RUN_OPTION_FLAGS,
+  RunOptionError,
+  type RunOptionFlag,
+  type RunOptionName,
   type RunOptions,
   resolveRunOptions,
+  runOptionFlag,
 } from "./run-options.js";
 export { type RunOutcome, runOutcome } from "./run-outcome.js";
 export { type EndReason, runLoad } from "./runner.js";

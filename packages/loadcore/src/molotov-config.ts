@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ConfigError } from "./errors.js";
-import type { RunOptions } from "./run-options.js";
+import { checkRunOptions, RunOptionError, type RunOptions } from "./run-options.js";
 
 /** One test of a `molotov.json` (`molotov.tests.<name>`): Molotov's option names (underscores). */
 export interface MolotovTest {
@@ -308,5 +308,14 @@ export function testToRunOptions(
   if (test.insecure === true) runOptions.insecure = true;
   if (test.seed !== undefined) runOptions.seed = test.seed;
   if (test.output !== undefined) runOptions.output = resolve(baseDir, test.output);
+  try {
+    checkRunOptions(runOptions);
+  } catch (error) {
+    if (!(error instanceof RunOptionError)) throw error;
+    // Molotov's key of an option: sizingTolerance is sizing_tolerance.
+    const key = (option: string) =>
+      `molotov.tests.${testName}.${option.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`;
+    throw new ConfigError(error.describe(key), { source: "config", key: key(error.option), cause: error });
+  }
   return runOptions;
 }

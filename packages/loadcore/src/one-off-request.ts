@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { RUN_DEFAULTS } from "./run-options.js";
 
 /** Options of {@link request} and {@link jsonRequest}. */
 export interface OneOffRequestOptions {
@@ -31,7 +32,7 @@ let insecureAgent: Dispatcher | undefined;
  * the statistics. Unlike Molotov's, it is asynchronous: `await request(url)`.
  */
 export async function request(url: string, options: OneOffRequestOptions = {}): Promise<OneOffResponse> {
-  const timeoutMs = (options.timeout ?? 30) * 1000;
+  const timeoutMs = (options.timeout ?? RUN_DEFAULTS.timeout) * 1000;
   const headers: Record<string, string> = { ...options.headers };
   let body: string | Uint8Array | undefined = options.body;
   if (options.json !== undefined) {

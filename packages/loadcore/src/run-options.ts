@@ -131,6 +131,10 @@ export const RUN_DEFAULTS = {
   rampUp: 0,
   delay: 0,
   timeout: 30,
+  /** Seconds between plain status lines when stdout is not a terminal. */
+  consoleUpdate: 5,
+  /** Seconds between redraws of the status line on a terminal. */
+  consoleUpdateTty: 0.2,
   sizingTolerance: 5,
   sizingWindow: 60,
   sizingMinSamples: 100,
@@ -138,175 +142,223 @@ export const RUN_DEFAULTS = {
   sizingRampUp: 300,
 } as const;
 
-/** The command-line flag of each option, to name it in messages. */
-export const OPTION_FLAGS: Record<string, string> = {
-  scenarioFile: "scenario",
-  workers: "--workers",
-  processes: "--processes",
-  duration: "--duration",
-  rampUp: "--ramp-up",
-  delay: "--delay",
-  maxRuns: "--max-runs",
-  fail: "--fail",
-  verbose: "--verbose",
-  singleMode: "--single-mode",
-  sizingTolerance: "--sizing-tolerance",
-  sizingWindow: "--sizing-window",
-  sizingMinSamples: "--sizing-min-samples",
-  sizingLatency: "--sizing-latency",
-  timeout: "--timeout",
-  seed: "--seed",
-  consoleUpdate: "--console-update",
-  useExtension: "--use-extension",
-  output: "--output",
-  env: "env",
+/** How a run option is written on a command line: its value's kind, and its flag. */
+export interface RunOptionFlag {
+  /** The long flag, e.g. `--sizing-tolerance`. */
+  flag: `--${string}`;
+  /** The one-letter flag, without the dash (Molotov's, where it has one). */
+  short?: string;
+  /** `count`: a flag repeated to count (`-vv`); `strings`: repeatable, each value kept. */
+  value: "integer" | "number" | "boolean" | "string" | "strings" | "count";
+}
+
+/**
+ * The command-line flag of each run option: loadcore's own table, which the `loadcore` command,
+ * moloslave and `sizer run` read to parse the options they pass on (Molotov's flags, plus loadcore's).
+ */
+export const RUN_OPTION_FLAGS = {
+  workers: { flag: "--workers", short: "w", value: "integer" },
+  processes: { flag: "--processes", short: "p", value: "integer" },
+  duration: { flag: "--duration", short: "d", value: "number" },
+  rampUp: { flag: "--ramp-up", value: "number" },
+  delay: { flag: "--delay", value: "number" },
+  maxRuns: { flag: "--max-runs", short: "r", value: "integer" },
+  exception: { flag: "--exception", short: "x", value: "boolean" },
+  fail: { flag: "--fail", short: "f", value: "integer" },
+  quiet: { flag: "--quiet", short: "q", value: "boolean" },
+  verbose: { flag: "--verbose", short: "v", value: "count" },
+  singleRun: { flag: "--single-run", value: "boolean" },
+  singleMode: { flag: "--single-mode", short: "s", value: "string" },
+  sizing: { flag: "--sizing", value: "boolean" },
+  sizingTolerance: { flag: "--sizing-tolerance", value: "number" },
+  sizingWindow: { flag: "--sizing-window", value: "integer" },
+  sizingMinSamples: { flag: "--sizing-min-samples", value: "integer" },
+  sizingLatency: { flag: "--sizing-latency", value: "string" },
+  timeout: { flag: "--timeout", value: "number" },
+  insecure: { flag: "--insecure", short: "k", value: "boolean" },
+  seed: { flag: "--seed", value: "integer" },
+  consoleUpdate: { flag: "--console-update", value: "number" },
+  forceShutdown: { flag: "--force-shutdown", value: "boolean" },
+  useExtension: { flag: "--use-extension", value: "strings" },
+  output: { flag: "--output", short: "o", value: "string" },
+} as const satisfies { [K in keyof RunOptions]?: RunOptionFlag };
+
+/** A run option that has a command-line flag. */
+export type RunOptionName = keyof typeof RUN_OPTION_FLAGS;
+
+/**
+ * A run option has a value out of its range, or two options cannot go together. The message names
+ * the options (`sizingTolerance`); {@link RunOptionError.describe} names them another way (a CLI
+ * passes its flags), so that the library validates and only the CLI knows flags.
+ */
+export class RunOptionError extends UsageError {
+  /** The option at fault. */
+  readonly option: string;
+  /** What was expected, e.g. `a percentage in [0, 100)`; for a conflict, `conflictsWith` is set. */
+  readonly expected: string;
+  /** The value given. */
+  readonly received: unknown;
+  /** The option this one cannot be used with. */
+  readonly conflictsWith: string | undefined;
+
+  constructor(option: string, expected: string, received: unknown, conflictsWith?: string) {
+    const describe = (name: string) => name;
+    super(RunOptionError.text(describe, option, expected, received, conflictsWith), { input: option });
+    this.option = option;
+    this.expected = expected;
+    this.received = received;
+    this.conflictsWith = conflictsWith;
+  }
+
+  /** The message with each option written as `name(option)` gives (a flag, a config key). */
+  describe(name: (option: string) => string): string {
+    return RunOptionError.text(name, this.option, this.expected, this.received, this.conflictsWith);
+  }
+
+  private static text(
+    name: (option: string) => string,
+    option: string,
+    expected: string,
+    received: unknown,
+    conflictsWith: string | undefined,
+  ): string {
+    if (conflictsWith !== undefined)
+      return `${name(option)} and ${name(conflictsWith)} cannot be used together`;
+    return `${name(option)} must be ${expected}, got ${JSON.stringify(received)}`;
+  }
+}
+
+/** The flag of a run option (`sizingTolerance` gives `--sizing-tolerance`), or the name itself. */
+export function runOptionFlag(option: string): string {
+  return (RUN_OPTION_FLAGS as Record<string, RunOptionFlag>)[option]?.flag ?? option;
+}
+
+const isInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value);
+const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+const nonEmptyString = (value: unknown): boolean => typeof value === "string" && value.trim() !== "";
+
+/** The one range check of each run option: what it must be, and the test. */
+const RULES: { [K in keyof RunOptions]?: [expected: string, valid: (value: unknown) => boolean] } = {
+  scenarioFile: ["a scenario file path", nonEmptyString],
+  workers: ["an integer >= 1", (value) => isInteger(value) && value >= 1],
+  processes: ["an integer >= 1", (value) => isInteger(value) && value >= 1],
+  duration: ["a number of seconds > 0", (value) => isNumber(value) && value > 0],
+  rampUp: ["a number of seconds >= 0", (value) => isNumber(value) && value >= 0],
+  delay: ["a number of seconds >= 0", (value) => isNumber(value) && value >= 0],
+  maxRuns: ["an integer >= 1", (value) => isInteger(value) && value >= 1],
+  fail: ["an integer >= 1", (value) => isInteger(value) && value >= 1],
+  verbose: ["an integer >= 0", (value) => isInteger(value) && value >= 0],
+  singleMode: ["a scenario name", nonEmptyString],
+  // 100% could never be passed: a run with every scenario failing would count as healthy.
+  sizingTolerance: ["a percentage in [0, 100)", (value) => isNumber(value) && value >= 0 && value < 100],
+  sizingWindow: ["an integer number of seconds >= 1", (value) => isInteger(value) && value >= 1],
+  sizingMinSamples: ["an integer >= 1", (value) => isInteger(value) && value >= 1],
+  sizingLatency: [
+    "PERCENTILE=MILLISECONDS with PERCENTILE one of p50, p90, p95, p99 and a threshold above 0 (e.g. p95=500)",
+    (value) => validObjective(value),
+  ],
+  timeout: ["a number of seconds > 0", (value) => isNumber(value) && value > 0],
+  seed: ["an integer >= 0", (value) => isInteger(value) && value >= 0],
+  consoleUpdate: ["a number of seconds >= 0", (value) => isNumber(value) && value >= 0],
+  useExtension: [
+    "a list of file paths",
+    (value) => Array.isArray(value) && value.every((item) => nonEmptyString(item)),
+  ],
+  output: ["a file path", nonEmptyString],
+  env: [
+    "an object of strings",
+    (value) =>
+      typeof value === "object" &&
+      value !== null &&
+      Object.values(value).every((item) => typeof item === "string"),
+  ],
 };
 
-function flag(name: string): string {
-  return OPTION_FLAGS[name] ?? name;
-}
-
-function integer(name: string, value: unknown, minimum: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < minimum) {
-    throw new UsageError(`${flag(name)} must be an integer >= ${minimum}, got ${JSON.stringify(value)}`, {
-      input: flag(name),
-    });
+function validObjective(value: unknown): boolean {
+  if (typeof value === "string") {
+    try {
+      parseLatencyObjective(value);
+      return true;
+    } catch {
+      return false;
+    }
   }
-  return value;
+  const objective = value as LatencyObjective | null;
+  return (
+    typeof objective === "object" &&
+    objective !== null &&
+    ["p50", "p90", "p95", "p99"].includes(objective.percentile) &&
+    isNumber(objective.thresholdMs) &&
+    objective.thresholdMs > 0
+  );
 }
 
-function seconds(name: string, value: unknown, options: { positive?: boolean } = {}): number {
-  const valid =
-    typeof value === "number" &&
-    Number.isFinite(value) &&
-    (options.positive === true ? value > 0 : value >= 0);
-  if (!valid) {
-    const expected = options.positive === true ? "a number of seconds > 0" : "a number of seconds >= 0";
-    throw new UsageError(`${flag(name)} must be ${expected}, got ${JSON.stringify(value)}`, {
-      input: flag(name),
-    });
+/**
+ * Checks the options given (an absent option is not checked: its default is valid), one by one and
+ * together (`quiet` with `verbose`, `singleRun` with `singleMode`). The one validator of the run
+ * options: {@link resolveRunOptions} calls it, and the commands call it while parsing their flags, so
+ * that a bad value stops them before anything starts.
+ *
+ * @throws {RunOptionError} naming the option (`sizingTolerance`) and what it must be.
+ */
+export function checkRunOptions(options: Partial<RunOptions>): void {
+  for (const [option, rule] of Object.entries(RULES)) {
+    const value = (options as Record<string, unknown>)[option];
+    if (value === undefined || rule === undefined) continue;
+    if (!rule[1](value)) throw new RunOptionError(option, rule[0], value);
   }
-  return value as number;
+  if (options.quiet === true && (options.verbose ?? 0) > 0)
+    throw new RunOptionError("quiet", "", true, "verbose");
+  if (options.singleRun === true && options.singleMode !== undefined)
+    throw new RunOptionError("singleRun", "", true, "singleMode");
 }
 
-function parseObjective(value: string | LatencyObjective): LatencyObjective {
-  if (typeof value !== "string") {
-    const valid =
-      ["p50", "p90", "p95", "p99"].includes(value.percentile) &&
-      Number.isFinite(value.thresholdMs) &&
-      value.thresholdMs > 0;
-    if (!valid)
-      throw new UsageError("--sizing-latency must be like p95=500 (ms)", { input: "--sizing-latency" });
-    return value;
-  }
-  return parseLatencyObjective(value);
-}
-
-/** Applies the defaults and validates every option; throws a `UsageError` naming the flag at fault. */
+/**
+ * Applies the defaults ({@link RUN_DEFAULTS}) and validates every option ({@link checkRunOptions}).
+ *
+ * @throws {RunOptionError} naming the option at fault; a `UsageError` without a scenario file.
+ */
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   if (typeof options.scenarioFile !== "string" || options.scenarioFile.trim() === "") {
-    throw new UsageError("a scenario file is required (e.g. loadcore loadtest.ts)", { input: "scenario" });
-  }
-  const sizing = options.sizing === true;
-  const workers = integer(
-    "workers",
-    options.workers ?? (sizing ? RUN_DEFAULTS.sizingWorkers : RUN_DEFAULTS.workers),
-    1,
-  );
-  const processes = integer("processes", options.processes ?? RUN_DEFAULTS.processes, 1);
-  const duration = seconds("duration", options.duration ?? RUN_DEFAULTS.duration, { positive: true });
-  const rampUp = seconds(
-    "rampUp",
-    options.rampUp ?? (sizing ? RUN_DEFAULTS.sizingRampUp : RUN_DEFAULTS.rampUp),
-  );
-  const delay = seconds("delay", options.delay ?? RUN_DEFAULTS.delay);
-  const maxRuns = options.maxRuns === undefined ? undefined : integer("maxRuns", options.maxRuns, 1);
-  const fail = options.fail === undefined ? undefined : integer("fail", options.fail, 1);
-  const verbose = integer("verbose", options.verbose ?? 0, 0);
-  const quiet = options.quiet === true;
-  if (quiet && verbose > 0) {
-    throw new UsageError("--quiet and --verbose cannot be used together", { input: "--quiet" });
-  }
-  const singleRun = options.singleRun === true;
-  const singleMode = options.singleMode;
-  if (singleMode !== undefined && (typeof singleMode !== "string" || singleMode === "")) {
-    throw new UsageError("--single-mode needs a scenario name", { input: "--single-mode" });
-  }
-  if (singleRun && singleMode !== undefined) {
-    throw new UsageError("--single-run and --single-mode cannot be used together", {
-      input: "--single-mode",
+    throw new UsageError("a scenario file is required (e.g. loadcore loadtest.ts)", {
+      input: "scenarioFile",
     });
   }
-  const sizingTolerance = options.sizingTolerance ?? RUN_DEFAULTS.sizingTolerance;
-  if (
-    typeof sizingTolerance !== "number" ||
-    !Number.isFinite(sizingTolerance) ||
-    sizingTolerance < 0 ||
-    sizingTolerance >= 100
-  ) {
-    throw new UsageError(
-      `--sizing-tolerance must be a percentage in [0, 100), got ${JSON.stringify(sizingTolerance)}`,
-      {
-        input: "--sizing-tolerance",
-      },
-    );
-  }
-  const sizingWindow = integer("sizingWindow", options.sizingWindow ?? RUN_DEFAULTS.sizingWindow, 1);
-  const sizingMinSamples = integer(
-    "sizingMinSamples",
-    options.sizingMinSamples ?? RUN_DEFAULTS.sizingMinSamples,
-    1,
-  );
+  checkRunOptions(options);
+  const sizing = options.sizing === true;
   const sizingLatency =
-    options.sizingLatency === undefined ? undefined : parseObjective(options.sizingLatency);
-  const timeout = seconds("timeout", options.timeout ?? RUN_DEFAULTS.timeout, { positive: true });
-  const seed =
-    options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer("seed", options.seed, 0);
-  const consoleUpdate =
-    options.consoleUpdate === undefined ? undefined : seconds("consoleUpdate", options.consoleUpdate);
-  const useExtension = [...(options.useExtension ?? [])];
-  for (const extension of useExtension) {
-    if (typeof extension !== "string" || extension === "") {
-      throw new UsageError("--use-extension needs a file path", { input: "--use-extension" });
-    }
-  }
-  if (options.output !== undefined && (typeof options.output !== "string" || options.output === "")) {
-    throw new UsageError("--output needs a file path", { input: "--output" });
-  }
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.env ?? {})) {
-    if (typeof value !== "string") {
-      throw new UsageError(`env ${key} must be a string, got ${JSON.stringify(value)}`, { input: "env" });
-    }
-    env[key] = value;
-  }
+    options.sizingLatency === undefined
+      ? undefined
+      : typeof options.sizingLatency === "string"
+        ? parseLatencyObjective(options.sizingLatency)
+        : options.sizingLatency;
   return {
     scenarioFile: options.scenarioFile,
-    workers,
-    processes,
-    duration,
-    rampUp,
-    delay,
-    maxRuns,
+    workers: options.workers ?? (sizing ? RUN_DEFAULTS.sizingWorkers : RUN_DEFAULTS.workers),
+    processes: options.processes ?? RUN_DEFAULTS.processes,
+    duration: options.duration ?? RUN_DEFAULTS.duration,
+    rampUp: options.rampUp ?? (sizing ? RUN_DEFAULTS.sizingRampUp : RUN_DEFAULTS.rampUp),
+    delay: options.delay ?? RUN_DEFAULTS.delay,
+    maxRuns: options.maxRuns,
     exception: options.exception === true,
-    fail,
-    quiet,
-    verbose,
-    singleRun,
-    singleMode,
+    fail: options.fail,
+    quiet: options.quiet === true,
+    verbose: options.verbose ?? 0,
+    singleRun: options.singleRun === true,
+    singleMode: options.singleMode,
     sizing,
-    sizingTolerance,
-    sizingWindow,
-    sizingMinSamples,
+    sizingTolerance: options.sizingTolerance ?? RUN_DEFAULTS.sizingTolerance,
+    sizingWindow: options.sizingWindow ?? RUN_DEFAULTS.sizingWindow,
+    sizingMinSamples: options.sizingMinSamples ?? RUN_DEFAULTS.sizingMinSamples,
     sizingLatency,
-    timeout,
+    timeout: options.timeout ?? RUN_DEFAULTS.timeout,
     insecure: options.insecure === true,
-    seed,
-    consoleUpdate,
+    seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
+    consoleUpdate: options.consoleUpdate,
     forceShutdown: options.forceShutdown === true,
-    useExtension,
+    useExtension: [...(options.useExtension ?? [])],
     output: options.output,
-    env,
+    env: { ...(options.env ?? {}) },
     cwd: options.cwd ?? process.cwd(),
   };
 }

@@ -237,7 +237,7 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
   it.concurrent.each([
     [["missing.ts"], /scenario file not found: missing\.ts/],
     [["-w", "0", "loadtest.ts"], /--workers must be an integer >= 1, got 0/],
-    [["-w", "many", "loadtest.ts"], /--workers expects an integer, got "many"/],
+    [["-w", "many", "loadtest.ts"], /--workers must be an integer >= 1, got "many"/],
     [["-d", "0", "loadtest.ts"], /--duration must be a number of seconds > 0, got 0/],
     [["-w", "-3", "loadtest.ts"], /--workers must be an integer >= 1, got -3/],
     [["--workers", "-3", "loadtest.ts"], /--workers must be an integer >= 1, got -3/],
@@ -245,7 +245,14 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
     [["--ramp-up", "-2", "loadtest.ts"], /--ramp-up must be a number of seconds >= 0, got -2/],
     [["-p", "-1", "loadtest.ts"], /--processes must be an integer >= 1, got -1/],
     [["--delay", "-.5", "loadtest.ts"], /--delay must be a number of seconds >= 0, got -0\.5/],
-    [["--sizing-tolerance", "abc", "loadtest.ts"], /--sizing-tolerance expects a number/],
+    [
+      ["--sizing-tolerance", "abc", "loadtest.ts"],
+      /--sizing-tolerance must be a percentage in \[0, 100\), got "abc"/,
+    ],
+    [
+      ["--sizing-tolerance", "100", "loadtest.ts"],
+      /--sizing-tolerance must be a percentage in \[0, 100\), got 100/,
+    ],
     [["--sizing-latency", "p42=5", "loadtest.ts"], /--sizing-latency must be PERCENTILE=MILLISECONDS/],
     [["--bogus", "loadtest.ts"], /Unknown option '--bogus'/],
     [["-q", "-v", "loadtest.ts"], /--quiet and --verbose cannot be used together/],

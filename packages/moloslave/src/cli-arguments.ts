@@ -1,4 +1,9 @@
-import { parseArgs } from "node:util";
+import {
+  type FlagSpec,
+  type FlagValues,
+  UsageError as LoadcoreUsageError,
+  parseRunCommandLine,
+} from "@sizer/loadcore";
 import { parseEnvironmentAssignments } from "./environment.js";
 import { UsageError } from "./errors.js";
 import { validateRef, validateRepo } from "./git-clone.js";
@@ -19,9 +24,11 @@ Options:
   --skip-install            do not install the repository's dependencies
   --env NAME=VALUE          set a variable for the run, over the config's env (repeatable)
   --output FILE             write loadcore's results JSON to FILE
-  --max-runs N              override the test's max_runs
-  --duration SECONDS        override the test's duration
+  -r, --max-runs N          override the test's max_runs
+  -d, --duration SECONDS    override the test's duration
   -q, --quiet               print only errors
+  Every other loadcore run option overrides the test's too, under loadcore's flag (loadcore --help):
+  -w, -p, --ramp-up, --delay, -x, -f, -v, --sizing, --sizing-tolerance, --timeout, -k, --seed, ...
   --clone-timeout SECONDS   deadline of each git command (default 120)
   --install-timeout SECONDS deadline of the dependency install (default 600)
   --server-url URL          (init) the URL the new scenario targets (default http://127.0.0.1:8080)
@@ -48,15 +55,6 @@ function positiveSeconds(flag: string, value: string | undefined): number | unde
   return number;
 }
 
-function positiveInteger(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
-    throw new UsageError(`${flag} must be an integer >= 1, got ${JSON.stringify(value)}`);
-  }
-  return number;
-}
-
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value !== undefined && value.trim() === "") throw new UsageError(`${flag} needs a value`);
   return value;
@@ -67,18 +65,15 @@ function nonEmpty(flag: string, value: string | undefined): string | undefined {
  * Throws a {@link UsageError} naming the flag or argument at fault.
  */
 export function parseCliArguments(argv: readonly string[]): CliCommand {
-  let parsed: ReturnType<typeof parse>;
+  let parsed: ReturnType<typeof parseRunCommandLine>;
   try {
-    parsed = parse(argv);
+    parsed = parseRunCommandLine(argv, { flags: FLAGS, allowPositionals: true });
   } catch (error) {
-    // node's message spans lines and suggests `--ref=-XYZ`, which moloslave refuses for --ref anyway
-    throw new UsageError(
-      (error as Error).message
-        .replace(/\s*To specify an option argument starting with a dash.*$/s, "")
-        .replace(/\s*\n\s*/g, " "),
-    );
+    if (!(error instanceof LoadcoreUsageError)) throw error;
+    throw new UsageError(error.message);
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as FlagValues<typeof FLAGS>;
   if (values.help === true) return { command: "help" };
   if (values.version === true) return { command: "version" };
 
@@ -106,14 +101,7 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     throw new UsageError("--keep is for the temporary clone; a --directory is always kept");
   }
 
-  const overrides: NonNullable<RunFromRepoOptions["overrides"]> = {};
-  const output = nonEmpty("--output", values.output);
-  if (output !== undefined) overrides.output = output;
-  const maxRuns = positiveInteger("--max-runs", values["max-runs"]);
-  if (maxRuns !== undefined) overrides.maxRuns = maxRuns;
-  const duration = positiveSeconds("--duration", values.duration);
-  if (duration !== undefined) overrides.duration = duration;
-  if (values.quiet === true) overrides.quiet = true;
+  const overrides: NonNullable<RunFromRepoOptions["overrides"]> = parsed.options;
 
   const cloneTimeout = positiveSeconds("--clone-timeout", values["clone-timeout"]);
   const installTimeout = positiveSeconds("--install-timeout", values["install-timeout"]);
@@ -137,27 +125,17 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   };
 }
 
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      ref: { type: "string" },
-      config: { type: "string" },
-      directory: { type: "string" },
-      keep: { type: "boolean" },
-      "skip-install": { type: "boolean" },
-      env: { type: "string", multiple: true },
-      output: { type: "string" },
-      "max-runs": { type: "string" },
-      duration: { type: "string" },
-      quiet: { type: "boolean", short: "q" },
-      "clone-timeout": { type: "string" },
-      "install-timeout": { type: "string" },
-      "server-url": { type: "string" },
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean", short: "V" },
-    },
-  });
-}
+/** moloslave's own flags; loadcore's run options come from loadcore's table. */
+const FLAGS = {
+  ref: { type: "string" },
+  config: { type: "string" },
+  directory: { type: "string" },
+  keep: { type: "boolean" },
+  "skip-install": { type: "boolean" },
+  env: { type: "string", multiple: true },
+  "clone-timeout": { type: "string" },
+  "install-timeout": { type: "string" },
+  "server-url": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const satisfies Record<string, FlagSpec>;

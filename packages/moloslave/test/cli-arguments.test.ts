@@ -77,19 +77,31 @@ describe("parseCliArguments", () => {
     );
   });
 
+  it("takes every loadcore run option as an override of the test's, under loadcore's flag", () => {
+    const command = parseCliArguments(["-w", "3", "--sizing", "-x", "--delay", "0.5", "./repo", "smoke"]);
+    expect(command).toMatchObject({
+      command: "run",
+      options: { overrides: { workers: 3, sizing: true, exception: true, delay: 0.5 } },
+    });
+  });
+
   it("names the flag or argument at fault", () => {
     const cases: Array<[string[], RegExp]> = [
       [["./repo"], /needs a repository and a test name/],
       [[], /needs a repository and a test name/],
       [["./repo", "smoke", "extra"], /unexpected argument "extra"/],
-      [["--workers", "3", "./repo", "smoke"], /--workers/],
-      [["--max-runs", "0", "./repo", "smoke"], /--max-runs must be an integer >= 1, got "0"/],
+      [["--workers", "0", "./repo", "smoke"], /--workers must be an integer >= 1, got 0/],
+      [["--max-runs", "0", "./repo", "smoke"], /--max-runs must be an integer >= 1, got 0/],
+      [
+        ["--sizing-tolerance", "100", "./repo", "smoke"],
+        /--sizing-tolerance must be a percentage in \[0, 100\)/,
+      ],
       [["--max-runs", "2.5", "./repo", "smoke"], /--max-runs must be an integer/],
       [["--duration", "soon", "./repo", "smoke"], /--duration must be a number of seconds > 0, got "soon"/],
       [["--clone-timeout", "-1", "./repo", "smoke"], /--clone-timeout/],
       [["--install-timeout", "0", "./repo", "smoke"], /--install-timeout must be a number of seconds > 0/],
       [["--env", "NOEQUALS", "./repo", "smoke"], /--env "NOEQUALS"/],
-      [["--output", "", "./repo", "smoke"], /--output needs a value/],
+      [["--output", "", "./repo", "smoke"], /--output must be a file path, got ""/],
       [["--directory", "d", "--keep", "./repo", "smoke"], /--keep is for the temporary clone/],
       [
         ["--server-url", "http://127.0.0.1", "./repo", "smoke"],

@@ -21,15 +21,8 @@ export { downsampleMinMax } from "./downsample.js";
 export type { ReportErrorCode } from "./errors.js";
 export { ReportError, ReportInputError, ReportOptionError, ReportWriteError } from "./errors.js";
 export { escapeHtml, jsonForScript } from "./html-escape.js";
-export { parseGlancesCsv } from "./inputs/glances-csv.js";
 export { parseRunMetadata, readMetadataFile } from "./inputs/read-metadata.js";
-export {
-  METRICS_FORMAT_VERSION,
-  parseMetrics,
-  parseMetricsCsv,
-  parseMetricsNdjson,
-  readMetricsFile,
-} from "./inputs/read-metrics.js";
+export { METRICS_FORMAT_VERSION, parseMetrics, readMetricsFile } from "./inputs/read-metrics.js";
 export { parseResults, RESULTS_FORMAT_VERSION, readResultsFile } from "./inputs/read-results.js";
 export type * from "./inputs/types.js";
 export type { PlotlyBundle, PlotlyScript } from "./plotly-bundle.js";

@@ -1,8 +1,5 @@
 import type { CollectorNote, MetricDescriptorInput, MetricsData, MetricsFileMetaInput } from "./types.js";
 
-/** Metric names are dotted paths of `[A-Za-z0-9_-]` parts (docs/formats.md). */
-export const METRIC_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-
 /** Accumulates samples column by column; a column that appears late is padded with NaN (absent). */
 export class MetricsBuilder {
   readonly times: number[] = [];
@@ -23,10 +20,6 @@ export class MetricsBuilder {
     }
     while (column.length < index) column.push(Number.NaN);
     column[index] = value;
-  }
-
-  has(name: string): boolean {
-    return this.columns.has(name);
   }
 
   build(meta: MetricsFileMetaInput, descriptors: MetricDescriptorInput[] = []): MetricsData {

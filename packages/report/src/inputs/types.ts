@@ -2,7 +2,7 @@
 // package also accept files written by hand, by another tool or by an older producer, which may leave
 // out fields the producers always write: the `…Input` types below are the producers' types with those
 // fields optional, so a value of the producer's type is always a valid input.
-import type { CollectorNote, MetricDescriptor, MetricsFileMeta } from "@sizer/glances-collector";
+import type { CollectorNote, MetricDescriptor, MetricsFileMetaInput } from "@sizer/glances-collector";
 import type {
   LatencySummary,
   LoadResults,
@@ -18,6 +18,7 @@ export type {
   CollectorNote,
   MetricDescriptor,
   MetricsFileMeta,
+  MetricsFileMetaInput,
   MetricsSource,
 } from "@sizer/glances-collector";
 export type {
@@ -98,12 +99,6 @@ export type LoadResultsInput = Optional<
   sizing?: SizingResult;
   selfCheck?: SelfCheckInput;
 };
-
-/** The metadata of a metrics file: the collector's `MetricsFileMeta`, where only the format is required and `extra` is always there. */
-export type MetricsFileMetaInput = Optional<
-  Omit<MetricsFileMeta, "extra">,
-  "source" | "sourceVersion" | "host" | "intervalSeconds"
-> & { extra: Record<string, string> };
 
 /** A metric of the NDJSON `meta` line (`{name, unit, kind}`): the collector's `MetricDescriptor`, only the name required. */
 export type MetricDescriptorInput = Pick<MetricDescriptor, "name"> & Partial<Omit<MetricDescriptor, "name">>;

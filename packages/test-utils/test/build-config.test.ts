@@ -1,0 +1,43 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+interface DryRun {
+  globalCacheInputs: { files: Record<string, string> };
+  tasks: { taskId: string; command: string }[];
+}
+
+function turboDryRun(task: string): DryRun {
+  const output = execFileSync("npx", ["turbo", "run", task, "--dry=json"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+  });
+  return JSON.parse(output) as DryRun;
+}
+
+describe("turbo's view of the workspace", () => {
+  it("hashes the shared configs every package builds and tests with, so editing one rebuilds", () => {
+    const { globalCacheInputs } = turboDryRun("build");
+    expect(Object.keys(globalCacheInputs.files).sort()).toEqual(
+      expect.arrayContaining(["tsconfig.base.json", "tsup.base.ts", "vitest.base.ts"]),
+    );
+  });
+
+  it("has no task that no package runs (a task without a script is dead)", () => {
+    const turbo = JSON.parse(readFileSync(join(root, "turbo.json"), "utf8")) as {
+      tasks: Record<string, unknown>;
+    };
+    for (const task of Object.keys(turbo.tasks)) {
+      const commands = turboDryRun(task).tasks.map((entry) => entry.command);
+      expect(
+        commands.some((command) => command !== "<NONEXISTENT>"),
+        `turbo task ${task}`,
+      ).toBe(true);
+    }
+  });
+});
