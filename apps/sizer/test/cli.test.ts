@@ -91,13 +91,18 @@ describe("sizer CLI: usage", () => {
 
   it("exits 3 when no Docker engine answers, and when the image is missing", async () => {
     const args = ["run", "--image", "sizer/no-such-image:1", "--port", "8080", "--scenario", hello];
-    const real = await runCli([...args, "--out", join(folder.path, "docker-real")]);
-    expect(real.code).toBe(3);
-    // This machine has the docker CLI and no engine: the error names that.
-    expect(real.stderr).toMatch(
-      /sizer: --image needs (a Docker engine, but none answers|Docker, but the 'docker' command was not found)/,
+    const noEngine = join(folder.path, "docker-no-engine");
+    writeFileSync(
+      noEngine,
+      '#!/bin/sh\necho "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1\n',
     );
-    noStack(real.stderr);
+    chmodSync(noEngine, 0o755);
+    const down = await runCli([...args, "--out", join(folder.path, "docker-down")], {
+      env: { SIZER_DOCKER: noEngine },
+    });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/sizer: --image needs a Docker engine, but none answers/);
+    noStack(down.stderr);
 
     const docker = join(folder.path, "docker");
     writeFileSync(
