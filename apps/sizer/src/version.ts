@@ -7,7 +7,7 @@ function readVersion(): string {
         name?: string;
         version?: string;
       };
-      if (manifest.name === "sizer" && manifest.version) return manifest.version;
+      if (manifest.name === "@sizer/cli" && manifest.version) return manifest.version;
     } catch {
       // Try the next location (dist/ or src/).
     }
