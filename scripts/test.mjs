@@ -108,7 +108,7 @@ if (missing.length > 0) {
     [
       `test: ${missing.length === 1 ? "a system part is" : "system parts are"} missing:`,
       ...lines,
-      `  install ${missing.length === 1 ? "it" : "them"} with: ${process.getuid?.() === 0 ? "" : "sudo "}${installCommand(missing)}`,
+      `  install ${missing.length === 1 ? "it" : "them"} with: ${installCommand(missing, { sudo: process.getuid?.() !== 0 })}`,
       inCi
         ? "  CI=true: the tests that need them run and fail"
         : "  the tests that need them are skipped, by name, with this reason",

@@ -15,5 +15,5 @@ export declare const SYSTEM_PARTS: SystemPart[];
 export declare function missingReason(name: SystemPartName): string | undefined;
 /** The parts that cannot be used here. */
 export declare function missingParts(): SystemPart[];
-/** The one command that installs the given parts on Debian. */
-export declare function installCommand(parts: SystemPart[]): string;
+/** The one command line that installs the given parts on Debian (with sudo for a user other than root). */
+export declare function installCommand(parts: SystemPart[], options?: { sudo?: boolean }): string;

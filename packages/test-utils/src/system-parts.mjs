@@ -78,8 +78,12 @@ export function missingParts() {
   return SYSTEM_PARTS.filter((part) => missingReason(part.name) !== undefined);
 }
 
-/** @param {import("./system-parts.d.mts").SystemPart[]} parts */
-export function installCommand(parts) {
+/**
+ * @param {import("./system-parts.d.mts").SystemPart[]} parts
+ * @param {{ sudo?: boolean }} [options]
+ */
+export function installCommand(parts, options = {}) {
   const packages = parts.flatMap((part) => part.debianPackages);
-  return `apt-get update && apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+  const sudo = options.sudo ? "sudo " : "";
+  return `${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${packages.join(" ")}`;
 }
