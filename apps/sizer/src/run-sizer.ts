@@ -330,6 +330,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         versions: record.versions,
         host: { name: record.host.hostname, vcpus: record.host.cpus, memoryBytes: record.host.memoryBytes },
         sharedCores: cpuPlan.shared,
+        ...(cpuPlan.serviceCpus ? { serviceCpus: cpuPlan.serviceCpus } : {}),
         partial,
         ...(partialReason ? { partialReason } : {}),
         ...(record.serviceExit ? { serviceExit: record.serviceExit } : {}),

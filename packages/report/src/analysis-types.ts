@@ -28,6 +28,8 @@ export interface RunMetadata {
   host?: { name?: string; instanceType?: string; vcpus?: number; memoryBytes?: number };
   /** True when the load generator and the service shared the same cores. */
   sharedCores?: boolean;
+  /** The CPU numbers the service was pinned to (sizer's `--service-cpus`), when it was. */
+  serviceCpus?: number[];
   /** True when the run was interrupted or the service died: the report says "partial". */
   partial?: boolean;
   /** Why the run is partial. */
@@ -85,7 +87,7 @@ export interface AnalysisThresholds {
 export interface ResourceCheck {
   resource: "cpu" | "memory" | "disk" | "network" | "generator";
   scope: BottleneckScope;
-  /** Which rule: `cpu-cores`, `cpu-single-core`, `memory-limit`, `memory-host`, `swap`, `memory-growth`, `disk-util`, `iowait`, `network-link`, `generator-cpu`. */
+  /** Which rule: `cpu-cores`, `cpu-single-core`, `cpu-pinned-cores`, `memory-limit`, `memory-host`, `swap`, `memory-growth`, `disk-util`, `iowait`, `network-link`, `generator-cpu`. */
   rule: string;
   /** What was measured, for people: "service process tree CPU", "eth0 link". */
   label: string;

@@ -21,6 +21,7 @@ import {
 import { ReportOptionError } from "./errors.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
+import { machineFindings } from "./machine-checks.js";
 import {
   type FailureOnset,
   findFailureOnset,
@@ -122,9 +123,14 @@ function assessTrust(
   metadata: RunMetadata | undefined,
   generator: ResourceCheck | null,
   seconds: Float64Array,
+  failureSeconds: number | null,
 ): Trust {
   const warnings: string[] = [];
   let trustworthy = true;
+  for (const finding of machineFindings(results, metrics, seconds, failureSeconds)) {
+    trustworthy = false;
+    warnings.push(finding.warning);
+  }
   if (allFailed(results)) {
     trustworthy = false;
     warnings.push(
@@ -304,6 +310,7 @@ function chooseBottleneck(
   onset: Onsets,
   facts: string[],
   capacity: Capacity,
+  pinnedApart: boolean,
 ): Bottleneck {
   const hasOnset =
     onset.failureSeconds !== null ||
@@ -313,9 +320,19 @@ function chooseBottleneck(
   const servicesCoresSaturated = checks.some(
     (check) => check.saturated && check.rule === "cpu-cores" && check.scope === "service",
   );
+  // A service pinned to cores of its own has its CPU measured there: a full host is other processes' work.
+  const serviceCpuMeasured = checks.some(
+    (check) => check.scope === "service" && (check.rule === "cpu-cores" || check.rule === "cpu-pinned-cores"),
+  );
   const saturated = checks
     .filter((check) => check.saturated && check.rule !== "memory-growth")
-    .filter((check) => !(check.rule === "cpu-single-core" && servicesCoresSaturated))
+    .filter(
+      (check) =>
+        !((check.rule === "cpu-single-core" || check.rule === "cpu-pinned-cores") && servicesCoresSaturated),
+    )
+    .filter(
+      (check) => !(pinnedApart && serviceCpuMeasured && check.scope === "host" && check.resource === "cpu"),
+    )
     .sort(
       (left, right) =>
         (left.sinceSeconds ?? 0) - (right.sinceSeconds ?? 0) ||
@@ -335,7 +352,7 @@ function chooseBottleneck(
       .map((check) => `Also saturated: ${check.detail}`);
     // A saturated host with a service that was not: something else on the host took the resource.
     const context =
-      chosen.scope === "host"
+      chosen.scope === "host" || chosen.rule === "cpu-pinned-cores"
         ? checks
             .filter(
               (check) =>
@@ -347,7 +364,10 @@ function chooseBottleneck(
             .map((check) => `Meanwhile the service was not saturated: ${check.detail}`)
         : [];
     let confidence: Bottleneck["confidence"] =
-      first.scope === "host" || first.rule === "cpu-single-core" || first.rule === "iowait"
+      first.scope === "host" ||
+      first.rule === "cpu-single-core" ||
+      first.rule === "cpu-pinned-cores" ||
+      first.rule === "iowait"
         ? "medium"
         : "high";
     if (!hasOnset) confidence = "low";
@@ -557,6 +577,7 @@ export function analyze(input: AnalyzeInput): Analysis {
     thresholds,
     window: onset.window,
     serviceCores: serviceCores?.count ?? null,
+    serviceCpus: metadata?.serviceCpus,
     ...(options.linkSpeedBitsPerSecond !== undefined
       ? { linkSpeedBitsPerSecond: options.linkSpeedBitsPerSecond }
       : {}),
@@ -567,14 +588,20 @@ export function analyze(input: AnalyzeInput): Analysis {
   const stoppedOnFailure =
     computed.stopReason === "error-ratio" || computed.stopReason === "latency" || failureSeconds !== null;
   const saturation = findSaturation(results.timeline, plateau, checks, failureSeconds);
-  const decline = findDecline(results.timeline, failureSeconds, metrics, seconds);
+  const decline = findDecline(
+    results.timeline,
+    failureSeconds,
+    metrics,
+    seconds,
+    serviceCores?.count ?? null,
+  );
   const judged = withSaturation(computed, stoppedOnFailure, saturation, decline);
   if (!stoppedOnFailure && judged.levelFrom === "saturation")
     onset.saturationSeconds = saturation?.atSeconds ?? null;
   const measured = everyRunFailed ? allFailedCapacity(judged, results) : judged;
   const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const facts = onsetFacts(results, onset, thresholds, capacity);
-  const trust = assessTrust(results, metrics, metadata, generator, seconds);
+  const trust = assessTrust(results, metrics, metadata, generator, seconds, failureSeconds);
   // A dead service explains failed runs; failed runs explain any saturation they caused.
   let bottleneck: Bottleneck;
   if (serviceExit) {
@@ -583,7 +610,16 @@ export function analyze(input: AnalyzeInput): Analysis {
   } else if (everyRunFailed) {
     bottleneck = allFailedBottleneck(results);
   } else {
-    bottleneck = chooseBottleneck(checks, generator, results, metrics, onset, facts, capacity);
+    bottleneck = chooseBottleneck(
+      checks,
+      generator,
+      results,
+      metrics,
+      onset,
+      facts,
+      capacity,
+      metadata?.sharedCores === false,
+    );
   }
   const caveat = everyRunFailed
     ? " The run measured nothing usable."

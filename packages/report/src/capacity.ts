@@ -1,6 +1,6 @@
 import type { Capacity, Decline, RunMetadata, Saturation } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
-import type { LoadResultsInput, TimelineEntry } from "./inputs/types.js";
+import type { LoadResultsInput, TimelineEntry, TimelineLatency } from "./inputs/types.js";
 import { smoothedThroughput } from "./onsets.js";
 import { latencyText, meanLatency, requestsPerSecond, wholeSeconds } from "./saturation.js";
 
@@ -38,6 +38,37 @@ export function findPeakThroughput(fullTimeline: readonly TimelineEntry[]): Capa
 function peakWindow(timeline: readonly TimelineEntry[], peak: NonNullable<Capacity["peakThroughput"]>) {
   const half = Math.floor(peak.averagedSeconds / 2);
   return timeline.filter((entry) => Math.abs(entry.t - peak.atSeconds) <= half);
+}
+
+/**
+ * The level of the whole seconds run with exactly `workers` workers before `beforeSeconds`, each within
+ * the tolerance (and the latency objective) on its own: the seconds that began with that many workers
+ * too when there are any (a second's workers are counted at its end). Null without such a second.
+ */
+function levelAtWorkers(
+  timeline: readonly TimelineEntry[],
+  workers: number,
+  tolerance: number,
+  objective: Capacity["latencyObjective"],
+  beforeSeconds: number | null,
+): Pick<Capacity, "throughput" | "latency"> | null {
+  const seconds = wholeSeconds(timeline);
+  const healthy = seconds.filter((entry) => {
+    if (entry.workers !== workers || (beforeSeconds !== null && entry.t >= beforeSeconds)) return false;
+    const runs = entry.ok + entry.failed;
+    if (runs === 0 || (entry.failed / runs) * 100 > tolerance) return false;
+    const latency = objective ? entry.latency?.[objective.percentile as keyof TimelineLatency] : undefined;
+    return !(objective && typeof latency === "number" && latency > objective.thresholdMs);
+  });
+  const steady = healthy.filter(
+    (entry) => seconds.find((other) => other.t === entry.t - 1)?.workers === workers,
+  );
+  const level = steady.length > 0 ? steady : healthy;
+  if (level.length === 0) return null;
+  return {
+    throughput: level.reduce((sum, entry) => sum + entry.throughput, 0) / level.length,
+    latency: meanLatency(level),
+  };
 }
 
 /**
@@ -89,13 +120,19 @@ export function computeCapacity(
       sizing.healthyWorkers !== undefined &&
       sizing.throughputAtHealthy !== null &&
       sizing.throughputAtHealthy !== undefined;
+    // Under a ramp, the sizing block's figures average seconds with fewer workers: a run that failed is
+    // measured at its healthy worker count itself when the timeline has healthy seconds there.
+    const atHealthy =
+      found && typeof sizing.healthyWorkers === "number"
+        ? levelAtWorkers(timeline, sizing.healthyWorkers, tolerance, latencyObjective, failureSeconds)
+        : null;
     const capacity: Capacity = {
       found,
       ...(healthyKnown || found
         ? {
             workers: sizing.healthyWorkers ?? null,
-            throughput: sizing.throughputAtHealthy ?? null,
-            latency: sizing.latencyAtHealthy ?? null,
+            throughput: atHealthy?.throughput ?? sizing.throughputAtHealthy ?? null,
+            latency: atHealthy?.latency ?? sizing.latencyAtHealthy ?? null,
             levelFrom: "healthy" as const,
           }
         : peakLevel()),

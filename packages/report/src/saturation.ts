@@ -177,6 +177,36 @@ function whatGrew(
 }
 
 /**
+ * True when a service that filled its cores at the peak lost CPU by at least half the throughput's
+ * fall: its work per request did not grow, other processes took its cores (the trust badge says so).
+ */
+function lostItsCpu(
+  peakSeconds: readonly TimelineEntry[],
+  lastSeconds: readonly TimelineEntry[],
+  drop: number,
+  metrics: MetricsData | undefined,
+  metricSeconds: ArrayLike<number>,
+  serviceCores: number | null,
+): boolean {
+  const cpu = metrics?.series.get("process.cpu.percent");
+  if (!cpu || serviceCores === null) return false;
+  const level = (entries: readonly TimelineEntry[]) =>
+    quantile(
+      valuesBetween(
+        metricSeconds,
+        cpu,
+        (entries[0] as TimelineEntry).t,
+        (entries[entries.length - 1] as TimelineEntry).t + 1,
+      ),
+      0.5,
+    );
+  const atPeak = level(peakSeconds);
+  const atEnd = level(lastSeconds);
+  if (atPeak === null || atEnd === null || atPeak < 0.85 * serviceCores * 100) return false;
+  return atEnd <= atPeak * (1 - drop / 2);
+}
+
+/**
  * The decline: over the whole loaded seconds before the failure onset (or the end), the best mean of
  * `size` consecutive seconds (10, or a quarter of the run, at least 3) against the mean of the last
  * `size` seconds. A decline when the last is lower by 10% or more (or by three times the noise of such
@@ -187,6 +217,7 @@ export function findDecline(
   failureSeconds: number | null,
   metrics?: MetricsData,
   metricSeconds: ArrayLike<number> = [],
+  serviceCores: number | null = null,
 ): Decline | null {
   const seconds = loadedSeconds(timeline, failureSeconds);
   const size = Math.max(3, Math.min(10, Math.floor(seconds.length / 4)));
@@ -220,6 +251,7 @@ export function findDecline(
   const noise = Math.max(MIN_DECLINE, (DECLINE_NOISE_FACTOR * secondNoise) / Math.sqrt(size));
   const drop = 1 - sustained / peak;
   if (drop < noise) return null;
+  if (lostItsCpu(peakSeconds, seconds.slice(-size), drop, metrics, metricSeconds, serviceCores)) return null;
   const centre = peakSeconds[Math.floor(size / 2)] as TimelineEntry;
   return {
     peak: { throughput: peak, atSeconds: centre.t, workers: centre.workers, averagedSeconds: size },

@@ -5,85 +5,10 @@ import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
 import { findPeakThroughput } from "../src/capacity.js";
 import { formatNumber } from "../src/format.js";
-import { MetricsBuilder } from "../src/inputs/metrics-builder.js";
-import type { LoadResultsInput, MetricsData, TimelineEntry } from "../src/inputs/types.js";
+import type { TimelineEntry } from "../src/inputs/types.js";
 import { renderHtml } from "../src/render-html.js";
 import { buildSummaryJson, renderSummaryMarkdown } from "../src/render-summary.js";
-
-const START_MS = Date.UTC(2026, 11, 6, 12, 0, 0);
-
-/** A deterministic pseudo-random source in [0, 1). */
-function noise(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-interface Model {
-  seconds: number;
-  /** Workers at second t. */
-  workers: (t: number) => number;
-  /** Throughput the service gives at second t with that many workers. */
-  throughput: (t: number, workers: number) => number;
-  /** Failed share of the scenario runs at second t (0 by default). */
-  failedShare?: (t: number) => number;
-}
-
-/** A timeline from the model, ±2% noise, latency from Little's law (workers / throughput). */
-function timelineOf(model: Model): TimelineEntry[] {
-  const random = noise(7);
-  return Array.from({ length: model.seconds }, (_, t) => {
-    const workers = model.workers(t);
-    const throughput = model.throughput(t, workers) * (0.98 + 0.04 * random());
-    const runs = Math.round(throughput);
-    const failed = Math.round(runs * (model.failedShare?.(t) ?? 0));
-    const p50 = (workers / throughput) * 1000;
-    return {
-      t,
-      time: START_MS + t * 1000,
-      workers,
-      ok: runs - failed,
-      failed,
-      requests: runs,
-      throughput,
-      errorRatio: runs === 0 ? 0 : (failed / runs) * 100,
-      latency: { p50, p90: p50 * 1.5, p95: p50 * 1.8, p99: p50 * 2.5, max: p50 * 4 },
-      generatorCpuPercent: 20,
-      eventLoopDelayMs: 1,
-    };
-  });
-}
-
-function resultsOf(timeline: TimelineEntry[], extra: Partial<LoadResultsInput> = {}): LoadResultsInput {
-  const ok = timeline.reduce((sum, entry) => sum + entry.ok, 0);
-  const failed = timeline.reduce((sum, entry) => sum + entry.failed, 0);
-  return {
-    format: "loadcore-results",
-    formatVersion: 1,
-    startedAt: new Date(START_MS).toISOString(),
-    durationSeconds: timeline.length,
-    ok,
-    failed,
-    requests: ok + failed,
-    throughput: (ok + failed) / timeline.length,
-    timeline,
-    ...extra,
-  };
-}
-
-/** Service CPU (process tree, percent of one core) and RSS per second. */
-function metricsOf(seconds: number, cpu: (t: number) => number, rss: (t: number) => number): MetricsData {
-  const builder = new MetricsBuilder();
-  for (let t = 0; t < seconds; t++) {
-    const index = builder.addSample(START_MS + t * 1000 + 500);
-    builder.set("host.cpu.count", index, 2);
-    builder.set("process.cpu.percent", index, cpu(t));
-    builder.set("process.rss", index, rss(t));
-  }
-  return builder.build({ format: "sizer-metrics", formatVersion: 1, source: "native", extra: {} });
-}
+import { type Model, metricsOf, resultsOf, timelineOf } from "./helpers/model-run.js";
 
 const MiB = 1024 * 1024;
 /** The one-core CPU-bound service: 190 req/s at any concurrency from 2 workers on. */
