@@ -154,7 +154,7 @@ function assessTrust(
   if (metadata?.sharedCores || sameHost) {
     trustworthy = false;
     warnings.push(
-      `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its ` : ""}cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the generator on another machine.`,
+      `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its ` : ""}cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the service on another machine and size it from here with sizer run --url http://SERVICE-HOST:PORT --glances-url http://SERVICE-HOST:61208 (Glances in web mode there, glances -w, records that host's resources).`,
     );
   }
   const partial = Boolean(metadata?.partial || metadata?.serviceExit || results.interrupted);
