@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { formatCpuList } from "./cpu-plan.js";
 import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
+import { groupListensOn } from "./port-owner.js";
 import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
 import { certificateMessage, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
@@ -35,6 +36,49 @@ export interface CommandServiceOptions {
   signal?: AbortSignal;
   /** The taskset program. */
   taskset?: string;
+}
+
+/** Time the service gets after the first answer to show it is still running (an exit on a taken port comes fast). */
+const SETTLE_MS = 500;
+/** Longest wait for the service's own process group to hold the answering port. */
+const OWNER_WAIT_MS = 10_000;
+
+/**
+ * After the first answer at `url`: `exited` when the service's process ended meanwhile; `owner` when
+ * its process group holds the listening socket of the URL's port (or this cannot be told: not Linux,
+ * a remote host); `other` when another process held it all along (a proxy, a container runtime), noted
+ * in the log.
+ */
+async function confirmOwner(
+  groupId: number,
+  url: string,
+  exited: Promise<unknown>,
+  readyTimeoutMs: number,
+  log: ServiceLog,
+): Promise<"exited" | "owner" | "other"> {
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+  });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  await Promise.race([exited, sleep(SETTLE_MS)]);
+  if (ended) return "exited";
+  const parsed = new URL(url);
+  const local = ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"].includes(parsed.hostname);
+  const port = Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80));
+  if (!local) return "owner";
+  const deadline = Date.now() + Math.min(OWNER_WAIT_MS, readyTimeoutMs);
+  for (;;) {
+    const owns = groupListensOn(groupId, port);
+    if (owns !== false) return "owner";
+    if (Date.now() >= deadline) break;
+    await Promise.race([exited, sleep(200)]);
+    if (ended) return "exited";
+  }
+  log.note(
+    `port ${port} answers, but no process of the service's group listens on it (a proxy or a container runtime?)`,
+  );
+  return "other";
 }
 
 /**
@@ -156,6 +200,17 @@ export async function startCommandService(options: CommandServiceOptions): Promi
       "ERR_SIZER_SERVICE_NOT_READY",
       `the service did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s${last}; check --port/--url/--health-url or raise --ready-timeout`,
       output,
+    );
+  }
+  // Something answering is not yet the service: another program may hold the port while the service
+  // fails to bind it and exits. Its exit during start-up, not the other program's answer, is the outcome.
+  const owner = await confirmOwner(pid, healthUrl, exited, options.readyTimeoutMs, options.log);
+  if (owner === "exited" && exit) {
+    await stop();
+    throw new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `the service exited during start-up (${describeExit(exit)}) although ${healthUrl} answered ${ready.status}: another program answers there (is its port taken?): --service-cmd '${options.command}'`,
+      options.log.tail(),
     );
   }
   options.log.note(`ready: ${healthUrl} answered ${ready.status} after ${ready.waitedMs} ms`);

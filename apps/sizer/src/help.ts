@@ -57,6 +57,8 @@ longer than --duration gets a warning: the run would end before most workers sta
 Resources and cores:
   --collector native|glances   what records the resources (default native: /proc and cgroups;
                          glances records the host only, not the service's own CPU and memory)
+  --glances-url URL      with --url alone: the Glances web server (glances -w) of the service's host,
+                         whose REST API records that host's resources (the service on another machine)
   --interval S           seconds between resource samples (default 1)
   --service-cpus LIST    cores for the service, e.g. 1 or 2-3 (default with 2+ cores: the last half)
   --load-cpus LIST       cores for the load generator (default: the other cores)

@@ -83,6 +83,7 @@ export async function rebuildReport(
             }
           : {}),
         ...(cpuPlan?.shared !== undefined ? { sharedCores: cpuPlan.shared } : {}),
+        ...(cpuPlan?.serviceCpus ? { serviceCpus: cpuPlan.serviceCpus } : {}),
         ...(record.serviceExit ? { serviceExit: record.serviceExit } : {}),
         partial,
         ...(partial

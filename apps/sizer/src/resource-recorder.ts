@@ -3,8 +3,10 @@ import { CollectorStartError } from "./errors.js";
 
 /** Options of {@link ResourceRecorder.start}. */
 export interface ResourceRecorderOptions {
-  /** `native` (/proc and cgroups) or `glances` (a spawned Glances). */
-  source: "native" | "glances";
+  /** `native` (/proc and cgroups), `glances` (a spawned Glances) or `glances-rest` (a Glances web server's REST API). */
+  source: "native" | "glances" | "glances-rest";
+  /** The Glances web server's URL, for `glances-rest`. */
+  glancesUrl?: string | undefined;
   /** Root of the service's process tree, when known. */
   pid?: number | undefined;
   /** Containers to watch: the metrics' name and the engine's id. */
@@ -40,7 +42,11 @@ export class ResourceRecorder {
       const code = (error as { code?: unknown }).code;
       if (typeof code === "string" && code.startsWith("ERR_COLLECTOR_")) {
         throw new CollectorStartError(
-          `cannot record the resources (--collector ${options.source}): ${(error as Error).message}`,
+          `cannot record the resources (${
+            options.source === "glances-rest"
+              ? `--glances-url ${options.glancesUrl}`
+              : `--collector ${options.source}`
+          }): ${(error as Error).message}`,
           { cause: error },
         );
       }
@@ -60,6 +66,7 @@ export class ResourceRecorder {
       ...(native && options.containers && options.containers.length > 0
         ? { containers: options.containers.map(({ name, id }) => ({ name, id })) }
         : {}),
+      ...(options.source === "glances-rest" && options.glancesUrl ? { glancesUrl: options.glancesUrl } : {}),
       interval: options.intervalSeconds,
       signal: recorder.controller.signal,
     });

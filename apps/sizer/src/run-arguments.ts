@@ -40,6 +40,7 @@ export const RUN_FLAGS = {
   test: { type: "string" },
   ref: { type: "string" },
   collector: { type: "string" },
+  "glances-url": { type: "string" },
   interval: { type: "string" },
   "service-cpus": { type: "string" },
   "load-cpus": { type: "string" },
@@ -273,6 +274,16 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
   const collector = values.collector ?? "native";
   if (collector !== "native" && collector !== "glances")
     throw new SizerUsageError("--collector", `--collector must be native or glances, got '${collector}'`);
+  const glancesUrl =
+    values["glances-url"] === undefined ? undefined : httpUrl("glances-url", values["glances-url"]);
+  if (
+    glancesUrl !== undefined &&
+    (service.kind !== "url" || service.pid !== undefined || values.collector !== undefined)
+  )
+    throw new SizerUsageError(
+      "--glances-url",
+      "--glances-url goes with --url alone (the service on another machine, whose Glances it polls): not with --service-cmd, --image, --pid or --collector",
+    );
 
   if (values["no-pin"] && (values["service-cpus"] !== undefined || values["load-cpus"] !== undefined)) {
     throw new SizerUsageError("--no-pin", "--no-pin cannot be combined with --service-cpus or --load-cpus");
@@ -313,6 +324,7 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
           : number("ready-timeout", values["ready-timeout"], { min: 0, exclusiveMin: true }),
       scenario,
       collector,
+      glancesUrl,
       interval: values.interval === undefined ? undefined : number("interval", values.interval, { min: 0.1 }),
       load,
       serviceCpus,

@@ -113,7 +113,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     status: "running",
     scenario: options.scenario,
     load: options.load,
-    collector: options.collector ?? "native",
+    collector: options.glancesUrl ? `glances-rest ${options.glancesUrl}` : (options.collector ?? "native"),
     versions: versions(),
     host: hostFacts(),
     cpuPlan,
@@ -185,7 +185,8 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     await writeRunRecord(options.outDir, record);
     reporter.info(`service ready at ${service.url}${service.pid ? ` (pid ${service.pid})` : ""}`);
     reporter.info(cpuPlan.description);
-    if (cpuPlan.shared)
+    // With --glances-url the service's host is known from Glances: the report compares host names.
+    if (cpuPlan.shared && !options.glancesUrl)
       reporter.warn(
         `the service and the load generator may share cores (${cpuPlan.description}); the verdict will say so`,
       );
@@ -197,7 +198,8 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
 
     const metricsFile = join(options.outDir, "metrics.csv");
     recorder = await ResourceRecorder.start({
-      source: options.collector ?? "native",
+      source: options.glancesUrl ? "glances-rest" : (options.collector ?? "native"),
+      glancesUrl: options.glancesUrl,
       pid: service.pid,
       containers: service.containers,
       intervalSeconds: options.interval ?? 1,
@@ -330,8 +332,18 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
         serviceCommand: service.description,
         target: service.url,
         versions: record.versions,
-        host: { name: record.host.hostname, vcpus: record.host.cpus, memoryBytes: record.host.memoryBytes },
-        sharedCores: cpuPlan.shared,
+        // With --glances-url the service's host is the remote one: its cores come from Glances' metrics.
+        ...(options.glancesUrl
+          ? {}
+          : {
+              host: {
+                name: record.host.hostname,
+                vcpus: record.host.cpus,
+                memoryBytes: record.host.memoryBytes,
+              },
+            }),
+        ...(options.glancesUrl ? {} : { sharedCores: cpuPlan.shared }),
+        ...(cpuPlan.serviceCpus ? { serviceCpus: cpuPlan.serviceCpus } : {}),
         partial,
         ...(partialReason ? { partialReason } : {}),
         ...(record.serviceExit ? { serviceExit: record.serviceExit } : {}),
@@ -409,7 +421,12 @@ function describeSource(options: SizerRunOptions): string {
   const service = options.service;
   if (service.kind === "command") return `${service.command}${service.cwd ? ` (in ${service.cwd})` : ""}`;
   if (service.kind === "docker") return `docker image ${service.image}, port ${service.port}`;
-  return `${service.url} (already running${service.pid ? `, pid ${service.pid}` : ", only the host is monitored"})`;
+  const watched = options.glancesUrl
+    ? `, its host recorded through Glances at ${options.glancesUrl}`
+    : service.pid
+      ? `, pid ${service.pid}`
+      : ", only this host is monitored";
+  return `${service.url} (already running${watched})`;
 }
 
 function describeScenario(options: SizerRunOptions): string {

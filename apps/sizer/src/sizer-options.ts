@@ -71,6 +71,11 @@ export interface SizerRunOptions {
   scenario: ScenarioSource;
   /** `--collector` (default native). */
   collector?: "native" | "glances";
+  /**
+   * `--glances-url`: with a `url` service, the Glances web server (`glances -w`) of the service's host,
+   * whose REST API records that host's resources instead of this machine's.
+   */
+  glancesUrl?: string | undefined;
   /** `--interval`: seconds between resource samples (default 1). */
   interval?: number | undefined;
   load: LoadSettings;

@@ -28,6 +28,8 @@ export interface RunMetadata {
   host?: { name?: string; instanceType?: string; vcpus?: number; memoryBytes?: number };
   /** True when the load generator and the service shared the same cores. */
   sharedCores?: boolean;
+  /** The CPU numbers the service was pinned to (sizer's `--service-cpus`), when it was. */
+  serviceCpus?: number[];
   /** True when the run was interrupted or the service died: the report says "partial". */
   partial?: boolean;
   /** Why the run is partial. */
@@ -85,7 +87,7 @@ export interface AnalysisThresholds {
 export interface ResourceCheck {
   resource: "cpu" | "memory" | "disk" | "network" | "generator";
   scope: BottleneckScope;
-  /** Which rule: `cpu-cores`, `cpu-single-core`, `memory-limit`, `memory-host`, `swap`, `memory-growth`, `disk-util`, `iowait`, `network-link`, `generator-cpu`. */
+  /** Which rule: `cpu-cores`, `cpu-single-core`, `cpu-pinned-cores`, `memory-limit`, `memory-host`, `swap`, `memory-growth`, `disk-util`, `iowait`, `network-link`, `generator-cpu`. */
   rule: string;
   /** What was measured, for people: "service process tree CPU", "eth0 link". */
   label: string;
@@ -109,9 +111,54 @@ export interface ResourceCheck {
   detail: string;
 }
 
+/**
+ * Where the throughput stopped growing with the load although nothing failed: the throughput plateau
+ * (more workers, no more throughput, rising latency) or a resource of the service at its limit.
+ */
+export interface Saturation {
+  /** What showed it first: the throughput plateau, or a saturated resource check (its rule). */
+  signal: "plateau" | "resource";
+  /** The saturated resource check, in a few words ("CPU of the service, 99% of its 1 core"), when one ran out. */
+  resource: string | null;
+  /** When it began, seconds since the start. */
+  atSeconds: number;
+  /** Workers when it began. */
+  workers: number;
+  /** Requests per second held once saturated: the median of the whole seconds from its start to the failures or the end. */
+  throughput: number;
+  /** Latency over the first seconds of the saturation. */
+  latencyAtStart: Partial<TimelineLatency> | null;
+  /** Latency over the last seconds of the saturation, and the workers then. */
+  latencyAtEnd: Partial<TimelineLatency> | null;
+  workersAtEnd: number;
+}
+
+/** The throughput fell while the load held or grew, by more than the run's noise. */
+export interface Decline {
+  /** The best level held for `averagedSeconds` whole seconds, before the fall. */
+  peak: { throughput: number; atSeconds: number; workers: number; averagedSeconds: number };
+  /** The level of the last `averagedSeconds` whole seconds: what the node sustained. */
+  sustained: {
+    throughput: number;
+    fromSeconds: number;
+    toSeconds: number;
+    workers: number;
+    latency: Partial<TimelineLatency> | null;
+  };
+  /** How far it fell, percent of the peak. */
+  dropPercent: number;
+  /** The smallest fall counted as a decline on this run (its noise), percent. */
+  noisePercent: number;
+  /** What grew meanwhile, for people: "p95 latency from 12 ms to 80 ms", "service memory from 60 MiB to 140 MiB". */
+  grew: string[];
+}
+
 /** The load one node took. */
 export interface Capacity {
-  /** True when a stop criterion fired and a healthy level is known. */
+  /**
+   * True when a limit was found: a stop criterion fired with a healthy level known, or, with nothing
+   * failing, the service saturated or declined (`levelFrom` says which).
+   */
   found: boolean;
   /** Workers at the run's best level (see `levelFrom`); the one figure the headline, cards and summaries give. */
   workers: number | null;
@@ -122,9 +169,15 @@ export interface Capacity {
   /**
    * Where `workers`, `throughput` and `latency` come from: `healthy`, the last healthy level (the sizing
    * block's, or the 10 s before the failure onset); `peak`, the peak throughput's seconds when nothing
-   * failed and no healthy level was given (every level was healthy); null when there is no level.
+   * failed and no healthy level was given (every level was healthy); `saturation`, the level held once
+   * the service saturated (see `saturation`); `decline`, the level sustained after the throughput fell
+   * (see `decline`); null when there is no level.
    */
-  levelFrom: "healthy" | "peak" | null;
+  levelFrom: "healthy" | "peak" | "saturation" | "decline" | null;
+  /** The saturation, when the throughput stopped growing before any failure; null otherwise. */
+  saturation: Saturation | null;
+  /** The decline, when the throughput fell while the load held or grew; null otherwise. */
+  decline: Decline | null;
   stopReason: string | null;
   stoppedAtSeconds: number | null;
   workersAtStop: number | null;
@@ -149,8 +202,12 @@ export interface Capacity {
 export interface Onsets {
   /** First second the error ratio (or the latency objective) stayed past the tolerance. */
   failureSeconds: number | null;
+  /** What the failure onset is: the error ratio past the tolerance, or the latency objective broken. */
+  failureCause: "errors" | "latency" | null;
   /** First second of the throughput plateau. */
   plateauSeconds: number | null;
+  /** First second of the saturation that sets the capacity when nothing failed (see `Capacity.saturation`). */
+  saturationSeconds: number | null;
   /** The earlier of the two, or the end of the run. */
   referenceSeconds: number;
   /** The evidence window around the reference. */

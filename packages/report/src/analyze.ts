@@ -16,12 +16,21 @@ import {
   describeServiceExit,
   type ServiceExit,
   serviceDiedCapacity,
+  withSaturation,
 } from "./capacity.js";
 import { ReportOptionError } from "./errors.js";
-import { formatNumber, formatPercent, formatSeconds } from "./format.js";
+import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
-import { findFailureOnset, findPlateau, notablePlateauLevel, tolerancePercent } from "./onsets.js";
+import { machineFindings } from "./machine-checks.js";
+import {
+  type FailureOnset,
+  findFailureOnset,
+  findPlateau,
+  notablePlateauLevel,
+  tolerancePercent,
+} from "./onsets.js";
 import { type CheckContext, generatorCheck, resourceChecks } from "./resource-checks.js";
+import { findDecline, findSaturation, latencyText, requestsPerSecond } from "./saturation.js";
 import { lastFinite } from "./series-math.js";
 import { DEFAULT_THRESHOLDS } from "./thresholds.js";
 
@@ -114,9 +123,14 @@ function assessTrust(
   metadata: RunMetadata | undefined,
   generator: ResourceCheck | null,
   seconds: Float64Array,
+  failureSeconds: number | null,
 ): Trust {
   const warnings: string[] = [];
   let trustworthy = true;
+  for (const finding of machineFindings(results, metrics, seconds, failureSeconds)) {
+    trustworthy = false;
+    warnings.push(finding.warning);
+  }
   if (allFailed(results)) {
     trustworthy = false;
     warnings.push(
@@ -140,7 +154,7 @@ function assessTrust(
   if (metadata?.sharedCores || sameHost) {
     trustworthy = false;
     warnings.push(
-      `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its ` : ""}cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the generator on another machine.`,
+      `The load generator and the service shared the same ${sameHost ? `host (${metrics?.meta.host}) and so its ` : ""}cores: each took CPU from the other, so the capacity is understated and a CPU verdict is not reliable. Run the service on another machine and size it from here with sizer run --url http://SERVICE-HOST:PORT --glances-url http://SERVICE-HOST:61208 (Glances in web mode there, glances -w, records that host's resources).`,
     );
   }
   const partial = Boolean(metadata?.partial || metadata?.serviceExit || results.interrupted);
@@ -173,25 +187,112 @@ function levelFact(plateau: Capacity["plateau"]): string {
     : `; it then crept up to ${formatNumber(level)} req/s, no longer in step with the workers`;
 }
 
+/** The error ratio (percent) and the runs of the `size` seconds from `fromSeconds` on. */
+function ratioFrom(results: LoadResultsInput, fromSeconds: number, size: number): number | null {
+  let ok = 0;
+  let failed = 0;
+  for (const entry of results.timeline) {
+    if (entry.t < fromSeconds || entry.t >= fromSeconds + size) continue;
+    ok += entry.ok;
+    failed += entry.failed;
+  }
+  return ok + failed === 0 ? null : (failed / (ok + failed)) * 100;
+}
+
+/** The latency percentile (mean) of the `size` seconds from `fromSeconds` on. */
+function percentileFrom(
+  results: LoadResultsInput,
+  fromSeconds: number,
+  size: number,
+  percentile: string,
+): number | null {
+  const values = results.timeline
+    .filter((entry) => entry.t >= fromSeconds && entry.t < fromSeconds + size)
+    .map((entry) => entry.latency?.[percentile as keyof NonNullable<typeof entry.latency>])
+    .filter((value): value is number => typeof value === "number");
+  return values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** What ended the run when no failure did: its own words and numbers. */
+function stopFact(capacity: Capacity): string | null {
+  const at = capacity.stoppedAtSeconds !== null ? ` at ${formatSeconds(capacity.stoppedAtSeconds)}` : "";
+  const workers =
+    capacity.workersAtStop !== null ? ` with ${formatNumber(capacity.workersAtStop)} workers` : "";
+  switch (capacity.stopReason) {
+    case "capacity-above-max-load":
+      return `The run stopped${at}: all ${formatNumber(capacity.workersAtStop ?? 0)} workers ran a full sizing window without failures past the ${formatPercent(capacity.tolerancePercent)} tolerance${capacity.latencyObjective ? " or a broken latency objective" : ""}.`;
+    case "duration":
+      return `The run reached its duration${at}${workers}, before any stop criterion fired.`;
+    case "interrupted":
+      return `The run was interrupted${at}${workers}.`;
+    case "max-runs":
+      return `The run reached its maximum number of scenario runs${at}${workers}.`;
+    case "exception":
+      return `The run ended on an internal error${at}${workers}.`;
+    default:
+      return null;
+  }
+}
+
 function onsetFacts(
   results: LoadResultsInput,
   onset: Onsets,
-  tolerance: number,
-  plateau: Capacity["plateau"],
+  thresholds: AnalysisThresholds,
+  capacity: Capacity,
 ): string[] {
   const facts: string[] = [];
+  const { plateau, decline } = capacity;
   const workersAt = (second: number) => results.timeline.find((entry) => entry.t >= second)?.workers;
+  const size = Math.max(1, Math.round(thresholds.errorWindowSeconds));
   if (onset.failureSeconds !== null) {
     const workers = workersAt(onset.failureSeconds);
-    facts.push(
-      `Failures passed the ${formatPercent(tolerance)} tolerance at ${formatSeconds(onset.failureSeconds)}${workers !== undefined ? ` with ${formatNumber(workers)} workers` : ""}.`,
-    );
+    const withWorkers = workers !== undefined ? ` with ${formatNumber(workers)} workers` : "";
+    const ratio = ratioFrom(results, onset.failureSeconds, size);
+    const objective = capacity.latencyObjective;
+    if (onset.failureCause === "latency" && objective) {
+      const level = percentileFrom(results, onset.failureSeconds, size, objective.percentile);
+      facts.push(
+        `The latency objective broke at ${formatSeconds(onset.failureSeconds)}${withWorkers}: ${objective.percentile} ${
+          level !== null
+            ? `${formatMilliseconds(level)} over the ${formatNumber(size)} s from there`
+            : "above"
+        }, objective ${formatMilliseconds(objective.thresholdMs)}; errors ${
+          ratio !== null ? `${formatPercent(ratio)}, ` : ""
+        }within the ${formatPercent(capacity.tolerancePercent)} tolerance.`,
+      );
+    } else {
+      facts.push(
+        `Failures passed the ${formatPercent(capacity.tolerancePercent)} tolerance at ${formatSeconds(onset.failureSeconds)}${withWorkers}${
+          ratio !== null
+            ? `: ${formatPercent(ratio)} of the scenario runs failed over the ${formatNumber(size)} s from there`
+            : ""
+        }.`,
+      );
+    }
   }
   if (plateau !== null) {
     // The plateau's own figure (loadcore's is a band's mean), as its card and summary.json give it.
     facts.push(
       `Throughput stopped growing with the workers at ${formatSeconds(plateau.atSeconds)} (${formatNumber(plateau.workers)} workers)${levelFact(plateau)}.`,
     );
+  }
+  const saturation = capacity.saturation;
+  if (onset.failureSeconds === null && saturation !== null) {
+    const end = latencyText(saturation.latencyAtEnd);
+    facts.push(
+      `Saturated from ${formatSeconds(saturation.atSeconds)} (${formatNumber(saturation.workers)} workers): the throughput held about ${requestsPerSecond(saturation.throughput)} (median of each whole second) up to ${formatNumber(saturation.workersAtEnd)} workers${end ? `, with ${end} at the end` : ""}.`,
+    );
+  }
+  if (decline !== null) {
+    facts.push(
+      `Throughput fell from ${requestsPerSecond(decline.peak.throughput)} (${formatNumber(decline.peak.averagedSeconds)} s average at ${formatSeconds(decline.peak.atSeconds)}, ${formatNumber(decline.peak.workers)} workers) to ${requestsPerSecond(decline.sustained.throughput)} (${formatSeconds(decline.sustained.fromSeconds)} to ${formatSeconds(decline.sustained.toSeconds)}, ${formatNumber(decline.sustained.workers)} workers): ${formatPercent(decline.dropPercent)} lower, more than this run's noise (${formatPercent(decline.noisePercent)})${
+        decline.grew.length > 0 ? `; meanwhile ${decline.grew.join(", ")}` : ""
+      }.`,
+    );
+  }
+  if (onset.failureSeconds === null) {
+    const stop = stopFact(capacity);
+    if (stop) facts.push(stop);
   }
   if (facts.length > 0) {
     facts.push(
@@ -207,17 +308,31 @@ function chooseBottleneck(
   results: LoadResultsInput,
   metrics: MetricsData | undefined,
   onset: Onsets,
-  tolerance: number,
-  plateau: Capacity["plateau"],
+  facts: string[],
+  capacity: Capacity,
+  pinnedApart: boolean,
 ): Bottleneck {
-  const facts = onsetFacts(results, onset, tolerance, plateau);
-  const hasOnset = onset.failureSeconds !== null || onset.plateauSeconds !== null;
+  const hasOnset =
+    onset.failureSeconds !== null ||
+    onset.plateauSeconds !== null ||
+    onset.saturationSeconds !== null ||
+    capacity.decline !== null;
   const servicesCoresSaturated = checks.some(
     (check) => check.saturated && check.rule === "cpu-cores" && check.scope === "service",
   );
+  // A service pinned to cores of its own has its CPU measured there: a full host is other processes' work.
+  const serviceCpuMeasured = checks.some(
+    (check) => check.scope === "service" && (check.rule === "cpu-cores" || check.rule === "cpu-pinned-cores"),
+  );
   const saturated = checks
     .filter((check) => check.saturated && check.rule !== "memory-growth")
-    .filter((check) => !(check.rule === "cpu-single-core" && servicesCoresSaturated))
+    .filter(
+      (check) =>
+        !((check.rule === "cpu-single-core" || check.rule === "cpu-pinned-cores") && servicesCoresSaturated),
+    )
+    .filter(
+      (check) => !(pinnedApart && serviceCpuMeasured && check.scope === "host" && check.resource === "cpu"),
+    )
     .sort(
       (left, right) =>
         (left.sinceSeconds ?? 0) - (right.sinceSeconds ?? 0) ||
@@ -237,7 +352,7 @@ function chooseBottleneck(
       .map((check) => `Also saturated: ${check.detail}`);
     // A saturated host with a service that was not: something else on the host took the resource.
     const context =
-      chosen.scope === "host"
+      chosen.scope === "host" || chosen.rule === "cpu-pinned-cores"
         ? checks
             .filter(
               (check) =>
@@ -249,7 +364,10 @@ function chooseBottleneck(
             .map((check) => `Meanwhile the service was not saturated: ${check.detail}`)
         : [];
     let confidence: Bottleneck["confidence"] =
-      first.scope === "host" || first.rule === "cpu-single-core" || first.rule === "iowait"
+      first.scope === "host" ||
+      first.rule === "cpu-single-core" ||
+      first.rule === "cpu-pinned-cores" ||
+      first.rule === "iowait"
         ? "medium"
         : "high";
     if (!hasOnset) confidence = "low";
@@ -306,7 +424,8 @@ function chooseBottleneck(
       confidence: "low",
       scope: "service",
       rule: "no-onset",
-      summary: "Nothing ran out: neither failures nor a throughput plateau appeared before the run ended.",
+      summary:
+        "Nothing ran out: no failures, no throughput plateau, no decline and no saturated resource appeared before the run ended.",
       evidence: [...facts, ...checks.map((check) => check.detail)],
     };
   }
@@ -353,9 +472,7 @@ function serviceDiedBottleneck(
   exit: ServiceExit,
   checks: ResourceCheck[],
   results: LoadResultsInput,
-  onset: Onsets,
-  tolerance: number,
-  plateau: Capacity["plateau"],
+  facts: string[],
 ): Bottleneck {
   // SIGKILL is what the kernel's out-of-memory killer (and a container's memory limit) sends.
   const killed =
@@ -371,7 +488,7 @@ function serviceDiedBottleneck(
     summary: `What ran out first: the service itself, which died during the run. Its output (service.log in a sizer run folder) says why: a crash, an unhandled error, a resource limit.${killed}`,
     evidence: [
       `The service ${describeServiceExit(exit, results.timeline)}.`,
-      ...onsetFacts(results, onset, tolerance, plateau),
+      ...facts,
       ...saturated.map((check) => `Before it died: ${check.detail}`),
     ],
   };
@@ -430,13 +547,11 @@ export function analyze(input: AnalyzeInput): Analysis {
   const start = runStartMs(results);
   const seconds = Float64Array.from(metrics?.times ?? [], (time) => (time - start) / 1000);
   const tolerance = tolerancePercent(results, options.tolerancePercent);
-  const failureSeconds = findFailureOnset(results, thresholds, tolerance);
+  const failure: FailureOnset | null = findFailureOnset(results, thresholds, tolerance);
+  const failureSeconds = failure?.atSeconds ?? null;
   const plateau = findPlateau(results, thresholds);
   const serviceExit = metadata?.serviceExit;
   const everyRunFailed = allFailed(results);
-  const computed = computeCapacity(results, tolerance, failureSeconds, plateau);
-  const measured = everyRunFailed ? allFailedCapacity(computed, results) : computed;
-  const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
   // A plateau whose throughput went on to climb well above its start had not exhausted anything yet
   // at its start: the evidence is then judged at the failure onset (or the end), not at the plateau.
@@ -448,7 +563,9 @@ export function analyze(input: AnalyzeInput): Analysis {
   const referenceSeconds = Math.min(failureSeconds ?? end, plateauAnchor ?? end);
   const onset: Onsets = {
     failureSeconds,
+    failureCause: failure?.cause ?? null,
     plateauSeconds: plateau?.atSeconds ?? null,
+    saturationSeconds: null,
     referenceSeconds,
     window: evidenceWindow(referenceSeconds, failureSeconds ?? end, plateauAnchor, thresholds),
   };
@@ -460,22 +577,49 @@ export function analyze(input: AnalyzeInput): Analysis {
     thresholds,
     window: onset.window,
     serviceCores: serviceCores?.count ?? null,
+    serviceCpus: metadata?.serviceCpus,
     ...(options.linkSpeedBitsPerSecond !== undefined
       ? { linkSpeedBitsPerSecond: options.linkSpeedBitsPerSecond }
       : {}),
   };
   const checks = resourceChecks(context);
   const generator = generatorCheck(context);
-  const trust = assessTrust(results, metrics, metadata, generator, seconds);
+  const computed = computeCapacity(results, tolerance, failureSeconds, plateau);
+  const stoppedOnFailure =
+    computed.stopReason === "error-ratio" || computed.stopReason === "latency" || failureSeconds !== null;
+  const saturation = findSaturation(results.timeline, plateau, checks, failureSeconds);
+  const decline = findDecline(
+    results.timeline,
+    failureSeconds,
+    metrics,
+    seconds,
+    serviceCores?.count ?? null,
+  );
+  const judged = withSaturation(computed, stoppedOnFailure, saturation, decline);
+  if (!stoppedOnFailure && judged.levelFrom === "saturation")
+    onset.saturationSeconds = saturation?.atSeconds ?? null;
+  const measured = everyRunFailed ? allFailedCapacity(judged, results) : judged;
+  const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
+  const facts = onsetFacts(results, onset, thresholds, capacity);
+  const trust = assessTrust(results, metrics, metadata, generator, seconds, failureSeconds);
   // A dead service explains failed runs; failed runs explain any saturation they caused.
   let bottleneck: Bottleneck;
   if (serviceExit) {
-    bottleneck = serviceDiedBottleneck(serviceExit, checks, results, onset, tolerance, plateau);
+    bottleneck = serviceDiedBottleneck(serviceExit, checks, results, facts);
     if (everyRunFailed) bottleneck.evidence.push(...allFailedBottleneck(results).evidence);
   } else if (everyRunFailed) {
     bottleneck = allFailedBottleneck(results);
   } else {
-    bottleneck = chooseBottleneck(checks, generator, results, metrics, onset, tolerance, plateau);
+    bottleneck = chooseBottleneck(
+      checks,
+      generator,
+      results,
+      metrics,
+      onset,
+      facts,
+      capacity,
+      metadata?.sharedCores === false,
+    );
   }
   const caveat = everyRunFailed
     ? " The run measured nothing usable."

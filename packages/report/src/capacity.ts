@@ -1,20 +1,8 @@
-import type { Capacity, RunMetadata } from "./analysis-types.js";
+import type { Capacity, Decline, RunMetadata, Saturation } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, TimelineEntry, TimelineLatency } from "./inputs/types.js";
 import { smoothedThroughput } from "./onsets.js";
-
-const LATENCY_KEYS = ["p50", "p90", "p95", "p99", "max"] as const;
-
-function meanLatency(entries: TimelineEntry[]): Partial<TimelineLatency> | null {
-  const latency: Partial<TimelineLatency> = {};
-  for (const key of LATENCY_KEYS) {
-    const values = entries
-      .map((entry) => entry.latency?.[key])
-      .filter((value): value is number => typeof value === "number");
-    if (values.length > 0) latency[key] = values.reduce((sum, value) => sum + value, 0) / values.length;
-  }
-  return Object.keys(latency).length > 0 ? latency : null;
-}
+import { latencyText, meanLatency, requestsPerSecond, wholeSeconds } from "./saturation.js";
 
 /** Seconds the peak throughput is smoothed over (centred), shorter on runs of under 30 seconds. */
 const PEAK_SMOOTHING_SECONDS = 10;
@@ -27,10 +15,12 @@ function peakSmoothingSeconds(length: number): number {
 /**
  * The highest smoothed throughput, its second and the seconds it is averaged over. Only seconds whose
  * whole smoothing window lies inside the run count (a truncated window at either end is a mean of
- * fewer, unrepresentative seconds: the ramp-up's first ones, the closing partial one); a run shorter
- * than 3 windows is smoothed over a third of its length.
+ * fewer, unrepresentative seconds: the ramp-up's first ones), and a partial closing second (its
+ * throughput extrapolated from a fraction of a second) is left out; a run shorter than 3 windows is
+ * smoothed over a third of its length.
  */
-export function findPeakThroughput(timeline: readonly TimelineEntry[]): Capacity["peakThroughput"] {
+export function findPeakThroughput(fullTimeline: readonly TimelineEntry[]): Capacity["peakThroughput"] {
+  const timeline = wholeSeconds(fullTimeline);
   if (timeline.length === 0) return null;
   const size = peakSmoothingSeconds(timeline.length);
   const half = Math.floor(size / 2);
@@ -51,6 +41,37 @@ function peakWindow(timeline: readonly TimelineEntry[], peak: NonNullable<Capaci
 }
 
 /**
+ * The level of the whole seconds run with exactly `workers` workers before `beforeSeconds`, each within
+ * the tolerance (and the latency objective) on its own: the seconds that began with that many workers
+ * too when there are any (a second's workers are counted at its end). Null without such a second.
+ */
+function levelAtWorkers(
+  timeline: readonly TimelineEntry[],
+  workers: number,
+  tolerance: number,
+  objective: Capacity["latencyObjective"],
+  beforeSeconds: number | null,
+): Pick<Capacity, "throughput" | "latency"> | null {
+  const seconds = wholeSeconds(timeline);
+  const healthy = seconds.filter((entry) => {
+    if (entry.workers !== workers || (beforeSeconds !== null && entry.t >= beforeSeconds)) return false;
+    const runs = entry.ok + entry.failed;
+    if (runs === 0 || (entry.failed / runs) * 100 > tolerance) return false;
+    const latency = objective ? entry.latency?.[objective.percentile as keyof TimelineLatency] : undefined;
+    return !(objective && typeof latency === "number" && latency > objective.thresholdMs);
+  });
+  const steady = healthy.filter(
+    (entry) => seconds.find((other) => other.t === entry.t - 1)?.workers === workers,
+  );
+  const level = steady.length > 0 ? steady : healthy;
+  if (level.length === 0) return null;
+  return {
+    throughput: level.reduce((sum, entry) => sum + entry.throughput, 0) / level.length,
+    latency: meanLatency(level),
+  };
+}
+
+/**
  * The capacity of one node: from the results' sizing block when there is one; otherwise from the
  * timeline: the last 10 seconds before the failure onset. When nothing failed, the best level is the
  * last healthy one the sizing block gives, else the peak throughput: every level was healthy.
@@ -65,7 +86,14 @@ export function computeCapacity(
   const peakThroughput = findPeakThroughput(timeline);
   const sizing = results.sizing;
   const latencyObjective = sizing?.latencyObjective ?? null;
-  const common = { tolerancePercent: tolerance, latencyObjective, plateau, peakThroughput };
+  const common = {
+    tolerancePercent: tolerance,
+    latencyObjective,
+    plateau,
+    peakThroughput,
+    saturation: null,
+    decline: null,
+  };
   const last = timeline[timeline.length - 1];
   // The closing second of a run (its workers stopping) reads 0 workers: the load at the stop is the last
   // second that had workers.
@@ -76,7 +104,7 @@ export function computeCapacity(
   const peakLevel = (): Pick<Capacity, "workers" | "throughput" | "latency" | "levelFrom"> => {
     if (failed || peakThroughput === null)
       return { workers: null, throughput: null, latency: null, levelFrom: null };
-    const window = peakWindow(timeline, peakThroughput);
+    const window = peakWindow(wholeSeconds(timeline), peakThroughput);
     return {
       workers: timeline.find((entry) => entry.t >= peakThroughput.atSeconds)?.workers ?? null,
       throughput: peakThroughput.value,
@@ -92,13 +120,19 @@ export function computeCapacity(
       sizing.healthyWorkers !== undefined &&
       sizing.throughputAtHealthy !== null &&
       sizing.throughputAtHealthy !== undefined;
+    // Under a ramp, the sizing block's figures average seconds with fewer workers: a run that failed is
+    // measured at its healthy worker count itself when the timeline has healthy seconds there.
+    const atHealthy =
+      found && typeof sizing.healthyWorkers === "number"
+        ? levelAtWorkers(timeline, sizing.healthyWorkers, tolerance, latencyObjective, failureSeconds)
+        : null;
     const capacity: Capacity = {
       found,
       ...(healthyKnown || found
         ? {
             workers: sizing.healthyWorkers ?? null,
-            throughput: sizing.throughputAtHealthy ?? null,
-            latency: sizing.latencyAtHealthy ?? null,
+            throughput: atHealthy?.throughput ?? sizing.throughputAtHealthy ?? null,
+            latency: atHealthy?.latency ?? sizing.latencyAtHealthy ?? null,
             levelFrom: "healthy" as const,
           }
         : peakLevel()),
@@ -198,6 +232,87 @@ export function describeCapacity(capacity: Capacity, failed: boolean): string {
   return `No limit found up to ${formatNumber(capacity.workersAtStop ?? 0)} workers${reason}: ${
     best ? `${best}; ` : ""
   }the node takes at least that much.`;
+}
+
+/** "errors stayed at 0%" or "errors stayed within the 5% tolerance (1.2%)": the error side of a run that did not fail. */
+function errorsText(capacity: Capacity): string {
+  const ratio = capacity.errorRatioAtStop;
+  if (ratio === null || ratio === 0) return "nothing failed";
+  return `errors stayed within the ${formatPercent(capacity.tolerancePercent)} tolerance (${formatPercent(ratio)})`;
+}
+
+function describeSaturation(capacity: Capacity, saturation: Saturation): string {
+  const start = latencyText(saturation.latencyAtStart);
+  const end = latencyText(saturation.latencyAtEnd);
+  const startP95 = saturation.latencyAtStart?.p95;
+  const endP95 = saturation.latencyAtEnd?.p95;
+  const latencyGrew = startP95 !== undefined && endP95 !== undefined && endP95 >= 1.2 * startP95;
+  const began =
+    saturation.signal === "plateau"
+      ? `the throughput stopped growing with the workers from ${formatNumber(saturation.workers)} workers`
+      : `the service saturated from ${formatNumber(saturation.workers)} workers`;
+  const after =
+    saturation.workersAtEnd > saturation.workers
+      ? latencyGrew
+        ? `; more workers only added latency, up to ${end} at ${formatNumber(saturation.workersAtEnd)} workers`
+        : `; it held that level up to ${formatNumber(saturation.workersAtEnd)} workers`
+      : "";
+  return `One node takes about ${requestsPerSecond(saturation.throughput)}: ${began} (at ${formatSeconds(saturation.atSeconds)}${
+    start ? `, ${start} there` : ""
+  })${after}; ${errorsText(capacity)}.`;
+}
+
+function describeDecline(capacity: Capacity, decline: Decline): string {
+  const { peak, sustained } = decline;
+  const latency = latencyText(sustained.latency);
+  const workers =
+    sustained.workers > peak.workers
+      ? `while the workers grew to ${formatNumber(sustained.workers)}`
+      : `while the load held at ${formatNumber(sustained.workers)} workers`;
+  const grew = decline.grew.length > 0 ? `; meanwhile ${decline.grew.join(", ")}` : "";
+  return `One node sustains about ${requestsPerSecond(sustained.throughput)} (${formatNumber(sustained.workers)} workers${
+    latency ? `, ${latency}` : ""
+  }, over the last ${formatNumber(peak.averagedSeconds)} s): the throughput peaked at ${requestsPerSecond(peak.throughput)} (${formatNumber(peak.averagedSeconds)} s average, at ${formatSeconds(peak.atSeconds)}, ${formatNumber(peak.workers)} workers), then fell by ${formatPercent(decline.dropPercent)} ${workers}${grew}; ${errorsText(capacity)}.`;
+}
+
+/**
+ * The capacity once saturation and decline are known. A run that failed keeps its healthy level (the
+ * limit the user set). Otherwise a decline sets the capacity to the level sustained at the end (the
+ * early peak is said beside it); a saturation sets it to the level held once saturated, from the
+ * workers where it began. "No limit found" stays only when neither happened.
+ */
+export function withSaturation(
+  capacity: Capacity,
+  failed: boolean,
+  saturation: Saturation | null,
+  decline: Decline | null,
+): Capacity {
+  if (failed || (saturation === null && decline === null)) return { ...capacity, saturation, decline };
+  if (decline !== null) {
+    const declined: Capacity = {
+      ...capacity,
+      found: true,
+      workers: decline.sustained.workers,
+      throughput: decline.sustained.throughput,
+      latency: decline.sustained.latency,
+      levelFrom: "decline",
+      saturation,
+      decline,
+    };
+    return { ...declined, message: describeDecline(declined, decline) };
+  }
+  const saturated = saturation as Saturation;
+  const held: Capacity = {
+    ...capacity,
+    found: true,
+    workers: saturated.workers,
+    throughput: saturated.throughput,
+    latency: saturated.latencyAtStart,
+    levelFrom: "saturation",
+    saturation: saturated,
+    decline: null,
+  };
+  return { ...held, message: describeSaturation(held, saturated) };
 }
 
 /** How the service under test ended, from the run metadata. */

@@ -19,6 +19,12 @@ function windowRatio(timeline: TimelineEntry[], end: number, size: number): { ra
   return { ratio: runs === 0 ? 0 : (failed / runs) * 100, runs };
 }
 
+/** When the failures began and what they were: errors past the tolerance, or the latency objective broken. */
+export interface FailureOnset {
+  atSeconds: number;
+  cause: "errors" | "latency";
+}
+
 /**
  * The failure onset: the first second at which the error ratio over the last `errorWindowSeconds`
  * exceeds the tolerance (with at least `errorWindowMinRuns` runs) and the following window does too;
@@ -28,7 +34,7 @@ export function findFailureOnset(
   results: LoadResultsInput,
   thresholds: AnalysisThresholds,
   tolerance: number,
-): number | null {
+): FailureOnset | null {
   const timeline = results.timeline;
   const size = Math.max(1, Math.round(thresholds.errorWindowSeconds));
   const failing = (end: number) => {
@@ -57,18 +63,21 @@ export function findFailureOnset(
     if (lastHealthy >= 0) searchFrom = lastHealthy + 1;
   }
   for (let index = searchFrom; index < timeline.length; index++) {
-    if ((failing(index) && sustained(index, failing)) || (slow(index) && sustained(index, slow))) {
+    const erring = failing(index) && sustained(index, failing);
+    if (erring || (slow(index) && sustained(index, slow))) {
+      const cause = erring ? "errors" : "latency";
       // The onset is where the failing seconds began, not where the window filled up: the first second
       // of the window past the limits on its own.
       for (let start = Math.max(searchFrom, index - size + 1); start <= index; start++) {
-        if (failingAlone(start)) return (timeline[start] as TimelineEntry).t;
+        if (failingAlone(start)) return { atSeconds: (timeline[start] as TimelineEntry).t, cause };
       }
-      return (timeline[index] as TimelineEntry).t;
+      return { atSeconds: (timeline[index] as TimelineEntry).t, cause };
     }
   }
   const sizing = results.sizing;
   if (sizing && (sizing.stopReason === "error-ratio" || sizing.stopReason === "latency")) {
-    return sizing.stoppedAtSeconds ?? null;
+    const cause = sizing.stopReason === "latency" ? "latency" : "errors";
+    return sizing.stoppedAtSeconds === undefined ? null : { atSeconds: sizing.stoppedAtSeconds, cause };
   }
   return null;
 }

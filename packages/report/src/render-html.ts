@@ -415,22 +415,40 @@ function capacityNumbers(analysis: Analysis): string {
     `<div class="number"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div>${
       sub ? `<div class="sub">${escapeHtml(sub)}</div>` : ""
     }</div>`;
+  const saturation = capacity.levelFrom === "saturation" ? capacity.saturation : null;
+  const decline = capacity.levelFrom === "decline" ? capacity.decline : null;
   const cards = [
-    card(
-      capacity.found ? "Healthy workers" : "Workers reached",
-      formatNumber((capacity.found ? capacity.workers : capacity.workersAtStop) ?? Number.NaN),
-      capacity.found ? "last level within the tolerance" : "no healthy limit found",
-    ),
+    saturation
+      ? card(
+          "Workers at saturation",
+          formatNumber(saturation.workers),
+          "where the throughput stopped growing",
+        )
+      : decline
+        ? card(
+            "Workers at the end",
+            formatNumber(decline.sustained.workers),
+            "the load of the sustained level",
+          )
+        : card(
+            capacity.found ? "Healthy workers" : "Workers reached",
+            formatNumber((capacity.found ? capacity.workers : capacity.workersAtStop) ?? Number.NaN),
+            capacity.found ? "last level within the tolerance" : "no healthy limit found",
+          ),
     card(
       "Throughput",
       capacity.throughput === null ? "n/a" : `${formatNumber(capacity.throughput)} req/s`,
-      capacity.levelFrom === "peak" && capacity.peakThroughput
-        ? peakLabel(capacity.peakThroughput)
-        : capacity.found
-          ? "at the healthy level"
-          : capacity.levelFrom === "healthy"
-            ? `at the last healthy level, ${formatNumber(capacity.workers ?? Number.NaN)} workers`
-            : "no level measured",
+      saturation
+        ? `held once saturated, up to ${formatNumber(saturation.workersAtEnd)} workers`
+        : decline
+          ? `sustained from ${formatSeconds(decline.sustained.fromSeconds)} to ${formatSeconds(decline.sustained.toSeconds)}`
+          : capacity.levelFrom === "peak" && capacity.peakThroughput
+            ? peakLabel(capacity.peakThroughput)
+            : capacity.found
+              ? "at the healthy level"
+              : capacity.levelFrom === "healthy"
+                ? `at the last healthy level, ${formatNumber(capacity.workers ?? Number.NaN)} workers`
+                : "no level measured",
     ),
     card(
       "Latency p95",
@@ -451,6 +469,15 @@ function capacityNumbers(analysis: Analysis): string {
   ];
   const peak = separatePeak(capacity);
   if (peak) cards.push(card("Peak throughput", `${formatNumber(peak.value)} req/s`, peakLabel(peak)));
+  if (decline) {
+    cards.push(
+      card(
+        "Early peak",
+        `${formatNumber(decline.peak.throughput)} req/s`,
+        `${formatNumber(decline.peak.averagedSeconds)} s average at ${formatSeconds(decline.peak.atSeconds)}, then ${formatPercent(decline.dropPercent)} lower`,
+      ),
+    );
+  }
   if (capacity.plateau) {
     cards.push(
       card(

@@ -117,12 +117,15 @@ export function renderSummaryMarkdown(input: {
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   lines.push(row(["", "value"]), row(["---", "---:"]));
   const atPeak = capacity.levelFrom === "peak" && capacity.peakThroughput;
-  lines.push(
-    row([
-      atPeak ? "workers at the peak" : "healthy workers",
-      capacity.workers !== null ? formatNumber(capacity.workers) : "n/a",
-    ]),
-  );
+  const workersLabel =
+    capacity.levelFrom === "saturation"
+      ? "workers at saturation"
+      : capacity.levelFrom === "decline"
+        ? "workers at the end (sustained level)"
+        : atPeak
+          ? "workers at the peak"
+          : "healthy workers";
+  lines.push(row([workersLabel, capacity.workers !== null ? formatNumber(capacity.workers) : "n/a"]));
   lines.push(
     row([
       "throughput",
@@ -133,6 +136,15 @@ export function renderSummaryMarkdown(input: {
   );
   const peak = separatePeak(capacity);
   if (peak) lines.push(row(["peak throughput", `${formatNumber(peak.value)} req/s (${peakLabel(peak)})`]));
+  if (capacity.levelFrom === "decline" && capacity.decline) {
+    const { peak: early, dropPercent } = capacity.decline;
+    lines.push(
+      row([
+        "early peak",
+        `${formatNumber(early.throughput)} req/s (${formatNumber(early.averagedSeconds)} s average at ${formatSeconds(early.atSeconds)}, then ${formatPercent(dropPercent)} lower)`,
+      ]),
+    );
+  }
   lines.push(
     row([
       "latency p50 / p95 / p99",

@@ -21,6 +21,8 @@ export interface CheckContext {
   window: Onsets["window"];
   /** Cores the service could use, when known. */
   serviceCores: number | null;
+  /** The CPU numbers the service was pinned to, when it was. */
+  serviceCpus?: readonly number[] | undefined;
   /** Link speed to assume for interfaces whose speed the metrics do not give. */
   linkSpeedBitsPerSecond?: number;
 }
@@ -208,6 +210,30 @@ export function resourceChecks(context: CheckContext): ResourceCheck[] {
       values: combine(processCpu.length, (index) => {
         const value = processCpu[index] as number;
         return value > 110 ? Number.NaN : Math.min(value, 100);
+      }),
+    });
+  }
+  const pinned = context.serviceCpus ?? [];
+  const pinnedSeries = pinned.map((cpu) => series(`host.cpu.core.${cpu}.percent`));
+  if (pinned.length > 0 && pinnedSeries.every((values) => values !== undefined)) {
+    const list = pinned.join(",");
+    const plural = pinned.length === 1 ? "" : "s";
+    level({
+      resource: "cpu",
+      scope: "service",
+      rule: "cpu-pinned-cores",
+      noun: `of its pinned core${plural} (cpu ${list}), shared with other processes`,
+      label: `The service's pinned core${plural} (cpu ${list}), busy with any process while the service used half or more`,
+      metric: pinned.map((cpu) => `host.cpu.core.${cpu}.percent`).join(" + "),
+      threshold: thresholds.cpuPercent,
+      // Only the samples where the service itself used half its cores or more: cores full of other
+      // processes' work while the service idled are not what limited it.
+      values: combine((pinnedSeries[0] as Float64Array).length, (index) => {
+        const own = processCpu?.[index] ?? Number.NaN;
+        if (!(own >= 50 * pinned.length)) return Number.NaN;
+        let sum = 0;
+        for (const values of pinnedSeries) sum += (values as Float64Array)[index] as number;
+        return sum / pinned.length;
       }),
     });
   }

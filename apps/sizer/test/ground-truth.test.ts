@@ -1,0 +1,146 @@
+// The verdict against services whose capacity is known and measured by the service itself in the same
+// run (fixtures/ground-truth-service.mjs prints `truth {...}` into service.log when sizer stops it):
+// the headline's capacity must be within 10% of that truth (over the same seconds of the run), with the right stop reason, evidence and
+// bottleneck. One run each here; bench/verdict.mjs runs each several times and prints the spread.
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "./cli-run.js";
+import { verdictAgainstTruth } from "./fixtures/truth.mjs";
+import { fixture, temporaryFolder } from "./helpers.js";
+
+const folder = temporaryFolder();
+afterAll(() => folder.remove());
+
+/** Runs `sizer run` on the ground-truth service; returns its verdict and the truth to compare it with. */
+async function sizeTruth(
+  name: string,
+  serviceEnv: Record<string, string>,
+  load: string[],
+  env: Record<string, string> = {},
+) {
+  const out = join(folder.path, name);
+  const outcome = await runCli(
+    [
+      "run",
+      "--service-cmd",
+      `node ${fixture("ground-truth-service.mjs")}`,
+      ...Object.entries(serviceEnv).flatMap(([key, value]) => ["--service-env", `${key}=${value}`]),
+      "--scenario",
+      fixture("truth-scenario.ts"),
+      ...load,
+      "--out",
+      out,
+      "--json",
+    ],
+    { env },
+  );
+  const { summary, expected } = verdictAgainstTruth(out);
+  if (expected === null)
+    throw new Error(`the service measured no truth in ${out}: it never reached its limit`);
+  return { summary, truth: expected, code: outcome.code, stderr: outcome.stderr };
+}
+
+/**
+ * The verdict's capacity is within 10% of the truth, or the verdict itself says the machine disturbed
+ * the run (other processes' CPU, generator stalls, steal): on a busy shared machine both happen.
+ */
+function expectTruthOrDistrust(
+  summary: { analysis: { trust: { trustworthy: boolean; warnings: string[] } } },
+  measured: number | null,
+  truth: number,
+): void {
+  expect(measured).not.toBeNull();
+  const off = Math.abs((measured as number) - truth) / truth;
+  if (off <= 0.1) return;
+  const { trust } = summary.analysis;
+  expect(
+    trust.trustworthy,
+    `capacity ${measured} req/s is ${Math.round(off * 100)}% off the truth ${truth}`,
+  ).toBe(false);
+  expect(trust.warnings.join(" ")).toMatch(
+    /Other processes used|event loop stalled|lost CPU to its hypervisor/,
+  );
+}
+
+describe("the verdict against ground-truth services", { timeout: 120_000 }, () => {
+  it("a CPU-bound service: the capacity is its saturation level, CPU ran out, nothing failed", async () => {
+    const { summary, truth, code, stderr } = await sizeTruth("cpu", { TRUTH_MODE: "cpu", COST_MS: "5" }, [
+      ...["--workers", "12", "--ramp-up", "10", "--sizing-window", "10", "--duration", "40"],
+    ]);
+    expect(stderr).not.toMatch(/internal error/);
+    expect(code).toBe(0);
+    const { headline, capacity, bottleneck } = summary.analysis;
+    expect(headline).not.toMatch(/No limit found/);
+    expect(capacity.found).toBe(true);
+    expect(["saturation", "decline"]).toContain(capacity.levelFrom);
+    expectTruthOrDistrust(summary, capacity.throughput, truth);
+    expect(bottleneck).toMatchObject({ resource: "cpu", scope: "service" });
+    expect(bottleneck.evidence.join(" ")).not.toMatch(/Failures passed/);
+  });
+
+  it("a service whose work grows with the requests it served: the sustained level, the early peak beside it", async () => {
+    const { summary, truth } = await sizeTruth(
+      "decline",
+      { TRUTH_MODE: "decline", COST_MS: "1", GROWTH_MS: "3", GROWTH_CAP: "3000" },
+      ["--workers", "8", "--ramp-up", "5", "--sizing-window", "30", "--duration", "40"],
+    );
+    const { headline, capacity, bottleneck } = summary.analysis;
+    expect(capacity.levelFrom).toBe("decline");
+    expectTruthOrDistrust(summary, capacity.throughput, truth);
+    expect(capacity.decline?.peak.throughput ?? 0).toBeGreaterThan(1.5 * (capacity.throughput ?? 0));
+    expect(headline).toMatch(/^One node sustains about [\d,]+ req\/s .* peaked at [\d,]+ req\/s/);
+    expect(bottleneck.resource).toBe("cpu");
+  });
+
+  it("a service that answers 503 above K requests in progress: failures stop the run at K workers", async () => {
+    const limit = 10;
+    const { summary, truth } = await sizeTruth(
+      "concurrency",
+      { TRUTH_MODE: "concurrency", LIMIT: String(limit), HOLD_MS: "50" },
+      [
+        "--workers",
+        "20",
+        "--ramp-up",
+        "20",
+        "--sizing-window",
+        "3",
+        "--sizing-min-samples",
+        "50",
+        "--duration",
+        "40",
+      ],
+    );
+    const { capacity, bottleneck } = summary.analysis;
+    expect(capacity.stopReason).toBe("error-ratio");
+    expect(capacity.workers).toBeGreaterThanOrEqual(limit * 0.9);
+    expect(capacity.workers).toBeLessThanOrEqual(limit * 1.1);
+    expectTruthOrDistrust(summary, capacity.throughput, truth);
+    expect(bottleneck.evidence.join(" ")).toMatch(/Failures passed the 5% tolerance/);
+    expect(bottleneck.resource).toBe("application");
+  });
+
+  it("a rate-limited service: failures stop the run at its rate", async () => {
+    const rate = 120;
+    const { summary, truth } = await sizeTruth(
+      "rate",
+      { TRUTH_MODE: "rate", RATE: String(rate) },
+      [
+        "--workers",
+        "16",
+        "--ramp-up",
+        "24",
+        "--sizing-window",
+        "3",
+        "--sizing-min-samples",
+        "50",
+        "--duration",
+        "40",
+      ],
+      { THINK_MS: "50" },
+    );
+    const { capacity, bottleneck } = summary.analysis;
+    expect(capacity.stopReason).toBe("error-ratio");
+    expectTruthOrDistrust(summary, capacity.throughput, truth);
+    expect(bottleneck.resource).toBe("application");
+  });
+});

@@ -1,0 +1,124 @@
+// The trust badge checks the machine: other processes' CPU, the generator's event-loop stalls, CPU
+// steal, and a service core shared with other processes.
+import { describe, expect, it } from "vitest";
+import { analyze } from "../src/analyze.js";
+import { type Model, metricsOf, resultsOf, timelineOf } from "./helpers/model-run.js";
+
+const MiB = 1024 * 1024;
+const steady: Model = { seconds: 40, workers: (t) => 1 + t, throughput: (_t, workers) => workers * 20 };
+
+describe("the trust badge checks the machine", () => {
+  it("is lowered by other processes' CPU: the host's minus the service's and the generator's", () => {
+    // Host 90% of 2 cores = 180; service 60, generator 20 (the model's): 1 core of other work.
+    const busy = metricsOf(
+      40,
+      () => 60,
+      () => 60 * MiB,
+      () => ({ "host.cpu.percent": 90 }),
+    );
+    const analysis = analyze({ results: resultsOf(timelineOf(steady)), metrics: busy });
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings.join(" ")).toMatch(
+      /^Other processes used 1\.00 of the host's 2 cores \(median over the loaded run/,
+    );
+    // Host 42% of 2 cores = 84: the service and the generator's 80 and nothing else.
+    const quiet = metricsOf(
+      40,
+      () => 60,
+      () => 60 * MiB,
+      () => ({ "host.cpu.percent": 42 }),
+    );
+    const calm = analyze({ results: resultsOf(timelineOf(steady)), metrics: quiet });
+    expect(calm.trust.warnings.join(" ")).not.toMatch(/Other processes/);
+    expect(calm.trust.trustworthy).toBe(true);
+  });
+
+  it("is lowered by a generator stall at the failure onset, with its figure", () => {
+    const stalled: Model = {
+      ...steady,
+      failedShare: (t) => (t >= 30 ? 0.3 : 0),
+      eventLoopDelayMs: (t) => (t === 30 ? 540 : 2),
+    };
+    const analysis = analyze({ results: resultsOf(timelineOf(stalled)) });
+    expect(analysis.onset.failureSeconds).toBe(30);
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings.join(" ")).toMatch(
+      /stalled in 1 of 40 loaded seconds \(p99 delay 100 ms or more, up to 540 ms at 30 s\), at the failure onset \(30 s\)/,
+    );
+    // The same stall alone, away from any failure or latency jump, is not enough.
+    const lone: Model = { ...steady, eventLoopDelayMs: (t) => (t === 10 ? 540 : 2) };
+    expect(analyze({ results: resultsOf(timelineOf(lone)) }).trust.trustworthy).toBe(true);
+  });
+
+  it("says when a stall coincides with a latency jump", () => {
+    const jumping: Model = {
+      ...steady,
+      eventLoopDelayMs: (t) => (t === 20 ? 300 : 2),
+      extraLatencyMs: (t) => (t === 20 ? 300 : 0),
+    };
+    const analysis = analyze({ results: resultsOf(timelineOf(jumping)) });
+    expect(analysis.trust.warnings.join(" ")).toMatch(
+      /with 1 latency jump \(p95 3x the seconds before, at 20 s\)/,
+    );
+  });
+
+  it("is lowered by CPU steal", () => {
+    const stolen = metricsOf(
+      40,
+      () => 60,
+      () => 60 * MiB,
+      () => ({ "host.cpu.steal": 12 }),
+    );
+    const analysis = analyze({ results: resultsOf(timelineOf(steady)), metrics: stolen });
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings.join(" ")).toMatch(/steal 12% \(median over the loaded run/);
+  });
+});
+
+describe("a service pinned to a core that other processes share", () => {
+  const cpuBound: Model = { seconds: 40, workers: (t) => 1 + Math.floor(t / 4), throughput: () => 150 };
+
+  it("names the service's CPU when its core is full though its own share is not", () => {
+    const metrics = metricsOf(
+      40,
+      () => 70,
+      () => 60 * MiB,
+      () => ({
+        "host.cpu.core.1.percent": 100,
+        "host.cpu.percent": 100,
+      }),
+    );
+    const analysis = analyze({
+      results: resultsOf(timelineOf(cpuBound)),
+      metrics,
+      metadata: { serviceCpus: [1], sharedCores: false, host: { vcpus: 1 } },
+    });
+    expect(analysis.bottleneck).toMatchObject({
+      resource: "cpu",
+      scope: "service",
+      rule: "cpu-pinned-cores",
+    });
+    expect(analysis.bottleneck.evidence.join(" ")).toMatch(
+      /Meanwhile the service was not saturated: Service CPU/,
+    );
+  });
+
+  it("does not blame a full core or host when the service itself barely used its core", () => {
+    const metrics = metricsOf(
+      40,
+      () => 5,
+      () => 60 * MiB,
+      () => ({
+        "host.cpu.core.1.percent": 100,
+        "host.cpu.percent": 100,
+      }),
+    );
+    const analysis = analyze({
+      results: resultsOf(timelineOf(cpuBound)),
+      metrics,
+      metadata: { serviceCpus: [1], sharedCores: false, host: { vcpus: 1 } },
+    });
+    expect(analysis.bottleneck.resource).not.toBe("cpu");
+    expect(analysis.trust.trustworthy).toBe(false);
+  });
+});
