@@ -128,7 +128,7 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
     ]);
     expect(outcome.code).toBe(0);
     const verdict = verdictOf(outcome.events);
-    expect(verdict.bottleneck, JSON.stringify(verdict)).toMatchObject({ resource: "cpu", scope: "service" });
+    expect(verdict.bottleneck, JSON.stringify(verdict)).toMatchObject({ resource: "cpu", scope: "container" });
     expect(verdict.bottleneck.summary).toMatch(/of its 1 core/);
   });
 
