@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { readMetricsFile } from "@sizer/glances-collector";
 import { buildNodeImage, describeWith, freePort } from "@sizer/test-utils";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CONTAINER_LABEL, removeLeftoverContainers } from "../src/docker-service.js";
@@ -54,7 +55,7 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
     }).image;
   }, 300_000);
 
-  it("sizes the demo service in a container: container metrics, its log, nothing left behind", {
+  it("sizes the demo service in a container: container metrics against its memory limit, its log, nothing left behind", {
     timeout: 200_000,
   }, async () => {
     const out = join(folder.path, "demo-image");
@@ -65,6 +66,8 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
       demoImage,
       "--port",
       String(await freePort()),
+      "--service-memory",
+      "256m",
       "--scenario",
       join(demoServiceDir, "loadtest.ts"),
       "--workers",
@@ -88,11 +91,12 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
     expect(record.service.description).toContain("host network");
     const [container] = record.service.containers;
     expect(container).toMatch(/^sizer_\d+_[0-9a-f]{6}$/);
-    const header = readFileSync(join(out, "metrics.csv"), "utf8")
-      .split("\n")
-      .find((line) => line.startsWith("time,"));
-    expect(header).toContain(`container.${container}.cpu.percent`);
-    expect(header).toContain(`container.${container}.mem.usage`);
+    const metrics = await readMetricsFile(join(out, "metrics.csv"));
+    const names = metrics.metrics.map((metric) => metric.name);
+    expect(names).toContain(`container.${container}.cpu.percent`);
+    expect(names).toContain(`container.${container}.mem.usage`);
+    const limits = metrics.samples.map((sample) => sample.values[`container.${container}.mem.limit`]);
+    expect(limits.some((limit) => limit === 256 * 1024 * 1024)).toBe(true);
     expect(readFileSync(join(out, "service.log"), "utf8")).toContain("listening on http://127.0.0.1:");
     expect(verdictOf(outcome.events).capacity.throughput).toBeGreaterThan(0);
     expect(labelledContainers().filter((name) => !before.has(name))).toEqual([]);
@@ -128,7 +132,10 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
     ]);
     expect(outcome.code).toBe(0);
     const verdict = verdictOf(outcome.events);
-    expect(verdict.bottleneck, JSON.stringify(verdict)).toMatchObject({ resource: "cpu", scope: "container" });
+    expect(verdict.bottleneck, JSON.stringify(verdict)).toMatchObject({
+      resource: "cpu",
+      scope: "container",
+    });
     expect(verdict.bottleneck.summary).toMatch(/of its 1 core/);
   });
 
