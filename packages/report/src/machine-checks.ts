@@ -1,6 +1,7 @@
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData, TimelineEntry } from "./inputs/types.js";
 import { quantile } from "./series-math.js";
+import { serviceCpuSeries } from "./service-cpu.js";
 
 /** Other processes using at least this many cores (median over the loaded run) disturb the run... */
 const OTHER_CORES = 0.25;
@@ -40,7 +41,7 @@ function loadedTimeline(results: LoadResultsInput): Map<number, TimelineEntry> {
 /**
  * CPU used by processes other than the service's tree and the load generator: the host's busy CPU
  * (from /proc/stat, `host.cpu.percent` of `host.cpu.count` cores) minus the service's
- * (`process.cpu.percent`) and the generator's (the timeline's `generatorCpuPercent`), in cores, the
+ * (`process.cpu.percent`, or its containers') and the generator's (the timeline's `generatorCpuPercent`), in cores, the
  * median over the loaded seconds. Needs all three.
  */
 function otherProcesses(
@@ -49,7 +50,7 @@ function otherProcesses(
   seconds: ArrayLike<number>,
 ): MachineFinding | null {
   const host = metrics.series.get("host.cpu.percent");
-  const service = metrics.series.get("process.cpu.percent");
+  const service = serviceCpuSeries(metrics);
   const counts = metrics.series.get("host.cpu.count");
   if (!host || !service || !counts) return null;
   const loaded = loadedTimeline(results);

@@ -2,6 +2,7 @@ import type { Capacity, Decline, ResourceCheck, Saturation } from "./analysis-ty
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent } from "./format.js";
 import type { MetricsData, TimelineEntry, TimelineLatency } from "./inputs/types.js";
 import { quantile, valuesBetween } from "./series-math.js";
+import { serviceCpuSeries } from "./service-cpu.js";
 
 /** A second that lasted less than this share of a second (the closing one) is partial. */
 const PARTIAL_SECOND = 0.9;
@@ -188,7 +189,7 @@ function lostItsCpu(
   metricSeconds: ArrayLike<number>,
   serviceCores: number | null,
 ): boolean {
-  const cpu = metrics?.series.get("process.cpu.percent");
+  const cpu = metrics ? serviceCpuSeries(metrics) : undefined;
   if (!cpu || serviceCores === null) return false;
   const level = (entries: readonly TimelineEntry[]) =>
     quantile(

@@ -2,7 +2,8 @@
 // steal, and a service core shared with other processes.
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
-import { type Model, metricsOf, resultsOf, timelineOf } from "./helpers/model-run.js";
+import { MetricsBuilder } from "../src/inputs/metrics-builder.js";
+import { type Model, metricsOf, resultsOf, START_MS, timelineOf } from "./helpers/model-run.js";
 
 const MiB = 1024 * 1024;
 const steady: Model = { seconds: 40, workers: (t) => 1 + t, throughput: (_t, workers) => workers * 20 };
@@ -31,6 +32,21 @@ describe("the trust badge checks the machine", () => {
     const calm = analyze({ results: resultsOf(timelineOf(steady)), metrics: quiet });
     expect(calm.trust.warnings.join(" ")).not.toMatch(/Other processes/);
     expect(calm.trust.trustworthy).toBe(true);
+  });
+
+  it("counts a container's CPU as the service's (a service run with --image has no process tree)", () => {
+    // Host 90% of 2 cores = 180; the container 60, the generator 20: 1 core of other work.
+    const builder = new MetricsBuilder();
+    for (let t = 0; t < 40; t++) {
+      const index = builder.addSample(START_MS + t * 1000 + 500);
+      builder.set("host.cpu.count", index, 2);
+      builder.set("host.cpu.percent", index, 90);
+      builder.set("container.sizer_1_abc.cpu.percent", index, 60);
+    }
+    const metrics = builder.build({ format: "sizer-metrics", formatVersion: 1, source: "native", extra: {} });
+    const analysis = analyze({ results: resultsOf(timelineOf(steady)), metrics });
+    expect(analysis.trust.trustworthy).toBe(false);
+    expect(analysis.trust.warnings.join(" ")).toMatch(/^Other processes used 1\.00 of the host's 2 cores/);
   });
 
   it("is lowered by a generator stall at the failure onset, with its figure", () => {
