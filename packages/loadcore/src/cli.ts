@@ -6,7 +6,7 @@ import { LoadcoreError } from "./errors.js";
 import { describeErrors, explainNoSuccess, noSuccessMessage } from "./failure-explanation.js";
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
 import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
-import { type RunOutcome, runOutcome } from "./run-outcome.js";
+import { EXIT_CODES, loadcoreExitCode, OUTCOME_EXIT_CODE, runOutcome } from "./run-outcome.js";
 import { runLoad } from "./runner.js";
 import { cliV8Flags } from "./v8-flags.js";
 import { VERSION } from "./version.js";
@@ -15,39 +15,6 @@ import { VERSION } from "./version.js";
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
 });
-
-/** Exit codes, one table (documented in the README). */
-export const EXIT_CODES = {
-  done: 0,
-  failThreshold: 1,
-  usage: 2,
-  noSuccess: 3,
-  internal: 70,
-  interrupted: 130,
-} as const;
-
-/** Error codes that mean "bad usage, config or scenario file" (exit 2). */
-const USAGE_CODES = new Set([
-  "ERR_LOADCORE_USAGE",
-  "ERR_LOADCORE_CONFIG",
-  "ERR_LOADCORE_SCENARIO_NOT_FOUND",
-  "ERR_LOADCORE_SCENARIO_LOAD",
-  "ERR_LOADCORE_REGISTRATION",
-  "ERR_LOADCORE_NO_SCENARIO",
-  "ERR_LOADCORE_UNKNOWN_SCENARIO",
-  "ERR_LOADCORE_FIXTURE",
-  "ERR_LOADCORE_OUTPUT",
-]);
-
-/** The exit code of each way a run can end (see {@link runOutcome}). */
-const EXIT_CODE_OF: Record<RunOutcome, number> = {
-  "scenario-picker": EXIT_CODES.usage,
-  "fail-threshold": EXIT_CODES.failThreshold,
-  exception: EXIT_CODES.failThreshold,
-  interrupted: EXIT_CODES.interrupted,
-  "no-success": EXIT_CODES.noSuccess,
-  done: EXIT_CODES.done,
-};
 
 async function main(argv: readonly string[]): Promise<number> {
   const request = parseCliArguments(argv);
@@ -122,8 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } else if (outcome === "no-success") {
     process.stderr.write(`loadcore: ${noSuccessMessage(results)}\n`);
   }
-  const code = EXIT_CODE_OF[outcome];
-  return code;
+  return EXIT_CODES[OUTCOME_EXIT_CODE[outcome]];
 }
 
 main(process.argv.slice(2)).then(
@@ -133,9 +99,10 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 100).unref();
   },
   (error: unknown) => {
-    if (error instanceof LoadcoreError && USAGE_CODES.has(error.code)) {
-      process.stderr.write(`loadcore: ${error.message}\n`);
-      process.exit(EXIT_CODES.usage);
+    const name = error instanceof LoadcoreError ? loadcoreExitCode(error.code) : undefined;
+    if (name !== undefined) {
+      process.stderr.write(`loadcore: ${(error as Error).message}\n`);
+      process.exit(EXIT_CODES[name]);
     }
     process.stderr.write(
       `loadcore: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

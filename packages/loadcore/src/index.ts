@@ -74,7 +74,14 @@ export {
   resolveRunOptions,
   runOptionFlag,
 } from "./run-options.js";
-export { type RunOutcome, runOutcome } from "./run-outcome.js";
+export {
+  EXIT_CODES,
+  type ExitCodeName,
+  loadcoreExitCode,
+  OUTCOME_EXIT_CODE,
+  type RunOutcome,
+  runOutcome,
+} from "./run-outcome.js";
 export { type EndReason, runLoad } from "./runner.js";
 export {
   judgeSelfCheck,
