@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { HELP, parseCliArguments } from "./cli-arguments.js";
 import { LoadcoreError } from "./errors.js";
 import { describeErrors, explainNoSuccess, noSuccessMessage } from "./failure-explanation.js";
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
-import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
+import { RUN_DEFAULTS, type RunOptions, unsetScenarioVariables } from "./run-options.js";
 import { EXIT_CODES, loadcoreExitCode, OUTCOME_EXIT_CODE, runOutcome } from "./run-outcome.js";
 import { runLoad } from "./runner.js";
 import { cliV8Flags } from "./v8-flags.js";
@@ -15,6 +16,21 @@ import { VERSION } from "./version.js";
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
 });
+
+/** Says before the run which variables the scenario reads and nobody set (SERVER_URL, mostly). */
+function warnUnsetVariables(options: Partial<RunOptions>): void {
+  let source: string;
+  try {
+    source = readFileSync(resolve(options.cwd ?? process.cwd(), options.scenarioFile as string), "utf8");
+  } catch {
+    return; // the run names a missing or unreadable scenario file itself
+  }
+  for (const name of unsetScenarioVariables(source, { ...process.env, ...options.env })) {
+    process.stderr.write(
+      `loadcore: ${name} is not set, and the scenario reads it (process.env.${name}): its requests will fail as "Invalid URL"; set it, e.g. ${name}=http://127.0.0.1:8080 loadcore ...\n`,
+    );
+  }
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const request = parseCliArguments(argv);
@@ -52,6 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess)) {
     setFlagsFromString(flag);
   }
+  warnUnsetVariables(options);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -73,6 +73,7 @@ export {
   type RunOptions,
   resolveRunOptions,
   runOptionFlag,
+  unsetScenarioVariables,
 } from "./run-options.js";
 export {
   EXIT_CODES,

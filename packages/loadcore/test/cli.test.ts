@@ -77,6 +77,20 @@ describe("loadcore CLI", () => {
     expect(help.stdout).toContain("Exit codes");
   });
 
+  it("says SERVER_URL is not set when the scenario reads it, rather than only 'Invalid URL'", async () => {
+    const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
+    const environment = { ...process.env };
+    delete environment.SERVER_URL;
+    const child = spawn(process.execPath, [CLI, "-r", "1", "loadtest.ts"], { cwd: folder, env: environment });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(3);
+    expect(stderr).toContain("loadcore: SERVER_URL is not set, and the scenario reads it");
+  });
+
   it("runs a scenario, prints the summary and writes the results JSON (exit 0)", async () => {
     const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
     const run = await cli(["-w", "2", "-r", "3", "--output", "out.json", "--seed", "5"], {
