@@ -55,11 +55,18 @@ export {
   type BuildResultsInput,
   buildResults,
   type LoadResults,
+  type LoadResultsInput,
+  parseResults,
   RESULTS_FORMAT,
   RESULTS_FORMAT_VERSION,
+  type RequestSummary,
   ResultsFormatError,
   type ResultsHost,
   readResults,
+  type ScenarioSummary,
+  type SelfCheckInput,
+  type SizingResult,
+  type TimelineEntry,
 } from "./results.js";
 export {
   checkRunOptions,
