@@ -21,7 +21,12 @@ export { downsampleMinMax } from "./downsample.js";
 export type { ReportErrorCode } from "./errors.js";
 export { ReportError, ReportInputError, ReportOptionError, ReportWriteError } from "./errors.js";
 export { escapeHtml, jsonForScript } from "./html-escape.js";
-export { parseRunMetadata, readMetadataFile } from "./inputs/read-metadata.js";
+export {
+  parseRunMetadata,
+  RUN_METADATA_FORMAT,
+  RUN_METADATA_FORMAT_VERSION,
+  readMetadataFile,
+} from "./inputs/read-metadata.js";
 export { METRICS_FORMAT_VERSION, parseMetrics, readMetricsFile } from "./inputs/read-metrics.js";
 export { parseResults, RESULTS_FORMAT_VERSION, readResultsFile } from "./inputs/read-results.js";
 export type * from "./inputs/types.js";
