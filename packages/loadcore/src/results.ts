@@ -344,10 +344,9 @@ export function parseResults(value: unknown, source = "results"): LoadResultsInp
   for (const key of ["ok", "failed", "requests", "durationSeconds"]) check.number(root[key], key);
   for (const key of ["throughput", "scenariosPerSecond", "workersStarted"])
     optionalNumber(check, root, key, "");
-  if (root.startedAt !== undefined) {
-    const startedAt = check.string(root.startedAt, "startedAt");
-    if (Number.isNaN(Date.parse(startedAt))) check.fail("startedAt", "an ISO 8601 time", startedAt);
-  }
+  // Required: the report places the timeline and the metrics on the clock by it.
+  const startedAt = check.string(root.startedAt, "startedAt");
+  if (Number.isNaN(Date.parse(startedAt))) check.fail("startedAt", "an ISO 8601 time", startedAt);
   if (root.endedAt !== undefined) check.string(root.endedAt, "endedAt");
   if (root.interrupted !== undefined) check.boolean(root.interrupted, "interrupted");
   if (root.options !== undefined) check.object(root.options, "options");
@@ -429,7 +428,7 @@ function completeSummary(value: Percentiles<LatencySummary> | undefined): Latenc
 }
 
 /**
- * Parses a results JSON text with {@link parseResults} and fills what it leaves out with neutral
+ * Parses a results JSON text with {@link parseResults} and fills what it leaves optional with neutral
  * defaults, for code that wants a whole {@link LoadResults} (a file written by hand or by another
  * tool): no self-check, `unknown` tool and host, throughput from the counts.
  *
@@ -446,7 +445,7 @@ export function readResults(text: string, source = "results"): LoadResults {
   const input = parseResults(parsed, source);
   const perSecond = (count: number) =>
     input.durationSeconds > 0 ? round(count / input.durationSeconds, 2) : 0;
-  const startedAt = input.startedAt ?? new Date(0).toISOString();
+  const startedAt = input.startedAt;
   const results: LoadResults = {
     ...(input as unknown as LoadResults),
     tool: { name: "unknown", version: "unknown", node: "unknown", ...input.tool },

@@ -179,6 +179,7 @@ describe("readResults", () => {
     const minimal = {
       format: "loadcore-results",
       formatVersion: 1,
+      startedAt: new Date(START).toISOString(),
       ok: 10,
       failed: 0,
       requests: 20,

@@ -29,6 +29,7 @@ export {
 } from "./inputs/read-metadata.js";
 export { METRICS_FORMAT_VERSION, parseMetrics, readMetricsFile } from "./inputs/read-metrics.js";
 export { parseResults, RESULTS_FORMAT_VERSION, readResultsFile } from "./inputs/read-results.js";
+export { parseSummary } from "./inputs/read-summary.js";
 export type * from "./inputs/types.js";
 export type { PlotlyBundle, PlotlyScript } from "./plotly-bundle.js";
 export { DEFAULT_PLOTLY_BUNDLE, loadPlotlyScript, PLOTLY_BUNDLES } from "./plotly-bundle.js";
