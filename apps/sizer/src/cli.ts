@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { ServiceExitedError, SizerUsageError } from "./errors.js";
+import { OUTCOME_EXIT_CODE, runOutcome } from "@sizer/loadcore";
+import { ServiceExitedError, SizerError, SizerUsageError } from "./errors.js";
 import { exitCodeFor, exitCodes } from "./exit-codes.js";
 import { MAIN_HELP, RUN_HELP } from "./help.js";
 import { rebuildReport } from "./rebuild-report.js";
@@ -14,9 +15,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 function printError(error: unknown): number {
-  const code = (error as { code?: unknown }).code;
-  const known = typeof code === "string" && code.startsWith("ERR_SIZER_");
-  if (!known) {
+  if (!(error instanceof SizerError)) {
     process.stderr.write(`sizer: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
     return exitCodes.internal;
   }
@@ -25,14 +24,14 @@ function printError(error: unknown): number {
   if (typeof output === "string" && output.trim() !== "") {
     process.stderr.write(`--- the service's last output ---\n${output}\n---\n`);
   }
-  return exitCodeFor(code);
+  return exitCodeFor(error.code);
 }
 
 async function run(args: string[]): Promise<number> {
   const parsed = parseRunArguments(args, { cwd: process.cwd(), now: new Date() });
   if (parsed.help) {
     process.stdout.write(RUN_HELP);
-    return exitCodes.ok;
+    return exitCodes.done;
   }
   const controller = new AbortController();
   // A service given by --url runs on its own: sizer never stops it.
@@ -70,7 +69,16 @@ async function run(args: string[]): Promise<number> {
         process.stderr.write(`sizer: the results and the report are in ${result.outDir}\n`);
       return exitCodeFor(result.error.code);
     }
-    return result.status === "interrupted" ? exitCodes.interrupted : exitCodes.ok;
+    if (result.status === "interrupted") return exitCodes.interrupted;
+    // -f/--fail N and -x/--exception, loadcore's, mean what they mean there: exit 1 when crossed.
+    const outcome = runOutcome(result.results, parsed.options.load.fail);
+    if (outcome === "fail-threshold" || outcome === "exception") {
+      process.stderr.write(
+        `sizer: ${result.results.failed} scenario runs failed (${outcome === "exception" ? "-x/--exception stopped the run" : `--fail ${parsed.options.load.fail}`}); the report is in ${result.outDir}\n`,
+      );
+      return exitCodes[OUTCOME_EXIT_CODE[outcome]];
+    }
+    return exitCodes.done;
   } catch (error) {
     if (controller.signal.aborted && (error as { code?: string }).code === undefined)
       return exitCodes.interrupted;
@@ -95,7 +103,7 @@ async function report(args: string[]): Promise<number> {
     process.stdout.write(
       "Usage: sizer report DIR [--title TEXT] [--plotly basic|full]\n\nRebuilds report.html, summary.md and summary.json of a saved 'sizer run' output folder.\n",
     );
-    return exitCodes.ok;
+    return exitCodes.done;
   }
   let parsed: ReturnType<typeof parseReportArgs>;
   try {
@@ -118,7 +126,7 @@ async function report(args: string[]): Promise<number> {
   process.stdout.write(
     `${rebuilt.partial ? "PARTIAL RUN: " : ""}${rebuilt.analysis.headline}\n  report: ${rebuilt.files.html}\n`,
   );
-  return exitCodes.ok;
+  return exitCodes.done;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -126,11 +134,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       process.stdout.write(MAIN_HELP);
-      return command === undefined ? exitCodes.usage : exitCodes.ok;
+      return command === undefined ? exitCodes.usage : exitCodes.done;
     }
-    if (command === "--version" || command === "-v") {
+    if (command === "--version" || command === "-V") {
       process.stdout.write(`${VERSION}\n`);
-      return exitCodes.ok;
+      return exitCodes.done;
     }
     if (command === "run") return await run(rest);
     if (command === "report") return await report(rest);

@@ -72,8 +72,10 @@ Output:
   -q, --quiet            print nothing but warnings and errors
   --json                 print progress and the verdict as JSON lines
 
-Exit codes: 0 done, 1 internal error, 2 bad usage (a bad flag or value, a non-empty or file --out),
-3 service could not start or be reached, or no scenario run succeeded (the report is written),
-4 the service died mid-run (partial report), 5 bad scenario, 6 'sizer report DIR': no readable saved
-run, 7 resources cannot be recorded, 130 interrupted (partial report).
+Exit codes: 0 done, 1 -f/--fail N or -x crossed (the report is written), 2 bad usage (a bad flag
+or value, a non-empty or file --out), 3 service could not start or be reached, or no scenario run
+succeeded (the report is written), 4 the service died mid-run (partial report), 5 bad scenario,
+6 'sizer report DIR': no readable saved
+run, 7 resources cannot be recorded, 70 internal error, 130 interrupted (partial report). The same
+table in loadcore and moloslave: docs/exit-codes.md.
 `;

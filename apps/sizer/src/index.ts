@@ -32,7 +32,13 @@ export { rampUpWarning } from "./ramp-up-check.js";
 export { probeUrl, waitForReady } from "./readiness.js";
 export { type RebuiltReport, rebuildReport } from "./rebuild-report.js";
 export { defaultOutDir, type ParsedRun, parseRunArguments } from "./run-arguments.js";
-export type { RunRecord } from "./run-record.js";
+export {
+  parseRunRecord,
+  RUN_RECORD_FORMAT,
+  RUN_RECORD_FORMAT_VERSION,
+  type RunRecord,
+  RunRecordFormatError,
+} from "./run-record.js";
 export { type RunStatus, runSizer, type SizerRunResult } from "./run-sizer.js";
 export { type ServiceHandle, serverUrlOf } from "./service.js";
 export { parseServiceCommand, type ServiceCommand } from "./service-command.js";

@@ -1,8 +1,16 @@
 import { dirname } from "node:path";
 import type { Writable } from "node:stream";
-import { type LoadResults, type ProgressInfo, runLoad, type TimelinePoint } from "@sizer/loadcore";
-import { runFromRepo } from "@sizer/moloslave";
-import { ScenarioError, SizerError } from "./errors.js";
+import {
+  type ExitCodeName,
+  LoadcoreError,
+  type LoadResults,
+  loadcoreExitCode,
+  type ProgressInfo,
+  runLoad,
+  type TimelinePoint,
+} from "@sizer/loadcore";
+import { MoloslaveError, moloslaveExitCode, runFromRepo } from "@sizer/moloslave";
+import { ScenarioError, SizerError, SizerUsageError } from "./errors.js";
 import type { LoadSettings, ScenarioSource } from "./sizer-options.js";
 
 /** Options of {@link runSizing}. */
@@ -20,9 +28,11 @@ export interface SizingRunOptions {
   onStep?: (message: string) => void;
 }
 
-function isLoadcoreUserError(error: unknown): error is Error & { code: string } {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && /^ERR_(LOADCORE|MOLOSLAVE)_/.test(code) && !/INTERNAL/.test(code);
+/** What loadcore's or moloslave's error means in the exit-code table the commands share, if it is theirs. */
+function exitCodeName(error: unknown): ExitCodeName | undefined {
+  if (error instanceof LoadcoreError) return loadcoreExitCode(error.code);
+  if (error instanceof MoloslaveError) return moloslaveExitCode(error.code);
+  return undefined;
 }
 
 /**
@@ -73,7 +83,11 @@ export async function runSizing(options: SizingRunOptions): Promise<LoadResults>
     });
   } catch (error) {
     if (error instanceof SizerError) throw error;
-    if (isLoadcoreUserError(error)) throw new ScenarioError(error.message, { cause: error });
+    const name = exitCodeName(error);
+    // A bad option a program passed (the command line checks them while parsing) is a usage error.
+    if (name === "usage")
+      throw new SizerUsageError((error as { input?: string }).input ?? "load", (error as Error).message);
+    if (name !== undefined) throw new ScenarioError((error as Error).message, { cause: error });
     throw error;
   }
 }

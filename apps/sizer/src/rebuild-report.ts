@@ -1,11 +1,11 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type LoadResults, readResults } from "@sizer/loadcore";
+import { type LoadResultsInput, parseResults } from "@sizer/loadcore";
 import type { Analysis, PlotlyBundle } from "@sizer/report";
 import { OutputFolderError, ReportBuildError } from "./errors.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
-import type { RunRecord } from "./run-record.js";
+import { parseRunRecord, type RunRecord } from "./run-record.js";
 
 /** What {@link rebuildReport} gives back. */
 export interface RebuiltReport {
@@ -37,9 +37,11 @@ export async function rebuildReport(
       `${folder} has no results.json: it is not the output folder of a 'sizer run' (or the run failed before the load started)`,
     );
   }
-  let results: LoadResults;
+  // The readers of the formats' producers: loadcore's for results.json (as `sizer-report` reads it),
+  // this package's for command.json.
+  let results: LoadResultsInput;
   try {
-    results = readResults(await readFile(resultsFile, "utf8"), resultsFile);
+    results = parseResults(JSON.parse(await readFile(resultsFile, "utf8")), resultsFile);
   } catch (error) {
     throw new OutputFolderError(resultsFile, `cannot read ${resultsFile}: ${(error as Error).message}`, {
       cause: error,
@@ -49,7 +51,7 @@ export async function rebuildReport(
   const commandFile = join(outDir, "command.json");
   if (existsSync(commandFile)) {
     try {
-      record = JSON.parse(await readFile(commandFile, "utf8")) as Partial<RunRecord>;
+      record = parseRunRecord(JSON.parse(await readFile(commandFile, "utf8")), commandFile);
     } catch (error) {
       throw new OutputFolderError(commandFile, `cannot read ${commandFile}: ${(error as Error).message}`, {
         cause: error,
@@ -68,7 +70,7 @@ export async function rebuildReport(
       outDir,
       title: options.title,
       plotlyBundle: options.plotly,
-      command: record.argv ?? results.command,
+      command: record.argv ?? results.command ?? [],
       serviceCores: cpuPlan?.serviceCpus?.length,
       metadata: {
         ...(record.service ? { serviceCommand: record.service.description, target: record.service.url } : {}),

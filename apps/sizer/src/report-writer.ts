@@ -1,4 +1,4 @@
-import type { LoadResults } from "@sizer/loadcore";
+import type { LoadResultsInput } from "@sizer/loadcore";
 import {
   type Analysis,
   buildReport,
@@ -18,7 +18,7 @@ export interface ReportFiles {
 
 /** Builds report.html, summary.md and summary.json in `outDir` from the results and the metrics file. */
 export async function writeReport(input: {
-  results: LoadResults;
+  results: LoadResultsInput;
   metricsFile?: string | undefined;
   outDir: string;
   title?: string | undefined;

@@ -134,11 +134,15 @@ function environment(entries: readonly string[] | undefined): Record<string, str
 /** sizer's flags and loadcore's, parsed and the load options validated by loadcore while parsing. */
 function parseFlags(args: readonly string[]) {
   try {
-    const parsed = parseRunCommandLine(args, { flags: RUN_FLAGS, runOptions: LOAD_OPTIONS });
+    const parsed = parseRunCommandLine(args, {
+      flags: RUN_FLAGS,
+      runOptions: LOAD_OPTIONS,
+      hint: "(see 'sizer run --help')",
+    });
     return { values: parsed.values as FlagValues<typeof RUN_FLAGS>, load: parsed.options as LoadSettings };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    throw new SizerUsageError(error.input ?? "arguments", `${error.message}; see 'sizer run --help'`);
+    throw new SizerUsageError(error.input ?? "arguments", error.message);
   }
 }
 

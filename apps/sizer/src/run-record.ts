@@ -43,10 +43,15 @@ export function hostFacts(): {
   };
 }
 
-/** `command.json`: how the run was made, so it can be repeated and trusted. */
+/** The `format` of `command.json`. */
+export const RUN_RECORD_FORMAT = "sizer-run";
+/** The `command.json` version this package writes and the newest it reads. */
+export const RUN_RECORD_FORMAT_VERSION = 1;
+
+/** `command.json`: how the run was made, so it can be repeated and trusted (docs/formats.md section 4). */
 export interface RunRecord {
-  format: "sizer-run";
-  formatVersion: 1;
+  format: typeof RUN_RECORD_FORMAT;
+  formatVersion: typeof RUN_RECORD_FORMAT_VERSION;
   /** The command line exactly as given. */
   argv: string[];
   cwd: string;
@@ -79,6 +84,78 @@ export interface RunRecord {
 /** Writes `command.json` into the output folder. */
 export async function writeRunRecord(outDir: string, record: RunRecord): Promise<string> {
   const file = join(outDir, "command.json");
-  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
+  const stamped = { ...record, format: RUN_RECORD_FORMAT, formatVersion: RUN_RECORD_FORMAT_VERSION };
+  await writeFile(file, `${JSON.stringify(stamped, null, 2)}\n`);
   return file;
+}
+
+/** A `command.json` that cannot be read: not an object, another format, a newer version, a field of the wrong type. */
+export class RunRecordFormatError extends Error {
+  /** The field at fault, when there is one. */
+  readonly field: string | undefined;
+
+  constructor(source: string, detail: string, field?: string) {
+    super(`${source}: ${detail}`);
+    this.name = "RunRecordFormatError";
+    this.field = field;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates a parsed `command.json` (docs/formats.md section 4): the one reader of the format, what
+ * `sizer report DIR` reads. Lenient as every format of docs/formats.md: every field may be absent (a
+ * run that failed early wrote fewer), unknown keys are kept; a field of the wrong type, another
+ * format or a newer version is refused.
+ *
+ * @throws {RunRecordFormatError} naming `source` and the field at fault.
+ */
+export function parseRunRecord(value: unknown, source = "command.json"): Partial<RunRecord> {
+  const fail = (field: string, expected: string): never => {
+    throw new RunRecordFormatError(source, `${field}: expected ${expected}`, field);
+  };
+  if (!isObject(value)) return fail("the record", "a JSON object");
+  if (value.format !== undefined && value.format !== RUN_RECORD_FORMAT)
+    fail("format", `"${RUN_RECORD_FORMAT}"`);
+  const version = value.formatVersion;
+  if (version !== undefined && !(typeof version === "number" && Number.isInteger(version) && version >= 1))
+    fail("formatVersion", "a whole number >= 1");
+  if (typeof version === "number" && version > RUN_RECORD_FORMAT_VERSION) {
+    throw new RunRecordFormatError(
+      source,
+      `formatVersion ${version} is newer than this sizer reads (up to ${RUN_RECORD_FORMAT_VERSION}); upgrade sizer`,
+      "formatVersion",
+    );
+  }
+  if (
+    value.argv !== undefined &&
+    !(Array.isArray(value.argv) && value.argv.every((part) => typeof part === "string"))
+  )
+    fail("argv", "an array of strings");
+  for (const key of ["cwd", "startedAt", "endedAt", "status", "collector"]) {
+    if (value[key] !== undefined && typeof value[key] !== "string") fail(key, "a string");
+  }
+  if (value.error !== undefined) {
+    const error = value.error;
+    if (!isObject(error) || typeof error.code !== "string" || typeof error.message !== "string")
+      fail("error", "{ code, message }");
+  }
+  for (const key of ["service", "host", "serviceExit", "cpuPlan"]) {
+    if (value[key] !== undefined && !isObject(value[key])) fail(key, "an object");
+  }
+  if (isObject(value.service)) {
+    for (const key of ["description", "url"]) {
+      const text = value.service[key];
+      if (text !== undefined && typeof text !== "string") fail(`service.${key}`, "a string");
+    }
+  }
+  if (value.versions !== undefined) {
+    const versions = value.versions;
+    if (!isObject(versions) || Object.values(versions).some((text) => typeof text !== "string"))
+      fail("versions", "an object of strings");
+  }
+  return value as Partial<RunRecord>;
 }

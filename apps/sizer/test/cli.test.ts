@@ -20,6 +20,8 @@ function noStack(text: string): void {
 describe("sizer CLI: usage", () => {
   it("prints its version and help", async () => {
     expect((await runCli(["--version"])).stdout.trim()).toBe(version);
+    // -V as loadcore and moloslave; -v is Molotov's --verbose in 'sizer run'
+    expect((await runCli(["-V"])).stdout.trim()).toBe(version);
     const help = await runCli(["run", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--service-cmd CMD");
@@ -38,12 +40,14 @@ describe("sizer CLI: usage", () => {
     expect(text("../../../examples/demo-service/README.md")).toContain(flags);
   });
 
-  it("documents every exit code the same way in 'sizer run --help' and the README", async () => {
+  it("documents every exit code the same way in 'sizer run --help' and the one table of docs/", async () => {
     const help = (await runCli(["run", "--help"])).stdout;
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    for (const code of Object.values(exitCodes)) {
-      expect(help, `exit code ${code} in --help`).toMatch(new RegExp(`[ ,\n]${code} [a-z']`));
-      expect(readme, `exit code ${code} in the README`).toMatch(new RegExp(`^\\| ${code} +\\| `, "m"));
+    const table = readFileSync(new URL("../../../docs/exit-codes.md", import.meta.url), "utf8");
+    for (const [name, code] of Object.entries(exitCodes)) {
+      expect(help, `exit code ${code} in --help`).toMatch(new RegExp(`[ ,\n]${code} [a-z'-]`));
+      expect(table, `exit code ${code} in docs/exit-codes.md`).toMatch(
+        new RegExp(`^\\| ${code} +\\| \`${name}\` +\\| `, "m"),
+      );
     }
     expect(help).toContain("6 'sizer report DIR': no readable saved\nrun");
     expect(help).toContain("a non-empty or file --out");
@@ -63,10 +67,29 @@ describe("sizer CLI: usage", () => {
       { cwd: folder.path },
     );
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toBe("sizer: --workers must be an integer >= 1, got 'lots'\n");
+    expect(outcome.stderr).toBe('sizer: --workers must be an integer >= 1, got "lots"\n');
     const unknown = await runCli(["frobnicate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it("exits 2 for a load option out of loadcore's range before the service starts, and 5 for a missing scenario", async () => {
+    const marker = join(folder.path, "service-started");
+    const service = `${process.execPath} -e "require('node:fs').writeFileSync(process.argv[1], 'x')" ${marker}`;
+    const outcome = await runCli(
+      ["run", "--service-cmd", service, "--scenario", hello, "--sizing-tolerance", "100"],
+      {
+        cwd: folder.path,
+      },
+    );
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe("sizer: --sizing-tolerance must be a percentage in [0, 100), got 100\n");
+    const missing = await runCli(["run", "--service-cmd", service, "--scenario", "missing.ts"], {
+      cwd: folder.path,
+    });
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toContain("--scenario missing.ts: no such file");
+    expect(() => readFileSync(marker)).toThrow();
   });
 
   it("exits 3 when --url does not answer", async () => {

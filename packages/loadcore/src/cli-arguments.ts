@@ -157,9 +157,11 @@ New in loadcore:
       --seed N             seed of the scenario choice (reproducible runs)
   -h, --help               this help
 
-Exit codes: 0 done (a reached sizing is a success), 1 failures crossed a threshold (--fail N reached, or
--x stopped the run at a failure), 2 bad usage, config or scenario file, 3 no scenario run succeeded (every
-run failed), 70 internal error, 130 interrupted (SIGINT/SIGTERM).`;
+Exit codes (one table for every sizer command, docs/exit-codes.md): 0 done (a reached sizing is a
+success), 1 failures crossed a threshold (--fail N reached, or -x stopped the run at a failure), 2 bad
+usage (a flag or value; the message names it), 3 no scenario run succeeded (every run failed), 5 the
+scenario or the config cannot be used (missing, syntax error, no scenario, unknown --single-mode, a
+failing scenarioPicker or globalSetup, a bad molotov.json), 70 internal error, 130 interrupted.`;
 
 const NEGATIVE_NUMBER = /^-(?:\d|\.\d)/;
 

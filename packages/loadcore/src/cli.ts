@@ -1,12 +1,13 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { HELP, parseCliArguments } from "./cli-arguments.js";
 import { LoadcoreError } from "./errors.js";
 import { describeErrors, explainNoSuccess, noSuccessMessage } from "./failure-explanation.js";
 import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
-import { RUN_DEFAULTS, type RunOptions } from "./run-options.js";
-import { type RunOutcome, runOutcome } from "./run-outcome.js";
+import { RUN_DEFAULTS, type RunOptions, unsetScenarioVariables } from "./run-options.js";
+import { EXIT_CODES, loadcoreExitCode, OUTCOME_EXIT_CODE, runOutcome } from "./run-outcome.js";
 import { runLoad } from "./runner.js";
 import { cliV8Flags } from "./v8-flags.js";
 import { VERSION } from "./version.js";
@@ -16,38 +17,20 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
 });
 
-/** Exit codes, one table (documented in the README). */
-export const EXIT_CODES = {
-  done: 0,
-  failThreshold: 1,
-  usage: 2,
-  noSuccess: 3,
-  internal: 70,
-  interrupted: 130,
-} as const;
-
-/** Error codes that mean "bad usage, config or scenario file" (exit 2). */
-const USAGE_CODES = new Set([
-  "ERR_LOADCORE_USAGE",
-  "ERR_LOADCORE_CONFIG",
-  "ERR_LOADCORE_SCENARIO_NOT_FOUND",
-  "ERR_LOADCORE_SCENARIO_LOAD",
-  "ERR_LOADCORE_REGISTRATION",
-  "ERR_LOADCORE_NO_SCENARIO",
-  "ERR_LOADCORE_UNKNOWN_SCENARIO",
-  "ERR_LOADCORE_FIXTURE",
-  "ERR_LOADCORE_OUTPUT",
-]);
-
-/** The exit code of each way a run can end (see {@link runOutcome}). */
-const EXIT_CODE_OF: Record<RunOutcome, number> = {
-  "scenario-picker": EXIT_CODES.usage,
-  "fail-threshold": EXIT_CODES.failThreshold,
-  exception: EXIT_CODES.failThreshold,
-  interrupted: EXIT_CODES.interrupted,
-  "no-success": EXIT_CODES.noSuccess,
-  done: EXIT_CODES.done,
-};
+/** Says before the run which variables the scenario reads and nobody set (SERVER_URL, mostly). */
+function warnUnsetVariables(options: Partial<RunOptions>): void {
+  let source: string;
+  try {
+    source = readFileSync(resolve(options.cwd ?? process.cwd(), options.scenarioFile as string), "utf8");
+  } catch {
+    return; // the run names a missing or unreadable scenario file itself
+  }
+  for (const name of unsetScenarioVariables(source, { ...process.env, ...options.env })) {
+    process.stderr.write(
+      `loadcore: ${name} is not set, and the scenario reads it (process.env.${name}): its requests will fail as "Invalid URL"; set it, e.g. ${name}=http://127.0.0.1:8080 loadcore ...\n`,
+    );
+  }
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const request = parseCliArguments(argv);
@@ -85,6 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess)) {
     setFlagsFromString(flag);
   }
+  warnUnsetVariables(options);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -122,8 +106,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } else if (outcome === "no-success") {
     process.stderr.write(`loadcore: ${noSuccessMessage(results)}\n`);
   }
-  const code = EXIT_CODE_OF[outcome];
-  return code;
+  return EXIT_CODES[OUTCOME_EXIT_CODE[outcome]];
 }
 
 main(process.argv.slice(2)).then(
@@ -133,9 +116,10 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 100).unref();
   },
   (error: unknown) => {
-    if (error instanceof LoadcoreError && USAGE_CODES.has(error.code)) {
-      process.stderr.write(`loadcore: ${error.message}\n`);
-      process.exit(EXIT_CODES.usage);
+    const name = error instanceof LoadcoreError ? loadcoreExitCode(error.code) : undefined;
+    if (name !== undefined) {
+      process.stderr.write(`loadcore: ${(error as Error).message}\n`);
+      process.exit(EXIT_CODES[name]);
     }
     process.stderr.write(
       `loadcore: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

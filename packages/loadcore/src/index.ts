@@ -55,11 +55,18 @@ export {
   type BuildResultsInput,
   buildResults,
   type LoadResults,
+  type LoadResultsInput,
+  parseResults,
   RESULTS_FORMAT,
   RESULTS_FORMAT_VERSION,
+  type RequestSummary,
   ResultsFormatError,
   type ResultsHost,
   readResults,
+  type ScenarioSummary,
+  type SelfCheckInput,
+  type SizingResult,
+  type TimelineEntry,
 } from "./results.js";
 export {
   checkRunOptions,
@@ -73,8 +80,16 @@ export {
   type RunOptions,
   resolveRunOptions,
   runOptionFlag,
+  unsetScenarioVariables,
 } from "./run-options.js";
-export { type RunOutcome, runOutcome } from "./run-outcome.js";
+export {
+  EXIT_CODES,
+  type ExitCodeName,
+  loadcoreExitCode,
+  OUTCOME_EXIT_CODE,
+  type RunOutcome,
+  runOutcome,
+} from "./run-outcome.js";
 export { type EndReason, runLoad } from "./runner.js";
 export {
   judgeSelfCheck,

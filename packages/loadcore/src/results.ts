@@ -1,5 +1,4 @@
 import { availableParallelism, hostname, platform, totalmem } from "node:os";
-import { ERROR_CLASSES } from "./error-class.js";
 import { LoadcoreError } from "./errors.js";
 import type { LatencySummary } from "./histogram.js";
 import type { SelfCheck } from "./self-check.js";
@@ -92,11 +91,20 @@ export class ResultsFormatError extends LoadcoreError {
   readonly source: string;
   /** The path of the field at fault (`timeline[3].latency.p95`), when there is one. */
   readonly field: string | undefined;
+  /** The file's `formatVersion` when it is newer than this reader: a reader may say "upgrade". */
+  readonly newerVersion: number | undefined;
+  /** What is wrong, without the source's name (the message is `<source>: <detail>`). */
+  readonly detail: string;
 
-  constructor(message: string, options: { source: string; field?: string; cause?: unknown }) {
-    super("ERR_LOADCORE_RESULTS_FORMAT", message, { cause: options.cause });
+  constructor(
+    detail: string,
+    options: { source: string; field?: string; newerVersion?: number; cause?: unknown },
+  ) {
+    super("ERR_LOADCORE_RESULTS_FORMAT", `${options.source}: ${detail}`, { cause: options.cause });
+    this.detail = detail;
     this.source = options.source;
     this.field = options.field;
+    this.newerVersion = options.newerVersion;
   }
 }
 
@@ -165,7 +173,7 @@ class Checker {
 
   fail(field: string, expected: string, value: unknown): never {
     const shown = value === undefined ? "nothing" : JSON.stringify(value)?.slice(0, 60);
-    throw new ResultsFormatError(`${this.source}: field "${field}" must be ${expected}, got ${shown}`, {
+    throw new ResultsFormatError(`field "${field}" must be ${expected}, got ${shown}`, {
       source: this.source,
       field,
     });
@@ -213,70 +221,218 @@ class Checker {
   }
 }
 
-const SUMMARY_KEYS = ["count", "min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
-const TIMELINE_LATENCY_KEYS = ["p50", "p90", "p95", "p99", "max"] as const;
-const POINT_KEYS = ["t", "time", "workers", "ok", "failed", "requests", "throughput", "errorRatio"] as const;
-const STOP_REASONS = [
-  "error-ratio",
-  "latency",
-  "capacity-above-max-load",
-  "duration",
-  "interrupted",
-  "max-runs",
-  "exception",
-];
-
 function emptySummary(): LatencySummary {
   return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
 }
 
-function checkSizing(check: Checker, value: unknown): SizingVerdict {
-  const sizing = check.object(value, "sizing");
-  check.number(sizing.tolerance, "sizing.tolerance");
-  check.number(sizing.window, "sizing.window");
-  check.boolean(sizing.reached, "sizing.reached");
-  const stopReason = check.string(sizing.stopReason, "sizing.stopReason");
-  if (!STOP_REASONS.includes(stopReason))
-    check.fail("sizing.stopReason", `one of ${STOP_REASONS.join(", ")}`, stopReason);
-  check.number(sizing.workersAtStop, "sizing.workersAtStop");
-  check.nullableNumber(sizing.healthyWorkers ?? null, "sizing.healthyWorkers");
-  check.number(sizing.errorRatio, "sizing.errorRatio");
-  check.nullableNumber(sizing.throughputAtHealthy ?? null, "sizing.throughputAtHealthy");
-  if (sizing.latencyAtHealthy != null)
-    check.numbers(sizing.latencyAtHealthy, "sizing.latencyAtHealthy", TIMELINE_LATENCY_KEYS);
-  if (sizing.plateau != null) {
-    const plateau = check.object(sizing.plateau, "sizing.plateau");
-    check.boolean(plateau.detected, "sizing.plateau.detected");
-    for (const key of ["atSeconds", "workers", "throughput", "latencyGrowth"]) {
-      check.number(plateau[key], `sizing.plateau.${key}`);
-    }
-    if (plateau.levelThroughput !== undefined)
-      check.number(plateau.levelThroughput, "sizing.plateau.levelThroughput");
+/** `T` with the keys `K` optional. */
+type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+
+/** Counts by key (error class or status code): a reader accepts any key, a newer producer may add classes. */
+type Counts = Record<string, number>;
+
+/**
+ * Latency figures as read: any may be absent. (A percentile with no sample, an empty second, may be
+ * `null` in a file; the reader accepts it and readers of the figures treat it as absent.)
+ */
+type Percentiles<T> = Partial<T>;
+
+/** One second of the run as read: {@link TimelinePoint}, where the ratio, the latency and the generator figures may be absent. */
+export type TimelineEntry = Optional<
+  Omit<TimelinePoint, "latency">,
+  "errorRatio" | "generatorCpuPercent" | "eventLoopDelayMs"
+> & {
+  latency?: Percentiles<TimelinePoint["latency"]>;
+};
+
+/** One scenario's totals as read: {@link ScenarioTotals}, errors and latency optional. */
+export type ScenarioSummary = Omit<ScenarioTotals, "errors" | "latency"> & {
+  errors?: Counts;
+  latency?: Percentiles<LatencySummary>;
+};
+
+/** One request's totals as read (`byRequest[]`): {@link RequestTotals}, only name, count and failed required. */
+export type RequestSummary = Optional<Omit<RequestTotals, "errors" | "latency">, "ok" | "statusCodes"> & {
+  errors?: Counts;
+  latency?: Percentiles<LatencySummary>;
+};
+
+/** The `sizing` block as read: {@link SizingVerdict}, only tolerance, reached, stopReason and healthyWorkers required. */
+export type SizingResult = Optional<
+  Omit<SizingVerdict, "latencyAtHealthy">,
+  | "window"
+  | "minSamples"
+  | "latencyObjective"
+  | "stoppedAtSeconds"
+  | "workersAtStop"
+  | "errorRatio"
+  | "throughputAtHealthy"
+  | "plateau"
+  | "message"
+> & { latencyAtHealthy?: Percentiles<TimelinePoint["latency"]> | null };
+
+/** The load generator's self-check as read: {@link SelfCheck}, only `saturated` required. */
+export type SelfCheckInput = Optional<
+  SelfCheck,
+  "cpuPercentMax" | "cpuPercentMean" | "cores" | "eventLoopDelayP99MaxMs" | "message"
+>;
+
+/**
+ * A results file as {@link parseResults} reads it: {@link LoadResults} with what a file written by hand,
+ * by another tool or by an older loadcore may leave out made optional. A value of `LoadResults` is
+ * always one.
+ */
+export type LoadResultsInput = Optional<
+  Omit<
+    LoadResults,
+    "tool" | "host" | "latency" | "errors" | "timeline" | "scenarios" | "byRequest" | "sizing" | "selfCheck"
+  >,
+  "command" | "endedAt" | "interrupted" | "options" | "scenariosPerSecond" | "statusCodes"
+> & {
+  tool?: Partial<LoadResults["tool"]>;
+  host?: Partial<LoadResults["host"]>;
+  latency?: Percentiles<LatencySummary>;
+  errors?: Counts;
+  timeline: TimelineEntry[];
+  scenarios?: ScenarioSummary[];
+  byRequest?: RequestSummary[];
+  sizing?: SizingResult;
+  selfCheck?: SelfCheckInput;
+};
+
+function optionalNumber(check: Checker, record: Json, key: string, path: string): void {
+  if (record[key] !== undefined) check.number(record[key], `${path}${key}`);
+}
+
+/** Latency figures: each a number of milliseconds, or null where a percentile had no sample. */
+function latency(check: Checker, value: unknown, field: string): void {
+  if (value === undefined || value === null) return;
+  const record = check.object(value, field);
+  for (const [key, number] of Object.entries(record)) {
+    if (number !== null) check.number(number, `${field}.${key}`);
   }
-  if (sizing.latencyObjective != null) {
-    const objective = check.object(sizing.latencyObjective, "sizing.latencyObjective");
-    check.string(objective.percentile, "sizing.latencyObjective.percentile");
-    check.number(objective.thresholdMs, "sizing.latencyObjective.thresholdMs");
-  }
-  return {
-    minSamples: 0,
-    stoppedAtSeconds: 0,
-    message: "",
-    ...sizing,
-    latencyObjective: (sizing.latencyObjective ?? null) as SizingVerdict["latencyObjective"],
-    healthyWorkers: (sizing.healthyWorkers ?? null) as number | null,
-    throughputAtHealthy: (sizing.throughputAtHealthy ?? null) as number | null,
-    latencyAtHealthy: (sizing.latencyAtHealthy ?? null) as SizingVerdict["latencyAtHealthy"],
-    plateau: (sizing.plateau ?? null) as SizingVerdict["plateau"],
-  } as SizingVerdict;
+}
+
+function counts(check: Checker, value: unknown, field: string): void {
+  if (value !== undefined) check.counts(value, field);
 }
 
 /**
- * Parses and validates a results JSON text. Throws a {@link ResultsFormatError}
- * (code `ERR_LOADCORE_RESULTS_FORMAT`) naming `source` (a file name) and the offending field; refuses a
- * newer `formatVersion`. Required: `format`, `formatVersion`, `ok`, `failed`, `requests`,
- * `durationSeconds`, `latency`, `timeline`; the other fields are checked when present and get
- * neutral defaults when absent (a file written by hand or by another tool).
+ * Validates a parsed results JSON (`loadcore-results`, docs/formats.md section 1): the one reader of
+ * the format, used by `readResults`, `@sizer/report` and `sizer report DIR`. Lenient as docs/formats.md
+ * says: what a file may leave out stays absent, keys this version does not know (a newer producer's)
+ * are kept, an unknown error class or stop reason is read; a field of the wrong type, another format
+ * or a newer major version is refused.
+ *
+ * @throws {ResultsFormatError} `ERR_LOADCORE_RESULTS_FORMAT` naming `source` and the field at fault
+ *   (`field`); `field` is `formatVersion` and `newerVersion` is set for a newer major version.
+ */
+export function parseResults(value: unknown, source = "results"): LoadResultsInput {
+  const check: Checker = new Checker(source);
+  const root = check.object(value, "(root)");
+  if (root.format !== RESULTS_FORMAT) check.fail("format", `"${RESULTS_FORMAT}"`, root.format);
+  const version = root.formatVersion;
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+    check.fail("formatVersion", "a whole number >= 1", version);
+  }
+  if (version > RESULTS_FORMAT_VERSION) {
+    throw new ResultsFormatError(
+      `formatVersion ${version} is newer than this loadcore reads (up to ${RESULTS_FORMAT_VERSION}); upgrade @sizer/loadcore`,
+      { source, field: "formatVersion", newerVersion: version },
+    );
+  }
+  for (const key of ["ok", "failed", "requests", "durationSeconds"]) check.number(root[key], key);
+  for (const key of ["throughput", "scenariosPerSecond", "workersStarted"])
+    optionalNumber(check, root, key, "");
+  // Required: the report places the timeline and the metrics on the clock by it.
+  const startedAt = check.string(root.startedAt, "startedAt");
+  if (Number.isNaN(Date.parse(startedAt))) check.fail("startedAt", "an ISO 8601 time", startedAt);
+  if (root.endedAt !== undefined) check.string(root.endedAt, "endedAt");
+  if (root.interrupted !== undefined) check.boolean(root.interrupted, "interrupted");
+  if (root.options !== undefined) check.object(root.options, "options");
+  latency(check, root.latency, "latency");
+  counts(check, root.statusCodes, "statusCodes");
+  counts(check, root.errors, "errors");
+  if (root.command !== undefined)
+    for (const [index, part] of check.array(root.command, "command").entries())
+      check.string(part, `command[${index}]`);
+  if (root.tool !== undefined) check.object(root.tool, "tool");
+  if (root.host !== undefined) {
+    const host = check.object(root.host, "host");
+    if (host.hostname !== undefined) check.string(host.hostname, "host.hostname");
+    optionalNumber(check, host, "cpus", "host.");
+    optionalNumber(check, host, "memoryBytes", "host.");
+  }
+  check.array(root.timeline, "timeline").forEach((entry, index) => {
+    const field = `timeline[${index}]`;
+    const point = check.object(entry, field);
+    for (const key of ["t", "time", "workers", "ok", "failed", "requests", "throughput"])
+      check.number(point[key], `${field}.${key}`);
+    for (const key of ["errorRatio", "generatorCpuPercent", "eventLoopDelayMs"]) {
+      if (point[key] !== null) optionalNumber(check, point, key, `${field}.`);
+    }
+    if (point.generatorRssBytes !== undefined) {
+      const rss = check.number(point.generatorRssBytes, `${field}.generatorRssBytes`);
+      if (rss < 0) check.fail(`${field}.generatorRssBytes`, "a number of bytes >= 0", rss);
+    }
+    latency(check, point.latency, `${field}.latency`);
+  });
+  for (const list of ["scenarios", "byRequest"] as const) {
+    if (root[list] === undefined) continue;
+    check.array(root[list], list).forEach((item, index) => {
+      const field = `${list}[${index}]`;
+      const record = check.object(item, field);
+      check.string(record.name, `${field}.name`);
+      check.number(record.failed, `${field}.failed`);
+      if (list === "scenarios") check.number(record.ok, `${field}.ok`);
+      else check.number(record.count, `${field}.count`);
+      counts(check, record.errors, `${field}.errors`);
+      counts(check, record.statusCodes, `${field}.statusCodes`);
+      latency(check, record.latency, `${field}.latency`);
+    });
+  }
+  if (root.sizing != null) {
+    const sizing = check.object(root.sizing, "sizing");
+    check.number(sizing.tolerance, "sizing.tolerance");
+    check.string(sizing.stopReason, "sizing.stopReason");
+    if (sizing.reached !== undefined) check.boolean(sizing.reached, "sizing.reached");
+    for (const key of ["window", "workersAtStop", "errorRatio", "stoppedAtSeconds"])
+      optionalNumber(check, sizing, key, "sizing.");
+    for (const key of ["healthyWorkers", "throughputAtHealthy"])
+      if (sizing[key] !== null) optionalNumber(check, sizing, key, "sizing.");
+    latency(check, sizing.latencyAtHealthy, "sizing.latencyAtHealthy");
+    if (sizing.plateau != null) {
+      const plateau = check.object(sizing.plateau, "sizing.plateau");
+      for (const key of ["atSeconds", "workers", "throughput"])
+        check.number(plateau[key], `sizing.plateau.${key}`);
+      for (const key of ["latencyGrowth", "levelThroughput"])
+        optionalNumber(check, plateau, key, "sizing.plateau.");
+    }
+    if (sizing.latencyObjective != null) {
+      const objective = check.object(sizing.latencyObjective, "sizing.latencyObjective");
+      check.string(objective.percentile, "sizing.latencyObjective.percentile");
+      check.number(objective.thresholdMs, "sizing.latencyObjective.thresholdMs");
+    }
+  }
+  if (root.selfCheck != null) {
+    const selfCheck = check.object(root.selfCheck, "selfCheck");
+    check.boolean(selfCheck.saturated, "selfCheck.saturated");
+    for (const key of ["cpuPercentMax", "cpuPercentMean", "cores", "eventLoopDelayP99MaxMs"])
+      optionalNumber(check, selfCheck, key, "selfCheck.");
+  }
+  return root as unknown as LoadResultsInput;
+}
+
+function completeSummary(value: Percentiles<LatencySummary> | undefined): LatencySummary {
+  return { ...emptySummary(), ...(value as Partial<LatencySummary> | undefined) };
+}
+
+/**
+ * Parses a results JSON text with {@link parseResults} and fills what it leaves optional with neutral
+ * defaults, for code that wants a whole {@link LoadResults} (a file written by hand or by another
+ * tool): no self-check, `unknown` tool and host, throughput from the counts.
+ *
+ * @throws {ResultsFormatError} `ERR_LOADCORE_RESULTS_FORMAT` naming `source` and the field at fault.
  */
 export function readResults(text: string, source = "results"): LoadResults {
   let parsed: unknown;
@@ -284,144 +440,73 @@ export function readResults(text: string, source = "results"): LoadResults {
     parsed = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ResultsFormatError(`${source}: not valid JSON (${reason})`, { source, cause: error });
+    throw new ResultsFormatError(`not valid JSON (${reason})`, { source, cause: error });
   }
-  const check: Checker = new Checker(source);
-  const root = check.object(parsed, "(root)");
-  if (root.format !== RESULTS_FORMAT) check.fail("format", `"${RESULTS_FORMAT}"`, root.format);
-  const rawVersion = root.formatVersion;
-  if (typeof rawVersion !== "number" || !Number.isInteger(rawVersion) || rawVersion < 1) {
-    check.fail("formatVersion", "a whole number >= 1", rawVersion);
-  }
-  const version: number = rawVersion;
-  if (version > RESULTS_FORMAT_VERSION) {
-    throw new ResultsFormatError(
-      `${source}: formatVersion ${version} is newer than this loadcore reads (up to ${RESULTS_FORMAT_VERSION}); upgrade @sizer/loadcore`,
-      { source, field: "formatVersion" },
-    );
-  }
-  const ok = check.number(root.ok, "ok");
-  const failed = check.number(root.failed, "failed");
-  const requests = check.number(root.requests, "requests");
-  const durationSeconds = check.number(root.durationSeconds, "durationSeconds");
-  check.numbers(root.latency, "latency", SUMMARY_KEYS);
-  const timeline = check.array(root.timeline, "timeline");
-  timeline.forEach((entry, index) => {
-    const field = `timeline[${index}]`;
-    const point = check.object(entry, field);
-    for (const key of POINT_KEYS) check.number(point[key], `${field}.${key}`);
-    check.numbers(point.latency, `${field}.latency`, TIMELINE_LATENCY_KEYS);
-    for (const key of ["generatorCpuPercent", "eventLoopDelayMs"]) {
-      if (point[key] === undefined) point[key] = 0;
-      else check.number(point[key], `${field}.${key}`);
-    }
-    if (point.generatorRssBytes !== undefined) {
-      const rss = check.number(point.generatorRssBytes, `${field}.generatorRssBytes`);
-      if (rss < 0) check.fail(`${field}.generatorRssBytes`, "a number of bytes >= 0", rss);
-    }
-  });
-  const perSecond = (count: number) => (durationSeconds > 0 ? round(count / durationSeconds, 2) : 0);
-  const throughput =
-    root.throughput === undefined ? perSecond(requests) : check.number(root.throughput, "throughput");
-  const scenariosPerSecond =
-    root.scenariosPerSecond === undefined
-      ? perSecond(ok + failed)
-      : check.number(root.scenariosPerSecond, "scenariosPerSecond");
-  const statusCodes = root.statusCodes === undefined ? {} : check.counts(root.statusCodes, "statusCodes");
-  const errors = root.errors === undefined ? {} : check.counts(root.errors, "errors");
-  for (const key of Object.keys(errors)) {
-    if (!(ERROR_CLASSES as readonly string[]).includes(key))
-      check.fail(`errors.${key}`, "a known error class", key);
-  }
-  const scenarios = (root.scenarios === undefined ? [] : check.array(root.scenarios, "scenarios")).map(
-    (entry, index) => {
-      const field = `scenarios[${index}]`;
-      const scenario = check.object(entry, field);
-      check.string(scenario.name, `${field}.name`);
-      check.number(scenario.ok, `${field}.ok`);
-      check.number(scenario.failed, `${field}.failed`);
-      scenario.errors = scenario.errors === undefined ? {} : check.counts(scenario.errors, `${field}.errors`);
-      if (scenario.latency === undefined) scenario.latency = emptySummary();
-      else check.numbers(scenario.latency, `${field}.latency`, SUMMARY_KEYS);
-      return scenario as unknown as ScenarioTotals;
-    },
-  );
-  const byRequest = (root.byRequest === undefined ? [] : check.array(root.byRequest, "byRequest")).map(
-    (entry, index) => {
-      const field = `byRequest[${index}]`;
-      const request = check.object(entry, field);
-      check.string(request.name, `${field}.name`);
-      for (const key of ["count", "ok", "failed"]) check.number(request[key], `${field}.${key}`);
-      request.statusCodes =
-        request.statusCodes === undefined ? {} : check.counts(request.statusCodes, `${field}.statusCodes`);
-      request.errors = request.errors === undefined ? {} : check.counts(request.errors, `${field}.errors`);
-      check.numbers(request.latency, `${field}.latency`, SUMMARY_KEYS);
-      return request as unknown as RequestTotals;
-    },
-  );
-  let selfCheck: SelfCheck;
-  if (root.selfCheck === undefined) {
-    selfCheck = {
+  const input = parseResults(parsed, source);
+  const perSecond = (count: number) =>
+    input.durationSeconds > 0 ? round(count / input.durationSeconds, 2) : 0;
+  const startedAt = input.startedAt;
+  const results: LoadResults = {
+    ...(input as unknown as LoadResults),
+    tool: { name: "unknown", version: "unknown", node: "unknown", ...input.tool },
+    command: input.command ?? [],
+    host: { hostname: "unknown", cpus: 0, memoryBytes: 0, platform: "unknown", ...input.host },
+    startedAt,
+    endedAt: input.endedAt ?? startedAt,
+    interrupted: input.interrupted ?? false,
+    options: input.options ?? {},
+    throughput: input.throughput ?? perSecond(input.requests),
+    scenariosPerSecond: input.scenariosPerSecond ?? perSecond(input.ok + input.failed),
+    latency: completeSummary(input.latency),
+    statusCodes: input.statusCodes ?? {},
+    errors: (input.errors ?? {}) as ErrorCounts,
+    scenarios: (input.scenarios ?? []).map((scenario) => ({
+      ...scenario,
+      errors: (scenario.errors ?? {}) as ErrorCounts,
+      latency: completeSummary(scenario.latency),
+    })),
+    byRequest: (input.byRequest ?? []).map((request) => ({
+      ok: request.count - request.failed,
+      statusCodes: {},
+      ...request,
+      errors: (request.errors ?? {}) as ErrorCounts,
+      latency: completeSummary(request.latency),
+    })) as RequestTotals[],
+    timeline: input.timeline.map((point) => ({
+      errorRatio:
+        point.ok + point.failed > 0 ? round((point.failed / (point.ok + point.failed)) * 100, 2) : 0,
+      ...point,
+      generatorCpuPercent: point.generatorCpuPercent ?? 0,
+      eventLoopDelayMs: point.eventLoopDelayMs ?? 0,
+      latency: { p50: 0, p90: 0, p95: 0, p99: 0, max: 0, ...point.latency },
+    })) as TimelinePoint[],
+    selfCheck: {
       cpuPercentMax: 0,
       cpuPercentMean: 0,
       cores: 1,
       eventLoopDelayP99MaxMs: 0,
+      message: input.selfCheck === undefined ? "no self-check in this file" : "",
       saturated: false,
-      message: "no self-check in this file",
-    };
-  } else {
-    const object = check.object(root.selfCheck, "selfCheck");
-    for (const key of ["cpuPercentMax", "cpuPercentMean", "cores", "eventLoopDelayP99MaxMs"]) {
-      check.number(object[key], `selfCheck.${key}`);
-    }
-    check.boolean(object.saturated, "selfCheck.saturated");
-    selfCheck = { message: "", ...object } as unknown as SelfCheck;
-  }
-  const tool =
-    root.tool === undefined
-      ? { name: "unknown", version: "unknown", node: "unknown" }
-      : check.object(root.tool, "tool");
-  const command =
-    root.command === undefined
-      ? []
-      : check.array(root.command, "command").map((part, index) => check.string(part, `command[${index}]`));
-  const host =
-    root.host === undefined
-      ? { hostname: "unknown", cpus: 0, memoryBytes: 0, platform: "unknown" }
-      : check.object(root.host, "host");
-  const startedAt =
-    root.startedAt === undefined ? new Date(0).toISOString() : check.string(root.startedAt, "startedAt");
-  const endedAt = root.endedAt === undefined ? startedAt : check.string(root.endedAt, "endedAt");
-  const results: LoadResults = {
-    format: RESULTS_FORMAT,
-    formatVersion: version,
-    tool: tool as LoadResults["tool"],
-    command,
-    host: host as unknown as ResultsHost,
-    startedAt,
-    endedAt,
-    durationSeconds,
-    interrupted: root.interrupted === undefined ? false : check.boolean(root.interrupted, "interrupted"),
-    options: root.options === undefined ? {} : check.object(root.options, "options"),
-    ...(root.workersStarted === undefined
-      ? {}
-      : { workersStarted: check.number(root.workersStarted, "workersStarted") }),
-    ok,
-    failed,
-    requests,
-    throughput,
-    scenariosPerSecond,
-    latency: root.latency as LatencySummary,
-    statusCodes,
-    errors,
-    scenarios,
-    byRequest,
-    timeline: timeline as TimelinePoint[],
+      ...input.selfCheck,
+    } as SelfCheck,
+  };
+  const { sizing, selfCheck, ...rest } = results;
+  if (input.sizing == null) return { ...rest, selfCheck };
+  return {
+    ...rest,
+    sizing: {
+      window: 0,
+      minSamples: 0,
+      latencyObjective: null,
+      stoppedAtSeconds: 0,
+      workersAtStop: 0,
+      errorRatio: 0,
+      throughputAtHealthy: null,
+      latencyAtHealthy: null,
+      plateau: null,
+      message: "",
+      ...input.sizing,
+    } as SizingVerdict,
     selfCheck,
   };
-  if (root.sizing != null) {
-    const { selfCheck: judged, ...rest } = results;
-    return { ...rest, sizing: checkSizing(check, root.sizing), selfCheck: judged };
-  }
-  return results;
 }

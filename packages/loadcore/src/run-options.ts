@@ -391,3 +391,23 @@ export function describeRunOptions(options: ResolvedRunOptions): Record<string, 
     env: Object.keys(options.env),
   };
 }
+
+const ENV_READ =
+  /process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*["'`]([A-Za-z_][A-Za-z0-9_]*)["'`]\s*\])(\s*(?:\?\?|\|\|))?/g;
+
+/**
+ * The environment variables a scenario's source reads (`process.env.SERVER_URL`) without a fallback
+ * (`?? "http://…"`) that `environment` does not set: the run would send its requests to
+ * `undefined/path` and fail each with an "Invalid URL" that names nothing. Commands warn before the run.
+ */
+export function unsetScenarioVariables(
+  scenarioSource: string,
+  environment: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const names = new Set<string>();
+  for (const match of scenarioSource.matchAll(ENV_READ)) {
+    const name = (match[1] ?? match[2]) as string;
+    if (match[3] === undefined && environment[name] === undefined) names.add(name);
+  }
+  return [...names];
+}

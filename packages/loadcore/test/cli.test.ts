@@ -69,10 +69,26 @@ describe("loadcore CLI", () => {
     const version = await cli(["--version"], { cwd: folder });
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // -V, as moloslave and sizer (-v is Molotov's --verbose)
+    expect((await cli(["-V"], { cwd: folder })).stdout).toBe(version.stdout);
     const help = await cli(["--help"], { cwd: folder });
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--sizing-tolerance");
     expect(help.stdout).toContain("Exit codes");
+  });
+
+  it("says SERVER_URL is not set when the scenario reads it, rather than only 'Invalid URL'", async () => {
+    const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
+    const environment = { ...process.env };
+    delete environment.SERVER_URL;
+    const child = spawn(process.execPath, [CLI, "-r", "1", "loadtest.ts"], { cwd: folder, env: environment });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(3);
+    expect(stderr).toContain("loadcore: SERVER_URL is not set, and the scenario reads it");
   });
 
   it("runs a scenario, prints the summary and writes the results JSON (exit 0)", async () => {
@@ -128,7 +144,7 @@ describe("loadcore CLI", () => {
     expect(under.code).toBe(3);
   });
 
-  it("exits 2 when the scenario file's picker names no registered scenario, in one process or several", async () => {
+  it("exits 5 (the scenario) when the scenario file's picker names no registered scenario, in one process or several", async () => {
     const folder = scenarioFolder({
       "picker.ts": `
 import { scenario, scenarioPicker } from "@sizer/loadcore";
@@ -142,7 +158,7 @@ scenarioPicker((workerId, step) => (step < 3 ? "home" : "hom"));
         cwd: folder,
         env,
       });
-      expect(outcome.code).toBe(2);
+      expect(outcome.code).toBe(5);
       expect(outcome.stderr).toContain('scenarioPicker: no scenario named "hom"; registered: home');
       expect(outcome.stderr).toContain("loadcore: the scenario file's scenarioPicker failed");
       // what ran before is still written (the worker that hit the bad name had run two steps)
@@ -236,6 +252,16 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
 
   it.concurrent.each([
     [["missing.ts"], /scenario file not found: missing\.ts/],
+    [["-s", "nope", "loadtest.ts"], /--single-mode: no scenario named "nope"; registered: home, other/],
+  ])("exits 5 (the scenario cannot be used) with a clear message for %j", async (args, message) => {
+    const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
+    const run = await cli(args, { cwd: folder, env: { SERVER_URL: server.url } });
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.concurrent.each([
     [["-w", "0", "loadtest.ts"], /--workers must be an integer >= 1, got 0/],
     [["-w", "many", "loadtest.ts"], /--workers must be an integer >= 1, got "many"/],
     [["-d", "0", "loadtest.ts"], /--duration must be a number of seconds > 0, got 0/],
@@ -257,7 +283,6 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
     [["--bogus", "loadtest.ts"], /Unknown option '--bogus'/],
     [["-q", "-v", "loadtest.ts"], /--quiet and --verbose cannot be used together/],
     [["--single-run", "-s", "home", "loadtest.ts"], /--single-run and --single-mode cannot be used together/],
-    [["-s", "nope", "loadtest.ts"], /--single-mode: no scenario named "nope"; registered: home, other/],
     [["--output", "no/such/folder/out.json", "loadtest.ts"], /--output: the folder .* does not exist/],
     [["a.ts", "b.ts"], /expected one scenario file or test name, got 2/],
   ])("exits 2 with a clear message for %j", async (args, message) => {
@@ -268,26 +293,26 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("exits 2 naming file:line for a syntax error in the scenario", async () => {
+  it("exits 5 naming file:line for a syntax error in the scenario", async () => {
     const folder = scenarioFolder({
       "broken.ts": `import { scenario } from "@sizer/loadcore";\n\nscenario(async () => {\n  const x = ;\n});\n`,
     });
     const run = await cli(["broken.ts"], { cwd: folder });
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(5);
     expect(run.stderr).toMatch(/syntax error in scenario file broken\.ts:4:\d+/);
   });
 
-  it("exits 2 when the scenario file registers no scenario, or throws while loading", async () => {
+  it("exits 5 when the scenario file registers no scenario, or throws while loading; 2 for a file that is no scenario", async () => {
     const folder = scenarioFolder({
       "empty.ts": `import { scenario } from "@sizer/loadcore";\nscenario({ weight: 0 }, async () => {});\n`,
       "throws.mjs": `throw new Error("missing SERVER_URL");\n`,
       "notes.txt": "hello",
     });
     const empty = await cli(["empty.ts"], { cwd: folder });
-    expect(empty.code).toBe(2);
+    expect(empty.code).toBe(5);
     expect(empty.stderr).toContain("no scenario registered by empty.ts");
     const throws = await cli(["throws.mjs"], { cwd: folder });
-    expect(throws.code).toBe(2);
+    expect(throws.code).toBe(5);
     expect(throws.stderr).toContain("cannot load scenario file throws.mjs");
     expect(throws.stderr).toContain("missing SERVER_URL");
     const text = await cli(["notes.txt"], { cwd: folder });
@@ -295,7 +320,7 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
     expect(text.stderr).toContain("expected a TypeScript or JavaScript file");
   });
 
-  it("runs a test of a Molotov config, command-line flags overriding it, and rejects bad configs (exit 2)", async () => {
+  it("runs a test of a Molotov config, command-line flags overriding it, and rejects bad configs (exit 5, as moloslave and sizer)", async () => {
     const folder = scenarioFolder({
       "loadtest.ts": OK_SCENARIO,
       "molotov.json": JSON.stringify({
@@ -323,16 +348,16 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
     expect(run.code).toBe(0);
     expect(JSON.parse(readFileSync(join(folder, "smoke.json"), "utf8")).ok).toBe(6);
     const unknownKey = await cli(["--config", "unknown-key.json", "smoke"], { cwd: folder });
-    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.code).toBe(5);
     expect(unknownKey.stderr).toContain("unknown option molotov.tests.smoke.wrokers");
     const wrongType = await cli(["--config", "wrong-type.json", "smoke"], { cwd: folder });
-    expect(wrongType.code).toBe(2);
+    expect(wrongType.code).toBe(5);
     expect(wrongType.stderr).toContain('molotov.tests.smoke.workers must be an integer, got "2"');
     const missingTest = await cli(["--config", "molotov.json", "big"], { cwd: folder });
-    expect(missingTest.code).toBe(2);
+    expect(missingTest.code).toBe(5);
     expect(missingTest.stderr).toContain('no test named "big" in the config; available: smoke');
     const missingConfig = await cli(["--config", "nope.json"], { cwd: folder });
-    expect(missingConfig.code).toBe(2);
+    expect(missingConfig.code).toBe(5);
     expect(missingConfig.stderr).toContain("file not found");
   });
 

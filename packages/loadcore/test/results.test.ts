@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { buildResults, type LoadResults, RESULTS_FORMAT_VERSION, readResults } from "../src/results.js";
+import {
+  buildResults,
+  type LoadResults,
+  parseResults,
+  RESULTS_FORMAT_VERSION,
+  readResults,
+} from "../src/results.js";
 import { judgeSelfCheck } from "../src/self-check.js";
 import { SizingController } from "../src/sizing.js";
 import { StatsAggregator, StatsRecorder } from "../src/stats.js";
@@ -151,6 +157,19 @@ describe("buildResults", () => {
 });
 
 describe("readResults", () => {
+  it("reads what a newer producer adds, as docs/formats.md's policy says: unknown keys, error classes, stop reasons", () => {
+    const newer = {
+      ...sampleResults(),
+      addedLater: { note: "a field of loadcore-results 1.x" },
+      errors: { ...sampleResults().errors, quic: 2 },
+    } as Record<string, unknown>;
+    (newer.sizing as Record<string, unknown>).stopReason = "budget";
+    const read = parseResults(JSON.parse(JSON.stringify(newer)), "newer.json");
+    expect(read).toMatchObject({ addedLater: { note: "a field of loadcore-results 1.x" } });
+    expect(read.errors?.quic).toBe(2);
+    expect(read.sizing?.stopReason).toBe("budget");
+  });
+
   it("reads back what buildResults wrote", () => {
     const results = sampleResults();
     expect(readResults(JSON.stringify(results, null, 2), "run.json")).toEqual(results);
@@ -160,6 +179,7 @@ describe("readResults", () => {
     const minimal = {
       format: "loadcore-results",
       formatVersion: 1,
+      startedAt: new Date(START).toISOString(),
       ok: 10,
       failed: 0,
       requests: 20,
@@ -233,13 +253,13 @@ describe("readResults", () => {
       'run.json: field "requests" must be a number, got nothing',
     );
     const badSizing = structuredClone(results);
-    (badSizing.sizing as Record<string, unknown>).stopReason = "tired";
+    (badSizing.sizing as Record<string, unknown>).stopReason = 42;
     expect(readError(JSON.stringify(badSizing)).field).toBe("sizing.stopReason");
     const badMemory = structuredClone(results);
     (badMemory.timeline[0] as Record<string, unknown>).generatorRssBytes = -1;
     expect(readError(JSON.stringify(badMemory)).field).toBe("timeline[0].generatorRssBytes");
     const badError = structuredClone(results);
-    (badError.errors as Record<string, unknown>).gremlins = 1;
+    (badError.errors as Record<string, unknown>).gremlins = "many";
     expect(readError(JSON.stringify(badError)).field).toBe("errors.gremlins");
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseRunCommandLine } from "../src/cli-arguments.js";
 import { parseMolotovConfig, testToRunOptions } from "../src/molotov-config.js";
-import { checkRunOptions, RunOptionError, resolveRunOptions } from "../src/run-options.js";
+import {
+  checkRunOptions,
+  RunOptionError,
+  resolveRunOptions,
+  unsetScenarioVariables,
+} from "../src/run-options.js";
 
 function rejection(action: () => unknown): unknown {
   try {
@@ -53,5 +58,17 @@ describe("one validator of the run options, in the library", () => {
       verbose: 2,
       useExtension: ["a.ts", "b.ts"],
     });
+  });
+});
+
+describe("a scenario that reads a variable nobody set", () => {
+  it("is named, unless the scenario has a fallback or the variable is set", () => {
+    const source = `
+const base = process.env.SERVER_URL;
+const token = process.env["API_TOKEN"] ?? "none";
+const other = process.env.OTHER || "x";
+await session.get(process.env.SERVER_URL + "/");`;
+    expect(unsetScenarioVariables(source, {})).toEqual(["SERVER_URL"]);
+    expect(unsetScenarioVariables(source, { SERVER_URL: "http://127.0.0.1:1" })).toEqual([]);
   });
 });

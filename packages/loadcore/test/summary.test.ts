@@ -116,6 +116,7 @@ describe("formatSummary of a minimal file", () => {
       JSON.stringify({
         format: "loadcore-results",
         formatVersion: 1,
+        startedAt: "2026-11-26T06:50:00.000Z",
         ok: 10,
         failed: 0,
         requests: 20,

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { noSuccessMessage, runOutcome } from "@sizer/loadcore";
+import {
+  EXIT_CODES,
+  LoadcoreError,
+  loadcoreExitCode,
+  noSuccessMessage,
+  OUTCOME_EXIT_CODE,
+  runOutcome,
+} from "@sizer/loadcore";
 import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
+import { MoloslaveError, moloslaveExitCode, UsageError } from "./errors.js";
 import { type RepoRunStep, runFromRepo } from "./run-from-repo.js";
 import { initProject } from "./scaffold.js";
 
@@ -11,30 +19,15 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
 });
 
-/** Exit codes by error code; anything not listed is 1. */
-const EXIT_CODES: Record<string, number> = {
-  ERR_MOLOSLAVE_USAGE: 2,
-  ERR_MOLOSLAVE_UNSAFE_ARGUMENT: 2,
-  ERR_MOLOSLAVE_DIRECTORY_NOT_EMPTY: 2,
-  ERR_LOADCORE_USAGE: 2,
-  ERR_MOLOSLAVE_CONFIG_NOT_FOUND: 3,
-  ERR_MOLOSLAVE_TEST_NOT_FOUND: 3,
-  ERR_LOADCORE_CONFIG: 3,
-  ERR_MOLOSLAVE_GIT_NOT_FOUND: 4,
-  ERR_MOLOSLAVE_GIT_FAILED: 4,
-  ERR_MOLOSLAVE_GIT_TIMEOUT: 4,
-  ERR_MOLOSLAVE_REF_NOT_FOUND: 4,
-
-  ERR_MOLOSLAVE_INSTALLER_NOT_FOUND: 5,
-  ERR_MOLOSLAVE_INSTALL_FAILED: 5,
-  ERR_MOLOSLAVE_INSTALL_TIMEOUT: 5,
-  ERR_MOLOSLAVE_FILE_EXISTS: 1,
-  ERR_MOLOSLAVE_ABORTED: 130,
-};
-/** Every scenario run failed: the run measured nothing (as loadcore's CLI). */
-const EXIT_NO_SUCCESS = 3;
-const EXIT_INTERRUPTED = 130;
-const EXIT_INTERNAL = 70;
+/** The exit code of an error: moloslave's and loadcore's through the shared table, else undefined. */
+function exitCodeOf(error: unknown): number | undefined {
+  if (error instanceof MoloslaveError) return EXIT_CODES[moloslaveExitCode(error.code)];
+  if (error instanceof LoadcoreError) {
+    const name = loadcoreExitCode(error.code);
+    return name === undefined ? undefined : EXIT_CODES[name];
+  }
+  return undefined;
+}
 
 function say(line: string): void {
   process.stderr.write(`moloslave: ${line}\n`);
@@ -75,7 +68,7 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
         say(`could not remove ${cloneDirectory}; remove it by hand`);
       }
     }
-    process.exit(EXIT_INTERRUPTED);
+    process.exit(EXIT_CODES.interrupted);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -89,27 +82,20 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
         if (line !== undefined && !quiet) say(line);
       },
     });
-    if (results.interrupted || controller.signal.aborted) return EXIT_INTERRUPTED;
+    if (results.interrupted || controller.signal.aborted) return EXIT_CODES.interrupted;
     const fail = results.options.fail;
     const outcome = runOutcome(results, typeof fail === "number" ? fail : undefined);
     if (outcome === "scenario-picker") {
       say("the test's scenarioPicker failed (the error is above): the run was stopped; fix the picker");
-      return 2;
-    }
-    if (outcome === "fail-threshold") {
+    } else if (outcome === "fail-threshold") {
       say(`${results.failed} scenario runs failed, at least --fail ${fail}`);
-      return 1;
-    }
-    if (outcome === "exception") {
+    } else if (outcome === "exception") {
       say(`stopped at the first failure (exception): ${results.failed} scenario runs failed`);
-      return 1;
-    }
-    // said even under --quiet: a run that measured nothing must not look like a pass
-    if (outcome === "no-success") {
+    } else if (outcome === "no-success") {
+      // said even under --quiet: a run that measured nothing must not look like a pass
       say(noSuccessMessage(results) as string);
-      return EXIT_NO_SUCCESS;
     }
-    return 0;
+    return EXIT_CODES[OUTCOME_EXIT_CODE[outcome]];
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -142,20 +128,21 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === "string" && /^ERR_(MOLOSLAVE|LOADCORE)_/.test(code)) {
+    const exitCode = exitCodeOf(error);
+    if (exitCode !== undefined) {
       say((error as Error).message);
-      if (code === "ERR_MOLOSLAVE_USAGE") process.stderr.write("Run moloslave --help for the usage.\n");
-      process.exitCode = EXIT_CODES[code] ?? 1;
+      if (error instanceof UsageError) process.stderr.write("Run moloslave --help for the usage.\n");
+      process.exitCode = exitCode;
       return;
     }
+    const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === "string" && typeof (error as { syscall?: unknown }).syscall === "string") {
       // the file system or the OS refused something (EACCES, ENOSPC, ENOTDIR...): a message, not a stack
       say((error as Error).message);
-      process.exitCode = 1;
+      process.exitCode = EXIT_CODES.files;
       return;
     }
     say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = EXIT_INTERNAL;
+    process.exitCode = EXIT_CODES.internal;
   },
 );

@@ -1,3 +1,5 @@
+import type { ExitCodeName } from "@sizer/loadcore";
+
 /** Every stable error code moloslave raises itself (loadcore's own errors pass through unchanged). */
 export type MoloslaveErrorCode =
   | "ERR_MOLOSLAVE_USAGE"
@@ -162,4 +164,27 @@ export class AbortedError extends MoloslaveError {
     super("ERR_MOLOSLAVE_ABORTED", `interrupted during ${step}`, options);
     this.name = "AbortedError";
   }
+}
+
+/** moloslave's error codes by name of the exit-code table all the commands share (loadcore's `EXIT_CODES`). */
+const EXIT_CODE_OF: Readonly<Record<MoloslaveErrorCode, ExitCodeName>> = {
+  ERR_MOLOSLAVE_USAGE: "usage",
+  ERR_MOLOSLAVE_UNSAFE_ARGUMENT: "usage",
+  ERR_MOLOSLAVE_DIRECTORY_NOT_EMPTY: "usage",
+  ERR_MOLOSLAVE_FILE_EXISTS: "usage",
+  ERR_MOLOSLAVE_CONFIG_NOT_FOUND: "scenario",
+  ERR_MOLOSLAVE_TEST_NOT_FOUND: "scenario",
+  ERR_MOLOSLAVE_GIT_NOT_FOUND: "scenario",
+  ERR_MOLOSLAVE_GIT_FAILED: "scenario",
+  ERR_MOLOSLAVE_GIT_TIMEOUT: "scenario",
+  ERR_MOLOSLAVE_REF_NOT_FOUND: "scenario",
+  ERR_MOLOSLAVE_INSTALLER_NOT_FOUND: "scenario",
+  ERR_MOLOSLAVE_INSTALL_FAILED: "scenario",
+  ERR_MOLOSLAVE_INSTALL_TIMEOUT: "scenario",
+  ERR_MOLOSLAVE_ABORTED: "interrupted",
+};
+
+/** The name in the exit-code table every sizer command shares (loadcore's `EXIT_CODES`) of a moloslave error code. */
+export function moloslaveExitCode(code: MoloslaveErrorCode): ExitCodeName {
+  return EXIT_CODE_OF[code];
 }

@@ -9,6 +9,7 @@ export {
   InstallError,
   MoloslaveError,
   type MoloslaveErrorCode,
+  moloslaveExitCode,
   TestNotFoundError,
   UnsafeArgumentError,
   UsageError,

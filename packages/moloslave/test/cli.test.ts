@@ -114,7 +114,7 @@ describeWith("git", "moloslave CLI", () => {
     const folder = makeTemporaryDirectory();
     writeFileSync(join(folder, "molotov.json"), "{}");
     const result = await moloslave([folder, "quick"]);
-    expect(result.code).toBe(4);
+    expect(result.code).toBe(5);
     expect(result.stderr).toContain(`moloslave: ${folder} is not a git repository`);
     expect(result.stderr).not.toContain("does not exist");
   });
@@ -126,7 +126,7 @@ describeWith("git", "moloslave CLI", () => {
     git(repo, "checkout", "--quiet", "main");
     const temporaryRoot = makeTemporaryDirectory();
     const result = await moloslave(["--ref", "malformed", repo, "once"], { temporaryRoot });
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(5);
     expect(result.stderr).toContain(
       `moloslave: molotov.json in ${repo} at malformed (commit ${broken.slice(0, 7)}): invalid JSON`,
     );
@@ -134,7 +134,7 @@ describeWith("git", "moloslave CLI", () => {
     expect(errorLine).not.toContain(temporaryRoot);
 
     const missing = await moloslave(["--config", "load/molotov.json", repo, "once"], { temporaryRoot });
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(5);
     expect(missing.stderr).toMatch(
       new RegExp(`${repo} \\(commit [0-9a-f]{7}\\) has no load/molotov\\.json; pass --config`),
     );
@@ -165,17 +165,17 @@ describeWith("git", "moloslave CLI", () => {
     expect(JSON.parse(readFileSync(join(cwd, "results.json"), "utf8"))).toMatchObject({ ok: 0 });
   });
 
-  it("init writes the project once, then exits 1 rather than overwrite", async () => {
+  it("init writes the project once, then exits 2 rather than overwrite (6 when the OS refuses)", async () => {
     const cwd = makeTemporaryDirectory();
     const first = await moloslave(["init", "load"], { cwd });
     expect(first.code).toBe(0);
     expect(readdirSync(join(cwd, "load")).sort()).toEqual(["loadtest.ts", "molotov.json"]);
     const second = await moloslave(["init", "load"], { cwd });
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(2);
     expect(second.stderr).toContain("already exists");
     writeFileSync(join(cwd, "a-file"), "x");
     const underFile = await moloslave(["init", "a-file/load"], { cwd });
-    expect(underFile.code).toBe(1);
+    expect(underFile.code).toBe(6);
     expect(underFile.stderr).toContain("ENOTDIR");
     expect(underFile.stderr).not.toMatch(/internal error|\n\s+at /);
   });
@@ -203,7 +203,7 @@ describeWith("git", "moloslave CLI", () => {
     };
     const repo = repository(tests);
     const missingTest = await moloslave([repo, "nope"]);
-    expect(missingTest.code).toBe(3);
+    expect(missingTest.code).toBe(5);
     expect(missingTest.stderr).toContain("available tests: failing, once, smoke");
 
     const failing = await moloslave([repo, "failing", "--quiet"]);
@@ -216,7 +216,7 @@ describeWith("git", "moloslave CLI", () => {
     expect(smoke.stderr).toContain("stopped at the first failure (exception)");
 
     const gitFailure = await moloslave([join(makeTemporaryDirectory(), "no-repository"), "once"]);
-    expect(gitFailure.code).toBe(4);
+    expect(gitFailure.code).toBe(5);
 
     const installFailure = await moloslave([
       repository(tests, { requirements: `node -e "process.exit(9)"` }),

@@ -21,9 +21,15 @@ export { downsampleMinMax } from "./downsample.js";
 export type { ReportErrorCode } from "./errors.js";
 export { ReportError, ReportInputError, ReportOptionError, ReportWriteError } from "./errors.js";
 export { escapeHtml, jsonForScript } from "./html-escape.js";
-export { parseRunMetadata, readMetadataFile } from "./inputs/read-metadata.js";
+export {
+  parseRunMetadata,
+  RUN_METADATA_FORMAT,
+  RUN_METADATA_FORMAT_VERSION,
+  readMetadataFile,
+} from "./inputs/read-metadata.js";
 export { METRICS_FORMAT_VERSION, parseMetrics, readMetricsFile } from "./inputs/read-metrics.js";
 export { parseResults, RESULTS_FORMAT_VERSION, readResultsFile } from "./inputs/read-results.js";
+export { parseSummary } from "./inputs/read-summary.js";
 export type * from "./inputs/types.js";
 export type { PlotlyBundle, PlotlyScript } from "./plotly-bundle.js";
 export { DEFAULT_PLOTLY_BUNDLE, loadPlotlyScript, PLOTLY_BUNDLES } from "./plotly-bundle.js";

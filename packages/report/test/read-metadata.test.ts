@@ -14,6 +14,15 @@ describe("parseRunMetadata", () => {
     );
   });
 
+  it("reads keys it does not know and refuses a newer version (docs/formats.md's one policy)", () => {
+    expect(parseRunMetadata({ target: "http://127.0.0.1:1", addedLater: 1 }, "meta.json")).toMatchObject({
+      addedLater: 1,
+    });
+    expect(() => parseRunMetadata({ format: "sizer-run-metadata", formatVersion: 2 }, "meta.json")).toThrow(
+      "meta.json: run metadata formatVersion 2 is newer",
+    );
+  });
+
   it.each([
     [{ serviceExit: "died" }, "serviceExit: expected an object { code, signal, atSeconds }"],
     [{ serviceExit: { code: 1.5, signal: null, atSeconds: 3 } }, "serviceExit.code: expected an integer"],

@@ -49,10 +49,10 @@ describe("readResultsFile", () => {
     const other = await rejection(
       readResultsFile(writeJson("other.json", { ...results, format: "k6-summary" })),
     );
-    expect(other.message).toContain('expected "loadcore-results"');
+    expect(other.message).toContain('field "format" must be "loadcore-results", got "k6-summary"');
     const newer = await rejection(readResultsFile(writeJson("newer.json", { ...results, formatVersion: 2 })));
     expect(newer.code).toBe("ERR_REPORT_INPUT_VERSION");
-    expect(newer.message).toContain("version 2 is newer");
+    expect(newer.message).toContain("formatVersion 2 is newer");
   });
 
   it("names the field at fault", () => {
@@ -60,14 +60,14 @@ describe("readResultsFile", () => {
     const broken = structuredClone(results) as unknown as { timeline: Array<Record<string, unknown>> };
     (broken.timeline[3] as Record<string, unknown>).workers = "many";
     expect(() => parseResults(broken, "run.json")).toThrow(
-      'run.json: timeline[3].workers: expected a number, got "many"',
+      'run.json: field "timeline[3].workers" must be a number, got "many"',
     );
     expect(() => parseResults({ ...results, startedAt: "yesterday" }, "run.json")).toThrow(
-      "startedAt: expected an ISO 8601 time",
+      'field "startedAt" must be an ISO 8601 time',
     );
     expect(() =>
       parseResults({ ...results, scenarios: [{ name: 3, ok: 1, failed: 0 }] }, "run.json"),
-    ).toThrow("scenarios[0].name: expected a string");
+    ).toThrow('field "scenarios[0].name" must be a string');
   });
 
   it("reads the generator's RSS when present, and older files without it", () => {
@@ -83,15 +83,15 @@ describe("readResultsFile", () => {
   });
 
   it.each([
-    [-1, "-1"],
-    ["93 MB", '"93 MB"'],
-    [null, "null"],
+    [-1, "a number of bytes >= 0, got -1"],
+    ["93 MB", 'a number, got "93 MB"'],
+    [null, "a number, got null"],
   ])("refuses a generator RSS of %j", (value, shown) => {
     const { results } = syntheticRun({ kind: "cpu", seconds: 5 });
     const broken = structuredClone(results) as unknown as { timeline: Array<Record<string, unknown>> };
     (broken.timeline[1] as Record<string, unknown>).generatorRssBytes = value;
     expect(() => parseResults(broken, "run.json")).toThrow(
-      `run.json: timeline[1].generatorRssBytes: expected a number of bytes >= 0, got ${shown}`,
+      `run.json: field "timeline[1].generatorRssBytes" must be ${shown}`,
     );
   });
 });

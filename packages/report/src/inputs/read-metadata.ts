@@ -2,23 +2,19 @@ import { readFile } from "node:fs/promises";
 import type { RunMetadata } from "../analysis-types.js";
 import { ReportInputError } from "../errors.js";
 
-/** The top-level keys of `RunMetadata`: any other key in a metadata file is a mistake worth naming. */
-const METADATA_KEYS: ReadonlySet<string> = new Set<keyof RunMetadata>([
-  "serviceCommand",
-  "target",
-  "versions",
-  "host",
-  "sharedCores",
-  "partial",
-  "partialReason",
-  "serviceExit",
-]);
+/** The `format` a run metadata file may declare (it may also declare none: a file written by hand). */
+export const RUN_METADATA_FORMAT = "sizer-run-metadata";
+/** The newest run metadata version this package reads. */
+export const RUN_METADATA_FORMAT_VERSION = 1;
 
 /**
- * Validates run metadata (see `RunMetadata`): every field optional, each of the documented type, and
- * no other top-level key (a misspelt or foreign file would otherwise be ignored without a word).
+ * Validates run metadata (see `RunMetadata`, docs/formats.md section 3): every field optional, each of
+ * the documented type. As every format of docs/formats.md, keys it does not know are read (kept), not
+ * refused; another format is refused, the `command.json` of a sizer run folder with a word on what to
+ * run instead, and so is a newer version.
  *
- * @throws {ReportInputError} `ERR_REPORT_INPUT_INVALID` naming the field or the unknown keys at fault.
+ * @throws {ReportInputError} `ERR_REPORT_INPUT_INVALID` naming the field at fault or the other format,
+ *   `ERR_REPORT_INPUT_VERSION` for a newer version.
  */
 export function parseRunMetadata(value: unknown, file = "metadata"): RunMetadata {
   const fail = (field: string, expected: string): never => {
@@ -27,18 +23,27 @@ export function parseRunMetadata(value: unknown, file = "metadata"): RunMetadata
   if (typeof value !== "object" || value === null || Array.isArray(value))
     fail("the metadata", "a JSON object");
   const record = value as Record<string, unknown>;
-  const unknown = Object.keys(record).filter((key) => !METADATA_KEYS.has(key));
-  if (unknown.length > 0) {
-    const listed = unknown.map((key) => JSON.stringify(key)).join(", ");
-    // The command.json of a sizer run folder is the likeliest wrong file: say what to run instead.
-    const hint =
-      "argv" in record && "status" in record
-        ? "this looks like the command.json of a sizer run, not run metadata: use `sizer report DIR` to rebuild a sizer run's report"
-        : `expected only ${[...METADATA_KEYS].join(", ")}`;
+  // The command.json of a sizer run folder is the likeliest wrong file: say what to run instead.
+  if (
+    record.format === "sizer-run" ||
+    (record.format === undefined && "argv" in record && "status" in record)
+  ) {
     throw new ReportInputError(
       "ERR_REPORT_INPUT_INVALID",
       file,
-      `unknown key${unknown.length > 1 ? "s" : ""} ${listed}: ${hint}`,
+      "this is the command.json of a sizer run, not run metadata: use `sizer report DIR` to rebuild a sizer run's report",
+    );
+  }
+  if (record.format !== undefined && record.format !== RUN_METADATA_FORMAT)
+    fail("format", `"${RUN_METADATA_FORMAT}" or nothing`);
+  const version = record.formatVersion;
+  if (version !== undefined && !(typeof version === "number" && Number.isInteger(version) && version >= 1))
+    fail("formatVersion", "a whole number >= 1");
+  if (typeof version === "number" && version > RUN_METADATA_FORMAT_VERSION) {
+    throw new ReportInputError(
+      "ERR_REPORT_INPUT_VERSION",
+      file,
+      `run metadata formatVersion ${version} is newer than this report reads (up to ${RUN_METADATA_FORMAT_VERSION}); upgrade @sizer/report`,
     );
   }
   for (const key of ["serviceCommand", "target", "partialReason"]) {

@@ -1,18 +1,8 @@
-// The two input contracts of docs/formats.md come from their producers' types. The readers of this
-// package also accept files written by hand, by another tool or by an older producer, which may leave
-// out fields the producers always write: the `…Input` types below are the producers' types with those
-// fields optional, so a value of the producer's type is always a valid input.
+// The input contracts of docs/formats.md come from their producers, with their readers: the `…Input`
+// types are the producers' types with what a file written by hand, by another tool or by an older
+// producer may leave out made optional (loadcore's `LoadResultsInput`, the collector's
+// `MetricsFileMetaInput`), so a value of the producer's type is always a valid input.
 import type { CollectorNote, MetricDescriptor, MetricsFileMetaInput } from "@sizer/glances-collector";
-import type {
-  LatencySummary,
-  LoadResults,
-  RequestTotals,
-  ScenarioTotals,
-  SelfCheck,
-  SizingVerdict,
-  TimelineLatency,
-  TimelinePoint,
-} from "@sizer/loadcore";
 
 export type {
   CollectorNote,
@@ -24,81 +14,20 @@ export type {
 export type {
   LatencySummary,
   LoadResults,
+  LoadResultsInput,
+  RequestSummary,
   RequestTotals,
+  ScenarioSummary,
   ScenarioTotals,
   SelfCheck,
+  SelfCheckInput,
+  SizingResult,
   SizingStopReason,
   SizingVerdict,
+  TimelineEntry,
   TimelineLatency,
   TimelinePoint,
 } from "@sizer/loadcore";
-
-/** `T` with the keys `K` optional. */
-type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
-
-/** Counts by key (error class or status code); the readers accept any key. */
-type Counts = Record<string, number>;
-
-/** One second of the run: loadcore's `TimelinePoint`, where the ratio, the latency and the generator figures may be absent. */
-export type TimelineEntry = Optional<
-  Omit<TimelinePoint, "latency">,
-  "errorRatio" | "generatorCpuPercent" | "eventLoopDelayMs"
-> & {
-  latency?: Partial<TimelineLatency>;
-  /** Resident memory of the load generator process (all its threads), bytes; absent in older files. */
-  generatorRssBytes?: number;
-};
-
-/** One scenario's totals: loadcore's `ScenarioTotals`, errors and latency optional. */
-export type ScenarioSummary = Omit<ScenarioTotals, "errors" | "latency"> & {
-  errors?: Counts;
-  latency?: Partial<LatencySummary>;
-};
-
-/** One request's totals (`byRequest[]`): loadcore's `RequestTotals`, only name, count and failed required. */
-export type RequestSummary = Optional<Omit<RequestTotals, "errors" | "latency">, "ok" | "statusCodes"> & {
-  errors?: Counts;
-  latency?: Partial<LatencySummary>;
-};
-
-/** The `sizing` block: loadcore's `SizingVerdict`, only tolerance, reached, stopReason and healthyWorkers required. */
-export type SizingResult = Optional<
-  Omit<SizingVerdict, "latencyAtHealthy">,
-  | "window"
-  | "minSamples"
-  | "latencyObjective"
-  | "stoppedAtSeconds"
-  | "workersAtStop"
-  | "errorRatio"
-  | "throughputAtHealthy"
-  | "plateau"
-  | "message"
-> & { latencyAtHealthy?: Partial<TimelineLatency> | null };
-
-/** The load generator watching itself: loadcore's `SelfCheck`, only `saturated` required. */
-export type SelfCheckInput = Optional<
-  SelfCheck,
-  "cpuPercentMax" | "cpuPercentMean" | "cores" | "eventLoopDelayP99MaxMs" | "message"
->;
-
-/** The results JSON as this package reads it: loadcore's `LoadResults`, the fields `parseResults` does not require optional. */
-export type LoadResultsInput = Optional<
-  Omit<
-    LoadResults,
-    "tool" | "host" | "latency" | "errors" | "timeline" | "scenarios" | "byRequest" | "sizing" | "selfCheck"
-  >,
-  "command" | "endedAt" | "interrupted" | "options" | "scenariosPerSecond" | "statusCodes"
-> & {
-  tool?: Partial<LoadResults["tool"]>;
-  host?: Partial<LoadResults["host"]>;
-  latency?: Partial<LatencySummary>;
-  errors?: Counts;
-  timeline: TimelineEntry[];
-  scenarios?: ScenarioSummary[];
-  byRequest?: RequestSummary[];
-  sizing?: SizingResult;
-  selfCheck?: SelfCheckInput;
-};
 
 /** A metric of the NDJSON `meta` line (`{name, unit, kind}`): the collector's `MetricDescriptor`, only the name required. */
 export type MetricDescriptorInput = Pick<MetricDescriptor, "name"> & Partial<Omit<MetricDescriptor, "name">>;
