@@ -2,7 +2,7 @@ import { allFailed } from "./all-failed.js";
 import type { Analysis, ResourceCheck, RunMetadata } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
 import { describeServiceExit, peakLabel, separatePeak } from "./capacity.js";
-import { buildCharts, type ChartSpec } from "./charts.js";
+import { buildCharts, type ChartSpec, type ChartTrace } from "./charts.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
 import type { LatencySummary, LoadResultsInput, MetricsData } from "./inputs/types.js";
@@ -217,6 +217,25 @@ function countsTable(counts: Record<string, number> | undefined, label: string):
   );
 }
 
+/**
+ * A secondary axis from 0 to a round top with round steps (1, 2, 2.5 or 5 times a power of ten, about
+ * five of them): left to itself, an overlaying axis picks ticks like 63.6 that read as noise.
+ */
+export function roundAxis(traces: readonly ChartTrace[]):
+  | { range: [number, number]; dtick: number }
+  | {
+      rangemode: "tozero";
+    } {
+  let top = 0;
+  for (const trace of traces)
+    for (const value of trace.y) if (value !== null && Number.isFinite(value) && value > top) top = value;
+  if (!(top > 0)) return { rangemode: "tozero" };
+  const rough = top / 5;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = ([1, 2, 2.5, 5, 10].find((factor) => factor * power >= rough) ?? 10) * power;
+  return { range: [0, Math.ceil((top * 1.05) / step) * step], dtick: step };
+}
+
 function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analysis, startLabel: string) {
   const shapes: unknown[] = [];
   const annotations: unknown[] = [];
@@ -299,10 +318,11 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
             title: { text: chart.y2Title },
             overlaying: "y",
             side: "right",
-            rangemode: "tozero",
             showgrid: false,
             zeroline: false,
             ticklabeloverflow: "allow",
+            ...(chart.y2Title.startsWith("bytes") ? { tickformat: "~s" } : {}),
+            ...roundAxis(chart.traces.filter((trace) => trace.yaxis === "y2")),
           },
         }
       : {}),
