@@ -240,7 +240,7 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
   const shapes: unknown[] = [];
   const annotations: unknown[] = [];
   const { onset } = analysis;
-  if (onset.failureSeconds !== null || onset.plateauSeconds !== null) {
+  if (onset.failureSeconds !== null || onset.plateauSeconds !== null || onset.saturationSeconds !== null) {
     shapes.push({
       type: "rect",
       xref: "x",
@@ -286,6 +286,10 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
   };
   if (onset.failureSeconds !== null) marker(onset.failureSeconds, "#b91c1c", "failure onset", "dash", 0);
   if (onset.plateauSeconds !== null) marker(onset.plateauSeconds, "#b45309", "plateau", "dot", 1);
+  if (onset.saturationSeconds !== null && onset.saturationSeconds !== onset.plateauSeconds)
+    marker(onset.saturationSeconds, "#7c3aed", "saturated", "dot", 2);
+  const decline = analysis.capacity.decline;
+  if (decline) marker(decline.sustained.fromSeconds, "#7c3aed", "sustained level", "dashdot", 2);
   const bytes = chart.yTitle.startsWith("bytes");
   // Plotly's legend pushes the right margin by its own width, different in every chart; the HTML
   // legend above the plot leaves the margins fixed. Room for a right axis is kept in every chart.
