@@ -177,8 +177,9 @@ function whatGrew(
 }
 
 /**
- * True when a service that filled its cores at the peak lost CPU by at least half the throughput's
- * fall: its work per request did not grow, other processes took its cores (the trust badge says so).
+ * True when a service that filled its cores at the peak (or ran on a machine busy with other
+ * processes, `contended`) lost CPU by at least half the throughput's fall: its work per request did
+ * not grow, other processes took its cores (the trust badge says so).
  */
 function lostItsCpu(
   peakSeconds: readonly TimelineEntry[],
@@ -187,6 +188,7 @@ function lostItsCpu(
   metrics: MetricsData | undefined,
   metricSeconds: ArrayLike<number>,
   serviceCores: number | null,
+  contended: boolean,
 ): boolean {
   const cpu = metrics?.series.get("process.cpu.percent");
   if (!cpu || serviceCores === null) return false;
@@ -202,7 +204,7 @@ function lostItsCpu(
     );
   const atPeak = level(peakSeconds);
   const atEnd = level(lastSeconds);
-  if (atPeak === null || atEnd === null || atPeak < 0.85 * serviceCores * 100) return false;
+  if (atPeak === null || atEnd === null || (!contended && atPeak < 0.85 * serviceCores * 100)) return false;
   return atEnd <= atPeak * (1 - drop / 2);
 }
 
@@ -218,6 +220,7 @@ export function findDecline(
   metrics?: MetricsData,
   metricSeconds: ArrayLike<number> = [],
   serviceCores: number | null = null,
+  contended = false,
 ): Decline | null {
   const seconds = loadedSeconds(timeline, failureSeconds);
   const size = Math.max(3, Math.min(10, Math.floor(seconds.length / 4)));
@@ -251,7 +254,8 @@ export function findDecline(
   const noise = Math.max(MIN_DECLINE, (DECLINE_NOISE_FACTOR * secondNoise) / Math.sqrt(size));
   const drop = 1 - sustained / peak;
   if (drop < noise) return null;
-  if (lostItsCpu(peakSeconds, seconds.slice(-size), drop, metrics, metricSeconds, serviceCores)) return null;
+  if (lostItsCpu(peakSeconds, seconds.slice(-size), drop, metrics, metricSeconds, serviceCores, contended))
+    return null;
   const centre = peakSeconds[Math.floor(size / 2)] as TimelineEntry;
   return {
     peak: { throughput: peak, atSeconds: centre.t, workers: centre.workers, averagedSeconds: size },
