@@ -160,3 +160,23 @@ describe("a fall the machine caused is not the service's decline", () => {
     expect(analysis.trust.trustworthy).toBe(true);
   });
 });
+
+describe("a decline on a busy machine", () => {
+  it("stays the service's decline when its CPU per request grew though it got less CPU", () => {
+    // Throughput falls to a third while the CPU falls by a quarter only: each request costs 2.25x.
+    const growing: Model = { seconds: 60, workers: (t) => 4 + t, throughput: (t) => (t < 30 ? 300 : 100) };
+    const metrics = metricsOf(
+      60,
+      (t) => (t < 30 ? 80 : 60),
+      () => 60 * MiB,
+      () => ({ "host.cpu.percent": 95 }),
+    );
+    const analysis = analyze({
+      results: resultsOf(timelineOf(growing)),
+      metrics,
+      metadata: { host: { vcpus: 1 } },
+    });
+    expect(analysis.capacity.levelFrom).toBe("decline");
+    expect(analysis.trust.trustworthy).toBe(false);
+  });
+});
