@@ -1,6 +1,9 @@
 import { createCollector, type MetricSample, MetricsCsvWriter } from "@sizer/glances-collector";
 import { CollectorStartError } from "./errors.js";
 
+/** Samples kept for {@link ResourceRecorder.valueAt}. */
+const RECENT_SAMPLES = 10;
+
 /** Options of {@link ResourceRecorder.start}. */
 export interface ResourceRecorderOptions {
   /** `native` (/proc and cgroups), `glances` (a spawned Glances) or `glances-rest` (a Glances web server's REST API). */
@@ -23,6 +26,8 @@ export interface ResourceRecorderOptions {
 export class ResourceRecorder {
   /** The latest sample, for live figures. */
   latest: MetricSample | undefined;
+  /** The last samples, oldest first, to pair a figure with the second it describes. */
+  private readonly recent: MetricSample[] = [];
   /** Samples written so far. */
   samples = 0;
   private readonly controller = new AbortController();
@@ -79,6 +84,8 @@ export class ResourceRecorder {
           if (event.type === "sample") {
             recorder.latest = event;
             recorder.samples += 1;
+            recorder.recent.push(event);
+            if (recorder.recent.length > RECENT_SAMPLES) recorder.recent.shift();
           }
           await writer.write(event);
         }
@@ -107,5 +114,18 @@ export class ResourceRecorder {
   /** A metric of the latest sample, when present. */
   value(name: string): number | undefined {
     return this.latest?.values[name];
+  }
+
+  /**
+   * A metric of the sample taken nearest to `time` (epoch ms), within a second: the figure of the same
+   * second as a load figure closed at that time, so a progress line does not pair seconds apart.
+   */
+  valueAt(name: string, time: number): number | undefined {
+    let best: MetricSample | undefined;
+    for (const sample of this.recent) {
+      if (Math.abs(sample.time - time) > 1000) continue;
+      if (best === undefined || Math.abs(sample.time - time) < Math.abs(best.time - time)) best = sample;
+    }
+    return best?.values[name];
   }
 }

@@ -250,15 +250,18 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
             throughput: point.throughput,
             errorRatio: point.errorRatio,
             p95Ms: point.latency.p95,
-            serviceCpuPercent: activeRecorder.value(
+            // The resource figures of the same second as the load's (it ended at point.time + 1 s).
+            serviceCpuPercent: activeRecorder.valueAt(
               service?.containers[0]
                 ? `container.${service.containers[0].name}.cpu.percent`
                 : "process.cpu.percent",
+              point.time + 1000,
             ),
-            serviceRssBytes: activeRecorder.value(
+            serviceRssBytes: activeRecorder.valueAt(
               service?.containers[0] ? `container.${service.containers[0].name}.mem.usage` : "process.rss",
+              point.time + 1000,
             ),
-            hostCpuPercent: activeRecorder.value("host.cpu.percent"),
+            hostCpuPercent: activeRecorder.valueAt("host.cpu.percent", point.time + 1000),
           });
         },
       });

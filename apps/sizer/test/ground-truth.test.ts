@@ -5,20 +5,16 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-run.js";
-import { verdictAgainstTruth } from "./fixtures/truth.mjs";
+import { GROUND_TRUTH_RUNS, verdictAgainstTruth } from "./fixtures/truth.mjs";
 import { fixture, temporaryFolder } from "./helpers.js";
 
 const folder = temporaryFolder();
 afterAll(() => folder.remove());
 
-/** Runs `sizer run` on the ground-truth service; returns its verdict and the truth to compare it with. */
-async function sizeTruth(
-  name: string,
-  serviceEnv: Record<string, string>,
-  load: string[],
-  env: Record<string, string> = {},
-) {
-  const out = join(folder.path, name);
+/** Runs `sizer run` on the ground-truth service in `mode`; returns its verdict and the truth to compare it with. */
+async function sizeTruth(mode: keyof typeof GROUND_TRUTH_RUNS) {
+  const { serviceEnv, load, env } = GROUND_TRUTH_RUNS[mode];
+  const out = join(folder.path, mode);
   const outcome = await runCli(
     [
       "run",
@@ -64,9 +60,7 @@ function expectTruthOrDistrust(
 
 describe("the verdict against ground-truth services", { timeout: 120_000 }, () => {
   it("a CPU-bound service: the capacity is its saturation level, CPU ran out, nothing failed", async () => {
-    const { summary, truth, code, stderr } = await sizeTruth("cpu", { TRUTH_MODE: "cpu", COST_MS: "5" }, [
-      ...["--workers", "12", "--ramp-up", "10", "--sizing-window", "10", "--duration", "40"],
-    ]);
+    const { summary, truth, code, stderr } = await sizeTruth("cpu");
     expect(stderr).not.toMatch(/internal error/);
     expect(code).toBe(0);
     const { headline, capacity, bottleneck } = summary.analysis;
@@ -79,11 +73,7 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
   });
 
   it("a service whose work grows with the requests it served: the sustained level, the early peak beside it", async () => {
-    const { summary, truth } = await sizeTruth(
-      "decline",
-      { TRUTH_MODE: "decline", COST_MS: "1", GROWTH_MS: "3", GROWTH_CAP: "3000" },
-      ["--workers", "8", "--ramp-up", "5", "--sizing-window", "30", "--duration", "40"],
-    );
+    const { summary, truth } = await sizeTruth("decline");
     const { headline, capacity, bottleneck } = summary.analysis;
     expect(capacity.levelFrom).toBe("decline");
     expectTruthOrDistrust(summary, capacity.throughput, truth);
@@ -93,23 +83,8 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
   });
 
   it("a service that answers 503 above K requests in progress: failures stop the run at K workers", async () => {
-    const limit = 10;
-    const { summary, truth } = await sizeTruth(
-      "concurrency",
-      { TRUTH_MODE: "concurrency", LIMIT: String(limit), HOLD_MS: "50" },
-      [
-        "--workers",
-        "20",
-        "--ramp-up",
-        "20",
-        "--sizing-window",
-        "3",
-        "--sizing-min-samples",
-        "50",
-        "--duration",
-        "40",
-      ],
-    );
+    const limit = Number(GROUND_TRUTH_RUNS.concurrency.serviceEnv.LIMIT);
+    const { summary, truth } = await sizeTruth("concurrency");
     const { capacity, bottleneck } = summary.analysis;
     expect(capacity.stopReason).toBe("error-ratio");
     expect(capacity.workers).toBeGreaterThanOrEqual(limit * 0.9);
@@ -120,24 +95,7 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
   });
 
   it("a rate-limited service: failures stop the run at its rate", async () => {
-    const rate = 120;
-    const { summary, truth } = await sizeTruth(
-      "rate",
-      { TRUTH_MODE: "rate", RATE: String(rate) },
-      [
-        "--workers",
-        "16",
-        "--ramp-up",
-        "24",
-        "--sizing-window",
-        "3",
-        "--sizing-min-samples",
-        "50",
-        "--duration",
-        "40",
-      ],
-      { THINK_MS: "50" },
-    );
+    const { summary, truth } = await sizeTruth("rate");
     const { capacity, bottleneck } = summary.analysis;
     expect(capacity.stopReason).toBe("error-ratio");
     expectTruthOrDistrust(summary, capacity.throughput, truth);

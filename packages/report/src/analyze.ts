@@ -21,7 +21,7 @@ import {
 import { ReportOptionError } from "./errors.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
-import { machineFindings } from "./machine-checks.js";
+import { type MachineFinding, machineFindings } from "./machine-checks.js";
 import {
   type FailureOnset,
   findFailureOnset,
@@ -123,11 +123,11 @@ function assessTrust(
   metadata: RunMetadata | undefined,
   generator: ResourceCheck | null,
   seconds: Float64Array,
-  failureSeconds: number | null,
+  findings: readonly MachineFinding[],
 ): Trust {
   const warnings: string[] = [];
   let trustworthy = true;
-  for (const finding of machineFindings(results, metrics, seconds, failureSeconds)) {
+  for (const finding of findings) {
     trustworthy = false;
     warnings.push(finding.warning);
   }
@@ -588,12 +588,15 @@ export function analyze(input: AnalyzeInput): Analysis {
   const stoppedOnFailure =
     computed.stopReason === "error-ratio" || computed.stopReason === "latency" || failureSeconds !== null;
   const saturation = findSaturation(results.timeline, plateau, checks, failureSeconds);
+  const findings = machineFindings(results, metrics, seconds, failureSeconds);
+  const contended = findings.some((finding) => finding.check === "other-processes");
   const decline = findDecline(
     results.timeline,
     failureSeconds,
     metrics,
     seconds,
     serviceCores?.count ?? null,
+    contended,
   );
   const judged = withSaturation(computed, stoppedOnFailure, saturation, decline);
   if (!stoppedOnFailure && judged.levelFrom === "saturation")
@@ -601,7 +604,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   const measured = everyRunFailed ? allFailedCapacity(judged, results) : judged;
   const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const facts = onsetFacts(results, onset, thresholds, capacity);
-  const trust = assessTrust(results, metrics, metadata, generator, seconds, failureSeconds);
+  const trust = assessTrust(results, metrics, metadata, generator, seconds, findings);
   // A dead service explains failed runs; failed runs explain any saturation they caused.
   let bottleneck: Bottleneck;
   if (serviceExit) {

@@ -2,6 +2,7 @@ import type { Analysis } from "./analysis-types.js";
 import { runStartMs } from "./analyze.js";
 import { downsampleMinMax } from "./downsample.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
+import { isPartialSecond } from "./saturation.js";
 import { lastFinite } from "./series-math.js";
 
 /** One plotly trace, as serialised into the report. */
@@ -173,12 +174,16 @@ export function buildCharts(
     unit: "workers",
     step: true,
   });
+  // A partial closing second's throughput is extrapolated from a fraction of a second: not drawn.
   load.add({
     name: "throughput",
     group: "load",
     color: COLORS.throughput,
     x: t,
-    y: fromTimeline((i) => timeline[i]?.throughput),
+    y: fromTimeline((i) => {
+      const entry = timeline[i];
+      return entry && !(i === timeline.length - 1 && isPartialSecond(entry)) ? entry.throughput : undefined;
+    }),
     unit: "req/s",
     secondary: true,
   });
@@ -465,6 +470,18 @@ export function buildCharts(
     if (limit)
       memory.add({ name: `${name} memory limit`, group, color, x, y: limit, dash: "dash", unit: "bytes" });
   });
+  if (timeline.some((entry) => typeof entry.generatorRssBytes === "number")) {
+    memory.add({
+      name: "generator RSS",
+      group: "generator",
+      color: COLORS.generator[0] as string,
+      x: t,
+      y: fromTimeline((i) => timeline[i]?.generatorRssBytes),
+      unit: "bytes",
+    });
+  }
+  // The host's gigabytes on their own (right) axis: against them the service's growth draws a flat line.
+  const ownScale = memory.traces.length > 0;
   for (const [metric, label, index, dash] of [
     ["host.mem.used", "host used", 0, undefined],
     ["host.mem.total", "host total", 2, "dash"],
@@ -479,25 +496,20 @@ export function buildCharts(
         x,
         y: values,
         unit: "bytes",
+        secondary: ownScale,
         ...(dash ? { dash } : {}),
       });
   }
-  if (timeline.some((entry) => typeof entry.generatorRssBytes === "number")) {
-    memory.add({
-      name: "generator RSS",
-      group: "generator",
-      color: COLORS.generator[0] as string,
-      x: t,
-      y: fromTimeline((i) => timeline[i]?.generatorRssBytes),
-      unit: "bytes",
-    });
-  }
   if (memory.traces.length > 0) {
+    const hostApart = memory.traces.some((trace) => trace.yaxis === "y2");
     charts.push({
       id: "chart-memory",
       title: "Memory",
-      description: "Bytes in use, against the limits (dashed).",
+      description: hostApart
+        ? "Bytes in use by the service, its containers and the generator (left), the host's (right), against the limits (dashed)."
+        : "Bytes in use, against the limits (dashed).",
       yTitle: "bytes",
+      ...(hostApart ? { y2Title: "bytes (host)" } : {}),
       traces: memory.traces,
     });
   }

@@ -2,7 +2,7 @@ import { allFailed } from "./all-failed.js";
 import type { Analysis, ResourceCheck, RunMetadata } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
 import { describeServiceExit, peakLabel, separatePeak } from "./capacity.js";
-import { buildCharts, type ChartSpec } from "./charts.js";
+import { buildCharts, type ChartSpec, type ChartTrace } from "./charts.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import { escapeHtml, jsonForScript, shellJoin } from "./html-escape.js";
 import type { LatencySummary, LoadResultsInput, MetricsData } from "./inputs/types.js";
@@ -217,11 +217,30 @@ function countsTable(counts: Record<string, number> | undefined, label: string):
   );
 }
 
+/**
+ * A secondary axis from 0 to a round top with round steps (1, 2, 2.5 or 5 times a power of ten, about
+ * five of them): left to itself, an overlaying axis picks ticks like 63.6 that read as noise.
+ */
+export function roundAxis(traces: readonly ChartTrace[]):
+  | { range: [number, number]; dtick: number }
+  | {
+      rangemode: "tozero";
+    } {
+  let top = 0;
+  for (const trace of traces)
+    for (const value of trace.y) if (value !== null && Number.isFinite(value) && value > top) top = value;
+  if (!(top > 0)) return { rangemode: "tozero" };
+  const rough = top / 5;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = ([1, 2, 2.5, 5, 10].find((factor) => factor * power >= rough) ?? 10) * power;
+  return { range: [0, Math.ceil((top * 1.05) / step) * step], dtick: step };
+}
+
 function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analysis, startLabel: string) {
   const shapes: unknown[] = [];
   const annotations: unknown[] = [];
   const { onset } = analysis;
-  if (onset.failureSeconds !== null || onset.plateauSeconds !== null) {
+  if (onset.failureSeconds !== null || onset.plateauSeconds !== null || onset.saturationSeconds !== null) {
     shapes.push({
       type: "rect",
       xref: "x",
@@ -267,6 +286,10 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
   };
   if (onset.failureSeconds !== null) marker(onset.failureSeconds, "#b91c1c", "failure onset", "dash", 0);
   if (onset.plateauSeconds !== null) marker(onset.plateauSeconds, "#b45309", "plateau", "dot", 1);
+  if (onset.saturationSeconds !== null && onset.saturationSeconds !== onset.plateauSeconds)
+    marker(onset.saturationSeconds, "#7c3aed", "saturated", "dot", 2);
+  const decline = analysis.capacity.decline;
+  if (decline) marker(decline.sustained.fromSeconds, "#7c3aed", "sustained level", "dashdot", 2);
   const bytes = chart.yTitle.startsWith("bytes");
   // Plotly's legend pushes the right margin by its own width, different in every chart; the HTML
   // legend above the plot leaves the margins fixed. Room for a right axis is kept in every chart.
@@ -299,10 +322,11 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
             title: { text: chart.y2Title },
             overlaying: "y",
             side: "right",
-            rangemode: "tozero",
             showgrid: false,
             zeroline: false,
             ticklabeloverflow: "allow",
+            ...(chart.y2Title.startsWith("bytes") ? { tickformat: "~s" } : {}),
+            ...roundAxis(chart.traces.filter((trace) => trace.yaxis === "y2")),
           },
         }
       : {}),

@@ -177,17 +177,24 @@ function whatGrew(
   return grew;
 }
 
+/** The service's CPU per request must grow by this factor for a fall with less CPU to be its own decline. */
+const OWN_WORK_GROWTH = 1.1;
+
 /**
- * True when a service that filled its cores at the peak lost CPU by at least half the throughput's
- * fall: its work per request did not grow, other processes took its cores (the trust badge says so).
+ * True when the fall is the machine's, not the service's: a service that filled its cores at the
+ * peak (or ran on a machine busy with other processes, `contended`) got less CPU at the end while its
+ * CPU per request did not grow by 10%: its work per request was the same, other processes took its
+ * cores (the trust badge says so).
  */
 function lostItsCpu(
   peakSeconds: readonly TimelineEntry[],
   lastSeconds: readonly TimelineEntry[],
-  drop: number,
+  peak: number,
+  sustained: number,
   metrics: MetricsData | undefined,
   metricSeconds: ArrayLike<number>,
   serviceCores: number | null,
+  contended: boolean,
 ): boolean {
   const cpu = metrics ? serviceCpuSeries(metrics) : undefined;
   if (!cpu || serviceCores === null) return false;
@@ -203,8 +210,10 @@ function lostItsCpu(
     );
   const atPeak = level(peakSeconds);
   const atEnd = level(lastSeconds);
-  if (atPeak === null || atEnd === null || atPeak < 0.85 * serviceCores * 100) return false;
-  return atEnd <= atPeak * (1 - drop / 2);
+  if (atPeak === null || atEnd === null || !(atPeak > 0) || !(sustained > 0)) return false;
+  if (!contended && atPeak < 0.85 * serviceCores * 100) return false;
+  const workGrowth = atEnd / sustained / (atPeak / peak);
+  return atEnd < atPeak * 0.9 && workGrowth < OWN_WORK_GROWTH;
 }
 
 /**
@@ -219,6 +228,7 @@ export function findDecline(
   metrics?: MetricsData,
   metricSeconds: ArrayLike<number> = [],
   serviceCores: number | null = null,
+  contended = false,
 ): Decline | null {
   const seconds = loadedSeconds(timeline, failureSeconds);
   const size = Math.max(3, Math.min(10, Math.floor(seconds.length / 4)));
@@ -252,7 +262,19 @@ export function findDecline(
   const noise = Math.max(MIN_DECLINE, (DECLINE_NOISE_FACTOR * secondNoise) / Math.sqrt(size));
   const drop = 1 - sustained / peak;
   if (drop < noise) return null;
-  if (lostItsCpu(peakSeconds, seconds.slice(-size), drop, metrics, metricSeconds, serviceCores)) return null;
+  if (
+    lostItsCpu(
+      peakSeconds,
+      seconds.slice(-size),
+      peak,
+      sustained,
+      metrics,
+      metricSeconds,
+      serviceCores,
+      contended,
+    )
+  )
+    return null;
   const centre = peakSeconds[Math.floor(size / 2)] as TimelineEntry;
   return {
     peak: { throughput: peak, atSeconds: centre.t, workers: centre.workers, averagedSeconds: size },

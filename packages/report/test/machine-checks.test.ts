@@ -138,3 +138,61 @@ describe("a service pinned to a core that other processes share", () => {
     expect(analysis.trust.trustworthy).toBe(false);
   });
 });
+
+describe("a fall the machine caused is not the service's decline", () => {
+  // The service's throughput halves from 30 s because its CPU does: other processes took it.
+  const squeezed: Model = { seconds: 60, workers: (t) => 4 + t, throughput: (t) => (t < 30 ? 200 : 100) };
+  const cpu = (t: number) => (t < 30 ? 70 : 35);
+
+  it("is a saturation with the machine distrusted when other processes took the service's CPU", () => {
+    const metrics = metricsOf(
+      60,
+      cpu,
+      () => 60 * MiB,
+      (t) => ({ "host.cpu.percent": t < 30 ? 80 : 95 }),
+    );
+    const analysis = analyze({
+      results: resultsOf(timelineOf(squeezed)),
+      metrics,
+      metadata: { host: { vcpus: 1 } },
+    });
+    expect(analysis.capacity.decline).toBeNull();
+    expect(analysis.trust.warnings.join(" ")).toMatch(/Other processes used/);
+  });
+
+  it("stays a decline on a quiet machine, where nothing else explains it", () => {
+    const metrics = metricsOf(
+      60,
+      cpu,
+      () => 60 * MiB,
+      (t) => ({ "host.cpu.percent": (cpu(t) + 20) / 2 }),
+    );
+    const analysis = analyze({
+      results: resultsOf(timelineOf(squeezed)),
+      metrics,
+      metadata: { host: { vcpus: 1 } },
+    });
+    expect(analysis.capacity.levelFrom).toBe("decline");
+    expect(analysis.trust.trustworthy).toBe(true);
+  });
+});
+
+describe("a decline on a busy machine", () => {
+  it("stays the service's decline when its CPU per request grew though it got less CPU", () => {
+    // Throughput falls to a third while the CPU falls by a quarter only: each request costs 2.25x.
+    const growing: Model = { seconds: 60, workers: (t) => 4 + t, throughput: (t) => (t < 30 ? 300 : 100) };
+    const metrics = metricsOf(
+      60,
+      (t) => (t < 30 ? 80 : 60),
+      () => 60 * MiB,
+      () => ({ "host.cpu.percent": 95 }),
+    );
+    const analysis = analyze({
+      results: resultsOf(timelineOf(growing)),
+      metrics,
+      metadata: { host: { vcpus: 1 } },
+    });
+    expect(analysis.capacity.levelFrom).toBe("decline");
+    expect(analysis.trust.trustworthy).toBe(false);
+  });
+});

@@ -206,3 +206,50 @@ describe("peaks that cannot be true", () => {
     expect(analysis.capacity.peakThroughput?.value).toBeLessThanOrEqual(sustained);
   });
 });
+
+describe("charts that read", () => {
+  it("gives the secondary axis a round top and round steps", async () => {
+    const { roundAxis } = await import("../src/render-html.js");
+    const trace = (y: number[]) => ({ y }) as unknown as import("../src/charts.js").ChartTrace;
+    expect(roundAxis([trace([12, 318.2, 190])])).toEqual({ range: [0, 400], dtick: 100 });
+    expect(roundAxis([trace([0.3, 63.6])])).toEqual({ range: [0, 80], dtick: 20 });
+    expect(roundAxis([trace([4.2])])).toEqual({ range: [0, 5], dtick: 1 });
+    expect(roundAxis([trace([])])).toEqual({ rangemode: "tozero" });
+  });
+
+  it("draws the service's memory on its own scale, the host's on the right axis", async () => {
+    const { buildCharts } = await import("../src/charts.js");
+    const timeline = timelineOf(cpuBound);
+    const metrics = metricsOf(
+      60,
+      () => 100,
+      (t) => (60 + t) * MiB,
+      () => ({
+        "host.mem.used": 8 * 1024 * MiB,
+        "host.mem.total": 25 * 1024 * MiB,
+      }),
+    );
+    const results = resultsOf(timeline);
+    const analysis = analyze({ results, metrics });
+    const memory = buildCharts(results, metrics, analysis).find((chart) => chart.id === "chart-memory");
+    const axisOf = (name: string) => memory?.traces.find((trace) => trace.name === name)?.yaxis ?? "y";
+    expect(axisOf("service RSS")).toBe("y");
+    expect(axisOf("host used")).toBe("y2");
+    expect(axisOf("host total")).toBe("y2");
+    expect(memory?.y2Title).toBe("bytes (host)");
+  });
+
+  it("does not draw the partial closing second's extrapolated throughput", async () => {
+    const { buildCharts } = await import("../src/charts.js");
+    const timeline = timelineOf(cpuBound);
+    const last = timeline[timeline.length - 1] as TimelineEntry;
+    timeline.push({ ...last, t: last.t + 1, time: last.time + 1000, requests: 40, ok: 40, throughput: 800 });
+    const results = resultsOf(timeline);
+    const load = buildCharts(results, undefined, analyze({ results })).find(
+      (chart) => chart.id === "chart-load",
+    );
+    const throughput = load?.traces.find((trace) => trace.name === "throughput");
+    expect(throughput?.y[throughput.y.length - 1] ?? null).toBeNull();
+    expect(Math.max(...(throughput?.y ?? []).map((value) => value ?? 0))).toBeLessThan(800);
+  });
+});
