@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { classifyError } from "./error-class.js";
 import { HttpPools } from "./http-pools.js";
 import type { Registry, ScenarioDefinition } from "./registry.js";
+import { RequestDeadlines } from "./request-deadlines.js";
 import { ScenarioChooser, seededRandom, workerSeed } from "./scenario-choice.js";
 import { Session, type SessionContext, type SessionOptions, type SessionRuntime } from "./session.js";
 import { StatsRecorder } from "./stats.js";
@@ -90,6 +91,7 @@ export class LoadEngine {
       recorder: this.recorder,
       listeners: registry.listeners,
       timeoutMs: settings.timeout * 1000,
+      deadlines: new RequestDeadlines(),
       verbose: settings.verbose,
       print: (text) => hooks.print(text),
       discarding: false,
@@ -123,6 +125,7 @@ export class LoadEngine {
       await Promise.all(plans.map((plan) => this.#runWorker(plan)));
     } finally {
       if (this.#currentWorkersTimer !== undefined) clearInterval(this.#currentWorkersTimer);
+      this.#runtime.deadlines.stop();
       if (this.#runtime.discarding) await this.#pools.destroy();
       else await this.#pools.close();
     }
