@@ -139,14 +139,21 @@ export class RequestDeadlines {
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
     const now = this.#now();
+    // earliest deadline first across lanes (there are few lanes: usually one per process)
+    for (;;) {
+      let due: DeadlineEntry | undefined;
+      for (const lane of this.#lanes.values()) {
+        const head = lane.head;
+        if (head !== undefined && head.deadline <= now && (due === undefined || head.deadline < due.deadline))
+          due = head;
+      }
+      if (due === undefined) break;
+      this.clear(due);
+      due.expire(now);
+    }
     let earliest = Number.POSITIVE_INFINITY;
     for (const [timeoutMs, lane] of this.#lanes) {
-      let head = lane.head;
-      while (head !== undefined && head.deadline <= now) {
-        this.clear(head);
-        head.expire(now);
-        head = lane.head;
-      }
+      const head = lane.head;
       if (head === undefined) {
         // lanes of per-request timeouts would pile up otherwise
         if (this.#lanes.size > 8) this.#lanes.delete(timeoutMs);
