@@ -144,7 +144,9 @@ master_process on;
 worker_processes 1;
 pid ${join(prefix, "nginx.pid")};
 error_log ${join(prefix, "error.log")} warn;
-events { worker_connections 12000; }
+# multi_accept: thousands of connections opened at once would overflow the accept queue (the kernel caps
+# the backlog at net.core.somaxconn) and wait for a SYN retransmit, 1 s or more, whatever the generator
+events { worker_connections 12000; multi_accept on; }
 http {
   access_log off;
   client_body_temp_path ${join(prefix, "client-body")};
