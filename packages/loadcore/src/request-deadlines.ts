@@ -69,30 +69,34 @@ export class RequestDeadlines {
       lane = new DeadlineLane(timeoutMs);
       this.#lanes.set(timeoutMs, lane);
     }
-    entry.deadline = now + timeoutMs;
+    this.#append(entry, lane, now + timeoutMs);
+  }
+
+  /** Moves an armed entry's deadline to its timeout after `now` (activity on the request). */
+  rearm(entry: DeadlineEntry, now: number): void {
+    const lane = entry.lane;
+    if (lane === undefined) return;
+    if (lane.tail !== entry) {
+      this.clear(entry);
+      this.#append(entry, lane, now + lane.timeoutMs);
+    } else {
+      // already last: its new deadline is still the latest of its lane
+      entry.deadline = now + lane.timeoutMs;
+    }
+  }
+
+  #append(entry: DeadlineEntry, lane: DeadlineLane, deadline: number): void {
+    entry.deadline = deadline;
     entry.lane = lane;
     entry.nextEntry = undefined;
     entry.previousEntry = lane.tail;
     if (lane.tail === undefined) {
       lane.head = entry;
-      this.#aim(entry.deadline);
+      this.#aim(deadline);
     } else {
       lane.tail.nextEntry = entry;
     }
     lane.tail = entry;
-  }
-
-  /** Moves an armed entry's deadline to `timeoutMs` after `now` (activity on the request). */
-  rearm(entry: DeadlineEntry, now: number): void {
-    const lane = entry.lane;
-    if (lane === undefined) return;
-    if (lane.tail === entry) {
-      // already last: its new deadline is still the latest of its lane
-      entry.deadline = now + lane.timeoutMs;
-      return;
-    }
-    this.clear(entry);
-    this.arm(entry, lane.timeoutMs, now);
   }
 
   /** Disarms an entry (its request ended); nothing happens if it is not armed. */

@@ -194,7 +194,10 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
 
   constructor(
     runtime: SessionRuntime,
-    request: { name: string; method: string; url: string; expected: ExpectedStatus | undefined },
+    name: string,
+    method: string,
+    url: string,
+    expected: ExpectedStatus | undefined,
     resolveRefused: boolean,
     resolve: (response: HttpResponse) => void,
     reject: (error: unknown) => void,
@@ -204,19 +207,18 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
   ) {
     super();
     this.#runtime = runtime;
-    this.#name = request.name;
-    this.#method = request.method;
-    this.#url = request.url;
-    this.#expected = request.expected;
+    this.#name = name;
+    this.#method = method;
+    this.#url = url;
+    this.#expected = expected;
     this.#resolveRefused = resolveRefused;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#connections = connections;
     this.#client = client;
-    const deadlines = runtime.deadlines;
     this.#timeoutMs = timeoutMs;
-    this.#start = deadlines.now();
-    deadlines.arm(this, timeoutMs, this.#start);
+    this.#start = performance.now();
+    runtime.deadlines.arm(this, timeoutMs, this.#start);
   }
 
   onConnect(abort: (error: Error) => void): void {
@@ -228,7 +230,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.#status = statusCode;
     this.#rawHeaders = rawHeaders;
-    if (this.lane !== undefined) this.#runtime.deadlines.rearm(this, this.#runtime.deadlines.now());
+    if (this.lane !== undefined) this.#runtime.deadlines.rearm(this, performance.now());
     return true;
   }
 
@@ -236,7 +238,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     if (this.#chunk === undefined) this.#chunk = chunk;
     else if (this.#chunks === undefined) this.#chunks = [this.#chunk, chunk];
     else this.#chunks.push(chunk);
-    if (this.lane !== undefined) this.#runtime.deadlines.rearm(this, this.#runtime.deadlines.now());
+    if (this.lane !== undefined) this.#runtime.deadlines.rearm(this, performance.now());
     return true;
   }
 
@@ -246,7 +248,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     this.#release();
     if (this.#settled) return;
     this.#settled = true;
-    const latency = runtime.deadlines.now() - this.#start;
+    const latency = performance.now() - this.#start;
     const status = this.#status;
     const body = this.#chunks !== undefined ? Buffer.concat(this.#chunks) : (this.#chunk ?? EMPTY_BODY);
     const response = new HttpResponse(status, this.#rawHeaders, body);
@@ -281,7 +283,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     this.#runtime.deadlines.clear(this);
     this.#release();
     if (this.#settled) return;
-    this.#fail(error, this.#runtime.deadlines.now());
+    this.#fail(error, performance.now());
   }
 
   /** The deadline passed: the request fails now, and undici drops it (and its socket) if it holds it. */
@@ -438,7 +440,10 @@ export class Session {
     }
     return this.#dispatch(
       target,
-      { method: upperMethod, url: absoluteUrl, name, expected },
+      upperMethod,
+      absoluteUrl,
+      name,
+      expected,
       path,
       headers,
       body,
@@ -449,7 +454,10 @@ export class Session {
 
   #dispatch(
     target: ReturnType<HttpPools["target"]>,
-    request: { method: string; url: string; name: string; expected: ExpectedStatus | undefined },
+    method: string,
+    url: string,
+    name: string,
+    expected: ExpectedStatus | undefined,
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | undefined,
@@ -461,7 +469,10 @@ export class Session {
       const client = connections.acquire();
       const pending = new PendingRequest(
         this.#runtime,
-        request,
+        name,
+        method,
+        url,
+        expected,
         resolveRefused,
         resolve,
         reject,
@@ -472,7 +483,7 @@ export class Session {
       client.dispatch(
         {
           path,
-          method: request.method as Dispatcher.HttpMethod,
+          method: method as Dispatcher.HttpMethod,
           headers,
           body: body ?? null,
           // the deadlines above time the request (undici's own timers have a 1 s resolution)
@@ -497,7 +508,10 @@ export class Session {
     // but resolved anyway so that the listeners see the response before the status check throws
     const response = await this.#dispatch(
       target,
-      { method: description.method, url: description.url, name: description.name, expected },
+      description.method,
+      description.url,
+      description.name,
+      expected,
       path,
       description.headers,
       description.body,
