@@ -141,8 +141,10 @@ async function main(argv) {
   for (let round = 0; round < flags.rounds; round += 1) {
     for (const inflight of levels) {
       for (const [name, make] of rotate(Object.entries(all), round)) {
-        samples[name] ??= {};
-        (samples[name][inflight] ??= []).push(measure(make, inflight, flags.operations));
+        if (samples[name] === undefined) samples[name] = {};
+        const byLevel = samples[name];
+        if (byLevel[inflight] === undefined) byLevel[inflight] = [];
+        byLevel[inflight].push(measure(make, inflight, flags.operations));
       }
     }
   }
