@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Hello-world throughput benchmark: loadcore vs autocannon vs Molotov against the same local server.
 // Run `npm run build` first; this script builds nothing. `node bench/hello.mjs --help` for the flags.
+import { resolve } from "node:path";
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
 import { BenchError, BenchServerError } from "./lib/errors.mjs";
 import { helpText, parseFlags } from "./lib/flags.mjs";
 import { formatRate, formatRatio, markdownTable } from "./lib/format.mjs";
-import { loadTools } from "./lib/load-tools.mjs";
+import { loadcoreTool, loadTools } from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
 import { resolvePinning } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
@@ -24,6 +25,7 @@ const QUIET_LIMIT_CORES = 0.25;
 const SCENARIOS = {
   autocannon: undefined,
   loadcore: "bench/scenarios/hello.ts",
+  baseline: "bench/scenarios/hello.ts",
   molotov: "bench/scenarios/hello_molotov.py",
 };
 
@@ -67,6 +69,11 @@ const FLAGS = {
     default: 0,
     description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
   },
+  baseline: {
+    type: "string",
+    description:
+      "the cli.js of another loadcore build (a copy of an older dist/), run as the tool `baseline` in the same rounds",
+  },
   output: { type: "string", description: "results JSON (default bench/results/hello-<date>.json)" },
 };
 
@@ -90,8 +97,11 @@ async function main(argv) {
   const tools = [];
   const versions = {};
   const skipped = {};
-  for (const name of flags.tools) {
-    const tool = loadTools[name];
+  const wanted = flags.tools.map((name) => loadTools[name]);
+  if (flags.baseline !== undefined)
+    wanted.push(loadcoreTool({ name: "baseline", cli: resolve(flags.baseline) }));
+  for (const tool of wanted) {
+    const name = tool.name;
     const { version, skipReason } = await tool.check();
     if (skipReason) {
       skipped[name] = skipReason;
@@ -295,6 +305,8 @@ function summarise(tools, runs, rounds) {
   const ratios = {
     loadcoreOverAutocannon: ratio(medians.loadcore, medians.autocannon) ?? null,
     loadcoreOverMolotov: ratio(medians.loadcore, medians.molotov) ?? null,
+    loadcoreOverBaseline: ratio(medians.loadcore, medians.baseline) ?? null,
+    perCpuSecondLoadcoreOverBaseline: ratio(perCpuSecond.loadcore, perCpuSecond.baseline) ?? null,
     autocannonOverMolotov: ratio(medians.autocannon, medians.molotov) ?? null,
     perCpuSecondLoadcoreOverAutocannon: ratio(perCpuSecond.loadcore, perCpuSecond.autocannon) ?? null,
     perCpuSecondLoadcoreOverMolotov: ratio(perCpuSecond.loadcore, perCpuSecond.molotov) ?? null,
@@ -308,6 +320,12 @@ function summarise(tools, runs, rounds) {
   if ("loadcore" in medians && "molotov" in medians) {
     verdicts.push(
       `loadcore / molotov: ${formatRatio(ratios.loadcoreOverMolotov)} (target >= 10x: ${verdict(ratios.loadcoreOverMolotov ?? undefined, 10)})`,
+    );
+  }
+  if ("loadcore" in medians && "baseline" in medians) {
+    verdicts.push(
+      `loadcore / baseline (the same benchmark on the other build): ${formatRatio(ratios.loadcoreOverBaseline)} in req/s, ` +
+        `${formatRatio(ratios.perCpuSecondLoadcoreOverBaseline)} per generator CPU-second`,
     );
   }
   if ("autocannon" in medians && "molotov" in medians) {
@@ -328,6 +346,7 @@ function summarise(tools, runs, rounds) {
   for (const [key, numerator, denominator, target] of /** @type {const} */ ([
     ["loadcoreOverAutocannon", "loadcore", "autocannon", 1],
     ["loadcoreOverMolotov", "loadcore", "molotov", 10],
+    ["loadcoreOverBaseline", "loadcore", "baseline", 1],
   ])) {
     if (!(numerator in medians && denominator in medians)) continue;
     const perRound = pairedRatios(runs, numerator, denominator);

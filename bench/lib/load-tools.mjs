@@ -114,100 +114,119 @@ export const autocannon = {
   },
 };
 
-/** loadcore's CLI (`packages/loadcore/dist/cli.js`), results read from its `--output` JSON. */
-export const loadcore = {
-  name: /** @type {const} */ ("loadcore"),
-  async check() {
-    if (!existsSync(loadcoreCli)) {
-      throw new BenchPrerequisiteError(
-        `${relativePath(loadcoreCli)} is missing: run \`npm run build\` first (the benchmarks build nothing), or leave loadcore out with --tools`,
+/**
+ * A loadcore CLI as a load tool: the package's own build by default, or another build of it (a copy of
+ * an older `dist/`, to measure before and after a change in one run), results read from its `--output`.
+ *
+ * @param {{ name?: string, cli?: string }} [options] `cli`: the `cli.js` to run (default: the package's)
+ * @returns {LoadTool}
+ */
+export function loadcoreTool({ name = "loadcore", cli = loadcoreCli } = {}) {
+  const isPackageBuild = cli === loadcoreCli;
+  return {
+    name: /** @type {any} */ (name),
+    async check() {
+      if (!isPackageBuild) {
+        if (!existsSync(cli)) {
+          throw new BenchPrerequisiteError(`${cli} is missing: give the cli.js of a loadcore build`);
+        }
+        const builtAt = statSync(cli).mtime.toISOString().slice(0, 16).replace("T", " ");
+        return { version: `${relativePath(cli)} (built ${builtAt} UTC)`, skipReason: undefined };
+      }
+      if (!existsSync(loadcoreCli)) {
+        throw new BenchPrerequisiteError(
+          `${relativePath(loadcoreCli)} is missing: run \`npm run build\` first (the benchmarks build nothing), or leave loadcore out with --tools`,
+        );
+      }
+      const manifest = JSON.parse(
+        readFileSync(join(repositoryRoot, "packages", "loadcore", "package.json"), "utf8"),
       );
-    }
-    const manifest = JSON.parse(
-      readFileSync(join(repositoryRoot, "packages", "loadcore", "package.json"), "utf8"),
-    );
-    // The version alone says little while loadcore changes every hour: name the last commit and the build time.
-    const commit = await probe("git", [
-      "-C",
-      repositoryRoot,
-      "log",
-      "-1",
-      "--format=%h",
-      "--",
-      "packages/loadcore",
-    ]);
-    const changes = await probe("git", [
-      "-C",
-      repositoryRoot,
-      "status",
-      "--porcelain",
-      "--",
-      "packages/loadcore/src",
-    ]);
-    const builtAt = statSync(loadcoreCli).mtime.toISOString().slice(0, 16).replace("T", " ");
-    const source = commit ? `git ${commit}${changes ? " + uncommitted changes" : ""}, ` : "";
-    return {
-      version: `${manifest.version} (${source}dist built ${builtAt} UTC)`,
-      skipReason: undefined,
-    };
-  },
-  /** @param {RunRequest} request */
-  async run(request) {
-    const directory = mkdtempSync(join(tmpdir(), "sizer-bench-loadcore-"));
-    const output = join(directory, "results.json");
-    const args = [
-      relativePath(loadcoreCli),
-      "-w",
-      String(request.concurrency),
-      "-d",
-      String(request.durationSeconds),
-      ...(request.rampUpSeconds ? ["--ramp-up", String(request.rampUpSeconds)] : []),
-      ...(request.processes && request.processes > 1 ? ["-p", String(request.processes)] : []),
-      "--output",
-      output,
-      request.scenario,
-    ];
-    try {
-      const outcome = await runGenerator({ command: process.execPath, args }, request);
-      const base = {
-        wallSeconds: outcome.wallSeconds,
-        command: ["node", ...args.slice(0, -3), "--output", "<json>", request.scenario],
-      };
-      // exit 3 = no scenario run succeeded: the results file is still written, its counts say why
-      const failure = outcome.exitCode === 3 && existsSync(output) ? undefined : describeFailure(outcome);
-      if (failure) return { ...empty, ...base, problem: failure };
-      if (!existsSync(output)) {
-        return {
-          ...empty,
-          ...base,
-          problem: `loadcore wrote no --output file; it printed: ${firstLine(outcome.stdout || outcome.stderr)}`,
-        };
-      }
-      const results = JSON.parse(readFileSync(output, "utf8"));
-      if (results.format !== "loadcore-results" || typeof results.throughput !== "number") {
-        return {
-          ...empty,
-          ...base,
-          problem: "loadcore's --output file is not a loadcore-results JSON with a throughput",
-        };
-      }
-      const requests = results.requests;
-      const failed = results.failed ?? 0;
+      // The version alone says little while loadcore changes every hour: name the last commit and the build time.
+      const commit = await probe("git", [
+        "-C",
+        repositoryRoot,
+        "log",
+        "-1",
+        "--format=%h",
+        "--",
+        "packages/loadcore",
+      ]);
+      const changes = await probe("git", [
+        "-C",
+        repositoryRoot,
+        "status",
+        "--porcelain",
+        "--",
+        "packages/loadcore/src",
+      ]);
+      const builtAt = statSync(loadcoreCli).mtime.toISOString().slice(0, 16).replace("T", " ");
+      const source = commit ? `git ${commit}${changes ? " + uncommitted changes" : ""}, ` : "";
       return {
-        ok: requests > 0 && failed === 0,
-        requestsPerSecond: results.throughput,
-        requests,
-        failed,
-        durationSeconds: results.durationSeconds,
-        ...base,
-        problem: problemWithCounts(requests, failed),
-        details: { selfCheck: results.selfCheck, latency: results.latency, errors: results.errors },
+        version: `${manifest.version} (${source}dist built ${builtAt} UTC)`,
+        skipReason: undefined,
       };
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  },
-};
+    },
+    /** @param {RunRequest} request */
+    async run(request) {
+      const directory = mkdtempSync(join(tmpdir(), "sizer-bench-loadcore-"));
+      const output = join(directory, "results.json");
+      const args = [
+        relativePath(cli),
+        "-w",
+        String(request.concurrency),
+        "-d",
+        String(request.durationSeconds),
+        ...(request.rampUpSeconds ? ["--ramp-up", String(request.rampUpSeconds)] : []),
+        ...(request.processes && request.processes > 1 ? ["-p", String(request.processes)] : []),
+        "--output",
+        output,
+        request.scenario,
+      ];
+      try {
+        const outcome = await runGenerator({ command: process.execPath, args }, request);
+        const base = {
+          wallSeconds: outcome.wallSeconds,
+          command: ["node", ...args.slice(0, -3), "--output", "<json>", request.scenario],
+        };
+        // exit 3 = no scenario run succeeded: the results file is still written, its counts say why
+        const failure = outcome.exitCode === 3 && existsSync(output) ? undefined : describeFailure(outcome);
+        if (failure) return { ...empty, ...base, problem: failure };
+        if (!existsSync(output)) {
+          return {
+            ...empty,
+            ...base,
+            problem: `loadcore wrote no --output file; it printed: ${firstLine(outcome.stdout || outcome.stderr)}`,
+          };
+        }
+        const results = JSON.parse(readFileSync(output, "utf8"));
+        if (results.format !== "loadcore-results" || typeof results.throughput !== "number") {
+          return {
+            ...empty,
+            ...base,
+            problem: "loadcore's --output file is not a loadcore-results JSON with a throughput",
+          };
+        }
+        const requests = results.requests;
+        const failed = results.failed ?? 0;
+        return {
+          ok: requests > 0 && failed === 0,
+          requestsPerSecond: results.throughput,
+          requests,
+          failed,
+          durationSeconds: results.durationSeconds,
+          ...base,
+          problem: problemWithCounts(requests, failed),
+          details: { selfCheck: results.selfCheck, latency: results.latency, errors: results.errors },
+        };
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** loadcore's CLI (`packages/loadcore/dist/cli.js`), results read from its `--output` JSON. */
+export const loadcore = loadcoreTool();
 
 /** Molotov (Debian python3-molotov), from the PATH; its own final "SUCCESSES: n | FAILURES: n" line. */
 export const molotov = {

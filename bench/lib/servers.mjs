@@ -19,18 +19,18 @@ const nodeServerScript = join(dirname(fileURLToPath(import.meta.url)), "..", "se
 
 /**
  * Starts nginx with its own prefix and configuration in a temp directory, one worker process,
- * listening on 127.0.0.1 only, answering `200 "hello"` to every request.
+ * listening on 127.0.0.1 only, answering `200 "hello"` to every request (after `delayMs` when given).
  *
- * @param {{ nginx: string, taskset: string | undefined, cpu: number | undefined }} options
+ * @param {{ nginx: string, taskset: string | undefined, cpu: number | undefined, delayMs?: number }} options
  * @returns {Promise<TargetServer>}
  */
-export async function startNginxServer({ nginx, taskset, cpu }) {
+export async function startNginxServer({ nginx, taskset, cpu, delayMs = 0 }) {
   let lastError;
   // The free port is found by binding port 0 and closing it: another process may take it in between.
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const prefix = mkdtempSync(join(tmpdir(), "sizer-bench-nginx-"));
     const port = await findFreePort();
-    writeFileSync(join(prefix, "nginx.conf"), nginxConfig(prefix, port));
+    writeFileSync(join(prefix, "nginx.conf"), nginxConfig(prefix, port, delayMs));
     const invocation = pinned(
       {
         command: nginx,
@@ -113,15 +113,40 @@ export async function startNodeServer({ delayMs = 0, status = 200, taskset, cpu 
   }
 }
 
-/** @param {string} prefix @param {number} port */
-export function nginxConfig(prefix, port) {
+/**
+ * The bytes nginx sends at once before the delay: less than the answer (status line, headers and "hello"
+ * are about 150 bytes), so that the rest waits.
+ */
+const DELAYED_FIRST_BYTES = 100;
+
+/**
+ * nginx's core has no "sleep", but its rate limit delays: with `limit_rate` R bytes/s and writes capped
+ * at `sendfile_max_chunk` C bytes, nginx sends the first C bytes of the answer, then waits C * 1000 / R ms
+ * before the rest. C = 100 and R = 100,000 / delayMs give a `delayMs` answer with no module to install.
+ *
+ * @param {number} delayMs
+ */
+function delayDirectives(delayMs) {
+  if (delayMs <= 0) return "";
+  const bytesPerSecond = Math.max(1, Math.round((DELAYED_FIRST_BYTES * 1000) / delayMs));
+  return `
+      # answers after ${delayMs} ms: ${DELAYED_FIRST_BYTES} bytes at once, the rest ${delayMs} ms later
+      limit_rate_after 0;
+      sendfile_max_chunk ${DELAYED_FIRST_BYTES};
+      limit_rate ${bytesPerSecond};`;
+}
+
+/** @param {string} prefix @param {number} port @param {number} [delayMs] */
+export function nginxConfig(prefix, port, delayMs = 0) {
   return `# Written by bench/lib/servers.mjs for one benchmark run.
 daemon off;
 master_process on;
 worker_processes 1;
 pid ${join(prefix, "nginx.pid")};
 error_log ${join(prefix, "error.log")} warn;
-events { worker_connections 12000; }
+# multi_accept: thousands of connections opened at once would overflow the accept queue (the kernel caps
+# the backlog at net.core.somaxconn) and wait for a SYN retransmit, 1 s or more, whatever the generator
+events { worker_connections 12000; multi_accept on; }
 http {
   access_log off;
   client_body_temp_path ${join(prefix, "client-body")};
@@ -134,7 +159,7 @@ http {
   server {
     listen 127.0.0.1:${port} backlog=4096;
     location / {
-      default_type text/plain;
+      default_type text/plain;${delayDirectives(delayMs)}
       return 200 "hello";
     }
   }

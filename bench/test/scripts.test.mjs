@@ -118,3 +118,78 @@ describe("bench/memory.mjs", () => {
     expect(outcome.stderr).toContain("--node-options expects Node flags");
   });
 });
+
+describe("bench/concurrency.mjs", () => {
+  it("refuses a level that is not a whole number with exit code 2", async () => {
+    const outcome = await script("concurrency.mjs", ["--levels", "500,lots"]);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.stderr.trim()).toBe(
+      "concurrency: --levels expects integers from 1 to 20000, got 500,lots",
+    );
+  });
+
+  it("measures loadcore and autocannon at each level against a delayed endpoint and writes the results JSON", async () => {
+    const output = join(directory, "concurrency.json");
+    const outcome = await script("concurrency.mjs", [
+      "--levels",
+      "20,40",
+      "--rounds",
+      "1",
+      "--duration",
+      "2",
+      "--delay-ms",
+      "50",
+      "--server",
+      "node",
+      "--output",
+      output,
+    ]);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(output, "utf8"));
+    expect(record.runs.map((run) => `${run.level} ${run.tool}`).sort()).toEqual([
+      "20 autocannon",
+      "20 loadcore",
+      "40 autocannon",
+      "40 loadcore",
+    ]);
+    expect(record.runs.every((run) => run.ok && run.requests > 0 && run.p50 >= 50)).toBe(true);
+    expect(record.levels.map((level) => level.level)).toEqual([20, 40]);
+    expect(record.levels.every((level) => level.rateRatio > 0 && level.p50Ratio > 0)).toBe(true);
+    expect(outcome.stdout).toMatch(/\| +40 \| +[\d,]+ \| \d+ ms/);
+  });
+});
+
+describe("bench/hello.mjs --baseline", () => {
+  it("runs another loadcore build as the tool `baseline` in the same rounds", async () => {
+    const output = join(directory, "hello-baseline.json");
+    const outcome = await script("hello.mjs", [
+      "--tools",
+      "loadcore",
+      "--baseline",
+      "packages/loadcore/dist/cli.js",
+      "--rounds",
+      "1",
+      "--duration",
+      "1",
+      "--warmup",
+      "0",
+      "--server",
+      "node",
+      "--output",
+      output,
+    ]);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(output, "utf8"));
+    expect(record.runs.map((run) => run.tool).sort()).toEqual(["baseline", "loadcore"]);
+    expect(record.ratios.loadcoreOverBaseline).toBeGreaterThan(0);
+    expect(outcome.stdout).toContain("loadcore / baseline");
+  });
+
+  it("exits 3 when the baseline build is missing", async () => {
+    const outcome = await script("hello.mjs", ["--tools", "loadcore", "--baseline", "no/such/cli.js"]);
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.stderr).toContain("no/such/cli.js is missing");
+  });
+});

@@ -58,6 +58,26 @@ describeWith("nginx", "startNginxServer", () => {
   });
 });
 
+describe.skipIf(nginx === undefined)("startNginxServer with a delay", () => {
+  it("answers the whole hello no sooner than the delay, on kept-alive connections too", async () => {
+    const server = await startNginxServer({
+      nginx: /** @type {string} */ (nginx),
+      ...noPinning,
+      delayMs: 150,
+    });
+    try {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const start = performance.now();
+        expect(await get(server.url)).toEqual({ status: 200, body: "hello" });
+        // a lower bound only: how much later it comes depends on the machine
+        expect(performance.now() - start).toBeGreaterThanOrEqual(145);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("nginxConfig", () => {
   it("listens on loopback only and keeps everything inside the prefix", () => {
     const config = nginxConfig("/tmp/prefix-x", 8123);

@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { classifyError } from "./error-class.js";
 import { HttpPools } from "./http-pools.js";
 import type { Registry, ScenarioDefinition } from "./registry.js";
+import { RequestDeadlines } from "./request-deadlines.js";
 import { ScenarioChooser, seededRandom, workerSeed } from "./scenario-choice.js";
 import { Session, type SessionContext, type SessionOptions, type SessionRuntime } from "./session.js";
 import { StatsRecorder } from "./stats.js";
@@ -41,6 +42,12 @@ export interface EngineHooks {
 }
 
 const YIELD_EVERY_STEPS = 64;
+/**
+ * Workers started in one turn of the event loop. Starting thousands at once (each opens a connection)
+ * kept the loop busy for a second or more, so the first answers and the first timeouts waited for the
+ * last worker to start; between batches, answers are read and deadlines fire.
+ */
+const START_BATCH = 100;
 const UNVERBOSE_FAILURE_LINES = 5;
 
 /**
@@ -90,6 +97,7 @@ export class LoadEngine {
       recorder: this.recorder,
       listeners: registry.listeners,
       timeoutMs: settings.timeout * 1000,
+      deadlines: new RequestDeadlines(),
       verbose: settings.verbose,
       print: (text) => hooks.print(text),
       discarding: false,
@@ -120,9 +128,15 @@ export class LoadEngine {
       this.#currentWorkersTimer.unref();
     }
     try {
-      await Promise.all(plans.map((plan) => this.#runWorker(plan)));
+      const workers: Promise<void>[] = [];
+      for (let index = 0; index < plans.length && !this.#stopping; index += 1) {
+        if (index > 0 && index % START_BATCH === 0) await yieldToEventLoop();
+        workers.push(this.#runWorker(plans[index] as WorkerPlan));
+      }
+      await Promise.all(workers);
     } finally {
       if (this.#currentWorkersTimer !== undefined) clearInterval(this.#currentWorkersTimer);
+      this.#runtime.deadlines.stop();
       if (this.#runtime.discarding) await this.#pools.destroy();
       else await this.#pools.close();
     }

@@ -1,8 +1,10 @@
+import { createRequire } from "node:module";
 import type { Client, Dispatcher } from "undici";
 import { classifyError, type ErrorClass } from "./error-class.js";
 import { ResponseStatusError } from "./errors.js";
 import type { HttpPools, OriginConnections } from "./http-pools.js";
 import type { EventListener } from "./registry.js";
+import { DeadlineEntry, type RequestDeadlines } from "./request-deadlines.js";
 import type { StatsRecorder } from "./stats.js";
 
 /** Options of a session, e.g. returned by the `setup` fixture. */
@@ -55,6 +57,8 @@ export interface SessionRuntime {
   listeners: readonly EventListener[];
   /** Default per-request timeout, ms. */
   timeoutMs: number;
+  /** The deadlines of every request in flight (one timer for all). */
+  deadlines: RequestDeadlines;
   /** `-v` count: 2 prints every request and response line. */
   verbose: number;
   /** Writes a line to the run's output. */
@@ -151,18 +155,38 @@ export function expectStatus(
 
 const EMPTY_BODY = Buffer.alloc(0);
 
-/** The minimal undici dispatch handler: collects the body, times the request, records it. */
-class ResponseCollector implements Dispatcher.DispatchHandler {
+/** undici's own timeout errors (codes `UND_ERR_HEADERS_TIMEOUT`, `UND_ERR_BODY_TIMEOUT`), without the rest of undici. */
+const { HeadersTimeoutError, BodyTimeoutError } = createRequire(import.meta.url)(
+  "undici/lib/core/errors.js",
+) as {
+  HeadersTimeoutError: new (message?: string) => Error;
+  BodyTimeoutError: new (message?: string) => Error;
+};
+
+/**
+ * One request in flight, as undici's dispatch handler: collects the body, times the request, records it,
+ * and carries the request's deadline (headers, then between body chunks) in the process's
+ * `RequestDeadlines` instead of a timer of its own.
+ */
+class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler {
   readonly #runtime: SessionRuntime;
   readonly #name: string;
   readonly #method: string;
   readonly #url: string;
   readonly #expected: ExpectedStatus | undefined;
+  /** Resolve with the response even when `expected` refuses its status (the caller checks after events). */
+  readonly #resolveRefused: boolean;
   readonly #resolve: (response: HttpResponse) => void;
   readonly #reject: (error: unknown) => void;
   readonly #connections: OriginConnections;
   readonly #client: Client;
-  readonly #start = performance.now();
+  readonly #start: number;
+  readonly #timeoutMs: number;
+  #abort: ((error: Error) => void) | undefined;
+  /** The promise was settled (recorded), possibly before undici is done with the request. */
+  #settled = false;
+  /** undici is done with the request: the client went back to its pool. */
+  #released = false;
   #status = 0;
   #rawHeaders: Buffer[] = [];
   #chunk: Buffer | undefined;
@@ -174,27 +198,39 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
     method: string,
     url: string,
     expected: ExpectedStatus | undefined,
+    resolveRefused: boolean,
     resolve: (response: HttpResponse) => void,
     reject: (error: unknown) => void,
     connections: OriginConnections,
     client: Client,
+    timeoutMs: number,
   ) {
-    this.#connections = connections;
-    this.#client = client;
+    super();
     this.#runtime = runtime;
     this.#name = name;
     this.#method = method;
     this.#url = url;
     this.#expected = expected;
+    this.#resolveRefused = resolveRefused;
     this.#resolve = resolve;
     this.#reject = reject;
+    this.#connections = connections;
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+    this.#start = performance.now();
+    runtime.deadlines.arm(this, timeoutMs, this.#start);
   }
 
-  onConnect(): void {}
+  onConnect(abort: (error: Error) => void): void {
+    // timed out while waiting for a connection: undici gets the request back at once
+    if (this.#settled) abort(this.#timeoutError());
+    else this.#abort = abort;
+  }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.#status = statusCode;
     this.#rawHeaders = rawHeaders;
+    if (this.lane !== undefined) this.#runtime.deadlines.rearm(this, performance.now());
     return true;
   }
 
@@ -202,12 +238,17 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
     if (this.#chunk === undefined) this.#chunk = chunk;
     else if (this.#chunks === undefined) this.#chunks = [this.#chunk, chunk];
     else this.#chunks.push(chunk);
+    if (this.lane !== undefined) this.#runtime.deadlines.rearm(this, performance.now());
     return true;
   }
 
   onComplete(): void {
+    const runtime = this.#runtime;
+    runtime.deadlines.clear(this);
+    this.#release();
+    if (this.#settled) return;
+    this.#settled = true;
     const latency = performance.now() - this.#start;
-    this.#connections.release(this.#client);
     const status = this.#status;
     const body = this.#chunks !== undefined ? Buffer.concat(this.#chunks) : (this.#chunk ?? EMPTY_BODY);
     const response = new HttpResponse(status, this.#rawHeaders, body);
@@ -224,7 +265,6 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
         url: this.#url,
       });
     }
-    const runtime = this.#runtime;
     if (!runtime.discarding) {
       runtime.recorder.recordRequest(
         this.#name,
@@ -235,19 +275,58 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
     }
     if (runtime.verbose >= 2)
       runtime.print(`${this.#method} ${this.#url} -> ${status} (${latency.toFixed(1)} ms)`);
-    if (statusError !== undefined) this.#reject(statusError);
+    if (statusError !== undefined && !this.#resolveRefused) this.#reject(statusError);
     else this.#resolve(response);
   }
 
   onError(error: Error): void {
-    const latency = performance.now() - this.#start;
-    this.#connections.release(this.#client);
+    this.#runtime.deadlines.clear(this);
+    this.#release();
+    if (this.#settled) return;
+    this.#fail(error, performance.now());
+  }
+
+  /** The deadline passed: the request fails now, and undici drops it (and its socket) if it holds it. */
+  expire(now: number): void {
+    if (this.#settled) return;
+    // A timer's stack says nothing, and capturing one for this error and for the socket undici destroys
+    // was most of the cost of a timeout (thousands of them at once with thousands of workers).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      const error = this.#timeoutError();
+      this.#fail(error, now);
+      // undici calls onError back, which releases the client
+      this.#abort?.(error);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+  }
+
+  #fail(error: Error, now: number): void {
+    this.#settled = true;
     const runtime = this.#runtime;
+    const latency = now - this.#start;
     const errorClass: ErrorClass = classifyError(error);
     if (!runtime.discarding) runtime.recorder.recordRequest(this.#name, latency, undefined, errorClass);
     if (runtime.verbose >= 2)
       runtime.print(`${this.#method} ${this.#url} -> ${errorClass}: ${error.message}`);
     this.#reject(error);
+  }
+
+  #timeoutError(): Error {
+    const seconds = `${this.#timeoutMs / 1000} s`;
+    return this.#status === 0
+      ? new HeadersTimeoutError(
+          `${this.#method} ${this.#url}: no response headers within ${seconds} (timeout)`,
+        )
+      : new BodyTimeoutError(`${this.#method} ${this.#url}: the body stalled for ${seconds} (timeout)`);
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#connections.release(this.#client);
   }
 }
 
@@ -359,7 +438,18 @@ export class Session {
         expected,
       );
     }
-    return this.#dispatch(target, upperMethod, absoluteUrl, name, path, headers, body, timeoutMs, expected);
+    return this.#dispatch(
+      target,
+      upperMethod,
+      absoluteUrl,
+      name,
+      expected,
+      path,
+      headers,
+      body,
+      timeoutMs,
+      false,
+    );
   }
 
   #dispatch(
@@ -367,25 +457,28 @@ export class Session {
     method: string,
     url: string,
     name: string,
+    expected: ExpectedStatus | undefined,
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | undefined,
     timeoutMs: number,
-    expected: ExpectedStatus | undefined,
+    resolveRefused: boolean,
   ): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
       const connections = target.connections;
       const client = connections.acquire();
-      const collector = new ResponseCollector(
+      const pending = new PendingRequest(
         this.#runtime,
         name,
         method,
         url,
         expected,
+        resolveRefused,
         resolve,
         reject,
         connections,
         client,
+        timeoutMs,
       );
       client.dispatch(
         {
@@ -393,10 +486,11 @@ export class Session {
           method: method as Dispatcher.HttpMethod,
           headers,
           body: body ?? null,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
+          // the deadlines above time the request (undici's own timers have a 1 s resolution)
+          headersTimeout: 0,
+          bodyTimeout: 0,
         },
-        collector,
+        pending,
       );
     });
   }
@@ -410,24 +504,20 @@ export class Session {
   ): Promise<HttpResponse> {
     for (const listener of this.#runtime.listeners)
       await listener("sending_request", { session: this, request: description });
-    let response: HttpResponse | undefined;
-    let failure: unknown;
-    try {
-      response = await this.#dispatch(
-        target,
-        description.method,
-        description.url,
-        description.name,
-        path,
-        description.headers,
-        description.body,
-        timeoutMs,
-        undefined,
-      );
-    } catch (error) {
-      failure = error;
-    }
-    if (response === undefined) throw failure;
+    // recorded as the events-free path records it (a refused status counts as failed, class status),
+    // but resolved anyway so that the listeners see the response before the status check throws
+    const response = await this.#dispatch(
+      target,
+      description.method,
+      description.url,
+      description.name,
+      expected,
+      path,
+      description.headers,
+      description.body,
+      timeoutMs,
+      true,
+    );
     for (const listener of this.#runtime.listeners) {
       await listener("response_received", { session: this, response, request: description });
     }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResponseStatusError } from "../src/errors.js";
 import { HttpPools } from "../src/http-pools.js";
+import type { EventListener } from "../src/registry.js";
+import { RequestDeadlines } from "../src/request-deadlines.js";
 import { getContext, Session, type SessionRuntime } from "../src/session.js";
 import { StatsRecorder } from "../src/stats.js";
 import { type LoopbackServer, readBody, startLoopbackServer } from "./servers/loopback.js";
@@ -32,15 +34,20 @@ afterAll(async () => {
   await slow.close();
 });
 
-function newSession(options: ConstructorParameters<typeof Session>[2] = {}, timeoutMs = 5_000) {
+function newSession(
+  options: ConstructorParameters<typeof Session>[2] = {},
+  timeoutMs = 5_000,
+  listeners: SessionRuntime["listeners"] = [],
+) {
   const pool = new HttpPools({ connectTimeoutMs: 5_000 });
   pools.push(pool);
   const recorder = new StatsRecorder();
   const runtime: SessionRuntime = {
     pools: pool,
     recorder,
-    listeners: [],
+    listeners,
     timeoutMs,
+    deadlines: new RequestDeadlines(),
     verbose: 0,
     print: () => {},
     discarding: false,
@@ -118,6 +125,29 @@ describe("Session", () => {
     await expect(session.get(`${server.url}/status/201`, { expect: [200, 201] })).resolves.toMatchObject({
       status: 201,
     });
+  });
+
+  it("counts a request whose status `expect` refuses as failed (class status), with or without event listeners", async () => {
+    const seen: string[] = [];
+    const recordEvent: EventListener = (...[event]) => void seen.push(event);
+    for (const listeners of [[], [recordEvent]]) {
+      const { session, recorder } = newSession({}, 5_000, listeners);
+      const failure = await session
+        .get(`${server.url}/status/302`, { expect: 200, name: "redirected" })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ResponseStatusError);
+      expect((failure as ResponseStatusError).status).toBe(302);
+      const entry = recorder.drain().byRequest.find((request) => request.name === "redirected");
+      expect(entry).toMatchObject({
+        count: 1,
+        ok: 0,
+        failed: 1,
+        errors: { status: 1 },
+        statusCodes: { "302": 1 },
+      });
+    }
+    // the listener still saw the response it was refused on
+    expect(seen).toEqual(["sending_request", "response_received"]);
   });
 
   it("has JSON helpers that parse the answer and throw on a non-2xx status", async () => {
