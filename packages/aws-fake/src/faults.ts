@@ -15,8 +15,8 @@ export interface ThrottleRule {
  * registers).
  */
 export interface FaultPlan {
-  /** GetCommandInvocation answers `InvocationDoesNotExist` (and ListCommandInvocations an empty list) this many times per invocation, as right after SendCommand. */
-  invocationRace?: number;
+  /** For this many milliseconds after SendCommand, GetCommandInvocation answers `InvocationDoesNotExist` and ListCommandInvocations leaves the invocation out, as AWS does for about a second. */
+  invocationRaceMs?: number;
   /** Throttled operations by name (`GetCommandInvocation`, `SendCommand`, `DescribeInstances`, `PutObject`...). */
   throttle?: Record<string, ThrottleRule>;
   /** The SSM agent of every launched instance never comes online. */
@@ -34,7 +34,7 @@ export interface FaultPlan {
 }
 
 const FAULT_KEYS = new Set([
-  "invocationRace",
+  "invocationRaceMs",
   "throttle",
   "agentNeverOnline",
   "vanishMidCommand",
@@ -65,7 +65,7 @@ export function parseFaultPlan(value: unknown): FaultPlan {
   }
   const plan: FaultPlan = {};
   for (const name of [
-    "invocationRace",
+    "invocationRaceMs",
     "capacityErrors",
     "deliveryDelayMs",
     "outputLimit",

@@ -30,8 +30,8 @@ export interface FakeInvocation {
   stderr: string;
   stdoutUrl: string;
   stderrUrl: string;
-  /** How many more GetCommandInvocation calls still answer `InvocationDoesNotExist`. */
-  racesLeft: number;
+  /** Until when GetCommandInvocation answers `InvocationDoesNotExist` (epoch milliseconds). */
+  hiddenUntil: number;
   running?: RunningScript;
   cancelled: boolean;
   vanished: boolean;
@@ -83,6 +83,8 @@ function requireString(input: Record<string, unknown>, name: string): string {
 /** SSM over AWS JSON 1.1: Run Command executing scripts for real, agent registration, public parameters. */
 export class SsmService {
   readonly commands = new Map<string, FakeCommand>();
+  /** How many GetCommandInvocation calls were answered `InvocationDoesNotExist` because of the race. */
+  racesAnswered = 0;
   readonly #fleet: Fleet;
   readonly #store: S3Store;
   readonly #faults: FaultPlan;
@@ -269,7 +271,7 @@ export class SsmService {
         stderr: "",
         stdoutUrl: "",
         stderrUrl: "",
-        racesLeft: this.#faults.invocationRace ?? 0,
+        hiddenUntil: requestedAt.getTime() + (this.#faults.invocationRaceMs ?? 0),
         cancelled: false,
         vanished: false,
         timedOut: false,
@@ -407,8 +409,8 @@ export class SsmService {
     if (input.PluginName !== undefined && input.PluginName !== PLUGIN_NAME) {
       throw new AwsError("InvalidPluginName", "");
     }
-    if (invocation.racesLeft > 0) {
-      invocation.racesLeft -= 1;
+    if (Date.now() < invocation.hiddenUntil) {
+      this.racesAnswered += 1;
       throw new AwsError("InvocationDoesNotExist", "");
     }
     const command = this.commands.get(invocation.commandId) as FakeCommand;
@@ -450,7 +452,7 @@ export class SsmService {
     const details = input.Details === true;
     const items = [...command.invocations.values()]
       .filter((invocation) => input.InstanceId === undefined || invocation.instanceId === input.InstanceId)
-      .filter((invocation) => invocation.racesLeft === 0)
+      .filter((invocation) => Date.now() >= invocation.hiddenUntil)
       .map((invocation) => ({
         CommandId: invocation.commandId,
         InstanceId: invocation.instanceId,

@@ -91,8 +91,8 @@ describe("Run Command on the fake", () => {
     }
   });
 
-  it("hides a new invocation for the scripted number of polls (the race after SendCommand)", async () => {
-    const { ids, ssm } = await started({ instances: 1, faults: { invocationRace: 2 } });
+  it("hides a new invocation for the scripted time (the race after SendCommand)", async () => {
+    const { ids, ssm, fake } = await started({ instances: 1, faults: { invocationRaceMs: 1500 } });
     const instanceId = ids[0] as string;
     const commandId = await send(ssm, ids, ["true"]);
     const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }));
@@ -101,6 +101,7 @@ describe("Run Command on the fake", () => {
       ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
     await expect(get()).rejects.toMatchObject({ name: "InvocationDoesNotExist" });
     await expect(get()).rejects.toMatchObject({ name: "InvocationDoesNotExist" });
+    expect(fake.ssm.racesAnswered).toBeGreaterThanOrEqual(2);
     expect((await invocationResult(ssm, commandId, instanceId)).Status).toBe("Success");
     const details = await ssm.send(
       new ListCommandInvocationsCommand({ CommandId: commandId, Details: true }),

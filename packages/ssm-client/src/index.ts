@@ -1,0 +1,35 @@
+export type { AwsClientOptions, AwsClients, AwsCredentials } from "./aws-clients.js";
+export { checkRegion, createAwsClients } from "./aws-clients.js";
+export type { Clock } from "./clock.js";
+export { systemClock } from "./clock.js";
+export type { AwsErrorSummary, SsmClientErrorCode } from "./errors.js";
+export {
+  AbortedError,
+  CommandTimeoutError,
+  fromAwsError,
+  isThrottlingError,
+  SsmClientError,
+  summarizeAwsError,
+  UsageError,
+} from "./errors.js";
+export type {
+  CommandOutcome,
+  CommandTargets,
+  InvocationStatus,
+  PollOptions,
+  RunCommandOptions,
+  RunCommandResult,
+  RunStats,
+} from "./run-command.js";
+export {
+  INLINE_STDERR_LIMIT,
+  INLINE_STDOUT_LIMIT,
+  INVOCATION_STATUSES,
+  invocationStatus,
+  runCommand,
+  validateRunCommandOptions,
+  worstStatus,
+} from "./run-command.js";
+export type { S3Location } from "./s3-url.js";
+export { parseS3Url } from "./s3-url.js";
+export { exportLines, shellCommand, shellQuote } from "./shell-quote.js";
