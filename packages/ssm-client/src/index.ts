@@ -12,6 +12,8 @@ export {
   summarizeAwsError,
   UsageError,
 } from "./errors.js";
+export type { FileTransferOptions, FileTransferResult } from "./files.js";
+export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
 export type {
   CommandOutcome,
   CommandTargets,
