@@ -15,6 +15,31 @@ export {
 export type { FileTransferOptions, FileTransferResult } from "./files.js";
 export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
 export type {
+  CleanupOptions,
+  InstanceTypeFacts,
+  LaunchedNode,
+  LaunchNodeOptions,
+  NodeFilter,
+  SizerNode,
+  UserDataOptions,
+  WaitOnlineOptions,
+} from "./nodes.js";
+export {
+  amazonLinuxParameter,
+  cleanupNodes,
+  defaultCreator,
+  describeInstanceType,
+  findReusableNode,
+  latestAmazonLinuxAmi,
+  launchNode,
+  listNodes,
+  nodeUserData,
+  SIZER_TAGS,
+  SSM_MANAGED_POLICY,
+  terminateNodes,
+  waitForNodeOnline,
+} from "./nodes.js";
+export type {
   CommandOutcome,
   CommandTargets,
   InvocationStatus,
