@@ -64,7 +64,7 @@ const instanceIds = managedInstances(fake).map((instance) => instance.instanceId
 function expectedOutput(index) {
   const size = index % 10 === 9 ? 30_000 : 2_000;
   const seed = createHash("sha256").update(`command-${index}`).digest("hex");
-  return seed.repeat(Math.ceil(size / seed.length)).slice(0, size - 1) + "\n";
+  return `${seed.repeat(Math.ceil(size / seed.length)).slice(0, size - 1)}\n`;
 }
 
 const load = { before: loadavg(), cores: cpus().length };
