@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+import { readFileSync, writeFileSync } from "node:fs";
+import { createAwsClients } from "./aws-clients.js";
+import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
+import { SsmClientError } from "./errors.js";
+import { getFile, putFile } from "./files.js";
+import { cleanupNodes, listNodes, type SizerNode } from "./nodes.js";
+import {
+  type CommandOutcome,
+  INLINE_STDOUT_LIMIT,
+  type InvocationStatus,
+  runCommand,
+  worstStatus,
+} from "./run-command.js";
+
+// The SDK version is pinned to one that supports Node 20, so its warning about future releases
+// needing Node 22 says nothing about this program; it would only clutter every command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
+/** Exit codes by error code; anything not listed is 1. */
+const EXIT_CODES: Record<string, number> = {
+  ERR_SSM_USAGE: 2,
+  ERR_SSM_UNKNOWN_INSTANCE_TYPE: 2,
+  ERR_SSM_NO_CREDENTIALS: 3,
+  ERR_SSM_BAD_CREDENTIALS: 3,
+  ERR_SSM_BAD_REGION: 3,
+  ERR_SSM_ACCESS_DENIED: 3,
+  ERR_SSM_COMMAND_TIMEOUT: 4,
+  ERR_SSM_NOT_MANAGED: 5,
+  ERR_SSM_AGENT_NOT_ONLINE: 5,
+  ERR_SSM_NO_INSTANCE_PROFILE: 5,
+  ERR_SSM_INSTANCE_NOT_FOUND: 5,
+  ERR_SSM_NO_TARGETS: 5,
+  ERR_SSM_CAPACITY: 6,
+  ERR_SSM_QUOTA: 6,
+  ERR_SSM_THROTTLED: 7,
+  ERR_SSM_INVOCATION_NOT_FOUND: 7,
+  ERR_SSM_AWS: 7,
+  ERR_SSM_FILE_TRANSFER: 8,
+  ERR_SSM_ABORTED: 130,
+};
+
+/** `run`'s exit code from the worst instance outcome. */
+const OUTCOME_EXIT_CODES: Record<InvocationStatus, number> = {
+  Success: 0,
+  Failed: 1,
+  ExecutionTimedOut: 4,
+  TimedOut: 4,
+  DeliveryTimedOut: 4,
+  Undeliverable: 5,
+  Terminated: 5,
+  Cancelled: 9,
+};
+const EXIT_INTERNAL = 70;
+
+function say(line: string): void {
+  process.stderr.write(`sizer-ssm: ${line}\n`);
+}
+
+function printOutcome(outcome: CommandOutcome, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
+    return;
+  }
+  const exit = outcome.exitCode === null ? "" : ` (exit ${outcome.exitCode})`;
+  process.stdout.write(`== ${outcome.instanceId} ${outcome.status}${exit}\n`);
+  if (outcome.stdout !== "")
+    process.stdout.write(outcome.stdout.endsWith("\n") ? outcome.stdout : `${outcome.stdout}\n`);
+  if (outcome.stdoutTruncated) {
+    process.stdout.write(
+      `[stdout truncated by SSM at ${INLINE_STDOUT_LIMIT} characters; --output-bucket gets all of it]\n`,
+    );
+  }
+  if (outcome.stderr !== "") {
+    process.stdout.write(
+      `-- stderr\n${outcome.stderr.endsWith("\n") ? outcome.stderr : `${outcome.stderr}\n`}`,
+    );
+  }
+  if (outcome.stderrTruncated)
+    process.stdout.write("[stderr truncated by SSM; --output-bucket gets all of it]\n");
+}
+
+function nodeLine(node: SizerNode): string {
+  return [
+    node.instanceId,
+    node.state,
+    node.instanceType,
+    node.tags["sizer:run-id"] ?? "-",
+    node.tags["sizer:role"] ?? "-",
+    node.tags["sizer:expires-at"] ?? "-",
+    node.privateIpAddress ?? "-",
+  ].join("\t");
+}
+
+async function execute(
+  command: Exclude<CliCommand, { command: "help" }>,
+  signal: AbortSignal,
+): Promise<number> {
+  const clients = createAwsClients(command.aws);
+  switch (command.command) {
+    case "run": {
+      const result = await runCommand({
+        ...clients,
+        targets: command.targets,
+        script: command.script,
+        signal,
+        onOutcome: (outcome) => printOutcome(outcome, command.json),
+        ...(command.deadlineMs === undefined ? {} : { deadlineMs: command.deadlineMs }),
+        ...(command.executionTimeoutSeconds === undefined
+          ? {}
+          : { executionTimeoutSeconds: command.executionTimeoutSeconds }),
+        ...(command.workingDirectory === undefined ? {} : { workingDirectory: command.workingDirectory }),
+        ...(command.outputBucket === undefined ? {} : { outputBucket: command.outputBucket }),
+      });
+      const worst = worstStatus(result.outcomes.map((outcome) => outcome.status));
+      if (!command.json) say(`${result.outcomes.length} instance(s), worst outcome ${worst}`);
+      return OUTCOME_EXIT_CODES[worst];
+    }
+    case "put": {
+      let content: Buffer;
+      try {
+        content = readFileSync(command.localPath);
+      } catch (error) {
+        throw new SsmClientError(
+          "ERR_SSM_USAGE",
+          `cannot read ${command.localPath}: ${(error as Error).message}`,
+        );
+      }
+      const result = await putFile({
+        ...clients,
+        instanceId: command.instanceId,
+        remotePath: command.remotePath,
+        content,
+        signal,
+        ...(command.bucket === undefined ? {} : { bucket: command.bucket }),
+      });
+      if (command.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else
+        say(
+          `put ${result.bytes} bytes to ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
+        );
+      return 0;
+    }
+    case "get": {
+      const result = await getFile({
+        ...clients,
+        instanceId: command.instanceId,
+        remotePath: command.remotePath,
+        signal,
+        ...(command.bucket === undefined ? {} : { bucket: command.bucket }),
+      });
+      writeFileSync(command.localPath, result.content);
+      const { content: _content, ...summary } = result;
+      if (command.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else
+        say(
+          `got ${result.bytes} bytes from ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
+        );
+      return 0;
+    }
+    case "nodes": {
+      const nodes = await listNodes(clients.ec2, {
+        ...(command.runId === undefined ? {} : { runId: command.runId }),
+        ...(command.role === undefined ? {} : { role: command.role }),
+      });
+      for (const node of nodes)
+        process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
+      if (!command.json) say(`${nodes.length} node(s)`);
+      return 0;
+    }
+    case "cleanup": {
+      const result = await cleanupNodes({
+        ec2: clients.ec2,
+        dryRun: command.dryRun,
+        ...(command.runId === undefined ? {} : { runId: command.runId }),
+      });
+      for (const node of result.nodes)
+        process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
+      if (!command.json) {
+        say(
+          command.dryRun
+            ? `dry run: would terminate ${result.nodes.length} node(s)`
+            : `terminating ${result.nodes.length} node(s)`,
+        );
+      }
+      return 0;
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  let command: CliCommand;
+  try {
+    command = parseCliArguments(process.argv.slice(2));
+  } catch (error) {
+    say((error as Error).message);
+    say("see sizer-ssm --help");
+    return EXIT_CODES.ERR_SSM_USAGE as number;
+  }
+  if (command.command === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT_CODES.ERR_SSM_ABORTED);
+    say("interrupted: cancelling (press Ctrl-C again to quit at once)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await execute(command, controller.signal);
+  } catch (error) {
+    if (error instanceof SsmClientError) {
+      say(`${error.message} [${error.code}]`);
+      return EXIT_CODES[error.code] ?? 1;
+    }
+    say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT_INTERNAL;
+  }
+}
+
+process.exitCode = await main();

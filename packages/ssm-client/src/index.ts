@@ -1,0 +1,62 @@
+export type { AwsClientOptions, AwsClients, AwsCredentials } from "./aws-clients.js";
+export { checkRegion, createAwsClients } from "./aws-clients.js";
+export type { Clock } from "./clock.js";
+export { systemClock } from "./clock.js";
+export type { AwsErrorSummary, SsmClientErrorCode } from "./errors.js";
+export {
+  AbortedError,
+  CommandTimeoutError,
+  fromAwsError,
+  isThrottlingError,
+  SsmClientError,
+  summarizeAwsError,
+  UsageError,
+} from "./errors.js";
+export type { FileTransferOptions, FileTransferResult } from "./files.js";
+export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
+export type {
+  CleanupOptions,
+  InstanceTypeFacts,
+  LaunchedNode,
+  LaunchNodeOptions,
+  NodeFilter,
+  SizerNode,
+  UserDataOptions,
+  WaitOnlineOptions,
+} from "./nodes.js";
+export {
+  amazonLinuxParameter,
+  cleanupNodes,
+  defaultCreator,
+  describeInstanceType,
+  findReusableNode,
+  latestAmazonLinuxAmi,
+  launchNode,
+  listNodes,
+  nodeUserData,
+  SIZER_TAGS,
+  SSM_MANAGED_POLICY,
+  terminateNodes,
+  waitForNodeOnline,
+} from "./nodes.js";
+export type {
+  CommandOutcome,
+  CommandTargets,
+  InvocationStatus,
+  PollOptions,
+  RunCommandOptions,
+  RunCommandResult,
+  RunStats,
+} from "./run-command.js";
+export {
+  INLINE_STDERR_LIMIT,
+  INLINE_STDOUT_LIMIT,
+  INVOCATION_STATUSES,
+  invocationStatus,
+  runCommand,
+  validateRunCommandOptions,
+  worstStatus,
+} from "./run-command.js";
+export type { S3Location } from "./s3-url.js";
+export { parseS3Url } from "./s3-url.js";
+export { exportLines, shellCommand, shellQuote } from "./shell-quote.js";
