@@ -61,11 +61,13 @@ function withInternalDependencies(name: string, seen = new Set<string>()): Set<s
 describe("the packed packages", () => {
   it("are the publishable packages of the workspace", () => {
     expect(publishable.map(({ manifest }) => manifest.name).sort()).toEqual([
+      "@sizer/aws-fake",
       "@sizer/cli",
       "@sizer/glances-collector",
       "@sizer/loadcore",
       "@sizer/moloslave",
       "@sizer/report",
+      "@sizer/ssm-client",
     ]);
   });
 
