@@ -155,7 +155,7 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
       "--port",
       String(await freePort()),
       "--service-env",
-      "DIE_AFTER=300",
+      "DIE_AFTER=60",
       "--scenario",
       fixture("hello.ts"),
       "--workers",
@@ -169,7 +169,7 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
       out,
     ]);
     expect(outcome.code).toBe(4);
-    expect(outcome.stderr).toContain("fatal: out of widgets after 300 requests");
+    expect(outcome.stderr).toContain("fatal: out of widgets after 60 requests");
     expect(JSON.parse(readFileSync(join(out, "command.json"), "utf8"))).toMatchObject({
       status: "service-died",
       serviceExit: { code: 3, signal: null, atSeconds: expect.any(Number) },
