@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type CliRun, startCli } from "@sizer/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { commit, git, makeRepository, makeTemporaryDirectory, removeAll } from "./helpers/git-repository.js";
 import { type CountingServer, startCountingServer } from "./helpers/http-server.js";
@@ -21,33 +22,16 @@ afterEach(() => {
   removeAll();
 });
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Starts the built CLI with its temporary folders in `temporaryRoot` (TMPDIR). */
 function start(
   args: string[],
   options: { cwd?: string; temporaryRoot?: string } = {},
-): {
-  child: ChildProcess;
-  finished: Promise<Finished>;
-} {
-  const child = spawn(process.execPath, [cli, ...args], {
+): { child: ChildProcess; finished: Promise<CliRun> } {
+  const { child, done } = startCli(cli, args, {
     cwd: options.cwd ?? makeTemporaryDirectory(),
-    env: { ...process.env, TMPDIR: options.temporaryRoot ?? makeTemporaryDirectory() },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { TMPDIR: options.temporaryRoot ?? makeTemporaryDirectory() },
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const finished = new Promise<Finished>((resolve) =>
-    child.once("close", (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, finished };
+  return { child, finished: done };
 }
 
 /** The clones in a temporary root (jiti keeps its own cache folder there too). */
@@ -55,10 +39,7 @@ function clones(temporaryRoot: string): string[] {
   return readdirSync(temporaryRoot).filter((entry) => entry.startsWith("moloslave-"));
 }
 
-function moloslave(
-  args: string[],
-  options: { cwd?: string; temporaryRoot?: string } = {},
-): Promise<Finished> {
+function moloslave(args: string[], options: { cwd?: string; temporaryRoot?: string } = {}): Promise<CliRun> {
   return start(args, options).finished;
 }
 
