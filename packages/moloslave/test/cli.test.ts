@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type CliRun, startCli } from "@sizer/test-utils";
+import { type CliRun, runCli, startCli } from "@sizer/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { commit, git, makeRepository, makeTemporaryDirectory, removeAll } from "./helpers/git-repository.js";
 import { type CountingServer, startCountingServer } from "./helpers/http-server.js";
@@ -130,6 +130,19 @@ describe("moloslave CLI", () => {
     const results = JSON.parse(readFileSync(join(cwd, "results.json"), "utf8"));
     expect(results.options.scenarioFile).toBe("loadtest.ts");
     expect(results.command).toEqual(["moloslave", "--ref", "main", repo, "once"]);
+  });
+
+  it("says SERVER_URL is not set when the scenario reads it and neither the config nor --env sets it", async () => {
+    const repo = makeRepository({
+      "molotov.json": molotovJson({ tests: { quick: { scenario: "loadtest.ts", max_runs: 1, workers: 1 } } }),
+      "loadtest.ts": THREE_SCENARIOS,
+    });
+    const { code, stderr } = await runCli(cli, ["-q", repo, "quick"], {
+      cwd: makeTemporaryDirectory(),
+      env: { SERVER_URL: undefined, TMPDIR: makeTemporaryDirectory() },
+    });
+    expect(code).toBe(3);
+    expect(stderr).toContain("moloslave: SERVER_URL is not set, and the scenario reads it");
   });
 
   it("exits 3 and says why when no scenario run succeeded, even with --quiet", async () => {
