@@ -1,10 +1,12 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  checkRunOptions,
   type FlagSpec,
   type FlagValues,
   parseRunCommandLine,
   RUN_OPTION_FLAGS,
+  RunOptionError,
   type RunOptionName,
   UsageError,
 } from "@sizer/loadcore";
@@ -129,6 +131,22 @@ function environment(entries: readonly string[] | undefined): Record<string, str
     env[key] = entry.slice(equals + 1);
   }
   return env;
+}
+
+/**
+ * Checks the load settings a program gives `runSizer` with loadcore's validator, as the command line's
+ * are while parsing: a bad value is a usage error (exit 2) naming the option (`load.sizingTolerance`).
+ */
+export function checkLoadSettings(load: LoadSettings): void {
+  try {
+    checkRunOptions(load);
+  } catch (error) {
+    if (!(error instanceof RunOptionError)) throw error;
+    throw new SizerUsageError(
+      `load.${error.option}`,
+      error.describe((option) => `load.${option}`),
+    );
+  }
 }
 
 /** sizer's flags and loadcore's, parsed and the load options validated by loadcore while parsing. */

@@ -14,6 +14,7 @@ import { type Phase, ProgressReporter } from "./progress.js";
 import { rampUpWarning } from "./ramp-up-check.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import { ResourceRecorder } from "./resource-recorder.js";
+import { checkLoadSettings } from "./run-arguments.js";
 import { hostFacts, type RunRecord, versions, writeRunRecord } from "./run-record.js";
 import type { ServiceHandle } from "./service.js";
 import { ServiceLog } from "./service-log.js";
@@ -85,6 +86,7 @@ function estimateRemaining(
  * thrown as {@link SizerError}s; the service is always ended.
  */
 export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult> {
+  checkLoadSettings(options.load);
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const now = options.now ?? Date.now;

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { runCli as runBuiltCli } from "@sizer/test-utils";
 import { cliPath } from "./helpers.js";
 
 /** What a run of the built `sizer` CLI gave. */
@@ -11,33 +11,14 @@ export interface CliOutcome {
 }
 
 /** Runs the built CLI with a deadline (the process is killed past it) and collects its output. */
-export function runCli(
+export async function runCli(
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<CliOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 150_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      const events = stdout
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-      resolve({ code, stdout, stderr, events });
-    });
-  });
+  const { code, stdout, stderr } = await runBuiltCli(cliPath, args, options);
+  const events = stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { code, stdout, stderr, events };
 }

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { temporaryFolder as sharedTemporaryFolder } from "@sizer/test-utils";
 
 /** Absolute path of a file in test/fixtures/. */
 export function fixture(name: string): string {
@@ -14,10 +12,9 @@ export const demoServiceDir = fileURLToPath(new URL("../../../examples/demo-serv
 /** The built CLI. */
 export const cliPath = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
-/** A fresh temporary folder, removed by the returned function. */
+/** A fresh temporary folder, removed by the returned function (the helper every package's tests share). */
 export function temporaryFolder(prefix = "sizer-test-"): { path: string; remove: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return sharedTemporaryFolder(prefix);
 }
 
 /** True while a process exists. */

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SizerUsageError } from "../src/errors.js";
@@ -204,5 +204,28 @@ describe("parseRunArguments", () => {
   it("refuses an output folder that is not empty", () => {
     writeFileSync(join(folder.path, "service", "x.txt"), "x");
     expect(usageError([...base, "--out", "service"]).message).toMatch(/--out service is not empty/);
+  });
+});
+
+describe("runSizer's load settings, given by a program", () => {
+  it("are checked by loadcore's validator before anything starts, naming the option", async () => {
+    const { runSizer } = await import("../src/run-sizer.js");
+    const marker = join(folder.path, "program-service-started");
+    const run = runSizer({
+      service: {
+        kind: "command",
+        command: `${process.execPath} -e "require('node:fs').writeFileSync(process.argv[1], 'x')" ${marker}`,
+      },
+      scenario: { kind: "file", file: join(folder.path, "loadtest.ts") },
+      load: { sizingTolerance: 100 },
+      outDir: join(folder.path, "program-run"),
+      output: "quiet",
+    });
+    await expect(run).rejects.toMatchObject({
+      code: "ERR_SIZER_USAGE",
+      input: "load.sizingTolerance",
+      message: "load.sizingTolerance must be a percentage in [0, 100), got 100",
+    });
+    expect(existsSync(marker)).toBe(false);
   });
 });

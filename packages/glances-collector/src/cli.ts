@@ -14,6 +14,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 const USAGE = `Usage:
+  glances-collector --version | -V
   glances-collector [--pid N] [--container ID]... [--interval 1] [--source native|glances|rest]
                     [--glances-url URL] [--glances-command PATH] [--duration S] [--no-host]
                     --out metrics.csv|metrics.ndjson
@@ -184,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (argv.includes("--version")) {
+  if (argv.includes("--version") || argv.includes("-V")) {
     process.stdout.write(`${COLLECTOR_VERSION}\n`);
     return 0;
   }

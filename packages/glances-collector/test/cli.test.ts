@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -145,5 +146,16 @@ describe("glances-collector CLI", () => {
     const result = await run(["--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("glances-collector convert glances.csv");
+  });
+
+  it("prints its version with --version and -V, as every sizer command", async () => {
+    const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    for (const flag of ["--version", "-V"]) {
+      const result = await run([flag]);
+      expect(result.code, flag).toBe(0);
+      expect(result.stdout).toBe(`${manifest.version}\n`);
+    }
   });
 });

@@ -1,10 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  type CliRun,
+  type LoopbackServer,
+  runCli,
+  startCli as startBuiltCli,
+  startLoopbackServer,
+} from "@sizer/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scenarioFolder } from "./helpers/scenario-files.js";
-import { type LoopbackServer, startLoopbackServer } from "./servers/loopback.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
@@ -19,37 +24,12 @@ beforeAll(async () => {
 
 afterAll(() => server.close());
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(
-  args: string[],
-  options: { cwd: string; env?: Record<string, string> },
-): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<CliRun>((resolve) => {
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done };
+function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  return startBuiltCli(CLI, args, options);
 }
 
 function cli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
-  return startCli(args, options).done;
+  return runCli(CLI, args, options);
 }
 
 const OK_SCENARIO = `
@@ -79,14 +59,10 @@ describe("loadcore CLI", () => {
 
   it("says SERVER_URL is not set when the scenario reads it, rather than only 'Invalid URL'", async () => {
     const folder = scenarioFolder({ "loadtest.ts": OK_SCENARIO });
-    const environment = { ...process.env };
-    delete environment.SERVER_URL;
-    const child = spawn(process.execPath, [CLI, "-r", "1", "loadtest.ts"], { cwd: folder, env: environment });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
+    const { code, stderr } = await runCli(CLI, ["-r", "1", "loadtest.ts"], {
+      cwd: folder,
+      env: { SERVER_URL: undefined },
     });
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code).toBe(3);
     expect(stderr).toContain("loadcore: SERVER_URL is not set, and the scenario reads it");
   });
@@ -385,13 +361,11 @@ scenario(async function c_never(session) { await session.get(process.env.SERVER_
         ok: 2,
         failed: 0,
       });
-      const { SERVER_URL: _unset, ...withoutServerUrl } = process.env;
-      const fromConfig = spawn(process.execPath, [CLI, "--config", "molotov.json", "short"], {
+      const fromConfig = await runCli(CLI, ["--config", "molotov.json", "short"], {
         cwd: folder,
-        env: withoutServerUrl,
-        stdio: "ignore",
+        env: { SERVER_URL: undefined },
       });
-      expect(await new Promise((resolve) => fromConfig.on("close", resolve))).toBe(3);
+      expect(fromConfig.code).toBe(3);
       expect(JSON.parse(readFileSync(join(folder, "short.json"), "utf8"))).toMatchObject({
         ok: 0,
         statusCodes: { "503": 2 },

@@ -78,6 +78,12 @@ async function run(command: Extract<CliCommand, { command: "run" }>): Promise<nu
       signal: controller.signal,
       onStep: (step) => {
         if (step.step === "cloning") cloneDirectory = step.directory;
+        // said even under --quiet: without it every request fails as "Invalid URL"
+        if (step.step === "running")
+          for (const name of step.unsetVariables)
+            say(
+              `${name} is not set, and the scenario reads it (process.env.${name}): its requests will fail as "Invalid URL"; set it in the test's env or with --env ${name}=...`,
+            );
         const line = describeStep(step);
         if (line !== undefined && !quiet) say(line);
       },

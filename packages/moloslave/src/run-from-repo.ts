@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -9,6 +9,7 @@ import {
   readMolotovConfig,
   runLoad,
   testToRunOptions,
+  unsetScenarioVariables,
 } from "@sizer/loadcore";
 import { withEnvironment } from "./environment.js";
 import { ConfigNotFoundError, TestNotFoundError, UsageError } from "./errors.js";
@@ -32,7 +33,13 @@ export type RepoRunStep =
   | { step: "installing"; plan: InstallPlan }
   | { step: "installed"; plan: InstallPlan }
   /** `scenarioFile` is relative to the repository's root. */
-  | { step: "running"; test: string; scenarioFile: string }
+  | {
+      step: "running";
+      test: string;
+      scenarioFile: string;
+      /** Variables the scenario reads without a fallback that the run's environment does not set (SERVER_URL, mostly). */
+      unsetVariables: string[];
+    }
   | { step: "released"; directory: string; kept: boolean };
 
 /** Options of {@link runFromRepo}. */
@@ -230,7 +237,11 @@ export async function runFromRepo(options: RunFromRepoOptions): Promise<LoadResu
         options.test,
       ],
     };
-    options.onStep?.({ step: "running", test: options.test, scenarioFile });
+    const unsetVariables = unsetScenarioVariables(
+      await readFile(resolve(work.path, scenarioFile), "utf8").catch(() => ""),
+      { ...process.env, ...env },
+    );
+    options.onStep?.({ step: "running", test: options.test, scenarioFile, unsetVariables });
     return await withEnvironment(env, () => runLoad(runOptions));
   } catch (error) {
     if (checkout !== undefined && !work.kept) nameFilesByCheckout(error, work.path, checkout);

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { describeWith } from "@sizer/test-utils";
+import { type CliRun, describeWith, runCli, startCli } from "@sizer/test-utils";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { commit, git, makeRepository, makeTemporaryDirectory, removeAll } from "./helpers/git-repository.js";
 import { type CountingServer, startCountingServer } from "./helpers/http-server.js";
@@ -22,33 +22,16 @@ afterEach(() => {
   removeAll();
 });
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Starts the built CLI with its temporary folders in `temporaryRoot` (TMPDIR). */
 function start(
   args: string[],
   options: { cwd?: string; temporaryRoot?: string } = {},
-): {
-  child: ChildProcess;
-  finished: Promise<Finished>;
-} {
-  const child = spawn(process.execPath, [cli, ...args], {
+): { child: ChildProcess; finished: Promise<CliRun> } {
+  const { child, done } = startCli(cli, args, {
     cwd: options.cwd ?? makeTemporaryDirectory(),
-    env: { ...process.env, TMPDIR: options.temporaryRoot ?? makeTemporaryDirectory() },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { TMPDIR: options.temporaryRoot ?? makeTemporaryDirectory() },
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const finished = new Promise<Finished>((resolve) =>
-    child.once("close", (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, finished };
+  return { child, finished: done };
 }
 
 /** The clones in a temporary root (jiti keeps its own cache folder there too). */
@@ -56,10 +39,7 @@ function clones(temporaryRoot: string): string[] {
   return readdirSync(temporaryRoot).filter((entry) => entry.startsWith("moloslave-"));
 }
 
-function moloslave(
-  args: string[],
-  options: { cwd?: string; temporaryRoot?: string } = {},
-): Promise<Finished> {
+function moloslave(args: string[], options: { cwd?: string; temporaryRoot?: string } = {}): Promise<CliRun> {
   return start(args, options).finished;
 }
 
@@ -150,6 +130,19 @@ describeWith("git", "moloslave CLI", () => {
     const results = JSON.parse(readFileSync(join(cwd, "results.json"), "utf8"));
     expect(results.options.scenarioFile).toBe("loadtest.ts");
     expect(results.command).toEqual(["moloslave", "--ref", "main", repo, "once"]);
+  });
+
+  it("says SERVER_URL is not set when the scenario reads it and neither the config nor --env sets it", async () => {
+    const repo = makeRepository({
+      "molotov.json": molotovJson({ tests: { quick: { scenario: "loadtest.ts", max_runs: 1, workers: 1 } } }),
+      "loadtest.ts": THREE_SCENARIOS,
+    });
+    const { code, stderr } = await runCli(cli, ["-q", repo, "quick"], {
+      cwd: makeTemporaryDirectory(),
+      env: { SERVER_URL: undefined, TMPDIR: makeTemporaryDirectory() },
+    });
+    expect(code).toBe(3);
+    expect(stderr).toContain("moloslave: SERVER_URL is not set, and the scenario reads it");
   });
 
   it("exits 3 and says why when no scenario run succeeded, even with --quiet", async () => {

@@ -45,4 +45,7 @@ export function itWith(
   test(reason === undefined ? title : `${title} [skipped: ${reason}]`, ...rest);
 }
 export { freePort } from "./free-port.mjs";
+export { type LoopbackServer, readBody, startLoopbackServer } from "./loopback-server.js";
 export { buildNodeImage, type NodeImageOptions } from "./node-image.mjs";
+export { type CliRun, type CliRunOptions, runCli, startCli } from "./run-cli.js";
+export { temporaryFolder } from "./temporary-folder.js";
