@@ -131,14 +131,18 @@ export class LoadEngine {
       const workers: Promise<void>[] = [];
       for (let index = 0; index < plans.length && !this.#stopping; index += 1) {
         if (index > 0 && index % START_BATCH === 0) await yieldToEventLoop();
-        workers.push(this.#runWorker(plans[index] as WorkerPlan));
+        const worker = this.#runWorker(plans[index] as WorkerPlan);
+        // its failure is the Promise.all's below; until every worker started, it must not count as unhandled
+        worker.catch(() => {});
+        workers.push(worker);
       }
       await Promise.all(workers);
     } finally {
       if (this.#currentWorkersTimer !== undefined) clearInterval(this.#currentWorkersTimer);
-      this.#runtime.deadlines.stop();
       if (this.#runtime.discarding) await this.#pools.destroy();
       else await this.#pools.close();
+      // after the close: a request still in flight then keeps its timeout
+      this.#runtime.deadlines.stop();
     }
   }
 
