@@ -295,13 +295,19 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const discover = async (commandId: string, targetCount: number): Promise<string[]> => {
     let races = 0;
     for (;;) {
-      stats.polls += 1;
-      const listed = await call("ssm:ListCommandInvocations", () =>
-        options.ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 50 })),
-      );
-      const instanceIds = (listed.CommandInvocations ?? []).flatMap((item) =>
-        item.InstanceId ? [item.InstanceId] : [],
-      );
+      const instanceIds: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        stats.polls += 1;
+        const listed = await call("ssm:ListCommandInvocations", () =>
+          options.ssm.send(
+            new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 50, NextToken: nextToken }),
+          ),
+        );
+        for (const item of listed.CommandInvocations ?? [])
+          if (item.InstanceId) instanceIds.push(item.InstanceId);
+        nextToken = listed.NextToken;
+      } while (nextToken);
       if (instanceIds.length >= targetCount) return instanceIds;
       races += 1;
       stats.races += 1;

@@ -47,6 +47,27 @@ describe("runCommand", () => {
     expect(result.outcomes.every((outcome) => outcome.stdout === "tagged\n")).toBe(true);
   });
 
+  it("runs on more than 50 instances: ids in batches of 50, tags through every page of invocations", async () => {
+    const { fake, clients, instanceIds } = await fakeAws({ instances: 55 });
+    const byIds = await runCommand({
+      ...clients,
+      targets: { instanceIds },
+      script: "echo batch",
+      poll: FAST_POLL,
+    });
+    expect(byIds.commandIds).toHaveLength(2);
+    expect(byIds.outcomes.map((outcome) => outcome.instanceId)).toEqual(instanceIds);
+    const byTags = await runCommand({
+      ...clients,
+      targets: { tags: { "sizer:role": "service" } },
+      script: "echo paged",
+      poll: FAST_POLL,
+    });
+    expect(byTags.outcomes.map((outcome) => outcome.instanceId).sort()).toEqual([...instanceIds].sort());
+    expect(byTags.outcomes.every((outcome) => outcome.stdout === "paged\n")).toBe(true);
+    expect(fake.calls.get("ListCommandInvocations")).toBeGreaterThanOrEqual(2);
+  });
+
   it("says so when no online instance has the tags", async () => {
     const { clients } = await fakeAws({ instances: 1 });
     await expect(
