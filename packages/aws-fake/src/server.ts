@@ -12,7 +12,7 @@ import {
   Fleet,
   SSM_CORE_POLICY,
 } from "./fleet.js";
-import { S3Service, S3Store } from "./s3-service.js";
+import { type PayloadMode, S3Service, S3Store } from "./s3-service.js";
 import { checkSignature, type FakeCredentials, KNOWN_REGIONS, type SignatureCheck } from "./sigv4.js";
 import { FAKE_ACCOUNT_ID, SsmService } from "./ssm-service.js";
 import { AwsError, ec2Error, jsonError, s3Error, type WireResponse } from "./wire.js";
@@ -65,6 +65,8 @@ export interface AwsFake {
   throttler: Throttler;
   /** Every request the fake received, by operation (for tests and benchmarks). */
   calls: Map<string, number>;
+  /** How many S3 uploads arrived `aws-chunked`, `signed` or `unsigned`. */
+  s3PayloadModes: Map<PayloadMode, number>;
   /** Stops the server, kills running scripts and removes the temporary folder. */
   close(): Promise<void>;
 }
@@ -360,6 +362,7 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
     store,
     throttler,
     calls,
+    s3PayloadModes: s3.payloadModes,
     async close() {
       ssm.close();
       ec2.close();
