@@ -102,10 +102,15 @@ describe("EC2 on the fake", () => {
 
   it("keeps an instance whose profile lacks AmazonSSMManagedInstanceCore out of SSM", async () => {
     const { ec2, ssm } = await started({ agentDelayMs: 10 });
-    await ec2.send(launch({ IamInstanceProfile: { Name: "no-ssm" } }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const information = await ssm.send(new DescribeInstanceInformationCommand({}));
-    expect(information.InstanceInformationList).toEqual([]);
+    const without = await ec2.send(launch({ IamInstanceProfile: { Name: "no-ssm" } }));
+    const withPolicy = await ec2.send(launch());
+    const registered = async () =>
+      (await ssm.send(new DescribeInstanceInformationCommand({}))).InstanceInformationList?.map(
+        (information) => information.InstanceId,
+      );
+    // Both launched together: once the one with the policy is online, the other had the same time.
+    await expect.poll(registered).toEqual([withPolicy.Instances?.[0]?.InstanceId]);
+    expect(await registered()).not.toContain(without.Instances?.[0]?.InstanceId);
     await expect(ssm.send(new DescribeInstanceInformationCommand({ MaxResults: 2 }))).rejects.toMatchObject({
       name: "ValidationException",
     });

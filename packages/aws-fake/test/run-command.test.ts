@@ -92,7 +92,7 @@ describe("Run Command on the fake", () => {
   });
 
   it("hides a new invocation for the scripted time (the race after SendCommand)", async () => {
-    const { ids, ssm, fake } = await started({ instances: 1, faults: { invocationRaceMs: 1500 } });
+    const { ids, ssm, fake } = await started({ instances: 1, faults: { invocationRaceMs: 4000 } });
     const instanceId = ids[0] as string;
     const commandId = await send(ssm, ids, ["true"]);
     const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }));
