@@ -47,6 +47,8 @@ export interface AwsFakeOptions {
   launchDelayMs?: number;
   /** Milliseconds from `running` to the SSM agent being `Online` (default 100). */
   agentDelayMs?: number;
+  /** Milliseconds an instance stays `shutting-down` before `terminated` (default 50); its security groups cannot be deleted meanwhile. */
+  terminateDelayMs?: number;
   /** The folder holding the instances' working folders (default: a new temporary folder, removed on close). */
   directory?: string;
 }
@@ -268,6 +270,7 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
   chmodSync(join(binDirectory, "aws"), 0o755);
 
   const fleet = new Fleet(root, options.instanceProfiles ?? { "sizer-ssm": [SSM_CORE_POLICY], "no-ssm": [] });
+  fleet.terminateDelayMs = options.terminateDelayMs ?? 50;
   const store = new S3Store();
   for (const bucket of options.buckets ?? []) store.createBucket(bucket);
   const throttler = new Throttler(faults.throttle);
@@ -366,6 +369,7 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
     async close() {
       ssm.close();
       ec2.close();
+      fleet.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ownDirectory) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
