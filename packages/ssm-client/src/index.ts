@@ -55,6 +55,7 @@ export {
   INLINE_STDOUT_LIMIT,
   INVOCATION_STATUSES,
   invocationStatus,
+  MAX_DEADLINE_MS,
   runCommand,
   validateRunCommandOptions,
   worstStatus,

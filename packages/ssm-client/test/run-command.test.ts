@@ -290,6 +290,14 @@ describe("runCommand", () => {
         { targets: { instanceIds: ["i-0123456789abcdef0"] }, script: "true", outputBucket: "Bad_Bucket" },
         "outputBucket",
       ],
+      [
+        {
+          targets: { instanceIds: ["i-0123456789abcdef0"] },
+          script: "true",
+          deadlineMs: 30 * 24 * 3600 * 1000,
+        },
+        "deadlineMs",
+      ],
     ] as const) {
       await expect(runCommand({ ...clients, ...options })).rejects.toMatchObject({
         code: "ERR_SSM_USAGE",
