@@ -328,7 +328,7 @@ export class Ec2Service {
         const instance = this.#fleet.instances.get(instanceId) as FakeInstance;
         const previous = instance.state;
         this.#fleet.terminate(instanceId);
-        const current = previous === "terminated" ? "terminated" : "shutting-down";
+        const current = instance.state;
         return {
           instanceId,
           currentState: { code: STATE_CODES[current], name: current },

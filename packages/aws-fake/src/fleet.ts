@@ -147,7 +147,10 @@ export class Fleet {
   /** Instance profile names and the managed policies of their role. */
   readonly instanceProfiles: Map<string, string[]>;
   readonly #root: string;
+  readonly #timers = new Set<NodeJS.Timeout>();
   #launched = 0;
+  /** Milliseconds an instance stays `shutting-down` before it is `terminated`. */
+  terminateDelayMs = 50;
   /** Called whenever an instance stops running, so its commands can end. */
   onInstanceGone: (instance: FakeInstance) => void = () => {};
 
@@ -203,14 +206,29 @@ export class Fleet {
     return this.instanceProfiles.get(instance.instanceProfile)?.includes(SSM_CORE_POLICY) ?? false;
   }
 
-  /** Terminates an instance: its agent goes away and its running commands end. */
+  /**
+   * Terminates an instance: its agent goes away and its running commands end at once; it is
+   * `shutting-down` (still holding its security groups) for `terminateDelayMs`, then `terminated`.
+   */
   terminate(instanceId: string): FakeInstance | undefined {
     const instance = this.instances.get(instanceId);
-    if (instance === undefined || instance.state === "terminated") return instance;
-    instance.state = "terminated";
+    if (instance === undefined || instance.state === "terminated" || instance.state === "shutting-down")
+      return instance;
+    instance.state = "shutting-down";
     instance.agentOnline = false;
     this.onInstanceGone(instance);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      instance.state = "terminated";
+    }, this.terminateDelayMs);
+    this.#timers.add(timer);
     return instance;
+  }
+
+  /** Stops the fleet's timers. */
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
   }
 
   /** Adds a security group. */

@@ -2,7 +2,7 @@ export type { FaultPlan, ThrottleRule } from "./faults.js";
 export { parseFaultPlan, Throttler } from "./faults.js";
 export type { FakeInstance, FakeInstanceType, FakeSecurityGroup, InstanceStateName } from "./fleet.js";
 export { FAKE_AMI_PARAMETERS, FAKE_INSTANCE_TYPES, Fleet, SSM_CORE_POLICY } from "./fleet.js";
-export type { FakeObject } from "./s3-service.js";
+export type { FakeObject, PayloadMode } from "./s3-service.js";
 export { decodeAwsChunked, S3Store } from "./s3-service.js";
 export type { AwsFake, AwsFakeOptions, FakeCredentialEntry } from "./server.js";
 export { DEFAULT_FAKE_CREDENTIALS, DEFAULT_INSTANCE_TAGS, managedInstances, startAwsFake } from "./server.js";

@@ -83,9 +83,18 @@ export function decodeAwsChunked(body: Buffer): { data: Buffer; trailers: Record
   return { data: Buffer.concat(chunks), trailers };
 }
 
+/** How an upload's body was sent: `aws-chunked` (with its trailer), `signed` (hex SHA-256) or `unsigned`. */
+export type PayloadMode = "aws-chunked" | "signed" | "unsigned";
+
 /** Works out the object bytes of a PutObject and checks every checksum the client sent. */
-function payload(headers: IncomingHttpHeaders, body: Buffer): Buffer {
+function payload(headers: IncomingHttpHeaders, body: Buffer, modes: Map<PayloadMode, number>): Buffer {
   const contentHash = header(headers, "x-amz-content-sha256") ?? "";
+  const mode: PayloadMode = contentHash.startsWith("STREAMING-")
+    ? "aws-chunked"
+    : /^[0-9a-f]{64}$/.test(contentHash)
+      ? "signed"
+      : "unsigned";
+  modes.set(mode, (modes.get(mode) ?? 0) + 1);
   let data = body;
   let checksum = header(headers, "x-amz-checksum-crc32");
   if (contentHash.startsWith("STREAMING-")) {
@@ -124,6 +133,8 @@ function payload(headers: IncomingHttpHeaders, body: Buffer): Buffer {
 export class S3Service {
   readonly #store: S3Store;
   readonly #throttler: Throttler;
+  /** How many uploads arrived in each payload mode. */
+  readonly payloadModes = new Map<PayloadMode, number>();
 
   constructor(store: S3Store, throttler: Throttler) {
     this.#store = store;
@@ -184,7 +195,7 @@ export class S3Service {
         if (!this.#store.hasBucket(bucket)) throw new AwsError("NotFound", "Not Found", 404);
         return { status: 200, headers: base, body: "" };
       case "PutObject": {
-        const data = payload(headers, body);
+        const data = payload(headers, body, this.payloadModes);
         const stored = this.#store.put(
           bucket,
           key,

@@ -12,7 +12,7 @@ import {
   Fleet,
   SSM_CORE_POLICY,
 } from "./fleet.js";
-import { S3Service, S3Store } from "./s3-service.js";
+import { type PayloadMode, S3Service, S3Store } from "./s3-service.js";
 import { checkSignature, type FakeCredentials, KNOWN_REGIONS, type SignatureCheck } from "./sigv4.js";
 import { FAKE_ACCOUNT_ID, SsmService } from "./ssm-service.js";
 import { AwsError, ec2Error, jsonError, s3Error, type WireResponse } from "./wire.js";
@@ -47,6 +47,8 @@ export interface AwsFakeOptions {
   launchDelayMs?: number;
   /** Milliseconds from `running` to the SSM agent being `Online` (default 100). */
   agentDelayMs?: number;
+  /** Milliseconds an instance stays `shutting-down` before `terminated` (default 50); its security groups cannot be deleted meanwhile. */
+  terminateDelayMs?: number;
   /** The folder holding the instances' working folders (default: a new temporary folder, removed on close). */
   directory?: string;
 }
@@ -65,6 +67,8 @@ export interface AwsFake {
   throttler: Throttler;
   /** Every request the fake received, by operation (for tests and benchmarks). */
   calls: Map<string, number>;
+  /** How many S3 uploads arrived `aws-chunked`, `signed` or `unsigned`. */
+  s3PayloadModes: Map<PayloadMode, number>;
   /** Stops the server, kills running scripts and removes the temporary folder. */
   close(): Promise<void>;
 }
@@ -266,6 +270,7 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
   chmodSync(join(binDirectory, "aws"), 0o755);
 
   const fleet = new Fleet(root, options.instanceProfiles ?? { "sizer-ssm": [SSM_CORE_POLICY], "no-ssm": [] });
+  fleet.terminateDelayMs = options.terminateDelayMs ?? 50;
   const store = new S3Store();
   for (const bucket of options.buckets ?? []) store.createBucket(bucket);
   const throttler = new Throttler(faults.throttle);
@@ -360,9 +365,11 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
     store,
     throttler,
     calls,
+    s3PayloadModes: s3.payloadModes,
     async close() {
       ssm.close();
       ec2.close();
+      fleet.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ownDirectory) rmSync(root, { recursive: true, force: true, maxRetries: 3 });

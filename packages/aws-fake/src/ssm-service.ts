@@ -486,7 +486,19 @@ export class SsmService {
             ]
           : [],
       }));
-    return { CommandInvocations: items };
+    const maxResults = input.MaxResults === undefined ? 50 : Number(input.MaxResults);
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 50) {
+      throw new AwsError(
+        "ValidationException",
+        `1 validation error detected: Value '${String(input.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50`,
+      );
+    }
+    const start = typeof input.NextToken === "string" ? Number(input.NextToken) : 0;
+    const next = start + maxResults < items.length ? String(start + maxResults) : undefined;
+    return {
+      CommandInvocations: items.slice(start, start + maxResults),
+      ...(next === undefined ? {} : { NextToken: next }),
+    };
   }
 
   #cancelCommand(input: Record<string, unknown>): unknown {

@@ -92,7 +92,7 @@ describe("Run Command on the fake", () => {
   });
 
   it("hides a new invocation for the scripted time (the race after SendCommand)", async () => {
-    const { ids, ssm, fake } = await started({ instances: 1, faults: { invocationRaceMs: 1500 } });
+    const { ids, ssm, fake } = await started({ instances: 1, faults: { invocationRaceMs: 4000 } });
     const instanceId = ids[0] as string;
     const commandId = await send(ssm, ids, ["true"]);
     const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }));
@@ -180,8 +180,10 @@ describe("Run Command on the fake", () => {
       Status: "Failed",
       StatusDetails: "Undeliverable",
     });
-    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [first] }));
-    expect(described.Reservations?.[0]?.Instances?.[0]?.State?.Name).toBe("terminated");
+    const state = async () =>
+      (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [first] }))).Reservations?.[0]
+        ?.Instances?.[0]?.State?.Name;
+    await expect.poll(state).toBe("terminated");
     // Only the first instance to run a command vanishes.
     const next = await send(ssm, [second], ["echo still-here"]);
     expect((await invocationResult(ssm, next, second)).StandardOutputContent).toBe("still-here\n");

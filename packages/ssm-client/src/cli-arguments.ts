@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { AwsClientOptions } from "./aws-clients.js";
 import { UsageError } from "./errors.js";
-import type { CommandTargets } from "./run-command.js";
+import { type CommandTargets, MAX_DEADLINE_MS } from "./run-command.js";
 
 /** The `sizer-ssm` help text. */
 export const USAGE = `Usage: sizer-ssm <command> [options]
@@ -203,7 +203,7 @@ export function parseCliArguments(
         }
       }
       const result: Extract<CliCommand, { command: "run" }> = { command: "run", aws, json, targets, script };
-      const timeout = seconds(values.timeout, "timeout", 1, 2_592_000);
+      const timeout = seconds(values.timeout, "timeout", 1, MAX_DEADLINE_MS / 1000);
       if (timeout !== undefined) result.deadlineMs = timeout * 1000;
       const executionTimeout = seconds(values["execution-timeout"], "execution-timeout", 1, 172_800);
       if (executionTimeout !== undefined) result.executionTimeoutSeconds = executionTimeout;

@@ -178,13 +178,21 @@ async function execute(
         dryRun: command.dryRun,
         ...(command.runId === undefined ? {} : { runId: command.runId }),
       });
-      for (const node of result.nodes)
+      for (const node of result.nodes) {
         process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
+      }
+      for (const group of result.securityGroups) {
+        if (command.json) process.stdout.write(`${JSON.stringify(group)}\n`);
+        else if (!command.dryRun && !group.deleted)
+          say(`kept security group ${group.groupId}: ${group.reason ?? ""}`);
+      }
       if (!command.json) {
+        const groups = result.securityGroups.length;
+        const deleted = result.securityGroups.filter((group) => group.deleted).length;
         say(
           command.dryRun
-            ? `dry run: would terminate ${result.nodes.length} node(s)`
-            : `terminating ${result.nodes.length} node(s)`,
+            ? `dry run: would terminate ${result.nodes.length} node(s) and delete ${groups} security group(s)`
+            : `terminating ${result.nodes.length} node(s); deleted ${deleted} of ${groups} security group(s)`,
         );
       }
       return 0;

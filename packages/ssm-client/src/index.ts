@@ -16,11 +16,13 @@ export type { FileTransferOptions, FileTransferResult } from "./files.js";
 export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
 export type {
   CleanupOptions,
+  CleanupResult,
   InstanceTypeFacts,
   LaunchedNode,
   LaunchNodeOptions,
   NodeFilter,
   SizerNode,
+  SizerSecurityGroup,
   UserDataOptions,
   WaitOnlineOptions,
 } from "./nodes.js";
@@ -53,6 +55,7 @@ export {
   INLINE_STDOUT_LIMIT,
   INVOCATION_STATUSES,
   invocationStatus,
+  MAX_DEADLINE_MS,
   runCommand,
   validateRunCommandOptions,
   worstStatus,

@@ -2,6 +2,7 @@ import { hostname, userInfo } from "node:os";
 import {
   type _InstanceType,
   CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
   DescribeInstancesCommand,
   DescribeInstanceTypesCommand,
   DescribeSecurityGroupsCommand,
@@ -468,18 +469,64 @@ export interface CleanupOptions {
   dryRun?: boolean;
 }
 
-/** Terminates every instance sizer tagged (or one run's), found by tags alone; `dryRun` only lists them. */
-export async function cleanupNodes(
-  options: CleanupOptions,
-): Promise<{ nodes: SizerNode[]; terminated: boolean }> {
+/** A security group sizer created, and whether cleanup deleted it. */
+export interface SizerSecurityGroup {
+  groupId: string;
+  runId: string;
+  deleted: boolean;
+  /** Why it is still there (for instance, instances still shutting down use it: run cleanup again later). */
+  reason?: string;
+}
+
+/** What cleanup found and did. */
+export interface CleanupResult {
+  nodes: SizerNode[];
+  securityGroups: SizerSecurityGroup[];
+  /** False for a dry run, or when there was nothing to terminate. */
+  terminated: boolean;
+}
+
+/**
+ * Terminates every instance sizer tagged (or one run's), found by tags alone, then deletes the
+ * security groups sizer created for those runs once no instance uses them; `dryRun` only lists.
+ */
+export async function cleanupNodes(options: CleanupOptions): Promise<CleanupResult> {
   const nodes = await listNodes(options.ec2, {
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     states: ["pending", "running", "stopping", "stopped"],
   });
-  if (options.dryRun === true || nodes.length === 0) return { nodes, terminated: false };
-  await terminateNodes(
-    options.ec2,
-    nodes.map((node) => node.instanceId),
+  const groups = await aws("ec2:DescribeSecurityGroups", () =>
+    options.ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          options.runId === undefined
+            ? { Name: "tag-key", Values: [SIZER_TAGS.runId] }
+            : { Name: `tag:${SIZER_TAGS.runId}`, Values: [options.runId] },
+          { Name: `tag:${SIZER_TAGS.role}`, Values: ["security-group"] },
+        ],
+      }),
+    ),
   );
-  return { nodes, terminated: true };
+  const securityGroups: SizerSecurityGroup[] = (groups.SecurityGroups ?? []).map((group) => ({
+    groupId: group.GroupId ?? "",
+    runId: group.Tags?.find((tag) => tag.Key === SIZER_TAGS.runId)?.Value ?? "",
+    deleted: false,
+  }));
+  if (options.dryRun === true) return { nodes, securityGroups, terminated: false };
+  if (nodes.length > 0)
+    await terminateNodes(
+      options.ec2,
+      nodes.map((node) => node.instanceId),
+    );
+  for (const group of securityGroups) {
+    try {
+      await options.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.groupId }));
+      group.deleted = true;
+    } catch (error) {
+      if ((error as { name?: string }).name !== "DependencyViolation")
+        throw fromAwsError(error, "ec2:DeleteSecurityGroup");
+      group.reason = "still in use by instances that are shutting down; run cleanup again in a few minutes";
+    }
+  }
+  return { nodes, securityGroups, terminated: nodes.length > 0 };
 }

@@ -142,6 +142,9 @@ export interface RunCommandResult {
   stats: RunStats;
 }
 
+/** The longest overall deadline {@link runCommand} takes: 7 days. */
+export const MAX_DEADLINE_MS = 7 * 24 * 3600 * 1000;
+
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const INSTANCE_ID_PATTERN = /^(i|mi)-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
@@ -186,9 +189,13 @@ export function validateRunCommandOptions(options: RunCommandOptions): void {
   }
   wholeNumber(options.executionTimeoutSeconds, "executionTimeoutSeconds", 1, 172_800, 3600);
   wholeNumber(options.deliveryTimeoutSeconds, "deliveryTimeoutSeconds", 30, 2_592_000, 600);
-  if (options.deadlineMs !== undefined && (!Number.isFinite(options.deadlineMs) || options.deadlineMs <= 0)) {
+  // Timers hold at most 2^31-1 ms; a week is far past any useful run and well within that.
+  if (
+    options.deadlineMs !== undefined &&
+    (!Number.isFinite(options.deadlineMs) || options.deadlineMs <= 0 || options.deadlineMs > MAX_DEADLINE_MS)
+  ) {
     throw new UsageError(
-      `deadlineMs must be a positive number of milliseconds, got ${String(options.deadlineMs)}`,
+      `deadlineMs must be a number of milliseconds from 1 to ${MAX_DEADLINE_MS} (7 days), got ${String(options.deadlineMs)}`,
     );
   }
   if (options.outputBucket !== undefined && !BUCKET_PATTERN.test(options.outputBucket)) {
@@ -221,7 +228,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   validateRunCommandOptions(options);
   const clock = options.clock ?? systemClock;
   const executionTimeout = options.executionTimeoutSeconds ?? 3600;
-  const deadlineMs = options.deadlineMs ?? executionTimeout * 1000 + 60_000;
+  const deadlineMs = options.deadlineMs ?? Math.min(executionTimeout * 1000 + 60_000, MAX_DEADLINE_MS);
   const deadline = clock.now() + deadlineMs;
   const poll = { initialDelayMs: 1000, maxDelayMs: 5000, raceRetries: 30, ...options.poll };
   const stats: RunStats = { polls: 0, races: 0, throttled: 0 };
@@ -295,13 +302,19 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const discover = async (commandId: string, targetCount: number): Promise<string[]> => {
     let races = 0;
     for (;;) {
-      stats.polls += 1;
-      const listed = await call("ssm:ListCommandInvocations", () =>
-        options.ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 50 })),
-      );
-      const instanceIds = (listed.CommandInvocations ?? []).flatMap((item) =>
-        item.InstanceId ? [item.InstanceId] : [],
-      );
+      const instanceIds: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        stats.polls += 1;
+        const listed = await call("ssm:ListCommandInvocations", () =>
+          options.ssm.send(
+            new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 50, NextToken: nextToken }),
+          ),
+        );
+        for (const item of listed.CommandInvocations ?? [])
+          if (item.InstanceId) instanceIds.push(item.InstanceId);
+        nextToken = listed.NextToken;
+      } while (nextToken);
       if (instanceIds.length >= targetCount) return instanceIds;
       races += 1;
       stats.races += 1;

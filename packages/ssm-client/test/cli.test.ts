@@ -195,9 +195,9 @@ describe("sizer-ssm files and nodes", () => {
     ]);
     const real = await sizerSsm(["cleanup"], fakeEnvironment(fake));
     expect(real.code).toBe(0);
-    expect([...fake.fleet.instances.values()].map((instance) => instance.state)).toEqual([
-      "terminated",
-      "terminated",
-    ]);
+    expect([...fake.fleet.instances.values()].every((instance) => instance.state !== "running")).toBe(true);
+    await expect
+      .poll(() => [...fake.fleet.instances.values()].map((instance) => instance.state))
+      .toEqual(["terminated", "terminated"]);
   });
 });

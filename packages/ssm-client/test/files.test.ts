@@ -89,7 +89,7 @@ describe("files", () => {
     const { fake, clients, instanceIds } = await fakeAws({ instances: 1 });
     const instanceId = instanceIds[0] as string;
     const directory = fake.fleet.instances.get(instanceId)?.directory ?? "";
-    writeFileSync(join(directory, "moving.bin"), randomBytes(100_000));
+    writeFileSync(join(directory, "moving.bin"), randomBytes(400_000));
     const getting = getFile({
       ...clients,
       instanceId,
@@ -98,7 +98,7 @@ describe("files", () => {
       poll: { initialDelayMs: 100, maxDelayMs: 100 },
     });
     await expect.poll(() => fake.ssm.commands.size, { timeout: 10_000 }).toBeGreaterThan(1);
-    writeFileSync(join(directory, "moving.bin"), randomBytes(100_000));
+    writeFileSync(join(directory, "moving.bin"), randomBytes(400_000));
     await expect(getting).rejects.toMatchObject({
       code: "ERR_SSM_FILE_TRANSFER",
       message: expect.stringContaining("checksum mismatch"),

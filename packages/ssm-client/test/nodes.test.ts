@@ -190,6 +190,35 @@ describe("launching a node", () => {
 });
 
 describe("listing and cleanup", () => {
+  it("deletes the security groups sizer created once their instances are gone, and says when it cannot yet", async () => {
+    const { fake, clients } = await fakeAws({ terminateDelayMs: 60_000 });
+    const node = await launchNode({
+      ...clients,
+      ...launchDefaults,
+      runId: "run-3",
+      instanceType: "t3.micro",
+    });
+    const groupId = node.createdSecurityGroupId as string;
+    const dry = await cleanupNodes({ ec2: clients.ec2, runId: "run-3", dryRun: true });
+    expect(dry.securityGroups).toEqual([{ groupId, runId: "run-3", deleted: false }]);
+    const first = await cleanupNodes({ ec2: clients.ec2, runId: "run-3" });
+    expect(first.securityGroups[0]).toMatchObject({
+      groupId,
+      deleted: false,
+      reason: expect.stringContaining("again"),
+    });
+    expect(fake.fleet.securityGroups.has(groupId)).toBe(true);
+    const instance = fake.fleet.instances.get(node.instanceId);
+    if (instance) instance.state = "terminated"; // as AWS finishes the shutdown
+    const second = await cleanupNodes({ ec2: clients.ec2, runId: "run-3" });
+    expect(second).toMatchObject({
+      nodes: [],
+      terminated: false,
+      securityGroups: [{ groupId, deleted: true }],
+    });
+    expect(fake.fleet.securityGroups.has(groupId)).toBe(false);
+  });
+
   it("lists and terminates only what sizer tagged, and a dry run changes nothing", async () => {
     const { fake, clients } = await fakeAws({ instances: 2 });
     const untagged = fake.fleet.add({
@@ -218,10 +247,11 @@ describe("listing and cleanup", () => {
 
     const onlyRun = await cleanupNodes({ ec2: clients.ec2, runId: "run-2" });
     expect(onlyRun.nodes.map((node) => node.instanceId)).toEqual([launched.instanceId]);
-    expect(fake.fleet.instances.get(launched.instanceId)?.state).toBe("terminated");
+    expect(fake.fleet.instances.get(launched.instanceId)?.state).toBe("shutting-down");
 
     await cleanupNodes({ ec2: clients.ec2 });
-    expect(await listNodes(clients.ec2)).toEqual([]);
+    expect((await listNodes(clients.ec2)).every((node) => node.state === "shutting-down")).toBe(true);
+    await expect.poll(() => listNodes(clients.ec2)).toEqual([]);
     expect(fake.fleet.instances.get(untagged.instanceId)?.state).toBe("running");
   });
 });

@@ -47,6 +47,39 @@ describe("runCommand", () => {
     expect(result.outcomes.every((outcome) => outcome.stdout === "tagged\n")).toBe(true);
   });
 
+  it("runs on more than 50 instances: ids in batches of 50, tags through every page of invocations", async () => {
+    const { fake, clients, instanceIds } = await fakeAws({ instances: 55 });
+    const byIds = await runCommand({
+      ...clients,
+      targets: { instanceIds },
+      script: "echo batch",
+      poll: FAST_POLL,
+    });
+    expect(byIds.commandIds).toHaveLength(2);
+    expect(byIds.outcomes.map((outcome) => outcome.instanceId)).toEqual(instanceIds);
+    const byTags = await runCommand({
+      ...clients,
+      targets: { tags: { "sizer:role": "service" } },
+      script: "echo paged",
+      poll: FAST_POLL,
+    });
+    expect(byTags.outcomes.map((outcome) => outcome.instanceId).sort()).toEqual([...instanceIds].sort());
+    expect(byTags.outcomes.every((outcome) => outcome.stdout === "paged\n")).toBe(true);
+    expect(fake.calls.get("ListCommandInvocations")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("gives up on an invocation that never appears after raceRetries answers", async () => {
+    const { clients, instanceIds } = await fakeAws({ instances: 1, faults: { invocationRaceMs: 60_000 } });
+    await expect(
+      runCommand({
+        ...clients,
+        targets: { instanceIds },
+        script: "true",
+        poll: { ...FAST_POLL, raceRetries: 3 },
+      }),
+    ).rejects.toMatchObject({ code: "ERR_SSM_INVOCATION_NOT_FOUND" });
+  });
+
   it("says so when no online instance has the tags", async () => {
     const { clients } = await fakeAws({ instances: 1 });
     await expect(
@@ -60,12 +93,15 @@ describe("runCommand", () => {
   });
 
   it("waits out the InvocationDoesNotExist race right after sending", async () => {
-    const { fake, clients, instanceIds } = await fakeAws({ instances: 1, faults: { invocationRaceMs: 400 } });
+    const { fake, clients, instanceIds } = await fakeAws({
+      instances: 1,
+      faults: { invocationRaceMs: 1500 },
+    });
     const result = await runCommand({
       ...clients,
       targets: { instanceIds },
       script: "echo raced",
-      poll: FAST_POLL,
+      poll: { ...FAST_POLL, raceRetries: 1000 },
     });
     expect(result.outcomes[0]).toMatchObject({ status: "Success", stdout: "raced\n" });
     expect(fake.ssm.racesAnswered).toBeGreaterThan(0);
@@ -119,7 +155,7 @@ describe("runCommand", () => {
   });
 
   it("keeps waiting while the agent is unreachable (Delayed) and gets the result once it is back", async () => {
-    const { fake, clients, instanceIds } = await fakeAws({ instances: 1, faults: { deliveryDelayMs: 100 } });
+    const { fake, clients, instanceIds } = await fakeAws({ instances: 1, faults: { deliveryDelayMs: 1000 } });
     const instance = fake.fleet.instances.get(instanceIds[0] as string);
     if (instance === undefined) throw new Error("no instance");
     const running = runCommand({
@@ -128,11 +164,10 @@ describe("runCommand", () => {
       script: "echo delivered",
       poll: FAST_POLL,
     });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await expect.poll(() => fake.ssm.commands.size).toBe(1);
     instance.agentOnline = false;
-    await new Promise((resolve) => setTimeout(resolve, 600));
     const invocation = [...fake.ssm.commands.values()][0]?.invocations.get(instance.instanceId);
-    expect(invocation?.status).toBe("Delayed");
+    await expect.poll(() => invocation?.status, { timeout: 10_000 }).toBe("Delayed");
     instance.agentOnline = true;
     expect((await running).outcomes[0]).toMatchObject({ status: "Success", stdout: "delivered\n" });
   });
@@ -155,14 +190,16 @@ describe("runCommand", () => {
   it("cancels the command when the signal aborts", async () => {
     const { fake, clients, instanceIds } = await fakeAws({ instances: 1 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    const error = await runCommand({
+    const running = runCommand({
       ...clients,
       targets: { instanceIds },
       script: "sleep 20",
       signal: controller.signal,
       poll: FAST_POLL,
     }).catch((thrown: unknown) => thrown);
+    await expect.poll(() => fake.ssm.commands.size).toBe(1);
+    controller.abort();
+    const error = await running;
     expect(error).toBeInstanceOf(AbortedError);
     const invocation = [...fake.ssm.commands.values()][0]?.invocations.get(instanceIds[0] as string);
     await expect.poll(() => invocation?.status).toBe("Cancelled");
@@ -252,6 +289,14 @@ describe("runCommand", () => {
       [
         { targets: { instanceIds: ["i-0123456789abcdef0"] }, script: "true", outputBucket: "Bad_Bucket" },
         "outputBucket",
+      ],
+      [
+        {
+          targets: { instanceIds: ["i-0123456789abcdef0"] },
+          script: "true",
+          deadlineMs: 30 * 24 * 3600 * 1000,
+        },
+        "deadlineMs",
       ],
     ] as const) {
       await expect(runCommand({ ...clients, ...options })).rejects.toMatchObject({
