@@ -62,6 +62,8 @@ export async function rebuildReport(
   const partial =
     (record.status !== undefined && record.status !== "complete") || results.interrupted === true;
   const cpuPlan = record.cpuPlan as { shared?: boolean; serviceCpus?: number[] } | undefined;
+  // --glances-url: the service's host is the remote one, as sizer run judged it (see run-sizer.ts).
+  const remoteHost = typeof record.collector === "string" && record.collector.startsWith("glances-rest");
   try {
     const { analysis, files } = await writeReport({
       results,
@@ -75,7 +77,7 @@ export async function rebuildReport(
       metadata: {
         ...(record.service ? { serviceCommand: record.service.description, target: record.service.url } : {}),
         ...(record.versions ? { versions: record.versions } : {}),
-        ...(record.host
+        ...(record.host && !remoteHost
           ? {
               host: {
                 name: record.host.hostname,
@@ -84,7 +86,7 @@ export async function rebuildReport(
               },
             }
           : {}),
-        ...(cpuPlan?.shared !== undefined ? { sharedCores: cpuPlan.shared } : {}),
+        ...(cpuPlan?.shared !== undefined && !remoteHost ? { sharedCores: cpuPlan.shared } : {}),
         ...(cpuPlan?.serviceCpus ? { serviceCpus: cpuPlan.serviceCpus } : {}),
         ...(record.serviceExit ? { serviceExit: record.serviceExit } : {}),
         partial,

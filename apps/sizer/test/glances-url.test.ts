@@ -167,6 +167,14 @@ describe("--glances-url", () => {
           analysis: { checks: Array<{ metric: string; scope: string }> };
         };
         expect(summary.analysis.checks.some((check) => check.metric === "host.cpu.percent")).toBe(true);
+        // 'sizer report DIR' judges the saved run as 'sizer run' did: the service's host is Glances'.
+        const warnings = (path: string) =>
+          (JSON.parse(readFileSync(path, "utf8")) as { analysis: { trust: { warnings: string[] } } }).analysis
+            .trust.warnings;
+        const before = warnings(join(out, "summary.json"));
+        const rebuilt = await runCli(["report", out]);
+        expect(rebuilt.code).toBe(0);
+        expect(warnings(join(out, "summary.json"))).toEqual(before);
       } finally {
         service.kill("SIGTERM");
         glances.kill("SIGTERM");

@@ -30,7 +30,7 @@ import {
   tolerancePercent,
 } from "./onsets.js";
 import { type CheckContext, generatorCheck, resourceChecks } from "./resource-checks.js";
-import { findDecline, findSaturation, latencyText, requestsPerSecond } from "./saturation.js";
+import { findDecline, findSaturation, latencyText, RESOURCE_WORDS, requestsPerSecond } from "./saturation.js";
 import { lastFinite } from "./series-math.js";
 import { DEFAULT_THRESHOLDS } from "./thresholds.js";
 
@@ -56,12 +56,6 @@ export interface AnalyzeInput {
 
 const SCOPE_RANK: Record<BottleneckScope, number> = { service: 0, container: 1, host: 2, generator: 3 };
 const RESOURCE_RANK: Record<string, number> = { cpu: 0, memory: 1, disk: 2, network: 3 };
-const RESOURCE_NAME: Record<string, string> = {
-  cpu: "CPU",
-  memory: "memory",
-  disk: "disk I/O",
-  network: "network",
-};
 
 function positive(option: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
@@ -377,7 +371,7 @@ function chooseBottleneck(
         : first.scope === "container"
           ? "the service's container"
           : "the service";
-    const what = first.rule === "swap" ? "memory (swapping)" : RESOURCE_NAME[first.resource];
+    const what = first.rule === "swap" ? "memory (swapping)" : RESOURCE_WORDS[first.resource];
     const since = first.sinceSeconds !== null ? `, from ${formatSeconds(first.sinceSeconds)}` : "";
     return {
       resource: first.resource as Bottleneck["resource"],

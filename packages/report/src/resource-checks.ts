@@ -223,14 +223,16 @@ export function resourceChecks(context: CheckContext): ResourceCheck[] {
       scope: "service",
       rule: "cpu-pinned-cores",
       noun: `of its pinned core${plural} (cpu ${list}), shared with other processes`,
-      label: `The service's pinned core${plural} (cpu ${list}), busy with any process while the service used half or more`,
+      label: `The service's pinned core${plural} (cpu ${list}), busy with any process while the service used a quarter or more (its own share otherwise)`,
       metric: pinned.map((cpu) => `host.cpu.core.${cpu}.percent`).join(" + "),
       threshold: thresholds.cpuPercent,
-      // Only the samples where the service itself used half its cores or more: cores full of other
-      // processes' work while the service idled are not what limited it.
+      // The cores' busy share where the service itself used a quarter of them or more (a CPU-bound service
+      // squeezed by others still does), its own share elsewhere: cores full of other processes' work
+      // while it idled did not limit it.
       values: combine((pinnedSeries[0] as Float64Array).length, (index) => {
         const own = processCpu?.[index] ?? Number.NaN;
-        if (!(own >= 50 * pinned.length)) return Number.NaN;
+        if (!Number.isFinite(own)) return Number.NaN;
+        if (own < 25 * pinned.length) return own / pinned.length;
         let sum = 0;
         for (const values of pinnedSeries) sum += (values as Float64Array)[index] as number;
         return sum / pinned.length;

@@ -57,7 +57,8 @@ function loadedSeconds(timeline: readonly TimelineEntry[], untilSeconds: number 
   );
 }
 
-const RESOURCE_WORDS: Record<string, string> = {
+/** A resource in words, for sentences: "CPU", "disk I/O". */
+export const RESOURCE_WORDS: Record<string, string> = {
   cpu: "CPU",
   memory: "memory",
   disk: "disk I/O",
