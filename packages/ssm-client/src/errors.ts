@@ -123,6 +123,127 @@ export function summarizeAwsError(error: unknown): Error & AwsErrorSummary {
   return summary;
 }
 
+/** What a rule reads of an SDK error. */
+interface AwsErrorFacts {
+  name: string;
+  awsMessage: string;
+  /** Node's network code (`ENOTFOUND`...), when the call never reached AWS. */
+  networkCode: string | undefined;
+  action: string;
+  /** `: <AWS's message>`, or nothing when AWS said nothing useful. */
+  said: string;
+}
+
+/** One row of {@link AWS_ERROR_RULES}: which SDK errors it takes, the code and the advice it gives. */
+interface AwsErrorRule {
+  code: SsmClientErrorCode;
+  matches(facts: AwsErrorFacts): boolean;
+  message(facts: AwsErrorFacts): string;
+}
+
+const BAD_CREDENTIAL_NAMES = new Set([
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "InvalidSignatureException",
+  "SignatureDoesNotMatch",
+  "AuthFailure",
+  "InvalidAccessKeyId",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "IncompleteSignatureException",
+  "MissingAuthenticationTokenException",
+]);
+const ACCESS_DENIED_NAMES = new Set([
+  "AccessDeniedException",
+  "AccessDenied",
+  "UnauthorizedOperation",
+  "UnauthorizedAccess",
+]);
+const QUOTA_NAMES = new Set([
+  "InstanceLimitExceeded",
+  "VcpuLimitExceeded",
+  "MaxSpotInstanceCountExceeded",
+  "ResourceLimitExceeded",
+]);
+const BAD_REGION_MESSAGE = /scoped to a valid region|region is wrong|Region is missing|Invalid region/i;
+
+/** The SDK errors that get their own code, first match wins; anything else is `ERR_SSM_AWS`. */
+const AWS_ERROR_RULES: readonly AwsErrorRule[] = [
+  {
+    code: "ERR_SSM_NO_CREDENTIALS",
+    matches: ({ name, awsMessage }) =>
+      name === "CredentialsProviderError" || /Could not load credentials/i.test(awsMessage),
+    message: ({ action }) =>
+      `no AWS credentials found for ${action}: set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance role or SSO login provides them`,
+  },
+  {
+    code: "ERR_SSM_BAD_REGION",
+    matches: ({ awsMessage, networkCode }) =>
+      BAD_REGION_MESSAGE.test(awsMessage) || networkCode === "ENOTFOUND",
+    message: ({ action, said }) =>
+      `${action} failed: the region is missing or not a valid AWS region (set AWS_REGION or --region, e.g. us-east-1)${said}`,
+  },
+  {
+    code: "ERR_SSM_BAD_CREDENTIALS",
+    matches: ({ name }) => BAD_CREDENTIAL_NAMES.has(name),
+    message: ({ action, name }) =>
+      `${action} was refused: AWS did not accept the credentials (${name}); check the access key and secret, or renew the session`,
+  },
+  {
+    code: "ERR_SSM_ACCESS_DENIED",
+    matches: ({ name }) => ACCESS_DENIED_NAMES.has(name),
+    message: ({ action }) =>
+      `access denied for ${action}: the caller's IAM policy must allow ${action} (see the README for the least-privilege policy)`,
+  },
+  {
+    code: "ERR_SSM_NOT_MANAGED",
+    matches: ({ name }) => name === "InvalidInstanceId",
+    message: ({ action, said }) =>
+      `${action} failed: the instance is not managed by SSM or its agent is not online (it needs an instance profile with ${SSM_CORE_POLICY}, outbound HTTPS, and a running agent)${said}`,
+  },
+  {
+    code: "ERR_SSM_NO_INSTANCE_PROFILE",
+    matches: ({ name, awsMessage }) =>
+      name === "InvalidParameterValue" && /iamInstanceProfile/i.test(awsMessage),
+    message: ({ action, said }) =>
+      `${action} failed: the instance profile does not exist; create one whose role has ${SSM_CORE_POLICY}${said}`,
+  },
+  {
+    code: "ERR_SSM_UNKNOWN_INSTANCE_TYPE",
+    matches: ({ name, awsMessage }) =>
+      name === "InvalidInstanceType" || (name === "InvalidParameterValue" && /InstanceType/.test(awsMessage)),
+    message: ({ action, said }) => `${action} failed: unknown instance type${said}`,
+  },
+  {
+    code: "ERR_SSM_CAPACITY",
+    matches: ({ name }) => /^Insufficient\w*Capacity$/.test(name),
+    message: ({ action, said }) =>
+      `${action} failed: AWS has no capacity for this instance type right now; try another type, subnet or availability zone, or later${said}`,
+  },
+  {
+    code: "ERR_SSM_QUOTA",
+    matches: ({ name }) => QUOTA_NAMES.has(name),
+    message: ({ action, name, said }) =>
+      `${action} failed: an account quota is reached (${name}); terminate unused instances (sizer-ssm cleanup) or ask for a quota increase${said}`,
+  },
+  {
+    code: "ERR_SSM_INSTANCE_NOT_FOUND",
+    matches: ({ name }) => name === "InvalidInstanceID.NotFound" || name === "InvalidInstanceID.Malformed",
+    message: ({ action, said }) => `${action} failed: no such instance${said}`,
+  },
+  {
+    code: "ERR_SSM_THROTTLED",
+    matches: ({ name }) => THROTTLING.has(name),
+    message: ({ action }) =>
+      `${action} was throttled by AWS even after retries; lower the concurrency or retry later`,
+  },
+  {
+    code: "ERR_SSM_INVOCATION_NOT_FOUND",
+    matches: ({ name }) => name === "InvocationDoesNotExist",
+    message: ({ action }) => `${action} failed: the command invocation does not exist`,
+  },
+];
+
 /**
  * Turns an SDK error into a coded error that says what to do. `action` names the call
  * (`ssm:SendCommand`). The message is built from the error's name and AWS's message, never from
@@ -130,122 +251,13 @@ export function summarizeAwsError(error: unknown): Error & AwsErrorSummary {
  */
 export function fromAwsError(error: unknown, action: string): SsmClientError {
   if (error instanceof SsmClientError) return error;
-  const name = (error as { name?: string } | undefined)?.name ?? "Error";
-  const awsMessage = (error as { message?: string } | undefined)?.message ?? "";
-  const code = (error as { code?: string } | undefined)?.code;
-  const options = { cause: summarizeAwsError(error), action, awsErrorName: name };
+  const source = error as { name?: string; message?: string; code?: string } | undefined;
+  const name = source?.name ?? "Error";
+  const awsMessage = source?.message ?? "";
   const said = awsMessage === "" || awsMessage === "UnknownError" ? "" : `: ${awsMessage}`;
-  if (name === "CredentialsProviderError" || /Could not load credentials/i.test(awsMessage)) {
-    return new SsmClientError(
-      "ERR_SSM_NO_CREDENTIALS",
-      `no AWS credentials found for ${action}: set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance role or SSO login provides them`,
-      options,
-    );
-  }
-  if (
-    /scoped to a valid region|region is wrong|Region is missing|Invalid region/i.test(awsMessage) ||
-    code === "ENOTFOUND"
-  ) {
-    return new SsmClientError(
-      "ERR_SSM_BAD_REGION",
-      `${action} failed: the region is missing or not a valid AWS region (set AWS_REGION or --region, e.g. us-east-1)${said}`,
-      options,
-    );
-  }
-  if (
-    [
-      "UnrecognizedClientException",
-      "InvalidClientTokenId",
-      "InvalidSignatureException",
-      "SignatureDoesNotMatch",
-      "AuthFailure",
-      "InvalidAccessKeyId",
-      "ExpiredToken",
-      "ExpiredTokenException",
-      "IncompleteSignatureException",
-      "MissingAuthenticationTokenException",
-    ].includes(name)
-  ) {
-    return new SsmClientError(
-      "ERR_SSM_BAD_CREDENTIALS",
-      `${action} was refused: AWS did not accept the credentials (${name}); check the access key and secret, or renew the session`,
-      options,
-    );
-  }
-  if (
-    ["AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedAccess"].includes(name)
-  ) {
-    return new SsmClientError(
-      "ERR_SSM_ACCESS_DENIED",
-      `access denied for ${action}: the caller's IAM policy must allow ${action} (see the README for the least-privilege policy)`,
-      options,
-    );
-  }
-  if (name === "InvalidInstanceId") {
-    return new SsmClientError(
-      "ERR_SSM_NOT_MANAGED",
-      `${action} failed: the instance is not managed by SSM or its agent is not online (it needs an instance profile with ${SSM_CORE_POLICY}, outbound HTTPS, and a running agent)${said}`,
-      options,
-    );
-  }
-  if (name === "InvalidParameterValue" && /iamInstanceProfile/i.test(awsMessage)) {
-    return new SsmClientError(
-      "ERR_SSM_NO_INSTANCE_PROFILE",
-      `${action} failed: the instance profile does not exist; create one whose role has ${SSM_CORE_POLICY}${said}`,
-      options,
-    );
-  }
-  if (
-    name === "InvalidInstanceType" ||
-    (name === "InvalidParameterValue" && /InstanceType/.test(awsMessage))
-  ) {
-    return new SsmClientError(
-      "ERR_SSM_UNKNOWN_INSTANCE_TYPE",
-      `${action} failed: unknown instance type${said}`,
-      options,
-    );
-  }
-  if (/^Insufficient\w*Capacity$/.test(name)) {
-    return new SsmClientError(
-      "ERR_SSM_CAPACITY",
-      `${action} failed: AWS has no capacity for this instance type right now; try another type, subnet or availability zone, or later${said}`,
-      options,
-    );
-  }
-  if (
-    [
-      "InstanceLimitExceeded",
-      "VcpuLimitExceeded",
-      "MaxSpotInstanceCountExceeded",
-      "ResourceLimitExceeded",
-    ].includes(name)
-  ) {
-    return new SsmClientError(
-      "ERR_SSM_QUOTA",
-      `${action} failed: an account quota is reached (${name}); terminate unused instances (sizer-ssm cleanup) or ask for a quota increase${said}`,
-      options,
-    );
-  }
-  if (name === "InvalidInstanceID.NotFound" || name === "InvalidInstanceID.Malformed") {
-    return new SsmClientError(
-      "ERR_SSM_INSTANCE_NOT_FOUND",
-      `${action} failed: no such instance${said}`,
-      options,
-    );
-  }
-  if (isThrottlingError(error)) {
-    return new SsmClientError(
-      "ERR_SSM_THROTTLED",
-      `${action} was throttled by AWS even after retries; lower the concurrency or retry later`,
-      options,
-    );
-  }
-  if (name === "InvocationDoesNotExist") {
-    return new SsmClientError(
-      "ERR_SSM_INVOCATION_NOT_FOUND",
-      `${action} failed: the command invocation does not exist`,
-      options,
-    );
-  }
+  const facts: AwsErrorFacts = { name, awsMessage, networkCode: source?.code, action, said };
+  const options = { cause: summarizeAwsError(error), action, awsErrorName: name };
+  const rule = AWS_ERROR_RULES.find((candidate) => candidate.matches(facts));
+  if (rule !== undefined) return new SsmClientError(rule.code, rule.message(facts), options);
   return new SsmClientError("ERR_SSM_AWS", `${action} failed: ${name}${said}`, options);
 }
