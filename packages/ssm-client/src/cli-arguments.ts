@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { AwsClientOptions } from "./aws-clients.js";
 import { UsageError } from "./errors.js";
-import { type CommandTargets, MAX_DEADLINE_MS } from "./run-command.js";
+import { type CommandTargets, MAX_DEADLINE_MS } from "./run-command-options.js";
 
 /** The `sizer-ssm` help text. */
 export const USAGE = `Usage: sizer-ssm <command> [options]

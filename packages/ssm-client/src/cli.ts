@@ -4,14 +4,14 @@ import { createAwsClients } from "./aws-clients.js";
 import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
 import { SsmClientError } from "./errors.js";
 import { getFile, putFile } from "./files.js";
-import { cleanupNodes, listNodes, type SizerNode } from "./nodes.js";
 import {
   type CommandOutcome,
   INLINE_STDOUT_LIMIT,
   type InvocationStatus,
-  runCommand,
   worstStatus,
-} from "./run-command.js";
+} from "./invocation.js";
+import { cleanupNodes, listNodes, type SizerNode } from "./nodes.js";
+import { runCommand } from "./run-command.js";
 
 // The SDK version is pinned to one that supports Node 20, so its warning about future releases
 // needing Node 22 says nothing about this program; it would only clutter every command's output.

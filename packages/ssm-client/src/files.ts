@@ -3,7 +3,9 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { Clock } from "./clock.js";
 import { fromAwsError, SsmClientError, UsageError } from "./errors.js";
-import { type CommandOutcome, INLINE_STDOUT_LIMIT, type PollOptions, runCommand } from "./run-command.js";
+import { type CommandOutcome, INLINE_STDOUT_LIMIT } from "./invocation.js";
+import { runCommand } from "./run-command.js";
+import type { PollOptions } from "./run-command-options.js";
 import { shellQuote } from "./shell-quote.js";
 
 /** Raw bytes per upload command: 36,000 base64 characters, well under SendCommand's parameter size limit. */

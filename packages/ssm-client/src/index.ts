@@ -14,6 +14,14 @@ export {
 } from "./errors.js";
 export type { FileTransferOptions, FileTransferResult } from "./files.js";
 export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
+export type { CommandOutcome, InvocationStatus } from "./invocation.js";
+export {
+  INLINE_STDERR_LIMIT,
+  INLINE_STDOUT_LIMIT,
+  INVOCATION_STATUSES,
+  invocationStatus,
+  worstStatus,
+} from "./invocation.js";
 export type {
   CleanupOptions,
   CleanupResult,
@@ -41,25 +49,15 @@ export {
   terminateNodes,
   waitForNodeOnline,
 } from "./nodes.js";
+export { runCommand } from "./run-command.js";
 export type {
-  CommandOutcome,
   CommandTargets,
-  InvocationStatus,
   PollOptions,
   RunCommandOptions,
   RunCommandResult,
   RunStats,
-} from "./run-command.js";
-export {
-  INLINE_STDERR_LIMIT,
-  INLINE_STDOUT_LIMIT,
-  INVOCATION_STATUSES,
-  invocationStatus,
-  MAX_DEADLINE_MS,
-  runCommand,
-  validateRunCommandOptions,
-  worstStatus,
-} from "./run-command.js";
+} from "./run-command-options.js";
+export { MAX_DEADLINE_MS, validateRunCommandOptions } from "./run-command-options.js";
 export type { S3Location } from "./s3-url.js";
 export { parseS3Url } from "./s3-url.js";
 export { exportLines, shellCommand, shellQuote } from "./shell-quote.js";
