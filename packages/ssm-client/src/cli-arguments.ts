@@ -133,6 +133,117 @@ function single(values: string[] | undefined, flag: string): string {
   return ids[0] as string;
 }
 
+type ParsedValues = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
+>["values"];
+
+/** What every command gets: the parsed flags, its positionals, the AWS and output flags. */
+interface CommandLine {
+  command: string;
+  values: ParsedValues;
+  positionals: readonly string[];
+  aws: AwsClientOptions;
+  json: boolean;
+}
+
+function expectPositionals(line: CommandLine, count: number, names: string): void {
+  const { positionals } = line;
+  if (positionals.length !== count)
+    throw new UsageError(
+      `${line.command} takes ${names}${positionals.length > count ? `, not ${JSON.stringify(positionals[count])}` : ""}`,
+    );
+}
+
+/** `--instance-id` (repeatable, comma-separated) or `--tag KEY=VALUE` (repeatable), exactly one of the two. */
+function parseTargets(values: ParsedValues): CommandTargets {
+  const instanceIds = (values["instance-id"] ?? [])
+    .flatMap((value) => value.split(","))
+    .filter((value) => value !== "");
+  const tagPairs = values.tag ?? [];
+  if (instanceIds.length > 0 === tagPairs.length > 0) {
+    throw new UsageError("run needs targets: --instance-id ID or --tag KEY=VALUE (not both)");
+  }
+  if (instanceIds.length > 0) return { instanceIds };
+  const tags: Record<string, string> = {};
+  for (const pair of tagPairs) {
+    const equals = pair.indexOf("=");
+    if (equals <= 0 || equals === pair.length - 1)
+      throw new UsageError(`--tag ${JSON.stringify(pair)} must be KEY=VALUE`);
+    tags[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return { tags };
+}
+
+/** The script to run: `--command TEXT` as is, or the contents of `--script FILE`, exactly one of the two. */
+function parseScript(values: ParsedValues, readFile: (path: string) => string): string {
+  if ((values.command === undefined) === (values.script === undefined)) {
+    throw new UsageError("run needs what to run: --command TEXT or --script FILE (one of them)");
+  }
+  if (values.script === undefined) return values.command ?? "";
+  try {
+    return readFile(values.script);
+  } catch (error) {
+    throw new UsageError(
+      `--script ${values.script}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+    );
+  }
+}
+
+function parseRunCommand(line: CommandLine, readFile: (path: string) => string): CliCommand {
+  const { values, aws, json } = line;
+  expectPositionals(line, 0, "no positional arguments (use --command or --script)");
+  const targets = parseTargets(values);
+  const script = parseScript(values, readFile);
+  const result: Extract<CliCommand, { command: "run" }> = { command: "run", aws, json, targets, script };
+  const timeout = seconds(values.timeout, "timeout", 1, MAX_DEADLINE_MS / 1000);
+  if (timeout !== undefined) result.deadlineMs = timeout * 1000;
+  const executionTimeout = seconds(values["execution-timeout"], "execution-timeout", 1, 172_800);
+  if (executionTimeout !== undefined) result.executionTimeoutSeconds = executionTimeout;
+  if (values["working-directory"] !== undefined) result.workingDirectory = values["working-directory"];
+  if (values["output-bucket"] !== undefined) result.outputBucket = values["output-bucket"];
+  return result;
+}
+
+function parseFileCommand(line: CommandLine & { command: "put" | "get" }): CliCommand {
+  const { command, values, aws, json } = line;
+  expectPositionals(line, 2, command === "put" ? "LOCAL REMOTE" : "REMOTE LOCAL");
+  const [first, second] = line.positionals as [string, string];
+  const instanceId = single(values["instance-id"], "instance-id");
+  const base = {
+    aws,
+    json,
+    instanceId,
+    ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
+  };
+  return command === "put"
+    ? { command, ...base, localPath: first, remotePath: second }
+    : { command, ...base, remotePath: first, localPath: second };
+}
+
+function parseNodesCommand(line: CommandLine): CliCommand {
+  const { values, aws, json } = line;
+  expectPositionals(line, 0, "no positional arguments");
+  return {
+    command: "nodes",
+    aws,
+    json,
+    ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] }),
+    ...(values.role === undefined ? {} : { role: values.role }),
+  };
+}
+
+function parseCleanupCommand(line: CommandLine): CliCommand {
+  const { values, aws, json } = line;
+  expectPositionals(line, 0, "no positional arguments");
+  return {
+    command: "cleanup",
+    aws,
+    json,
+    dryRun: values["dry-run"] === true,
+    ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] }),
+  };
+}
+
 /** Parses `sizer-ssm` arguments; throws {@link UsageError} with a message naming the flag. */
 export function parseCliArguments(
   argv: readonly string[],
@@ -159,90 +270,9 @@ export function parseCliArguments(
   if (values.region !== undefined) aws.region = values.region;
   if (values.profile !== undefined) aws.profile = values.profile;
   if (values["endpoint-url"] !== undefined) aws.endpoint = values["endpoint-url"];
-  const json = values.json === true;
-  const expectPositionals = (count: number, names: string) => {
-    if (rest.length !== count)
-      throw new UsageError(
-        `${command} takes ${names}${rest.length > count ? `, not ${JSON.stringify(rest[count])}` : ""}`,
-      );
-  };
-
-  switch (command) {
-    case "run": {
-      expectPositionals(0, "no positional arguments (use --command or --script)");
-      const instanceIds = (values["instance-id"] ?? [])
-        .flatMap((value) => value.split(","))
-        .filter((value) => value !== "");
-      const tagPairs = values.tag ?? [];
-      if (instanceIds.length > 0 === tagPairs.length > 0) {
-        throw new UsageError("run needs targets: --instance-id ID or --tag KEY=VALUE (not both)");
-      }
-      let targets: CommandTargets;
-      if (instanceIds.length > 0) targets = { instanceIds };
-      else {
-        const tags: Record<string, string> = {};
-        for (const pair of tagPairs) {
-          const equals = pair.indexOf("=");
-          if (equals <= 0 || equals === pair.length - 1)
-            throw new UsageError(`--tag ${JSON.stringify(pair)} must be KEY=VALUE`);
-          tags[pair.slice(0, equals)] = pair.slice(equals + 1);
-        }
-        targets = { tags };
-      }
-      if ((values.command === undefined) === (values.script === undefined)) {
-        throw new UsageError("run needs what to run: --command TEXT or --script FILE (one of them)");
-      }
-      let script = values.command ?? "";
-      if (values.script !== undefined) {
-        try {
-          script = readFile(values.script);
-        } catch (error) {
-          throw new UsageError(
-            `--script ${values.script}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
-          );
-        }
-      }
-      const result: Extract<CliCommand, { command: "run" }> = { command: "run", aws, json, targets, script };
-      const timeout = seconds(values.timeout, "timeout", 1, MAX_DEADLINE_MS / 1000);
-      if (timeout !== undefined) result.deadlineMs = timeout * 1000;
-      const executionTimeout = seconds(values["execution-timeout"], "execution-timeout", 1, 172_800);
-      if (executionTimeout !== undefined) result.executionTimeoutSeconds = executionTimeout;
-      if (values["working-directory"] !== undefined) result.workingDirectory = values["working-directory"];
-      if (values["output-bucket"] !== undefined) result.outputBucket = values["output-bucket"];
-      return result;
-    }
-    case "put":
-    case "get": {
-      expectPositionals(2, command === "put" ? "LOCAL REMOTE" : "REMOTE LOCAL");
-      const [first, second] = rest as [string, string];
-      const instanceId = single(values["instance-id"], "instance-id");
-      const base = {
-        aws,
-        json,
-        instanceId,
-        ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
-      };
-      return command === "put"
-        ? { command, ...base, localPath: first, remotePath: second }
-        : { command, ...base, remotePath: first, localPath: second };
-    }
-    case "nodes":
-      expectPositionals(0, "no positional arguments");
-      return {
-        command,
-        aws,
-        json,
-        ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] }),
-        ...(values.role === undefined ? {} : { role: values.role }),
-      };
-    default:
-      expectPositionals(0, "no positional arguments");
-      return {
-        command: "cleanup",
-        aws,
-        json,
-        dryRun: values["dry-run"] === true,
-        ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] }),
-      };
-  }
+  const line: CommandLine = { command, values, positionals: rest, aws, json: values.json === true };
+  if (command === "run") return parseRunCommand(line, readFile);
+  if (command === "put" || command === "get") return parseFileCommand({ ...line, command });
+  if (command === "nodes") return parseNodesCommand(line);
+  return parseCleanupCommand(line);
 }

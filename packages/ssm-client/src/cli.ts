@@ -96,107 +96,138 @@ function nodeLine(node: SizerNode): string {
   ].join("\t");
 }
 
+type AwsClients = ReturnType<typeof createAwsClients>;
+type CommandOf<Name extends CliCommand["command"]> = Extract<CliCommand, { command: Name }>;
+
+/** `run`: prints each instance's outcome as it ends; the exit code is the worst outcome's. */
+async function runOnInstances(
+  command: CommandOf<"run">,
+  clients: AwsClients,
+  signal: AbortSignal,
+): Promise<number> {
+  const result = await runCommand({
+    ...clients,
+    targets: command.targets,
+    script: command.script,
+    signal,
+    onOutcome: (outcome) => printOutcome(outcome, command.json),
+    ...(command.deadlineMs === undefined ? {} : { deadlineMs: command.deadlineMs }),
+    ...(command.executionTimeoutSeconds === undefined
+      ? {}
+      : { executionTimeoutSeconds: command.executionTimeoutSeconds }),
+    ...(command.workingDirectory === undefined ? {} : { workingDirectory: command.workingDirectory }),
+    ...(command.outputBucket === undefined ? {} : { outputBucket: command.outputBucket }),
+  });
+  const worst = worstStatus(result.outcomes.map((outcome) => outcome.status));
+  if (!command.json) say(`${result.outcomes.length} instance(s), worst outcome ${worst}`);
+  return OUTCOME_EXIT_CODES[worst];
+}
+
+async function putLocalFile(
+  command: CommandOf<"put">,
+  clients: AwsClients,
+  signal: AbortSignal,
+): Promise<number> {
+  let content: Buffer;
+  try {
+    content = readFileSync(command.localPath);
+  } catch (error) {
+    throw new SsmClientError(
+      "ERR_SSM_USAGE",
+      `cannot read ${command.localPath}: ${(error as Error).message}`,
+    );
+  }
+  const result = await putFile({
+    ...clients,
+    instanceId: command.instanceId,
+    remotePath: command.remotePath,
+    content,
+    signal,
+    ...(command.bucket === undefined ? {} : { bucket: command.bucket }),
+  });
+  if (command.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else
+    say(
+      `put ${result.bytes} bytes to ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
+    );
+  return 0;
+}
+
+async function getRemoteFile(
+  command: CommandOf<"get">,
+  clients: AwsClients,
+  signal: AbortSignal,
+): Promise<number> {
+  const result = await getFile({
+    ...clients,
+    instanceId: command.instanceId,
+    remotePath: command.remotePath,
+    signal,
+    ...(command.bucket === undefined ? {} : { bucket: command.bucket }),
+  });
+  writeFileSync(command.localPath, result.content);
+  const { content: _content, ...summary } = result;
+  if (command.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else
+    say(
+      `got ${result.bytes} bytes from ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
+    );
+  return 0;
+}
+
+async function printNodes(command: CommandOf<"nodes">, clients: AwsClients): Promise<number> {
+  const nodes = await listNodes(clients.ec2, {
+    ...(command.runId === undefined ? {} : { runId: command.runId }),
+    ...(command.role === undefined ? {} : { role: command.role }),
+  });
+  for (const node of nodes)
+    process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
+  if (!command.json) say(`${nodes.length} node(s)`);
+  return 0;
+}
+
+async function cleanUp(command: CommandOf<"cleanup">, clients: AwsClients): Promise<number> {
+  const result = await cleanupNodes({
+    ec2: clients.ec2,
+    dryRun: command.dryRun,
+    ...(command.runId === undefined ? {} : { runId: command.runId }),
+  });
+  for (const node of result.nodes) {
+    process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
+  }
+  for (const group of result.securityGroups) {
+    if (command.json) process.stdout.write(`${JSON.stringify(group)}\n`);
+    else if (!command.dryRun && !group.deleted)
+      say(`kept security group ${group.groupId}: ${group.reason ?? ""}`);
+  }
+  if (!command.json) {
+    const groups = result.securityGroups.length;
+    const deleted = result.securityGroups.filter((group) => group.deleted).length;
+    say(
+      command.dryRun
+        ? `dry run: would terminate ${result.nodes.length} node(s) and delete ${groups} security group(s)`
+        : `terminating ${result.nodes.length} node(s); deleted ${deleted} of ${groups} security group(s)`,
+    );
+  }
+  return 0;
+}
+
 async function execute(
   command: Exclude<CliCommand, { command: "help" }>,
   signal: AbortSignal,
 ): Promise<number> {
   const clients = createAwsClients(command.aws);
   switch (command.command) {
-    case "run": {
-      const result = await runCommand({
-        ...clients,
-        targets: command.targets,
-        script: command.script,
-        signal,
-        onOutcome: (outcome) => printOutcome(outcome, command.json),
-        ...(command.deadlineMs === undefined ? {} : { deadlineMs: command.deadlineMs }),
-        ...(command.executionTimeoutSeconds === undefined
-          ? {}
-          : { executionTimeoutSeconds: command.executionTimeoutSeconds }),
-        ...(command.workingDirectory === undefined ? {} : { workingDirectory: command.workingDirectory }),
-        ...(command.outputBucket === undefined ? {} : { outputBucket: command.outputBucket }),
-      });
-      const worst = worstStatus(result.outcomes.map((outcome) => outcome.status));
-      if (!command.json) say(`${result.outcomes.length} instance(s), worst outcome ${worst}`);
-      return OUTCOME_EXIT_CODES[worst];
-    }
-    case "put": {
-      let content: Buffer;
-      try {
-        content = readFileSync(command.localPath);
-      } catch (error) {
-        throw new SsmClientError(
-          "ERR_SSM_USAGE",
-          `cannot read ${command.localPath}: ${(error as Error).message}`,
-        );
-      }
-      const result = await putFile({
-        ...clients,
-        instanceId: command.instanceId,
-        remotePath: command.remotePath,
-        content,
-        signal,
-        ...(command.bucket === undefined ? {} : { bucket: command.bucket }),
-      });
-      if (command.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else
-        say(
-          `put ${result.bytes} bytes to ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
-        );
-      return 0;
-    }
-    case "get": {
-      const result = await getFile({
-        ...clients,
-        instanceId: command.instanceId,
-        remotePath: command.remotePath,
-        signal,
-        ...(command.bucket === undefined ? {} : { bucket: command.bucket }),
-      });
-      writeFileSync(command.localPath, result.content);
-      const { content: _content, ...summary } = result;
-      if (command.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else
-        say(
-          `got ${result.bytes} bytes from ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
-        );
-      return 0;
-    }
-    case "nodes": {
-      const nodes = await listNodes(clients.ec2, {
-        ...(command.runId === undefined ? {} : { runId: command.runId }),
-        ...(command.role === undefined ? {} : { role: command.role }),
-      });
-      for (const node of nodes)
-        process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
-      if (!command.json) say(`${nodes.length} node(s)`);
-      return 0;
-    }
-    case "cleanup": {
-      const result = await cleanupNodes({
-        ec2: clients.ec2,
-        dryRun: command.dryRun,
-        ...(command.runId === undefined ? {} : { runId: command.runId }),
-      });
-      for (const node of result.nodes) {
-        process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
-      }
-      for (const group of result.securityGroups) {
-        if (command.json) process.stdout.write(`${JSON.stringify(group)}\n`);
-        else if (!command.dryRun && !group.deleted)
-          say(`kept security group ${group.groupId}: ${group.reason ?? ""}`);
-      }
-      if (!command.json) {
-        const groups = result.securityGroups.length;
-        const deleted = result.securityGroups.filter((group) => group.deleted).length;
-        say(
-          command.dryRun
-            ? `dry run: would terminate ${result.nodes.length} node(s) and delete ${groups} security group(s)`
-            : `terminating ${result.nodes.length} node(s); deleted ${deleted} of ${groups} security group(s)`,
-        );
-      }
-      return 0;
-    }
+    case "run":
+      return runOnInstances(command, clients, signal);
+    case "put":
+      return putLocalFile(command, clients, signal);
+    case "get":
+      return getRemoteFile(command, clients, signal);
+    case "nodes":
+      return printNodes(command, clients);
+    case "cleanup":
+      return cleanUp(command, clients);
   }
 }
 

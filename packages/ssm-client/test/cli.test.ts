@@ -121,6 +121,9 @@ describe("sizer-ssm errors", () => {
       [["nodes", "--dry-run"], "--dry-run does not apply to nodes"],
       [["launch"], "unknown command"],
       [["run", "--instance-id", "nope", "--command", "true"], "not an instance id"],
+      [["run", "--tag", "role", "--command", "true"], '--tag "role" must be KEY=VALUE'],
+      [["put", "--instance-id", "i-0123456789abcdef0", "local.txt"], "put takes LOCAL REMOTE"],
+      [["nodes", "extra"], 'nodes takes no positional arguments, not "extra"'],
     ] as const) {
       const result = await sizerSsm([...args], isolated({ AWS_REGION: "us-east-1" }));
       expect(result.code, args.join(" ")).toBe(2);
