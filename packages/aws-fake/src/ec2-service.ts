@@ -54,6 +54,71 @@ function matchesTagFilter(
 }
 
 /** EC2 over the Query protocol with XML answers: instances, instance types, tags, security groups. */
+/** What RunInstances launches: the image, the instance type and how many, checked against each other. */
+interface LaunchImage {
+  imageId: string;
+  instanceType: string;
+  architecture: "x86_64" | "arm64";
+  count: number;
+}
+
+/** The rest of a RunInstances request that every launched instance gets. */
+interface LaunchSettings {
+  profile: string | undefined;
+  userData: string | undefined;
+  groupIds: string[];
+}
+
+/** RunInstances' image, instance type and count, refused as EC2 refuses them (the count capped at 20 here). */
+function checkedLaunchImage(params: URLSearchParams): LaunchImage {
+  const instanceType = params.get("InstanceType") ?? "m1.small";
+  const type = FAKE_INSTANCE_TYPES.find((candidate) => candidate.instanceType === instanceType);
+  const imageId = params.get("ImageId") ?? "";
+  const image = Object.values(FAKE_AMI_PARAMETERS).find((candidate) => candidate.imageId === imageId);
+  const count = Number(params.get("MaxCount") ?? "1");
+  if (image === undefined)
+    throw new AwsError("InvalidAMIID.NotFound", `The image id '[${imageId}]' does not exist`);
+  if (type === undefined)
+    throw new AwsError("InvalidParameterValue", `Invalid value '${instanceType}' for InstanceType.`);
+  if (type.architecture !== image.architecture) {
+    throw new AwsError(
+      "InvalidParameterValue",
+      `The architecture '${type.architecture}' of the specified instance type does not match the architecture '${image.architecture}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again.`,
+    );
+  }
+  if (!Number.isInteger(count) || count < 1 || count > 20) {
+    throw new AwsError("InvalidParameterValue", "MaxCount must be a whole number from 1 to 20 in aws-fake.");
+  }
+  return { imageId, instanceType, architecture: type.architecture, count };
+}
+
+/** The decoded `UserData`: valid base64 of at most 16 KiB, as EC2 requires. */
+function checkedUserData(params: URLSearchParams): string | undefined {
+  const rawUserData = params.get("UserData");
+  if (rawUserData === null) return undefined;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawUserData) || rawUserData.length % 4 !== 0) {
+    throw new AwsError("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
+  }
+  const userData = Buffer.from(rawUserData, "base64").toString("utf8");
+  if (Buffer.byteLength(userData) > 16 * 1024) {
+    throw new AwsError("InvalidParameterValue", "User data is limited to 16384 bytes");
+  }
+  return userData;
+}
+
+/** The tags of the request's `instance` tag specifications, merged. */
+function instanceLaunchTags(params: URLSearchParams): Record<string, string> {
+  const launchTags: Record<string, string> = {};
+  for (const specification of numbered("TagSpecification", (member) =>
+    params.get(`${member}.ResourceType`) === null
+      ? undefined
+      : { resourceType: params.get(`${member}.ResourceType`), tags: tags(params, `${member}.Tag`) },
+  )) {
+    if (specification.resourceType === "instance") Object.assign(launchTags, specification.tags);
+  }
+  return launchTags;
+}
+
 export class Ec2Service {
   readonly #fleet: Fleet;
   readonly #faults: FaultPlan;
@@ -155,32 +220,19 @@ export class Ec2Service {
     };
   }
 
-  #runInstances(params: URLSearchParams): { [name: string]: XmlValue } {
-    const clientToken = params.get("ClientToken");
-    const previous = clientToken === null ? undefined : this.#clientTokens.get(clientToken);
-    const instanceType = params.get("InstanceType") ?? "m1.small";
-    const type = FAKE_INSTANCE_TYPES.find((candidate) => candidate.instanceType === instanceType);
-    const imageId = params.get("ImageId") ?? "";
-    const image = Object.values(FAKE_AMI_PARAMETERS).find((candidate) => candidate.imageId === imageId);
-    const count = Number(params.get("MaxCount") ?? "1");
-    if (previous === undefined) {
-      if (image === undefined)
-        throw new AwsError("InvalidAMIID.NotFound", `The image id '[${imageId}]' does not exist`);
-      if (type === undefined)
-        throw new AwsError("InvalidParameterValue", `Invalid value '${instanceType}' for InstanceType.`);
-      if (type.architecture !== image.architecture) {
-        throw new AwsError(
-          "InvalidParameterValue",
-          `The architecture '${type.architecture}' of the specified instance type does not match the architecture '${image.architecture}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again.`,
-        );
-      }
-      if (!Number.isInteger(count) || count < 1 || count > 20) {
-        throw new AwsError(
-          "InvalidParameterValue",
-          "MaxCount must be a whole number from 1 to 20 in aws-fake.",
-        );
+  /** The security groups of a RunInstances request, each of which must exist. */
+  #checkedSecurityGroups(params: URLSearchParams): string[] {
+    const groupIds = values(params, "SecurityGroupId");
+    for (const groupId of groupIds) {
+      if (!this.#fleet.securityGroups.has(groupId)) {
+        throw new AwsError("InvalidGroup.NotFound", `The security group '${groupId}' does not exist`);
       }
     }
+    return groupIds;
+  }
+
+  /** The instance profile of a RunInstances request (by name or ARN), which must exist. */
+  #checkedInstanceProfile(params: URLSearchParams): string | undefined {
     const profile =
       params.get("IamInstanceProfile.Name") ?? params.get("IamInstanceProfile.Arn")?.split("/").pop();
     if (profile !== undefined && !this.#fleet.instanceProfiles.has(profile)) {
@@ -189,70 +241,74 @@ export class Ec2Service {
         `Value (${profile}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`,
       );
     }
-    const rawUserData = params.get("UserData");
-    let userData: string | undefined;
-    if (rawUserData !== null) {
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawUserData) || rawUserData.length % 4 !== 0) {
-        throw new AwsError("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
-      }
-      userData = Buffer.from(rawUserData, "base64").toString("utf8");
-      if (Buffer.byteLength(userData) > 16 * 1024) {
-        throw new AwsError("InvalidParameterValue", "User data is limited to 16384 bytes");
-      }
+    return profile;
+  }
+
+  /** A launched instance boots after the launch delay, and its agent comes online after the agent delay (if it can register). */
+  #boot(instance: FakeInstance): void {
+    this.#later(this.#timing.launchDelayMs, () => {
+      if (instance.state !== "pending") return;
+      instance.state = "running";
+      if (this.#faults.agentNeverOnline === true || !this.#fleet.canRegister(instance)) return;
+      this.#later(this.#timing.agentDelayMs, () => {
+        if (instance.state !== "running") return;
+        instance.agentOnline = true;
+        instance.lastPing = new Date();
+      });
+    });
+  }
+
+  /** Adds `count` pending instances to the fleet and boots them; a planned capacity fault refuses first. */
+  #launch(image: LaunchImage, settings: LaunchSettings, params: URLSearchParams): FakeInstance[] {
+    if (this.#capacityErrorsLeft > 0) {
+      this.#capacityErrorsLeft -= 1;
+      throw new AwsError(
+        "InsufficientInstanceCapacity",
+        `We currently do not have sufficient ${image.instanceType} capacity in the Availability Zone you requested (${this.#region}a). Our system will be working on provisioning additional capacity. You can currently get ${image.instanceType} capacity by not specifying an Availability Zone in your request or choosing ${this.#region}b, ${this.#region}c.`,
+        500,
+      );
     }
-    const groupIds = values(params, "SecurityGroupId");
-    for (const groupId of groupIds) {
-      if (!this.#fleet.securityGroups.has(groupId)) {
-        throw new AwsError("InvalidGroup.NotFound", `The security group '${groupId}' does not exist`);
-      }
+    const launchTags = instanceLaunchTags(params);
+    const shutdownBehavior =
+      params.get("InstanceInitiatedShutdownBehavior") === "terminate" ? "terminate" : "stop";
+    const instances: FakeInstance[] = [];
+    for (let index = 0; index < image.count; index++) {
+      const instance = this.#fleet.add({
+        instanceType: image.instanceType,
+        imageId: image.imageId,
+        architecture: image.architecture,
+        tags: launchTags,
+        securityGroupIds: settings.groupIds,
+        shutdownBehavior,
+        ...(settings.profile === undefined ? {} : { instanceProfile: settings.profile }),
+        ...(params.get("SubnetId") === null ? {} : { subnetId: params.get("SubnetId") as string }),
+        ...(settings.userData === undefined ? {} : { userData: settings.userData }),
+      });
+      instances.push(instance);
+      this.#boot(instance);
     }
+    return instances;
+  }
+
+  /**
+   * RunInstances: a request repeating a known `ClientToken` answers the instances it launched then
+   * (its image, type and count are not checked again); any other launches new ones.
+   */
+  #runInstances(params: URLSearchParams): { [name: string]: XmlValue } {
+    const clientToken = params.get("ClientToken");
+    const previous = clientToken === null ? undefined : this.#clientTokens.get(clientToken);
+    const image = previous === undefined ? checkedLaunchImage(params) : undefined;
+    const settings: LaunchSettings = {
+      profile: this.#checkedInstanceProfile(params),
+      userData: checkedUserData(params),
+      groupIds: this.#checkedSecurityGroups(params),
+    };
     let instances: FakeInstance[];
-    if (previous !== undefined) {
-      instances = previous.map((instanceId) => this.#fleet.instances.get(instanceId) as FakeInstance);
+    if (image === undefined) {
+      // a repeated ClientToken: the instances it launched the first time
+      instances = (previous ?? []).map((instanceId) => this.#fleet.instances.get(instanceId) as FakeInstance);
     } else {
-      if (this.#capacityErrorsLeft > 0) {
-        this.#capacityErrorsLeft -= 1;
-        throw new AwsError(
-          "InsufficientInstanceCapacity",
-          `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${this.#region}a). Our system will be working on provisioning additional capacity. You can currently get ${instanceType} capacity by not specifying an Availability Zone in your request or choosing ${this.#region}b, ${this.#region}c.`,
-          500,
-        );
-      }
-      const launchTags: Record<string, string> = {};
-      for (const specification of numbered("TagSpecification", (member) =>
-        params.get(`${member}.ResourceType`) === null
-          ? undefined
-          : { resourceType: params.get(`${member}.ResourceType`), tags: tags(params, `${member}.Tag`) },
-      )) {
-        if (specification.resourceType === "instance") Object.assign(launchTags, specification.tags);
-      }
-      instances = [];
-      for (let index = 0; index < count; index++) {
-        const shutdownBehavior =
-          params.get("InstanceInitiatedShutdownBehavior") === "terminate" ? "terminate" : "stop";
-        const instance = this.#fleet.add({
-          instanceType,
-          imageId,
-          architecture: (type as { architecture: "x86_64" | "arm64" }).architecture,
-          tags: launchTags,
-          securityGroupIds: groupIds,
-          shutdownBehavior,
-          ...(profile === undefined ? {} : { instanceProfile: profile }),
-          ...(params.get("SubnetId") === null ? {} : { subnetId: params.get("SubnetId") as string }),
-          ...(userData === undefined ? {} : { userData }),
-        });
-        instances.push(instance);
-        this.#later(this.#timing.launchDelayMs, () => {
-          if (instance.state !== "pending") return;
-          instance.state = "running";
-          if (this.#faults.agentNeverOnline === true || !this.#fleet.canRegister(instance)) return;
-          this.#later(this.#timing.agentDelayMs, () => {
-            if (instance.state !== "running") return;
-            instance.agentOnline = true;
-            instance.lastPing = new Date();
-          });
-        });
-      }
+      instances = this.#launch(image, settings, params);
       if (clientToken !== null)
         this.#clientTokens.set(
           clientToken,
