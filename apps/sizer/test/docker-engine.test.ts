@@ -31,6 +31,8 @@ interface Verdict {
   status: string;
   capacity: { found: boolean; throughput: number | null };
   bottleneck: { resource: string; scope: string; summary: string };
+  trustworthy: boolean;
+  warnings: string[];
 }
 
 function verdictOf(events: Array<Record<string, unknown>>): Verdict {
@@ -132,11 +134,16 @@ describeWith("docker", "sizer run --image on a real Docker engine", () => {
     ]);
     expect(outcome.code).toBe(0);
     const verdict = verdictOf(outcome.events);
-    expect(verdict.bottleneck, JSON.stringify(verdict)).toMatchObject({
-      resource: "cpu",
-      scope: "container",
-    });
-    expect(verdict.bottleneck.summary).toMatch(/of its 1 core/);
+    expect(verdict.bottleneck.resource, JSON.stringify(verdict)).toBe("cpu");
+    if (verdict.bottleneck.scope === "container") {
+      expect(verdict.bottleneck.summary).toMatch(/of its 1 core/);
+    } else {
+      // On a machine busy with other work the host's CPU can run out before the container's core:
+      // then the verdict must say that the host ran out because of others, and not be trusted.
+      expect(verdict.bottleneck.scope, JSON.stringify(verdict)).toBe("host");
+      expect(verdict.trustworthy).toBe(false);
+      expect(verdict.warnings.join("\n")).toMatch(/Other processes used [\d.]+ of the host's \d+ cores/);
+    }
   });
 
   it("reports a container that exits mid-run: exit 4, its exit code and log, a partial report", {
