@@ -349,15 +349,8 @@ function evidenceWindow(
   };
 }
 
-/**
- * Analyses a run: the capacity of one node, the failure onset and the plateau, which resource ran
- * out first (with evidence) and whether the result can be trusted. Pure: reads no file, no clock.
- *
- * @throws {ReportOptionError} `ERR_REPORT_OPTION_INVALID` for an invalid option.
- */
-export function analyze(input: AnalyzeInput): Analysis {
-  const { results, metrics, metadata } = input;
-  const options = input.options ?? {};
+/** Checks the options a caller can get wrong, naming the option. */
+function checkAnalyzeOptions(options: AnalyzeOptions): void {
   positive("serviceCores", options.serviceCores);
   positive("linkSpeedBitsPerSecond", options.linkSpeedBitsPerSecond);
   if (
@@ -369,15 +362,17 @@ export function analyze(input: AnalyzeInput): Analysis {
       `expected a percentage from 0 to 100, got ${options.tolerancePercent}`,
     );
   }
-  const thresholds = resolveThresholds(options.thresholds);
-  const start = runStartMs(results);
-  const seconds = Float64Array.from(metrics?.times ?? [], (time) => (time - start) / 1000);
-  const tolerance = tolerancePercent(results, options.tolerancePercent);
+}
+
+/** The failure onset, the plateau and the onsets they give: the reference second and the evidence window. */
+function findOnsets(
+  results: LoadResultsInput,
+  thresholds: AnalysisThresholds,
+  tolerance: number,
+): { failure: FailureOnset | null; plateau: Capacity["plateau"]; onset: Onsets } {
   const failure: FailureOnset | null = findFailureOnset(results, thresholds, tolerance);
   const failureSeconds = failure?.atSeconds ?? null;
   const plateau = findPlateau(results, thresholds);
-  const serviceExit = metadata?.serviceExit;
-  const everyRunFailed = allFailed(results);
   const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
   // A plateau whose throughput went on to climb well above its start had not exhausted anything yet
   // at its start: the evidence is then judged at the failure onset (or the end), not at the plateau.
@@ -395,6 +390,63 @@ export function analyze(input: AnalyzeInput): Analysis {
     referenceSeconds,
     window: evidenceWindow(referenceSeconds, failureSeconds ?? end, plateauAnchor, thresholds),
   };
+  return { failure, plateau, onset };
+}
+
+/**
+ * The bottleneck: a dead service explains failed runs; failed runs explain any saturation they
+ * caused; otherwise the resource that ran out first.
+ */
+function pickBottleneck(
+  input: AnalyzeInput,
+  found: {
+    checks: ResourceCheck[];
+    generator: ResourceCheck | null;
+    onset: Onsets;
+    facts: string[];
+    capacity: Capacity;
+  },
+): Bottleneck {
+  const { results, metrics, metadata } = input;
+  const { checks, generator, onset, facts, capacity } = found;
+  const serviceExit = metadata?.serviceExit;
+  const everyRunFailed = allFailed(results);
+  if (serviceExit) {
+    const bottleneck = serviceDiedBottleneck(serviceExit, checks, results, facts);
+    if (everyRunFailed) bottleneck.evidence.push(...allFailedBottleneck(results).evidence);
+    return bottleneck;
+  }
+  if (everyRunFailed) return allFailedBottleneck(results);
+  return chooseBottleneck(
+    checks,
+    generator,
+    results,
+    metrics,
+    onset,
+    facts,
+    capacity,
+    metadata?.sharedCores === false,
+  );
+}
+
+/**
+ * Analyses a run: the capacity of one node, the failure onset and the plateau, which resource ran
+ * out first (with evidence) and whether the result can be trusted. Pure: reads no file, no clock.
+ *
+ * @throws {ReportOptionError} `ERR_REPORT_OPTION_INVALID` for an invalid option.
+ */
+export function analyze(input: AnalyzeInput): Analysis {
+  const { results, metrics, metadata } = input;
+  const options = input.options ?? {};
+  checkAnalyzeOptions(options);
+  const thresholds = resolveThresholds(options.thresholds);
+  const start = runStartMs(results);
+  const seconds = Float64Array.from(metrics?.times ?? [], (time) => (time - start) / 1000);
+  const tolerance = tolerancePercent(results, options.tolerancePercent);
+  const { failure, plateau, onset } = findOnsets(results, thresholds, tolerance);
+  const failureSeconds = failure?.atSeconds ?? null;
+  const serviceExit = metadata?.serviceExit;
+  const everyRunFailed = allFailed(results);
   const serviceCores = resolveServiceCores(options, metadata, metrics, results);
   const context: CheckContext = {
     results,
@@ -431,25 +483,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const facts = onsetFacts(results, onset, thresholds, capacity);
   const trust = assessTrust(results, metrics, metadata, generator, seconds, findings);
-  // A dead service explains failed runs; failed runs explain any saturation they caused.
-  let bottleneck: Bottleneck;
-  if (serviceExit) {
-    bottleneck = serviceDiedBottleneck(serviceExit, checks, results, facts);
-    if (everyRunFailed) bottleneck.evidence.push(...allFailedBottleneck(results).evidence);
-  } else if (everyRunFailed) {
-    bottleneck = allFailedBottleneck(results);
-  } else {
-    bottleneck = chooseBottleneck(
-      checks,
-      generator,
-      results,
-      metrics,
-      onset,
-      facts,
-      capacity,
-      metadata?.sharedCores === false,
-    );
-  }
+  const bottleneck = pickBottleneck(input, { checks, generator, onset, facts, capacity });
   const caveat = everyRunFailed
     ? " The run measured nothing usable."
     : trust.trustworthy
