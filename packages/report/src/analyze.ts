@@ -3,7 +3,6 @@ import type {
   Analysis,
   AnalysisThresholds,
   Bottleneck,
-  BottleneckScope,
   Capacity,
   Onsets,
   ResourceCheck,
@@ -18,6 +17,7 @@ import {
   serviceDiedCapacity,
   withSaturation,
 } from "./capacity.js";
+import { chooseBottleneck } from "./choose-bottleneck.js";
 import { ReportOptionError } from "./errors.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
@@ -30,7 +30,7 @@ import {
   tolerancePercent,
 } from "./onsets.js";
 import { type CheckContext, generatorCheck, resourceChecks } from "./resource-checks.js";
-import { findDecline, findSaturation, latencyText, RESOURCE_WORDS, requestsPerSecond } from "./saturation.js";
+import { findDecline, findSaturation, latencyText, requestsPerSecond } from "./saturation.js";
 import { lastFinite } from "./series-math.js";
 import { DEFAULT_THRESHOLDS } from "./thresholds.js";
 
@@ -53,9 +53,6 @@ export interface AnalyzeInput {
   metadata?: RunMetadata | undefined;
   options?: AnalyzeOptions | undefined;
 }
-
-const SCOPE_RANK: Record<BottleneckScope, number> = { service: 0, container: 1, host: 2, generator: 3 };
-const RESOURCE_RANK: Record<string, number> = { cpu: 0, memory: 1, disk: 2, network: 3 };
 
 function positive(option: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
@@ -296,171 +293,6 @@ function onsetFacts(
   return facts;
 }
 
-function chooseBottleneck(
-  checks: ResourceCheck[],
-  generator: ResourceCheck | null,
-  results: LoadResultsInput,
-  metrics: MetricsData | undefined,
-  onset: Onsets,
-  facts: string[],
-  capacity: Capacity,
-  pinnedApart: boolean,
-): Bottleneck {
-  const hasOnset =
-    onset.failureSeconds !== null ||
-    onset.plateauSeconds !== null ||
-    onset.saturationSeconds !== null ||
-    capacity.decline !== null;
-  const servicesCoresSaturated = checks.some(
-    (check) => check.saturated && check.rule === "cpu-cores" && check.scope === "service",
-  );
-  // A service pinned to cores of its own has its CPU measured there: a full host is other processes' work.
-  const serviceCpuMeasured = checks.some(
-    (check) => check.scope === "service" && (check.rule === "cpu-cores" || check.rule === "cpu-pinned-cores"),
-  );
-  const saturated = checks
-    .filter((check) => check.saturated && check.rule !== "memory-growth")
-    .filter(
-      (check) =>
-        !((check.rule === "cpu-single-core" || check.rule === "cpu-pinned-cores") && servicesCoresSaturated),
-    )
-    .filter(
-      (check) => !(pinnedApart && serviceCpuMeasured && check.scope === "host" && check.resource === "cpu"),
-    )
-    .sort(
-      (left, right) =>
-        (left.sinceSeconds ?? 0) - (right.sinceSeconds ?? 0) ||
-        SCOPE_RANK[left.scope] - SCOPE_RANK[right.scope] ||
-        (RESOURCE_RANK[left.resource] ?? 9) - (RESOURCE_RANK[right.resource] ?? 9) ||
-        (left.rule === "cpu-single-core" ? 1 : 0) - (right.rule === "cpu-single-core" ? 1 : 0),
-    );
-  // A host-wide saturation is explained by the service's own when both ran out: name the service.
-  let first = saturated[0];
-  if (first?.scope === "host") {
-    first = saturated.find((check) => check.resource === first?.resource && check.scope !== "host") ?? first;
-  }
-  if (first) {
-    const chosen = first;
-    const others = saturated
-      .filter((check) => check !== chosen)
-      .map((check) => `Also saturated: ${check.detail}`);
-    // A saturated host with a service that was not: something else on the host took the resource.
-    const context =
-      chosen.scope === "host" || chosen.rule === "cpu-pinned-cores"
-        ? checks
-            .filter(
-              (check) =>
-                !check.saturated &&
-                check.resource === chosen.resource &&
-                check.scope !== "host" &&
-                check.rule === "cpu-cores",
-            )
-            .map((check) => `Meanwhile the service was not saturated: ${check.detail}`)
-        : [];
-    let confidence: Bottleneck["confidence"] =
-      first.scope === "host" ||
-      first.rule === "cpu-single-core" ||
-      first.rule === "cpu-pinned-cores" ||
-      first.rule === "iowait"
-        ? "medium"
-        : "high";
-    if (!hasOnset) confidence = "low";
-    const where =
-      first.scope === "host"
-        ? "the host"
-        : first.scope === "container"
-          ? "the service's container"
-          : "the service";
-    const what = first.rule === "swap" ? "memory (swapping)" : RESOURCE_WORDS[first.resource];
-    const since = first.sinceSeconds !== null ? `, from ${formatSeconds(first.sinceSeconds)}` : "";
-    return {
-      resource: first.resource as Bottleneck["resource"],
-      confidence,
-      scope: first.scope,
-      rule: first.rule,
-      summary: hasOnset
-        ? `What ran out first: ${what} of ${where} (${first.short}${since}).`
-        : `No failure yet, but ${what} of ${where} was saturated at the end of the run (${first.short}${since}).`,
-      evidence: [...facts, first.detail, ...others, ...context],
-    };
-  }
-  const generatorSaturated = generator?.saturated || results.selfCheck?.saturated;
-  if (generatorSaturated) {
-    return {
-      resource: "generator",
-      confidence: generator?.saturated ? "high" : "medium",
-      scope: "generator",
-      rule: generator?.saturated ? "generator-cpu" : "self-check",
-      summary:
-        "What ran out first: the load generator, not the service. The result measures the generator; give it more cores or processes.",
-      evidence: [
-        ...facts,
-        ...(generator ? [generator.detail] : []),
-        ...(results.selfCheck?.message ? [`Self-check: ${results.selfCheck.message}`] : []),
-      ],
-    };
-  }
-  const growth = checks.find((check) => check.rule === "memory-growth" && check.saturated);
-  if (growth && hasOnset) {
-    return {
-      resource: "memory",
-      confidence: "low",
-      scope: growth.scope,
-      rule: "memory-growth",
-      summary:
-        "No resource was saturated, but the service's memory grew steadily with the load: suspect memory (a cache or a leak) before it reaches a limit.",
-      evidence: [...facts, growth.detail],
-    };
-  }
-  if (!hasOnset) {
-    return {
-      resource: "unknown",
-      confidence: "low",
-      scope: "service",
-      rule: "no-onset",
-      summary:
-        "Nothing ran out: no failures, no throughput plateau, no decline and no saturated resource appeared before the run ended.",
-      evidence: [...facts, ...checks.map((check) => check.detail)],
-    };
-  }
-  if (!metrics || checks.length === 0) {
-    return {
-      resource: "unknown",
-      confidence: "low",
-      scope: "service",
-      rule: "no-metrics",
-      summary: metrics
-        ? "The metrics hold nothing the rules can check (CPU, memory, disk, network): which resource ran out is unknown."
-        : "Which resource ran out is unknown: no resource metrics were given (pass --metrics).",
-      evidence: facts,
-    };
-  }
-  if (!checks.some((check) => check.windowLevel !== null && check.scope !== "generator")) {
-    return {
-      resource: "unknown",
-      confidence: "low",
-      scope: "service",
-      rule: "no-samples-in-window",
-      summary:
-        "Which resource ran out is unknown: the metrics have no sample in the evidence window (check that they cover the run).",
-      evidence: facts,
-    };
-  }
-  const serviceLevel = checks.some((check) => check.scope !== "host");
-  return {
-    resource: "application",
-    confidence: serviceLevel ? "medium" : "low",
-    scope: "service",
-    rule: "none-saturated",
-    summary:
-      "No resource was saturated at the onset: the limit is in the application (a pool, a lock, a configured limit) or in a dependency.",
-    evidence: [
-      ...facts,
-      ...checks.filter((check) => check.rule !== "cpu-single-core").map((check) => check.detail),
-    ],
-  };
-}
-
 /** The verdict when the service exited during the run: it died, whatever else the metrics show. */
 function serviceDiedBottleneck(
   exit: ServiceExit,
@@ -517,15 +349,8 @@ function evidenceWindow(
   };
 }
 
-/**
- * Analyses a run: the capacity of one node, the failure onset and the plateau, which resource ran
- * out first (with evidence) and whether the result can be trusted. Pure: reads no file, no clock.
- *
- * @throws {ReportOptionError} `ERR_REPORT_OPTION_INVALID` for an invalid option.
- */
-export function analyze(input: AnalyzeInput): Analysis {
-  const { results, metrics, metadata } = input;
-  const options = input.options ?? {};
+/** Checks the options a caller can get wrong, naming the option. */
+function checkAnalyzeOptions(options: AnalyzeOptions): void {
   positive("serviceCores", options.serviceCores);
   positive("linkSpeedBitsPerSecond", options.linkSpeedBitsPerSecond);
   if (
@@ -537,15 +362,17 @@ export function analyze(input: AnalyzeInput): Analysis {
       `expected a percentage from 0 to 100, got ${options.tolerancePercent}`,
     );
   }
-  const thresholds = resolveThresholds(options.thresholds);
-  const start = runStartMs(results);
-  const seconds = Float64Array.from(metrics?.times ?? [], (time) => (time - start) / 1000);
-  const tolerance = tolerancePercent(results, options.tolerancePercent);
+}
+
+/** The failure onset, the plateau and the onsets they give: the reference second and the evidence window. */
+function findOnsets(
+  results: LoadResultsInput,
+  thresholds: AnalysisThresholds,
+  tolerance: number,
+): { failure: FailureOnset | null; plateau: Capacity["plateau"]; onset: Onsets } {
   const failure: FailureOnset | null = findFailureOnset(results, thresholds, tolerance);
   const failureSeconds = failure?.atSeconds ?? null;
   const plateau = findPlateau(results, thresholds);
-  const serviceExit = metadata?.serviceExit;
-  const everyRunFailed = allFailed(results);
   const end = results.timeline[results.timeline.length - 1]?.t ?? results.durationSeconds;
   // A plateau whose throughput went on to climb well above its start had not exhausted anything yet
   // at its start: the evidence is then judged at the failure onset (or the end), not at the plateau.
@@ -563,6 +390,63 @@ export function analyze(input: AnalyzeInput): Analysis {
     referenceSeconds,
     window: evidenceWindow(referenceSeconds, failureSeconds ?? end, plateauAnchor, thresholds),
   };
+  return { failure, plateau, onset };
+}
+
+/**
+ * The bottleneck: a dead service explains failed runs; failed runs explain any saturation they
+ * caused; otherwise the resource that ran out first.
+ */
+function pickBottleneck(
+  input: AnalyzeInput,
+  found: {
+    checks: ResourceCheck[];
+    generator: ResourceCheck | null;
+    onset: Onsets;
+    facts: string[];
+    capacity: Capacity;
+  },
+): Bottleneck {
+  const { results, metrics, metadata } = input;
+  const { checks, generator, onset, facts, capacity } = found;
+  const serviceExit = metadata?.serviceExit;
+  const everyRunFailed = allFailed(results);
+  if (serviceExit) {
+    const bottleneck = serviceDiedBottleneck(serviceExit, checks, results, facts);
+    if (everyRunFailed) bottleneck.evidence.push(...allFailedBottleneck(results).evidence);
+    return bottleneck;
+  }
+  if (everyRunFailed) return allFailedBottleneck(results);
+  return chooseBottleneck(
+    checks,
+    generator,
+    results,
+    metrics,
+    onset,
+    facts,
+    capacity,
+    metadata?.sharedCores === false,
+  );
+}
+
+/**
+ * Analyses a run: the capacity of one node, the failure onset and the plateau, which resource ran
+ * out first (with evidence) and whether the result can be trusted. Pure: reads no file, no clock.
+ *
+ * @throws {ReportOptionError} `ERR_REPORT_OPTION_INVALID` for an invalid option.
+ */
+export function analyze(input: AnalyzeInput): Analysis {
+  const { results, metrics, metadata } = input;
+  const options = input.options ?? {};
+  checkAnalyzeOptions(options);
+  const thresholds = resolveThresholds(options.thresholds);
+  const start = runStartMs(results);
+  const seconds = Float64Array.from(metrics?.times ?? [], (time) => (time - start) / 1000);
+  const tolerance = tolerancePercent(results, options.tolerancePercent);
+  const { failure, plateau, onset } = findOnsets(results, thresholds, tolerance);
+  const failureSeconds = failure?.atSeconds ?? null;
+  const serviceExit = metadata?.serviceExit;
+  const everyRunFailed = allFailed(results);
   const serviceCores = resolveServiceCores(options, metadata, metrics, results);
   const context: CheckContext = {
     results,
@@ -599,25 +483,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const facts = onsetFacts(results, onset, thresholds, capacity);
   const trust = assessTrust(results, metrics, metadata, generator, seconds, findings);
-  // A dead service explains failed runs; failed runs explain any saturation they caused.
-  let bottleneck: Bottleneck;
-  if (serviceExit) {
-    bottleneck = serviceDiedBottleneck(serviceExit, checks, results, facts);
-    if (everyRunFailed) bottleneck.evidence.push(...allFailedBottleneck(results).evidence);
-  } else if (everyRunFailed) {
-    bottleneck = allFailedBottleneck(results);
-  } else {
-    bottleneck = chooseBottleneck(
-      checks,
-      generator,
-      results,
-      metrics,
-      onset,
-      facts,
-      capacity,
-      metadata?.sharedCores === false,
-    );
-  }
+  const bottleneck = pickBottleneck(input, { checks, generator, onset, facts, capacity });
   const caveat = everyRunFailed
     ? " The run measured nothing usable."
     : trust.trustworthy

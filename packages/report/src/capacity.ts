@@ -71,6 +71,40 @@ function levelAtWorkers(
   };
 }
 
+/** The level of a run: its workers, throughput and latency, and where they were read. */
+type Level = Pick<Capacity, "workers" | "throughput" | "latency" | "levelFrom">;
+
+/** Nothing failed: every level was healthy, the best of them is the peak. No level when something failed. */
+function peakLevelOf(
+  timeline: readonly TimelineEntry[],
+  peakThroughput: Capacity["peakThroughput"],
+  failed: boolean,
+): Level {
+  if (failed || peakThroughput === null)
+    return { workers: null, throughput: null, latency: null, levelFrom: null };
+  const window = peakWindow(wholeSeconds(timeline), peakThroughput);
+  return {
+    workers: timeline.find((entry) => entry.t >= peakThroughput.atSeconds)?.workers ?? null,
+    throughput: peakThroughput.value,
+    latency: meanLatency(window),
+    levelFrom: "peak",
+  };
+}
+
+/** The healthy level of a timeline: the last 10 seconds before the failure onset, if it has any. */
+function levelBeforeFailure(timeline: readonly TimelineEntry[], failureSeconds: number): Level | null {
+  const endIndex = timeline.findIndex((entry) => entry.t >= failureSeconds) - 1;
+  const healthy = timeline.slice(Math.max(0, endIndex - 9), Math.max(0, endIndex + 1));
+  const healthyEnd = healthy[healthy.length - 1];
+  if (healthyEnd === undefined) return null;
+  return {
+    workers: healthyEnd.workers,
+    throughput: healthy.reduce((sum, entry) => sum + entry.throughput, 0) / healthy.length,
+    latency: meanLatency(healthy),
+    levelFrom: "healthy",
+  };
+}
+
 /**
  * The capacity of one node: from the results' sizing block when there is one; otherwise from the
  * timeline: the last 10 seconds before the failure onset. When nothing failed, the best level is the
@@ -100,18 +134,7 @@ export function computeCapacity(
   const lastLoaded = timeline.findLast((entry) => entry.workers > 0) ?? last;
   const stoppedOnFailure = sizing?.stopReason === "error-ratio" || sizing?.stopReason === "latency";
   const failed = stoppedOnFailure || failureSeconds !== null;
-  // Nothing failed: every level was healthy, the best of them is the peak.
-  const peakLevel = (): Pick<Capacity, "workers" | "throughput" | "latency" | "levelFrom"> => {
-    if (failed || peakThroughput === null)
-      return { workers: null, throughput: null, latency: null, levelFrom: null };
-    const window = peakWindow(wholeSeconds(timeline), peakThroughput);
-    return {
-      workers: timeline.find((entry) => entry.t >= peakThroughput.atSeconds)?.workers ?? null,
-      throughput: peakThroughput.value,
-      latency: meanLatency(window),
-      levelFrom: "peak",
-    };
-  };
+  const peakLevel = () => peakLevelOf(timeline, peakThroughput, failed);
 
   if (sizing) {
     const found = sizing.reached && sizing.healthyWorkers !== null && sizing.healthyWorkers !== undefined;
@@ -149,20 +172,8 @@ export function computeCapacity(
   }
 
   const totalRuns = results.ok + results.failed;
-  let level: Pick<Capacity, "workers" | "throughput" | "latency" | "levelFrom"> = peakLevel();
-  if (failureSeconds !== null) {
-    const endIndex = timeline.findIndex((entry) => entry.t >= failureSeconds) - 1;
-    const healthy = timeline.slice(Math.max(0, endIndex - 9), Math.max(0, endIndex + 1));
-    const healthyEnd = healthy[healthy.length - 1];
-    if (healthyEnd !== undefined) {
-      level = {
-        workers: healthyEnd.workers,
-        throughput: healthy.reduce((sum, entry) => sum + entry.throughput, 0) / healthy.length,
-        latency: meanLatency(healthy),
-        levelFrom: "healthy",
-      };
-    }
-  }
+  const level =
+    (failureSeconds !== null ? levelBeforeFailure(timeline, failureSeconds) : null) ?? peakLevel();
   const capacity: Capacity = {
     found: failureSeconds !== null && level.levelFrom === "healthy",
     ...level,

@@ -1,5 +1,5 @@
 import { allFailed } from "./all-failed.js";
-import type { Analysis, ResourceCheck, RunMetadata } from "./analysis-types.js";
+import type { Analysis, ResourceCheck, RunMetadata, Trust } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
 import { describeServiceExit, peakLabel, separatePeak } from "./capacity.js";
 import { buildCharts, type ChartSpec, type ChartTrace } from "./charts.js";
@@ -537,6 +537,189 @@ const RULE_LABEL: Record<string, string> = {
   "all-failed": "Every scenario run failed",
 };
 
+/** The run's start time as the page prints it: `2026-11-26 07:00:00 UTC`. */
+function startTimeLabel(results: LoadResultsInput): string {
+  return results.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+}
+
+/** The JSON block the runner draws from: the shared time range and each chart's traces and layout. */
+function chartData(results: LoadResultsInput, charts: readonly ChartSpec[], analysis: Analysis) {
+  const last = results.timeline[results.timeline.length - 1];
+  const xRange: [number, number] = [results.timeline[0]?.t ?? 0, last?.t ?? results.durationSeconds];
+  const startLabel = startTimeLabel(results);
+  return {
+    xRange,
+    charts: charts.map((chart) => ({
+      id: chart.id,
+      traces: chart.traces,
+      layout: chartLayout(chart, xRange, analysis, startLabel),
+    })),
+  };
+}
+
+/** The page's Content-Security-Policy: the two inline scripts by hash, and no network load at all. */
+function contentSecurityPolicy(plotlyHash: string): string {
+  return [
+    "default-src 'none'",
+    `script-src ${plotlyHash} ${cspHash(RUNNER)}`,
+    "style-src 'unsafe-inline'",
+    "img-src data: blob:",
+    "font-src data:",
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
+    "frame-src 'none'",
+  ].join("; ");
+}
+
+/** The badges next to the title: partial run, and whether the result can be trusted. */
+function badgesHtml(results: LoadResultsInput, trust: Trust): string {
+  return [
+    trust.partial ? `<span class="badge partial">partial run</span>` : "",
+    allFailed(results)
+      ? `<span class="badge untrusted">measured nothing usable</span>`
+      : trust.trustworthy
+        ? `<span class="badge trusted">trustworthy</span>`
+        : `<span class="badge untrusted">not trustworthy</span>`,
+  ].join(" ");
+}
+
+/** The trust warnings: notes on a trustworthy result, reasons on an untrustworthy one. */
+function warningsHtml(trust: Trust): string {
+  if (trust.warnings.length === 0) return "";
+  return `<div class="warnings${trust.trustworthy ? " mild" : ""}" id="warnings"><h3>${
+    trust.trustworthy ? "Notes" : "Why this result is not trustworthy"
+  }</h3><ul>${trust.warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join("")}</ul></div>`;
+}
+
+/** The verdict card: the capacity, the bottleneck and its evidence, the capacity numbers and the warnings. */
+function verdictSection(analysis: Analysis): string {
+  const { bottleneck, trust, capacity } = analysis;
+  return `<section class="card verdict" id="verdict">
+<p class="headline" id="capacity">${escapeHtml(capacity.message)}</p>
+<p class="bottleneck" id="bottleneck"><strong>${escapeHtml(RULE_LABEL[bottleneck.rule] ?? RESOURCE_LABEL[bottleneck.resource] ?? bottleneck.resource)}</strong> — ${escapeHtml(bottleneck.summary)}</p>
+<div class="chips"><span class="chip">confidence: ${escapeHtml(bottleneck.confidence)}</span><span class="chip">scope: ${escapeHtml(bottleneck.scope)}</span><span class="chip">rule: ${escapeHtml(bottleneck.rule)}</span></div>
+${capacityNumbers(analysis)}
+<h3>Evidence</h3>
+<ul class="evidence">${bottleneck.evidence.map((fact) => `<li>${escapeHtml(fact)}</li>`).join("")}</ul>
+${warningsHtml(trust)}
+</section>`;
+}
+
+/** The per-scenario table. */
+function scenarioTable(results: LoadResultsInput): string {
+  const scenarios = results.scenarios ?? [];
+  if (scenarios.length === 0) return `<p class="hint">No scenario recorded.</p>`;
+  return table(
+    [
+      "scenario",
+      { text: "ok", numeric: true },
+      { text: "failed", numeric: true },
+      { text: "failed %", numeric: true },
+      { text: "p50", numeric: true },
+      { text: "p95", numeric: true },
+      { text: "p99", numeric: true },
+    ],
+    scenarios.map((scenario) => [
+      { text: scenario.name, className: "name" },
+      num(scenario.ok),
+      num(scenario.failed),
+      ratio(scenario.failed, scenario.ok + scenario.failed),
+      ms(scenario.latency, "p50"),
+      ms(scenario.latency, "p95"),
+      ms(scenario.latency, "p99"),
+    ]),
+  );
+}
+
+/** The per-request table. */
+function requestTable(results: LoadResultsInput): string {
+  const requests = results.byRequest ?? [];
+  if (requests.length === 0) return `<p class="hint">No request recorded.</p>`;
+  return table(
+    [
+      "request",
+      { text: "count", numeric: true },
+      { text: "errors", numeric: true },
+      { text: "errors %", numeric: true },
+      { text: "p50", numeric: true },
+      { text: "p95", numeric: true },
+      { text: "p99", numeric: true },
+    ],
+    requests.map((request) => [
+      { text: request.name, className: "name" },
+      num(request.count),
+      num(request.failed),
+      ratio(request.failed, request.count),
+      ms(request.latency, "p50"),
+      ms(request.latency, "p95"),
+      ms(request.latency, "p99"),
+    ]),
+  );
+}
+
+/** The checks table: each resource measured, its levels against its threshold, and its verdict. */
+function checksTable(checks: readonly ResourceCheck[]): string {
+  if (checks.length === 0) return `<p class="hint">No resource metrics: nothing to check.</p>`;
+  return table(
+    [
+      "resource",
+      "measured",
+      { text: "in window", numeric: true },
+      { text: "peak", numeric: true },
+      { text: "threshold", numeric: true },
+      "verdict",
+    ],
+    checks.map((check) => {
+      const level = (value: number | null) =>
+        value === null ? "n/a" : check.unit === "bytes" ? formatBytes(value) : formatPercent(value);
+      return [
+        { text: RESOURCE_LABEL[check.resource] ?? check.resource },
+        { text: check.label, className: "name" },
+        { text: level(check.windowLevel), numeric: true },
+        {
+          text: `${level(check.peakLevel)}${check.peakAtSeconds !== null ? ` at ${formatSeconds(check.peakAtSeconds)}` : ""}`,
+          numeric: true,
+        },
+        { text: level(check.threshold), numeric: true },
+        { text: checkVerdict(check) },
+      ];
+    }),
+    (index) => (checks[index]?.saturated ? "saturated" : undefined),
+  );
+}
+
+/** One card per chart: title, description, legend and the element the runner draws into. */
+function chartCards(charts: readonly ChartSpec[]): string {
+  return charts
+    .map(
+      (chart) =>
+        `<div class="card chart"><h3>${escapeHtml(chart.title)}</h3><p>${escapeHtml(chart.description)}</p>${legendHtml(chart)}<div class="plot" id="${chart.id}"></div></div>`,
+    )
+    .join("\n");
+}
+
+/** Which charts draw the load generator, and that its network and disk are not recorded. */
+function generatorNote(charts: readonly ChartSpec[]): string {
+  const generatorCharts = charts
+    .filter((chart) => chart.traces.some((trace) => trace.legendgroup === "generator"))
+    .map((chart) => chart.title);
+  if (generatorCharts.length === 0) return "";
+  // Said plainly rather than left out: the issue asks for the generator's disk and network too.
+  return `<p class="hint" id="generator-note">The load generator (legend group “Load generator”) is drawn in ${escapeHtml(
+    generatorCharts.length > 1
+      ? `${generatorCharts.slice(0, -1).join(", ")} and ${generatorCharts[generatorCharts.length - 1]}`
+      : (generatorCharts[0] as string),
+  )}. Its network traffic and disk I/O are not recorded by loadcore, so no chart shows them.</p>`;
+}
+
+/** The banner over the verdict of a partial run, saying why it is partial. */
+function partialBanner(input: RenderHtmlInput): string {
+  if (!input.analysis.trust.partial) return "";
+  return `<div class="partial-banner" id="partial">PARTIAL RUN: ${escapeHtml(partialReason(input.results, input.metadata))}. The numbers below cover only what was recorded.</div>`;
+}
+
 /**
  * Renders the report as one self-contained HTML page: plotly.js inlined, the data embedded as JSON,
  * a Content-Security-Policy that forbids every network load, every user or target string escaped.
@@ -551,148 +734,11 @@ export function renderHtml(input: RenderHtmlInput): string {
   );
   const plotlyLabel = `${plotlyScript.name}${plotlyScript.version ? ` ${plotlyScript.version}` : ""}`;
   const charts = buildCharts(results, input.metrics, analysis, input.maxPointsPerTrace);
-  const last = results.timeline[results.timeline.length - 1];
-  const xRange: [number, number] = [results.timeline[0]?.t ?? 0, last?.t ?? results.durationSeconds];
-  const startLabel = results.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
-  const data = {
-    xRange,
-    charts: charts.map((chart) => ({
-      id: chart.id,
-      traces: chart.traces,
-      layout: chartLayout(chart, xRange, analysis, startLabel),
-    })),
-  };
-  const csp = [
-    "default-src 'none'",
-    `script-src ${plotlyScript.hash} ${cspHash(RUNNER)}`,
-    "style-src 'unsafe-inline'",
-    "img-src data: blob:",
-    "font-src data:",
-    "connect-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "object-src 'none'",
-    "frame-src 'none'",
-  ].join("; ");
-  const { bottleneck, trust, capacity } = analysis;
-  const badges = [
-    trust.partial ? `<span class="badge partial">partial run</span>` : "",
-    allFailed(results)
-      ? `<span class="badge untrusted">measured nothing usable</span>`
-      : trust.trustworthy
-        ? `<span class="badge trusted">trustworthy</span>`
-        : `<span class="badge untrusted">not trustworthy</span>`,
-  ].join(" ");
-  const warnings =
-    trust.warnings.length > 0
-      ? `<div class="warnings${trust.trustworthy ? " mild" : ""}" id="warnings"><h3>${
-          trust.trustworthy ? "Notes" : "Why this result is not trustworthy"
-        }</h3><ul>${trust.warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join("")}</ul></div>`
-      : "";
-  const scenarios = results.scenarios ?? [];
-  const requests = results.byRequest ?? [];
-  const checks = analysis.checks;
-  const scenarioTable =
-    scenarios.length === 0
-      ? `<p class="hint">No scenario recorded.</p>`
-      : table(
-          [
-            "scenario",
-            { text: "ok", numeric: true },
-            { text: "failed", numeric: true },
-            { text: "failed %", numeric: true },
-            { text: "p50", numeric: true },
-            { text: "p95", numeric: true },
-            { text: "p99", numeric: true },
-          ],
-          scenarios.map((scenario) => [
-            { text: scenario.name, className: "name" },
-            num(scenario.ok),
-            num(scenario.failed),
-            ratio(scenario.failed, scenario.ok + scenario.failed),
-            ms(scenario.latency, "p50"),
-            ms(scenario.latency, "p95"),
-            ms(scenario.latency, "p99"),
-          ]),
-        );
-  const requestTable =
-    requests.length === 0
-      ? `<p class="hint">No request recorded.</p>`
-      : table(
-          [
-            "request",
-            { text: "count", numeric: true },
-            { text: "errors", numeric: true },
-            { text: "errors %", numeric: true },
-            { text: "p50", numeric: true },
-            { text: "p95", numeric: true },
-            { text: "p99", numeric: true },
-          ],
-          requests.map((request) => [
-            { text: request.name, className: "name" },
-            num(request.count),
-            num(request.failed),
-            ratio(request.failed, request.count),
-            ms(request.latency, "p50"),
-            ms(request.latency, "p95"),
-            ms(request.latency, "p99"),
-          ]),
-        );
-  const checksTable =
-    checks.length === 0
-      ? `<p class="hint">No resource metrics: nothing to check.</p>`
-      : table(
-          [
-            "resource",
-            "measured",
-            { text: "in window", numeric: true },
-            { text: "peak", numeric: true },
-            { text: "threshold", numeric: true },
-            "verdict",
-          ],
-          checks.map((check) => {
-            const level = (value: number | null) =>
-              value === null ? "n/a" : check.unit === "bytes" ? formatBytes(value) : formatPercent(value);
-            return [
-              { text: RESOURCE_LABEL[check.resource] ?? check.resource },
-              { text: check.label, className: "name" },
-              { text: level(check.windowLevel), numeric: true },
-              {
-                text: `${level(check.peakLevel)}${check.peakAtSeconds !== null ? ` at ${formatSeconds(check.peakAtSeconds)}` : ""}`,
-                numeric: true,
-              },
-              { text: level(check.threshold), numeric: true },
-              { text: checkVerdict(check) },
-            ];
-          }),
-          (index) => (checks[index]?.saturated ? "saturated" : undefined),
-        );
-  const chartSections = charts
-    .map(
-      (chart) =>
-        `<div class="card chart"><h3>${escapeHtml(chart.title)}</h3><p>${escapeHtml(chart.description)}</p>${legendHtml(chart)}<div class="plot" id="${chart.id}"></div></div>`,
-    )
-    .join("\n");
-  const generatorCharts = charts
-    .filter((chart) => chart.traces.some((trace) => trace.legendgroup === "generator"))
-    .map((chart) => chart.title);
-  // Said plainly rather than left out: the issue asks for the generator's disk and network too.
-  const generatorNote =
-    generatorCharts.length > 0
-      ? `<p class="hint" id="generator-note">The load generator (legend group “Load generator”) is drawn in ${escapeHtml(
-          generatorCharts.length > 1
-            ? `${generatorCharts.slice(0, -1).join(", ")} and ${generatorCharts[generatorCharts.length - 1]}`
-            : (generatorCharts[0] as string),
-        )}. Its network traffic and disk I/O are not recorded by loadcore, so no chart shows them.</p>`
-      : "";
-  const partialBanner = trust.partial
-    ? `<div class="partial-banner" id="partial">PARTIAL RUN: ${escapeHtml(partialReason(results, input.metadata))}. The numbers below cover only what was recorded.</div>`
-    : "";
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(plotlyScript.hash)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="@sizer/report ${escapeHtml(REPORT_VERSION)}">
 <meta name="sizer-report:plotly" content="${escapeHtml(plotlyLabel)}">
@@ -701,30 +747,22 @@ export function renderHtml(input: RenderHtmlInput): string {
 </head>
 <body>
 <main>
-<header class="top"><h1>${escapeHtml(title)}</h1>${badges}<span class="meta">${escapeHtml(metadataTarget(input))}</span></header>
-${partialBanner}
-<section class="card verdict" id="verdict">
-<p class="headline" id="capacity">${escapeHtml(capacity.message)}</p>
-<p class="bottleneck" id="bottleneck"><strong>${escapeHtml(RULE_LABEL[bottleneck.rule] ?? RESOURCE_LABEL[bottleneck.resource] ?? bottleneck.resource)}</strong> — ${escapeHtml(bottleneck.summary)}</p>
-<div class="chips"><span class="chip">confidence: ${escapeHtml(bottleneck.confidence)}</span><span class="chip">scope: ${escapeHtml(bottleneck.scope)}</span><span class="chip">rule: ${escapeHtml(bottleneck.rule)}</span></div>
-${capacityNumbers(analysis)}
-<h3>Evidence</h3>
-<ul class="evidence">${bottleneck.evidence.map((fact) => `<li>${escapeHtml(fact)}</li>`).join("")}</ul>
-${warnings}
-</section>
+<header class="top"><h1>${escapeHtml(title)}</h1>${badgesHtml(results, analysis.trust)}<span class="meta">${escapeHtml(metadataTarget(input))}</span></header>
+${partialBanner(input)}
+${verdictSection(analysis)}
 <section id="charts">
 <h2>Over time</h2>
 <p class="hint">All charts share the time axis: zoom one and the others follow; double-click to reset. Click a legend entry to hide it, a group title to hide the group. The shaded band is the evidence window.</p>
-${generatorNote}
-${chartSections}
+${generatorNote(charts)}
+${chartCards(charts)}
 </section>
 <section id="checks">
 <h2>What was checked</h2>
-<div class="card">${checksTable}</div>
+<div class="card">${checksTable(analysis.checks)}</div>
 </section>
 <section class="tables" id="tables">
-<div class="card"><h3>Per scenario</h3>${scenarioTable}</div>
-<div class="card"><h3>Per request</h3>${requestTable}</div>
+<div class="card"><h3>Per scenario</h3>${scenarioTable(results)}</div>
+<div class="card"><h3>Per request</h3>${requestTable(results)}</div>
 <div class="card"><h3>Status codes</h3>${countsTable(results.statusCodes, "status")}</div>
 <div class="card"><h3>Error classes</h3>${countsTable(results.errors, "class")}</div>
 </section>
@@ -734,7 +772,7 @@ ${chartSections}
 </section>
 <footer>Generated by @sizer/report ${escapeHtml(REPORT_VERSION)} at ${escapeHtml(input.generatedAt)}. Charts by ${escapeHtml(plotlyLabel)}. Self-contained: this file loads nothing from the network.</footer>
 </main>
-<script type="application/json" id="report-data">${jsonForScript(data)}</script>
+<script type="application/json" id="report-data">${jsonForScript(chartData(results, charts, analysis))}</script>
 <script>${plotlyScript.source}</script>
 <script>${RUNNER}</script>
 </body>
@@ -743,9 +781,6 @@ ${chartSections}
 }
 
 function metadataTarget(input: RenderHtmlInput): string {
-  const parts = [
-    input.metadata?.target,
-    input.results.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"),
-  ];
+  const parts = [input.metadata?.target, startTimeLabel(input.results)];
   return parts.filter(Boolean).join(" · ");
 }

@@ -84,17 +84,22 @@ const RULE_TITLE: Record<string, string> = {
   "all-failed": "every scenario run failed",
 };
 
-/**
- * Renders `summary.md`, made for a CI job summary: the verdict and the capacity first, then the
- * evidence, the warnings and the per-scenario table. Every user or target string is escaped.
- */
-export function renderSummaryMarkdown(input: {
+/** What `renderSummaryMarkdown` reads. */
+interface SummaryInput {
   results: LoadResultsInput;
   analysis: Analysis;
   metadata?: RunMetadata | undefined;
   title?: string | undefined;
   generatedAt: string;
-}): string {
+}
+
+/** A Markdown table row. */
+function row(cells: string[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+/** The title, the partial-run and trust alerts, the capacity message and the bottleneck. */
+function verdictLines(input: SummaryInput): string[] {
   const { results, analysis } = input;
   const { capacity, bottleneck, trust } = analysis;
   const lines: string[] = [];
@@ -114,8 +119,12 @@ export function renderSummaryMarkdown(input: {
     `**Bottleneck: ${escapeMarkdown(RULE_TITLE[bottleneck.rule] ?? RESOURCE_TITLE[bottleneck.resource] ?? bottleneck.resource)}** (${escapeMarkdown(bottleneck.scope)}, confidence ${escapeMarkdown(bottleneck.confidence)}). ${escapeMarkdown(bottleneck.summary)}`,
     "",
   );
-  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  lines.push(row(["", "value"]), row(["---", "---:"]));
+  return lines;
+}
+
+/** The capacity table: workers, throughput, peaks, latency and where the run stopped. */
+function capacityTable({ capacity }: Analysis): string[] {
+  const lines: string[] = [row(["", "value"]), row(["---", "---:"])];
   const atPeak = capacity.levelFrom === "peak" && capacity.peakThroughput;
   const workersLabel =
     capacity.levelFrom === "saturation"
@@ -176,6 +185,12 @@ export function renderSummaryMarkdown(input: {
       ]),
     );
   lines.push("");
+  return lines;
+}
+
+/** The evidence behind the bottleneck and the trust warnings. */
+function evidenceLines({ bottleneck, trust }: Analysis): string[] {
+  const lines: string[] = [];
   if (bottleneck.evidence.length > 0) {
     lines.push("<details open><summary>Evidence</summary>", "");
     for (const fact of bottleneck.evidence) lines.push(`- ${escapeMarkdown(fact)}`);
@@ -186,6 +201,12 @@ export function renderSummaryMarkdown(input: {
     for (const warning of trust.warnings) lines.push(`- ${escapeMarkdown(warning)}`);
     lines.push("");
   }
+  return lines;
+}
+
+/** The per-scenario table, when the results have scenarios. */
+function scenarioTable(results: LoadResultsInput): string[] {
+  const lines: string[] = [];
   const scenarios = results.scenarios ?? [];
   if (scenarios.length > 0) {
     lines.push(
@@ -206,9 +227,20 @@ export function renderSummaryMarkdown(input: {
     }
     lines.push("");
   }
-  lines.push(
+  return lines;
+}
+
+/**
+ * Renders `summary.md`, made for a CI job summary: the verdict and the capacity first, then the
+ * evidence, the warnings and the per-scenario table. Every user or target string is escaped.
+ */
+export function renderSummaryMarkdown(input: SummaryInput): string {
+  return [
+    ...verdictLines(input),
+    ...capacityTable(input.analysis),
+    ...evidenceLines(input.analysis),
+    ...scenarioTable(input.results),
     `<sub>@sizer/report ${escapeMarkdown(REPORT_VERSION)}, ${escapeMarkdown(input.generatedAt)}</sub>`,
     "",
-  );
-  return lines.join("\n");
+  ].join("\n");
 }

@@ -1,0 +1,25 @@
+/** One plotly trace, as serialised into the report. */
+export interface ChartTrace {
+  type: "scatter";
+  mode: "lines";
+  name: string;
+  x: number[];
+  y: Array<number | null>;
+  legendgroup: string;
+  legendgrouptitle?: { text: string };
+  yaxis?: "y2";
+  line: { color: string; width?: number; dash?: "dash" | "dot" | "dashdot"; shape?: "hv" };
+  visible?: "legendonly";
+  hovertemplate?: string;
+}
+
+/** One chart of the report: a title, its traces, the axis titles. */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** What the chart is for, in one line under its title. */
+  description: string;
+  yTitle: string;
+  y2Title?: string;
+  traces: ChartTrace[];
+}
