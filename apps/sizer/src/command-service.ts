@@ -4,7 +4,7 @@ import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
 import { groupListensOn } from "./port-owner.js";
 import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
-import { certificateMessage, waitForReady } from "./readiness.js";
+import { certificateMessage, type ReadyOutcome, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import { parseServiceCommand } from "./service-command.js";
 import type { ServiceLog } from "./service-log.js";
@@ -101,22 +101,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     `starting: ${JSON.stringify(argv)} in ${options.cwd ?? process.cwd()}${env.PORT ? ` with PORT=${env.PORT}` : ""}`,
   );
 
-  let child: ChildProcess;
-  try {
-    child = spawn(argv[0] as string, argv.slice(1), {
-      cwd: options.cwd,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  } catch (error) {
-    throw new ServiceStartError(
-      "ERR_SIZER_SERVICE_START",
-      `cannot start --service-cmd '${options.command}': ${(error as Error).message}`,
-      "",
-      { cause: error },
-    );
-  }
+  const child = spawnGroup(argv, env, options);
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   child.stdout?.on("data", (chunk: Buffer) => options.log.write(chunk));
   child.stderr?.on("data", (chunk: Buffer) => options.log.write(chunk));
@@ -179,28 +164,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   });
   if (!ready.ready) {
     await stop();
-    const output = options.log.tail();
-    if (ready.reason === "ended" && exit) {
-      throw new ServiceStartError(
-        "ERR_SIZER_SERVICE_START",
-        `the service exited before it was ready (${describeExit(exit)}): --service-cmd '${options.command}'`,
-        output,
-      );
-    }
-    if (ready.reason === "aborted")
-      throw new InterruptedError("interrupted while waiting for the service to be ready");
-    if (ready.reason === "certificate")
-      throw new ServiceStartError(
-        "ERR_SIZER_SERVICE_NOT_READY",
-        `the service is not trusted: ${certificateMessage(healthUrl, ready.lastProbe)}`,
-        output,
-      );
-    const last = ready.lastProbe && !ready.lastProbe.ok ? ` (last try: ${ready.lastProbe.reason})` : "";
-    throw new ServiceStartError(
-      "ERR_SIZER_SERVICE_NOT_READY",
-      `the service did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s${last}; check --port/--url/--health-url or raise --ready-timeout`,
-      output,
-    );
+    throw notReadyError(ready, healthUrl, exit, options);
   }
   // Something answering is not yet the service: another program may hold the port while the service
   // fails to bind it and exits. Its exit during start-up, not the other program's answer, is the outcome.
@@ -225,4 +189,58 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     outputTail: (lines) => options.log.tail(lines),
     stop,
   };
+}
+
+/** Starts the command in a process group of its own, its output piped; a spawn that throws is a start error. */
+function spawnGroup(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  options: CommandServiceOptions,
+): ChildProcess {
+  try {
+    return spawn(argv[0] as string, argv.slice(1), {
+      cwd: options.cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    throw new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `cannot start --service-cmd '${options.command}': ${(error as Error).message}`,
+      "",
+      { cause: error },
+    );
+  }
+}
+
+/** Why a started command never became ready, with the last lines it printed. */
+function notReadyError(
+  ready: Extract<ReadyOutcome, { ready: false }>,
+  healthUrl: string,
+  exit: ProcessExit | undefined,
+  options: CommandServiceOptions,
+): Error {
+  const output = options.log.tail();
+  if (ready.reason === "ended" && exit) {
+    return new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `the service exited before it was ready (${describeExit(exit)}): --service-cmd '${options.command}'`,
+      output,
+    );
+  }
+  if (ready.reason === "aborted")
+    return new InterruptedError("interrupted while waiting for the service to be ready");
+  if (ready.reason === "certificate")
+    return new ServiceStartError(
+      "ERR_SIZER_SERVICE_NOT_READY",
+      `the service is not trusted: ${certificateMessage(healthUrl, ready.lastProbe)}`,
+      output,
+    );
+  const last = ready.lastProbe && !ready.lastProbe.ok ? ` (last try: ${ready.lastProbe.reason})` : "";
+  return new ServiceStartError(
+    "ERR_SIZER_SERVICE_NOT_READY",
+    `the service did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s${last}; check --port/--url/--health-url or raise --ready-timeout`,
+    output,
+  );
 }

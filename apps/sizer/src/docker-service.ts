@@ -155,6 +155,24 @@ export async function removeLeftoverContainers(docker: string, log?: ServiceLog)
   return removed;
 }
 
+/** Pulls the image unless the engine has it already; an image that cannot be pulled is named. */
+async function ensureImage(docker: string, image: string, log: ServiceLog): Promise<void> {
+  const inspect = await runDocker(docker, ["image", "inspect", "--format", "{{.Id}}", image], 30_000);
+  if (inspect.status === 0) return;
+  log.note(`image ${image} not present locally, pulling`);
+  const pull = await runDocker(docker, ["pull", image], PULL_TIMEOUT_MS);
+  if (pull.status !== 0) {
+    const why =
+      pull.status === null
+        ? `no answer from its registry within ${PULL_TIMEOUT_MS / 1000} s`
+        : firstLine(pull.stderr) || `exit code ${pull.status}`;
+    throw new DockerError(
+      "ERR_SIZER_IMAGE_NOT_FOUND",
+      `--image ${image}: the image is not present and cannot be pulled (${why})`,
+    );
+  }
+}
+
 /**
  * Runs an image as a container (removed at the end), on this machine's network or published on
  * 127.0.0.1, its logs captured, and waits until it answers. Fails clearly when no engine answers,
@@ -163,21 +181,7 @@ export async function removeLeftoverContainers(docker: string, log?: ServiceLog)
 export async function startDockerService(options: DockerServiceOptions): Promise<ServiceHandle> {
   const docker = options.docker ?? "docker";
   await checkDocker(docker);
-  const inspect = await runDocker(docker, ["image", "inspect", "--format", "{{.Id}}", options.image], 30_000);
-  if (inspect.status !== 0) {
-    options.log.note(`image ${options.image} not present locally, pulling`);
-    const pull = await runDocker(docker, ["pull", options.image], PULL_TIMEOUT_MS);
-    if (pull.status !== 0) {
-      const why =
-        pull.status === null
-          ? `no answer from its registry within ${PULL_TIMEOUT_MS / 1000} s`
-          : firstLine(pull.stderr) || `exit code ${pull.status}`;
-      throw new DockerError(
-        "ERR_SIZER_IMAGE_NOT_FOUND",
-        `--image ${options.image}: the image is not present and cannot be pulled (${why})`,
-      );
-    }
-  }
+  await ensureImage(docker, options.image, options.log);
   await removeLeftoverContainers(docker, options.log);
   const network = options.network ?? ((await hasBridgeNetwork(docker)) ? "bridge" : "host");
   if (network === "host" && !(await portIsFree(options.port))) {
