@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type LoadResults, type ProgressInfo, RUN_DEFAULTS, type TimelinePoint } from "@sizer/loadcore";
@@ -96,12 +96,8 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
   const rampUpTooLong = rampUpWarning(options.load, options.scenario);
   if (rampUpTooLong) reporter.warn(rampUpTooLong);
   const cpuPlan = planRunCpus(options);
-  await mkdir(options.outDir, { recursive: true });
-  const log = new ServiceLog(join(options.outDir, "service.log"));
-  const loadLogFile = join(options.outDir, "loadcore.log");
-  const loadLog = createWriteStream(loadLogFile);
-  const record = newRunRecord(options, argv, cpuPlan, now);
-  const commandFile = await writeRunRecord(options.outDir, record);
+  const folder = await openRunFolder(options, argv, cpuPlan, now);
+  const { log, loadLog, record } = folder;
 
   const abortLoad = new AbortController();
   const onOuterAbort = () => abortLoad.abort(options.signal?.reason);
@@ -140,55 +136,21 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     }).finally(() => reporter.close());
 
     await stopMeasuring(reporter, recorder, service, watch);
-    const serviceExit = watch.exit;
     if (originalAffinity) {
       pinProcess(process.pid, originalAffinity, options.taskset);
       originalAffinity = undefined;
     }
 
-    const status = runStatus(serviceExit, options.signal);
-    const partial = status !== "complete" || results.interrupted === true;
-    const error = serviceExit ? serviceExitedError(serviceExit, service) : undefined;
-    if (serviceExit) record.serviceExit = serviceExitRecord(serviceExit, watch.exitedAt, results);
-
     reporter.phase("analysing");
-    const resultsFile = await writeResults(options.outDir, results);
-    const recordedMetrics = recorder.samples > 0 ? metricsFile : undefined;
-    const { analysis, files } = await writeRunReport(options, {
+    const result = await finishRun(options, folder, {
       results,
-      metricsFile: recordedMetrics,
+      service,
+      watch,
+      metricsFile: recorder.samples > 0 ? metricsFile : undefined,
       argv,
       cpuPlan,
-      record,
-      service,
-      partial,
-      partialReason: describePartial(status, error),
+      now,
     });
-
-    // Every file is written; a run where nothing succeeded still must not pass for a sizing.
-    const failure = error ?? (status === "complete" ? noSuccessError(results, service.url) : undefined);
-    recordEnd(record, status, failure, now);
-    await writeRunRecord(options.outDir, record);
-    await log.close();
-    await new Promise((resolve) => loadLog.end(resolve));
-
-    const result: SizerRunResult = {
-      status,
-      partial,
-      outDir: options.outDir,
-      results,
-      analysis,
-      cpuPlan,
-      files: {
-        ...files,
-        results: resultsFile,
-        metrics: recordedMetrics,
-        serviceLog: log.path,
-        command: commandFile,
-        loadLog: loadLogFile,
-      },
-      ...(failure ? { error: failure } : {}),
-    };
     reporter.phase("done");
     reporter.verdict(formatVerdict(result), verdictFields(result));
     return result;
@@ -205,6 +167,98 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     await log.close();
     if (!loadLog.closed) loadLog.end();
   }
+}
+
+/** The files of a run folder that stay open while it runs, and the run record written first. */
+interface RunFolder {
+  log: ServiceLog;
+  loadLog: WriteStream;
+  loadLogFile: string;
+  record: RunRecord;
+  commandFile: string;
+}
+
+/** Creates the output folder, its service.log and loadcore.log, and command.json as the run starts. */
+async function openRunFolder(
+  options: SizerRunOptions,
+  argv: string[],
+  cpuPlan: CpuPlan,
+  now: () => number,
+): Promise<RunFolder> {
+  await mkdir(options.outDir, { recursive: true });
+  const log = new ServiceLog(join(options.outDir, "service.log"));
+  const loadLogFile = join(options.outDir, "loadcore.log");
+  const loadLog = createWriteStream(loadLogFile);
+  const record = newRunRecord(options, argv, cpuPlan, now);
+  const commandFile = await writeRunRecord(options.outDir, record);
+  return { log, loadLog, loadLogFile, record, commandFile };
+}
+
+/** What the load left for {@link finishRun}. */
+interface LoadOutcome {
+  results: LoadResults;
+  service: ServiceHandle;
+  watch: ServiceWatch;
+  /** metrics.csv, when the recorder wrote samples. */
+  metricsFile: string | undefined;
+  argv: string[];
+  cpuPlan: CpuPlan;
+  now: () => number;
+}
+
+/**
+ * After the load: how the run ended, results.json and the report, command.json completed, the logs
+ * closed. A run where nothing succeeded, or whose service died, carries the error to exit with.
+ */
+async function finishRun(
+  options: SizerRunOptions,
+  folder: RunFolder,
+  outcome: LoadOutcome,
+): Promise<SizerRunResult> {
+  const { results, service, watch, argv, cpuPlan, now } = outcome;
+  const { record } = folder;
+  const serviceExit = watch.exit;
+  const status = runStatus(serviceExit, options.signal);
+  const partial = status !== "complete" || results.interrupted === true;
+  const error = serviceExit ? serviceExitedError(serviceExit, service) : undefined;
+  if (serviceExit) record.serviceExit = serviceExitRecord(serviceExit, watch.exitedAt, results);
+
+  const resultsFile = await writeResults(options.outDir, results);
+  const { analysis, files } = await writeRunReport(options, {
+    results,
+    metricsFile: outcome.metricsFile,
+    argv,
+    cpuPlan,
+    record,
+    service,
+    partial,
+    partialReason: describePartial(status, error),
+  });
+
+  // Every file is written; a run where nothing succeeded still must not pass for a sizing.
+  const failure = error ?? (status === "complete" ? noSuccessError(results, service.url) : undefined);
+  recordEnd(record, status, failure, now);
+  await writeRunRecord(options.outDir, record);
+  await folder.log.close();
+  await new Promise((resolve) => folder.loadLog.end(resolve));
+
+  return {
+    status,
+    partial,
+    outDir: options.outDir,
+    results,
+    analysis,
+    cpuPlan,
+    files: {
+      ...files,
+      results: resultsFile,
+      metrics: outcome.metricsFile,
+      serviceLog: folder.log.path,
+      command: folder.commandFile,
+      loadLog: folder.loadLogFile,
+    },
+    ...(failure ? { error: failure } : {}),
+  };
 }
 
 function describeScenario(options: SizerRunOptions): string {
