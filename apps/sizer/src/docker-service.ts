@@ -4,7 +4,7 @@ import { formatCpuList } from "./cpu-plan.js";
 import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
 import { portIsFree } from "./free-port.js";
 import { childExit, describeExit, type ProcessExit } from "./process-tree.js";
-import { certificateMessage, waitForReady } from "./readiness.js";
+import { certificateMessage, type ReadyOutcome, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import type { ServiceLog } from "./service-log.js";
 
@@ -173,6 +173,40 @@ async function ensureImage(docker: string, image: string, log: ServiceLog): Prom
   }
 }
 
+/** The `docker run` arguments of the service's container, labelled with this sizer's pid. */
+function containerRunArgs(options: DockerServiceOptions, name: string, network: DockerNetwork): string[] {
+  const args = ["run", "--detach", "--rm", "--name", name, "--label", `${CONTAINER_LABEL}=${process.pid}`];
+  if (network === "host") args.push("--network", "host");
+  else args.push("--publish", `127.0.0.1::${options.port}`);
+  if (options.cpus && options.cpus.length > 0) args.push("--cpuset-cpus", formatCpuList(options.cpus));
+  if (options.memory !== undefined) args.push("--memory", options.memory);
+  args.push("--env", `PORT=${options.port}`);
+  for (const [key, value] of Object.entries(options.env ?? {})) args.push("--env", `${key}=${value}`);
+  args.push("--", options.image);
+  return args;
+}
+
+/** Why the container never became ready: interrupted, exited, a refused certificate, or no answer in time. */
+function containerNotReadyError(
+  ready: Extract<ReadyOutcome, { ready: false }>,
+  healthUrl: string,
+  options: DockerServiceOptions,
+): InterruptedError | ServiceStartError {
+  if (ready.reason === "aborted")
+    return new InterruptedError("interrupted while waiting for the container to be ready");
+  const reason =
+    ready.reason === "ended"
+      ? "the container exited before it was ready"
+      : ready.reason === "certificate"
+        ? certificateMessage(healthUrl, ready.lastProbe)
+        : `the container did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s`;
+  return new ServiceStartError(
+    ready.reason === "ended" ? "ERR_SIZER_SERVICE_START" : "ERR_SIZER_SERVICE_NOT_READY",
+    `--image ${options.image}: ${reason}`,
+    options.log.tail(),
+  );
+}
+
 /**
  * Runs an image as a container (removed at the end), on this machine's network or published on
  * 127.0.0.1, its logs captured, and waits until it answers. Fails clearly when no engine answers,
@@ -191,14 +225,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     );
   }
   const name = `sizer_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const args = ["run", "--detach", "--rm", "--name", name, "--label", `${CONTAINER_LABEL}=${process.pid}`];
-  if (network === "host") args.push("--network", "host");
-  else args.push("--publish", `127.0.0.1::${options.port}`);
-  if (options.cpus && options.cpus.length > 0) args.push("--cpuset-cpus", formatCpuList(options.cpus));
-  if (options.memory !== undefined) args.push("--memory", options.memory);
-  args.push("--env", `PORT=${options.port}`);
-  for (const [key, value] of Object.entries(options.env ?? {})) args.push("--env", `${key}=${value}`);
-  args.push("--", options.image);
+  const args = containerRunArgs(options, name, network);
   options.log.note(`starting: ${docker} ${args.join(" ")}`);
   const run = await runDocker(docker, args, 120_000);
   if (run.status !== 0) {
@@ -261,19 +288,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
   });
   if (!ready.ready) {
     await stop();
-    if (ready.reason === "aborted")
-      throw new InterruptedError("interrupted while waiting for the container to be ready");
-    const reason =
-      ready.reason === "ended"
-        ? "the container exited before it was ready"
-        : ready.reason === "certificate"
-          ? certificateMessage(healthUrl, ready.lastProbe)
-          : `the container did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s`;
-    throw new ServiceStartError(
-      ready.reason === "ended" ? "ERR_SIZER_SERVICE_START" : "ERR_SIZER_SERVICE_NOT_READY",
-      `--image ${options.image}: ${reason}`,
-      options.log.tail(),
-    );
+    throw containerNotReadyError(ready, healthUrl, options);
   }
   return {
     kind: "docker",
