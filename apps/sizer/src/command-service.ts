@@ -4,7 +4,7 @@ import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
 import { groupListensOn } from "./port-owner.js";
 import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
-import { certificateMessage, waitForReady } from "./readiness.js";
+import { certificateMessage, type ReadyOutcome, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import { parseServiceCommand } from "./service-command.js";
 import type { ServiceLog } from "./service-log.js";
@@ -81,12 +81,10 @@ async function confirmOwner(
   return "other";
 }
 
-/**
- * Starts the service's command in its own process group (so the whole tree can be ended), its
- * output captured to the log, and waits until it answers. On failure the tree is ended and a
- * {@link ServiceStartError} carries the last lines it printed.
- */
-export async function startCommandService(options: CommandServiceOptions): Promise<ServiceHandle> {
+/** Where the command's service will answer, and the argv and environment it starts with. */
+async function launchPlan(
+  options: CommandServiceOptions,
+): Promise<{ argv: string[]; env: Record<string, string | undefined>; url: string }> {
   const parsed = parseServiceCommand(options.command);
   const explicitPort = options.port ?? (options.url ? undefined : await freePort());
   // Probed as given; the scenario gets it without the trailing slash (see serverUrlOf).
@@ -97,26 +95,30 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     options.cpus && options.cpus.length > 0
       ? [options.taskset ?? "taskset", "-c", formatCpuList(options.cpus), ...parsed.argv]
       : parsed.argv;
-  options.log.note(
-    `starting: ${JSON.stringify(argv)} in ${options.cwd ?? process.cwd()}${env.PORT ? ` with PORT=${env.PORT}` : ""}`,
-  );
+  return { argv, env, url };
+}
 
-  let child: ChildProcess;
-  try {
-    child = spawn(argv[0] as string, argv.slice(1), {
-      cwd: options.cwd,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  } catch (error) {
-    throw new ServiceStartError(
-      "ERR_SIZER_SERVICE_START",
-      `cannot start --service-cmd '${options.command}': ${(error as Error).message}`,
-      "",
-      { cause: error },
-    );
-  }
+/** The service's process group as it runs: how it ended once it has, and the stop that ends it all. */
+interface ServiceProcess {
+  pid: number | undefined;
+  /** Resolves when the spawn fails (a program that does not exist). */
+  spawnError: Promise<Error>;
+  exited: Promise<ProcessExit>;
+  exit(): ProcessExit | undefined;
+  /** Ends the whole group, SIGKILL after the grace; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns the service in a process group of its own, its output written to the log; the group is
+ * killed if sizer itself exits first.
+ */
+function spawnService(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  options: CommandServiceOptions,
+): ServiceProcess {
+  const child = spawnGroup(argv, env, options);
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   child.stdout?.on("data", (chunk: Buffer) => options.log.write(chunk));
   child.stderr?.on("data", (chunk: Buffer) => options.log.write(chunk));
@@ -153,6 +155,20 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     })();
     return stopping;
   };
+  return { pid, spawnError, exited, exit: () => exit, stop };
+}
+
+/**
+ * Starts the service's command in its own process group (so the whole tree can be ended), its
+ * output captured to the log, and waits until it answers. On failure the tree is ended and a
+ * {@link ServiceStartError} carries the last lines it printed.
+ */
+export async function startCommandService(options: CommandServiceOptions): Promise<ServiceHandle> {
+  const { argv, env, url } = await launchPlan(options);
+  options.log.note(
+    `starting: ${JSON.stringify(argv)} in ${options.cwd ?? process.cwd()}${env.PORT ? ` with PORT=${env.PORT}` : ""}`,
+  );
+  const { pid, spawnError, exited, exit, stop } = spawnService(argv, env, options);
 
   const failedToSpawn = await Promise.race([
     spawnError,
@@ -179,37 +195,17 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   });
   if (!ready.ready) {
     await stop();
-    const output = options.log.tail();
-    if (ready.reason === "ended" && exit) {
-      throw new ServiceStartError(
-        "ERR_SIZER_SERVICE_START",
-        `the service exited before it was ready (${describeExit(exit)}): --service-cmd '${options.command}'`,
-        output,
-      );
-    }
-    if (ready.reason === "aborted")
-      throw new InterruptedError("interrupted while waiting for the service to be ready");
-    if (ready.reason === "certificate")
-      throw new ServiceStartError(
-        "ERR_SIZER_SERVICE_NOT_READY",
-        `the service is not trusted: ${certificateMessage(healthUrl, ready.lastProbe)}`,
-        output,
-      );
-    const last = ready.lastProbe && !ready.lastProbe.ok ? ` (last try: ${ready.lastProbe.reason})` : "";
-    throw new ServiceStartError(
-      "ERR_SIZER_SERVICE_NOT_READY",
-      `the service did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s${last}; check --port/--url/--health-url or raise --ready-timeout`,
-      output,
-    );
+    throw notReadyError(ready, healthUrl, exit(), options);
   }
   // Something answering is not yet the service: another program may hold the port while the service
   // fails to bind it and exits. Its exit during start-up, not the other program's answer, is the outcome.
   const owner = await confirmOwner(pid, healthUrl, exited, options.readyTimeoutMs, options.log);
-  if (owner === "exited" && exit) {
+  const exitedWith = exit();
+  if (owner === "exited" && exitedWith) {
     await stop();
     throw new ServiceStartError(
       "ERR_SIZER_SERVICE_START",
-      `the service exited during start-up (${describeExit(exit)}) although ${healthUrl} answered ${ready.status}: another program answers there (is its port taken?): --service-cmd '${options.command}'`,
+      `the service exited during start-up (${describeExit(exitedWith)}) although ${healthUrl} answered ${ready.status}: another program answers there (is its port taken?): --service-cmd '${options.command}'`,
       options.log.tail(),
     );
   }
@@ -221,8 +217,62 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     containers: [],
     description: options.command,
     ended: exited,
-    exit: () => exit,
+    exit,
     outputTail: (lines) => options.log.tail(lines),
     stop,
   };
+}
+
+/** Starts the command in a process group of its own, its output piped; a spawn that throws is a start error. */
+function spawnGroup(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  options: CommandServiceOptions,
+): ChildProcess {
+  try {
+    return spawn(argv[0] as string, argv.slice(1), {
+      cwd: options.cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    throw new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `cannot start --service-cmd '${options.command}': ${(error as Error).message}`,
+      "",
+      { cause: error },
+    );
+  }
+}
+
+/** Why a started command never became ready, with the last lines it printed. */
+function notReadyError(
+  ready: Extract<ReadyOutcome, { ready: false }>,
+  healthUrl: string,
+  exit: ProcessExit | undefined,
+  options: CommandServiceOptions,
+): Error {
+  const output = options.log.tail();
+  if (ready.reason === "ended" && exit) {
+    return new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `the service exited before it was ready (${describeExit(exit)}): --service-cmd '${options.command}'`,
+      output,
+    );
+  }
+  if (ready.reason === "aborted")
+    return new InterruptedError("interrupted while waiting for the service to be ready");
+  if (ready.reason === "certificate")
+    return new ServiceStartError(
+      "ERR_SIZER_SERVICE_NOT_READY",
+      `the service is not trusted: ${certificateMessage(healthUrl, ready.lastProbe)}`,
+      output,
+    );
+  const last = ready.lastProbe && !ready.lastProbe.ok ? ` (last try: ${ready.lastProbe.reason})` : "";
+  return new ServiceStartError(
+    "ERR_SIZER_SERVICE_NOT_READY",
+    `the service did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s${last}; check --port/--url/--health-url or raise --ready-timeout`,
+    output,
+  );
 }

@@ -4,7 +4,7 @@ import { formatCpuList } from "./cpu-plan.js";
 import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
 import { portIsFree } from "./free-port.js";
 import { childExit, describeExit, type ProcessExit } from "./process-tree.js";
-import { certificateMessage, waitForReady } from "./readiness.js";
+import { certificateMessage, type ReadyOutcome, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import type { ServiceLog } from "./service-log.js";
 
@@ -155,6 +155,58 @@ export async function removeLeftoverContainers(docker: string, log?: ServiceLog)
   return removed;
 }
 
+/** Pulls the image unless the engine has it already; an image that cannot be pulled is named. */
+async function ensureImage(docker: string, image: string, log: ServiceLog): Promise<void> {
+  const inspect = await runDocker(docker, ["image", "inspect", "--format", "{{.Id}}", image], 30_000);
+  if (inspect.status === 0) return;
+  log.note(`image ${image} not present locally, pulling`);
+  const pull = await runDocker(docker, ["pull", image], PULL_TIMEOUT_MS);
+  if (pull.status !== 0) {
+    const why =
+      pull.status === null
+        ? `no answer from its registry within ${PULL_TIMEOUT_MS / 1000} s`
+        : firstLine(pull.stderr) || `exit code ${pull.status}`;
+    throw new DockerError(
+      "ERR_SIZER_IMAGE_NOT_FOUND",
+      `--image ${image}: the image is not present and cannot be pulled (${why})`,
+    );
+  }
+}
+
+/** The `docker run` arguments of the service's container, labelled with this sizer's pid. */
+function containerRunArgs(options: DockerServiceOptions, name: string, network: DockerNetwork): string[] {
+  const args = ["run", "--detach", "--rm", "--name", name, "--label", `${CONTAINER_LABEL}=${process.pid}`];
+  if (network === "host") args.push("--network", "host");
+  else args.push("--publish", `127.0.0.1::${options.port}`);
+  if (options.cpus && options.cpus.length > 0) args.push("--cpuset-cpus", formatCpuList(options.cpus));
+  if (options.memory !== undefined) args.push("--memory", options.memory);
+  args.push("--env", `PORT=${options.port}`);
+  for (const [key, value] of Object.entries(options.env ?? {})) args.push("--env", `${key}=${value}`);
+  args.push("--", options.image);
+  return args;
+}
+
+/** Why the container never became ready: interrupted, exited, a refused certificate, or no answer in time. */
+function containerNotReadyError(
+  ready: Extract<ReadyOutcome, { ready: false }>,
+  healthUrl: string,
+  options: DockerServiceOptions,
+): InterruptedError | ServiceStartError {
+  if (ready.reason === "aborted")
+    return new InterruptedError("interrupted while waiting for the container to be ready");
+  const reason =
+    ready.reason === "ended"
+      ? "the container exited before it was ready"
+      : ready.reason === "certificate"
+        ? certificateMessage(healthUrl, ready.lastProbe)
+        : `the container did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s`;
+  return new ServiceStartError(
+    ready.reason === "ended" ? "ERR_SIZER_SERVICE_START" : "ERR_SIZER_SERVICE_NOT_READY",
+    `--image ${options.image}: ${reason}`,
+    options.log.tail(),
+  );
+}
+
 /**
  * Runs an image as a container (removed at the end), on this machine's network or published on
  * 127.0.0.1, its logs captured, and waits until it answers. Fails clearly when no engine answers,
@@ -163,21 +215,7 @@ export async function removeLeftoverContainers(docker: string, log?: ServiceLog)
 export async function startDockerService(options: DockerServiceOptions): Promise<ServiceHandle> {
   const docker = options.docker ?? "docker";
   await checkDocker(docker);
-  const inspect = await runDocker(docker, ["image", "inspect", "--format", "{{.Id}}", options.image], 30_000);
-  if (inspect.status !== 0) {
-    options.log.note(`image ${options.image} not present locally, pulling`);
-    const pull = await runDocker(docker, ["pull", options.image], PULL_TIMEOUT_MS);
-    if (pull.status !== 0) {
-      const why =
-        pull.status === null
-          ? `no answer from its registry within ${PULL_TIMEOUT_MS / 1000} s`
-          : firstLine(pull.stderr) || `exit code ${pull.status}`;
-      throw new DockerError(
-        "ERR_SIZER_IMAGE_NOT_FOUND",
-        `--image ${options.image}: the image is not present and cannot be pulled (${why})`,
-      );
-    }
-  }
+  await ensureImage(docker, options.image, options.log);
   await removeLeftoverContainers(docker, options.log);
   const network = options.network ?? ((await hasBridgeNetwork(docker)) ? "bridge" : "host");
   if (network === "host" && !(await portIsFree(options.port))) {
@@ -187,14 +225,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     );
   }
   const name = `sizer_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const args = ["run", "--detach", "--rm", "--name", name, "--label", `${CONTAINER_LABEL}=${process.pid}`];
-  if (network === "host") args.push("--network", "host");
-  else args.push("--publish", `127.0.0.1::${options.port}`);
-  if (options.cpus && options.cpus.length > 0) args.push("--cpuset-cpus", formatCpuList(options.cpus));
-  if (options.memory !== undefined) args.push("--memory", options.memory);
-  args.push("--env", `PORT=${options.port}`);
-  for (const [key, value] of Object.entries(options.env ?? {})) args.push("--env", `${key}=${value}`);
-  args.push("--", options.image);
+  const args = containerRunArgs(options, name, network);
   options.log.note(`starting: ${docker} ${args.join(" ")}`);
   const run = await runDocker(docker, args, 120_000);
   if (run.status !== 0) {
@@ -257,19 +288,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
   });
   if (!ready.ready) {
     await stop();
-    if (ready.reason === "aborted")
-      throw new InterruptedError("interrupted while waiting for the container to be ready");
-    const reason =
-      ready.reason === "ended"
-        ? "the container exited before it was ready"
-        : ready.reason === "certificate"
-          ? certificateMessage(healthUrl, ready.lastProbe)
-          : `the container did not answer at ${healthUrl} within ${Math.round(options.readyTimeoutMs / 1000)} s`;
-    throw new ServiceStartError(
-      ready.reason === "ended" ? "ERR_SIZER_SERVICE_START" : "ERR_SIZER_SERVICE_NOT_READY",
-      `--image ${options.image}: ${reason}`,
-      options.log.tail(),
-    );
+    throw containerNotReadyError(ready, healthUrl, options);
   }
   return {
     kind: "docker",

@@ -13,7 +13,7 @@ import {
 import { PLOTLY_BUNDLES, type PlotlyBundle } from "@sizer/report";
 import { parseCpuList } from "./cpu-plan.js";
 import { ScenarioError, SizerUsageError } from "./errors.js";
-import type { LoadSettings, ServiceSource, SizerRunOptions } from "./sizer-options.js";
+import type { LoadSettings, ScenarioSource, ServiceSource, SizerRunOptions } from "./sizer-options.js";
 
 /**
  * The run options of loadcore that `sizer run` passes on, under loadcore's own flags (its table,
@@ -157,7 +157,7 @@ function parseFlags(args: readonly string[]) {
       runOptions: LOAD_OPTIONS,
       hint: "(see 'sizer run --help')",
     });
-    return { values: parsed.values as FlagValues<typeof RUN_FLAGS>, load: parsed.options as LoadSettings };
+    return { values: parsed.values as RunFlagValues, load: parsed.options as LoadSettings };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     throw new SizerUsageError(error.input ?? "arguments", error.message);
@@ -178,6 +178,76 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
     load.useExtension = load.useExtension.map((file) => resolve(context.cwd, file));
   if (values.help) return { help: true };
 
+  const service = parseServiceSource(values, context.cwd);
+  const serviceEnv = environment(values["service-env"]);
+  if (serviceEnv && service.kind === "url")
+    throw new SizerUsageError("--service-env", "--service-env goes with --service-cmd or --image, not --url");
+
+  if (values.scenario !== undefined && values.repo !== undefined)
+    throw new SizerUsageError("--repo", "give either --scenario FILE or --repo URL --test NAME, not both");
+  const scenario = parseScenarioSource(values, context.cwd);
+
+  const collector = values.collector ?? "native";
+  if (collector !== "native" && collector !== "glances")
+    throw new SizerUsageError("--collector", `--collector must be native or glances, got '${collector}'`);
+  const glancesUrl =
+    values["glances-url"] === undefined ? undefined : httpUrl("glances-url", values["glances-url"]);
+  if (
+    glancesUrl !== undefined &&
+    (service.kind !== "url" || service.pid !== undefined || values.collector !== undefined)
+  )
+    throw new SizerUsageError(
+      "--glances-url",
+      "--glances-url goes with --url alone (the service on another machine, whose Glances it polls): not with --service-cmd, --image, --pid or --collector",
+    );
+
+  if (values["no-pin"] && (values["service-cpus"] !== undefined || values["load-cpus"] !== undefined)) {
+    throw new SizerUsageError("--no-pin", "--no-pin cannot be combined with --service-cpus or --load-cpus");
+  }
+  const serviceCpus =
+    values["service-cpus"] === undefined ? undefined : parseCpuList(values["service-cpus"], "--service-cpus");
+  const loadCpus =
+    values["load-cpus"] === undefined ? undefined : parseCpuList(values["load-cpus"], "--load-cpus");
+
+  if (values.quiet && values.json)
+    throw new SizerUsageError("--json", "--quiet and --json cannot be combined");
+  const outDir = parseOutDir(values, context);
+
+  return {
+    help: false,
+    options: {
+      service,
+      serviceEnv,
+      healthUrl:
+        values["health-url"] === undefined
+          ? undefined
+          : values["health-url"].startsWith("/")
+            ? values["health-url"]
+            : httpUrl("health-url", values["health-url"]),
+      readyTimeout:
+        values["ready-timeout"] === undefined
+          ? undefined
+          : number("ready-timeout", values["ready-timeout"], { min: 0, exclusiveMin: true }),
+      scenario,
+      collector,
+      glancesUrl,
+      interval: values.interval === undefined ? undefined : number("interval", values.interval, { min: 0.1 }),
+      load,
+      serviceCpus,
+      loadCpus,
+      pin: !values["no-pin"],
+      outDir,
+      title: values.title,
+      plotly: values.plotly === undefined ? undefined : plotlyBundle("plotly", values.plotly),
+      output: values.quiet ? "quiet" : values.json ? "json" : "human",
+    },
+  };
+}
+
+type RunFlagValues = FlagValues<typeof RUN_FLAGS>;
+
+/** The service to size, from --service-cmd, --image or --url and the flags that go with each. */
+function parseServiceSource(values: RunFlagValues, shellCwd: string): ServiceSource {
   const sources = [values["service-cmd"] !== undefined, values.image !== undefined].filter(Boolean).length;
   if (sources > 1) throw new SizerUsageError("--image", "give either --service-cmd or --image, not both");
   if (sources === 0 && values.url === undefined) {
@@ -195,7 +265,7 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
   if (values["service-cmd"] !== undefined) {
     let cwd: string | undefined;
     if (values["service-cwd"] !== undefined) {
-      cwd = resolve(context.cwd, values["service-cwd"]);
+      cwd = resolve(shellCwd, values["service-cwd"]);
       if (!existsSync(cwd) || !statSync(cwd).isDirectory())
         throw new SizerUsageError("--service-cwd", `--service-cwd ${values["service-cwd"]} is not a folder`);
     }
@@ -259,13 +329,11 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
     }
     service.pid = pid;
   }
-  const serviceEnv = environment(values["service-env"]);
-  if (serviceEnv && service.kind === "url")
-    throw new SizerUsageError("--service-env", "--service-env goes with --service-cmd or --image, not --url");
+  return service;
+}
 
-  if (values.scenario !== undefined && values.repo !== undefined)
-    throw new SizerUsageError("--repo", "give either --scenario FILE or --repo URL --test NAME, not both");
-  let scenario: SizerRunOptions["scenario"];
+/** The load to apply: a scenario file, or a test of a repo's molotov.json. */
+function parseScenarioSource(values: RunFlagValues, cwd: string): ScenarioSource {
   if (values.repo !== undefined) {
     if (values.test === undefined || values.test.trim() === "")
       throw new SizerUsageError(
@@ -276,47 +344,26 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
       throw new SizerUsageError("--repo", `--repo must not start with '-', got '${values.repo}'`);
     if (values.ref?.startsWith("-"))
       throw new SizerUsageError("--ref", `--ref must not start with '-', got '${values.ref}'`);
-    scenario = { kind: "repo", repo: values.repo, test: values.test, ref: values.ref };
+    return { kind: "repo", repo: values.repo, test: values.test, ref: values.ref };
   } else if (values.scenario !== undefined) {
     if (values.test !== undefined || values.ref !== undefined)
       throw new SizerUsageError("--test", "--test and --ref go with --repo");
-    const file = resolve(context.cwd, values.scenario);
+    const file = resolve(cwd, values.scenario);
     // A scenario that cannot be used is a scenario error (exit 5), whether found missing here or by loadcore.
     if (!existsSync(file))
       throw new ScenarioError(`--scenario ${values.scenario}: no such file (looked at ${file})`);
     if (!statSync(file).isFile()) throw new ScenarioError(`--scenario ${values.scenario} is not a file`);
-    scenario = { kind: "file", file };
+    return { kind: "file", file };
   } else {
     throw new SizerUsageError(
       "--scenario",
       "say which load to apply: --scenario loadtest.ts, or --repo URL --test NAME",
     );
   }
+}
 
-  const collector = values.collector ?? "native";
-  if (collector !== "native" && collector !== "glances")
-    throw new SizerUsageError("--collector", `--collector must be native or glances, got '${collector}'`);
-  const glancesUrl =
-    values["glances-url"] === undefined ? undefined : httpUrl("glances-url", values["glances-url"]);
-  if (
-    glancesUrl !== undefined &&
-    (service.kind !== "url" || service.pid !== undefined || values.collector !== undefined)
-  )
-    throw new SizerUsageError(
-      "--glances-url",
-      "--glances-url goes with --url alone (the service on another machine, whose Glances it polls): not with --service-cmd, --image, --pid or --collector",
-    );
-
-  if (values["no-pin"] && (values["service-cpus"] !== undefined || values["load-cpus"] !== undefined)) {
-    throw new SizerUsageError("--no-pin", "--no-pin cannot be combined with --service-cpus or --load-cpus");
-  }
-  const serviceCpus =
-    values["service-cpus"] === undefined ? undefined : parseCpuList(values["service-cpus"], "--service-cpus");
-  const loadCpus =
-    values["load-cpus"] === undefined ? undefined : parseCpuList(values["load-cpus"], "--load-cpus");
-
-  if (values.quiet && values.json)
-    throw new SizerUsageError("--json", "--quiet and --json cannot be combined");
+/** The output folder: --out, or a new folder named after the time; it must be empty when it exists. */
+function parseOutDir(values: RunFlagValues, context: { cwd: string; now: Date }): string {
   const outDir =
     values.out === undefined ? defaultOutDir(context.cwd, context.now) : resolve(context.cwd, values.out);
   if (existsSync(outDir)) {
@@ -328,34 +375,5 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
         `--out ${values.out ?? outDir} is not empty; give a new or empty folder`,
       );
   }
-
-  return {
-    help: false,
-    options: {
-      service,
-      serviceEnv,
-      healthUrl:
-        values["health-url"] === undefined
-          ? undefined
-          : values["health-url"].startsWith("/")
-            ? values["health-url"]
-            : httpUrl("health-url", values["health-url"]),
-      readyTimeout:
-        values["ready-timeout"] === undefined
-          ? undefined
-          : number("ready-timeout", values["ready-timeout"], { min: 0, exclusiveMin: true }),
-      scenario,
-      collector,
-      glancesUrl,
-      interval: values.interval === undefined ? undefined : number("interval", values.interval, { min: 0.1 }),
-      load,
-      serviceCpus,
-      loadCpus,
-      pin: !values["no-pin"],
-      outDir,
-      title: values.title,
-      plotly: values.plotly === undefined ? undefined : plotlyBundle("plotly", values.plotly),
-      output: values.quiet ? "quiet" : values.json ? "json" : "human",
-    },
-  };
+  return outDir;
 }
