@@ -1,5 +1,6 @@
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, MetricsData, TimelineEntry } from "./inputs/types.js";
+import { secondOfSample } from "./run-seconds.js";
 import { quantile } from "./series-math.js";
 import { serviceCpuSeries } from "./service-cpu.js";
 
@@ -57,7 +58,7 @@ function otherProcesses(
   const others: number[] = [];
   let cores = Number.NaN;
   for (let index = 0; index < seconds.length; index++) {
-    const entry = loaded.get(Math.round(seconds[index] as number));
+    const entry = loaded.get(secondOfSample(seconds[index] as number));
     const count = counts[index] as number;
     const hostBusy = host[index] as number;
     const serviceBusy = service[index] as number;

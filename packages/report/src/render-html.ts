@@ -304,6 +304,8 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
     xaxis: {
       title: { text: `seconds since the start (${startLabel})` },
       range: xRange,
+      // Every trace is on the timeline's seconds: the hover label is one second's, and says which.
+      unifiedhovertitle: { text: "second %{x}" },
       gridcolor: "#eef2f7",
       zeroline: false,
       ticklabeloverflow: "allow",

@@ -7,6 +7,8 @@ import { describeWith } from "@sizer/test-utils";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildReport } from "../src/build-report.js";
+import { MetricsBuilder } from "../src/inputs/metrics-builder.js";
+import type { TimelineEntry } from "../src/inputs/types.js";
 import { type OpenedReport, openReport } from "./helpers/browser.js";
 import { syntheticRun } from "./helpers/synthetic-run.js";
 
@@ -278,4 +280,86 @@ describeWith("chromium", "the report with the full plotly bundle in headless Chr
       await full.close();
     }
   }, 120_000);
+});
+
+/** The unified hover label of a chart once the mouse is on second `second`: its title and its lines. */
+async function hoverLabelAt(page: Page, chartId: string, second: number): Promise<string[]> {
+  const point = await page.evaluate(
+    ({ id, at }) => {
+      const element = document.getElementById(id) as unknown as HTMLElement & {
+        _fullLayout: {
+          xaxis: { l2p: (value: number) => number; _offset: number };
+          yaxis: { _offset: number; _length: number };
+        };
+      };
+      element.scrollIntoView({ block: "center" });
+      const box = element.getBoundingClientRect();
+      const { xaxis, yaxis } = element._fullLayout;
+      return { x: box.left + xaxis._offset + xaxis.l2p(at), y: box.top + yaxis._offset + yaxis._length / 2 };
+    },
+    { id: chartId, at: second },
+  );
+  await page.mouse.move(point.x, point.y);
+  const label = page.locator(`#${chartId} .hoverlayer .legend`);
+  await label.waitFor({ state: "visible", timeout: 10_000 });
+  return label.evaluate((legend) =>
+    [...legend.querySelectorAll("text")].map((text) => text.textContent ?? "").filter((text) => text !== ""),
+  );
+}
+
+describeWith("chromium", "the hover labels of the report in headless Chromium", () => {
+  // Resource samples on their own clock, two a second (at .2 and .7 s): sample 11.7 and 12.2 belong
+  // to second 12. Each sample's service CPU is ten times its time, so a value names its samples.
+  const run = syntheticRun({ kind: "cpu", seconds: 40 });
+  const start = run.results.timeline[0]?.time as number;
+  const builder = new MetricsBuilder();
+  for (let tenth = 2; tenth < 400; tenth += 5) {
+    const sample = builder.addSample(start + tenth * 100);
+    builder.set("host.cpu.count", sample, 2);
+    builder.set("process.cpu.percent", sample, tenth);
+    builder.set("process.rss", sample, (100 + tenth) * 1024 * 1024);
+  }
+  const metrics = builder.build({ ...run.metrics.meta });
+  let opened: OpenedReport;
+
+  beforeAll(async () => {
+    const report = await buildReport({
+      ...run,
+      metrics,
+      outDir: mkdtempSync(join(tmpdir(), "sizer-report-browser-hover-")),
+      generatedAt: "2026-11-26T07:00:00Z",
+    });
+    opened = await openReport(report.files.html, { width: 1280 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it("pairs the load and the resources of one second in a label that names it", async () => {
+    const { page } = opened;
+    for (const second of [12, 25]) {
+      const entry = run.results.timeline[second] as TimelineEntry;
+      // Samples at second - 0.3 and second + 0.2: CPU percent 10 x those times, in cores.
+      const serviceCores = ((second - 0.3) * 10 + (second + 0.2) * 10) / 2 / 100;
+      const format = (value: number) =>
+        new Intl.NumberFormat("en-US", { maximumSignificantDigits: 4 }).format(value);
+      const load = await hoverLabelAt(page, "chart-load", second);
+      expect(load).toEqual([
+        `second ${second}`,
+        "Load",
+        `workers : ${format(entry.workers)} workers`,
+        `throughput : ${format(entry.throughput)} req/s`,
+      ]);
+      const cpu = await hoverLabelAt(page, "chart-cpu", second);
+      expect(cpu).toEqual([
+        `second ${second}`,
+        "Service (process tree)",
+        `service CPU : ${format(serviceCores)} cores`,
+        "Load generator",
+        `generator CPU : ${format(entry.generatorCpuPercent / 100)} cores`,
+        "generator cores (2) : 2 cores",
+      ]);
+    }
+  });
 });

@@ -1,4 +1,3 @@
-import { downsampleMinMax } from "../downsample.js";
 import type { MetricsData } from "../inputs/types.js";
 import type { ChartTrace } from "./chart-types.js";
 
@@ -48,12 +47,18 @@ export interface TraceInput {
   step?: boolean;
 }
 
+/**
+ * The traces of one chart. Every trace has the same x (the timeline's seconds), and a chart longer
+ * than `maxPoints` keeps the same seconds in every trace ({@link downsampleShared}): a hover label
+ * then holds the values of one second.
+ */
 export class ChartBuilder {
-  readonly traces: ChartTrace[] = [];
-  private readonly titled = new Set<string>();
+  private readonly inputs: TraceInput[] = [];
+  private built: ChartTrace[] | null = null;
 
   constructor(private readonly maxPoints: number) {}
 
+  /** Adds a trace, unless it has no value at all. */
   add(input: TraceInput): void {
     let hasValue = false;
     for (let index = 0; index < input.y.length; index++) {
@@ -63,29 +68,96 @@ export class ChartBuilder {
       }
     }
     if (!hasValue) return;
-    const sampled = downsampleMinMax(input.x, input.y, this.maxPoints);
-    const trace: ChartTrace = {
-      type: "scatter",
-      mode: "lines",
-      name: input.name,
-      x: sampled.x.map((value) => compact(value) as number),
-      y: sampled.y.map(compact),
-      legendgroup: input.group,
-      line: {
-        color: input.color,
-        width: input.dash ? 1.5 : 2,
-        ...(input.dash ? { dash: input.dash } : {}),
-        ...(input.step ? { shape: "hv" as const } : {}),
-      },
-      hovertemplate: `%{y:,.4~g} ${input.unit}<extra>${input.name}</extra>`,
-    };
-    if (!this.titled.has(input.group)) {
-      this.titled.add(input.group);
-      trace.legendgrouptitle = { text: input.groupTitle ?? GROUP_TITLE[input.group] ?? input.group };
+    const first = this.inputs[0];
+    if (first && !sameSeconds(first.x, input.x))
+      throw new Error(`trace ${input.name} is not on the seconds of trace ${first.name}`);
+    this.inputs.push(input);
+    this.built = null;
+  }
+
+  /** The plotly traces, reduced to the same seconds. */
+  get traces(): ChartTrace[] {
+    if (this.built) return this.built;
+    const first = this.inputs[0];
+    const kept = first
+      ? downsampleShared(
+          first.x.length,
+          this.inputs.map((input) => input.y),
+          this.maxPoints,
+        )
+      : [];
+    const titled = new Set<string>();
+    this.built = this.inputs.map((input) => {
+      const trace: ChartTrace = {
+        type: "scatter",
+        mode: "lines",
+        name: input.name,
+        x: kept.map((index) => compact(input.x[index] as number) as number),
+        y: kept.map((index) => compact(input.y[index] as number)),
+        legendgroup: input.group,
+        line: {
+          color: input.color,
+          width: input.dash ? 1.5 : 2,
+          ...(input.dash ? { dash: input.dash } : {}),
+          ...(input.step ? { shape: "hv" as const } : {}),
+        },
+        // A second without a sample (a collector slower than 1 s) is bridged, not a break in the line.
+        connectgaps: true,
+        hovertemplate: `%{y:,.4~g} ${input.unit}<extra>${input.name}</extra>`,
+      };
+      if (!titled.has(input.group)) {
+        titled.add(input.group);
+        trace.legendgrouptitle = { text: input.groupTitle ?? GROUP_TITLE[input.group] ?? input.group };
+      }
+      if (input.secondary) trace.yaxis = "y2";
+      if (input.hidden) trace.visible = "legendonly";
+      return trace;
+    });
+    return this.built;
+  }
+}
+
+function sameSeconds(left: ArrayLike<number>, right: ArrayLike<number>): boolean {
+  if (left.length !== right.length) return false;
+  for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
+  return true;
+}
+
+/**
+ * The indexes a chart keeps of `length` seconds: all of them up to `maxPoints`, else, in buckets of
+ * seconds, the lowest and the highest second of every series (their peaks stay), as few buckets as
+ * it takes to keep `maxPoints` or fewer. A bucket without any value keeps its first second (a gap).
+ */
+export function downsampleShared(
+  length: number,
+  series: readonly ArrayLike<number>[],
+  maxPoints: number,
+): number[] {
+  const all = Array.from({ length }, (_, index) => index);
+  if (length <= maxPoints) return all;
+  for (let buckets = Math.max(1, Math.floor(maxPoints / 2)); ; buckets = Math.floor(buckets / 2)) {
+    const size = Math.ceil(length / Math.max(1, buckets));
+    const kept = new Set<number>();
+    for (let start = 0; start < length; start += size) {
+      const end = Math.min(length, start + size);
+      let found = false;
+      for (const values of series) {
+        let low = -1;
+        let high = -1;
+        for (let index = start; index < end; index++) {
+          const value = values[index] as number;
+          if (!Number.isFinite(value)) continue;
+          if (low < 0 || value < (values[low] as number)) low = index;
+          if (high < 0 || value > (values[high] as number)) high = index;
+        }
+        if (low < 0) continue;
+        found = true;
+        kept.add(low);
+        kept.add(high);
+      }
+      if (!found) kept.add(start);
     }
-    if (input.secondary) trace.yaxis = "y2";
-    if (input.hidden) trace.visible = "legendonly";
-    this.traces.push(trace);
+    if (kept.size <= maxPoints || buckets <= 1) return [...kept].sort((left, right) => left - right);
   }
 }
 

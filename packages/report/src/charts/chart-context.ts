@@ -1,6 +1,7 @@
 import type { Analysis } from "../analysis-types.js";
 import { runStartMs } from "../analyze.js";
 import type { LoadResultsInput, MetricsData, TimelineEntry } from "../inputs/types.js";
+import { perRunSecond } from "../run-seconds.js";
 import { lastFinite } from "../series-math.js";
 import type { ChartBuilder, Directions, TraceInput } from "./chart-builder.js";
 
@@ -13,12 +14,16 @@ export interface ChartContext {
   timeline: TimelineEntry[];
   /** The timeline's seconds. */
   t: number[];
-  /** The metrics' sample times, in seconds since the start of the run. */
-  x: Float64Array;
+  /**
+   * The x of every trace: the timeline's seconds. The metrics are drawn on them too (`series`), so
+   * that a hover label holds the values of one second.
+   */
+  x: number[];
   /** The host's cores: the metrics' count, else the service's cores from the analysis. */
   hostCores: number | null;
   /** One value per timeline second, NaN where `pick` has none. */
   fromTimeline: (pick: (index: number) => number | undefined) => Float64Array;
+  /** A metric per timeline second: the mean of its samples in that second ({@link perRunSecond}). */
   series: (name: string) => Float64Array | undefined;
   /** Adds the two directions of `<prefix>.<field>` (read/write, in/out) that exist, the second dotted. */
   addDirections: (
@@ -38,17 +43,28 @@ export function chartContext(
 ): ChartContext {
   const timeline = results.timeline;
   const start = runStartMs(results);
-  const x = metrics ? Float64Array.from(metrics.times, (time) => (time - start) / 1000) : new Float64Array(0);
-  const series = (name: string) => metrics?.series.get(name);
+  const t = timeline.map((entry) => entry.t);
+  const sampleSeconds = Float64Array.from(metrics?.times ?? [], (time) => (time - start) / 1000);
+  const bySecond = new Map<string, Float64Array>();
+  const series = (name: string) => {
+    const samples = metrics?.series.get(name);
+    if (!samples) return undefined;
+    let values = bySecond.get(name);
+    if (!values) {
+      values = perRunSecond(sampleSeconds, samples, t);
+      bySecond.set(name, values);
+    }
+    return values;
+  };
   return {
     results,
     metrics,
     analysis,
     maxPoints,
     timeline,
-    t: timeline.map((entry) => entry.t),
-    x,
-    hostCores: lastFinite(series("host.cpu.count")) ?? analysis.serviceCores?.count ?? null,
+    t,
+    x: t,
+    hostCores: lastFinite(metrics?.series.get("host.cpu.count")) ?? analysis.serviceCores?.count ?? null,
     fromTimeline: (pick) => Float64Array.from(timeline, (_, index) => pick(index) ?? Number.NaN),
     series,
     addDirections: (builder, prefix, directions, trace) => {
@@ -59,7 +75,7 @@ export function chartContext(
           builder.add({
             ...common,
             name: `${subject} ${label}`,
-            x,
+            x: t,
             y: values,
             ...(index === 1 ? { dash: "dot" as const } : {}),
           });

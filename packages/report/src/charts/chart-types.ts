@@ -10,6 +10,7 @@ export interface ChartTrace {
   yaxis?: "y2";
   line: { color: string; width?: number; dash?: "dash" | "dot" | "dashdot"; shape?: "hv" };
   visible?: "legendonly";
+  connectgaps?: boolean;
   hovertemplate?: string;
 }
 

@@ -128,8 +128,8 @@ function addGeneratorCpu(cpu: ChartBuilder, { results, timeline, t, fromTimeline
       name: `generator cores (${generatorCores})`,
       group: "generator",
       color: COLORS.generator[1] as string,
-      x: [t[0] as number, t[t.length - 1] as number],
-      y: [generatorCores, generatorCores],
+      x: t,
+      y: constant(t.length, generatorCores),
       dash: "dot",
       unit: "cores",
     });

@@ -1,4 +1,4 @@
-import { ChartBuilder, COLORS } from "./chart-builder.js";
+import { ChartBuilder, COLORS, constant } from "./chart-builder.js";
 import type { ChartContext } from "./chart-context.js";
 import type { ChartSpec } from "./chart-types.js";
 
@@ -32,8 +32,8 @@ export function errorsChart({ timeline, t, fromTimeline, maxPoints, analysis }: 
       name: `tolerance ${analysis.capacity.tolerancePercent}%`,
       group: "errors",
       color: COLORS.tolerance,
-      x: [t[0] as number, t[t.length - 1] as number],
-      y: [analysis.capacity.tolerancePercent, analysis.capacity.tolerancePercent],
+      x: t,
+      y: constant(t.length, analysis.capacity.tolerancePercent),
       dash: "dash",
       unit: "%",
       secondary: true,

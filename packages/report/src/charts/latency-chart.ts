@@ -1,4 +1,4 @@
-import { ChartBuilder, COLORS } from "./chart-builder.js";
+import { ChartBuilder, COLORS, constant } from "./chart-builder.js";
 import type { ChartContext } from "./chart-context.js";
 import type { ChartSpec } from "./chart-types.js";
 
@@ -35,8 +35,8 @@ export function latencyChart({ timeline, t, fromTimeline, maxPoints, analysis }:
       name: `${objective.percentile} objective`,
       group: "objective",
       color: COLORS.tolerance,
-      x: [t[0] as number, t[t.length - 1] as number],
-      y: [objective.thresholdMs, objective.thresholdMs],
+      x: t,
+      y: constant(t.length, objective.thresholdMs),
       dash: "dash",
       unit: "ms",
     });

@@ -1,6 +1,7 @@
 import type { BottleneckScope, ResourceCheck } from "../analysis-types.js";
 import { formatBytes, formatNumber, formatPercent } from "../format.js";
 import type { LoadResultsInput, TimelineEntry } from "../inputs/types.js";
+import { secondOfSample } from "../run-seconds.js";
 import { combine, correlation, lastFinite, peakDuringRun, quantile, valuesBetween } from "../series-math.js";
 import { type CheckContext, type CheckList, names } from "./level-check.js";
 
@@ -8,7 +9,10 @@ import { type CheckContext, type CheckList, names } from "./level-check.js";
 function workersAt(results: LoadResultsInput, seconds: Float64Array): Float64Array {
   const bySecond = new Map<number, number>();
   for (const entry of results.timeline) bySecond.set(Math.round(entry.t), entry.workers);
-  return combine(seconds.length, (index) => bySecond.get(Math.round(seconds[index] as number)) ?? Number.NaN);
+  return combine(
+    seconds.length,
+    (index) => bySecond.get(secondOfSample(seconds[index] as number)) ?? Number.NaN,
+  );
 }
 
 /** Memory that grew with the load since it began (a leak or a per-worker cost). */
