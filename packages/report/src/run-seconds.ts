@@ -18,8 +18,7 @@ export function perRunSecond(
   values: ArrayLike<number>,
   seconds: readonly number[],
 ): Float64Array {
-  const slot = new Map<number, number>();
-  seconds.forEach((second, index) => slot.set(second, index));
+  const slot = new Map(seconds.map((second, index) => [second, index]));
   const sums = new Float64Array(seconds.length);
   const counts = new Uint32Array(seconds.length);
   for (let sample = 0; sample < sampleSeconds.length; sample++) {

@@ -357,7 +357,7 @@ describeWith("chromium", "the hover labels of the report in headless Chromium", 
         "Service (process tree)",
         `service CPU : ${format(serviceCores)} cores`,
         "Load generator",
-        `generator CPU : ${format(entry.generatorCpuPercent / 100)} cores`,
+        `generator CPU : ${format((entry.generatorCpuPercent as number) / 100)} cores`,
         "generator cores (2) : 2 cores",
       ]);
     }
