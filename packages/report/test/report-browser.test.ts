@@ -320,20 +320,62 @@ describeWith("chromium", "the hover labels of the report in headless Chromium", 
     builder.set("process.rss", sample, (100 + tenth) * 1024 * 1024);
   }
   const metrics = builder.build({ ...run.metrics.meta });
+  // A slower collector: one sample every 2 s (at 0.3, 2.3...), so odd seconds have none.
+  const slowBuilder = new MetricsBuilder();
+  for (let tenth = 3; tenth < 400; tenth += 20) {
+    const sample = slowBuilder.addSample(start + tenth * 100);
+    slowBuilder.set("host.cpu.count", sample, 2);
+    slowBuilder.set("process.cpu.percent", sample, tenth);
+  }
+  const slowMetrics = slowBuilder.build({ ...run.metrics.meta, intervalSeconds: 2 });
   let opened: OpenedReport;
+  let slow: OpenedReport;
 
   beforeAll(async () => {
-    const report = await buildReport({
-      ...run,
-      metrics,
-      outDir: mkdtempSync(join(tmpdir(), "sizer-report-browser-hover-")),
-      generatedAt: "2026-11-26T07:00:00Z",
-    });
-    opened = await openReport(report.files.html, { width: 1280 });
+    const report = async (withMetrics: typeof metrics) =>
+      (
+        await buildReport({
+          ...run,
+          metrics: withMetrics,
+          outDir: mkdtempSync(join(tmpdir(), "sizer-report-browser-hover-")),
+          generatedAt: "2026-11-26T07:00:00Z",
+        })
+      ).files.html;
+    opened = await openReport(await report(metrics), { width: 1280 });
+    slow = await openReport(await report(slowMetrics), { width: 1280 });
   }, 120_000);
 
   afterAll(async () => {
     await opened?.close();
+    await slow?.close();
+  });
+
+  it("leaves a resource out of the label of a second it has no sample in, and draws it through", async () => {
+    const { page } = slow;
+    expect(slow.consoleErrors).toEqual([]);
+    const generator = (second: number) =>
+      `generator CPU : ${new Intl.NumberFormat("en-US", { maximumSignificantDigits: 4 }).format(
+        ((run.results.timeline[second] as TimelineEntry).generatorCpuPercent as number) / 100,
+      )} cores`;
+    await expect(hoverLabelAt(page, "chart-cpu", 13)).resolves.toEqual([
+      "second 13",
+      "Load generator",
+      generator(13),
+      "generator cores (2) : 2 cores",
+    ]);
+    await expect(hoverLabelAt(page, "chart-cpu", 12)).resolves.toEqual([
+      "second 12",
+      "Service (process tree)",
+      "service CPU : 1.23 cores",
+      "Load generator",
+      generator(12),
+      "generator cores (2) : 2 cores",
+    ]);
+    // One line through the samples, not 20 lone points that draw nothing.
+    const servicePath = await page.evaluate(
+      () => document.querySelector("#chart-cpu .scatterlayer .trace .js-line")?.getAttribute("d") ?? "",
+    );
+    expect(servicePath.split("M")).toHaveLength(2);
   });
 
   it("pairs the load and the resources of one second in a label that names it", async () => {
@@ -345,20 +387,21 @@ describeWith("chromium", "the hover labels of the report in headless Chromium", 
       const format = (value: number) =>
         new Intl.NumberFormat("en-US", { maximumSignificantDigits: 4 }).format(value);
       const load = await hoverLabelAt(page, "chart-load", second);
-      expect(load).toEqual([
-        `second ${second}`,
-        "Load",
-        `workers : ${format(entry.workers)} workers`,
-        `throughput : ${format(entry.throughput)} req/s`,
-      ]);
       const cpu = await hoverLabelAt(page, "chart-cpu", second);
-      expect(cpu).toEqual([
-        `second ${second}`,
+      // The values first: a label that pairs other seconds fails here, whatever its title.
+      expect(cpu.slice(1)).toEqual([
         "Service (process tree)",
         `service CPU : ${format(serviceCores)} cores`,
         "Load generator",
         `generator CPU : ${format((entry.generatorCpuPercent as number) / 100)} cores`,
         "generator cores (2) : 2 cores",
+      ]);
+      expect(cpu[0]).toBe(`second ${second}`);
+      expect(load).toEqual([
+        `second ${second}`,
+        "Load",
+        `workers : ${format(entry.workers)} workers`,
+        `throughput : ${format(entry.throughput)} req/s`,
       ]);
     }
   });
