@@ -6,11 +6,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
 import { buildReport } from "../src/build-report.js";
+import { downsampleShared } from "../src/charts/chart-builder.js";
 import { buildCharts } from "../src/charts.js";
 import { downsampleMinMax } from "../src/downsample.js";
 import { escapeHtml, jsonForScript } from "../src/html-escape.js";
 import { renderHtml } from "../src/render-html.js";
 import { escapeMarkdown, renderSummaryMarkdown } from "../src/render-summary.js";
+import { perRunSecond, secondOfSample } from "../src/run-seconds.js";
 import { syntheticRun } from "./helpers/synthetic-run.js";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
@@ -334,6 +336,32 @@ describe("helpers", () => {
     expect(Math.min(...(sampled.y as number[]))).toBe(-20);
     expect(sampled.x).toEqual([...sampled.x].sort((left, right) => left - right));
     expect(downsampleMinMax([1, 2], [Number.NaN, 3], 10).y).toEqual([null, 3]);
+  });
+
+  it("pairs resource samples with the second they belong to, as the analysis does, and averages them", () => {
+    // Samples at 0.6, 1.1, 1.6 and 3.4 s: 0.6 and 1.1 belong to second 1, 1.6 to 2, 3.4 to 3; none to 0.
+    const perSecond = perRunSecond([0.6, 1.1, 1.6, 3.4, 9.9], [10, 20, 30, 40, 50], [0, 1, 2, 3]);
+    expect([...perSecond]).toEqual([Number.NaN, 15, 30, 40]);
+    expect([0.49, 0.5, 1.49, -0.4].map(secondOfSample)).toEqual([0, 1, 1, -0]);
+  });
+
+  it("keeps the same seconds in every trace of a long chart, with each trace's peaks", () => {
+    const length = 3600;
+    const spike = Float64Array.from({ length }, (_, index) => (index === 1234 ? 500 : Math.sin(index / 50)));
+    const dip = Float64Array.from({ length }, (_, index) => (index === 2345 ? -20 : Math.cos(index / 70)));
+    const flat = new Float64Array(length).fill(2);
+    const kept = downsampleShared(length, [spike, dip, flat], 800);
+    expect(kept.length).toBeLessThanOrEqual(800);
+    expect(kept).toContain(1234);
+    expect(kept).toContain(2345);
+    expect(kept).toEqual([...kept].sort((left, right) => left - right));
+    // Charts of a synthetic hour: every trace of a chart on the same seconds.
+    const run = syntheticRun({ kind: "cpu", seconds: length });
+    for (const chart of buildCharts(run.results, run.metrics, analyze(run), 800)) {
+      const seconds = chart.traces[0]?.x;
+      expect(seconds?.length, chart.id).toBeLessThanOrEqual(800);
+      for (const trace of chart.traces) expect(trace.x, `${chart.id} ${trace.name}`).toEqual(seconds);
+    }
   });
 
   it("escapes JSON for a script element and text for Markdown", () => {

@@ -300,11 +300,23 @@ async function hoverLabelAt(page: Page, chartId: string, second: number): Promis
     { id: chartId, at: second },
   );
   await page.mouse.move(point.x, point.y);
-  const label = page.locator(`#${chartId} .hoverlayer .legend`);
-  await label.waitFor({ state: "visible", timeout: 10_000 });
-  return label.evaluate((legend) =>
-    [...legend.querySelectorAll("text")].map((text) => text.textContent ?? "").filter((text) => text !== ""),
+  // Plotly throttles hover: wait for the label of this second (titled "second N", or "N" before the
+  // labels named their second), not the one of the last hover.
+  await page.waitForFunction(
+    ({ id, at }) => {
+      const title = document.querySelector(`#${id} .hoverlayer .legend text`)?.textContent ?? "";
+      return new RegExp(`(^|\\s)${at}$`).test(title);
+    },
+    { id: chartId, at: second },
+    { timeout: 10_000 },
   );
+  return page
+    .locator(`#${chartId} .hoverlayer .legend`)
+    .evaluate((legend) =>
+      [...legend.querySelectorAll("text")]
+        .map((text) => text.textContent ?? "")
+        .filter((text) => text !== ""),
+    );
 }
 
 describeWith("chromium", "the hover labels of the report in headless Chromium", () => {
