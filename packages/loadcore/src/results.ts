@@ -25,6 +25,23 @@ export interface ResultsHost {
   platform: string;
 }
 
+/** The arrival-rate model's schedule and what became of it (results JSON `arrivalRate`). */
+export interface ArrivalRateResults {
+  /** Scenario runs per second at the start and at the end of the ramp (equal for `--rate`). */
+  from: number;
+  to: number;
+  /** Length of the ramp, seconds (0 for a constant rate). */
+  rampUp: number;
+  /** The most workers the pool could grow to, all processes. */
+  maxWorkers: number;
+  /** Scenario runs started, on time or late. */
+  started: number;
+  /** Runs started late because every worker was busy (their latency counts the wait). */
+  late: number;
+  /** Runs that never started: no worker free within the request timeout, or the run ended first. */
+  dropped: number;
+}
+
 /** The results JSON (`loadcore-results` version 1); docs/formats.md section 1 and docs/results-format.md. */
 export interface LoadResults {
   format: typeof RESULTS_FORMAT;
@@ -47,7 +64,10 @@ export interface LoadResults {
   requests: number;
   throughput: number;
   scenariosPerSecond: number;
+  /** HTTP request latency, ms; in the arrival-rate model, from when each request should have been sent. */
   latency: LatencySummary;
+  /** Arrival-rate model only: HTTP request service time, ms, from when each request was sent. */
+  serviceTime?: LatencySummary;
   statusCodes: StatusCounts;
   /** Scenario failures by class (every class written, readers accept missing ones). */
   errors: ErrorCounts;
@@ -56,6 +76,8 @@ export interface LoadResults {
   timeline: TimelinePoint[];
   /** Present only for a sizing run. */
   sizing?: SizingVerdict;
+  /** Present only in the arrival-rate model (`--rate`, `--ramp-rate`). */
+  arrivalRate?: ArrivalRateResults;
   selfCheck: SelfCheck;
 }
 
@@ -79,6 +101,7 @@ export interface BuildResultsInput {
   totals: StatsTotals;
   timeline: readonly TimelinePoint[];
   sizing?: SizingVerdict;
+  arrivalRate?: ArrivalRateResults;
   selfCheck: SelfCheck;
 }
 
@@ -152,6 +175,7 @@ export function buildResults(input: BuildResultsInput): LoadResults {
     throughput: perSecond(totals.requests),
     scenariosPerSecond: perSecond(totals.ok + totals.failed),
     latency: totals.latency,
+    ...(totals.serviceTime === undefined ? {} : { serviceTime: totals.serviceTime }),
     statusCodes: totals.statusCodes,
     errors: totals.errors,
     scenarios: totals.scenarios,
@@ -160,6 +184,7 @@ export function buildResults(input: BuildResultsInput): LoadResults {
     selfCheck: input.selfCheck,
   };
   if (input.sizing !== undefined) results.sizing = input.sizing;
+  if (input.arrivalRate !== undefined) results.arrivalRate = input.arrivalRate;
   // Key order as documented: sizing before selfCheck.
   const { selfCheck, ...rest } = results;
   return { ...rest, selfCheck };

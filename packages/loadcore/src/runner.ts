@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
+import type { ArrivalCounts, ArrivalPlan } from "./arrival-rate.js";
 import { ConsoleOutput } from "./console-output.js";
 import { FixtureError, LoadcoreError, NoScenarioError, OutputError, UsageError } from "./errors.js";
 import type { EngineHooks, EngineSettings, WorkerPlan } from "./load-engine.js";
@@ -282,16 +283,31 @@ async function runWorkers(
     : undefined;
   const monitor = new SelfMonitor();
   monitor.start();
+  const arrivalRate = options.arrivalRate;
   if (!options.quiet) {
     const mode = options.sizing
       ? `sizing (tolerance ${options.sizingTolerance}%, window ${options.sizingWindow} s), `
       : "";
-    live.info(
-      `loadcore ${VERSION}: ${mode}${options.workers} worker(s) x ${options.processes} process(es), ` +
-        `ramp-up ${options.rampUp} s, duration ${options.duration} s, seed ${options.seed}`,
-    );
+    const load =
+      arrivalRate === undefined
+        ? `${options.workers} worker(s) x ${options.processes} process(es), ramp-up ${options.rampUp} s`
+        : `${describeRate(arrivalRate, options.rampUp)}, up to ${options.maxWorkers} worker(s) x ${options.processes} process(es)`;
+    live.info(`loadcore ${VERSION}: ${mode}${load}, duration ${options.duration} s, seed ${options.seed}`);
   }
-  const plans = planWorkers(options, startTime);
+  const plans =
+    arrivalRate === undefined
+      ? planWorkers(options, startTime)
+      : processes.map(
+          (_, processIndex): ArrivalPlan => ({
+            startAt: startTime,
+            rate: arrivalRate,
+            rampUp: arrivalRate.from === arrivalRate.to ? 0 : options.rampUp,
+            processes: options.processes,
+            processIndex,
+            maxWorkers: options.maxWorkers,
+            staleAfterMs: options.timeout * 1000,
+          }),
+        );
   const variables = cloneableVariables(getRegistry().variables);
   processes.forEach((loadProcess, index) => {
     loadProcess.start(plans[index] ?? [], variables);
@@ -308,6 +324,7 @@ async function runWorkers(
   let workersStarted = 0;
   let setupFailures = 0;
   let firstSetupFailure: string | undefined;
+  const arrivals: (ArrivalCounts | undefined)[] = processes.map(() => undefined);
   const closeSecond = async (final: boolean) => {
     const reports: ProcessReport[] = await Promise.all(processes.map((loadProcess) => loadProcess.report()));
     let active = 0;
@@ -316,6 +333,9 @@ async function runWorkers(
     let threadDelay = 0;
     let recorded = 0;
     setupFailures = 0;
+    reports.forEach((report, index) => {
+      if (report.arrivals !== undefined) arrivals[index] = report.arrivals;
+    });
     for (const report of reports) {
       setupFailures += report.setupFailures;
       firstSetupFailure ??= report.firstSetupFailure;
@@ -400,6 +420,32 @@ async function runWorkers(
     ...(sizing === undefined
       ? {}
       : { sizing: sizing.verdict(sizingStop === undefined ? verdictReason : undefined) }),
+    ...(arrivalRate === undefined
+      ? {}
+      : {
+          arrivalRate: {
+            from: arrivalRate.from,
+            to: arrivalRate.to,
+            rampUp: arrivalRate.from === arrivalRate.to ? 0 : options.rampUp,
+            maxWorkers: options.maxWorkers * options.processes,
+            ...sumArrivals(arrivals),
+          },
+        }),
     selfCheck: judgeSelfCheck(aggregator.timeline, cores),
   });
+}
+
+function describeRate(rate: { from: number; to: number }, rampUp: number): string {
+  if (rate.from === rate.to) return `${rate.to} scenario run(s)/s`;
+  return `${rate.from} to ${rate.to} scenario run(s)/s over ${rampUp} s`;
+}
+
+function sumArrivals(counts: readonly (ArrivalCounts | undefined)[]): ArrivalCounts {
+  const total: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
+  for (const count of counts) {
+    total.started += count?.started ?? 0;
+    total.late += count?.late ?? 0;
+    total.dropped += count?.dropped ?? 0;
+  }
+  return total;
 }

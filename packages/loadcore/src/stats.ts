@@ -43,6 +43,11 @@ export interface TimelinePoint {
   errorRatio: number;
   /** HTTP request latency during the second. */
   latency: TimelineLatency;
+  /**
+   * Arrival-rate model only: the requests' service time (from when each was sent) during the second;
+   * `latency` is then counted from when each should have been sent.
+   */
+  serviceTime?: TimelineLatency;
   /** Load generator CPU, 100 = one core, all processes summed (0 when unknown). */
   generatorCpuPercent: number;
   /** Worst p99 event-loop delay among the generator processes, ms (0 when unknown). */
@@ -66,6 +71,8 @@ export interface RequestInterval {
   statusCodes: StatusCounts;
   errors: ErrorCounts;
   latency: SerializedHistogram;
+  /** Arrival-rate model only: service time, from when each request was sent. */
+  serviceTime?: SerializedHistogram;
 }
 
 /** One scenario's figures in a {@link StatsInterval}. */
@@ -94,6 +101,8 @@ export interface StatsInterval {
   errors: ErrorCounts;
   /** HTTP request latency. */
   latency: SerializedHistogram;
+  /** Arrival-rate model only: HTTP request service time. */
+  serviceTime?: SerializedHistogram;
   scenarios: ScenarioInterval[];
   byRequest: RequestInterval[];
 }
@@ -117,6 +126,8 @@ export interface RequestTotals {
   statusCodes: StatusCounts;
   errors: ErrorCounts;
   latency: LatencySummary;
+  /** Arrival-rate model only: service time, ms (`latency` is from when each request should have been sent). */
+  serviceTime?: LatencySummary;
 }
 
 /** The merged totals of a run. */
@@ -126,6 +137,8 @@ export interface StatsTotals {
   requests: number;
   /** HTTP request latency, ms. */
   latency: LatencySummary;
+  /** Arrival-rate model only: HTTP request service time, ms. */
+  serviceTime?: LatencySummary;
   statusCodes: StatusCounts;
   /** Scenario failures by class, every class present (0 when none). */
   errors: Record<ErrorClass, number>;
@@ -149,6 +162,7 @@ interface RequestEntry {
   statusCodes: Map<number, number>;
   errors: Record<ErrorClass, number>;
   latency: LatencyHistogram;
+  serviceTime: LatencyHistogram | undefined;
 }
 
 interface ScenarioEntry {
@@ -218,6 +232,7 @@ export class StatsRecorder {
   readonly #statusCodes = new Map<number, number>();
   readonly #errors = zeroErrors();
   readonly #latency = new LatencyHistogram();
+  #serviceTime: LatencyHistogram | undefined;
   readonly #byRequest = new Map<string, RequestEntry>();
   readonly #scenarios = new Map<string, ScenarioEntry>();
 
@@ -229,9 +244,16 @@ export class StatsRecorder {
 
   /**
    * Records one HTTP request. A request is failed when it got no response (`status` undefined),
-   * a status >= 400, or an `error` class.
+   * a status >= 400, or an `error` class. `serviceTimeMs`, in the arrival-rate model only, is the time
+   * from the request's actual send (`latencyMs` then counts from when it should have been sent).
    */
-  recordRequest(name: string, latencyMs: number, status: number | undefined, error?: ErrorClass): void {
+  recordRequest(
+    name: string,
+    latencyMs: number,
+    status: number | undefined,
+    error?: ErrorClass,
+    serviceTimeMs?: number,
+  ): void {
     let entry = this.#byRequest.get(name);
     if (entry === undefined) {
       entry = {
@@ -242,6 +264,7 @@ export class StatsRecorder {
         statusCodes: new Map(),
         errors: zeroErrors(),
         latency: new LatencyHistogram(),
+        serviceTime: undefined,
       };
       this.#byRequest.set(name, entry);
     }
@@ -256,6 +279,12 @@ export class StatsRecorder {
     }
     entry.latency.record(latencyMs);
     this.#latency.record(latencyMs);
+    if (serviceTimeMs !== undefined) {
+      entry.serviceTime ??= new LatencyHistogram();
+      entry.serviceTime.record(serviceTimeMs);
+      this.#serviceTime ??= new LatencyHistogram();
+      this.#serviceTime.record(serviceTimeMs);
+    }
   }
 
   /** Records one scenario run; `error` undefined means it succeeded. */
@@ -306,7 +335,9 @@ export class StatsRecorder {
         statusCodes: statusObject(entry.statusCodes),
         errors: nonZeroErrors(entry.errors),
         latency: entry.latency.serialize(),
+        ...(entry.serviceTime === undefined ? {} : { serviceTime: entry.serviceTime.serialize() }),
       });
+      entry.serviceTime?.reset();
       entry.count = 0;
       entry.ok = 0;
       entry.failed = 0;
@@ -323,9 +354,11 @@ export class StatsRecorder {
       statusCodes: statusObject(this.#statusCodes),
       errors: nonZeroErrors(this.#errors),
       latency: this.#latency.serialize(),
+      ...(this.#serviceTime === undefined ? {} : { serviceTime: this.#serviceTime.serialize() }),
       scenarios,
       byRequest,
     };
+    this.#serviceTime?.reset();
     this.#intervalStart = endTime;
     this.#ok = 0;
     this.#failed = 0;
@@ -353,6 +386,17 @@ interface RequestAccumulator {
   statusCodes: StatusCounts;
   errors: Record<ErrorClass, number>;
   latency: LatencyHistogram;
+  serviceTime: LatencyHistogram | undefined;
+}
+
+function percentiles(histogram: LatencyHistogram): TimelineLatency {
+  return {
+    p50: toMicrosecond(histogram.percentile(50)),
+    p90: toMicrosecond(histogram.percentile(90)),
+    p95: toMicrosecond(histogram.percentile(95)),
+    p99: toMicrosecond(histogram.percentile(99)),
+    max: toMicrosecond(histogram.max),
+  };
 }
 
 function roundTo(value: number, digits: number): number {
@@ -373,6 +417,7 @@ export class StatsAggregator {
   #secondFailed = 0;
   #secondRequests = 0;
   readonly #secondLatency = new LatencyHistogram();
+  #secondServiceTime: LatencyHistogram | undefined;
   // The whole run.
   #ok = 0;
   #failed = 0;
@@ -380,6 +425,7 @@ export class StatsAggregator {
   readonly #statusCodes: StatusCounts = {};
   readonly #errors = zeroErrors();
   readonly #latency = new LatencyHistogram();
+  #serviceTime: LatencyHistogram | undefined;
   readonly #scenarios = new Map<string, ScenarioAccumulator>();
   readonly #byRequest = new Map<string, RequestAccumulator>();
 
@@ -401,6 +447,12 @@ export class StatsAggregator {
     addStatusCounts(this.#statusCodes, interval.statusCodes);
     addErrorCounts(this.#errors, interval.errors);
     this.#latency.merge(interval.latency);
+    if (interval.serviceTime !== undefined) {
+      this.#secondServiceTime ??= new LatencyHistogram();
+      this.#secondServiceTime.merge(interval.serviceTime);
+      this.#serviceTime ??= new LatencyHistogram();
+      this.#serviceTime.merge(interval.serviceTime);
+    }
     for (const scenario of interval.scenarios) {
       let accumulator = this.#scenarios.get(scenario.name);
       if (accumulator === undefined) {
@@ -429,6 +481,7 @@ export class StatsAggregator {
           statusCodes: {},
           errors: zeroErrors(),
           latency: new LatencyHistogram(),
+          serviceTime: undefined,
         };
         this.#byRequest.set(request.name, accumulator);
       }
@@ -438,6 +491,10 @@ export class StatsAggregator {
       addStatusCounts(accumulator.statusCodes, request.statusCodes);
       addErrorCounts(accumulator.errors, request.errors);
       accumulator.latency.merge(request.latency);
+      if (request.serviceTime !== undefined) {
+        accumulator.serviceTime ??= new LatencyHistogram();
+        accumulator.serviceTime.merge(request.serviceTime);
+      }
     }
   }
 
@@ -467,9 +524,11 @@ export class StatsAggregator {
         p99: toMicrosecond(latency.percentile(99)),
         max: toMicrosecond(latency.max),
       },
+      ...(this.#secondServiceTime === undefined ? {} : { serviceTime: percentiles(this.#secondServiceTime) }),
       generatorCpuPercent: roundTo(generator?.cpuPercent ?? 0, 1),
       eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),
     };
+    this.#secondServiceTime?.reset();
     if (generator?.rssBytes !== undefined) point.generatorRssBytes = generator.rssBytes;
     this.#timeline.push(point);
     this.#lastSecondLatency = latency.serialize();
@@ -500,6 +559,7 @@ export class StatsAggregator {
       failed: this.#failed,
       requests: this.#requests,
       latency: this.#latency.summary(),
+      ...(this.#serviceTime === undefined ? {} : { serviceTime: this.#serviceTime.summary() }),
       statusCodes: sortedStatusCounts(this.#statusCodes),
       errors: { ...this.#errors },
       scenarios: [...this.#scenarios.values()].map((accumulator) => ({
@@ -517,6 +577,7 @@ export class StatsAggregator {
         statusCodes: sortedStatusCounts(accumulator.statusCodes),
         errors: nonZeroErrors(accumulator.errors),
         latency: accumulator.latency.summary(),
+        ...(accumulator.serviceTime === undefined ? {} : { serviceTime: accumulator.serviceTime.summary() }),
       })),
     };
   }
