@@ -128,14 +128,17 @@ export class ArrivalScheduler<Worker> {
     );
   }
 
-  /** Stops starting runs: those due and still waiting for a worker are counted dropped. */
+  /**
+   * Stops starting runs: those due and still waiting for a worker are counted dropped. Without a
+   * backlog, a run due this very moment only waits for its timer: it falls after the end, not dropped.
+   */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     const now = this.#clock();
-    while (this.#timeOf(this.#next) <= now) {
+    while (this.#backlog && this.#timeOf(this.#next) <= now) {
       this.counts.dropped += 1;
       this.#next += 1;
     }
