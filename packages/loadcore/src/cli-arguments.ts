@@ -150,6 +150,11 @@ New in loadcore:
       --sizing-window S    sizing sliding window, seconds (default 60)
       --sizing-min-samples N  scenario runs in the window before any sizing decision (default 100)
       --sizing-latency pXX=MS  a latency objective as a second sizing stop criterion, e.g. p95=500
+      --rate R             arrival-rate model: start R scenario runs per second, whole run, on schedule
+                           whether or not earlier runs finished (latency from each run's planned start)
+      --ramp-rate FROM:TO  arrival-rate model: from FROM to TO runs per second over --ramp-up, then TO
+      --max-workers N      arrival-rate model: the pool grows up to N workers per process (default 1000);
+                           runs that find it busy start late, or are counted dropped
       --timeout S          per-request timeout in seconds (default 30)
   -k, --insecure           accept any TLS certificate of an https target (to trust a private CA
                            instead: NODE_EXTRA_CA_CERTS=ca.pem loadcore ...)

@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { type LoopbackServer, runCli, startLoopbackServer } from "@sizer/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,8 +55,8 @@ async function run(url: string, options: Record<string, unknown>): Promise<LoadR
     scenarioFile: "loadtest.mjs",
     cwd: folder,
     env: { SERVER_URL: url },
-    stdout: captureStream(),
-    stderr: captureStream(),
+    stdout: captureStream() as unknown as Writable,
+    stderr: captureStream() as unknown as Writable,
     quiet: true,
     ...options,
   });
@@ -122,7 +123,13 @@ describe("arrival-rate runs against loopback servers", () => {
 
   it("counts the runs a too-small pool could not start, and never grows past it", async () => {
     const stdout = captureStream();
-    const results = await run(slow.url, { rate: 100, duration: 2, maxWorkers: 2, quiet: false, stdout });
+    const results = await run(slow.url, {
+      rate: 100,
+      duration: 2,
+      maxWorkers: 2,
+      quiet: false,
+      stdout: stdout as unknown as Writable,
+    });
     const arrival = results.arrivalRate;
     // 2 workers x 100 ms requests: about 20 runs/s of the 100 asked
     expect(results.workersStarted).toBe(2);
