@@ -128,6 +128,12 @@ export class ArrivalScheduler<Worker> {
     );
   }
 
+  /** A run given to a worker that ended before running it (its setup failed): dropped, not started. */
+  unstarted(): void {
+    this.counts.started -= 1;
+    this.counts.dropped += 1;
+  }
+
   /**
    * Stops starting runs: those due and still waiting for a worker are counted dropped. Without a
    * backlog, a run due this very moment only waits for its timer: it falls after the end, not dropped.

@@ -53,6 +53,8 @@ interface PoolWorker {
   /** The `performance.now()` time the run given should have started, or undefined to end the worker. */
   next(): Promise<number | undefined>;
   give(intendedAt: number | undefined): void;
+  /** Runs given and never taken (the worker ended first: a failed setup). */
+  untaken(): number;
 }
 
 function poolWorker(): PoolWorker {
@@ -65,6 +67,7 @@ function poolWorker(): PoolWorker {
         waiting = resolve;
       });
     },
+    untaken: () => given.filter((intendedAt) => intendedAt !== undefined).length,
     give: (intendedAt) => {
       if (waiting === undefined) given.push(intendedAt);
       else {
@@ -293,8 +296,9 @@ export class LoadEngine {
         const ended = this.#worker(workerId, (session, context) =>
           this.#serve(worker, workerId, session, context),
         ).finally(() => {
-          // a worker that ended early (a failed setup) must not hold its run: the next one is due elsewhere
+          // a worker that ended early (a failed setup) never ran the run it was given
           this.#idle = this.#idle.filter((item) => item !== worker);
+          for (let run = worker.untaken(); run > 0; run -= 1) this.#scheduler?.unstarted();
         });
         ended.catch(() => {});
         workers.push(ended);
@@ -326,7 +330,11 @@ export class LoadEngine {
     const random = seededRandom(workerSeed(this.#settings.seed, workerId));
     for (;;) {
       const intendedAt = await worker.next();
-      if (intendedAt === undefined || this.#stopping) return;
+      if (intendedAt === undefined) return;
+      if (this.#stopping) {
+        this.#scheduler?.unstarted();
+        return;
+      }
       context.step += 1;
       session[RUN_LAG] = Math.max(0, performance.now() - intendedAt);
       const outcome = await this.#step(workerId, session, context, random);

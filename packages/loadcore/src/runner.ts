@@ -215,7 +215,9 @@ async function runWorkers(
   context: { scenarioPath: string; description: Record<string, unknown>; live: ConsoleOutput },
 ): Promise<LoadResults> {
   const { live, description } = context;
-  const totalWorkers = options.workers * options.processes;
+  // the arrival-rate pool's bound, for progress; the workers model's count
+  const totalWorkers =
+    (options.arrivalRate === undefined ? options.workers : options.maxWorkers) * options.processes;
   let endReason: EndReason | undefined;
   let sizingStop: SizingStop | undefined;
   const processes: LoadProcess[] = [];

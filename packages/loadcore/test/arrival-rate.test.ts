@@ -2,7 +2,15 @@ import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { type LoopbackServer, runCli, startLoopbackServer } from "@sizer/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { arrivalOffset, type LoadResults, runLoad } from "../dist/index.js";
+import {
+  arrivalOffset,
+  type LoadResults,
+  parseMolotovConfig,
+  parseRunCommandLine,
+  readResults,
+  runLoad,
+  testToRunOptions,
+} from "../dist/index.js";
 import { captureStream, scenarioFolder } from "./helpers/scenario-files.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -100,6 +108,11 @@ describe("arrival-rate runs against loopback servers", () => {
     expect(results.failed).toBe(0);
     expect(results.serviceTime?.count).toBe(results.requests);
     expect(results.options).toMatchObject({ arrivalRate: { from: 50, to: 50 }, maxWorkers: 1000 });
+    // the new fields survive the one reader of the format
+    const read = readResults(JSON.stringify(results));
+    expect(read.arrivalRate).toEqual(arrival);
+    expect(read.serviceTime).toEqual(results.serviceTime);
+    expect(read.byRequest[0]?.serviceTime?.count).toBe(results.requests);
   });
 
   it("shares one schedule between processes", async () => {
@@ -142,6 +155,29 @@ describe("arrival-rate runs against loopback servers", () => {
     expect(stdout.text()).toMatch(/Arrivals +\d+ started {2}\d+ late {2}\d+ dropped/);
   });
 
+  it("counts the run given to a worker whose setup failed as dropped, not started", async () => {
+    const folder = scenarioFolder({
+      "loadtest.mjs": `
+import { scenario, setup } from "@sizer/loadcore";
+setup((workerId) => { if (workerId === 0) throw new Error("no token for worker 0"); });
+scenario(async function hit(session) { await session.get(process.env.SERVER_URL + "/", { expect: 200 }); });
+`,
+    });
+    const results = await runLoad({
+      scenarioFile: "loadtest.mjs",
+      cwd: folder,
+      env: { SERVER_URL: fast.url },
+      stdout: captureStream() as unknown as Writable,
+      stderr: captureStream() as unknown as Writable,
+      quiet: true,
+      rate: 20,
+      duration: 1,
+    });
+    expect(results.arrivalRate?.dropped).toBeGreaterThanOrEqual(1);
+    expect(results.ok + results.failed).toBe(results.arrivalRate?.started);
+    expect(results.ok).toBeGreaterThan(0);
+  });
+
   it("starts runs at an increasing rate along a ramp", async () => {
     const results = await run(fast.url, { rampRate: "10:100", rampUp: 2, duration: 2 });
     const [first, second] = results.timeline;
@@ -154,6 +190,25 @@ describe("arrival-rate runs against loopback servers", () => {
 });
 
 describe("arrival-rate options", () => {
+  it("come from the one option table: the command line and a molotov.json", () => {
+    expect(
+      parseRunCommandLine(["--ramp-rate", "5:50", "--ramp-up", "10", "--max-workers", "20"], { flags: {} })
+        .options,
+    ).toEqual({
+      rampRate: "5:50",
+      rampUp: 10,
+      maxWorkers: 20,
+    });
+    const config = parseMolotovConfig(
+      { molotov: { tests: { open: { rate: 200, max_workers: 50 }, bad: { ramp_rate: "5", ramp_up: 3 } } } },
+      "molotov.json",
+    );
+    expect(testToRunOptions(config, "open", "/repo")).toMatchObject({ rate: 200, maxWorkers: 50 });
+    expect(() => testToRunOptions(config, "bad", "/repo")).toThrow(
+      "molotov.tests.bad.ramp_rate must be FROM:TO",
+    );
+  });
+
   const cases: [string[], string][] = [
     [["--rate", "0"], "--rate must be a number of scenario runs per second > 0, got 0"],
     [["--rate", "50", "--workers", "4"], "--rate and --workers cannot be used together"],
