@@ -17,6 +17,24 @@ export function arrivalOffset(index: number, ramp: RampRate, rampUpSeconds: numb
   return rampUpSeconds + (index - duringRamp) / to;
 }
 
+/**
+ * How many scenario runs the schedule starts in its first `seconds` (a real number, all processes): the
+ * integral of the rate, `from * t + (to - from) * t² / (2 * rampUp)` during the ramp, then `to` per second.
+ */
+export function arrivalsBy(seconds: number, ramp: RampRate, rampUpSeconds: number): number {
+  const { from, to } = ramp;
+  if (seconds <= 0) return 0;
+  if (from === to || rampUpSeconds <= 0) return to * seconds;
+  const during = Math.min(seconds, rampUpSeconds);
+  const ramped = from * during + ((to - from) * during * during) / (2 * rampUpSeconds);
+  return ramped + to * Math.max(0, seconds - rampUpSeconds);
+}
+
+/** The target rate of second `t` (from t to t + 1 s after the start): the runs the schedule starts in it. */
+export function targetRateOf(t: number, ramp: RampRate, rampUpSeconds: number): number {
+  return arrivalsBy(t + 1, ramp, rampUpSeconds) - arrivalsBy(t, ramp, rampUpSeconds);
+}
+
 /** What one process needs to start its share of an arrival-rate run (plain data, sent to threads). */
 export interface ArrivalPlan {
   /** Epoch ms of the run's start (offset 0 of the schedule). */

@@ -1,4 +1,4 @@
-export { type ArrivalCounts, arrivalOffset } from "./arrival-rate.js";
+export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./arrival-rate.js";
 export {
   type FlagSpec,
   type FlagValues,
@@ -124,6 +124,7 @@ export {
   parseLatencyObjective,
   SizingController,
   type SizingOptions,
+  type SizingRateVerdict,
   type SizingStop,
   type SizingStopReason,
   type SizingVerdict,
@@ -135,6 +136,7 @@ export {
   type RequestTotals,
   type ScenarioInterval,
   type ScenarioTotals,
+  type SecondArrivals,
   StatsAggregator,
   type StatsInterval,
   StatsRecorder,

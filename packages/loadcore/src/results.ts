@@ -396,6 +396,8 @@ export function parseResults(value: unknown, source = "results"): LoadResultsInp
     for (const key of ["errorRatio", "generatorCpuPercent", "eventLoopDelayMs"]) {
       if (point[key] !== null) optionalNumber(check, point, key, `${field}.`);
     }
+    for (const key of ["targetRate", "achievedRate", "startedRuns", "droppedRuns"])
+      optionalNumber(check, point, key, `${field}.`);
     if (point.generatorRssBytes !== undefined) {
       const rss = check.number(point.generatorRssBytes, `${field}.generatorRssBytes`);
       if (rss < 0) check.fail(`${field}.generatorRssBytes`, "a number of bytes >= 0", rss);
@@ -430,8 +432,14 @@ export function parseResults(value: unknown, source = "results"): LoadResultsInp
       const plateau = check.object(sizing.plateau, "sizing.plateau");
       for (const key of ["atSeconds", "workers", "throughput"])
         check.number(plateau[key], `sizing.plateau.${key}`);
-      for (const key of ["latencyGrowth", "levelThroughput"])
+      for (const key of ["latencyGrowth", "levelThroughput", "targetRate", "levelRate"])
         optionalNumber(check, plateau, key, "sizing.plateau.");
+    }
+    if (sizing.rate != null) {
+      const rate = check.object(sizing.rate, "sizing.rate");
+      optionalNumber(check, rate, "targetAtStop", "sizing.rate.");
+      for (const key of ["capacity", "capacityWorkers", "targetAtHealthy", "achievedAtHealthy"])
+        if (rate[key] !== null) optionalNumber(check, rate, key, "sizing.rate.");
     }
     if (sizing.latencyObjective != null) {
       const objective = check.object(sizing.latencyObjective, "sizing.latencyObjective");

@@ -356,7 +356,7 @@ function validRampRate(value: unknown): boolean {
   );
 }
 
-/** Options of the workers (closed) model that mean nothing when runs arrive at a rate. */
+/** Options of the workers (closed) model that mean nothing when runs arrive at a rate (sizing: at a constant one). */
 const WORKER_MODEL_OPTIONS = ["workers", "delay", "maxRuns", "singleRun", "sizing"] as const;
 
 function validObjective(value: unknown): boolean {
@@ -411,7 +411,8 @@ function checkArrivalRateOptions(options: Partial<RunOptions>): void {
   }
   for (const option of WORKER_MODEL_OPTIONS) {
     const value = options[option];
-    // sizing on an arrival rate is not built yet (issue #17), so it is refused rather than ignored
+    // sizing raises the load: a ramp rate can, a constant rate cannot
+    if (option === "sizing" && arrivalOption === "rampRate") continue;
     if (value !== undefined && value !== false)
       throw new RunOptionError(arrivalOption, "", options[arrivalOption], option);
   }

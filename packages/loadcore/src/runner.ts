@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
-import type { ArrivalCounts, ArrivalPlan } from "./arrival-rate.js";
+import { type ArrivalCounts, type ArrivalPlan, targetRateOf } from "./arrival-rate.js";
 import { ConsoleOutput } from "./console-output.js";
 import { FixtureError, LoadcoreError, NoScenarioError, OutputError, UsageError } from "./errors.js";
 import type { EngineHooks, EngineSettings, WorkerPlan } from "./load-engine.js";
@@ -19,7 +19,7 @@ import { ScenarioChooser } from "./scenario-choice.js";
 import { loadScenarioFile } from "./scenario-loader.js";
 import { judgeSelfCheck, SelfMonitor } from "./self-check.js";
 import { SizingController, type SizingStop } from "./sizing.js";
-import { StatsAggregator } from "./stats.js";
+import { type SecondArrivals, StatsAggregator } from "./stats.js";
 import { formatSummary } from "./summary.js";
 import { VERSION } from "./version.js";
 
@@ -281,6 +281,7 @@ async function runWorkers(
         windowSeconds: options.sizingWindow,
         minSamples: options.sizingMinSamples,
         ...(options.sizingLatency === undefined ? {} : { latencyObjective: options.sizingLatency }),
+        load: options.arrivalRate === undefined ? "workers" : "rate",
       })
     : undefined;
   const monitor = new SelfMonitor();
@@ -327,6 +328,8 @@ async function runWorkers(
   let setupFailures = 0;
   let firstSetupFailure: string | undefined;
   const arrivals: (ArrivalCounts | undefined)[] = processes.map(() => undefined);
+  const rampSeconds = arrivalRate === undefined || arrivalRate.from === arrivalRate.to ? 0 : options.rampUp;
+  let arrivalsBefore: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
   const closeSecond = async (final: boolean) => {
     const reports: ProcessReport[] = await Promise.all(processes.map((loadProcess) => loadProcess.report()));
     let active = 0;
@@ -353,13 +356,29 @@ async function runWorkers(
     if (final && recorded === 0 && now - lastCloseTime < 200) return;
     lastCloseTime = now;
     const sample = monitor.sample();
+    const t = aggregator.timeline.length;
+    let second: SecondArrivals | undefined;
+    if (arrivalRate !== undefined) {
+      const sum = sumArrivals(arrivals);
+      second = {
+        targetRate: targetRateOf(t, arrivalRate, rampSeconds),
+        started: sum.started - arrivalsBefore.started,
+        dropped: sum.dropped - arrivalsBefore.dropped,
+      };
+      arrivalsBefore = sum;
+    }
     // The closing second ends once every worker stopped: it counts the workers that ran during it.
-    const point = aggregator.closeSecond(now, final ? peakActive : active, {
-      cpuPercent: sample.cpuPercent,
-      eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
-      // worker threads share the process: its RSS is the whole generator's
-      rssBytes: process.memoryUsage.rss(),
-    });
+    const point = aggregator.closeSecond(
+      now,
+      final ? peakActive : active,
+      {
+        cpuPercent: sample.cpuPercent,
+        eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
+        // worker threads share the process: its RSS is the whole generator's
+        rssBytes: process.memoryUsage.rss(),
+      },
+      second,
+    );
     const elapsedSeconds = (now - startTime) / 1000;
     live.update(point, elapsedSeconds);
     runOptions.onProgress?.(point, {
@@ -369,7 +388,9 @@ async function runWorkers(
       totalWorkers,
     });
     if (sizing !== undefined && endReason === undefined && !final) {
-      const stop = sizing.observe(point, started >= totalWorkers, aggregator.lastSecondLatency);
+      // full load: every worker started, or the arrival-rate ramp reached its end
+      const fullLoad = arrivalRate === undefined ? started >= totalWorkers : t + 1 >= rampSeconds;
+      const stop = sizing.observe(point, fullLoad, aggregator.lastSecondLatency);
       if (stop !== undefined) {
         sizingStop = stop;
         live.info(stop.message);

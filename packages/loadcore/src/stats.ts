@@ -48,12 +48,32 @@ export interface TimelinePoint {
    * `latency` is then counted from when each should have been sent.
    */
   serviceTime?: TimelineLatency;
+  /**
+   * Arrival-rate model only: scenario runs per second the schedule planned for this second (all
+   * processes), the target a chart draws against `achievedRate`.
+   */
+  targetRate?: number;
+  /** Arrival-rate model only: scenario runs that ended (ok or failed) per second during this second. */
+  achievedRate?: number;
+  /** Arrival-rate model only: scenario runs started during the second (on time or late). */
+  startedRuns?: number;
+  /** Arrival-rate model only: scenario runs dropped during the second (no free worker in time). */
+  droppedRuns?: number;
   /** Load generator CPU, 100 = one core, all processes summed (0 when unknown). */
   generatorCpuPercent: number;
   /** Worst p99 event-loop delay among the generator processes, ms (0 when unknown). */
   eventLoopDelayMs: number;
   /** Resident memory of the load generator process (all its threads), bytes; absent when unknown. */
   generatorRssBytes?: number;
+}
+
+/** The arrival-rate schedule's side of one second, for {@link StatsAggregator.closeSecond}. */
+export interface SecondArrivals {
+  /** Scenario runs per second the schedule planned for the second. */
+  targetRate: number;
+  /** Runs started, and dropped, during the second. */
+  started: number;
+  dropped: number;
 }
 
 /** Counts of failures by class; only non-zero classes are present. */
@@ -502,7 +522,12 @@ export class StatsAggregator {
    * Closes the current second and returns its point. `now` (epoch ms) is used to compute the
    * throughput of a second that was shorter or longer than 1 s (the last one, a late timer).
    */
-  closeSecond(now: number, workers: number, generator?: GeneratorSample): TimelinePoint {
+  closeSecond(
+    now: number,
+    workers: number,
+    generator?: GeneratorSample,
+    arrivals?: SecondArrivals,
+  ): TimelinePoint {
     const t = this.#timeline.length;
     const elapsedSeconds = (now - this.#lastClose) / 1000;
     this.#lastClose = now;
@@ -525,6 +550,19 @@ export class StatsAggregator {
         max: toMicrosecond(latency.max),
       },
       ...(this.#secondServiceTime === undefined ? {} : { serviceTime: percentiles(this.#secondServiceTime) }),
+      ...(arrivals === undefined
+        ? {}
+        : {
+            targetRate: roundTo(arrivals.targetRate, 2),
+            achievedRate: roundTo(
+              elapsedSeconds > 0
+                ? (this.#secondOk + this.#secondFailed) / elapsedSeconds
+                : this.#secondOk + this.#secondFailed,
+              2,
+            ),
+            startedRuns: arrivals.started,
+            droppedRuns: arrivals.dropped,
+          }),
       generatorCpuPercent: roundTo(generator?.cpuPercent ?? 0, 1),
       eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),
     };
