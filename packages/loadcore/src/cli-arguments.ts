@@ -58,11 +58,13 @@ function numberOrText(text: string): number | string {
 /**
  * The run options in parsed flag values (parseArgs' `values`, keyed by long flag name), validated by
  * loadcore's {@link checkRunOptions}: a bad value is a `UsageError` naming the flag (`--sizing-tolerance
- * must be a percentage in [0, 100), got 100`), raised while parsing, before anything starts.
+ * must be a percentage in [0, 100), got 100`), raised while parsing, before anything starts. `implied`:
+ * options the command sets itself, checked with them (and not returned).
  */
 export function runOptionsFromArgs(
   values: Readonly<Record<string, unknown>>,
   names: readonly RunOptionName[] = ALL_RUN_OPTIONS,
+  implied: Partial<RunOptions> = {},
 ): Partial<RunOptions> {
   const options: Record<string, unknown> = {};
   for (const name of names) {
@@ -80,7 +82,7 @@ export function runOptionsFromArgs(
     }
   }
   try {
-    checkRunOptions(options as Partial<RunOptions>);
+    checkRunOptions({ ...implied, ...options } as Partial<RunOptions>);
   } catch (error) {
     if (!(error instanceof RunOptionError)) throw error;
     throw new UsageError(error.describe(runOptionFlag), { input: runOptionFlag(error.option), cause: error });
@@ -237,6 +239,8 @@ export function parseRunCommandLine(
     allowPositionals?: boolean;
     /** Appended to the message of an unknown flag or a missing value, e.g. `(loadcore --help lists the flags)`. */
     hint?: string;
+    /** Run options the command always sets (`sizer run`: `sizing`), checked with the flags given. */
+    implied?: Partial<RunOptions>;
   },
 ): ParsedRunCommandLine {
   const names = command.runOptions ?? ALL_RUN_OPTIONS;
@@ -262,7 +266,7 @@ export function parseRunCommandLine(
   return {
     values: parsed.values,
     positionals: parsed.positionals,
-    options: runOptionsFromArgs(parsed.values, names),
+    options: runOptionsFromArgs(parsed.values, names, command.implied),
   };
 }
 
