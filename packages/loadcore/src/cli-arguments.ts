@@ -146,6 +146,8 @@ Molotov's flags:
       --force-shutdown     at the end of --duration, cancel in-flight requests
       --use-extension FILE load FILE (fixtures, events) before the scenario; repeatable
       --sizing             find the capacity: ramp up until the error ratio passes the tolerance
+                           (with --ramp-rate FROM:TO: ramp the rate, stop also when the achieved rate
+                           no longer follows it; the capacity in scenario runs/s)
       --sizing-tolerance P percent of failed scenario runs over the window that stops sizing (default 5)
   -V, --version            print the version
 New in loadcore:

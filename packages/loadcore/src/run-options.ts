@@ -45,7 +45,10 @@ export interface RunOptions {
   singleRun?: boolean;
   /** Only run the scenario of this name. */
   singleMode?: string;
-  /** Find the capacity: ramp up until the error ratio passes the tolerance. */
+  /**
+   * Find the capacity: ramp up until the error ratio passes the tolerance (or the latency objective).
+   * With `rampRate`, the target rate is ramped, and a plateau of the achieved rate stops it too.
+   */
   sizing?: boolean;
   /** Sizing tolerance, percent of failed scenario runs over the window (default 5). */
   sizingTolerance?: number;
