@@ -207,6 +207,14 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
     lines.push(
       `  stop: ${sizing.stopReason} at ${duration(sizing.stoppedAtSeconds)} with ${count(sizing.workersAtStop)} workers; ${percent(sizing.errorRatio)} errors over the window (tolerance ${sizing.tolerance}%, window ${sizing.window} s${sizing.latencyObjective === null ? "" : `, objective ${sizing.latencyObjective.percentile} <= ${sizing.latencyObjective.thresholdMs} ms`})`,
     );
+    const capacity = sizing.rate;
+    if (capacity !== undefined) {
+      lines.push(
+        capacity.capacity === null
+          ? `  capacity: not found (target ${rate(capacity.targetAtStop)} runs/s at the stop)`
+          : `  capacity: ${rate(capacity.capacity)} scenario runs/s with ${count(capacity.capacityWorkers ?? 0)} workers (target ${rate(capacity.targetAtStop)} runs/s at the stop)`,
+      );
+    }
     if (sizing.healthyWorkers !== null) {
       const healthyLatency = sizing.latencyAtHealthy;
       lines.push(
@@ -218,7 +226,9 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
     if (sizing.plateau !== null) {
       const plateau = sizing.plateau;
       lines.push(
-        `  throughput plateau: from ${duration(plateau.atSeconds)} at ${count(plateau.workers)} workers and ${rate(plateau.throughput)} req/s; p95 grew x${plateau.latencyGrowth.toFixed(2)} since`,
+        plateau.targetRate === undefined
+          ? `  throughput plateau: from ${duration(plateau.atSeconds)} at ${count(plateau.workers)} workers and ${rate(plateau.throughput)} req/s; p95 grew x${plateau.latencyGrowth.toFixed(2)} since`
+          : `  achieved-rate plateau: from ${duration(plateau.atSeconds)} at ${rate(plateau.targetRate)} runs/s target, levelling at ${rate(plateau.levelRate ?? 0)} runs/s with ${count(plateau.workers)} workers; p95 grew x${plateau.latencyGrowth.toFixed(2)} since`,
       );
     }
   }

@@ -1,6 +1,12 @@
 import type { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { type LoadResults, runLoad, SizingController, type TimelinePoint } from "../dist/index.js";
+import {
+  formatSummary,
+  type LoadResults,
+  runLoad,
+  SizingController,
+  type TimelinePoint,
+} from "../dist/index.js";
 import { captureStream, scenarioFolder } from "./helpers/scenario-files.js";
 import { type ChildServer, startChildServer } from "./servers/child-server.js";
 
@@ -51,6 +57,7 @@ describe("sizing an arrival-rate ramp against services of known capacity", () =>
     expect(sizing?.rate?.capacity, sizing?.message).toBeLessThanOrEqual(220);
     expect(sizing?.rate?.capacityWorkers).toBeGreaterThanOrEqual(1);
     expect(sizing?.message).toMatch(/last healthy level \d+(\.\d+)? scenario runs\/s achieved/);
+    expect(formatSummary(results)).toMatch(/capacity: \d+ scenario runs\/s with \d+ workers/);
     // the run went past the limit before it stopped, not a lucky early stop
     expect(sizing?.rate?.targetAtStop).toBeGreaterThan(200);
     // what a chart of target vs achieved rate needs, each second
@@ -78,6 +85,7 @@ describe("sizing an arrival-rate ramp against services of known capacity", () =>
     expect(sizing?.rate?.capacity, sizing?.message).toBeLessThanOrEqual(440);
     expect(sizing?.plateau?.targetRate).toBeGreaterThan(300);
     expect(sizing?.message).toMatch(/achieved rate levelled at \d+(\.\d+)? scenario runs\/s/);
+    expect(formatSummary(results)).toMatch(/achieved-rate plateau: from \d+/);
     // nothing failed: the service only queued, which only the latency from the planned start shows
     expect(results.failed).toBe(0);
     expect(results.latency.p99).toBeGreaterThan(results.serviceTime?.p50 ?? 0);

@@ -207,6 +207,21 @@ describe("arrival-rate options", () => {
     expect(() => testToRunOptions(config, "bad", "/repo")).toThrow(
       "molotov.tests.bad.ramp_rate must be FROM:TO",
     );
+    const sizing = parseMolotovConfig(
+      {
+        molotov: {
+          tests: {
+            ramp: { sizing: true, ramp_rate: "50:400", ramp_up: 40 },
+            flat: { sizing: true, rate: 200 },
+          },
+        },
+      },
+      "molotov.json",
+    );
+    expect(testToRunOptions(sizing, "ramp", "/repo")).toMatchObject({ sizing: true, rampRate: "50:400" });
+    expect(() => testToRunOptions(sizing, "flat", "/repo")).toThrow(
+      "molotov.tests.flat.rate and molotov.tests.flat.sizing cannot be used together",
+    );
   });
 
   const cases: [string[], string][] = [
