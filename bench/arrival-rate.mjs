@@ -14,11 +14,14 @@ import { describeMachine, findNginx } from "./lib/machine.mjs";
 import { resolvePinning } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
 import { pinned, runProcess } from "./lib/processes.mjs";
+import { waitForQuiet } from "./lib/quiet-wait.mjs";
 import { onInterrupt, runScript, writeResults } from "./lib/script.mjs";
 import { startNginxServer, startNodeServer } from "./lib/servers.mjs";
 
 /** The issue's target (#17): the runs started within 1% of the schedule's. */
 const HOLD_TOLERANCE = 0.01;
+/** With --quiet-wait, a run starts once other processes use less than this (in cores) for a second. */
+const QUIET_LIMIT_CORES = 0.25;
 const SCENARIO = "bench/scenarios/hello.ts";
 
 /** @type {Record<string, import("./lib/flags.mjs").FlagSpec>} */
@@ -59,6 +62,13 @@ const FLAGS = {
   },
   "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
   "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
+  "quiet-wait": {
+    type: "integer",
+    min: 0,
+    max: 3600,
+    default: 0,
+    description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
+  },
   output: { type: "string", description: "results JSON (default bench/results/arrival-rate-<date>.json)" },
 };
 
@@ -106,8 +116,17 @@ async function main(argv) {
           : ", not pinned"),
     );
 
+    const quietWait = () =>
+      flags["quiet-wait"] > 0
+        ? waitForQuiet({
+            serverPid: server.pid,
+            limitCores: QUIET_LIMIT_CORES,
+            maxSeconds: flags["quiet-wait"],
+          })
+        : Promise.resolve(undefined);
     let reference;
     if (rates.length === 0) {
+      const quiet = await quietWait();
       const loadBefore = readLoadAverage().one;
       const accounting = startCpuAccounting({ serverPid: server.pid });
       reference = await loadTools.loadcore.run({
@@ -122,7 +141,7 @@ async function main(argv) {
         throw new BenchServerError(
           `the closed-model reference run failed: ${reference.problem ?? "no throughput"}`,
         );
-      reference = { ...reference, cpu, loadAverageBefore: loadBefore };
+      reference = { ...reference, cpu, loadAverageBefore: loadBefore, quietWait: quiet };
       console.log(
         `reference: closed model, ${flags.concurrency} workers: ${formatRate(reference.requestsPerSecond)} req/s` +
           `  generator ${cpu.generatorCores.toFixed(2)} CPU, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}`,
@@ -133,11 +152,12 @@ async function main(argv) {
 
     const runs = [];
     for (const rate of rates) {
+      const quiet = await quietWait();
       const loadBefore = readLoadAverage().one;
       const accounting = startCpuAccounting({ serverPid: server.pid });
       const outcome = await runAtRate(rate, flags, server.url, pinning);
       const cpu = accounting.stop();
-      const run = { rate, loadAverageBefore: loadBefore, cpu, ...outcome };
+      const run = { rate, loadAverageBefore: loadBefore, quietWait: quiet, cpu, ...outcome };
       runs.push(run);
       console.log(
         `  --rate ${String(rate).padStart(6)}: ` +
@@ -145,7 +165,8 @@ async function main(argv) {
             ? `not measured: ${run.problem}`
             : `started ${formatRatio(run.heldRatio)} of the schedule, worst second ${formatRatio(run.worstSecondRatio)}, ` +
               `late ${run.late}, dropped ${run.dropped}, completed ${formatRate(run.completedPerSecond)} runs/s`) +
-          `  generator ${cpu.generatorCores.toFixed(2)} CPU, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}`,
+          `  generator ${cpu.generatorCores.toFixed(2)} CPU, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}` +
+          (quiet ? `, ${quiet.quiet ? "quiet" : "NOT quiet"} after ${quiet.waitedSeconds} s` : ""),
       );
     }
 
@@ -153,6 +174,7 @@ async function main(argv) {
       "target runs/s",
       "started / scheduled",
       "worst whole second",
+      "seconds within 1%",
       "late",
       "dropped",
       "completed runs/s",
@@ -166,6 +188,7 @@ async function main(argv) {
       String(run.rate),
       run.problem ? "-" : formatRatio(run.heldRatio),
       run.problem ? "-" : formatRatio(run.worstSecondRatio),
+      run.problem ? "-" : `${run.secondsWithin}/${run.perSecond.length}`,
       run.problem ? "-" : String(run.late),
       run.problem ? "-" : String(run.dropped),
       run.problem ? "-" : formatRate(run.completedPerSecond),
@@ -247,6 +270,7 @@ async function runAtRate(rate, flags, url, pinning) {
       1,
     );
     const heldRatio = arrival.started / scheduled;
+    const secondsWithin = ratios.filter((value) => Math.abs(value - 1) <= HOLD_TOLERANCE).length;
     return {
       scheduled,
       started: arrival.started,
@@ -255,6 +279,7 @@ async function runAtRate(rate, flags, url, pinning) {
       failed: results.failed,
       heldRatio,
       worstSecondRatio,
+      secondsWithin,
       perSecond: seconds.map((point) => ({
         t: point.t,
         target: point.targetRate,

@@ -101,8 +101,8 @@ describe("latency free of coordinated omission", () => {
     expect(open.failed).toBe(0);
     const closedServer = await serve({ LIMIT: "stall" });
     const closed = await run(closedServer.url, { workers: 1, duration: 6 });
-    // one worker waits out the stall with one request: its other thousands of requests hide it
-    expect(closed.requests).toBeGreaterThan(500);
+    // one worker waits out the stall with one request (one stall in 6 s): its hundreds of others hide it
+    expect(closed.requests).toBeGreaterThan(300);
     expect(closed.latency.p99).toBeLessThan(open.latency.p99 / 2);
   }, 60_000);
 });
