@@ -250,8 +250,8 @@ function meanThroughput(seconds: readonly ObservedSecond[]): number {
   return mean(seconds, (point) => point.throughput);
 }
 
-const targetRateOf = (point: TimelinePoint) => point.targetRate ?? 0;
-const achievedRateOf = (point: TimelinePoint) => point.achievedRate ?? 0;
+const pointTargetRate = (point: TimelinePoint) => point.targetRate ?? 0;
+const pointAchievedRate = (point: TimelinePoint) => point.achievedRate ?? 0;
 
 function roundLatency(latency: TimelineLatency): TimelineLatency {
   const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -358,7 +358,7 @@ export class SizingController {
         atSeconds,
         workers: point.workers,
         errorRatio: errorRatioPercent(this.#windowOk, this.#windowFailed),
-        message: `capacity reached: the achieved rate levelled at ${formatNumber(level)} scenario runs/s (from ${formatNumber(plateau.load)}/s target, ${Math.round(plateau.workers)} workers) while the target rose to ${formatNumber(targetRateOf(point))}/s${this.#healthyText()}`,
+        message: `capacity reached: the achieved rate levelled at ${formatNumber(level)} scenario runs/s (from ${formatNumber(plateau.load)}/s target, ${Math.round(plateau.workers)} workers) while the target rose to ${formatNumber(pointTargetRate(point))}/s${this.#healthyText()}`,
       });
     }
     const samples = this.#windowOk + this.#windowFailed;
@@ -401,8 +401,8 @@ export class SizingController {
           workers: point.workers,
           throughput: meanThroughput(level),
           latency: combinedLatency(level),
-          targetRate: mean(level, targetRateOf),
-          achievedRate: mean(level, achievedRateOf),
+          targetRate: mean(level, pointTargetRate),
+          achievedRate: mean(level, pointAchievedRate),
         };
       }
     }
@@ -419,7 +419,7 @@ export class SizingController {
         workers: point.workers,
         errorRatio,
         message: this.#rate
-          ? `capacity above the maximum load: the target rate of ${formatNumber(targetRateOf(point))} scenario runs/s (${point.workers} workers) held a full ${windowSeconds} s window with ${judged}; raise the ramp rate's TO to find the limit${this.#plateauText()}`
+          ? `capacity above the maximum load: the target rate of ${formatNumber(pointTargetRate(point))} scenario runs/s (${point.workers} workers) held a full ${windowSeconds} s window with ${judged}; raise the ramp rate's TO to find the limit${this.#plateauText()}`
           : `capacity above the maximum load: all ${point.workers} workers ran a full ${windowSeconds} s window with ${judged}; raise the workers to find the limit${this.#plateauText()}`,
       });
     }
@@ -480,7 +480,7 @@ export class SizingController {
             ? null
             : round(healthy.achievedRate),
       capacityWorkers: plateau !== undefined ? Math.round(plateau.workers) : (healthy?.workers ?? null),
-      targetAtStop: round(atStop === undefined ? 0 : targetRateOf(atStop)),
+      targetAtStop: round(atStop === undefined ? 0 : pointTargetRate(atStop)),
       targetAtHealthy: healthy === undefined ? null : round(healthy.targetRate),
       achievedAtHealthy: healthy === undefined ? null : round(healthy.achievedRate),
     };
@@ -489,7 +489,7 @@ export class SizingController {
   /** "with 12 workers", or in the arrival-rate model "at 210 scenario runs/s target with 12 workers". */
   #loadText(point: TimelinePoint): string {
     if (!this.#rate) return `with ${point.workers} workers`;
-    return `at ${formatNumber(targetRateOf(point))} scenario runs/s target with ${point.workers} workers`;
+    return `at ${formatNumber(pointTargetRate(point))} scenario runs/s target with ${point.workers} workers`;
   }
 
   #stopWith(stop: SizingStop): SizingStop {
@@ -553,8 +553,8 @@ export class SizingController {
     const throughput = meanThroughput(seconds);
     const current: Band = {
       startSeconds: (seconds[0] as ObservedSecond).point.t,
-      load: this.#rate ? mean(seconds, targetRateOf) : workers,
-      output: this.#rate ? mean(seconds, achievedRateOf) : throughput,
+      load: this.#rate ? mean(seconds, pointTargetRate) : workers,
+      output: this.#rate ? mean(seconds, pointAchievedRate) : throughput,
       workers,
       throughput,
       p95: combinedLatency(seconds).p95,
