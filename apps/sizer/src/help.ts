@@ -48,6 +48,9 @@ longer than --duration gets a warning: the run would end before most workers sta
   --timeout S            per-request timeout          --seed N              seed of the scenario choice
   -k, --insecure         accept any TLS certificate of an https service (self-signed); to trust a
                          private CA instead: NODE_EXTRA_CA_CERTS=ca.pem sizer run ...
+  --ramp-rate FROM:TO    size on an arrival rate instead of workers: the target runs/s climbs from
+                         FROM to TO over --ramp-up; capacity in req/s, latency from each planned start
+                         (--max-workers N bounds the pool; a constant --rate cannot size)
   Every other loadcore run option works too, under loadcore's flag ('loadcore --help'): --sizing
   (always on), -v/--verbose (into loadcore.log), -x/--exception and -f/--fail N (exit 1 when crossed),
   --delay S, -r/--max-runs N, --use-extension FILE, --single-run, -s/--single-mode NAME,

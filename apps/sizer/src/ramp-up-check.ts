@@ -19,12 +19,14 @@ export function rampUpWarning(load: LoadSettings, scenario: ScenarioSource): str
   const suggestion = `--ramp-up ${Math.floor(duration * 0.75)}`;
   const knownTotal = !fromConfig || (load.workers !== undefined && load.processes !== undefined);
   let reached: string;
-  if (knownTotal) {
+  if (load.rampRate !== undefined) {
+    reached = `the rate will climb only about ${Math.max(1, Math.round((duration / rampUp) * 100))}% of the way from the ramp rate's FROM to its TO`;
+  } else if (knownTotal) {
     const total = (load.workers ?? RUN_DEFAULTS.sizingWorkers) * (load.processes ?? RUN_DEFAULTS.processes);
     const started = Math.min(total, Math.ceil((duration * total) / rampUp));
     reached = `only about ${started} of the ${total} workers will start`;
   } else {
     reached = `only about ${Math.max(1, Math.round((duration / rampUp) * 100))}% of the workers will start`;
   }
-  return `the ramp-up (${rampUpText}) is longer than the duration (${durationText}): ${reached}, and the sizing can find no limit above them; give a shorter ramp-up, e.g. ${suggestion}`;
+  return `the ramp-up (${rampUpText}) is longer than the duration (${durationText}): ${reached}, and the sizing can find no limit above ${load.rampRate === undefined ? "them" : "it"}; give a shorter ramp-up, e.g. ${suggestion}`;
 }

@@ -156,6 +156,7 @@ function parseFlags(args: readonly string[]) {
       flags: RUN_FLAGS,
       runOptions: LOAD_OPTIONS,
       hint: "(see 'sizer run --help')",
+      implied: { sizing: true },
     });
     return { values: parsed.values as RunFlagValues, load: parsed.options as LoadSettings };
   } catch (error) {

@@ -15,6 +15,12 @@ describe("rampUpWarning", () => {
     );
   });
 
+  it("says how far an arrival-rate ramp climbs when its ramp-up outlasts --duration", () => {
+    expect(rampUpWarning({ rampRate: "50:400", rampUp: 100, duration: 25 }, file)).toBe(
+      "the ramp-up (100 s) is longer than the duration (25 s): the rate will climb only about 25% of the way from the ramp rate's FROM to its TO, and the sizing can find no limit above it; give a shorter ramp-up, e.g. --ramp-up 18",
+    );
+  });
+
   it("says nothing when every worker starts within the duration", () => {
     expect(rampUpWarning({}, file)).toBeUndefined();
     expect(rampUpWarning({ workers: 5, rampUp: 5, duration: 5 }, file)).toBeUndefined();

@@ -29,6 +29,19 @@ function usageError(args: string[]): SizerUsageError {
 }
 
 describe("parseRunArguments", () => {
+  it("passes an arrival-rate ramp on to loadcore's sizing, and refuses a constant rate it cannot size", () => {
+    expect(
+      parse([...base, "--ramp-rate", "50:400", "--ramp-up", "40", "--max-workers", "300"]).load,
+    ).toMatchObject({
+      rampRate: "50:400",
+      rampUp: 40,
+      maxWorkers: 300,
+    });
+    const error = usageError([...base, "--rate", "200"]);
+    expect(error.message).toBe("--rate and --sizing cannot be used together");
+    expect(error.input).toBe("--rate");
+  });
+
   it("maps every flag to options, with the default output folder", () => {
     const options = parse([
       ...base,

@@ -58,11 +58,13 @@ function numberOrText(text: string): number | string {
 /**
  * The run options in parsed flag values (parseArgs' `values`, keyed by long flag name), validated by
  * loadcore's {@link checkRunOptions}: a bad value is a `UsageError` naming the flag (`--sizing-tolerance
- * must be a percentage in [0, 100), got 100`), raised while parsing, before anything starts.
+ * must be a percentage in [0, 100), got 100`), raised while parsing, before anything starts. `implied`:
+ * options the command sets itself, checked with them (and not returned).
  */
 export function runOptionsFromArgs(
   values: Readonly<Record<string, unknown>>,
   names: readonly RunOptionName[] = ALL_RUN_OPTIONS,
+  implied: Partial<RunOptions> = {},
 ): Partial<RunOptions> {
   const options: Record<string, unknown> = {};
   for (const name of names) {
@@ -80,7 +82,7 @@ export function runOptionsFromArgs(
     }
   }
   try {
-    checkRunOptions(options as Partial<RunOptions>);
+    checkRunOptions({ ...implied, ...options } as Partial<RunOptions>);
   } catch (error) {
     if (!(error instanceof RunOptionError)) throw error;
     throw new UsageError(error.describe(runOptionFlag), { input: runOptionFlag(error.option), cause: error });
@@ -144,12 +146,19 @@ Molotov's flags:
       --force-shutdown     at the end of --duration, cancel in-flight requests
       --use-extension FILE load FILE (fixtures, events) before the scenario; repeatable
       --sizing             find the capacity: ramp up until the error ratio passes the tolerance
+                           (with --ramp-rate FROM:TO: ramp the rate, stop also when the achieved rate
+                           no longer follows it; the capacity in scenario runs/s)
       --sizing-tolerance P percent of failed scenario runs over the window that stops sizing (default 5)
   -V, --version            print the version
 New in loadcore:
       --sizing-window S    sizing sliding window, seconds (default 60)
       --sizing-min-samples N  scenario runs in the window before any sizing decision (default 100)
       --sizing-latency pXX=MS  a latency objective as a second sizing stop criterion, e.g. p95=500
+      --rate R             arrival-rate model: start R scenario runs per second, whole run, on schedule
+                           whether or not earlier runs finished (latency from each run's planned start)
+      --ramp-rate FROM:TO  arrival-rate model: from FROM to TO runs per second over --ramp-up, then TO
+      --max-workers N      arrival-rate model: the pool grows up to N workers per process (default 1000);
+                           runs that find it busy start late, or are counted dropped
       --timeout S          per-request timeout in seconds (default 30)
   -k, --insecure           accept any TLS certificate of an https target (to trust a private CA
                            instead: NODE_EXTRA_CA_CERTS=ca.pem loadcore ...)
@@ -232,6 +241,8 @@ export function parseRunCommandLine(
     allowPositionals?: boolean;
     /** Appended to the message of an unknown flag or a missing value, e.g. `(loadcore --help lists the flags)`. */
     hint?: string;
+    /** Run options the command always sets (`sizer run`: `sizing`), checked with the flags given. */
+    implied?: Partial<RunOptions>;
   },
 ): ParsedRunCommandLine {
   const names = command.runOptions ?? ALL_RUN_OPTIONS;
@@ -257,7 +268,7 @@ export function parseRunCommandLine(
   return {
     values: parsed.values,
     positionals: parsed.positionals,
-    options: runOptionsFromArgs(parsed.values, names),
+    options: runOptionsFromArgs(parsed.values, names, command.implied),
   };
 }
 

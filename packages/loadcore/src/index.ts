@@ -1,3 +1,4 @@
+export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./arrival-rate.js";
 export {
   type FlagSpec,
   type FlagValues,
@@ -52,6 +53,7 @@ export {
 } from "./registry.js";
 export { requestName, requestPathTemplate } from "./request-name.js";
 export {
+  type ArrivalRateResults,
   type BuildResultsInput,
   buildResults,
   type LoadResults,
@@ -71,6 +73,8 @@ export {
 export {
   checkRunOptions,
   type ProgressInfo,
+  parseRampRate,
+  type RampRate,
   type ResolvedRunOptions,
   RUN_DEFAULTS,
   RUN_OPTION_FLAGS,
@@ -120,6 +124,7 @@ export {
   parseLatencyObjective,
   SizingController,
   type SizingOptions,
+  type SizingRateVerdict,
   type SizingStop,
   type SizingStopReason,
   type SizingVerdict,
@@ -131,6 +136,7 @@ export {
   type RequestTotals,
   type ScenarioInterval,
   type ScenarioTotals,
+  type SecondArrivals,
   StatsAggregator,
   type StatsInterval,
   StatsRecorder,

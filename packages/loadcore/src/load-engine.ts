@@ -1,10 +1,17 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { type ArrivalCounts, type ArrivalPlan, ArrivalScheduler } from "./arrival-rate.js";
 import { classifyError } from "./error-class.js";
 import { HttpPools } from "./http-pools.js";
 import type { Registry, ScenarioDefinition } from "./registry.js";
 import { RequestDeadlines } from "./request-deadlines.js";
 import { ScenarioChooser, seededRandom, workerSeed } from "./scenario-choice.js";
-import { Session, type SessionContext, type SessionOptions, type SessionRuntime } from "./session.js";
+import {
+  RUN_LAG,
+  Session,
+  type SessionContext,
+  type SessionOptions,
+  type SessionRuntime,
+} from "./session.js";
 import { StatsRecorder } from "./stats.js";
 
 /** When a worker starts: its run-wide id and epoch ms start time (ramp-up). */
@@ -39,6 +46,37 @@ export interface EngineHooks {
   printError(text: string): void;
   /** `--exception`: a failure asks the whole run to stop. */
   requestStop(reason: "exception" | "scenario-picker"): void;
+}
+
+/** One worker of an arrival-rate pool: it waits for the scheduler to give it a run. */
+interface PoolWorker {
+  /** The `performance.now()` time the run given should have started, or undefined to end the worker. */
+  next(): Promise<number | undefined>;
+  give(intendedAt: number | undefined): void;
+  /** Runs given and never taken (the worker ended first: a failed setup). */
+  untaken(): number;
+}
+
+function poolWorker(): PoolWorker {
+  const given: (number | undefined)[] = [];
+  let waiting: ((intendedAt: number | undefined) => void) | undefined;
+  return {
+    next: () => {
+      if (given.length > 0) return Promise.resolve(given.shift());
+      return new Promise((resolve) => {
+        waiting = resolve;
+      });
+    },
+    untaken: () => given.filter((intendedAt) => intendedAt !== undefined).length,
+    give: (intendedAt) => {
+      if (waiting === undefined) given.push(intendedAt);
+      else {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve(intendedAt);
+      }
+    },
+  };
 }
 
 const YIELD_EVERY_STEPS = 64;
@@ -78,6 +116,8 @@ export class LoadEngine {
   /** The first of those failures, for the error message when no scenario ran at all. */
   firstSetupFailure: string | undefined;
   #lastFixtureError: string | undefined;
+  #scheduler: ArrivalScheduler<PoolWorker> | undefined;
+  #idle: PoolWorker[] = [];
 
   constructor(settings: EngineSettings, registry: Registry, hooks: EngineHooks) {
     this.#settings = settings;
@@ -119,8 +159,17 @@ export class LoadEngine {
     return this.#stopping;
   }
 
-  /** Runs the workers of `plans`; resolves when every one has ended (teardowns done, sockets closed). */
-  async run(plans: readonly WorkerPlan[]): Promise<void> {
+  /** Arrival-rate model: the scenario runs started, late and dropped so far; undefined in the workers model. */
+  get arrivals(): ArrivalCounts | undefined {
+    return this.#scheduler === undefined ? undefined : { ...this.#scheduler.counts };
+  }
+
+  /**
+   * Runs the workers of `plans` (workers model), or starts scenario runs on the schedule of an
+   * {@link ArrivalPlan} (arrival-rate model); resolves when every worker has ended (teardowns done,
+   * sockets closed).
+   */
+  async run(plans: readonly WorkerPlan[] | ArrivalPlan): Promise<void> {
     if (this.#registry.listeners.length > 0) {
       this.#currentWorkersTimer = setInterval(() => {
         void this.#emit("current_workers", { workers: this.active }).catch(() => {});
@@ -128,6 +177,10 @@ export class LoadEngine {
       this.#currentWorkersTimer.unref();
     }
     try {
+      if (!Array.isArray(plans)) {
+        await this.#runArrivals(plans as ArrivalPlan);
+        return;
+      }
       const workers: Promise<void>[] = [];
       for (let index = 0; index < plans.length && !this.#stopping; index += 1) {
         if (index > 0 && index % START_BATCH === 0) await yieldToEventLoop();
@@ -152,6 +205,10 @@ export class LoadEngine {
    */
   stop(force = false): void {
     this.#stopping = true;
+    if (this.#scheduler !== undefined) {
+      this.#scheduler.stop();
+      for (const worker of this.#idle.splice(0)) worker.give(undefined);
+    }
     for (const wake of this.#sleepers) wake();
     this.#sleepers.clear();
     if (force && !this.#runtime.discarding) {
@@ -222,12 +279,80 @@ export class LoadEngine {
     const wait = plan.startAt - Date.now();
     if (wait > 0) await this.#sleep(wait);
     if (this.#stopping) return;
+    await this.#worker(plan.id, (session, context) => this.#loop(plan.id, session, context));
+  }
+
+  /** The arrival-rate model: a pool that grows on demand, fed by the scheduler. */
+  async #runArrivals(plan: ArrivalPlan): Promise<void> {
+    const workers: Promise<void>[] = [];
+    let poolSize = 0;
+    const scheduler = new ArrivalScheduler<PoolWorker>(plan, {
+      take: () => {
+        const idle = this.#idle.pop();
+        if (idle !== undefined || poolSize >= plan.maxWorkers) return idle;
+        const worker = poolWorker();
+        const workerId = plan.processIndex + poolSize * plan.processes;
+        poolSize += 1;
+        const ended = this.#worker(workerId, (session, context) =>
+          this.#serve(worker, workerId, session, context),
+        ).finally(() => {
+          // a worker that ended early (a failed setup) never ran the run it was given
+          this.#idle = this.#idle.filter((item) => item !== worker);
+          for (let run = worker.untaken(); run > 0; run -= 1) this.#scheduler?.unstarted();
+        });
+        ended.catch(() => {});
+        workers.push(ended);
+        return worker;
+      },
+      start: (worker, intendedAt) => worker.give(intendedAt),
+    });
+    this.#scheduler = scheduler;
+    const wait = plan.startAt - Date.now();
+    if (wait > 0) await this.#sleep(wait);
+    if (!this.#stopping) scheduler.dispatch();
+    // the pool grows while the scheduler runs: wait until it stopped and every worker ended
+    while (!this.#stopping || workers.length > 0) {
+      if (workers.length === 0) {
+        await this.#sleep(100);
+        continue;
+      }
+      await Promise.all(workers.splice(0));
+    }
+  }
+
+  /** One worker of the pool: runs each scenario run it is given, then waits, until told to end. */
+  async #serve(
+    worker: PoolWorker,
+    workerId: number,
+    session: Session,
+    context: SessionContext,
+  ): Promise<void> {
+    const random = seededRandom(workerSeed(this.#settings.seed, workerId));
+    for (;;) {
+      const intendedAt = await worker.next();
+      if (intendedAt === undefined) return;
+      if (this.#stopping) {
+        this.#scheduler?.unstarted();
+        return;
+      }
+      context.step += 1;
+      session[RUN_LAG] = Math.max(0, performance.now() - intendedAt);
+      const outcome = await this.#step(workerId, session, context, random);
+      if (outcome === undefined || this.#stopping) return;
+      this.#idle.push(worker);
+      this.#scheduler?.dispatch();
+    }
+  }
+
+  async #worker(
+    workerId: number,
+    work: (session: Session, context: SessionContext) => Promise<void>,
+  ): Promise<void> {
     this.started += 1;
     this.active += 1;
     if (this.active > this.#peakActive) this.#peakActive = this.active;
     const settings = this.#settings;
     const fixtures = this.#registry.fixtures;
-    const workerId = plan.id;
     let sessionOptions: SessionOptions | undefined;
     try {
       if (fixtures.setup !== undefined) {
@@ -254,7 +379,7 @@ export class LoadEngine {
           setupSessionFixture(workerId, session),
         );
       }
-      if (sessionReady) await this.#loop(workerId, session, context);
+      if (sessionReady) await work(session, context);
       else this.#countSetupFailure("setupSession");
       if (fixtures.teardownSession !== undefined) {
         const teardownSessionFixture = fixtures.teardownSession;
@@ -271,54 +396,15 @@ export class LoadEngine {
 
   async #loop(workerId: number, session: Session, context: SessionContext): Promise<void> {
     const settings = this.#settings;
-    const recorder = this.recorder;
-    const runtime = this.#runtime;
-    const hasListeners = this.#registry.listeners.length > 0;
     const random = seededRandom(workerSeed(settings.seed, workerId));
     const maxRuns = settings.maxRuns ?? Number.POSITIVE_INFINITY;
     const globalDelayMs = settings.delay * 1000;
     let stepsWithoutYield = 0;
     for (let step = 1; step <= maxRuns && !this.#stopping; step += 1) {
       context.step = step;
-      let definition: ScenarioDefinition | undefined;
-      try {
-        definition = this.#chooser.pick(workerId, step, random);
-      } catch (error) {
-        // The scenario file's own picker failed: a mistake in the scenario, not a failure of the target.
-        this.#hooks.printError(`[W:${workerId}] ${this.#describeError(error, settings.verbose)}`);
-        this.#hooks.requestStop("scenario-picker");
-        return;
-      }
-      if (definition === undefined) return;
-      const start = performance.now();
-      let failure: unknown;
-      let failed = false;
-      try {
-        if (hasListeners) await this.#emit("scenario_start", { scenario: definition, workerId });
-        await definition.fn(session);
-        if (hasListeners) await this.#emit("scenario_success", { scenario: definition, workerId });
-      } catch (error) {
-        failed = true;
-        failure = error;
-      }
-      if (runtime.discarding) return;
-      const duration = performance.now() - start;
-      if (failed) {
-        recorder.recordScenario(definition.name, duration, classifyError(failure));
-        if (hasListeners) {
-          await this.#emit("scenario_failure", { scenario: definition, error: failure, workerId }).catch(
-            () => {},
-          );
-        }
-        this.#reportFailure(workerId, definition, failure);
-        if (settings.exception) {
-          this.#hooks.requestStop("exception");
-          return;
-        }
-      } else {
-        recorder.recordScenario(definition.name, duration);
-      }
-      const delayMs = failed ? globalDelayMs : globalDelayMs + definition.delay * 1000;
+      const outcome = await this.#step(workerId, session, context, random);
+      if (outcome === undefined) return;
+      const delayMs = outcome.failed ? globalDelayMs : globalDelayMs + outcome.definition.delay * 1000;
       if (delayMs > 0) {
         stepsWithoutYield = 0;
         await this.#sleep(delayMs);
@@ -330,5 +416,57 @@ export class LoadEngine {
         }
       }
     }
+  }
+
+  /** One scenario run, recorded; undefined when the worker must end (no scenario left, a stop asked). */
+  async #step(
+    workerId: number,
+    session: Session,
+    context: SessionContext,
+    random: () => number,
+  ): Promise<{ definition: ScenarioDefinition; failed: boolean } | undefined> {
+    const settings = this.#settings;
+    const recorder = this.recorder;
+    const runtime = this.#runtime;
+    const hasListeners = this.#registry.listeners.length > 0;
+    let definition: ScenarioDefinition | undefined;
+    try {
+      definition = this.#chooser.pick(workerId, context.step, random);
+    } catch (error) {
+      // The scenario file's own picker failed: a mistake in the scenario, not a failure of the target.
+      this.#hooks.printError(`[W:${workerId}] ${this.#describeError(error, settings.verbose)}`);
+      this.#hooks.requestStop("scenario-picker");
+      return undefined;
+    }
+    if (definition === undefined) return undefined;
+    const start = performance.now();
+    let failure: unknown;
+    let failed = false;
+    try {
+      if (hasListeners) await this.#emit("scenario_start", { scenario: definition, workerId });
+      await definition.fn(session);
+      if (hasListeners) await this.#emit("scenario_success", { scenario: definition, workerId });
+    } catch (error) {
+      failed = true;
+      failure = error;
+    }
+    if (runtime.discarding) return undefined;
+    const duration = performance.now() - start;
+    if (failed) {
+      recorder.recordScenario(definition.name, duration, classifyError(failure));
+      if (hasListeners) {
+        await this.#emit("scenario_failure", { scenario: definition, error: failure, workerId }).catch(
+          () => {},
+        );
+      }
+      this.#reportFailure(workerId, definition, failure);
+      if (settings.exception) {
+        this.#hooks.requestStop("exception");
+        return undefined;
+      }
+    } else {
+      recorder.recordScenario(definition.name, duration);
+    }
+    return { definition, failed };
   }
 }

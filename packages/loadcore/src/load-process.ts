@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { ArrivalCounts, ArrivalPlan } from "./arrival-rate.js";
 import { LoadcoreError } from "./errors.js";
 import { type EngineHooks, type EngineSettings, LoadEngine, type WorkerPlan } from "./load-engine.js";
 import { getRegistry } from "./registry.js";
@@ -20,6 +21,8 @@ export interface ProcessReport {
   eventLoopDelayMs?: number;
   /** Workers stopped by a failing setup fixture so far. */
   setupFailures: number;
+  /** Arrival-rate model: scenario runs started, late and dropped so far. */
+  arrivals?: ArrivalCounts;
   /** The first of those failures. */
   firstSetupFailure?: string;
 }
@@ -29,7 +32,7 @@ export interface LoadProcess {
   /** Resolves when the process is ready to start (scenario loaded). */
   readonly ready: Promise<void>;
   /** Starts its workers. */
-  start(plans: readonly WorkerPlan[], variables: Record<string, unknown>): void;
+  start(plans: readonly WorkerPlan[] | ArrivalPlan, variables: Record<string, unknown>): void;
   /** Everything recorded since the previous report. */
   report(): Promise<ProcessReport>;
   /** Stops the workers (after their current step, or now with `force`). */
@@ -45,17 +48,17 @@ export class InThreadProcess implements LoadProcess {
   readonly ready = Promise.resolve();
   readonly done: Promise<void>;
   readonly #engine: LoadEngine;
-  #resolveStart: ((plans: readonly WorkerPlan[]) => void) | undefined;
+  #resolveStart: ((plans: readonly WorkerPlan[] | ArrivalPlan) => void) | undefined;
 
   constructor(settings: EngineSettings, hooks: EngineHooks) {
     this.#engine = new LoadEngine(settings, getRegistry(), hooks);
-    const plansGiven = new Promise<readonly WorkerPlan[]>((resolve) => {
+    const plansGiven = new Promise<readonly WorkerPlan[] | ArrivalPlan>((resolve) => {
       this.#resolveStart = resolve;
     });
     this.done = plansGiven.then((plans) => this.#engine.run(plans));
   }
 
-  start(plans: readonly WorkerPlan[]): void {
+  start(plans: readonly WorkerPlan[] | ArrivalPlan): void {
     this.#resolveStart?.(plans);
   }
 
@@ -67,6 +70,7 @@ export class InThreadProcess implements LoadProcess {
       peakActive: engine.takePeakActive(),
       started: engine.started,
       setupFailures: engine.setupFailures,
+      ...(engine.arrivals === undefined ? {} : { arrivals: engine.arrivals }),
       ...(engine.firstSetupFailure === undefined ? {} : { firstSetupFailure: engine.firstSetupFailure }),
     });
   }
@@ -89,7 +93,7 @@ export type ThreadMessage =
 
 /** Messages to a worker thread. */
 export type ParentMessage =
-  | { type: "start"; plans: readonly WorkerPlan[]; variables: Record<string, unknown> }
+  | { type: "start"; plans: readonly WorkerPlan[] | ArrivalPlan; variables: Record<string, unknown> }
   | { type: "report" }
   | { type: "stop"; force: boolean };
 
@@ -194,7 +198,7 @@ export class ThreadProcess implements LoadProcess {
     };
   }
 
-  start(plans: readonly WorkerPlan[], variables: Record<string, unknown>): void {
+  start(plans: readonly WorkerPlan[] | ArrivalPlan, variables: Record<string, unknown>): void {
     this.#post({ type: "start", plans, variables });
   }
 

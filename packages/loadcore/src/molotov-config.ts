@@ -23,6 +23,9 @@ export interface MolotovTest {
   sizing_window?: number;
   sizing_min_samples?: number;
   sizing_latency?: string;
+  rate?: number;
+  ramp_rate?: string;
+  max_workers?: number;
   console?: boolean;
   console_update?: number;
   force_shutdown?: boolean;
@@ -65,6 +68,9 @@ const TEST_KEYS: Record<keyof MolotovTest, KeyKind> = {
   sizing_window: "integer",
   sizing_min_samples: "integer",
   sizing_latency: "string",
+  rate: "number",
+  ramp_rate: "string",
+  max_workers: "integer",
   console: "boolean",
   console_update: "number",
   force_shutdown: "boolean",
@@ -300,6 +306,9 @@ export function testToRunOptions(
   if (test.sizing_window !== undefined) runOptions.sizingWindow = test.sizing_window;
   if (test.sizing_min_samples !== undefined) runOptions.sizingMinSamples = test.sizing_min_samples;
   if (test.sizing_latency !== undefined) runOptions.sizingLatency = test.sizing_latency;
+  if (test.rate !== undefined) runOptions.rate = test.rate;
+  if (test.ramp_rate !== undefined) runOptions.rampRate = test.ramp_rate;
+  if (test.max_workers !== undefined) runOptions.maxWorkers = test.max_workers;
   if (test.console_update !== undefined) runOptions.consoleUpdate = test.console_update;
   if (test.force_shutdown === true) runOptions.forceShutdown = true;
   if (test.use_extension !== undefined)

@@ -25,6 +25,23 @@ export interface ResultsHost {
   platform: string;
 }
 
+/** The arrival-rate model's schedule and what became of it (results JSON `arrivalRate`). */
+export interface ArrivalRateResults {
+  /** Scenario runs per second at the start and at the end of the ramp (equal for `--rate`). */
+  from: number;
+  to: number;
+  /** Length of the ramp, seconds (0 for a constant rate). */
+  rampUp: number;
+  /** The most workers the pool could grow to, all processes. */
+  maxWorkers: number;
+  /** Scenario runs started, on time or late. */
+  started: number;
+  /** Runs started late because every worker was busy (their latency counts the wait). */
+  late: number;
+  /** Runs that never started: no worker free within the request timeout, or the run ended first. */
+  dropped: number;
+}
+
 /** The results JSON (`loadcore-results` version 1); docs/formats.md section 1 and docs/results-format.md. */
 export interface LoadResults {
   format: typeof RESULTS_FORMAT;
@@ -47,7 +64,10 @@ export interface LoadResults {
   requests: number;
   throughput: number;
   scenariosPerSecond: number;
+  /** HTTP request latency, ms; in the arrival-rate model, from when each request should have been sent. */
   latency: LatencySummary;
+  /** Arrival-rate model only: HTTP request service time, ms, from when each request was sent. */
+  serviceTime?: LatencySummary;
   statusCodes: StatusCounts;
   /** Scenario failures by class (every class written, readers accept missing ones). */
   errors: ErrorCounts;
@@ -56,6 +76,8 @@ export interface LoadResults {
   timeline: TimelinePoint[];
   /** Present only for a sizing run. */
   sizing?: SizingVerdict;
+  /** Present only in the arrival-rate model (`--rate`, `--ramp-rate`). */
+  arrivalRate?: ArrivalRateResults;
   selfCheck: SelfCheck;
 }
 
@@ -79,6 +101,7 @@ export interface BuildResultsInput {
   totals: StatsTotals;
   timeline: readonly TimelinePoint[];
   sizing?: SizingVerdict;
+  arrivalRate?: ArrivalRateResults;
   selfCheck: SelfCheck;
 }
 
@@ -152,6 +175,7 @@ export function buildResults(input: BuildResultsInput): LoadResults {
     throughput: perSecond(totals.requests),
     scenariosPerSecond: perSecond(totals.ok + totals.failed),
     latency: totals.latency,
+    ...(totals.serviceTime === undefined ? {} : { serviceTime: totals.serviceTime }),
     statusCodes: totals.statusCodes,
     errors: totals.errors,
     scenarios: totals.scenarios,
@@ -160,6 +184,7 @@ export function buildResults(input: BuildResultsInput): LoadResults {
     selfCheck: input.selfCheck,
   };
   if (input.sizing !== undefined) results.sizing = input.sizing;
+  if (input.arrivalRate !== undefined) results.arrivalRate = input.arrivalRate;
   // Key order as documented: sizing before selfCheck.
   const { selfCheck, ...rest } = results;
   return { ...rest, selfCheck };
@@ -371,6 +396,8 @@ export function parseResults(value: unknown, source = "results"): LoadResultsInp
     for (const key of ["errorRatio", "generatorCpuPercent", "eventLoopDelayMs"]) {
       if (point[key] !== null) optionalNumber(check, point, key, `${field}.`);
     }
+    for (const key of ["targetRate", "achievedRate", "startedRuns", "droppedRuns"])
+      optionalNumber(check, point, key, `${field}.`);
     if (point.generatorRssBytes !== undefined) {
       const rss = check.number(point.generatorRssBytes, `${field}.generatorRssBytes`);
       if (rss < 0) check.fail(`${field}.generatorRssBytes`, "a number of bytes >= 0", rss);
@@ -405,8 +432,14 @@ export function parseResults(value: unknown, source = "results"): LoadResultsInp
       const plateau = check.object(sizing.plateau, "sizing.plateau");
       for (const key of ["atSeconds", "workers", "throughput"])
         check.number(plateau[key], `sizing.plateau.${key}`);
-      for (const key of ["latencyGrowth", "levelThroughput"])
+      for (const key of ["latencyGrowth", "levelThroughput", "targetRate", "levelRate"])
         optionalNumber(check, plateau, key, "sizing.plateau.");
+    }
+    if (sizing.rate != null) {
+      const rate = check.object(sizing.rate, "sizing.rate");
+      optionalNumber(check, rate, "targetAtStop", "sizing.rate.");
+      for (const key of ["capacity", "capacityWorkers", "targetAtHealthy", "achievedAtHealthy"])
+        if (rate[key] !== null) optionalNumber(check, rate, key, "sizing.rate.");
     }
     if (sizing.latencyObjective != null) {
       const objective = check.object(sizing.latencyObjective, "sizing.latencyObjective");

@@ -45,7 +45,10 @@ export interface RunOptions {
   singleRun?: boolean;
   /** Only run the scenario of this name. */
   singleMode?: string;
-  /** Find the capacity: ramp up until the error ratio passes the tolerance. */
+  /**
+   * Find the capacity: ramp up until the error ratio passes the tolerance (or the latency objective).
+   * With `rampRate`, the target rate is ramped, and a plateau of the achieved rate stops it too.
+   */
   sizing?: boolean;
   /** Sizing tolerance, percent of failed scenario runs over the window (default 5). */
   sizingTolerance?: number;
@@ -55,6 +58,15 @@ export interface RunOptions {
   sizingMinSamples?: number;
   /** A latency objective, second sizing stop criterion: `"p95=500"` (ms) or an object. */
   sizingLatency?: string | LatencyObjective;
+  /**
+   * Arrival-rate (open) model: scenario runs started per second, whole run, held constant. Runs start on
+   * schedule whether or not earlier ones finished, on a pool of workers that grows up to `maxWorkers`.
+   */
+  rate?: number;
+  /** Arrival-rate model with a linear ramp: `"FROM:TO"` runs per second over `rampUp`, then TO held. */
+  rampRate?: string | RampRate;
+  /** Arrival-rate model: the most workers per process the pool may grow to (default 1000). */
+  maxWorkers?: number;
   /** Per-request timeout, seconds (default 30). */
   timeout?: number;
   /**
@@ -112,6 +124,9 @@ export interface ResolvedRunOptions {
   sizingWindow: number;
   sizingMinSamples: number;
   sizingLatency: LatencyObjective | undefined;
+  /** The arrival-rate ramp (`rate` is `{ from: rate, to: rate }`); undefined in the workers model. */
+  arrivalRate: RampRate | undefined;
+  maxWorkers: number;
   timeout: number;
   insecure: boolean;
   seed: number;
@@ -140,6 +155,7 @@ export const RUN_DEFAULTS = {
   sizingMinSamples: 100,
   sizingWorkers: 500,
   sizingRampUp: 300,
+  maxWorkers: 1000,
 } as const;
 
 /** How a run option is written on a command line: its value's kind, and its flag. */
@@ -174,6 +190,9 @@ export const RUN_OPTION_FLAGS = {
   sizingWindow: { flag: "--sizing-window", value: "integer" },
   sizingMinSamples: { flag: "--sizing-min-samples", value: "integer" },
   sizingLatency: { flag: "--sizing-latency", value: "string" },
+  rate: { flag: "--rate", value: "number" },
+  rampRate: { flag: "--ramp-rate", value: "string" },
+  maxWorkers: { flag: "--max-workers", value: "integer" },
   timeout: { flag: "--timeout", value: "number" },
   insecure: { flag: "--insecure", short: "k", value: "boolean" },
   seed: { flag: "--seed", value: "integer" },
@@ -200,19 +219,37 @@ export class RunOptionError extends UsageError {
   readonly received: unknown;
   /** The option this one cannot be used with. */
   readonly conflictsWith: string | undefined;
+  /** The options this one needs, one of which must be given with it. */
+  readonly requires: readonly string[] | undefined;
 
-  constructor(option: string, expected: string, received: unknown, conflictsWith?: string) {
+  constructor(
+    option: string,
+    expected: string,
+    received: unknown,
+    conflictsWith?: string,
+    requires?: readonly string[],
+  ) {
     const describe = (name: string) => name;
-    super(RunOptionError.text(describe, option, expected, received, conflictsWith), { input: option });
+    super(RunOptionError.text(describe, option, expected, received, conflictsWith, requires), {
+      input: option,
+    });
     this.option = option;
     this.expected = expected;
     this.received = received;
     this.conflictsWith = conflictsWith;
+    this.requires = requires;
   }
 
   /** The message with each option written as `name(option)` gives (a flag, a config key). */
   describe(name: (option: string) => string): string {
-    return RunOptionError.text(name, this.option, this.expected, this.received, this.conflictsWith);
+    return RunOptionError.text(
+      name,
+      this.option,
+      this.expected,
+      this.received,
+      this.conflictsWith,
+      this.requires,
+    );
   }
 
   private static text(
@@ -221,9 +258,11 @@ export class RunOptionError extends UsageError {
     expected: string,
     received: unknown,
     conflictsWith: string | undefined,
+    requires: readonly string[] | undefined,
   ): string {
     if (conflictsWith !== undefined)
       return `${name(option)} and ${name(conflictsWith)} cannot be used together`;
+    if (requires !== undefined) return `${name(option)} needs ${requires.map(name).join(" or ")}`;
     return `${name(option)} must be ${expected}, got ${JSON.stringify(received)}`;
   }
 }
@@ -257,6 +296,12 @@ const RULES: { [K in keyof RunOptions]?: [expected: string, valid: (value: unkno
     "PERCENTILE=MILLISECONDS with PERCENTILE one of p50, p90, p95, p99 and a threshold above 0 (e.g. p95=500)",
     (value) => validObjective(value),
   ],
+  rate: ["a number of scenario runs per second > 0", (value) => isNumber(value) && value > 0],
+  rampRate: [
+    "FROM:TO, two numbers of scenario runs per second > 0 (e.g. 10:200)",
+    (value) => validRampRate(value),
+  ],
+  maxWorkers: ["an integer >= 1", (value) => isInteger(value) && value >= 1],
   timeout: ["a number of seconds > 0", (value) => isNumber(value) && value > 0],
   seed: ["an integer >= 0", (value) => isInteger(value) && value >= 0],
   consoleUpdate: ["a number of seconds >= 0", (value) => isNumber(value) && value >= 0],
@@ -273,6 +318,49 @@ const RULES: { [K in keyof RunOptions]?: [expected: string, valid: (value: unkno
       Object.values(value).every((item) => typeof item === "string"),
   ],
 };
+
+/** An arrival-rate ramp: scenario runs started per second, from `from` to `to` over the ramp-up. */
+export interface RampRate {
+  from: number;
+  to: number;
+}
+
+/**
+ * Reads `"FROM:TO"` (runs per second, each > 0), e.g. `"10:200"`.
+ *
+ * @throws {RunOptionError} naming `rampRate`.
+ */
+export function parseRampRate(text: string): RampRate {
+  const match = /^\s*([0-9.eE+-]+)\s*:\s*([0-9.eE+-]+)\s*$/.exec(text);
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (match === null || !isNumber(from) || !isNumber(to) || from <= 0 || to <= 0)
+    throw new RunOptionError("rampRate", RULES.rampRate?.[0] ?? "FROM:TO", text);
+  return { from, to };
+}
+
+function validRampRate(value: unknown): boolean {
+  if (typeof value === "string") {
+    try {
+      parseRampRate(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const ramp = value as RampRate | null;
+  return (
+    typeof ramp === "object" &&
+    ramp !== null &&
+    isNumber(ramp.from) &&
+    ramp.from > 0 &&
+    isNumber(ramp.to) &&
+    ramp.to > 0
+  );
+}
+
+/** Options of the workers (closed) model that mean nothing when runs arrive at a rate (sizing: at a constant one). */
+const WORKER_MODEL_OPTIONS = ["workers", "delay", "maxRuns", "singleRun", "sizing"] as const;
 
 function validObjective(value: unknown): boolean {
   if (typeof value === "string") {
@@ -311,6 +399,36 @@ export function checkRunOptions(options: Partial<RunOptions>): void {
     throw new RunOptionError("quiet", "", true, "verbose");
   if (options.singleRun === true && options.singleMode !== undefined)
     throw new RunOptionError("singleRun", "", true, "singleMode");
+  checkArrivalRateOptions(options);
+}
+
+function checkArrivalRateOptions(options: Partial<RunOptions>): void {
+  if (options.rate !== undefined && options.rampRate !== undefined)
+    throw new RunOptionError("rate", "", options.rate, "rampRate");
+  const arrivalOption =
+    options.rate !== undefined ? "rate" : options.rampRate !== undefined ? "rampRate" : undefined;
+  if (arrivalOption === undefined) {
+    if (options.maxWorkers !== undefined)
+      throw new RunOptionError("maxWorkers", "", options.maxWorkers, undefined, ["rate", "rampRate"]);
+    return;
+  }
+  for (const option of WORKER_MODEL_OPTIONS) {
+    const value = options[option];
+    // sizing raises the load: a ramp rate can, a constant rate cannot
+    if (option === "sizing" && arrivalOption === "rampRate") continue;
+    if (value !== undefined && value !== false)
+      throw new RunOptionError(arrivalOption, "", options[arrivalOption], option);
+  }
+  if (arrivalOption === "rate" && options.rampUp !== undefined)
+    throw new RunOptionError("rate", "", options.rate, "rampUp");
+  if (arrivalOption === "rampRate" && options.rampUp === undefined)
+    throw new RunOptionError("rampRate", "", options.rampRate, undefined, ["rampUp"]);
+  if (arrivalOption === "rampRate" && options.rampUp !== undefined && options.rampUp <= 0)
+    throw new RunOptionError(
+      "rampUp",
+      "a number of seconds > 0 with a ramp rate (its length)",
+      options.rampUp,
+    );
 }
 
 /**
@@ -351,6 +469,8 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     sizingWindow: options.sizingWindow ?? RUN_DEFAULTS.sizingWindow,
     sizingMinSamples: options.sizingMinSamples ?? RUN_DEFAULTS.sizingMinSamples,
     sizingLatency,
+    arrivalRate: arrivalRate(options),
+    maxWorkers: options.maxWorkers ?? RUN_DEFAULTS.maxWorkers,
     timeout: options.timeout ?? RUN_DEFAULTS.timeout,
     insecure: options.insecure === true,
     seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
@@ -361,6 +481,12 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     env: { ...(options.env ?? {}) },
     cwd: options.cwd ?? process.cwd(),
   };
+}
+
+function arrivalRate(options: RunOptions): RampRate | undefined {
+  if (options.rate !== undefined) return { from: options.rate, to: options.rate };
+  if (options.rampRate === undefined) return undefined;
+  return typeof options.rampRate === "string" ? parseRampRate(options.rampRate) : { ...options.rampRate };
 }
 
 /** The options as recorded in the results JSON (`options`) and shown to fixtures: plain data, no env values. */
@@ -383,6 +509,9 @@ export function describeRunOptions(options: ResolvedRunOptions): Record<string, 
     sizingWindow: options.sizingWindow,
     sizingMinSamples: options.sizingMinSamples,
     sizingLatency: options.sizingLatency ?? null,
+    ...(options.arrivalRate === undefined
+      ? {}
+      : { arrivalRate: options.arrivalRate, maxWorkers: options.maxWorkers }),
     timeout: options.timeout,
     insecure: options.insecure,
     seed: options.seed,

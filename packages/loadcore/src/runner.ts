@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
+import { type ArrivalCounts, type ArrivalPlan, targetRateOf } from "./arrival-rate.js";
 import { ConsoleOutput } from "./console-output.js";
 import { FixtureError, LoadcoreError, NoScenarioError, OutputError, UsageError } from "./errors.js";
 import type { EngineHooks, EngineSettings, WorkerPlan } from "./load-engine.js";
@@ -18,7 +19,7 @@ import { ScenarioChooser } from "./scenario-choice.js";
 import { loadScenarioFile } from "./scenario-loader.js";
 import { judgeSelfCheck, SelfMonitor } from "./self-check.js";
 import { SizingController, type SizingStop } from "./sizing.js";
-import { StatsAggregator } from "./stats.js";
+import { type SecondArrivals, StatsAggregator } from "./stats.js";
 import { formatSummary } from "./summary.js";
 import { VERSION } from "./version.js";
 
@@ -214,7 +215,9 @@ async function runWorkers(
   context: { scenarioPath: string; description: Record<string, unknown>; live: ConsoleOutput },
 ): Promise<LoadResults> {
   const { live, description } = context;
-  const totalWorkers = options.workers * options.processes;
+  // the arrival-rate pool's bound, for progress; the workers model's count
+  const totalWorkers =
+    (options.arrivalRate === undefined ? options.workers : options.maxWorkers) * options.processes;
   let endReason: EndReason | undefined;
   let sizingStop: SizingStop | undefined;
   const processes: LoadProcess[] = [];
@@ -278,20 +281,36 @@ async function runWorkers(
         windowSeconds: options.sizingWindow,
         minSamples: options.sizingMinSamples,
         ...(options.sizingLatency === undefined ? {} : { latencyObjective: options.sizingLatency }),
+        load: options.arrivalRate === undefined ? "workers" : "rate",
       })
     : undefined;
   const monitor = new SelfMonitor();
   monitor.start();
+  const arrivalRate = options.arrivalRate;
   if (!options.quiet) {
     const mode = options.sizing
       ? `sizing (tolerance ${options.sizingTolerance}%, window ${options.sizingWindow} s), `
       : "";
-    live.info(
-      `loadcore ${VERSION}: ${mode}${options.workers} worker(s) x ${options.processes} process(es), ` +
-        `ramp-up ${options.rampUp} s, duration ${options.duration} s, seed ${options.seed}`,
-    );
+    const load =
+      arrivalRate === undefined
+        ? `${options.workers} worker(s) x ${options.processes} process(es), ramp-up ${options.rampUp} s`
+        : `${describeRate(arrivalRate, options.rampUp)}, up to ${options.maxWorkers} worker(s) x ${options.processes} process(es)`;
+    live.info(`loadcore ${VERSION}: ${mode}${load}, duration ${options.duration} s, seed ${options.seed}`);
   }
-  const plans = planWorkers(options, startTime);
+  const plans =
+    arrivalRate === undefined
+      ? planWorkers(options, startTime)
+      : processes.map(
+          (_, processIndex): ArrivalPlan => ({
+            startAt: startTime,
+            rate: arrivalRate,
+            rampUp: arrivalRate.from === arrivalRate.to ? 0 : options.rampUp,
+            processes: options.processes,
+            processIndex,
+            maxWorkers: options.maxWorkers,
+            staleAfterMs: options.timeout * 1000,
+          }),
+        );
   const variables = cloneableVariables(getRegistry().variables);
   processes.forEach((loadProcess, index) => {
     loadProcess.start(plans[index] ?? [], variables);
@@ -308,6 +327,9 @@ async function runWorkers(
   let workersStarted = 0;
   let setupFailures = 0;
   let firstSetupFailure: string | undefined;
+  const arrivals: (ArrivalCounts | undefined)[] = processes.map(() => undefined);
+  const rampSeconds = arrivalRate === undefined || arrivalRate.from === arrivalRate.to ? 0 : options.rampUp;
+  let arrivalsBefore: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
   const closeSecond = async (final: boolean) => {
     const reports: ProcessReport[] = await Promise.all(processes.map((loadProcess) => loadProcess.report()));
     let active = 0;
@@ -316,6 +338,9 @@ async function runWorkers(
     let threadDelay = 0;
     let recorded = 0;
     setupFailures = 0;
+    reports.forEach((report, index) => {
+      if (report.arrivals !== undefined) arrivals[index] = report.arrivals;
+    });
     for (const report of reports) {
       setupFailures += report.setupFailures;
       firstSetupFailure ??= report.firstSetupFailure;
@@ -331,13 +356,29 @@ async function runWorkers(
     if (final && recorded === 0 && now - lastCloseTime < 200) return;
     lastCloseTime = now;
     const sample = monitor.sample();
+    const t = aggregator.timeline.length;
+    let second: SecondArrivals | undefined;
+    if (arrivalRate !== undefined) {
+      const sum = sumArrivals(arrivals);
+      second = {
+        targetRate: targetRateOf(t, arrivalRate, rampSeconds),
+        started: sum.started - arrivalsBefore.started,
+        dropped: sum.dropped - arrivalsBefore.dropped,
+      };
+      arrivalsBefore = sum;
+    }
     // The closing second ends once every worker stopped: it counts the workers that ran during it.
-    const point = aggregator.closeSecond(now, final ? peakActive : active, {
-      cpuPercent: sample.cpuPercent,
-      eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
-      // worker threads share the process: its RSS is the whole generator's
-      rssBytes: process.memoryUsage.rss(),
-    });
+    const point = aggregator.closeSecond(
+      now,
+      final ? peakActive : active,
+      {
+        cpuPercent: sample.cpuPercent,
+        eventLoopDelayMs: Math.max(sample.eventLoopDelayMs, threadDelay),
+        // worker threads share the process: its RSS is the whole generator's
+        rssBytes: process.memoryUsage.rss(),
+      },
+      second,
+    );
     const elapsedSeconds = (now - startTime) / 1000;
     live.update(point, elapsedSeconds);
     runOptions.onProgress?.(point, {
@@ -347,7 +388,9 @@ async function runWorkers(
       totalWorkers,
     });
     if (sizing !== undefined && endReason === undefined && !final) {
-      const stop = sizing.observe(point, started >= totalWorkers, aggregator.lastSecondLatency);
+      // full load: every worker started, or the arrival-rate ramp reached its end
+      const fullLoad = arrivalRate === undefined ? started >= totalWorkers : t + 1 >= rampSeconds;
+      const stop = sizing.observe(point, fullLoad, aggregator.lastSecondLatency);
       if (stop !== undefined) {
         sizingStop = stop;
         live.info(stop.message);
@@ -400,6 +443,32 @@ async function runWorkers(
     ...(sizing === undefined
       ? {}
       : { sizing: sizing.verdict(sizingStop === undefined ? verdictReason : undefined) }),
+    ...(arrivalRate === undefined
+      ? {}
+      : {
+          arrivalRate: {
+            from: arrivalRate.from,
+            to: arrivalRate.to,
+            rampUp: arrivalRate.from === arrivalRate.to ? 0 : options.rampUp,
+            maxWorkers: options.maxWorkers * options.processes,
+            ...sumArrivals(arrivals),
+          },
+        }),
     selfCheck: judgeSelfCheck(aggregator.timeline, cores),
   });
+}
+
+function describeRate(rate: { from: number; to: number }, rampUp: number): string {
+  if (rate.from === rate.to) return `${rate.to} scenario run(s)/s`;
+  return `${rate.from} to ${rate.to} scenario run(s)/s over ${rampUp} s`;
+}
+
+function sumArrivals(counts: readonly (ArrivalCounts | undefined)[]): ArrivalCounts {
+  const total: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
+  for (const count of counts) {
+    total.started += count?.started ?? 0;
+    total.late += count?.late ?? 0;
+    total.dropped += count?.dropped ?? 0;
+  }
+  return total;
 }

@@ -80,6 +80,12 @@ export interface SessionContext {
 }
 
 const CONTEXT = Symbol.for("@sizer/loadcore.context");
+/**
+ * Arrival-rate model: how late the session's current scenario run started, ms (undefined in the workers
+ * model). Each request's latency is then counted from when it should have been sent, its service time
+ * plus this lag, and its service time is recorded too (coordinated-omission free, as wrk2).
+ */
+export const RUN_LAG = Symbol("@sizer/loadcore.runLag");
 
 /** The context of a session: worker id, step, the run's options. */
 export function getContext(session: Session): SessionContext {
@@ -182,6 +188,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
   readonly #client: Client;
   readonly #start: number;
   readonly #timeoutMs: number;
+  readonly #lagMs: number | undefined;
   #abort: ((error: Error) => void) | undefined;
   /** The promise was settled (recorded), possibly before undici is done with the request. */
   #settled = false;
@@ -204,8 +211,10 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     connections: OriginConnections,
     client: Client,
     timeoutMs: number,
+    lagMs: number | undefined,
   ) {
     super();
+    this.#lagMs = lagMs;
     this.#runtime = runtime;
     this.#name = name;
     this.#method = method;
@@ -268,9 +277,10 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     if (!runtime.discarding) {
       runtime.recorder.recordRequest(
         this.#name,
-        latency,
+        this.#lagMs === undefined ? latency : latency + this.#lagMs,
         status,
         statusError === undefined ? undefined : "status",
+        this.#lagMs === undefined ? undefined : latency,
       );
     }
     if (runtime.verbose >= 2)
@@ -308,7 +318,11 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     const runtime = this.#runtime;
     const latency = now - this.#start;
     const errorClass: ErrorClass = classifyError(error);
-    if (!runtime.discarding) runtime.recorder.recordRequest(this.#name, latency, undefined, errorClass);
+    if (!runtime.discarding) {
+      if (this.#lagMs === undefined)
+        runtime.recorder.recordRequest(this.#name, latency, undefined, errorClass);
+      else runtime.recorder.recordRequest(this.#name, latency + this.#lagMs, undefined, errorClass, latency);
+    }
     if (runtime.verbose >= 2)
       runtime.print(`${this.#method} ${this.#url} -> ${errorClass}: ${error.message}`);
     this.#reject(error);
@@ -355,6 +369,8 @@ export class Session {
   readonly #timeoutMs: number;
   readonly #baseUrl: string | undefined;
   readonly [CONTEXT]: SessionContext;
+  /** See {@link RUN_LAG}; set by the engine before each scenario run. */
+  [RUN_LAG]: number | undefined;
 
   constructor(runtime: SessionRuntime, context: SessionContext, options: SessionOptions = {}) {
     this.#runtime = runtime;
@@ -479,6 +495,7 @@ export class Session {
         connections,
         client,
         timeoutMs,
+        this[RUN_LAG],
       );
       client.dispatch(
         {

@@ -23,6 +23,12 @@ export interface SizingOptions {
   latencyObjective?: LatencyObjective;
   /** Plateau detection, on by default; `bandSeconds` (default windowSeconds / 6 rounded, at least 2). */
   plateau?: { enabled: boolean; bandSeconds?: number };
+  /**
+   * What the ramp raises: `"workers"` (closed model, default; the plateau is judged on the throughput
+   * against the workers) or `"rate"` (arrival-rate model: on each second's `achievedRate` against its
+   * `targetRate`, and a plateau, the achieved rate no longer following the target, stops the run).
+   */
+  load?: "workers" | "rate";
 }
 
 /** The defaults of {@link SizingOptions}. */
@@ -37,6 +43,7 @@ export const DEFAULT_SIZING_OPTIONS: SizingOptions = {
 export type SizingStopReason =
   | "error-ratio"
   | "latency"
+  | "plateau"
   | "capacity-above-max-load"
   | "duration"
   | "interrupted"
@@ -45,7 +52,7 @@ export type SizingStopReason =
 
 /** A stop decision returned by {@link SizingController.observe}. */
 export interface SizingStop {
-  reason: "error-ratio" | "latency" | "capacity-above-max-load";
+  reason: "error-ratio" | "latency" | "plateau" | "capacity-above-max-load";
   /** End of the second that triggered the stop, seconds since the start. */
   atSeconds: number;
   workers: number;
@@ -71,6 +78,26 @@ export interface PlateauVerdict {
    * throughput levelled out (it can creep above `throughput` while the workers keep growing).
    */
   levelThroughput?: number;
+  /** Arrival-rate sizing only: the target rate at the plateau's start, scenario runs per second. */
+  targetRate?: number;
+  /** Arrival-rate sizing only: the highest achieved rate held two bands in a row from its start on. */
+  levelRate?: number;
+}
+
+/** The arrival-rate figures of a sizing verdict (`sizing.rate`), scenario runs per second. */
+export interface SizingRateVerdict {
+  /**
+   * The capacity: the achieved rate where it levelled out when the run stopped on a plateau, otherwise
+   * the achieved rate at the healthy level; null when neither was seen.
+   */
+  capacity: number | null;
+  /** The workers that rate took: those of the plateau's start, or of the healthy level. */
+  capacityWorkers: number | null;
+  /** The target rate of the second that stopped the run (or of the last second). */
+  targetAtStop: number;
+  /** Target and achieved rates at the healthy level (its last seconds averaged), or null. */
+  targetAtHealthy: number | null;
+  achievedAtHealthy: number | null;
 }
 
 /** The `sizing` object of the results JSON (docs/formats.md). */
@@ -79,7 +106,7 @@ export interface SizingVerdict {
   window: number;
   minSamples: number;
   latencyObjective: LatencyObjective | null;
-  /** A stop criterion (error ratio or latency) fired: the capacity was found. */
+  /** A stop criterion (error ratio, latency, or an arrival-rate plateau) fired: the capacity was found. */
   reached: boolean;
   stopReason: SizingStopReason;
   stoppedAtSeconds: number;
@@ -93,6 +120,8 @@ export interface SizingVerdict {
   /** Latency at the healthy level, or null. */
   latencyAtHealthy: TimelineLatency | null;
   plateau: PlateauVerdict | null;
+  /** Present only when sizing an arrival-rate ramp. */
+  rate?: SizingRateVerdict;
   message: string;
 }
 
@@ -126,10 +155,16 @@ interface Level {
   workers: number;
   throughput: number;
   latency: TimelineLatency;
+  targetRate: number;
+  achievedRate: number;
 }
 
 interface Band {
   startSeconds: number;
+  /** What the ramp raises: the mean workers, or the mean target rate. */
+  load: number;
+  /** What should follow the load: the throughput (req/s), or the achieved rate. */
+  output: number;
   workers: number;
   throughput: number;
   p95: number;
@@ -139,6 +174,8 @@ interface PlateauStart {
   /** Index of the start band in the controller's bands. */
   band: number;
   atSeconds: number;
+  load: number;
+  output: number;
   workers: number;
   throughput: number;
   p95: number;
@@ -149,6 +186,8 @@ function plateauStartOf(bands: readonly Band[], index: number): PlateauStart {
   return {
     band: index,
     atSeconds: band.startSeconds,
+    load: band.load,
+    output: band.output,
     workers: band.workers,
     throughput: band.throughput,
     p95: band.p95,
@@ -202,10 +241,17 @@ function combinedLatency(seconds: readonly ObservedSecond[]): TimelineLatency {
   };
 }
 
-function meanThroughput(seconds: readonly ObservedSecond[]): number {
+function mean(seconds: readonly ObservedSecond[], value: (point: TimelinePoint) => number): number {
   if (seconds.length === 0) return 0;
-  return seconds.reduce((sum, second) => sum + second.point.throughput, 0) / seconds.length;
+  return seconds.reduce((sum, second) => sum + value(second.point), 0) / seconds.length;
 }
+
+function meanThroughput(seconds: readonly ObservedSecond[]): number {
+  return mean(seconds, (point) => point.throughput);
+}
+
+const pointTargetRate = (point: TimelinePoint) => point.targetRate ?? 0;
+const pointAchievedRate = (point: TimelinePoint) => point.achievedRate ?? 0;
 
 function roundLatency(latency: TimelineLatency): TimelineLatency {
   const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -229,10 +275,14 @@ function roundLatency(latency: TimelineLatency): TimelineLatency {
  *   a stop, it stops with `capacity-above-max-load` (`reached: false`): sizing is never unbounded.
  * - The healthy level is the last second whose trailing window had enough samples, an error ratio
  *   within the tolerance and a latency within the objective.
- * - The plateau (docs/results-format.md) is detected and reported; it does not stop the run.
+ * - The plateau (docs/results-format.md) is detected and reported; it does not stop the run in the
+ *   workers model. With `load: "rate"` the plateau is the achieved rate no longer following the target
+ *   rate (same rule, target rate for workers, achieved rate for throughput), and it stops the run with
+ *   `plateau`: an open model past capacity only queues, so it may never fail within the window.
  */
 export class SizingController {
   readonly #options: SizingOptions;
+  readonly #rate: boolean;
   readonly #bandSeconds: number;
   readonly #window: ObservedSecond[] = [];
   #windowOk = 0;
@@ -257,6 +307,7 @@ export class SizingController {
       plateau: options.plateau ?? DEFAULT_SIZING_OPTIONS.plateau,
       ...(options.latencyObjective === undefined ? {} : { latencyObjective: options.latencyObjective }),
     };
+    this.#rate = options.load === "rate";
     const { tolerance, windowSeconds, minSamples } = this.#options;
     if (!Number.isFinite(tolerance) || tolerance < 0)
       throw new RangeError(`sizing tolerance must be >= 0, got ${tolerance}`);
@@ -273,7 +324,8 @@ export class SizingController {
   }
 
   /**
-   * Feeds one closed second. `allWorkersStarted` = the ramp-up is over. `secondLatency` (optional,
+   * Feeds one closed second. `allWorkersStarted` = the ramp-up is over (every worker started, or the
+   * arrival-rate ramp reached its end). `secondLatency` (optional,
    * `StatsAggregator.lastSecondLatency`) makes windowed percentiles exact; without it they are the
    * request-weighted mean of the per-second percentiles. Returns a stop decision when a criterion
    * fires (once; seconds fed after a stop are ignored).
@@ -298,6 +350,17 @@ export class SizingController {
     if (this.#options.plateau?.enabled !== false) this.#observePlateau(second);
 
     const atSeconds = point.t + 1;
+    const plateau = this.#plateauStart;
+    if (this.#rate && plateau !== undefined) {
+      const level = this.#heldLevel(plateau.band, "output");
+      return this.#stopWith({
+        reason: "plateau",
+        atSeconds,
+        workers: point.workers,
+        errorRatio: errorRatioPercent(this.#windowOk, this.#windowFailed),
+        message: `capacity reached: the achieved rate levelled at ${formatNumber(level)} scenario runs/s (from ${formatNumber(plateau.load)}/s target, ${Math.round(plateau.workers)} workers) while the target rose to ${formatNumber(pointTargetRate(point))}/s${this.#healthyText()}`,
+      });
+    }
     const samples = this.#windowOk + this.#windowFailed;
     const errorRatio = errorRatioPercent(this.#windowOk, this.#windowFailed);
     if (samples >= minSamples && samples > 0) {
@@ -307,7 +370,7 @@ export class SizingController {
           atSeconds,
           workers: point.workers,
           errorRatio,
-          message: `capacity reached: ${formatPercent(errorRatio)} errors over the last ${this.#window.length} s with ${point.workers} workers (tolerance ${tolerance}%)${this.#healthyText()}`,
+          message: `capacity reached: ${formatPercent(errorRatio)} errors over the last ${this.#window.length} s ${this.#loadText(point)} (tolerance ${tolerance}%)${this.#healthyText()}`,
         });
       }
       const windowLatency = latencyObjective === undefined ? undefined : combinedLatency(this.#window);
@@ -322,7 +385,7 @@ export class SizingController {
           atSeconds,
           workers: point.workers,
           errorRatio,
-          message: `capacity reached: ${percentile} ${formatNumber(windowLatency[percentile])} ms over the last ${this.#window.length} s with ${point.workers} workers (objective ${percentile} <= ${thresholdMs} ms)${this.#healthyText()}`,
+          message: `capacity reached: ${percentile} ${formatNumber(windowLatency[percentile])} ms over the last ${this.#window.length} s ${this.#loadText(point)} (objective ${percentile} <= ${thresholdMs} ms)${this.#healthyText()}`,
         });
       }
       // The window lags: failures (or slow answers) that began a few seconds ago can still average out
@@ -338,6 +401,8 @@ export class SizingController {
           workers: point.workers,
           throughput: meanThroughput(level),
           latency: combinedLatency(level),
+          targetRate: mean(level, pointTargetRate),
+          achievedRate: mean(level, pointAchievedRate),
         };
       }
     }
@@ -353,7 +418,9 @@ export class SizingController {
         atSeconds,
         workers: point.workers,
         errorRatio,
-        message: `capacity above the maximum load: all ${point.workers} workers ran a full ${windowSeconds} s window with ${judged}; raise the workers to find the limit${this.#plateauText()}`,
+        message: this.#rate
+          ? `capacity above the maximum load: the target rate of ${formatNumber(pointTargetRate(point))} scenario runs/s (${point.workers} workers) held a full ${windowSeconds} s window with ${judged}; raise the ramp rate's TO to find the limit${this.#plateauText()}`
+          : `capacity above the maximum load: all ${point.workers} workers ran a full ${windowSeconds} s window with ${judged}; raise the workers to find the limit${this.#plateauText()}`,
       });
     }
     return undefined;
@@ -374,16 +441,17 @@ export class SizingController {
       const samples = this.#windowOk + this.#windowFailed;
       const state =
         samples >= minSamples && samples > 0
-          ? `${formatPercent(errorRatio)} errors over the last ${this.#window.length} s with ${workersAtStop} workers`
+          ? `${formatPercent(errorRatio)} errors over the last ${this.#window.length} s ${last === undefined ? `with ${workersAtStop} workers` : this.#loadText(last)}`
           : `only ${samples} scenario runs in the last window, fewer than the ${minSamples} needed to judge`;
       message = `sizing not finished (${endReason}): no stop criterion fired; ${state}${this.#healthyText()}${this.#plateauText()}`;
     }
+    const rate = this.#rate ? { rate: this.#rateVerdict(stop) } : {};
     return {
       tolerance,
       window: windowSeconds,
       minSamples,
       latencyObjective: latencyObjective ?? null,
-      reached: stop?.reason === "error-ratio" || stop?.reason === "latency",
+      reached: stop?.reason === "error-ratio" || stop?.reason === "latency" || stop?.reason === "plateau",
       stopReason: stop?.reason ?? endReason,
       stoppedAtSeconds: stop?.atSeconds ?? (last === undefined ? 0 : last.t + 1),
       workersAtStop,
@@ -393,8 +461,35 @@ export class SizingController {
         this.#healthy === undefined ? null : Math.round(this.#healthy.throughput * 100) / 100,
       latencyAtHealthy: this.#healthy === undefined ? null : roundLatency(this.#healthy.latency),
       plateau: this.#plateauVerdict(),
+      ...rate,
       message,
     };
+  }
+
+  #rateVerdict(stop: SizingStop | undefined): SizingRateVerdict {
+    const healthy = this.#healthy;
+    const plateau = stop?.reason === "plateau" ? this.#plateauStart : undefined;
+    const round = (value: number) => Math.round(value * 100) / 100;
+    const stopSecond = this.#window.findLast((second) => second.point.t + 1 === stop?.atSeconds);
+    const atStop = stopSecond?.point ?? this.#lastPoint;
+    return {
+      capacity:
+        plateau !== undefined
+          ? round(this.#heldLevel(plateau.band, "output"))
+          : healthy === undefined
+            ? null
+            : round(healthy.achievedRate),
+      capacityWorkers: plateau !== undefined ? Math.round(plateau.workers) : (healthy?.workers ?? null),
+      targetAtStop: round(atStop === undefined ? 0 : pointTargetRate(atStop)),
+      targetAtHealthy: healthy === undefined ? null : round(healthy.targetRate),
+      achievedAtHealthy: healthy === undefined ? null : round(healthy.achievedRate),
+    };
+  }
+
+  /** "with 12 workers", or in the arrival-rate model "at 210 scenario runs/s target with 12 workers". */
+  #loadText(point: TimelinePoint): string {
+    if (!this.#rate) return `with ${point.workers} workers`;
+    return `at ${formatNumber(pointTargetRate(point))} scenario runs/s target with ${point.workers} workers`;
   }
 
   #stopWith(stop: SizingStop): SizingStop {
@@ -406,15 +501,17 @@ export class SizingController {
   #healthyText(): string {
     const healthy = this.#healthy;
     if (healthy === undefined) return "; no healthy level was observed";
+    if (this.#rate)
+      return `; last healthy level ${formatNumber(healthy.achievedRate)} scenario runs/s achieved (${formatNumber(healthy.targetRate)}/s target, ${formatNumber(healthy.throughput)} req/s) with ${healthy.workers} workers`;
     return `; last healthy level ${healthy.workers} workers at ${formatNumber(healthy.throughput)} req/s`;
   }
 
   #plateauText(): string {
     const start = this.#currentPlateau();
     if (start === undefined) return "";
-    const level = this.#heldLevel(start.band);
+    const level = this.#heldLevel(start.band, "output");
     const levelling =
-      level >= PLATEAU_LEVEL_NOTE * start.throughput ? `, levelling at ${formatNumber(level)} req/s` : "";
+      level >= PLATEAU_LEVEL_NOTE * start.output ? `, levelling at ${formatNumber(level)} req/s` : "";
     return `; throughput plateau from ${Math.round(start.workers)} workers at ${formatNumber(start.throughput)} req/s${levelling}`;
   }
 
@@ -428,7 +525,13 @@ export class SizingController {
       workers: Math.round(start.workers),
       throughput: Math.round(start.throughput * 100) / 100,
       latencyGrowth: start.p95 > 0 ? Math.round((recent / start.p95) * 100) / 100 : 0,
-      levelThroughput: Math.round(this.#heldLevel(start.band) * 100) / 100,
+      levelThroughput: Math.round(this.#heldLevel(start.band, "throughput") * 100) / 100,
+      ...(this.#rate
+        ? {
+            targetRate: Math.round(start.load * 100) / 100,
+            levelRate: Math.round(this.#heldLevel(start.band, "output") * 100) / 100,
+          }
+        : {}),
     };
   }
 
@@ -446,10 +549,14 @@ export class SizingController {
     if (this.#bandSecondsSeen.length < this.#bandSeconds) return;
     const seconds = this.#bandSecondsSeen;
     this.#bandSecondsSeen = [];
+    const workers = mean(seconds, (point) => point.workers);
+    const throughput = meanThroughput(seconds);
     const current: Band = {
       startSeconds: (seconds[0] as ObservedSecond).point.t,
-      workers: seconds.reduce((sum, { point }) => sum + point.workers, 0) / seconds.length,
-      throughput: meanThroughput(seconds),
+      load: this.#rate ? mean(seconds, pointTargetRate) : workers,
+      output: this.#rate ? mean(seconds, pointAchievedRate) : throughput,
+      workers,
+      throughput,
       p95: combinedLatency(seconds).p95,
     };
     this.#bands.push(current);
@@ -469,22 +576,22 @@ export class SizingController {
     let previousIndex = -1;
     for (let index = this.#bands.length - 2; index >= 0; index--) {
       const band = this.#bands[index] as Band;
-      if (band.workers >= 1 && band.workers * PLATEAU_WORKER_GROWTH <= current.workers) {
+      if (band.load >= 1 && band.load * PLATEAU_WORKER_GROWTH <= current.load) {
         previousIndex = index;
         break;
       }
     }
     if (previousIndex < 0) return undefined;
     const previous = this.#bands[previousIndex] as Band;
-    if (previous.throughput <= 0 || previous.p95 <= 0) return undefined;
-    const workerGrowth = current.workers / previous.workers - 1;
-    const throughputGrowth = current.throughput / previous.throughput - 1;
+    if (previous.output <= 0 || previous.p95 <= 0) return undefined;
+    const workerGrowth = current.load / previous.load - 1;
+    const throughputGrowth = current.output / previous.output - 1;
     if (throughputGrowth >= PLATEAU_THROUGHPUT_SHARE * workerGrowth) return undefined;
     if (current.p95 < PLATEAU_LATENCY_GROWTH * previous.p95) return undefined;
-    const best = Math.max(...this.#bands.slice(previousIndex).map((band) => band.throughput));
+    const best = Math.max(...this.#bands.slice(previousIndex).map((band) => band.output));
     let startIndex = this.#bands.length - 1;
     for (let index = previousIndex; index < this.#bands.length; index++) {
-      if ((this.#bands[index] as Band).throughput >= PLATEAU_START_SHARE * best) {
+      if ((this.#bands[index] as Band).output >= PLATEAU_START_SHARE * best) {
         startIndex = index;
         break;
       }
@@ -509,29 +616,29 @@ export class SizingController {
     let climbed = false;
     for (let index = detected.band; index + 1 < bands.length; index++) {
       const second = bands[index + 1] as Band;
-      const level = Math.min((bands[index] as Band).throughput, second.throughput);
-      const gain = level / detected.throughput - 1;
-      const proportional = second.workers / detected.workers - 1;
-      if (level >= PLATEAU_CLIMB * detected.throughput && gain >= PLATEAU_CLIMB_SHARE * proportional)
+      const level = Math.min((bands[index] as Band).output, second.output);
+      const gain = level / detected.output - 1;
+      const proportional = second.load / detected.load - 1;
+      if (level >= PLATEAU_CLIMB * detected.output && gain >= PLATEAU_CLIMB_SHARE * proportional)
         climbed = true;
     }
     if (!climbed) return detected;
-    const held = this.#heldLevel(detected.band);
+    const held = this.#heldLevel(detected.band, "output");
     let startIndex = detected.band;
-    while ((bands[startIndex] as Band).throughput < PLATEAU_START_SHARE * held) startIndex++;
+    while ((bands[startIndex] as Band).output < PLATEAU_START_SHARE * held) startIndex++;
     const start = plateauStartOf(bands, startIndex);
     const last = bands[bands.length - 1] as Band;
-    const moreWorkers = last.workers >= PLATEAU_WORKER_GROWTH * start.workers;
+    const moreWorkers = last.load >= PLATEAU_WORKER_GROWTH * start.load;
     const slower = last.p95 >= PLATEAU_LATENCY_GROWTH * start.p95;
     return moreWorkers && slower ? start : undefined;
   }
 
-  /** The highest throughput two bands in a row held from band `from` on (that band's own when none). */
-  #heldLevel(from: number): number {
+  /** The highest `key` two bands in a row held from band `from` on (that band's own when none). */
+  #heldLevel(from: number, key: "output" | "throughput"): number {
     const bands = this.#bands;
-    let held = (bands[from] as Band).throughput;
+    let held = (bands[from] as Band)[key];
     for (let index = from; index + 1 < bands.length; index++) {
-      const level = Math.min((bands[index] as Band).throughput, (bands[index + 1] as Band).throughput);
+      const level = Math.min((bands[index] as Band)[key], (bands[index + 1] as Band)[key]);
       if (level > held) held = level;
     }
     return held;

@@ -43,12 +43,37 @@ export interface TimelinePoint {
   errorRatio: number;
   /** HTTP request latency during the second. */
   latency: TimelineLatency;
+  /**
+   * Arrival-rate model only: the requests' service time (from when each was sent) during the second;
+   * `latency` is then counted from when each should have been sent.
+   */
+  serviceTime?: TimelineLatency;
+  /**
+   * Arrival-rate model only: scenario runs per second the schedule planned for this second (all
+   * processes), the target a chart draws against `achievedRate`.
+   */
+  targetRate?: number;
+  /** Arrival-rate model only: scenario runs that ended (ok or failed) per second during this second. */
+  achievedRate?: number;
+  /** Arrival-rate model only: scenario runs started during the second (on time or late). */
+  startedRuns?: number;
+  /** Arrival-rate model only: scenario runs dropped during the second (no free worker in time). */
+  droppedRuns?: number;
   /** Load generator CPU, 100 = one core, all processes summed (0 when unknown). */
   generatorCpuPercent: number;
   /** Worst p99 event-loop delay among the generator processes, ms (0 when unknown). */
   eventLoopDelayMs: number;
   /** Resident memory of the load generator process (all its threads), bytes; absent when unknown. */
   generatorRssBytes?: number;
+}
+
+/** The arrival-rate schedule's side of one second, for {@link StatsAggregator.closeSecond}. */
+export interface SecondArrivals {
+  /** Scenario runs per second the schedule planned for the second. */
+  targetRate: number;
+  /** Runs started, and dropped, during the second. */
+  started: number;
+  dropped: number;
 }
 
 /** Counts of failures by class; only non-zero classes are present. */
@@ -66,6 +91,8 @@ export interface RequestInterval {
   statusCodes: StatusCounts;
   errors: ErrorCounts;
   latency: SerializedHistogram;
+  /** Arrival-rate model only: service time, from when each request was sent. */
+  serviceTime?: SerializedHistogram;
 }
 
 /** One scenario's figures in a {@link StatsInterval}. */
@@ -94,6 +121,8 @@ export interface StatsInterval {
   errors: ErrorCounts;
   /** HTTP request latency. */
   latency: SerializedHistogram;
+  /** Arrival-rate model only: HTTP request service time. */
+  serviceTime?: SerializedHistogram;
   scenarios: ScenarioInterval[];
   byRequest: RequestInterval[];
 }
@@ -117,6 +146,8 @@ export interface RequestTotals {
   statusCodes: StatusCounts;
   errors: ErrorCounts;
   latency: LatencySummary;
+  /** Arrival-rate model only: service time, ms (`latency` is from when each request should have been sent). */
+  serviceTime?: LatencySummary;
 }
 
 /** The merged totals of a run. */
@@ -126,6 +157,8 @@ export interface StatsTotals {
   requests: number;
   /** HTTP request latency, ms. */
   latency: LatencySummary;
+  /** Arrival-rate model only: HTTP request service time, ms. */
+  serviceTime?: LatencySummary;
   statusCodes: StatusCounts;
   /** Scenario failures by class, every class present (0 when none). */
   errors: Record<ErrorClass, number>;
@@ -149,6 +182,7 @@ interface RequestEntry {
   statusCodes: Map<number, number>;
   errors: Record<ErrorClass, number>;
   latency: LatencyHistogram;
+  serviceTime: LatencyHistogram | undefined;
 }
 
 interface ScenarioEntry {
@@ -218,6 +252,7 @@ export class StatsRecorder {
   readonly #statusCodes = new Map<number, number>();
   readonly #errors = zeroErrors();
   readonly #latency = new LatencyHistogram();
+  #serviceTime: LatencyHistogram | undefined;
   readonly #byRequest = new Map<string, RequestEntry>();
   readonly #scenarios = new Map<string, ScenarioEntry>();
 
@@ -229,9 +264,16 @@ export class StatsRecorder {
 
   /**
    * Records one HTTP request. A request is failed when it got no response (`status` undefined),
-   * a status >= 400, or an `error` class.
+   * a status >= 400, or an `error` class. `serviceTimeMs`, in the arrival-rate model only, is the time
+   * from the request's actual send (`latencyMs` then counts from when it should have been sent).
    */
-  recordRequest(name: string, latencyMs: number, status: number | undefined, error?: ErrorClass): void {
+  recordRequest(
+    name: string,
+    latencyMs: number,
+    status: number | undefined,
+    error?: ErrorClass,
+    serviceTimeMs?: number,
+  ): void {
     let entry = this.#byRequest.get(name);
     if (entry === undefined) {
       entry = {
@@ -242,6 +284,7 @@ export class StatsRecorder {
         statusCodes: new Map(),
         errors: zeroErrors(),
         latency: new LatencyHistogram(),
+        serviceTime: undefined,
       };
       this.#byRequest.set(name, entry);
     }
@@ -256,6 +299,12 @@ export class StatsRecorder {
     }
     entry.latency.record(latencyMs);
     this.#latency.record(latencyMs);
+    if (serviceTimeMs !== undefined) {
+      entry.serviceTime ??= new LatencyHistogram();
+      entry.serviceTime.record(serviceTimeMs);
+      this.#serviceTime ??= new LatencyHistogram();
+      this.#serviceTime.record(serviceTimeMs);
+    }
   }
 
   /** Records one scenario run; `error` undefined means it succeeded. */
@@ -306,7 +355,9 @@ export class StatsRecorder {
         statusCodes: statusObject(entry.statusCodes),
         errors: nonZeroErrors(entry.errors),
         latency: entry.latency.serialize(),
+        ...(entry.serviceTime === undefined ? {} : { serviceTime: entry.serviceTime.serialize() }),
       });
+      entry.serviceTime?.reset();
       entry.count = 0;
       entry.ok = 0;
       entry.failed = 0;
@@ -323,9 +374,11 @@ export class StatsRecorder {
       statusCodes: statusObject(this.#statusCodes),
       errors: nonZeroErrors(this.#errors),
       latency: this.#latency.serialize(),
+      ...(this.#serviceTime === undefined ? {} : { serviceTime: this.#serviceTime.serialize() }),
       scenarios,
       byRequest,
     };
+    this.#serviceTime?.reset();
     this.#intervalStart = endTime;
     this.#ok = 0;
     this.#failed = 0;
@@ -353,6 +406,17 @@ interface RequestAccumulator {
   statusCodes: StatusCounts;
   errors: Record<ErrorClass, number>;
   latency: LatencyHistogram;
+  serviceTime: LatencyHistogram | undefined;
+}
+
+function percentiles(histogram: LatencyHistogram): TimelineLatency {
+  return {
+    p50: toMicrosecond(histogram.percentile(50)),
+    p90: toMicrosecond(histogram.percentile(90)),
+    p95: toMicrosecond(histogram.percentile(95)),
+    p99: toMicrosecond(histogram.percentile(99)),
+    max: toMicrosecond(histogram.max),
+  };
 }
 
 function roundTo(value: number, digits: number): number {
@@ -373,6 +437,7 @@ export class StatsAggregator {
   #secondFailed = 0;
   #secondRequests = 0;
   readonly #secondLatency = new LatencyHistogram();
+  #secondServiceTime: LatencyHistogram | undefined;
   // The whole run.
   #ok = 0;
   #failed = 0;
@@ -380,6 +445,7 @@ export class StatsAggregator {
   readonly #statusCodes: StatusCounts = {};
   readonly #errors = zeroErrors();
   readonly #latency = new LatencyHistogram();
+  #serviceTime: LatencyHistogram | undefined;
   readonly #scenarios = new Map<string, ScenarioAccumulator>();
   readonly #byRequest = new Map<string, RequestAccumulator>();
 
@@ -401,6 +467,12 @@ export class StatsAggregator {
     addStatusCounts(this.#statusCodes, interval.statusCodes);
     addErrorCounts(this.#errors, interval.errors);
     this.#latency.merge(interval.latency);
+    if (interval.serviceTime !== undefined) {
+      this.#secondServiceTime ??= new LatencyHistogram();
+      this.#secondServiceTime.merge(interval.serviceTime);
+      this.#serviceTime ??= new LatencyHistogram();
+      this.#serviceTime.merge(interval.serviceTime);
+    }
     for (const scenario of interval.scenarios) {
       let accumulator = this.#scenarios.get(scenario.name);
       if (accumulator === undefined) {
@@ -429,6 +501,7 @@ export class StatsAggregator {
           statusCodes: {},
           errors: zeroErrors(),
           latency: new LatencyHistogram(),
+          serviceTime: undefined,
         };
         this.#byRequest.set(request.name, accumulator);
       }
@@ -438,6 +511,10 @@ export class StatsAggregator {
       addStatusCounts(accumulator.statusCodes, request.statusCodes);
       addErrorCounts(accumulator.errors, request.errors);
       accumulator.latency.merge(request.latency);
+      if (request.serviceTime !== undefined) {
+        accumulator.serviceTime ??= new LatencyHistogram();
+        accumulator.serviceTime.merge(request.serviceTime);
+      }
     }
   }
 
@@ -445,7 +522,12 @@ export class StatsAggregator {
    * Closes the current second and returns its point. `now` (epoch ms) is used to compute the
    * throughput of a second that was shorter or longer than 1 s (the last one, a late timer).
    */
-  closeSecond(now: number, workers: number, generator?: GeneratorSample): TimelinePoint {
+  closeSecond(
+    now: number,
+    workers: number,
+    generator?: GeneratorSample,
+    arrivals?: SecondArrivals,
+  ): TimelinePoint {
     const t = this.#timeline.length;
     const elapsedSeconds = (now - this.#lastClose) / 1000;
     this.#lastClose = now;
@@ -467,9 +549,24 @@ export class StatsAggregator {
         p99: toMicrosecond(latency.percentile(99)),
         max: toMicrosecond(latency.max),
       },
+      ...(this.#secondServiceTime === undefined ? {} : { serviceTime: percentiles(this.#secondServiceTime) }),
+      ...(arrivals === undefined
+        ? {}
+        : {
+            targetRate: roundTo(arrivals.targetRate, 2),
+            achievedRate: roundTo(
+              elapsedSeconds > 0
+                ? (this.#secondOk + this.#secondFailed) / elapsedSeconds
+                : this.#secondOk + this.#secondFailed,
+              2,
+            ),
+            startedRuns: arrivals.started,
+            droppedRuns: arrivals.dropped,
+          }),
       generatorCpuPercent: roundTo(generator?.cpuPercent ?? 0, 1),
       eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),
     };
+    this.#secondServiceTime?.reset();
     if (generator?.rssBytes !== undefined) point.generatorRssBytes = generator.rssBytes;
     this.#timeline.push(point);
     this.#lastSecondLatency = latency.serialize();
@@ -500,6 +597,7 @@ export class StatsAggregator {
       failed: this.#failed,
       requests: this.#requests,
       latency: this.#latency.summary(),
+      ...(this.#serviceTime === undefined ? {} : { serviceTime: this.#serviceTime.summary() }),
       statusCodes: sortedStatusCounts(this.#statusCodes),
       errors: { ...this.#errors },
       scenarios: [...this.#scenarios.values()].map((accumulator) => ({
@@ -517,6 +615,7 @@ export class StatsAggregator {
         statusCodes: sortedStatusCounts(accumulator.statusCodes),
         errors: nonZeroErrors(accumulator.errors),
         latency: accumulator.latency.summary(),
+        ...(accumulator.serviceTime === undefined ? {} : { serviceTime: accumulator.serviceTime.summary() }),
       })),
     };
   }

@@ -98,6 +98,15 @@ function latencyCells(latency: LatencySummary): string[] {
  * all: "77 of 120 workers x 1 process", "150 of 240 workers (120 x 2 processes)".
  */
 function describeLoad(results: LoadResults): string {
+  const arrival = results.arrivalRate;
+  if (arrival !== undefined) {
+    const target =
+      arrival.from === arrival.to
+        ? `${rate(arrival.to)} runs/s`
+        : `${rate(arrival.from)} to ${rate(arrival.to)} runs/s over ${duration(arrival.rampUp)}`;
+    const reached = results.workersStarted ?? 0;
+    return `${target}, ${count(reached)} of up to ${count(arrival.maxWorkers)} workers`;
+  }
   const workers = results.options.workers;
   const processes = results.options.processes;
   if (typeof workers !== "number" || typeof processes !== "number") return "";
@@ -140,10 +149,18 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
     `Scenarios   ${paint("green", `${count(results.ok)} ok`)}  ${results.failed > 0 ? paint("red", failedText) : failedText}  ${rate(results.scenariosPerSecond)} runs/s`,
   );
   lines.push(`Requests    ${count(results.requests)}  ${rate(results.throughput)} req/s`);
-  const latency = results.latency;
-  lines.push(
-    `Latency ms  min ${milliseconds(latency.min)}  mean ${milliseconds(latency.mean)}  p50 ${milliseconds(latency.p50)}  p90 ${milliseconds(latency.p90)}  p95 ${milliseconds(latency.p95)}  p99 ${milliseconds(latency.p99)}  p99.9 ${milliseconds(latency.p999)}  max ${milliseconds(latency.max)}`,
-  );
+  const latencyLine = (label: string, latency: LatencySummary) =>
+    `${label}min ${milliseconds(latency.min)}  mean ${milliseconds(latency.mean)}  p50 ${milliseconds(latency.p50)}  p90 ${milliseconds(latency.p90)}  p95 ${milliseconds(latency.p95)}  p99 ${milliseconds(latency.p99)}  p99.9 ${milliseconds(latency.p999)}  max ${milliseconds(latency.max)}`;
+  lines.push(latencyLine("Latency ms  ", results.latency));
+  const arrival = results.arrivalRate;
+  if (arrival !== undefined) {
+    // the latency above counts from when each request should have been sent (coordinated-omission free)
+    if (results.serviceTime !== undefined) lines.push(latencyLine("Service ms  ", results.serviceTime));
+    const missed = `${count(arrival.late)} late  ${count(arrival.dropped)} dropped`;
+    lines.push(
+      `Arrivals    ${count(arrival.started)} started  ${arrival.late + arrival.dropped > 0 ? paint("yellow", missed) : missed}  (latency counts from each run's planned start)`,
+    );
+  }
   if (results.scenarios.length > 0) {
     lines.push("");
     lines.push(
@@ -190,6 +207,14 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
     lines.push(
       `  stop: ${sizing.stopReason} at ${duration(sizing.stoppedAtSeconds)} with ${count(sizing.workersAtStop)} workers; ${percent(sizing.errorRatio)} errors over the window (tolerance ${sizing.tolerance}%, window ${sizing.window} s${sizing.latencyObjective === null ? "" : `, objective ${sizing.latencyObjective.percentile} <= ${sizing.latencyObjective.thresholdMs} ms`})`,
     );
+    const capacity = sizing.rate;
+    if (capacity !== undefined) {
+      lines.push(
+        capacity.capacity === null
+          ? `  capacity: not found (target ${rate(capacity.targetAtStop)} runs/s at the stop)`
+          : `  capacity: ${rate(capacity.capacity)} scenario runs/s with ${count(capacity.capacityWorkers ?? 0)} workers (target ${rate(capacity.targetAtStop)} runs/s at the stop)`,
+      );
+    }
     if (sizing.healthyWorkers !== null) {
       const healthyLatency = sizing.latencyAtHealthy;
       lines.push(
@@ -201,7 +226,9 @@ export function formatSummary(results: LoadResults, options: SummaryOptions = {}
     if (sizing.plateau !== null) {
       const plateau = sizing.plateau;
       lines.push(
-        `  throughput plateau: from ${duration(plateau.atSeconds)} at ${count(plateau.workers)} workers and ${rate(plateau.throughput)} req/s; p95 grew x${plateau.latencyGrowth.toFixed(2)} since`,
+        plateau.targetRate === undefined
+          ? `  throughput plateau: from ${duration(plateau.atSeconds)} at ${count(plateau.workers)} workers and ${rate(plateau.throughput)} req/s; p95 grew x${plateau.latencyGrowth.toFixed(2)} since`
+          : `  achieved-rate plateau: from ${duration(plateau.atSeconds)} at ${rate(plateau.targetRate)} runs/s target, levelling at ${rate(plateau.levelRate ?? 0)} runs/s with ${count(plateau.workers)} workers; p95 grew x${plateau.latencyGrowth.toFixed(2)} since`,
       );
     }
   }

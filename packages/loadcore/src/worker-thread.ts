@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     started: engine.started,
     eventLoopDelayMs: monitor.sample().eventLoopDelayMs,
     setupFailures: engine.setupFailures,
+    ...(engine.arrivals === undefined ? {} : { arrivals: engine.arrivals }),
     ...(engine.firstSetupFailure === undefined ? {} : { firstSetupFailure: engine.firstSetupFailure }),
   });
   port.on("message", (message: ParentMessage) => {

@@ -261,5 +261,21 @@ describe("readResults", () => {
     const badError = structuredClone(results);
     (badError.errors as Record<string, unknown>).gremlins = "many";
     expect(readError(JSON.stringify(badError)).field).toBe("errors.gremlins");
+    // the arrival-rate fields, when present
+    const badRate = structuredClone(results);
+    (badRate.timeline[0] as Record<string, unknown>).targetRate = "fast";
+    expect(readError(JSON.stringify(badRate)).field).toBe("timeline[0].targetRate");
+    const badCapacity = structuredClone(results);
+    (badCapacity.sizing as Record<string, unknown>).rate = { targetAtStop: 200, capacity: "lots" };
+    expect(readError(JSON.stringify(badCapacity)).field).toBe("sizing.rate.capacity");
+    const rateSizing = structuredClone(results);
+    (rateSizing.sizing as Record<string, unknown>).rate = {
+      capacity: null,
+      capacityWorkers: null,
+      targetAtStop: 120,
+      targetAtHealthy: null,
+      achievedAtHealthy: null,
+    };
+    expect(readResults(JSON.stringify(rateSizing)).sizing?.rate?.targetAtStop).toBe(120);
   });
 });
