@@ -77,7 +77,11 @@ async function main(argv) {
   if (timeCommand === undefined)
     throw new BenchPrerequisiteError("/usr/bin/time (GNU time) is needed to read each build's CPU and RSS");
   const builds = [
-    { name: "new", cli: flags.new === undefined ? loadcoreCli : resolve(flags.new), nodeFlags: words(flags["new-node-flags"]) },
+    {
+      name: "new",
+      cli: flags.new === undefined ? loadcoreCli : resolve(flags.new),
+      nodeFlags: words(flags["new-node-flags"]),
+    },
     { name: "baseline", cli: resolve(flags.baseline), nodeFlags: words(flags["baseline-node-flags"]) },
   ];
   const pinning = resolvePinning({
@@ -108,7 +112,13 @@ async function main(argv) {
       );
       const byName = Object.fromEntries(runs.map((run) => [run.name, run]));
       const ratio = byName.new.cpuMicrosecondsPerRequest / byName.baseline.cpuMicrosecondsPerRequest;
-      pairs.push({ pair: pair + 1, loadAverage, first: order[0].name, runs: byName, cpuPerRequestRatio: ratio });
+      pairs.push({
+        pair: pair + 1,
+        loadAverage,
+        first: order[0].name,
+        runs: byName,
+        cpuPerRequestRatio: ratio,
+      });
       console.log(
         `  pair ${pair + 1} (load ${loadAverage.toFixed(2)}, ${order[0].name} first): ` +
           runs
@@ -189,7 +199,12 @@ async function runBuild(build, options) {
       child.on("exit", (code) => done(code));
     });
     if (exitCode !== 0) throw new BenchRunError(`${build.name} (${build.cli}) exited with ${exitCode}`);
-    const [user, system, maxRssKilobytes] = readFileSync(timing, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
+    const [user, system, maxRssKilobytes] = readFileSync(timing, "utf8")
+      .trim()
+      .split("\n")
+      .at(-1)
+      .split(" ")
+      .map(Number);
     const results = JSON.parse(readFileSync(output, "utf8"));
     const cpuSeconds = user + system;
     // the steady state: loadcore's own per-second CPU readings, without start-up and the closing second

@@ -34,7 +34,9 @@ describe("cliV8Flags", () => {
     expect(cliV8Flags([], undefined, GROWING_YOUNG_GENERATION_WORKERS - 1)).toContain(
       "--semi-space-growth-factor=1",
     );
-    expect(cliV8Flags([], undefined, GROWING_YOUNG_GENERATION_WORKERS)).toEqual(["--heap-growing-percent=10"]);
+    expect(cliV8Flags([], undefined, GROWING_YOUNG_GENERATION_WORKERS)).toEqual([
+      "--heap-growing-percent=10",
+    ]);
     expect(cliV8Flags([], undefined, 10_000)).toEqual(["--heap-growing-percent=10"]);
   });
 
