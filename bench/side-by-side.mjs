@@ -43,7 +43,13 @@ const FLAGS = {
   workers: { type: "integer", min: 1, max: 20_000, default: 5000, description: "workers of each build" },
   pairs: { type: "integer", min: 1, max: 50, default: 4, description: "runs of the two builds together" },
   duration: { type: "integer", min: 2, max: 600, default: 10, description: "seconds per run" },
-  "delay-ms": { type: "integer", min: 1, max: 10_000, default: 100, description: "server answer delay, ms" },
+  "delay-ms": {
+    type: "integer",
+    min: 0,
+    max: 10_000,
+    default: 100,
+    description: "server answer delay, ms (0: the hello-world server)",
+  },
   server: {
     type: "string",
     choices: ["auto", "nginx", "node"],
