@@ -42,7 +42,13 @@ const FLAGS = {
   },
   workers: { type: "integer", min: 1, max: 20_000, default: 5000, description: "workers of each build" },
   pairs: { type: "integer", min: 1, max: 50, default: 4, description: "runs of the two builds together" },
-  duration: { type: "integer", min: 2, max: 600, default: 10, description: "seconds per run" },
+  duration: {
+    type: "integer",
+    min: 4,
+    max: 600,
+    default: 10,
+    description: "seconds per run (the first 2 and the closing one are not counted)",
+  },
   "delay-ms": {
     type: "integer",
     min: 0,
