@@ -11,10 +11,10 @@ export const LARGE_RUN_WORKERS = 1000;
 
 /**
  * Workers per process from which the young generation may grow again, up to V8's default maximum (16 MB
- * semi-spaces on Node 20 and 22). With 10,000 workers on a 100 ms endpoint a request's objects live for
- * hundreds of 1 MB scavenges' worth of allocation and nearly all of them get promoted; letting the young
- * generation grow cost 11% less CPU per request in two paired runs, for 26 to 41 MB more RSS, which the
- * memory target leaves room for there (300 MB at 10,000 workers; 150 MB at 5,000 does not).
+ * semi-spaces on Node 20 and 22): fewer scavenges. With 10,000 workers on a 100 ms endpoint that cost 0 to
+ * 12% less CPU per request in 9 of 11 paired runs on a loaded machine (no interval excluded 1.0), for 5 to
+ * 41 MB more peak RSS (bench/README.md, 2026-12-07). The memory target leaves room for it there (300 MB at
+ * 10,000 workers; 176 to 201 MB measured), not at 5,000 (150 MB; 130 to 139 MB measured with 1 MB).
  */
 export const GROWING_YOUNG_GENERATION_WORKERS = 8000;
 
