@@ -2,11 +2,12 @@
 // Concurrency sweep: loadcore vs autocannon at 500 to 10,000 workers / connections against an endpoint
 // that answers after 100 ms, with the method of bench/hello.mjs (pinned, alternated rounds, medians).
 // Run `npm run build` first; this script builds nothing. `node bench/concurrency.mjs --help` for the flags.
+import { resolve } from "node:path";
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
 import { BenchError, BenchServerError } from "./lib/errors.mjs";
 import { helpText, parseFlags } from "./lib/flags.mjs";
 import { formatMegabytes, formatRate, formatRatio, markdownTable } from "./lib/format.mjs";
-import { loadTools } from "./lib/load-tools.mjs";
+import { loadcoreTool, loadTools } from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
 import { resolvePinning } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
@@ -15,7 +16,7 @@ import { startRssSampler, summariseRss } from "./lib/rss-sampler.mjs";
 import { rotate } from "./lib/schedule.mjs";
 import { onInterrupt, runScript, writeResults } from "./lib/script.mjs";
 import { startNginxServer, startNodeServer } from "./lib/servers.mjs";
-import { median, pairedRatios, ratio } from "./lib/statistics.mjs";
+import { bootstrapMedianInterval, median, pairedRatios, ratio } from "./lib/statistics.mjs";
 
 /** Other processes using more CPU than this (in cores) during a run make the figures provisional. */
 const CONTENTION_LIMIT_CORES = 0.1;
@@ -71,6 +72,11 @@ const FLAGS = {
     default: 0,
     description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
   },
+  baseline: {
+    type: "string",
+    description:
+      "the cli.js of another loadcore build (a copy of an older dist/), run as the tool `baseline` in the same rounds",
+  },
   output: { type: "string", description: "results JSON (default bench/results/concurrency-<date>.json)" },
 };
 
@@ -100,8 +106,11 @@ async function main(argv) {
   const startedAt = new Date();
   const tools = [];
   const versions = {};
-  for (const name of flags.tools) {
-    const tool = loadTools[name];
+  const wanted = flags.tools.map((name) => loadTools[name]);
+  if (flags.baseline !== undefined)
+    wanted.push(loadcoreTool({ name: "baseline", cli: resolve(flags.baseline) }));
+  for (const tool of wanted) {
+    const name = tool.name;
     const { version, skipReason } = await tool.check();
     if (skipReason) {
       console.log(`note: ${name} skipped: ${skipReason}`);
@@ -164,7 +173,7 @@ async function main(argv) {
             url: server.url,
             concurrency: level,
             durationSeconds: flags.duration,
-            scenario: tool.name === "loadcore" ? SCENARIO : "",
+            scenario: tool.name === "autocannon" ? "" : SCENARIO,
             pinning: { taskset: pinning.taskset, generatorCpu: pinning.generatorCpu },
             onStart: (pid) => sampler.attach(pid),
           });
@@ -264,7 +273,7 @@ function summarise(levels, runs) {
   for (const level of levels) {
     const atLevel = runs.filter((run) => run.level === level);
     const figures = {};
-    for (const tool of ["autocannon", "loadcore"]) {
+    for (const tool of ["autocannon", "loadcore", "baseline"]) {
       const kept = atLevel.filter(
         (run) => run.tool === tool && run.ok && run.requestsPerSecond !== undefined,
       );
@@ -295,6 +304,8 @@ function summarise(levels, runs) {
       "loadcore",
       "autocannon",
     );
+    // the same level on the other build: CPU per request, round by round (back-to-back runs)
+    const baselinePaired = pairedRatios(atLevel, "loadcore", "baseline", "requestsPerCpuSecond");
     byLevel.push({
       level,
       figures,
@@ -302,7 +313,20 @@ function summarise(levels, runs) {
       p50Ratio: p50Ratio ?? null,
       perCpuSecondRatio: cpuRatio ?? null,
       pairedRateRatios: paired,
+      ...(figures.baseline === undefined ? {} : { pairedPerCpuSecondOverBaseline: baselinePaired }),
     });
+    if (figures.baseline !== undefined && baselinePaired.length > 0) {
+      const interval = bootstrapMedianInterval(baselinePaired);
+      verdicts.push(
+        `${level}: loadcore / baseline per generator CPU-second, round by round: ${baselinePaired.map((value) => formatRatio(value)).join(", ")}` +
+          ` (median ${formatRatio(median(baselinePaired))}` +
+          (interval === undefined
+            ? ")"
+            : `, 95% bootstrap interval ${formatRatio(interval.low)} to ${formatRatio(interval.high)})`) +
+          `; req/s ${formatRatio(ratio(loadcore?.requestsPerSecond, figures.baseline.requestsPerSecond))}` +
+          `, peak RSS ${formatMegabytes(loadcore?.peakRssBytes)} / ${formatMegabytes(figures.baseline.peakRssBytes)}`,
+      );
+    }
     rows.push([
       level,
       formatRate(autocannon?.requestsPerSecond),

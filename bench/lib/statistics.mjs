@@ -27,14 +27,15 @@ export function ratio(numerator, denominator) {
  * The ratios `numerator / denominator` of each round in which both tools ran and succeeded: runs of the
  * same round are back to back, so a slow phase of the machine weighs on both sides of a ratio.
  *
- * @param {Array<{ tool: string, round: number, ok: boolean, requestsPerSecond?: number }>} runs
+ * @param {Array<{ tool: string, round: number, ok: boolean, requestsPerSecond?: number, requestsPerCpuSecond?: number }>} runs
  * @param {string} numerator
  * @param {string} denominator
+ * @param {"requestsPerSecond" | "requestsPerCpuSecond"} [field] the figure compared (default req/s)
  * @returns {number[]} in round order
  */
-export function pairedRatios(runs, numerator, denominator) {
+export function pairedRatios(runs, numerator, denominator, field = "requestsPerSecond") {
   const rateOf = (/** @type {string} */ tool, /** @type {number} */ round) =>
-    runs.find((run) => run.tool === tool && run.round === round && run.ok)?.requestsPerSecond;
+    runs.find((run) => run.tool === tool && run.round === round && run.ok)?.[field];
   const rounds = [...new Set(runs.map((run) => run.round))].sort((left, right) => left - right);
   return rounds.flatMap((round) => {
     const value = ratio(rateOf(numerator, round), rateOf(denominator, round));

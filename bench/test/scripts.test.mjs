@@ -160,6 +160,77 @@ describe("bench/concurrency.mjs", () => {
   });
 });
 
+describe("bench/concurrency.mjs --baseline", () => {
+  it("runs another loadcore build in the same rounds and pairs their requests per CPU-second", async () => {
+    const output = join(directory, "concurrency-baseline.json");
+    const outcome = await script("concurrency.mjs", [
+      "--tools",
+      "loadcore",
+      "--baseline",
+      "packages/loadcore/dist/cli.js",
+      "--levels",
+      "20",
+      "--rounds",
+      "1",
+      "--duration",
+      "2",
+      "--delay-ms",
+      "50",
+      "--server",
+      "node",
+      "--output",
+      output,
+    ]);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(output, "utf8"));
+    expect(record.runs.map((run) => run.tool).sort()).toEqual(["baseline", "loadcore"]);
+    expect(record.levels[0].pairedPerCpuSecondOverBaseline).toHaveLength(1);
+    expect(record.levels[0].pairedPerCpuSecondOverBaseline[0]).toBeGreaterThan(0);
+    expect(outcome.stdout).toContain("20: loadcore / baseline per generator CPU-second, round by round:");
+  });
+});
+
+describe("bench/side-by-side.mjs", () => {
+  it("runs two builds at once and prints each one's CPU per request and their ratio, pair by pair", async () => {
+    const output = join(directory, "side-by-side.json");
+    const outcome = await script("side-by-side.mjs", [
+      "--baseline",
+      "packages/loadcore/dist/cli.js",
+      "--workers",
+      "10",
+      "--pairs",
+      "1",
+      "--duration",
+      "4",
+      "--delay-ms",
+      "20",
+      "--server",
+      "node",
+      "--output",
+      output,
+    ]);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(output, "utf8"));
+    expect(record.pairs).toHaveLength(1);
+    const pair = record.pairs[0];
+    for (const name of ["new", "baseline"]) {
+      expect(pair.runs[name].steadyRequests).toBeGreaterThan(0);
+      expect(pair.runs[name].cpuMicrosecondsPerRequest).toBeGreaterThan(0);
+      expect(pair.runs[name].peakRssBytes).toBeGreaterThan(1_000_000);
+    }
+    expect(pair.cpuPerRequestRatio).toBeGreaterThan(0);
+    expect(outcome.stdout).toMatch(/CPU per request, new \/ baseline: median \d+\.\d+x of 1 pairs/);
+  });
+
+  it("refuses a run too short to leave a steady state with exit code 2", async () => {
+    const outcome = await script("side-by-side.mjs", ["--duration", "3"]);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.stderr).toContain("--duration");
+  });
+});
+
 describe("bench/hello.mjs --baseline", () => {
   it("runs another loadcore build as the tool `baseline` in the same rounds", async () => {
     const output = join(directory, "hello-baseline.json");

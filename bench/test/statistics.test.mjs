@@ -34,6 +34,17 @@ describe("pairedRatios and bootstrapMedianInterval", () => {
     expect(pairedRatios(runs, "loadcore", "molotov")).toEqual([]);
   });
 
+  it("pairs another figure of the runs when asked (requests per CPU-second)", () => {
+    const runs = [
+      { tool: "loadcore", round: 1, ok: true, requestsPerSecond: 100, requestsPerCpuSecond: 3000 },
+      { tool: "baseline", round: 1, ok: true, requestsPerSecond: 100, requestsPerCpuSecond: 2000 },
+      { tool: "loadcore", round: 2, ok: true, requestsPerSecond: 100, requestsPerCpuSecond: 1000 },
+      { tool: "baseline", round: 2, ok: true, requestsPerSecond: 100, requestsPerCpuSecond: 2000 },
+    ];
+    expect(pairedRatios(runs, "loadcore", "baseline", "requestsPerCpuSecond")).toEqual([1.5, 0.5]);
+    expect(pairedRatios(runs, "loadcore", "baseline")).toEqual([1, 1]);
+  });
+
   it("brackets the median, narrows with agreeing rounds and is the same for the same values", () => {
     const spread = [0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2];
     const interval = bootstrapMedianInterval(spread);

@@ -10,6 +10,15 @@ type Client = UndiciClient;
  */
 const Client = createRequire(import.meta.url)("undici/lib/dispatcher/client.js") as typeof UndiciClient;
 
+/**
+ * The error a client is destroyed with. undici makes one per client when given none (`close()` ends in a
+ * `destroy()`), stack trace included, for nobody to read: at the end of a run with thousands of workers
+ * capturing and formatting those stacks was most of the cost of stopping. One error per call does.
+ */
+const { ClientDestroyedError } = createRequire(import.meta.url)("undici/lib/core/errors.js") as {
+  ClientDestroyedError: new () => Error;
+};
+
 /** How connections are opened. */
 export interface ConnectionOptions {
   /** TCP (and TLS) connect timeout, ms. */
@@ -68,17 +77,25 @@ export class OriginConnections {
     return this.#all.size;
   }
 
+  /** Lets in-flight requests finish, then closes every socket. */
   async close(): Promise<void> {
     this.#closed = true;
+    const idle = new Set(this.#idle);
     this.#idle.length = 0;
-    await Promise.allSettled([...this.#all].map((client) => client.close()));
+    // An idle client has nothing to finish: destroying it now is closing it, with the one shared error.
+    const error = new ClientDestroyedError();
+    await Promise.allSettled(
+      [...this.#all].map((client) => (idle.has(client) ? client.destroy(error) : client.close())),
+    );
     this.#all.clear();
   }
 
+  /** Closes every socket now: in-flight requests fail. */
   async destroy(): Promise<void> {
     this.#closed = true;
     this.#idle.length = 0;
-    await Promise.allSettled([...this.#all].map((client) => client.destroy()));
+    const error = new ClientDestroyedError();
+    await Promise.allSettled([...this.#all].map((client) => client.destroy(error)));
     this.#all.clear();
   }
 }

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -285,6 +287,68 @@ scenario(async function wait(session) { await session.get(process.env.SLOW_URL +
     expect(results.ok).toBe(0);
     expect(results.failed).toBe(0);
     expect(results.requests).toBe(0);
+  });
+
+  it("closes every connection it opened by the time it resolves, whether the run ends or is cut short", async () => {
+    // answers /slow after 300 ms, so that a forced stop finds requests in flight
+    const target = createServer((request, response) => {
+      request.resume();
+      const delayMs = request.url === "/slow" ? 300 : 0;
+      setTimeout(() => response.end("ok"), delayMs);
+    });
+    let open = 0;
+    let opened = 0;
+    target.on("connection", (socket) => {
+      open += 1;
+      opened += 1;
+      socket.on("close", () => {
+        open -= 1;
+      });
+    });
+    await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+    const waitUntilClosed = async () => {
+      // the server sees the FIN a moment after the client closed; well before undici (4 s) or the server (5 s)
+      // would close an idle keep-alive socket on its own
+      for (let waited = 0; open > 0 && waited < 2500; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return open;
+    };
+    const folder = scenarioFolder({
+      "loadtest.ts": `
+import { scenario } from "@sizer/loadcore";
+scenario(async function get(session) { await session.get(process.env.TARGET_URL); });
+`,
+    });
+    try {
+      const finished = await quietRun({
+        scenarioFile: "loadtest.ts",
+        cwd: folder,
+        workers: 20,
+        maxRuns: 3,
+        env: { TARGET_URL: `${url}/` },
+      }).run;
+      expect(finished.ok).toBe(60);
+      expect(opened).toBeGreaterThanOrEqual(20);
+      expect(await waitUntilClosed()).toBe(0);
+
+      opened = 0;
+      const forced = await quietRun({
+        scenarioFile: "loadtest.ts",
+        cwd: folder,
+        workers: 20,
+        duration: 1,
+        forceShutdown: true,
+        env: { TARGET_URL: `${url}/slow` },
+      }).run;
+      expect(forced.interrupted).toBe(false);
+      expect(opened).toBeGreaterThanOrEqual(20);
+      expect(await waitUntilClosed()).toBe(0);
+    } finally {
+      target.closeAllConnections();
+      await new Promise((resolve) => target.close(resolve));
+    }
   });
 
   it("fails with a FixtureError when every worker's setup fails, instead of a silent empty run", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cliV8Flags, LARGE_RUN_WORKERS } from "../src/v8-flags.js";
+import { cliV8Flags, GROWING_YOUNG_GENERATION_WORKERS, LARGE_RUN_WORKERS } from "../src/v8-flags.js";
 
 describe("cliV8Flags", () => {
   it("keeps the heap of a large run small: a slow-growing old generation and a young one that does not grow", () => {
@@ -28,6 +28,16 @@ describe("cliV8Flags", () => {
     expect(cliV8Flags([], undefined, 50)).toEqual([]);
     expect(cliV8Flags([], undefined, LARGE_RUN_WORKERS - 1)).toEqual([]);
     expect(cliV8Flags([], undefined, LARGE_RUN_WORKERS)).toContain("--heap-growing-percent=10");
+  });
+
+  it("lets the young generation grow from GROWING_YOUNG_GENERATION_WORKERS workers per process, where memory allows", () => {
+    expect(cliV8Flags([], undefined, GROWING_YOUNG_GENERATION_WORKERS - 1)).toContain(
+      "--semi-space-growth-factor=1",
+    );
+    expect(cliV8Flags([], undefined, GROWING_YOUNG_GENERATION_WORKERS)).toEqual([
+      "--heap-growing-percent=10",
+    ]);
+    expect(cliV8Flags([], undefined, 10_000)).toEqual(["--heap-growing-percent=10"]);
   });
 
   it("ignores unrelated flags", () => {
