@@ -63,7 +63,8 @@ export function compareType(input: {
     capacityFound: analysis?.capacity.found ?? false,
     capacity: capacity === null ? null : round(capacity, 1),
     workersAtCapacity: analysis?.capacity.workers ?? null,
-    p95AtCapacityMs: analysis?.capacity.latency?.p95 ?? null,
+    p95AtCapacityMs:
+      analysis?.capacity.latency?.p95 == null ? null : round(analysis.capacity.latency.p95, 1),
     bottleneck: analysis ? analysis.bottleneck.resource : null,
     bottleneckSummary: analysis ? analysis.bottleneck.summary : null,
     requestsPerSecondPerVcpu: capacity !== null && facts.vcpus > 0 ? round(capacity / facts.vcpus) : null,

@@ -83,7 +83,7 @@ docker stats --format '{{.CPUPerc}}|{{.MemUsage}}' "$name" 2>/dev/null | sed -u 
     host_cpu=$(awk -v t=$((total - previous_total)) -v i=$((idle_all - previous_idle)) 'BEGIN { printf "%.1f", 100 * (t - i) / t }')
   fi
   previous_total=$total; previous_idle=$idle_all
-  memory=$(awk '/^MemTotal:/ { t = $2 * 1024 } /^MemAvailable:/ { a = $2 * 1024 } END { printf "%d,%d,%d,%.1f", t, a, t - a, 100 * (t - a) / t }' /proc/meminfo)
+  memory=$(awk '/^MemTotal:/ { t = $2 * 1024 } /^MemAvailable:/ { a = $2 * 1024 } END { printf "%.0f,%.0f,%.0f,%.1f", t, a, t - a, 100 * (t - a) / t }' /proc/meminfo)
   container=$(printf '%s\\n' "$line" | awk -F'|' '{
     cpu = $1; sub(/%.*/, "", cpu); cpu = cpu + 0
     split($2, parts, "/"); usage = parts[1]; gsub(/ /, "", usage)
@@ -91,7 +91,7 @@ docker stats --format '{{.CPUPerc}}|{{.MemUsage}}' "$name" 2>/dev/null | sed -u 
     m = 1
     if (unit == "KiB") m = 1024; else if (unit == "MiB") m = 1048576; else if (unit == "GiB") m = 1073741824
     else if (unit == "kB") m = 1000; else if (unit == "MB") m = 1000000; else if (unit == "GB") m = 1000000000
-    printf "%.2f,%d", cpu, value * m
+    printf "%.2f,%.0f", cpu, value * m
   }')
   printf '%s,%s,%s,%s,%s\\n' "$now" "$cpus" "$host_cpu" "$memory" "$container" >> "$out"
 done
@@ -128,7 +128,12 @@ export function stopServiceScript(name: string): string {
   return [
     WORK_FOLDER,
     `name=${shellQuote(name)}`,
-    'if [ -f recorder.pid ]; then kill -TERM -- "-$(cat recorder.pid)" 2>/dev/null || kill "$(cat recorder.pid)" 2>/dev/null || true; fi',
+    // The recorder leads its own process group (setsid): end the whole pipeline, then wait until it is gone.
+    'if [ -f recorder.pid ]; then',
+    '  recorder=$(cat recorder.pid)',
+    '  kill -TERM "-$recorder" 2>/dev/null || kill -TERM "$recorder" 2>/dev/null || true',
+    '  tries=0; while kill -0 "-$recorder" 2>/dev/null && [ "$tries" -lt 50 ]; do sleep 0.2; tries=$((tries + 1)); done',
+    'fi',
     'docker logs --timestamps "$name" > service.log 2>&1 || true',
     'docker rm -f "$name" >/dev/null 2>&1 || true',
     "touch metrics.csv",
