@@ -52,7 +52,9 @@ export function compareType(input: {
   error?: string | undefined;
 }): TypeComparison {
   const { facts, analysis } = input;
-  const capacity = analysis?.capacity.throughput ?? null;
+  // Every figure below derives from the capacity as shown (to 0.1 req/s), so that they agree.
+  const measuredCapacity = analysis?.capacity.throughput ?? null;
+  const capacity = measuredCapacity === null ? null : round(measuredCapacity, 1);
   return {
     instanceType: facts.instanceType,
     facts,
@@ -61,7 +63,7 @@ export function compareType(input: {
     measured: analysis !== undefined,
     partial: input.partial ?? false,
     capacityFound: analysis?.capacity.found ?? false,
-    capacity: capacity === null ? null : round(capacity, 1),
+    capacity,
     workersAtCapacity: analysis?.capacity.workers ?? null,
     p95AtCapacityMs:
       analysis?.capacity.latency?.p95 == null ? null : round(analysis.capacity.latency.p95, 1),
