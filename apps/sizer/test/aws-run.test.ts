@@ -5,10 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
 import { readMetricsFile } from "@sizer/glances-collector";
-import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
+import { cleanupNodes, createAwsClients } from "@sizer/ssm-client";
+import { buildNodeImage, freePort, itWith, startCli } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-run.js";
-import { demoServiceDir, temporaryFolder } from "./helpers.js";
+import { cliPath, demoServiceDir, temporaryFolder } from "./helpers.js";
 
 const folder = temporaryFolder();
 afterAll(() => folder.remove());
@@ -140,6 +141,90 @@ describe("sizer aws run on aws-fake", () => {
       );
       expect(left.map((instance) => instance.instanceId)).toEqual([]);
       expect([...fake.fleet.securityGroups.values()].filter((group) => group.tags.has("sizer:run-id"))).toEqual([]);
+      const containers = execFileSync("docker", ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"], {
+        encoding: "utf8",
+      }).trim();
+      expect(containers).toBe("");
+    } finally {
+      await fake.close();
+    }
+  });
+
+  const shortSizing = ["--workers", "6", "--ramp-up", "4", "--duration", "6", "--sizing-window", "2"];
+
+  itWith("docker", "keeps the node by default and reuses it by its tags next time; cleanup by tags removes it", {
+    timeout: 600_000,
+  }, async () => {
+    const image = buildNodeImage({ serviceFolder: demoServiceDir, entry: "server.mjs", name: "sizer-test-demo" }).image;
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+    try {
+      const port = String(await freePort());
+      const common = ["aws", "run", "--image", image, "--port", port, "--instance-types", "t3.small"];
+      const rest = ["--instance-profile", "sizer-ssm", "--scenario", scenario, ...shortSizing, "--yes", "-q"];
+      const first = await runCli([...common, ...rest, "--out", join(folder.path, "keep-1")], {
+        env: fakeEnvironment(fake),
+        timeoutMs: 300_000,
+      });
+      expect(first.code, first.stderr).toBe(0);
+      const kept = [...fake.fleet.instances.values()].filter((instance) => instance.state === "running");
+      expect(kept).toHaveLength(1);
+      const second = await runCli([...common, ...rest, "--out", join(folder.path, "keep-2")], {
+        env: fakeEnvironment(fake),
+        timeoutMs: 300_000,
+      });
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toContain(`reuse ${kept[0]?.instanceId}`);
+      expect(second.stderr).not.toContain("launching");
+      expect(fake.fleet.instances.size).toBe(1);
+
+      const clients = createAwsClients({ endpoint: fake.endpoint, region: fake.region, credentials: fake.credentials });
+      await cleanupNodes({ ec2: clients.ec2 });
+      await expect
+        .poll(async () => (await cleanupNodes({ ec2: clients.ec2 })).securityGroups.filter((group) => !group.deleted).length, {
+          timeout: 30_000,
+        })
+        .toBe(0);
+      expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  itWith("docker", "on Ctrl-C stops the container, terminates what it launched and still writes what was measured", {
+    timeout: 600_000,
+  }, async () => {
+    const image = buildNodeImage({ serviceFolder: demoServiceDir, entry: "server.mjs", name: "sizer-test-demo" }).image;
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+    try {
+      const out = join(folder.path, "interrupted");
+      const run = startCli(
+        cliPath,
+        [
+          "aws", "run", "--image", image, "--port", String(await freePort()), "--instance-types", "t3.micro",
+          "--instance-profile", "sizer-ssm", "--scenario", scenario,
+          "--workers", "10", "--ramp-up", "60", "--duration", "300",
+          "--terminate", "--yes", "--json", "--out", out,
+        ],
+        { env: fakeEnvironment(fake), timeoutMs: 400_000 },
+      );
+      let stdout = "";
+      run.child.stdout?.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      // the load is on: loadcore's seconds arrive
+      await expect.poll(() => stdout.split("\n").filter((line) => line.includes('"event":"progress"')).length, {
+        timeout: 300_000,
+        interval: 500,
+      }).toBeGreaterThan(2);
+      run.child.kill("SIGINT");
+      const outcome = await run.done;
+      expect(outcome.code, outcome.stderr).toBe(130);
+      const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+      expect(comparison.types[0]).toMatchObject({ instanceType: "t3.micro", measured: true, partial: true });
+      expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
+      const metrics = await readMetricsFile(join(out, "t3.micro", "metrics.csv"));
+      expect(metrics.samples.length).toBeGreaterThan(0);
+      expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual([]);
       const containers = execFileSync("docker", ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"], {
         encoding: "utf8",
       }).trim();
