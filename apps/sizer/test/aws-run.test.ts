@@ -29,10 +29,13 @@ describe("sizer aws run: options", () => {
   const base = ["aws", "run", "--image", "example/service:1", "--port", "8080", "--scenario", scenario];
 
   it("refuses to launch without --yes when there is no terminal, before any AWS call", async () => {
-    const outcome = await runCli([...base, "--instance-types", "t3.micro", "--out", join(folder.path, "no-yes")], {
-      // no AWS at all: the refusal must come first
-      env: { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_REGION: "us-east-1" },
-    });
+    const outcome = await runCli(
+      [...base, "--instance-types", "t3.micro", "--out", join(folder.path, "no-yes")],
+      {
+        // no AWS at all: the refusal must come first
+        env: { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_REGION: "us-east-1" },
+      },
+    );
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain("--yes");
     expect(outcome.stderr).not.toContain("    at ");
@@ -60,177 +63,279 @@ describe("sizer aws run: options", () => {
 });
 
 describe("sizer aws run on aws-fake", () => {
-  itWith("docker", "sizes a container on two instance types, compares them, and leaves nothing tagged behind", {
-    timeout: 600_000,
-  }, async () => {
-    const image = buildNodeImage({ serviceFolder: demoServiceDir, entry: "server.mjs", name: "sizer-test-demo" }).image;
-    // Commands run on this machine: the instances' public address is loopback.
-    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
-    try {
-      const out = join(folder.path, "two-types");
-      const started = Date.now();
-      const outcome = await runCli(
-        [
-          "aws",
-          "run",
-          "--image",
-          image,
-          "--port",
-          String(await freePort()),
-          "--instance-types",
-          "t3.micro,c6i.large",
-          "--instance-profile",
-          "sizer-ssm",
-          "--price",
-          "t3.micro=0.0104",
-          "--price",
-          "c6i.large=0.085",
-          "--scenario",
-          scenario,
-          "--workers",
-          "10",
-          "--ramp-up",
-          "6",
-          "--duration",
-          "10",
-          "--sizing-window",
-          "3",
-          "--terminate",
-          "--yes",
-          "--out",
-          out,
-          "-q",
-        ],
-        { env: fakeEnvironment(fake), timeoutMs: 540_000 },
-      );
-      process.stderr.write(`sizer aws run on the fake, two types: ${Math.round((Date.now() - started) / 1000)} s\n`);
-      expect(outcome.code, outcome.stderr).toBe(0);
-      // one progress line per node and phase
-      for (const phase of ["launching", "agent online", "image loaded", "started, recording", "collecting", "done:"])
-        expect(outcome.stderr.match(new RegExp(`\\[aws\\] t3\\.micro .*${phase}|\\[aws\\] t3\\.micro: ${phase}`)), phase).not.toBeNull();
-      expect(outcome.stderr).not.toContain(DEFAULT_FAKE_CREDENTIALS.secretAccessKey);
+  itWith(
+    "docker",
+    "sizes a container on two instance types, compares them, and leaves nothing tagged behind",
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      const image = buildNodeImage({
+        serviceFolder: demoServiceDir,
+        entry: "server.mjs",
+        name: "sizer-test-demo",
+      }).image;
+      // Commands run on this machine: the instances' public address is loopback.
+      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+      try {
+        const out = join(folder.path, "two-types");
+        const started = Date.now();
+        const outcome = await runCli(
+          [
+            "aws",
+            "run",
+            "--image",
+            image,
+            "--port",
+            String(await freePort()),
+            "--instance-types",
+            "t3.micro,c6i.large",
+            "--instance-profile",
+            "sizer-ssm",
+            "--price",
+            "t3.micro=0.0104",
+            "--price",
+            "c6i.large=0.085",
+            "--scenario",
+            scenario,
+            "--workers",
+            "10",
+            "--ramp-up",
+            "6",
+            "--duration",
+            "10",
+            "--sizing-window",
+            "3",
+            "--terminate",
+            "--yes",
+            "--out",
+            out,
+            "-q",
+          ],
+          { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+        );
+        process.stderr.write(
+          `sizer aws run on the fake, two types: ${Math.round((Date.now() - started) / 1000)} s\n`,
+        );
+        expect(outcome.code, outcome.stderr).toBe(0);
+        // one progress line per node and phase
+        for (const phase of [
+          "launching",
+          "agent online",
+          "image loaded",
+          "started, recording",
+          "collecting",
+          "done:",
+        ])
+          expect(
+            outcome.stderr.match(
+              new RegExp(`\\[aws\\] t3\\.micro .*${phase}|\\[aws\\] t3\\.micro: ${phase}`),
+            ),
+            phase,
+          ).not.toBeNull();
+        expect(outcome.stderr).not.toContain(DEFAULT_FAKE_CREDENTIALS.secretAccessKey);
 
-      const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
-      expect(comparison.types.map((type: { instanceType: string }) => type.instanceType)).toEqual(["t3.micro", "c6i.large"]);
-      for (const type of comparison.types) {
-        expect(type.measured, JSON.stringify(type)).toBe(true);
-        expect(type.capacity).toBeGreaterThan(0);
-        expect(type.requestsPerSecondPerVcpu).toBeCloseTo(type.capacity / type.facts.vcpus, 1);
-        expect(type.requestsPerDollar).toBe(Math.round((type.capacity * 3600) / type.usdPerHour));
-        const typeDir = join(out, type.instanceType);
-        for (const file of ["report.html", "results.json", "summary.json", "service.log", "node.json"])
-          expect(existsSync(join(typeDir, file)), `${type.instanceType}/${file}`).toBe(true);
-        // the node's metrics, recorded there: the service's container, read with the producer's reader
-        const metrics = await readMetricsFile(join(typeDir, "metrics.csv"));
-        const node = JSON.parse(readFileSync(join(typeDir, "node.json"), "utf8"));
-        const containerCpu = `container.sizer-${node.instanceId}.cpu.percent`;
-        expect(metrics.samples.length).toBeGreaterThan(5);
-        expect(metrics.samples.some((sample) => (sample.values[containerCpu] ?? 0) > 0)).toBe(true);
-        expect(node.facts.vcpus).toBe(2);
-        // the report knows the instance type
-        const summary = JSON.parse(readFileSync(join(typeDir, "summary.json"), "utf8"));
-        expect(JSON.stringify(summary)).toContain(type.instanceType);
+        const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+        expect(comparison.types.map((type: { instanceType: string }) => type.instanceType)).toEqual([
+          "t3.micro",
+          "c6i.large",
+        ]);
+        for (const type of comparison.types) {
+          expect(type.measured, JSON.stringify(type)).toBe(true);
+          expect(type.capacity).toBeGreaterThan(0);
+          expect(type.requestsPerSecondPerVcpu).toBeCloseTo(type.capacity / type.facts.vcpus, 1);
+          expect(type.requestsPerDollar).toBe(Math.round((type.capacity * 3600) / type.usdPerHour));
+          const typeDir = join(out, type.instanceType);
+          for (const file of ["report.html", "results.json", "summary.json", "service.log", "node.json"])
+            expect(existsSync(join(typeDir, file)), `${type.instanceType}/${file}`).toBe(true);
+          // the node's metrics, recorded there: the service's container, read with the producer's reader
+          const metrics = await readMetricsFile(join(typeDir, "metrics.csv"));
+          const node = JSON.parse(readFileSync(join(typeDir, "node.json"), "utf8"));
+          const containerCpu = `container.sizer-${node.instanceId}.cpu.percent`;
+          expect(metrics.samples.length).toBeGreaterThan(5);
+          expect(metrics.samples.some((sample) => (sample.values[containerCpu] ?? 0) > 0)).toBe(true);
+          expect(node.facts.vcpus).toBe(2);
+          // the report knows the instance type
+          const summary = JSON.parse(readFileSync(join(typeDir, "summary.json"), "utf8"));
+          expect(JSON.stringify(summary)).toContain(type.instanceType);
+        }
+        expect(comparison.types[0].facts.memoryMiB).toBe(1024);
+        expect(comparison.types[1].facts.memoryMiB).toBe(4096);
+        expect(readFileSync(join(out, "comparison.md"), "utf8")).toContain(
+          "| [c6i.large](c6i.large/report.html)",
+        );
+
+        // --terminate: no tagged instance left running, the security group gone, no container left
+        const left = [...fake.fleet.instances.values()].filter(
+          (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+        );
+        expect(left.map((instance) => instance.instanceId)).toEqual([]);
+        expect(
+          [...fake.fleet.securityGroups.values()].filter((group) => group.tags.has("sizer:run-id")),
+        ).toEqual([]);
+        const containers = execFileSync(
+          "docker",
+          ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"],
+          {
+            encoding: "utf8",
+          },
+        ).trim();
+        expect(containers).toBe("");
+      } finally {
+        await fake.close();
       }
-      expect(comparison.types[0].facts.memoryMiB).toBe(1024);
-      expect(comparison.types[1].facts.memoryMiB).toBe(4096);
-      expect(readFileSync(join(out, "comparison.md"), "utf8")).toContain("| [c6i.large](c6i.large/report.html)");
-
-      // --terminate: no tagged instance left running, the security group gone, no container left
-      const left = [...fake.fleet.instances.values()].filter(
-        (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
-      );
-      expect(left.map((instance) => instance.instanceId)).toEqual([]);
-      expect([...fake.fleet.securityGroups.values()].filter((group) => group.tags.has("sizer:run-id"))).toEqual([]);
-      const containers = execFileSync("docker", ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"], {
-        encoding: "utf8",
-      }).trim();
-      expect(containers).toBe("");
-    } finally {
-      await fake.close();
-    }
-  });
+    },
+  );
 
   const shortSizing = ["--workers", "6", "--ramp-up", "4", "--duration", "6", "--sizing-window", "2"];
 
-  itWith("docker", "keeps the node by default and reuses it by its tags next time; cleanup by tags removes it", {
-    timeout: 600_000,
-  }, async () => {
-    const image = buildNodeImage({ serviceFolder: demoServiceDir, entry: "server.mjs", name: "sizer-test-demo" }).image;
-    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
-    try {
-      const port = String(await freePort());
-      const common = ["aws", "run", "--image", image, "--port", port, "--instance-types", "t3.small"];
-      const rest = ["--instance-profile", "sizer-ssm", "--scenario", scenario, ...shortSizing, "--yes", "-q"];
-      const first = await runCli([...common, ...rest, "--out", join(folder.path, "keep-1")], {
-        env: fakeEnvironment(fake),
-        timeoutMs: 300_000,
-      });
-      expect(first.code, first.stderr).toBe(0);
-      const kept = [...fake.fleet.instances.values()].filter((instance) => instance.state === "running");
-      expect(kept).toHaveLength(1);
-      const second = await runCli([...common, ...rest, "--out", join(folder.path, "keep-2")], {
-        env: fakeEnvironment(fake),
-        timeoutMs: 300_000,
-      });
-      expect(second.code, second.stderr).toBe(0);
-      expect(second.stderr).toContain(`reuse ${kept[0]?.instanceId}`);
-      expect(second.stderr).not.toContain("launching");
-      expect(fake.fleet.instances.size).toBe(1);
+  itWith(
+    "docker",
+    "keeps the node by default and reuses it by its tags next time; cleanup by tags removes it",
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      const image = buildNodeImage({
+        serviceFolder: demoServiceDir,
+        entry: "server.mjs",
+        name: "sizer-test-demo",
+      }).image;
+      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+      try {
+        const port = String(await freePort());
+        const common = ["aws", "run", "--image", image, "--port", port, "--instance-types", "t3.small"];
+        const rest = [
+          "--instance-profile",
+          "sizer-ssm",
+          "--scenario",
+          scenario,
+          ...shortSizing,
+          "--yes",
+          "-q",
+        ];
+        const first = await runCli([...common, ...rest, "--out", join(folder.path, "keep-1")], {
+          env: fakeEnvironment(fake),
+          timeoutMs: 300_000,
+        });
+        expect(first.code, first.stderr).toBe(0);
+        const kept = [...fake.fleet.instances.values()].filter((instance) => instance.state === "running");
+        expect(kept).toHaveLength(1);
+        const second = await runCli([...common, ...rest, "--out", join(folder.path, "keep-2")], {
+          env: fakeEnvironment(fake),
+          timeoutMs: 300_000,
+        });
+        expect(second.code, second.stderr).toBe(0);
+        expect(second.stderr).toContain(`reuse ${kept[0]?.instanceId}`);
+        expect(second.stderr).not.toContain("launching");
+        expect(fake.fleet.instances.size).toBe(1);
 
-      const clients = createAwsClients({ endpoint: fake.endpoint, region: fake.region, credentials: fake.credentials });
-      await cleanupNodes({ ec2: clients.ec2 });
-      await expect
-        .poll(async () => (await cleanupNodes({ ec2: clients.ec2 })).securityGroups.filter((group) => !group.deleted).length, {
-          timeout: 30_000,
-        })
-        .toBe(0);
-      expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual([]);
-    } finally {
-      await fake.close();
-    }
-  });
+        const clients = createAwsClients({
+          endpoint: fake.endpoint,
+          region: fake.region,
+          credentials: fake.credentials,
+        });
+        await cleanupNodes({ ec2: clients.ec2 });
+        await expect
+          .poll(
+            async () =>
+              (await cleanupNodes({ ec2: clients.ec2 })).securityGroups.filter((group) => !group.deleted)
+                .length,
+            {
+              timeout: 30_000,
+            },
+          )
+          .toBe(0);
+        expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual(
+          [],
+        );
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 
-  itWith("docker", "on Ctrl-C stops the container, terminates what it launched and still writes what was measured", {
-    timeout: 600_000,
-  }, async () => {
-    const image = buildNodeImage({ serviceFolder: demoServiceDir, entry: "server.mjs", name: "sizer-test-demo" }).image;
-    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
-    try {
-      const out = join(folder.path, "interrupted");
-      const run = startCli(
-        cliPath,
-        [
-          "aws", "run", "--image", image, "--port", String(await freePort()), "--instance-types", "t3.micro",
-          "--instance-profile", "sizer-ssm", "--scenario", scenario,
-          "--workers", "10", "--ramp-up", "60", "--duration", "300",
-          "--terminate", "--yes", "--json", "--out", out,
-        ],
-        { env: fakeEnvironment(fake), timeoutMs: 400_000 },
-      );
-      let stdout = "";
-      run.child.stdout?.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      // the load is on: loadcore's seconds arrive
-      await expect.poll(() => stdout.split("\n").filter((line) => line.includes('"event":"progress"')).length, {
-        timeout: 300_000,
-        interval: 500,
-      }).toBeGreaterThan(2);
-      run.child.kill("SIGINT");
-      const outcome = await run.done;
-      expect(outcome.code, outcome.stderr).toBe(130);
-      const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
-      expect(comparison.types[0]).toMatchObject({ instanceType: "t3.micro", measured: true, partial: true });
-      expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
-      const metrics = await readMetricsFile(join(out, "t3.micro", "metrics.csv"));
-      expect(metrics.samples.length).toBeGreaterThan(0);
-      expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual([]);
-      const containers = execFileSync("docker", ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"], {
-        encoding: "utf8",
-      }).trim();
-      expect(containers).toBe("");
-    } finally {
-      await fake.close();
-    }
-  });
+  itWith(
+    "docker",
+    "on Ctrl-C stops the container, terminates what it launched and still writes what was measured",
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      const image = buildNodeImage({
+        serviceFolder: demoServiceDir,
+        entry: "server.mjs",
+        name: "sizer-test-demo",
+      }).image;
+      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+      try {
+        const out = join(folder.path, "interrupted");
+        const run = startCli(
+          cliPath,
+          [
+            "aws",
+            "run",
+            "--image",
+            image,
+            "--port",
+            String(await freePort()),
+            "--instance-types",
+            "t3.micro",
+            "--instance-profile",
+            "sizer-ssm",
+            "--scenario",
+            scenario,
+            "--workers",
+            "10",
+            "--ramp-up",
+            "60",
+            "--duration",
+            "300",
+            "--terminate",
+            "--yes",
+            "--json",
+            "--out",
+            out,
+          ],
+          { env: fakeEnvironment(fake), timeoutMs: 400_000 },
+        );
+        let stdout = "";
+        run.child.stdout?.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+        });
+        // the load is on: loadcore's seconds arrive
+        await expect
+          .poll(() => stdout.split("\n").filter((line) => line.includes('"event":"progress"')).length, {
+            timeout: 300_000,
+            interval: 500,
+          })
+          .toBeGreaterThan(2);
+        run.child.kill("SIGINT");
+        const outcome = await run.done;
+        expect(outcome.code, outcome.stderr).toBe(130);
+        const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+        expect(comparison.types[0]).toMatchObject({
+          instanceType: "t3.micro",
+          measured: true,
+          partial: true,
+        });
+        expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
+        const metrics = await readMetricsFile(join(out, "t3.micro", "metrics.csv"));
+        expect(metrics.samples.length).toBeGreaterThan(0);
+        expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual(
+          [],
+        );
+        const containers = execFileSync(
+          "docker",
+          ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"],
+          {
+            encoding: "utf8",
+          },
+        ).trim();
+        expect(containers).toBe("");
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 });

@@ -90,7 +90,10 @@ export function parseAwsRunArguments(
     const equals = arg.indexOf("=");
     const flag = arg.startsWith("--") && equals > 0 ? arg.slice(0, equals) : arg;
     if (NOT_ON_AWS.includes(flag))
-      throw new SizerUsageError(flag, `${flag} is not supported by 'sizer aws run' (see 'sizer aws run --help')`);
+      throw new SizerUsageError(
+        flag,
+        `${flag} is not supported by 'sizer aws run' (see 'sizer aws run --help')`,
+      );
     const spec = AWS_FLAGS[flag];
     if (spec === undefined) {
       rest.push(arg);
@@ -169,7 +172,10 @@ export function parseAwsRunArguments(
 
   const instanceProfile = one("--instance-profile") ?? "sizer-node";
   if (!/^[\w+=,.@-]{1,128}$/.test(instanceProfile))
-    throw new SizerUsageError("--instance-profile", `--instance-profile '${instanceProfile}' is not an instance profile name`);
+    throw new SizerUsageError(
+      "--instance-profile",
+      `--instance-profile '${instanceProfile}' is not an instance profile name`,
+    );
   const region = one("--region");
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region))
     throw new SizerUsageError("--region", `--region must be a region such as eu-west-1, got '${region}'`);

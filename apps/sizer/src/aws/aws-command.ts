@@ -26,7 +26,10 @@ export async function awsCommand(args: string[]): Promise<number> {
     return subcommand === undefined ? exitCodes.usage : exitCodes.done;
   }
   if (subcommand !== "run")
-    throw new SizerUsageError("aws", `unknown command 'sizer aws ${subcommand}'; use 'sizer aws run' (see sizer aws --help)`);
+    throw new SizerUsageError(
+      "aws",
+      `unknown command 'sizer aws ${subcommand}'; use 'sizer aws run' (see sizer aws --help)`,
+    );
   const parsed = parseAwsRunArguments(rest, { cwd: process.cwd(), now: new Date() });
   if (parsed.help) {
     process.stdout.write(AWS_RUN_HELP);
@@ -43,7 +46,9 @@ export async function awsCommand(args: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts > 1) {
-      process.stderr.write("\nsizer: second interrupt, exiting now: containers and nodes may be left (sizer-ssm cleanup)\n");
+      process.stderr.write(
+        "\nsizer: second interrupt, exiting now: containers and nodes may be left (sizer-ssm cleanup)\n",
+      );
       process.exit(exitCodes.interrupted);
     }
     process.stderr.write(

@@ -1,4 +1,4 @@
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -95,13 +95,19 @@ export function describePlan(plan: PlannedNode[], options: AwsRunOptions, runId:
  * on the node, the load from this machine through `sizer run`'s pipeline, then the metrics and the
  * service log brought back and the report rebuilt with the type's facts; at the end a comparison.
  */
-export async function runAwsSizing(options: AwsRunOptions, context: AwsRunContext = {}): Promise<AwsRunResult> {
+export async function runAwsSizing(
+  options: AwsRunOptions,
+  context: AwsRunContext = {},
+): Promise<AwsRunResult> {
   const stderr = context.stderr ?? process.stderr;
   const now = context.now ?? Date.now;
   const clients =
     context.clients ?? createAwsClients(options.region === undefined ? {} : { region: options.region });
   const outDir = options.run.outDir;
-  const runId = `sizer-${new Date(now()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+  const runId = `sizer-${new Date(now())
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}`;
   const progress = (type: string, node: string | undefined, phase: string) =>
     stderr.write(`[aws] ${type}${node ? ` ${node}` : ""}: ${phase}\n`);
 
@@ -115,7 +121,10 @@ export async function runAwsSizing(options: AwsRunOptions, context: AwsRunContex
   stderr.write(`${planText}\n`);
   if (!options.yes) {
     if (context.confirm === undefined)
-      throw new SizerUsageError("--yes", "sizer aws run launches EC2 instances that cost money: confirm with --yes (there is no terminal to ask)");
+      throw new SizerUsageError(
+        "--yes",
+        "sizer aws run launches EC2 instances that cost money: confirm with --yes (there is no terminal to ask)",
+      );
     if (!(await context.confirm(planText)))
       throw new SizerUsageError("--yes", "not confirmed: nothing was launched");
   }
@@ -128,7 +137,9 @@ export async function runAwsSizing(options: AwsRunOptions, context: AwsRunContex
   for (const { facts, reuse } of plan) {
     const type = facts.instanceType;
     if (signal?.aborted) {
-      types.push(compareType({ facts, instanceId: null, folder: type, error: "interrupted before it started" }));
+      types.push(
+        compareType({ facts, instanceId: null, folder: type, error: "interrupted before it started" }),
+      );
       continue;
     }
     const measured = await sizeOnNode({ options, clients, facts, reuse, runId, launched, progress, context });
@@ -169,7 +180,11 @@ async function removeSecurityGroup(
     if (result.securityGroups.every((group) => group.deleted)) return;
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
-  progress("all", undefined, `security group sizer-${runId} is still in use; 'sizer-ssm cleanup --run-id ${runId}' removes it later`);
+  progress(
+    "all",
+    undefined,
+    `security group sizer-${runId} is still in use; 'sizer-ssm cleanup --run-id ${runId}' removes it later`,
+  );
 }
 
 interface NodeSizing {
@@ -189,7 +204,9 @@ function asRunError(error: unknown): SizerError | SsmClientError {
 }
 
 /** One instance type: its node ready, the service deployed and sized, the files back, the report rebuilt. */
-async function sizeOnNode(sizing: NodeSizing): Promise<{ comparison: TypeComparison; error?: SizerError | SsmClientError }> {
+async function sizeOnNode(
+  sizing: NodeSizing,
+): Promise<{ comparison: TypeComparison; error?: SizerError | SsmClientError }> {
   const { options, clients, facts, progress, context } = sizing;
   const type = facts.instanceType;
   const signal = context.signal;
@@ -243,12 +260,21 @@ async function sizeOnNode(sizing: NodeSizing): Promise<{ comparison: TypeCompari
   let started = false;
   let workFolder = "";
   try {
-    const [described] = await listNodes(clients.ec2, { role: SERVICE_ROLE, instanceType: type, states: ["running"] }).then(
-      (nodes) => nodes.filter((candidate) => candidate.instanceId === instanceId),
-    );
-    const address = described?.publicIpAddress ?? described?.privateIpAddress ?? node.publicIpAddress ?? node.privateIpAddress;
+    const [described] = await listNodes(clients.ec2, {
+      role: SERVICE_ROLE,
+      instanceType: type,
+      states: ["running"],
+    }).then((nodes) => nodes.filter((candidate) => candidate.instanceId === instanceId));
+    const address =
+      described?.publicIpAddress ??
+      described?.privateIpAddress ??
+      node.publicIpAddress ??
+      node.privateIpAddress;
     if (address === undefined)
-      throw new SizerError("ERR_SIZER_URL_UNREACHABLE", `${instanceId} has no IP address to send the load to`);
+      throw new SizerError(
+        "ERR_SIZER_URL_UNREACHABLE",
+        `${instanceId} has no IP address to send the load to`,
+      );
     workFolder = (await run(prepareScript())).trim();
     let image: string;
     if (options.image.kind === "registry") {
@@ -257,7 +283,11 @@ async function sizeOnNode(sizing: NodeSizing): Promise<{ comparison: TypeCompari
     } else {
       const remotePath = `${workFolder}/image.tar`;
       const content = await readFile(options.image.file);
-      progress(type, instanceId, `uploading ${options.image.file} (${content.length} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`);
+      progress(
+        type,
+        instanceId,
+        `uploading ${options.image.file} (${content.length} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
+      );
       await putFile({
         ssm: clients.ssm,
         s3: clients.s3,
@@ -267,7 +297,8 @@ async function sizeOnNode(sizing: NodeSizing): Promise<{ comparison: TypeCompari
         ...(options.bucket ? { bucket: options.bucket } : {}),
         ...(signal ? { signal } : {}),
       });
-      image = (await run(imageScript({ kind: "archive", remotePath }), 1_800_000)).trim().split("\n").pop() ?? "";
+      image =
+        (await run(imageScript({ kind: "archive", remotePath }), 1_800_000)).trim().split("\n").pop() ?? "";
     }
     progress(type, instanceId, `image loaded: ${image}`);
     started = true;
@@ -281,7 +312,11 @@ async function sizeOnNode(sizing: NodeSizing): Promise<{ comparison: TypeCompari
       }),
     );
     const url = `http://${address}:${options.port}/`;
-    progress(type, instanceId, `container ${name} started, recording on the node; waiting for health at ${url}`);
+    progress(
+      type,
+      instanceId,
+      `container ${name} started, recording on the node; waiting for health at ${url}`,
+    );
     const result = await runSizer({
       ...options.run,
       service: { kind: "url", url },

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { InstanceTypeFacts } from "@sizer/ssm-client";
 import type { Analysis } from "@sizer/report";
+import type { InstanceTypeFacts } from "@sizer/ssm-client";
 
 /** One instance type's line of the comparison. */
 export interface TypeComparison {
@@ -65,8 +65,7 @@ export function compareType(input: {
     capacityFound: analysis?.capacity.found ?? false,
     capacity,
     workersAtCapacity: analysis?.capacity.workers ?? null,
-    p95AtCapacityMs:
-      analysis?.capacity.latency?.p95 == null ? null : round(analysis.capacity.latency.p95, 1),
+    p95AtCapacityMs: analysis?.capacity.latency?.p95 == null ? null : round(analysis.capacity.latency.p95, 1),
     bottleneck: analysis ? analysis.bottleneck.resource : null,
     bottleneckSummary: analysis ? analysis.bottleneck.summary : null,
     requestsPerSecondPerVcpu: capacity !== null && facts.vcpus > 0 ? round(capacity / facts.vcpus) : null,
@@ -94,7 +93,9 @@ export function comparisonMarkdown(comparison: Comparison): string {
   for (const type of comparison.types) {
     const name = `[${type.instanceType}](${type.folder}/report.html)`;
     if (!type.measured) {
-      lines.push(`| ${type.instanceType} | ${type.facts.vcpus} | ${type.facts.memoryMiB} MiB | not measured: ${type.error ?? "unknown"} | | | | | | |`);
+      lines.push(
+        `| ${type.instanceType} | ${type.facts.vcpus} | ${type.facts.memoryMiB} MiB | not measured: ${type.error ?? "unknown"} | | | | | | |`,
+      );
       continue;
     }
     lines.push(
@@ -105,7 +106,10 @@ export function comparisonMarkdown(comparison: Comparison): string {
 }
 
 /** Writes comparison.json and comparison.md in the run's folder. */
-export async function writeComparison(outDir: string, comparison: Comparison): Promise<{ json: string; markdown: string }> {
+export async function writeComparison(
+  outDir: string,
+  comparison: Comparison,
+): Promise<{ json: string; markdown: string }> {
   const json = join(outDir, "comparison.json");
   const markdown = join(outDir, "comparison.md");
   await writeFile(json, `${JSON.stringify(comparison, null, 2)}\n`);

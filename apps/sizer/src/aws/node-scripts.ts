@@ -6,6 +6,7 @@ import { shellQuote } from "@sizer/ssm-client";
  */
 
 /** The node's working folder: under the agent's HOME when it has one (the fake's per-instance folder), else /root. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template.
 const WORK_FOLDER = 'd="${HOME:-/root}/sizer-aws"; mkdir -p "$d"; cd "$d"';
 
 /** The container's name on the node, which also names its metrics (`container.<name>.*`). */
@@ -113,7 +114,7 @@ export function startServiceScript(container: ServiceContainer): string {
     `port=${shellQuote(String(container.port))}`,
     `run_id=${shellQuote(container.runId)}`,
     'docker rm -f "$name" >/dev/null 2>&1 || true',
-    'rm -f metrics.csv service.log recorder.pid',
+    "rm -f metrics.csv service.log recorder.pid",
     `docker run -d --name "$name" --label "io.sizer.aws-run=$run_id" --network host -e "PORT=$port" ${envFlags} "$image"`,
     "cat > record.sh <<'SIZER_RECORDER'",
     RECORDER_SCRIPT.trimEnd(),
@@ -129,11 +130,11 @@ export function stopServiceScript(name: string): string {
     WORK_FOLDER,
     `name=${shellQuote(name)}`,
     // The recorder leads its own process group (setsid): end the whole pipeline, then wait until it is gone.
-    'if [ -f recorder.pid ]; then',
-    '  recorder=$(cat recorder.pid)',
+    "if [ -f recorder.pid ]; then",
+    "  recorder=$(cat recorder.pid)",
     '  kill -TERM "-$recorder" 2>/dev/null || kill -TERM "$recorder" 2>/dev/null || true',
     '  tries=0; while kill -0 "-$recorder" 2>/dev/null && [ "$tries" -lt 50 ]; do sleep 0.2; tries=$((tries + 1)); done',
-    'fi',
+    "fi",
     'docker logs --timestamps "$name" > service.log 2>&1 || true',
     'docker rm -f "$name" >/dev/null 2>&1 || true',
     "touch metrics.csv",
