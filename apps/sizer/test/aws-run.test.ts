@@ -338,4 +338,65 @@ describe("sizer aws run on aws-fake", () => {
       }
     },
   );
+
+  itWith(
+    "docker",
+    "brings a docker save archive to the node through S3 and runs the image it loads",
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      const built = buildNodeImage({
+        serviceFolder: demoServiceDir,
+        entry: "server.mjs",
+        name: "sizer-test-demo",
+      }).image;
+      // A name the engine does not have: only the node's `docker load` can bring it back.
+      const archived = `sizer-test-archive:${process.pid}-${Date.now()}`;
+      const archive = join(folder.path, "service.tar");
+      execFileSync("docker", ["tag", built, archived]);
+      execFileSync("docker", ["save", "-o", archive, archived]);
+      execFileSync("docker", ["rmi", archived]);
+      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1", buckets: ["sizer-files"] });
+      try {
+        const out = join(folder.path, "archive");
+        const outcome = await runCli(
+          [
+            "aws",
+            "run",
+            "--image-file",
+            archive,
+            "--bucket",
+            "sizer-files",
+            "--port",
+            String(await freePort()),
+            "--instance-types",
+            "t3.micro",
+            "--instance-profile",
+            "sizer-ssm",
+            "--scenario",
+            scenario,
+            ...shortSizing,
+            "--terminate",
+            "--yes",
+            "-q",
+            "--out",
+            out,
+          ],
+          { env: fakeEnvironment(fake), timeoutMs: 400_000 },
+        );
+        expect(outcome.code, outcome.stderr).toBe(0);
+        expect(outcome.stderr).toContain("through s3://sizer-files");
+        expect(outcome.stderr).toContain(`image loaded: ${archived}`);
+        const node = JSON.parse(readFileSync(join(out, "t3.micro", "node.json"), "utf8"));
+        expect(node.image).toBe(archived);
+        expect(JSON.parse(readFileSync(join(out, "comparison.json"), "utf8")).types[0].measured).toBe(true);
+        // the temporary object is gone from the bucket
+        expect([...(fake.store.buckets.get("sizer-files")?.keys() ?? [])]).toEqual([]);
+      } finally {
+        await fake.close();
+        execFileSync("docker", ["rmi", "--force", archived], { stdio: "ignore" });
+      }
+    },
+  );
 });
