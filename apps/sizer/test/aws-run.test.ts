@@ -400,3 +400,48 @@ describe("sizer aws run on aws-fake", () => {
     },
   );
 });
+
+describe("sizer aws run on aws-fake, without Docker", () => {
+  it("a node whose agent never comes online: said, not measured, terminated, exit 3, the comparison still written", {
+    timeout: 300_000,
+  }, async () => {
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1", faults: { agentNeverOnline: true } });
+    try {
+      const out = join(folder.path, "never-online");
+      const outcome = await runCli(
+        [
+          "aws",
+          "run",
+          "--image",
+          "example/service:1",
+          "--port",
+          "8080",
+          "--instance-types",
+          "t3.micro",
+          "--instance-profile",
+          "sizer-ssm",
+          "--online-timeout",
+          "3",
+          "--scenario",
+          scenario,
+          "--terminate",
+          "--yes",
+          "--out",
+          out,
+        ],
+        { env: fakeEnvironment(fake), timeoutMs: 200_000 },
+      );
+      expect(outcome.code, outcome.stderr).toBe(3);
+      expect(outcome.stderr).toContain("was not online after 3 s");
+      const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+      expect(comparison.types[0]).toMatchObject({ instanceType: "t3.micro", measured: false });
+      expect(comparison.types[0].error).toContain("AmazonSSMManagedInstanceCore");
+      expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual(
+        [],
+      );
+      expect(outcome.stderr).not.toContain(DEFAULT_FAKE_CREDENTIALS.secretAccessKey);
+    } finally {
+      await fake.close();
+    }
+  });
+});
