@@ -41,6 +41,16 @@ describe("sizer aws run: options", () => {
     expect(outcome.stderr).not.toContain("    at ");
   });
 
+  it("prints its help, and refuses an unknown aws command", async () => {
+    const help = await runCli(["aws", "run", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--instance-types LIST");
+    expect(help.stdout).toContain("--terminate");
+    const unknown = await runCli(["aws", "launch"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("sizer aws launch");
+  });
+
   it("refuses a bad --price, naming it", async () => {
     for (const price of ["t3.micro=free", "t3.micro=-1", "c7g.large=0.1"]) {
       const outcome = await runCli([...base, "--instance-types", "t3.micro", "--price", price, "--yes"]);

@@ -322,6 +322,7 @@ async function sizeOnNode(
       service: { kind: "url", url },
       outDir,
       readyTimeout: options.run.readyTimeout ?? 120,
+      recordedElsewhere: `on ${instanceId}`,
       argv: context.argv ?? ["sizer", "aws", "run"],
       ...(signal ? { signal } : {}),
     });
