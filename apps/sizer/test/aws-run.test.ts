@@ -454,4 +454,48 @@ describe("sizer aws run on aws-fake, without Docker", () => {
       await fake.close();
     }
   });
+
+  it("a node whose Docker engine does not answer: said loudly, exit 3, nothing left running", {
+    timeout: 300_000,
+  }, async () => {
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+    // The fake's instances reach this machine's engine through DOCKER_HOST: here, nowhere.
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `unix://${join(folder.path, "no-docker.sock")}`;
+    try {
+      const out = join(folder.path, "no-engine");
+      const outcome = await runCli(
+        [
+          "aws",
+          "run",
+          "--image",
+          "example/service:1",
+          "--port",
+          "8080",
+          "--instance-types",
+          "t3.micro",
+          "--instance-profile",
+          "sizer-ssm",
+          "--scenario",
+          scenario,
+          "--terminate",
+          "--yes",
+          "--out",
+          out,
+        ],
+        { env: fakeEnvironment(fake), timeoutMs: 200_000 },
+      );
+      expect(outcome.code, outcome.stderr).toBe(3);
+      expect(outcome.stderr).toContain("the Docker engine of this node does not answer");
+      const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+      expect(comparison.types[0]).toMatchObject({ measured: false });
+      expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual(
+        [],
+      );
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+      await fake.close();
+    }
+  });
 });

@@ -168,6 +168,8 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
     PATH: [binDirectory, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(delimiter),
     LANG: "C.UTF-8",
     AWS_FAKE_ENDPOINT: endpoint,
+    // The instances' Docker engine is this machine's: reached the way this process reaches it.
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
   });
   const ssm = new SsmService({ fleet, store, faults, throttler, region, environment });
   const ec2 = new Ec2Service({
