@@ -215,23 +215,15 @@ describe("sizer aws run on aws-fake", () => {
       try {
         const port = String(await freePort());
         const common = ["aws", "run", "--image", image, "--port", port, "--instance-types", "t3.small"];
-        const rest = [
-          "--instance-profile",
-          "sizer-ssm",
-          "--scenario",
-          scenario,
-          ...shortSizing,
-          "--yes",
-          "-q",
-        ];
-        const first = await runCli([...common, ...rest, "--out", join(folder.path, "keep-1")], {
+        const rest = ["--instance-profile", "sizer-ssm", "--scenario", scenario, ...shortSizing, "--yes"];
+        const first = await runCli([...common, ...rest, "-q", "--out", join(folder.path, "keep-1")], {
           env: fakeEnvironment(fake),
           timeoutMs: 300_000,
         });
         expect(first.code, first.stderr).toBe(0);
         const kept = [...fake.fleet.instances.values()].filter((instance) => instance.state === "running");
         expect(kept).toHaveLength(1);
-        const second = await runCli([...common, ...rest, "--out", join(folder.path, "keep-2")], {
+        const second = await runCli([...common, ...rest, "--json", "--out", join(folder.path, "keep-2")], {
           env: fakeEnvironment(fake),
           timeoutMs: 300_000,
         });
@@ -239,6 +231,10 @@ describe("sizer aws run on aws-fake", () => {
         expect(second.stderr).toContain(`reuse ${kept[0]?.instanceId}`);
         expect(second.stderr).not.toContain("launching");
         expect(fake.fleet.instances.size).toBe(1);
+        // --json: stdout is JSON events only, the comparison the last one
+        const last = second.events.at(-1);
+        expect(last?.event).toBe("comparison");
+        expect(second.stdout.split("\n").filter((line) => line !== "" && !line.startsWith("{"))).toEqual([]);
 
         const clients = createAwsClients({
           endpoint: fake.endpoint,

@@ -163,9 +163,19 @@ export async function runAwsSizing(
     types,
   };
   const files = await writeComparison(outDir, comparison);
-  (context.stdout ?? process.stdout).write(
-    `${types.map((t) => `${t.instanceType}: ${t.measured ? `${t.capacity ?? "—"} req/s at capacity, p95 ${t.p95AtCapacityMs ?? "—"} ms, ${t.bottleneck ?? "—"} ran out first` : `not measured (${t.error})`}`).join("\n")}\n  comparison: ${files.markdown}\n`,
-  );
+  const stdout = context.stdout ?? process.stdout;
+  if (options.run.output === "json") {
+    stdout.write(
+      `${JSON.stringify({ event: "comparison", time: new Date(now()).toISOString(), files, ...comparison })}\n`,
+    );
+  } else {
+    const lines = types.map((type) =>
+      type.measured
+        ? `${type.instanceType}: ${type.capacity ?? "—"} req/s at capacity, p95 ${type.p95AtCapacityMs ?? "—"} ms, ${type.bottleneck ?? "—"} ran out first`
+        : `${type.instanceType}: not measured (${type.error})`,
+    );
+    stdout.write(`${lines.join("\n")}\n  comparison: ${files.markdown}\n`);
+  }
   return { runId, outDir, comparison, error, interrupted: signal?.aborted === true, launched, terminated };
 }
 
