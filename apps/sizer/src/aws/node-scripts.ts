@@ -61,7 +61,7 @@ export interface ServiceContainer {
 
 /**
  * The resource recorder that runs on the node: `docker stats` of the service's container (CPU,
- * 100 = one core; memory usage) and the node's /proc/stat and /proc/meminfo, one row a second, as
+ * 100 = one core; memory usage) and the node's /proc/stat and /proc/meminfo, one row per interval, as
  * a `sizer-metrics` CSV (docs/formats.md section 2). Plain sh, awk and sed: nothing to install.
  * Arguments: container name, output file, interval.
  */
@@ -73,10 +73,14 @@ cpus=$(getconf _NPROCESSORS_ONLN)
   printf '# host: %s\\n# intervalSeconds: %s\\n# container: %s\\n' "$(hostname)" "$interval" "$name"
   printf 'time,host.cpu.count,host.cpu.percent,host.mem.total,host.mem.available,host.mem.used,host.mem.percent,container.%s.cpu.percent,container.%s.mem.usage\\n' "$name" "$name"
 } > "$out"
-previous_total=0; previous_idle=0
+previous_total=0; previous_idle=0; last=0
+# docker stats redraws about every 0.5 s with data of about every second: one row per interval.
+spacing=$(awk -v i="$interval" 'BEGIN { printf "%d", i * 800 }')
 docker stats --format '{{.CPUPerc}}|{{.MemUsage}}' "$name" 2>/dev/null | sed -u 's/\\x1b\\[[0-9;]*[A-Za-z]//g' | while IFS= read -r line; do
   case "$line" in *'|'*) ;; *) continue ;; esac
   now=$(date +%s%3N)
+  [ $((now - last)) -lt "$spacing" ] && continue
+  last=$now
   read -r _ user nice system idle iowait irq softirq steal _ < /proc/stat
   total=$((user + nice + system + idle + iowait + irq + softirq + steal)); idle_all=$((idle + iowait))
   host_cpu=""
