@@ -23,6 +23,27 @@ const byCode: Readonly<Record<string, ExitCodeName>> = {
   ERR_SIZER_OUTPUT_FOLDER: "files",
   ERR_SIZER_COLLECTOR: "resources",
   ERR_SIZER_INTERRUPTED: "interrupted",
+  // `sizer aws run`: ssm-client's errors. A bad type is usage; AWS refusing or a node that cannot
+  // run the service means the target could not be reached.
+  ERR_SSM_USAGE: "usage",
+  ERR_SSM_UNKNOWN_INSTANCE_TYPE: "usage",
+  ERR_SSM_NO_CREDENTIALS: "target",
+  ERR_SSM_BAD_CREDENTIALS: "target",
+  ERR_SSM_BAD_REGION: "target",
+  ERR_SSM_ACCESS_DENIED: "target",
+  ERR_SSM_COMMAND_TIMEOUT: "target",
+  ERR_SSM_NOT_MANAGED: "target",
+  ERR_SSM_AGENT_NOT_ONLINE: "target",
+  ERR_SSM_NO_INSTANCE_PROFILE: "target",
+  ERR_SSM_INSTANCE_NOT_FOUND: "target",
+  ERR_SSM_NO_TARGETS: "target",
+  ERR_SSM_CAPACITY: "target",
+  ERR_SSM_QUOTA: "target",
+  ERR_SSM_THROTTLED: "target",
+  ERR_SSM_INVOCATION_NOT_FOUND: "target",
+  ERR_SSM_AWS: "target",
+  ERR_SSM_FILE_TRANSFER: "files",
+  ERR_SSM_ABORTED: "interrupted",
 };
 
 /** The exit code for an error `code` (`ERR_SIZER_*`); unknown codes (and `ERR_SIZER_REPORT`) are internal errors. */

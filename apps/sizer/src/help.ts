@@ -4,6 +4,7 @@ export const MAIN_HELP = `sizer: how much load does one node of my service take,
 Usage:
   sizer run [options]        start (or reach) a service, ramp up load until it breaks, write the report
   sizer report DIR           rebuild report.html, summary.md and summary.json of a saved output folder
+  sizer aws run [options]    size a Docker image on EC2 nodes, one per instance type, and compare them
   sizer --version            print the version
   sizer --help               this help ('sizer run --help' lists every option)
 

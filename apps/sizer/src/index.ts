@@ -1,3 +1,6 @@
+export { type AwsRunOptions, parseAwsRunArguments } from "./aws/aws-arguments.js";
+export { type AwsRunContext, type AwsRunResult, runAwsSizing } from "./aws/aws-run.js";
+export { type Comparison, comparisonMarkdown, type TypeComparison } from "./aws/comparison.js";
 export { type CommandServiceOptions, startCommandService } from "./command-service.js";
 export {
   allowedCpus,

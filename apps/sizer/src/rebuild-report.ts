@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type LoadResultsInput, parseResults } from "@sizer/loadcore";
-import type { Analysis, PlotlyBundle } from "@sizer/report";
+import type { Analysis, PlotlyBundle, RunMetadata } from "@sizer/report";
 import { OutputFolderError, ReportBuildError } from "./errors.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import { parseRunRecord, type RunRecord } from "./run-record.js";
@@ -21,7 +21,12 @@ export interface RebuiltReport {
  */
 export async function rebuildReport(
   folder: string,
-  options: { title?: string; plotly?: PlotlyBundle } = {},
+  options: {
+    title?: string;
+    plotly?: PlotlyBundle;
+    /** The node the service ran on, when it is not the machine of the run (`sizer aws run`). */
+    host?: RunMetadata["host"];
+  } = {},
 ): Promise<RebuiltReport> {
   const outDir = resolve(folder);
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) {
@@ -63,7 +68,9 @@ export async function rebuildReport(
     (record.status !== undefined && record.status !== "complete") || results.interrupted === true;
   const cpuPlan = record.cpuPlan as { shared?: boolean; serviceCpus?: number[] } | undefined;
   // --glances-url: the service's host is the remote one, as sizer run judged it (see run-sizer.ts).
-  const remoteHost = typeof record.collector === "string" && record.collector.startsWith("glances-rest");
+  const remoteHost =
+    options.host !== undefined ||
+    (typeof record.collector === "string" && record.collector.startsWith("glances-rest"));
   try {
     const { analysis, files } = await writeReport({
       results,
@@ -77,6 +84,7 @@ export async function rebuildReport(
       metadata: {
         ...(record.service ? { serviceCommand: record.service.description, target: record.service.url } : {}),
         ...(record.versions ? { versions: record.versions } : {}),
+        ...(options.host ? { host: options.host } : {}),
         ...(record.host && !remoteHost
           ? {
               host: {

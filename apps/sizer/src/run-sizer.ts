@@ -116,7 +116,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     );
     record.service = serviceRecord(service);
     await writeRunRecord(options.outDir, record);
-    announceService(reporter, service, cpuPlan, options.glancesUrl);
+    announceService(reporter, service, cpuPlan, options.glancesUrl ?? options.recordedElsewhere);
 
     if (cpuPlan.loadCpus) {
       originalAffinity = allowedCpus();
@@ -152,7 +152,9 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       now,
     });
     reporter.phase("done");
-    reporter.verdict(formatVerdict(result), verdictFields(result));
+    // A caller that records the service elsewhere rebuilds the report, and gives the verdict, itself.
+    if (options.recordedElsewhere === undefined)
+      reporter.verdict(formatVerdict(result), verdictFields(result));
     return result;
   } catch (error) {
     reporter.close();
@@ -471,12 +473,13 @@ function announceService(
   reporter: ProgressReporter,
   service: ServiceHandle,
   cpuPlan: CpuPlan,
-  glancesUrl: string | undefined,
+  /** The --glances-url, or where the caller records the service (`recordedElsewhere`). */
+  recordedAt: string | undefined,
 ): void {
   reporter.info(`service ready at ${service.url}${service.pid ? ` (pid ${service.pid})` : ""}`);
   reporter.info(cpuPlan.description);
   // With --glances-url the service's host is known from Glances: the report compares host names.
-  if (cpuPlan.shared && !glancesUrl)
+  if (cpuPlan.shared && !recordedAt)
     reporter.warn(
       `the service and the load generator may share cores (${cpuPlan.description}); the verdict will say so`,
     );

@@ -76,6 +76,12 @@ export interface SizerRunOptions {
    * whose REST API records that host's resources instead of this machine's.
    */
   glancesUrl?: string | undefined;
+  /**
+   * Where the service's resources are recorded when neither here nor by `glancesUrl` (`sizer aws
+   * run`: on the node). The run then neither warns about shared cores nor prints a verdict from this
+   * machine's metrics: the caller rebuilds the report from the node's and says the verdict.
+   */
+  recordedElsewhere?: string | undefined;
   /** `--interval`: seconds between resource samples (default 1). */
   interval?: number | undefined;
   load: LoadSettings;

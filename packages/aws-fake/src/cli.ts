@@ -16,6 +16,8 @@ sizer-ssm at it, then runs until interrupted.
   --instance-type T   their instance type (default t3.micro)
   --bucket NAME       an S3 bucket that exists from the start (repeatable)
   --region REGION     the region in URLs and ARNs (default us-east-1)
+  --public-ip ADDRESS the public IP every instance reports, e.g. 127.0.0.1: commands run on this
+                      machine, so a server a command starts is then reachable at the instance's address
   --faults JSON|@FILE scripted faults, e.g. '{"invocationRaceMs":800,"throttle":{"GetCommandInvocation":{"perSecond":20}}}'
                       (invocationRaceMs, throttle, agentNeverOnline, vanishMidCommand, capacityErrors,
                       deliveryDelayMs, outputLimit, errorOutputLimit)
@@ -43,6 +45,7 @@ try {
       "instance-type": { type: "string" },
       bucket: { type: "string", multiple: true },
       region: { type: "string" },
+      "public-ip": { type: "string" },
       faults: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -65,6 +68,8 @@ if (typeof values.faults === "string") {
     fail(`--faults: ${(error as Error).message}`);
   }
 }
+if (typeof values["public-ip"] === "string" && !/^\d{1,3}(\.\d{1,3}){3}$/.test(values["public-ip"]))
+  fail(`--public-ip must be an IPv4 address such as 127.0.0.1, got ${JSON.stringify(values["public-ip"])}`);
 const port = wholeNumber(values.port as string | undefined, "port", 65535);
 const instances = wholeNumber(values.instances as string | undefined, "instances", 1000);
 try {
@@ -75,6 +80,7 @@ try {
     ...(typeof values["instance-type"] === "string" ? { instanceType: values["instance-type"] } : {}),
     ...(typeof values.region === "string" ? { region: values.region } : {}),
     ...(Array.isArray(values.bucket) ? { buckets: values.bucket } : {}),
+    ...(typeof values["public-ip"] === "string" ? { publicIpAddress: values["public-ip"] } : {}),
   });
   process.stdout.write(
     [

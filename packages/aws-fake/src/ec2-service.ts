@@ -204,6 +204,7 @@ export class Ec2Service {
       subnetId: instance.subnetId,
       vpcId: "vpc-0fa4e00000000000d",
       privateIpAddress: instance.privateIpAddress,
+      ipAddress: instance.publicIpAddress,
       groupSet: instance.securityGroupIds.map((groupId) => ({
         groupId,
         groupName: this.#fleet.securityGroups.get(groupId)?.groupName ?? "default",

@@ -120,6 +120,8 @@ export interface FakeInstance {
   userData?: string;
   shutdownBehavior: "stop" | "terminate";
   privateIpAddress: string;
+  /** The public address, when the fleet gives one (see {@link Fleet.publicIpAddress}). */
+  publicIpAddress?: string;
   /** Whether the SSM agent is registered and pinging. */
   agentOnline: boolean;
   lastPing?: Date;
@@ -151,6 +153,11 @@ export class Fleet {
   #launched = 0;
   /** Milliseconds an instance stays `shutting-down` before it is `terminated`. */
   terminateDelayMs = 50;
+  /**
+   * The public address every instance reports, when set: `127.0.0.1` makes a server that a command
+   * starts on an instance (it runs on this machine) reachable at the instance's address.
+   */
+  publicIpAddress: string | undefined;
   /** Called whenever an instance stops running, so its commands can end. */
   onInstanceGone: (instance: FakeInstance) => void = () => {};
 
@@ -194,6 +201,7 @@ export class Fleet {
       directory,
     };
     if (options.instanceProfile !== undefined) instance.instanceProfile = options.instanceProfile;
+    if (this.publicIpAddress !== undefined) instance.publicIpAddress = this.publicIpAddress;
     if (options.userData !== undefined) instance.userData = options.userData;
     if (instance.agentOnline) instance.lastPing = new Date();
     this.instances.set(instanceId, instance);

@@ -45,6 +45,11 @@ export interface AwsFakeOptions {
   agentDelayMs?: number;
   /** Milliseconds an instance stays `shutting-down` before `terminated` (default 50); its security groups cannot be deleted meanwhile. */
   terminateDelayMs?: number;
+  /**
+   * The public IP address every instance reports (default none). Commands run on this machine, so
+   * `127.0.0.1` makes a server an instance's command starts reachable at the instance's address.
+   */
+  publicIpAddress?: string;
   /** The folder holding the instances' working folders (default: a new temporary folder, removed on close). */
   directory?: string;
 }
@@ -154,6 +159,7 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
 
   const fleet = new Fleet(root, options.instanceProfiles ?? { "sizer-ssm": [SSM_CORE_POLICY], "no-ssm": [] });
   fleet.terminateDelayMs = options.terminateDelayMs ?? 50;
+  fleet.publicIpAddress = options.publicIpAddress;
   const store = new S3Store();
   for (const bucket of options.buckets ?? []) store.createBucket(bucket);
   const throttler = new Throttler(faults.throttle);
@@ -162,6 +168,8 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
     PATH: [binDirectory, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(delimiter),
     LANG: "C.UTF-8",
     AWS_FAKE_ENDPOINT: endpoint,
+    // The instances' Docker engine is this machine's: reached the way this process reaches it.
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
   });
   const ssm = new SsmService({ fleet, store, faults, throttler, region, environment });
   const ec2 = new Ec2Service({

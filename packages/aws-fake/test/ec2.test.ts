@@ -38,6 +38,20 @@ function launch(overrides: Record<string, unknown> = {}) {
 }
 
 describe("EC2 on the fake", () => {
+  it("gives instances the configured public address, and none by default", async () => {
+    const withAddress = await started({ publicIpAddress: "127.0.0.1" });
+    const launched = await withAddress.ec2.send(launch());
+    const instanceId = launched.Instances?.[0]?.InstanceId as string;
+    const described = await withAddress.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = described.Reservations?.[0]?.Instances?.[0];
+    expect(instance?.PublicIpAddress).toBe("127.0.0.1");
+    expect(instance?.PrivateIpAddress).toMatch(/^10\.0\./);
+    await withAddress.fake.close();
+    const plain = await started();
+    const other = await plain.ec2.send(launch());
+    expect(other.Instances?.[0]?.PublicIpAddress).toBeUndefined();
+  });
+
   it("launches an instance that becomes running and registers with SSM when its profile allows", async () => {
     const { ec2, ssm, fake } = await started();
     const reservation = await ec2.send(launch());

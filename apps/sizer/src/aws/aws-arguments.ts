@@ -1,0 +1,244 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { SizerUsageError } from "../errors.js";
+import { parseRunArguments } from "../run-arguments.js";
+import type { SizerRunOptions } from "../sizer-options.js";
+
+/** What `sizer aws run` was asked, validated. */
+export interface AwsRunOptions {
+  /** The image pulled on each node, or the `docker save` archive uploaded to it. */
+  image: { kind: "registry"; image: string } | { kind: "archive"; file: string };
+  /** `--port`: where the container listens (host networking: the node's port). */
+  port: number;
+  instanceTypes: string[];
+  /** `--price TYPE=USD_PER_HOUR`. */
+  prices: Record<string, number>;
+  /** `--terminate`: remove what the run launched at the end; default keep it for the next run. */
+  terminate: boolean;
+  yes: boolean;
+  /** `--instance-profile` (default `sizer-node`): its role needs AmazonSSMManagedInstanceCore. */
+  instanceProfile: string;
+  region?: string | undefined;
+  /** `--bucket`: files (the image archive, metrics) go through it instead of in chunks. */
+  bucket?: string | undefined;
+  subnetId?: string | undefined;
+  securityGroupIds?: string[] | undefined;
+  /** `--max-lifetime` minutes (default 120): the nodes shut themselves down then. */
+  maxLifetimeMinutes: number;
+  /** `--online-timeout` seconds for the SSM agent (default 600). */
+  onlineTimeoutSeconds: number;
+  /** The `sizer run` options each instance type is sized with (service: the node's URL, set per node). */
+  run: SizerRunOptions;
+}
+
+/** The flags of `sizer aws run` on top of `sizer run`'s load, scenario and report flags. */
+const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
+  "--image": { value: true },
+  "--image-file": { value: true },
+  "--instance-types": { value: true },
+  "--price": { value: true, multiple: true },
+  "--keep": { value: false },
+  "--terminate": { value: false },
+  "--yes": { value: false },
+  "--instance-profile": { value: true },
+  "--region": { value: true },
+  "--bucket": { value: true },
+  "--subnet": { value: true },
+  "--security-group": { value: true, multiple: true },
+  "--max-lifetime": { value: true },
+  "--online-timeout": { value: true },
+  "--port": { value: true },
+};
+
+/** `sizer run` flags that make no sense on a node sizer deploys itself (yet). */
+const NOT_ON_AWS = [
+  "--service-cmd",
+  "--service-cwd",
+  "--url",
+  "--pid",
+  "--glances-url",
+  "--collector",
+  "--service-cpus",
+  "--load-cpus",
+  "--docker-network",
+  "--service-memory",
+  "--service-env",
+];
+
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+    throw new SizerUsageError(flag, `${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+  return Number(text);
+}
+
+/**
+ * Validates the flags of `sizer aws run`: its own (image, instance types, prices, lifecycle, AWS
+ * placement), then the rest through `sizer run`'s one parser, with the service as a URL that each
+ * node's address replaces. Every mistake is a {@link SizerUsageError} naming the flag.
+ */
+export function parseAwsRunArguments(
+  args: readonly string[],
+  context: { cwd: string; now: Date },
+): { help: true } | { help: false; options: AwsRunOptions } {
+  const own = new Map<string, string[]>();
+  const rest: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string;
+    if (arg === "--help" || arg === "-h") return { help: true };
+    const equals = arg.indexOf("=");
+    const flag = arg.startsWith("--") && equals > 0 ? arg.slice(0, equals) : arg;
+    if (NOT_ON_AWS.includes(flag))
+      throw new SizerUsageError(
+        flag,
+        `${flag} is not supported by 'sizer aws run' (see 'sizer aws run --help')`,
+      );
+    const spec = AWS_FLAGS[flag];
+    if (spec === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    let value = "";
+    if (spec.value) {
+      if (equals > 0 && flag !== arg) value = arg.slice(equals + 1);
+      else {
+        const next = args[index + 1];
+        if (next === undefined || next.startsWith("--"))
+          throw new SizerUsageError(flag, `${flag} needs a value`);
+        value = next;
+        index += 1;
+      }
+    }
+    const values = own.get(flag) ?? [];
+    if (values.length > 0 && !spec.multiple)
+      throw new SizerUsageError(flag, `${flag} is given twice; give it once`);
+    own.set(flag, [...values, value]);
+  }
+  const one = (flag: string) => own.get(flag)?.[0];
+
+  const imageName = one("--image");
+  const imageFile = one("--image-file");
+  if ((imageName === undefined) === (imageFile === undefined))
+    throw new SizerUsageError(
+      "--image",
+      "say which service to deploy: --image IMAGE (pulled on each node) or --image-file ARCHIVE (a 'docker save' archive), one of them",
+    );
+  let image: AwsRunOptions["image"];
+  if (imageName !== undefined) {
+    if (imageName.trim() === "" || imageName.startsWith("-"))
+      throw new SizerUsageError("--image", `--image must name a Docker image, got '${imageName}'`);
+    image = { kind: "registry", image: imageName };
+  } else {
+    const file = resolve(context.cwd, imageFile as string);
+    if (!existsSync(file) || !statSync(file).isFile())
+      throw new SizerUsageError("--image-file", `--image-file ${imageFile}: no such file`);
+    image = { kind: "archive", file };
+  }
+  const portText = one("--port");
+  if (portText === undefined)
+    throw new SizerUsageError("--port", "--port is needed: the port the container listens on");
+  const port = wholeNumber("--port", portText, 1, 65535);
+
+  const typesText = one("--instance-types");
+  if (typesText === undefined)
+    throw new SizerUsageError("--instance-types", "--instance-types is needed, such as t3.micro,c7g.large");
+  const instanceTypes = typesText.split(",").map((type) => type.trim());
+  for (const type of instanceTypes) {
+    if (!INSTANCE_TYPE.test(type))
+      throw new SizerUsageError(
+        "--instance-types",
+        `--instance-types: '${type}' is not an instance type name such as t3.micro`,
+      );
+  }
+  if (new Set(instanceTypes).size !== instanceTypes.length)
+    throw new SizerUsageError("--instance-types", `--instance-types names a type twice: ${typesText}`);
+
+  const prices: Record<string, number> = {};
+  for (const entry of own.get("--price") ?? []) {
+    const match = /^([^=]+)=(\d+(\.\d+)?)$/.exec(entry);
+    if (!match || Number(match[2]) <= 0)
+      throw new SizerUsageError(
+        "--price",
+        `--price must be TYPE=USD_PER_HOUR with a positive price, such as t3.micro=0.0104, got '${entry}'`,
+      );
+    const type = match[1] as string;
+    if (!instanceTypes.includes(type))
+      throw new SizerUsageError("--price", `--price ${entry}: ${type} is not one of --instance-types`);
+    prices[type] = Number(match[2]);
+  }
+  if (own.has("--keep") && own.has("--terminate"))
+    throw new SizerUsageError("--terminate", "give --keep or --terminate, not both");
+
+  const instanceProfile = one("--instance-profile") ?? "sizer-node";
+  if (!/^[\w+=,.@-]{1,128}$/.test(instanceProfile))
+    throw new SizerUsageError(
+      "--instance-profile",
+      `--instance-profile '${instanceProfile}' is not an instance profile name`,
+    );
+  const region = one("--region");
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region))
+    throw new SizerUsageError("--region", `--region must be a region such as eu-west-1, got '${region}'`);
+  const bucket = one("--bucket");
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new SizerUsageError("--bucket", `--bucket must be an S3 bucket name, got '${bucket}'`);
+
+  // The rest is `sizer run`'s: parsed by its one parser, the service a placeholder URL.
+  const parsed = parseRunArguments([...rest, "--url", `http://127.0.0.1:${port}/`], context);
+  if (parsed.help) return { help: true };
+  return {
+    help: false,
+    options: {
+      image,
+      port,
+      instanceTypes,
+      prices,
+      terminate: own.has("--terminate"),
+      yes: own.has("--yes"),
+      instanceProfile,
+      region,
+      bucket,
+      subnetId: one("--subnet"),
+      securityGroupIds: own.get("--security-group"),
+      maxLifetimeMinutes: wholeNumber("--max-lifetime", one("--max-lifetime") ?? "120", 1, 10_080),
+      onlineTimeoutSeconds: wholeNumber("--online-timeout", one("--online-timeout") ?? "600", 1, 3600),
+      run: parsed.options,
+    },
+  };
+}
+
+/** The output folder of one instance type inside the run's folder. */
+export function typeFolder(outDir: string, instanceType: string): string {
+  return join(outDir, instanceType);
+}
+
+/** `sizer aws run --help`. */
+export const AWS_RUN_HELP = `Usage: sizer aws run (--image IMAGE | --image-file ARCHIVE) --port PORT
+                     --instance-types T1[,T2...] --scenario FILE [sizing flags of sizer run]
+
+Sizes a service on dedicated EC2 nodes, one per instance type, one type after the other: finds a
+node sizer tagged for the type (or launches one), brings the image there through SSM, starts the
+container with host networking and records its resources on the node, applies the load from this
+machine to the node's address, then brings the metrics and the service's log back and writes the
+report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.md.
+
+  --image IMAGE              pulled on each node from its registry (when the node does not have it)
+  --image-file ARCHIVE       a 'docker save' archive, uploaded to each node (through --bucket, else in chunks)
+  --port PORT                the port the container listens on (given to it as PORT)
+  --instance-types LIST      comma-separated instance types, such as t3.micro,c7g.large
+  --price TYPE=USD_PER_HOUR  the hourly price of a type, for requests per dollar (repeatable)
+  --keep                     leave the nodes running for the next run, reused by their tags (default)
+  --terminate                terminate the nodes this run launched, and their security group
+  --yes                      launch without asking (needed without a terminal)
+  --instance-profile NAME    the nodes' instance profile; its role needs AmazonSSMManagedInstanceCore (default sizer-node)
+  --region REGION            else AWS_REGION or the profile's
+  --bucket BUCKET            S3 bucket for files (the image archive); the nodes' role needs s3:GetObject/PutObject on sizer-ssm/*
+  --subnet ID, --security-group ID   where nodes are launched (default: the default subnet, a group sizer creates)
+  --max-lifetime MINUTES     the nodes shut themselves down (and terminate) after this long (default 120)
+  --online-timeout SECONDS   how long to wait for a node's SSM agent (default 600)
+
+The node's port must be reachable from this machine (its security group and network): sizer does
+not open it yet. Every sizing flag of 'sizer run' applies (--workers, --ramp-up, --duration,
+--sizing-window, --health-url, --ready-timeout, --out, --json, -q...). Ctrl-C stops the load,
+stops the containers, terminates what --terminate would and still writes what was measured.
+`;

@@ -1,0 +1,83 @@
+import { createInterface } from "node:readline/promises";
+import { SsmClientError } from "@sizer/ssm-client";
+import { SizerUsageError } from "../errors.js";
+import { exitCodeFor, exitCodes } from "../exit-codes.js";
+import { AWS_RUN_HELP, parseAwsRunArguments } from "./aws-arguments.js";
+import { runAwsSizing } from "./aws-run.js";
+
+/** `sizer aws …`: the subcommands, help and usage; the exit code in the shared table. */
+export const AWS_HELP = `Usage: sizer aws run [options]   size a service on EC2 nodes, one per instance type (see sizer aws run --help)\n`;
+
+async function askOnTerminal(plan: string): Promise<boolean> {
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await terminal.question(plan.endsWith("\n") ? "Go ahead? [y/N] " : "\nGo ahead? [y/N] ");
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    terminal.close();
+  }
+}
+
+/** Runs `sizer aws ARGS`; returns the exit code. */
+export async function awsCommand(args: string[]): Promise<number> {
+  const [subcommand, ...rest] = args;
+  if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") {
+    process.stdout.write(AWS_HELP);
+    return subcommand === undefined ? exitCodes.usage : exitCodes.done;
+  }
+  if (subcommand !== "run")
+    throw new SizerUsageError(
+      "aws",
+      `unknown command 'sizer aws ${subcommand}'; use 'sizer aws run' (see sizer aws --help)`,
+    );
+  const parsed = parseAwsRunArguments(rest, { cwd: process.cwd(), now: new Date() });
+  if (parsed.help) {
+    process.stdout.write(AWS_RUN_HELP);
+    return exitCodes.done;
+  }
+  const tty = process.stdin.isTTY === true && process.stderr.isTTY === true;
+  if (!parsed.options.yes && !tty)
+    throw new SizerUsageError(
+      "--yes",
+      "sizer aws run launches EC2 instances that cost money and there is no terminal to confirm it: add --yes",
+    );
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write(
+        "\nsizer: second interrupt, exiting now: containers and nodes may be left (sizer-ssm cleanup)\n",
+      );
+      process.exit(exitCodes.interrupted);
+    }
+    process.stderr.write(
+      `\nsizer: ${signal}: stopping the load and the containers, ${parsed.options.terminate ? "terminating the nodes, " : ""}writing what was measured (again to force)\n`,
+    );
+    controller.abort(new Error(signal));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await runAwsSizing(parsed.options, {
+      signal: controller.signal,
+      argv: ["sizer", "aws", "run", ...rest],
+      ...(tty && !parsed.options.yes ? { confirm: askOnTerminal } : {}),
+    });
+    if (result.interrupted) return exitCodes.interrupted;
+    if (result.error) {
+      process.stderr.write(`sizer: ${result.error.message}\n`);
+      return exitCodeFor(result.error.code);
+    }
+    return exitCodes.done;
+  } catch (error) {
+    if (error instanceof SsmClientError) {
+      process.stderr.write(`sizer: ${error.message}\n`);
+      return exitCodeFor(error.code);
+    }
+    throw error;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

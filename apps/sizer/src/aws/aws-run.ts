@@ -1,0 +1,426 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Writable } from "node:stream";
+import {
+  type AwsClients,
+  cleanupNodes,
+  createAwsClients,
+  describeInstanceType,
+  findReusableNode,
+  getFile,
+  type InstanceTypeFacts,
+  launchNode,
+  listNodes,
+  putFile,
+  runCommand,
+  type SizerNode,
+  SsmClientError,
+  terminateNodes,
+  waitForNodeOnline,
+} from "@sizer/ssm-client";
+import { SizerError, SizerUsageError } from "../errors.js";
+import { rebuildReport } from "../rebuild-report.js";
+import { runSizer } from "../run-sizer.js";
+import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
+import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
+import {
+  imageScript,
+  prepareScript,
+  serviceContainerName,
+  startServiceScript,
+  stopServiceScript,
+} from "./node-scripts.js";
+
+/** The role tag of service nodes. */
+export const SERVICE_ROLE = "service";
+
+/** Side effects of {@link runAwsSizing}, real by default. */
+export interface AwsRunContext {
+  clients?: AwsClients;
+  stdout?: Writable;
+  stderr?: Writable;
+  signal?: AbortSignal;
+  /** Asks the user to confirm the plan; absent: the plan needs `--yes`. */
+  confirm?: (plan: string) => Promise<boolean>;
+  argv?: readonly string[];
+  now?: () => number;
+}
+
+/** What {@link runAwsSizing} did. */
+export interface AwsRunResult {
+  runId: string;
+  outDir: string;
+  comparison: Comparison;
+  /** The first error of a type that could not be measured, or of the run (exit code). */
+  error?: SizerError | SsmClientError | undefined;
+  interrupted: boolean;
+  /** Instances this run launched, and whether they were terminated. */
+  launched: string[];
+  terminated: string[];
+}
+
+/** One instance type's node: reused or launched for this run. */
+interface PlannedNode {
+  facts: InstanceTypeFacts;
+  reuse: SizerNode | undefined;
+}
+
+function describeFacts(facts: InstanceTypeFacts): string {
+  return `${facts.vcpus} vCPU, ${Math.round((facts.memoryMiB / 1024) * 10) / 10} GiB, ${facts.architecture}, ${facts.networkPerformance}`;
+}
+
+/** The plan printed before anything is launched. */
+export function describePlan(plan: PlannedNode[], options: AwsRunOptions, runId: string): string {
+  const lines = plan.map(({ facts, reuse }) =>
+    reuse
+      ? `  reuse ${reuse.instanceId} (${facts.instanceType}, ${describeFacts(facts)}, run ${reuse.tags["sizer:run-id"] ?? "?"})`
+      : `  launch 1 ${facts.instanceType} (${describeFacts(facts)}) with instance profile ${options.instanceProfile}, tagged sizer:run-id=${runId}, sizer:role=${SERVICE_ROLE}; it shuts itself down after ${options.maxLifetimeMinutes} min`,
+  );
+  const launching = plan.some((node) => node.reuse === undefined);
+  return [
+    "sizer aws run will use these service nodes:",
+    ...lines,
+    ...(launching && options.securityGroupIds === undefined
+      ? [`  and create security group sizer-${runId} (no inbound rule) for the launched nodes`]
+      : []),
+    options.terminate
+      ? "  at the end (or on Ctrl-C) the nodes launched now are terminated (--terminate)"
+      : "  the nodes stay for the next run (--keep, the default; 'sizer-ssm cleanup' removes them)",
+  ].join("\n");
+}
+
+/**
+ * `sizer aws run`: for each instance type, one after the other, a service node (reused by its tags
+ * or launched), the image brought there, the container started with host networking and recorded
+ * on the node, the load from this machine through `sizer run`'s pipeline, then the metrics and the
+ * service log brought back and the report rebuilt with the type's facts; at the end a comparison.
+ */
+export async function runAwsSizing(
+  options: AwsRunOptions,
+  context: AwsRunContext = {},
+): Promise<AwsRunResult> {
+  const stderr = context.stderr ?? process.stderr;
+  const now = context.now ?? Date.now;
+  const clients =
+    context.clients ?? createAwsClients(options.region === undefined ? {} : { region: options.region });
+  const outDir = options.run.outDir;
+  const runId = `sizer-${new Date(now())
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}`;
+  const progress = (type: string, node: string | undefined, phase: string) =>
+    stderr.write(`[aws] ${type}${node ? ` ${node}` : ""}: ${phase}\n`);
+
+  const plan: PlannedNode[] = [];
+  for (const instanceType of options.instanceTypes) {
+    const facts = await describeInstanceType(clients.ec2, instanceType);
+    const reuse = await findReusableNode(clients.ec2, { role: SERVICE_ROLE, instanceType });
+    plan.push({ facts, reuse });
+  }
+  const planText = describePlan(plan, options, runId);
+  stderr.write(`${planText}\n`);
+  if (!options.yes) {
+    if (context.confirm === undefined)
+      throw new SizerUsageError(
+        "--yes",
+        "sizer aws run launches EC2 instances that cost money: confirm with --yes (there is no terminal to ask)",
+      );
+    if (!(await context.confirm(planText)))
+      throw new SizerUsageError("--yes", "not confirmed: nothing was launched");
+  }
+
+  await mkdir(outDir, { recursive: true });
+  const launched: string[] = [];
+  const types: TypeComparison[] = [];
+  let error: AwsRunResult["error"];
+  const signal = context.signal;
+  for (const { facts, reuse } of plan) {
+    const type = facts.instanceType;
+    if (signal?.aborted) {
+      types.push(
+        compareType({ facts, instanceId: null, folder: type, error: "interrupted before it started" }),
+      );
+      continue;
+    }
+    const measured = await sizeOnNode({ options, clients, facts, reuse, runId, launched, progress, context });
+    types.push(measured.comparison);
+    if (measured.error && error === undefined) error = measured.error;
+  }
+
+  const terminated: string[] = [];
+  if (options.terminate && launched.length > 0) {
+    progress("all", undefined, `terminating ${launched.join(", ")}`);
+    await terminateNodes(clients.ec2, launched);
+    terminated.push(...launched);
+    await removeSecurityGroup(clients, runId, progress);
+  }
+
+  const comparison: Comparison = {
+    format: "sizer-aws-comparison",
+    formatVersion: 1,
+    runId,
+    image: options.image.kind === "registry" ? options.image.image : options.image.file,
+    types,
+  };
+  const files = await writeComparison(outDir, comparison);
+  const stdout = context.stdout ?? process.stdout;
+  if (options.run.output === "json") {
+    stdout.write(
+      `${JSON.stringify({ event: "comparison", time: new Date(now()).toISOString(), files, ...comparison })}\n`,
+    );
+  } else {
+    const lines = types.map((type) =>
+      type.measured
+        ? `${type.instanceType}: ${type.capacity ?? "—"} req/s at capacity, p95 ${type.p95AtCapacityMs ?? "—"} ms, ${type.bottleneck ?? "—"} ran out first`
+        : `${type.instanceType}: not measured (${type.error})`,
+    );
+    stdout.write(`${lines.join("\n")}\n  comparison: ${files.markdown}\n`);
+  }
+  return { runId, outDir, comparison, error, interrupted: signal?.aborted === true, launched, terminated };
+}
+
+/** Security groups are held by shutting-down instances for a while: a few tries, then said. */
+async function removeSecurityGroup(
+  clients: AwsClients,
+  runId: string,
+  progress: (type: string, node: string | undefined, phase: string) => void,
+): Promise<void> {
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const result = await cleanupNodes({ ec2: clients.ec2, runId });
+    if (result.securityGroups.every((group) => group.deleted)) return;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  progress(
+    "all",
+    undefined,
+    `security group sizer-${runId} is still in use; 'sizer-ssm cleanup --run-id ${runId}' removes it later`,
+  );
+}
+
+interface NodeSizing {
+  options: AwsRunOptions;
+  clients: AwsClients;
+  facts: InstanceTypeFacts;
+  reuse: SizerNode | undefined;
+  runId: string;
+  launched: string[];
+  progress: (type: string, node: string | undefined, phase: string) => void;
+  context: AwsRunContext;
+}
+
+function asRunError(error: unknown): SizerError | SsmClientError {
+  if (error instanceof SizerError || error instanceof SsmClientError) return error;
+  throw error;
+}
+
+/** One instance type: its node ready, the service deployed and sized, the files back, the report rebuilt. */
+async function sizeOnNode(
+  sizing: NodeSizing,
+): Promise<{ comparison: TypeComparison; error?: SizerError | SsmClientError }> {
+  const { options, clients, facts, progress, context } = sizing;
+  const type = facts.instanceType;
+  const signal = context.signal;
+  const outDir = typeFolder(options.run.outDir, type);
+  const fail = (error: unknown, instanceId: string | null) => {
+    const known = asRunError(error);
+    progress(type, instanceId ?? undefined, `failed: ${known.message}`);
+    return {
+      comparison: compareType({ facts, instanceId, folder: type, error: known.message }),
+      error: known,
+    };
+  };
+
+  let node: SizerNode;
+  try {
+    if (sizing.reuse) {
+      node = sizing.reuse;
+      progress(type, node.instanceId, "reusing the node sizer tagged");
+    } else {
+      progress(type, undefined, "launching");
+      node = await launchNode({
+        ec2: clients.ec2,
+        ssm: clients.ssm,
+        instanceType: type,
+        instanceProfile: options.instanceProfile,
+        runId: sizing.runId,
+        role: SERVICE_ROLE,
+        maxLifetimeMinutes: options.maxLifetimeMinutes,
+        ...(options.subnetId ? { subnetId: options.subnetId } : {}),
+        ...(options.securityGroupIds ? { securityGroupIds: options.securityGroupIds } : {}),
+      });
+      sizing.launched.push(node.instanceId);
+      progress(type, node.instanceId, "launched");
+    }
+    await waitForNodeOnline({
+      ssm: clients.ssm,
+      ec2: clients.ec2,
+      instanceId: node.instanceId,
+      timeoutMs: options.onlineTimeoutSeconds * 1000,
+      pollMs: 2000,
+      ...(signal ? { signal } : {}),
+    });
+    progress(type, node.instanceId, "agent online");
+  } catch (error) {
+    return fail(error, null);
+  }
+  const instanceId = node.instanceId;
+  const run = (script: string, deadlineMs = 600_000, withSignal = true) =>
+    remote(clients, instanceId, script, deadlineMs, withSignal ? signal : undefined);
+  const name = serviceContainerName(instanceId);
+  let started = false;
+  let workFolder = "";
+  try {
+    const [described] = await listNodes(clients.ec2, {
+      role: SERVICE_ROLE,
+      instanceType: type,
+      states: ["running"],
+    }).then((nodes) => nodes.filter((candidate) => candidate.instanceId === instanceId));
+    const address =
+      described?.publicIpAddress ??
+      described?.privateIpAddress ??
+      node.publicIpAddress ??
+      node.privateIpAddress;
+    if (address === undefined)
+      throw new SizerError(
+        "ERR_SIZER_URL_UNREACHABLE",
+        `${instanceId} has no IP address to send the load to`,
+      );
+    workFolder = (await run(prepareScript())).trim();
+    let image: string;
+    if (options.image.kind === "registry") {
+      progress(type, instanceId, `pulling ${options.image.image} (when the node does not have it)`);
+      image = (await run(imageScript({ kind: "registry", image: options.image.image }), 1_800_000)).trim();
+    } else {
+      const remotePath = `${workFolder}/image.tar`;
+      const content = await readFile(options.image.file);
+      progress(
+        type,
+        instanceId,
+        `uploading ${options.image.file} (${content.length} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
+      );
+      await putFile({
+        ssm: clients.ssm,
+        s3: clients.s3,
+        instanceId,
+        remotePath,
+        content,
+        ...(options.bucket ? { bucket: options.bucket } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      image =
+        (await run(imageScript({ kind: "archive", remotePath }), 1_800_000)).trim().split("\n").pop() ?? "";
+    }
+    progress(type, instanceId, `image loaded: ${image}`);
+    started = true;
+    await run(
+      startServiceScript({
+        name,
+        image,
+        port: options.port,
+        runId: sizing.runId,
+        intervalSeconds: options.run.interval ?? 1,
+      }),
+    );
+    const url = `http://${address}:${options.port}/`;
+    progress(
+      type,
+      instanceId,
+      `container ${name} started, recording on the node; waiting for health at ${url}`,
+    );
+    const result = await runSizer({
+      ...options.run,
+      service: { kind: "url", url },
+      outDir,
+      readyTimeout: options.run.readyTimeout ?? 120,
+      recordedElsewhere: `on ${instanceId}`,
+      argv: context.argv ?? ["sizer", "aws", "run"],
+      ...(signal ? { signal } : {}),
+    });
+    progress(type, instanceId, "collecting: stopping the container, bringing back the metrics and the log");
+    await collect(clients, instanceId, name, outDir, sizing.options.bucket);
+    started = false;
+    const rebuilt = await rebuildReport(outDir, {
+      host: {
+        name: instanceId,
+        instanceType: type,
+        vcpus: facts.vcpus,
+        memoryBytes: facts.memoryMiB * 1024 * 1024,
+      },
+      ...(options.run.title ? { title: options.run.title } : {}),
+    });
+    await writeFile(
+      join(outDir, "node.json"),
+      `${JSON.stringify({ instanceId, address, reused: sizing.reuse !== undefined, runId: sizing.runId, image, facts }, null, 2)}\n`,
+    );
+    progress(type, instanceId, `done: ${rebuilt.analysis.headline}`);
+    return {
+      comparison: compareType({
+        facts,
+        instanceId,
+        folder: type,
+        analysis: rebuilt.analysis,
+        partial: rebuilt.partial,
+        price: options.prices[type],
+      }),
+      ...(result.error ? { error: result.error } : {}),
+    };
+  } catch (error) {
+    if (started) {
+      await collect(clients, instanceId, name, outDir, sizing.options.bucket).catch((collectError: unknown) =>
+        progress(type, instanceId, `could not collect: ${(collectError as Error).message}`),
+      );
+    }
+    return fail(error, instanceId);
+  }
+}
+
+/** Stops the recorder and the container on the node and brings metrics.csv and service.log back into `outDir`. */
+async function collect(
+  clients: AwsClients,
+  instanceId: string,
+  name: string,
+  outDir: string,
+  bucket: string | undefined,
+): Promise<void> {
+  // Not interruptible: the container must stop even after Ctrl-C.
+  const folder = (await remote(clients, instanceId, stopServiceScript(name), 300_000, undefined)).trim();
+  await mkdir(outDir, { recursive: true });
+  for (const file of ["metrics.csv", "service.log"]) {
+    const { content } = await getFile({
+      ssm: clients.ssm,
+      s3: clients.s3,
+      instanceId,
+      remotePath: `${folder}/${file}`,
+      ...(bucket ? { bucket } : {}),
+    });
+    await writeFile(join(outDir, file), content);
+  }
+}
+
+/** Runs a script on one node; its stdout, or a coded error with its stderr. */
+async function remote(
+  clients: AwsClients,
+  instanceId: string,
+  script: string,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const { outcomes } = await runCommand({
+    ssm: clients.ssm,
+    s3: clients.s3,
+    targets: { instanceIds: [instanceId] },
+    script,
+    deadlineMs,
+    executionTimeoutSeconds: Math.ceil(deadlineMs / 1000),
+    poll: { initialDelayMs: 250, maxDelayMs: 2000 },
+    ...(signal ? { signal } : {}),
+  });
+  const outcome = outcomes[0];
+  if (outcome?.status !== "Success") {
+    throw new SizerError(
+      "ERR_SIZER_SERVICE_START",
+      `a command on ${instanceId} ended ${outcome?.status ?? "without an outcome"} (exit ${outcome?.exitCode ?? "?"}): ${(outcome?.stderr ?? "").trim().slice(-600)}`,
+    );
+  }
+  return outcome.stdout;
+}

@@ -1,0 +1,147 @@
+import { shellQuote } from "@sizer/ssm-client";
+
+/**
+ * The shell scripts `sizer aws run` sends to a service node through SSM Run Command. Every value
+ * from the user or from AWS goes in through ssm-client's one quoting function, `shellQuote`.
+ */
+
+/** The node's working folder: under the agent's HOME when it has one (the fake's per-instance folder), else /root. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template.
+const WORK_FOLDER = 'd="${HOME:-/root}/sizer-aws"; mkdir -p "$d"; cd "$d"';
+
+/** The container's name on the node, which also names its metrics (`container.<name>.*`). */
+export function serviceContainerName(instanceId: string): string {
+  return `sizer-${instanceId}`.replace(/[^A-Za-z0-9_-]/g, "_");
+}
+
+/** Prints the node's working folder, where files are put and fetched, and checks Docker answers. */
+export function prepareScript(): string {
+  return [
+    "set -e",
+    WORK_FOLDER,
+    'command -v docker >/dev/null 2>&1 || { echo "docker is not installed on this node" >&2; exit 3; }',
+    'docker info >/dev/null 2>&1 || { echo "the Docker engine of this node does not answer" >&2; exit 3; }',
+    'printf "%s\\n" "$d"',
+  ].join("\n");
+}
+
+/** How the image reaches the node: pulled from its registry (when missing), or loaded from an uploaded archive. */
+export type ImageSource = { kind: "registry"; image: string } | { kind: "archive"; remotePath: string };
+
+/** Pulls the image (when the node does not have it) or loads the uploaded archive; prints the image's name. */
+export function imageScript(source: ImageSource): string {
+  if (source.kind === "registry") {
+    return [
+      "set -e",
+      `image=${shellQuote(source.image)}`,
+      'if ! docker image inspect "$image" >/dev/null 2>&1; then docker pull "$image" >&2; fi',
+      'printf "%s\\n" "$image"',
+    ].join("\n");
+  }
+  return [
+    "set -e",
+    `archive=${shellQuote(source.remotePath)}`,
+    // docker load says `Loaded image: NAME` (or `Loaded image ID: sha256:...`); the last one is the image.
+    'loaded=$(docker load -i "$archive")',
+    'rm -f "$archive"',
+    'printf "%s\\n" "$loaded" | sed -n "s/^Loaded image\\(: \\| ID: \\)//p" | tail -n 1',
+  ].join("\n");
+}
+
+/** What {@link startServiceScript} starts. */
+export interface ServiceContainer {
+  name: string;
+  image: string;
+  port: number;
+  runId: string;
+  env?: Record<string, string> | undefined;
+  /** Seconds between resource samples (docker stats gives about one a second; kept as metadata). */
+  intervalSeconds: number;
+}
+
+/**
+ * The resource recorder that runs on the node: `docker stats` of the service's container (CPU,
+ * 100 = one core; memory usage) and the node's /proc/stat and /proc/meminfo, one row per interval, as
+ * a `sizer-metrics` CSV (docs/formats.md section 2). Plain sh, awk and sed: nothing to install.
+ * Arguments: container name, output file, interval.
+ */
+export const RECORDER_SCRIPT = `name="$1"; out="$2"; interval="$3"
+cpus=$(getconf _NPROCESSORS_ONLN)
+{
+  printf '# format: sizer-metrics\\n# formatVersion: 1\\n# source: native\\n'
+  printf '# sourceVersion: sizer-aws-node-recorder 1 (docker stats, /proc)\\n'
+  printf '# host: %s\\n# intervalSeconds: %s\\n# container: %s\\n' "$(hostname)" "$interval" "$name"
+  printf 'time,host.cpu.count,host.cpu.percent,host.mem.total,host.mem.available,host.mem.used,host.mem.percent,container.%s.cpu.percent,container.%s.mem.usage\\n' "$name" "$name"
+} > "$out"
+previous_total=0; previous_idle=0; last=0
+# docker stats redraws about every 0.5 s with data of about every second: one row per interval.
+spacing=$(awk -v i="$interval" 'BEGIN { printf "%d", i * 800 }')
+docker stats --format '{{.CPUPerc}}|{{.MemUsage}}' "$name" 2>/dev/null | sed -u 's/\\x1b\\[[0-9;]*[A-Za-z]//g' | while IFS= read -r line; do
+  case "$line" in *'|'*) ;; *) continue ;; esac
+  now=$(date +%s%3N)
+  [ $((now - last)) -lt "$spacing" ] && continue
+  last=$now
+  read -r _ user nice system idle iowait irq softirq steal _ < /proc/stat
+  total=$((user + nice + system + idle + iowait + irq + softirq + steal)); idle_all=$((idle + iowait))
+  host_cpu=""
+  if [ "$previous_total" -gt 0 ] && [ "$total" -gt "$previous_total" ]; then
+    host_cpu=$(awk -v t=$((total - previous_total)) -v i=$((idle_all - previous_idle)) 'BEGIN { printf "%.1f", 100 * (t - i) / t }')
+  fi
+  previous_total=$total; previous_idle=$idle_all
+  memory=$(awk '/^MemTotal:/ { t = $2 * 1024 } /^MemAvailable:/ { a = $2 * 1024 } END { printf "%.0f,%.0f,%.0f,%.1f", t, a, t - a, 100 * (t - a) / t }' /proc/meminfo)
+  container=$(printf '%s\\n' "$line" | awk -F'|' '{
+    cpu = $1; sub(/%.*/, "", cpu); cpu = cpu + 0
+    split($2, parts, "/"); usage = parts[1]; gsub(/ /, "", usage)
+    unit = usage; sub(/^[0-9.]+/, "", unit); value = usage + 0
+    m = 1
+    if (unit == "KiB") m = 1024; else if (unit == "MiB") m = 1048576; else if (unit == "GiB") m = 1073741824
+    else if (unit == "kB") m = 1000; else if (unit == "MB") m = 1000000; else if (unit == "GB") m = 1000000000
+    printf "%.2f,%.0f", cpu, value * m
+  }')
+  printf '%s,%s,%s,%s,%s\\n' "$now" "$cpus" "$host_cpu" "$memory" "$container" >> "$out"
+done
+`;
+
+/**
+ * Starts the service's container on the node's network (host networking: it listens on the
+ * node's address), then the recorder in its own session (so that stopping it ends its pipeline).
+ */
+export function startServiceScript(container: ServiceContainer): string {
+  const envFlags = Object.entries(container.env ?? {})
+    .map(([key, value]) => `-e ${shellQuote(`${key}=${value}`)}`)
+    .join(" ");
+  return [
+    "set -e",
+    WORK_FOLDER,
+    `name=${shellQuote(container.name)}`,
+    `image=${shellQuote(container.image)}`,
+    `port=${shellQuote(String(container.port))}`,
+    `run_id=${shellQuote(container.runId)}`,
+    'docker rm -f "$name" >/dev/null 2>&1 || true',
+    "rm -f metrics.csv service.log recorder.pid",
+    `docker run -d --name "$name" --label "io.sizer.aws-run=$run_id" --network host -e "PORT=$port" ${envFlags} "$image"`,
+    "cat > record.sh <<'SIZER_RECORDER'",
+    RECORDER_SCRIPT.trimEnd(),
+    "SIZER_RECORDER",
+    `setsid sh record.sh "$name" "$d/metrics.csv" ${shellQuote(String(container.intervalSeconds))} > recorder.log 2>&1 < /dev/null &`,
+    'printf "%s\\n" "$!" > recorder.pid',
+  ].join("\n");
+}
+
+/** Stops the recorder, keeps the container's log, removes the container; prints the working folder. */
+export function stopServiceScript(name: string): string {
+  return [
+    WORK_FOLDER,
+    `name=${shellQuote(name)}`,
+    // The recorder leads its own process group (setsid): end the whole pipeline, then wait until it is gone.
+    "if [ -f recorder.pid ]; then",
+    "  recorder=$(cat recorder.pid)",
+    '  kill -TERM "-$recorder" 2>/dev/null || kill -TERM "$recorder" 2>/dev/null || true',
+    '  tries=0; while kill -0 "-$recorder" 2>/dev/null && [ "$tries" -lt 50 ]; do sleep 0.2; tries=$((tries + 1)); done',
+    "fi",
+    'docker logs --timestamps "$name" > service.log 2>&1 || true',
+    'docker rm -f "$name" >/dev/null 2>&1 || true',
+    "touch metrics.csv",
+    'printf "%s\\n" "$d"',
+  ].join("\n");
+}
