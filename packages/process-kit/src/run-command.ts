@@ -2,7 +2,7 @@ import type { StopOutcome } from "./process-group.js";
 import { type ProcessOptions, startProcess } from "./start-process.js";
 
 /** Options of one command run by a {@link CommandRunner}. */
-export interface CommandOptions extends Omit<ProcessOptions, "endWithParent"> {
+export interface CommandOptions extends ProcessOptions {
   /** Stop the command (and what it started) after this many milliseconds. */
   timeoutMs?: number | undefined;
   /** How much of the end of stdout and of stderr is kept. Default: 64 Ki characters each. */
