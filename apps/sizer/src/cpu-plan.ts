@@ -1,7 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { formatCpuList } from "@sizer/process-kit";
 import { SizerError, SizerUsageError } from "./errors.js";
+
+/** Formats core numbers as a taskset CPU list (`0-2,5`): process-kit's, re-exported for sizer's modules. */
+export { formatCpuList };
 
 /** Which cores the service and the load generator run on. */
 export interface CpuPlan {
@@ -31,23 +35,6 @@ export function parseCpuList(text: string, input: string): number[] {
     for (let cpu = first; cpu <= last; cpu += 1) cpus.add(cpu);
   }
   return [...cpus].sort((a, b) => a - b);
-}
-
-/** Formats core numbers as a taskset CPU list, e.g. `[0, 1, 2, 5]` as `0-2,5`. */
-export function formatCpuList(cpus: readonly number[]): string {
-  const parts: string[] = [];
-  let index = 0;
-  while (index < cpus.length) {
-    const first = cpus[index] as number;
-    let last = first;
-    while (index + 1 < cpus.length && cpus[index + 1] === last + 1) {
-      index += 1;
-      last = cpus[index] as number;
-    }
-    parts.push(first === last ? `${first}` : `${first}-${last}`);
-    index += 1;
-  }
-  return parts.join(",");
 }
 
 /** The cores this process may run on (its affinity), from /proc, else all of them. */
