@@ -57,7 +57,10 @@ export function pinned(invocation, { taskset, cpu }) {
  *   onStart?: (pid: number) => void }} options
  * @returns {Promise<ProcessOutcome>}
  */
-export async function runProcess({ command, args }, { env, cwd, timeoutMs, maxOutputBytes = 4_000_000, onStart }) {
+export async function runProcess(
+  { command, args },
+  { env, cwd, timeoutMs, maxOutputBytes = 4_000_000, onStart },
+) {
   const started = performance.now();
   const wallSeconds = () => (performance.now() - started) / 1000;
   try {

@@ -1,4 +1,4 @@
-import { describeExit, pinnedArgv, type ProcessExit, startProcess } from "@sizer/process-kit";
+import { describeExit, type ProcessExit, pinnedArgv, startProcess } from "@sizer/process-kit";
 import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
 import { groupListensOn } from "./port-owner.js";

@@ -1,5 +1,5 @@
-import { describeExit, type ProcessExit, runCommand, startProcess } from "@sizer/process-kit";
 import { randomBytes } from "node:crypto";
+import { describeExit, type ProcessExit, runCommand, startProcess } from "@sizer/process-kit";
 import { formatCpuList } from "./cpu-plan.js";
 import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
 import { portIsFree } from "./free-port.js";

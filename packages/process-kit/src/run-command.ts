@@ -1,4 +1,3 @@
-import type { StopOutcome } from "./process-group.js";
 import { type ProcessOptions, startProcess } from "./start-process.js";
 
 /** Options of one command run by a {@link CommandRunner}. */
@@ -63,17 +62,16 @@ export const runCommand: CommandRunner = async (command, args, options = {}) => 
       options.onOutput?.(chunk, stream);
     },
   });
-  let stopped: Promise<StopOutcome> | undefined;
   const onAbort = () => {
     aborted = true;
-    stopped ??= running.stop();
+    void running.stop();
   };
   const timer =
     options.timeoutMs === undefined
       ? undefined
       : setTimeout(() => {
           timedOut = true;
-          stopped ??= running.stop();
+          void running.stop();
         }, options.timeoutMs);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {

@@ -1,6 +1,11 @@
 import { spawn } from "node:child_process";
 import { pinnedArgv } from "./cpu-list.js";
-import { DEFAULT_KILL_GRACE_MS, endProcessGroup, type ProcessExit, type StopOutcome } from "./process-group.js";
+import {
+  DEFAULT_KILL_GRACE_MS,
+  endProcessGroup,
+  type ProcessExit,
+  type StopOutcome,
+} from "./process-group.js";
 
 /** How a process is started: argv without a shell, in its own process group. */
 export interface ProcessOptions {
@@ -34,7 +39,7 @@ export interface RunningProcess {
   readonly spawned: Promise<void>;
   /** Resolves when the process itself ends (or could not start: both fields null). */
   readonly exited: Promise<ProcessExit>;
-  /** Resolves when its output is read to the end (at most the kill grace after `exited`). */
+  /** Resolves when its output is read to the end (at most 2 s after `exited`: a grandchild may hold the pipes). */
   readonly closed: Promise<void>;
   /** How it ended, once it has. */
   exit(): ProcessExit | undefined;
@@ -43,6 +48,9 @@ export interface RunningProcess {
 }
 
 const onWindows = process.platform === "win32";
+
+/** How long the output may still be read after the process has gone (a grandchild may hold the pipes). */
+const OUTPUT_DRAIN_MS = 2_000;
 
 /**
  * Starts `argv[0]` with the arguments `argv.slice(1)`, never through a shell, in a process group of
@@ -148,7 +156,7 @@ export function startProcess(argv: readonly string[], options: ProcessOptions = 
         child.stdout?.destroy();
         child.stderr?.destroy();
         done();
-      }, graceMs);
+      }, OUTPUT_DRAIN_MS);
     });
   });
   child.once("exit", (exitCode, signal) => resolveExited({ exitCode, signal }));
