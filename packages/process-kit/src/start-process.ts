@@ -99,7 +99,8 @@ export function startProcess(argv: readonly string[], options: ProcessOptions = 
       if (child.pid !== undefined) options.onSpawn?.(child.pid);
       resolve();
     });
-    child.once("error", (error) => {
+    // `on`, not `once`: a later error (a failed kill) must not become an uncaught exception.
+    child.on("error", (error) => {
       if (child.pid === undefined) {
         resolveExited({ exitCode: null, signal: null });
         reject(error);
