@@ -1,11 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { formatCpuList } from "@sizer/process-kit";
+import { CpuPinningError, formatCpuList, hasTaskset, pinRunningProcess } from "@sizer/process-kit";
 import { SizerError, SizerUsageError } from "./errors.js";
 
-/** Formats core numbers as a taskset CPU list (`0-2,5`): process-kit's, re-exported for sizer's modules. */
-export { formatCpuList };
+/** process-kit's `formatCpuList` (`0-2,5`) and `hasTaskset`, re-exported for sizer's modules and API. */
+export { formatCpuList, hasTaskset };
 
 /** Which cores the service and the load generator run on. */
 export interface CpuPlan {
@@ -48,12 +47,6 @@ export function allowedCpus(statusFile = "/proc/self/status"): number[] {
     // Not Linux: fall through.
   }
   return Array.from({ length: availableParallelism() }, (_, cpu) => cpu);
-}
-
-/** True when the `taskset` command (util-linux) can be run. */
-export function hasTaskset(command = "taskset"): boolean {
-  const probe = spawnSync(command, ["--version"], { stdio: "ignore" });
-  return probe.status === 0;
 }
 
 /** What {@link planCpus} needs to know. */
@@ -134,15 +127,13 @@ export function planCpus(input: CpuPlanInput): CpuPlan {
   return { serviceCpus, loadCpus, shared, description };
 }
 
-/** Sets the CPU affinity of every thread of a running process with `taskset -a -p -c`. */
+/** Sets the CPU affinity of every thread of a running process with `taskset -a -p -c` (process-kit's). */
 export function pinProcess(pid: number, cpus: readonly number[], command = "taskset"): void {
-  const result = spawnSync(command, ["-a", "-p", "-c", formatCpuList(cpus), String(pid)], {
-    encoding: "utf8",
-  });
-  if (result.status !== 0) {
-    throw new SizerError(
-      "ERR_SIZER_PINNING",
-      `taskset could not pin process ${pid} to ${formatCpuList(cpus)}: ${(result.stderr || result.error?.message || "").trim()}`,
-    );
+  try {
+    pinRunningProcess(pid, cpus, command);
+  } catch (error) {
+    if (error instanceof CpuPinningError)
+      throw new SizerError("ERR_SIZER_PINNING", error.message, { cause: error });
+    throw error;
   }
 }

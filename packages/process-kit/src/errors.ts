@@ -30,3 +30,20 @@ export class CommandLineError extends Error {
     this.quote = quote;
   }
 }
+
+/** taskset could not pin a running process ({@link pinRunningProcess}). */
+export class CpuPinningError extends Error {
+  /** Stable code of every pinning error. */
+  readonly code = "ERR_PROCESS_PINNING";
+  /** The process that was to be pinned. */
+  readonly pid: number;
+  /** The cores, as a taskset list (`0-2,5`). */
+  readonly cpuList: string;
+
+  constructor(pid: number, cpuList: string, reason: string, cause?: unknown) {
+    super(`taskset could not pin process ${pid} to ${cpuList}: ${reason}`, { cause });
+    this.name = "CpuPinningError";
+    this.pid = pid;
+    this.cpuList = cpuList;
+  }
+}

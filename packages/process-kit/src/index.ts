@@ -1,6 +1,6 @@
 export { type SplitCommandLine, splitCommandLine } from "./command-line.js";
-export { formatCpuList, pinnedArgv } from "./cpu-list.js";
-export { CommandLineError, type CommandLineProblem } from "./errors.js";
+export { formatCpuList, hasTaskset, pinnedArgv, pinRunningProcess } from "./cpu-list.js";
+export { CommandLineError, type CommandLineProblem, CpuPinningError } from "./errors.js";
 export { EXIT_CODES, type ExitCodeName } from "./exit-codes.js";
 export {
   DEFAULT_KILL_GRACE_MS,

@@ -7,6 +7,7 @@ describe("public API", () => {
     const exported = Object.keys(api).sort();
     expect(exported).toEqual([
       "CommandLineError",
+      "CpuPinningError",
       "DEFAULT_KILL_GRACE_MS",
       "DEFAULT_MAX_OUTPUT_CHARACTERS",
       "EXIT_CODES",
@@ -14,6 +15,8 @@ describe("public API", () => {
       "endProcessGroup",
       "formatCpuList",
       "groupAlive",
+      "hasTaskset",
+      "pinRunningProcess",
       "pinnedArgv",
       "runCommand",
       "splitCommandLine",

@@ -1,6 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { groupAlive, runCommand, startProcess } from "../dist/index.js";
+import {
+  CpuPinningError,
+  groupAlive,
+  pinRunningProcess,
+  runCommand,
+  startProcess,
+  hasTaskset as tasksetRuns,
+} from "../dist/index.js";
 
 const hasTaskset = existsSync("/usr/bin/taskset") || existsSync("/bin/taskset");
 
@@ -122,4 +129,24 @@ describe("startProcess", () => {
     expect(await running.exited).toEqual({ exitCode: null, signal: null });
     expect(await running.stop()).toBe("none");
   });
+});
+
+describe("pinRunningProcess", () => {
+  it.skipIf(!hasTaskset)(
+    "pins a running process, and says why it cannot pin it to a core that does not exist",
+    async () => {
+      expect(tasksetRuns()).toBe(true);
+      expect(tasksetRuns("/no/such/taskset")).toBe(false);
+      const running = startProcess(["sleep", "600"]);
+      await running.spawned;
+      const pid = running.pid as number;
+      pinRunningProcess(pid, [0]);
+      expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/^Cpus_allowed_list:\s+0$/m);
+      expect(() => pinRunningProcess(pid, [4095])).toThrow(CpuPinningError);
+      expect(() => pinRunningProcess(pid, [4094, 4095])).toThrow(
+        `taskset could not pin process ${pid} to 4094-4095:`,
+      );
+      await running.stop();
+    },
+  );
 });
