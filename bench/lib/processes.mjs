@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { pinnedArgv, runCommand } from "@sizer/process-kit";
 
 /**
  * Finds an executable on the PATH without a shell.
@@ -25,14 +25,15 @@ export function findExecutable(name, searchPath = process.env.PATH ?? "") {
 
 /**
  * Wraps a command so that it runs on one CPU (`taskset -c <cpu> command ...`). taskset replaces
- * itself with the command, so the pid seen by the caller is the command's pid.
+ * itself with the command, so the pid seen by the caller is the command's.
  *
  * @param {{ command: string, args: string[] }} invocation
  * @param {{ taskset: string | undefined, cpu: number | undefined }} pinning
  */
 export function pinned(invocation, { taskset, cpu }) {
   if (taskset === undefined || cpu === undefined) return invocation;
-  return { command: taskset, args: ["-c", String(cpu), invocation.command, ...invocation.args] };
+  const [command, ...args] = pinnedArgv([invocation.command, ...invocation.args], [cpu], taskset);
+  return { command: /** @type {string} */ (command), args };
 }
 
 /**
@@ -47,72 +48,51 @@ export function pinned(invocation, { taskset, cpu }) {
  */
 
 /**
- * Runs a command (no shell: arguments are passed as they are) and collects its output, killing it
- * with SIGTERM, then SIGKILL 5 s later, if it runs past `timeoutMs`.
+ * Runs a command through @sizer/process-kit's runner (no shell: arguments are passed as they are;
+ * its own process group, killed with the bench if it exits first) and collects its output, ending
+ * the group with SIGTERM, then SIGKILL 5 s later, if it runs past `timeoutMs`.
  *
  * @param {{ command: string, args: string[] }} invocation
  * @param {{ env?: NodeJS.ProcessEnv, cwd?: string, timeoutMs: number, maxOutputBytes?: number,
  *   onStart?: (pid: number) => void }} options
  * @returns {Promise<ProcessOutcome>}
  */
-export function runProcess({ command, args }, { env, cwd, timeoutMs, maxOutputBytes = 4_000_000, onStart }) {
+export async function runProcess(
+  { command, args },
+  { env, cwd, timeoutMs, maxOutputBytes = 4_000_000, onStart },
+) {
   const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
-    const stdout = tailCollector(maxOutputBytes);
-    const stderr = tailCollector(maxOutputBytes);
-    child.stdout.on("data", stdout.add);
-    child.stderr.on("data", stderr.add);
-    let timedOut = false;
-    let killTimer;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGTERM");
-      killTimer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    }, timeoutMs);
-    let spawnError;
-    child.on("error", (error) => {
-      spawnError = error.message;
+  const wallSeconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await runCommand(command, args, {
+      env,
+      cwd,
+      timeoutMs,
+      maxOutputCharacters: maxOutputBytes,
+      killGraceMs: 5_000,
+      onSpawn: onStart,
+      endWithParent: true,
     });
-    child.on("spawn", () => {
-      if (onStart && child.pid !== undefined) onStart(child.pid);
-    });
-    child.on("close", (exitCode, signal) => {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      resolve({
-        exitCode,
-        signal,
-        timedOut,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        wallSeconds: (performance.now() - started) / 1000,
-        spawnError,
-      });
-    });
-  });
-}
-
-/** Keeps the last `limit` bytes of a stream. @param {number} limit */
-function tailCollector(limit) {
-  /** @type {Buffer[]} */
-  let chunks = [];
-  let size = 0;
-  return {
-    /** @param {Buffer} chunk */
-    add(chunk) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > limit * 2) {
-        const joined = Buffer.concat(chunks).subarray(-limit);
-        chunks = [joined];
-        size = joined.length;
-      }
-    },
-    text() {
-      return Buffer.concat(chunks).subarray(-limit).toString("utf8");
-    },
-  };
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      wallSeconds: wallSeconds(),
+      spawnError: undefined,
+    };
+  } catch (error) {
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      stdout: "",
+      stderr: "",
+      wallSeconds: wallSeconds(),
+      spawnError: /** @type {Error} */ (error).message,
+    };
+  }
 }
 
 /**

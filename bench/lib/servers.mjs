@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startProcess } from "@sizer/process-kit";
 import { BenchServerError } from "./errors.mjs";
 import { pinned } from "./processes.mjs";
 
@@ -38,16 +38,19 @@ export async function startNginxServer({ nginx, taskset, cpu, delayMs = 0 }) {
       },
       { taskset, cpu },
     );
-    const child = spawn(invocation.command, invocation.args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
+    const server = startProcess([invocation.command, ...invocation.args], {
+      endWithParent: true,
+      onOutput: (chunk, stream) => {
+        if (stream === "stderr") stderr += chunk;
+      },
     });
     const url = `http://127.0.0.1:${port}/`;
-    const stop = () => stopChild(child).finally(() => rmSync(prefix, { recursive: true, force: true }));
+    const stop = () => server.stop().finally(() => rmSync(prefix, { recursive: true, force: true }));
     try {
-      await waitUntilAnswering(url, child);
-      return { kind: "nginx", url, pid: /** @type {number} */ (child.pid), stop };
+      await server.spawned;
+      await waitUntilAnswering(url, server);
+      return { kind: "nginx", url, pid: /** @type {number} */ (server.pid), stop };
     } catch (error) {
       await stop();
       const log = readLog(join(prefix, "error.log"));
@@ -74,36 +77,42 @@ export async function startNodeServer({ delayMs = 0, status = 200, taskset, cpu 
     },
     { taskset, cpu },
   );
-  const child = spawn(invocation.command, invocation.args, { stdio: ["ignore", "pipe", "pipe"] });
-  const stop = () => stopChild(child);
-  try {
-    const url = await new Promise((resolve, reject) => {
-      let stdout = "";
-      let stderr = "";
-      const timer = setTimeout(() => reject(new Error("no 'listening' line within 15 s")), 15_000);
-      child.stdout.on("data", (chunk) => {
-        stdout += chunk;
-        const match = /^listening (\S+)$/m.exec(stdout);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.stderr.on("data", (chunk) => {
+  let stdout = "";
+  let stderr = "";
+  /** @type {(url: string) => void} */
+  let listening = () => {};
+  const listened = new Promise((resolve) => {
+    listening = resolve;
+  });
+  const server = startProcess([invocation.command, ...invocation.args], {
+    endWithParent: true,
+    onOutput: (chunk, stream) => {
+      if (stream === "stderr") {
         stderr += chunk;
-      });
-      child.on("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.on("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`exited with code ${code}: ${firstLine(stderr)}`));
-      });
+        return;
+      }
+      stdout += chunk;
+      const match = /^listening (\S+)$/m.exec(stdout);
+      if (match) listening(/** @type {string} */ (match[1]));
+    },
+  });
+  const stop = () => server.stop().then(() => undefined);
+  try {
+    await server.spawned;
+    let timer;
+    const died = server.exited.then((exit) => {
+      throw new Error(`exited with code ${exit.exitCode ?? exit.signal}: ${firstLine(stderr)}`);
     });
-    child.stdout.resume();
-    await waitUntilAnswering(url, child, status);
-    return { kind: "node", url, pid: /** @type {number} */ (child.pid), stop };
+    died.catch(() => undefined);
+    const url = await Promise.race([
+      listened,
+      died,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no 'listening' line within 15 s")), 15_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    await waitUntilAnswering(url, server, status);
+    return { kind: "node", url, pid: /** @type {number} */ (server.pid), stop };
   } catch (error) {
     await stop();
     throw new BenchServerError(
@@ -184,15 +193,14 @@ function findFreePort() {
  * Polls the server until it answers the expected status, or fails if the process exits or 15 s pass.
  *
  * @param {string} url
- * @param {import("node:child_process").ChildProcess} child
+ * @param {import("@sizer/process-kit").RunningProcess} server
  * @param {number} [expectedStatus]
  */
-async function waitUntilAnswering(url, child, expectedStatus = 200) {
+async function waitUntilAnswering(url, server, expectedStatus = 200) {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the server process exited (${child.exitCode ?? child.signalCode})`);
-    }
+    const exit = server.exit();
+    if (exit) throw new Error(`the server process exited (${exit.exitCode ?? exit.signal})`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
       await response.arrayBuffer();
@@ -204,19 +212,6 @@ async function waitUntilAnswering(url, child, expectedStatus = 200) {
     }
   }
   throw new Error(`${url} did not answer within 15 s`);
-}
-
-/** @param {import("node:child_process").ChildProcess} child */
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killTimer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(killTimer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 /** @param {string} path */

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -35,6 +35,8 @@ describe("bench/hello.mjs", () => {
     const tree = join(directory, "unbuilt");
     cpSync(join(repositoryRoot, "bench", "lib"), join(tree, "bench", "lib"), { recursive: true });
     cpSync(join(repositoryRoot, "bench", "hello.mjs"), join(tree, "bench", "hello.mjs"));
+    // bench/lib runs its processes through @sizer/process-kit, found through bench's node_modules.
+    symlinkSync(join(repositoryRoot, "bench", "node_modules"), join(tree, "bench", "node_modules"));
     const outcome = await runProcess(
       { command: process.execPath, args: [join("bench", "hello.mjs"), "--tools", "loadcore"] },
       { cwd: tree, timeoutMs: 60_000 },

@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { formatCpuList } from "./cpu-plan.js";
+import { describeExit, type ProcessExit, pinnedArgv, startProcess } from "@sizer/process-kit";
 import { InterruptedError, ServiceStartError } from "./errors.js";
 import { freePort } from "./free-port.js";
 import { groupListensOn } from "./port-owner.js";
-import { childExit, describeExit, endProcessGroup, type ProcessExit } from "./process-tree.js";
 import { certificateMessage, type ReadyOutcome, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import { parseServiceCommand } from "./service-command.js";
@@ -91,18 +89,14 @@ async function launchPlan(
   const url = options.url ?? `http://127.0.0.1:${explicitPort}/`;
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (explicitPort !== undefined && options.env?.PORT === undefined) env.PORT = String(explicitPort);
-  const argv =
-    options.cpus && options.cpus.length > 0
-      ? [options.taskset ?? "taskset", "-c", formatCpuList(options.cpus), ...parsed.argv]
-      : parsed.argv;
-  return { argv, env, url };
+  return { argv: pinnedArgv(parsed.argv, options.cpus, options.taskset), env, url };
 }
 
 /** The service's process group as it runs: how it ended once it has, and the stop that ends it all. */
 interface ServiceProcess {
   pid: number | undefined;
-  /** Resolves when the spawn fails (a program that does not exist). */
-  spawnError: Promise<Error>;
+  /** Resolves once the process runs, with the spawn error when it cannot (a program that does not exist). */
+  spawnError: Promise<Error | undefined>;
   exited: Promise<ProcessExit>;
   exit(): ProcessExit | undefined;
   /** Ends the whole group, SIGKILL after the grace; safe to call twice. */
@@ -110,52 +104,42 @@ interface ServiceProcess {
 }
 
 /**
- * Spawns the service in a process group of its own, its output written to the log; the group is
- * killed if sizer itself exits first.
+ * Spawns the service in a process group of its own (process-kit's {@link startProcess}), its output
+ * written to the log; the group is killed if sizer itself exits first.
  */
 function spawnService(
   argv: readonly string[],
   env: Record<string, string | undefined>,
   options: CommandServiceOptions,
 ): ServiceProcess {
-  const child = spawnGroup(argv, env, options);
-  const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
-  child.stdout?.on("data", (chunk: Buffer) => options.log.write(chunk));
-  child.stderr?.on("data", (chunk: Buffer) => options.log.write(chunk));
-  let exit: ProcessExit | undefined;
-  const exited = childExit(child).then((result) => {
-    exit = result;
+  const running = startProcess(argv, {
+    cwd: options.cwd,
+    env,
+    killGraceMs: options.stopGraceMs ?? 5000,
+    endWithParent: true,
+    onOutput: (chunk) => options.log.write(chunk),
+  });
+  const spawnError = running.spawned.then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  const exited = running.exited.then((result) => {
     options.log.note(`the service ended with ${describeExit(result)}`);
     return result;
   });
-  const pid = child.pid;
-  const killOnExit = () => {
-    if (pid !== undefined) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  };
-  process.once("exit", killOnExit);
-
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (pid !== undefined) {
-        const how = await endProcessGroup(pid, { graceMs: options.stopGraceMs ?? 5000 });
-        if (how !== "none")
-          options.log.note(
-            `service process group ${pid} ${how === "killed" ? "killed (SIGKILL)" : "terminated (SIGTERM)"}`,
-          );
-      }
-      if (!exit) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
-      process.removeListener("exit", killOnExit);
+      const how = await running.stop();
+      if (how !== "none")
+        options.log.note(
+          `service process group ${running.pid} ${how === "killed" ? "killed (SIGKILL)" : "terminated (SIGTERM)"}`,
+        );
+      if (!running.exit()) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
     })();
     return stopping;
   };
-  return { pid, spawnError, exited, exit: () => exit, stop };
+  return { pid: running.pid, spawnError, exited, exit: () => running.exit(), stop };
 }
 
 /**
@@ -170,10 +154,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   );
   const { pid, spawnError, exited, exit, stop } = spawnService(argv, env, options);
 
-  const failedToSpawn = await Promise.race([
-    spawnError,
-    new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
-  ]);
+  const failedToSpawn = await spawnError;
   if (failedToSpawn || pid === undefined) {
     await stop();
     const reason = failedToSpawn ? failedToSpawn.message : "no process id";
@@ -221,29 +202,6 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     outputTail: (lines) => options.log.tail(lines),
     stop,
   };
-}
-
-/** Starts the command in a process group of its own, its output piped; a spawn that throws is a start error. */
-function spawnGroup(
-  argv: readonly string[],
-  env: Record<string, string | undefined>,
-  options: CommandServiceOptions,
-): ChildProcess {
-  try {
-    return spawn(argv[0] as string, argv.slice(1), {
-      cwd: options.cwd,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  } catch (error) {
-    throw new ServiceStartError(
-      "ERR_SIZER_SERVICE_START",
-      `cannot start --service-cmd '${options.command}': ${(error as Error).message}`,
-      "",
-      { cause: error },
-    );
-  }
 }
 
 /** Why a started command never became ready, with the last lines it printed. */

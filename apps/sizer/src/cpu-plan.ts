@@ -1,7 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { CpuPinningError, formatCpuList, hasTaskset, pinRunningProcess } from "@sizer/process-kit";
 import { SizerError, SizerUsageError } from "./errors.js";
+
+/** process-kit's `formatCpuList` (`0-2,5`) and `hasTaskset`, re-exported for sizer's modules and API. */
+export { formatCpuList, hasTaskset };
 
 /** Which cores the service and the load generator run on. */
 export interface CpuPlan {
@@ -33,23 +36,6 @@ export function parseCpuList(text: string, input: string): number[] {
   return [...cpus].sort((a, b) => a - b);
 }
 
-/** Formats core numbers as a taskset CPU list, e.g. `[0, 1, 2, 5]` as `0-2,5`. */
-export function formatCpuList(cpus: readonly number[]): string {
-  const parts: string[] = [];
-  let index = 0;
-  while (index < cpus.length) {
-    const first = cpus[index] as number;
-    let last = first;
-    while (index + 1 < cpus.length && cpus[index + 1] === last + 1) {
-      index += 1;
-      last = cpus[index] as number;
-    }
-    parts.push(first === last ? `${first}` : `${first}-${last}`);
-    index += 1;
-  }
-  return parts.join(",");
-}
-
 /** The cores this process may run on (its affinity), from /proc, else all of them. */
 export function allowedCpus(statusFile = "/proc/self/status"): number[] {
   try {
@@ -61,12 +47,6 @@ export function allowedCpus(statusFile = "/proc/self/status"): number[] {
     // Not Linux: fall through.
   }
   return Array.from({ length: availableParallelism() }, (_, cpu) => cpu);
-}
-
-/** True when the `taskset` command (util-linux) can be run. */
-export function hasTaskset(command = "taskset"): boolean {
-  const probe = spawnSync(command, ["--version"], { stdio: "ignore" });
-  return probe.status === 0;
 }
 
 /** What {@link planCpus} needs to know. */
@@ -147,15 +127,13 @@ export function planCpus(input: CpuPlanInput): CpuPlan {
   return { serviceCpus, loadCpus, shared, description };
 }
 
-/** Sets the CPU affinity of every thread of a running process with `taskset -a -p -c`. */
+/** Sets the CPU affinity of every thread of a running process with `taskset -a -p -c` (process-kit's). */
 export function pinProcess(pid: number, cpus: readonly number[], command = "taskset"): void {
-  const result = spawnSync(command, ["-a", "-p", "-c", formatCpuList(cpus), String(pid)], {
-    encoding: "utf8",
-  });
-  if (result.status !== 0) {
-    throw new SizerError(
-      "ERR_SIZER_PINNING",
-      `taskset could not pin process ${pid} to ${formatCpuList(cpus)}: ${(result.stderr || result.error?.message || "").trim()}`,
-    );
+  try {
+    pinRunningProcess(pid, cpus, command);
+  } catch (error) {
+    if (error instanceof CpuPinningError)
+      throw new SizerError("ERR_SIZER_PINNING", error.message, { cause: error });
+    throw error;
   }
 }

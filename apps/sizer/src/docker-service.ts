@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { describeExit, type ProcessExit, runCommand, startProcess } from "@sizer/process-kit";
 import { formatCpuList } from "./cpu-plan.js";
 import { DockerError, InterruptedError, ServiceStartError } from "./errors.js";
 import { portIsFree } from "./free-port.js";
-import { childExit, describeExit, type ProcessExit } from "./process-tree.js";
 import { certificateMessage, type ReadyOutcome, waitForReady } from "./readiness.js";
 import { type ServiceHandle, serverUrlOf } from "./service.js";
 import type { ServiceLog } from "./service-log.js";
@@ -56,20 +55,14 @@ interface CommandOutcome {
   error?: Error;
 }
 
-function runDocker(docker: string, args: string[], timeoutMs: number): Promise<CommandOutcome> {
-  return new Promise((resolve) => {
-    const child = spawn(docker, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("error", (error) => resolve({ status: null, stdout, stderr, error }));
-    child.once("close", (status) => resolve({ status, stdout, stderr }));
-  });
+/** Runs one docker command to its end through process-kit's runner; a docker that cannot start is `error`. */
+async function runDocker(docker: string, args: string[], timeoutMs: number): Promise<CommandOutcome> {
+  try {
+    const result = await runCommand(docker, args, { timeoutMs });
+    return { status: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  } catch (error) {
+    return { status: null, stdout: "", stderr: "", error: error as Error };
+  }
 }
 
 function firstLine(text: string): string {
@@ -235,18 +228,19 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     );
   }
   const id = run.stdout.trim().split("\n").pop() ?? "";
-  const logs = spawn(docker, ["logs", "--follow", name], { stdio: ["ignore", "pipe", "pipe"] });
-  logs.stdout.on("data", (chunk: Buffer) => options.log.write(chunk));
-  logs.stderr.on("data", (chunk: Buffer) => options.log.write(chunk));
-  logs.on("error", () => {});
-  const waiter = spawn(docker, ["wait", name], { stdio: ["ignore", "pipe", "ignore"] });
-  let waited = "";
-  waiter.stdout.on("data", (chunk: Buffer) => {
-    waited += chunk.toString();
+  const logs = startProcess([docker, "logs", "--follow", name], {
+    endWithParent: true,
+    onOutput: (chunk) => options.log.write(chunk),
   });
-  waiter.on("error", () => {});
+  let waited = "";
+  const waiter = startProcess([docker, "wait", name], {
+    endWithParent: true,
+    onOutput: (chunk, stream) => {
+      if (stream === "stdout") waited += chunk;
+    },
+  });
   let exit: ProcessExit | undefined;
-  const ended = childExit(waiter).then(() => {
+  const ended = waiter.closed.then(() => {
     const code = Number.parseInt(waited.trim(), 10);
     exit = { exitCode: Number.isNaN(code) ? null : code, signal: null };
     options.log.note(`the container ${name} ended with ${describeExit(exit)}`);
@@ -258,8 +252,7 @@ export async function startDockerService(options: DockerServiceOptions): Promise
     stopping ??= (async () => {
       await runDocker(docker, ["stop", "--time", "5", name], 30_000);
       await runDocker(docker, ["rm", "--force", name], 30_000);
-      logs.kill();
-      waiter.kill();
+      await Promise.all([logs.stop(), waiter.stop()]);
     })();
     return stopping;
   };

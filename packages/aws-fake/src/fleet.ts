@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type RunningProcess, startProcess } from "@sizer/process-kit";
 
 /** An instance type the fake knows, with the facts DescribeInstanceTypes gives. */
 export interface FakeInstanceType {
@@ -263,7 +263,8 @@ export interface ScriptExit {
 
 /** A script running on an instance: a real `sh` in the instance's folder, in its own process group. */
 export interface RunningScript {
-  child: ChildProcess;
+  /** The script's process (process-kit's handle). */
+  process: RunningProcess;
   done: Promise<ScriptExit>;
   /** Kills the whole process group. */
   kill(): void;
@@ -281,39 +282,33 @@ export function runScript(
   mkdirSync(scriptDirectory, { recursive: true });
   const scriptPath = join(scriptDirectory, "_script.sh");
   writeFileSync(scriptPath, script, { mode: 0o700 });
-  const child = spawn("sh", [scriptPath], {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const running = startProcess(["sh", scriptPath], {
     cwd: workingDirectory ?? instance.directory,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
     env: { ...environment, HOME: instance.directory, AWS_FAKE_INSTANCE_ID: instance.instanceId },
+    // The agent's cancel and the fake's close end the script at once.
+    killGraceMs: 0,
+    onOutput: (chunk, stream) => (stream === "stdout" ? stdout : stderr).push(chunk),
   });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
-  const done = new Promise<ScriptExit>((resolve) => {
-    child.on("error", (error) => {
-      resolve({ exitCode: 127, signal: null, stdout: "", stderr: String(error) });
-    });
-    child.on("close", (exitCode, signal) => {
-      resolve({
-        exitCode,
-        signal,
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        stderr: Buffer.concat(stderr).toString("utf8"),
-      });
-    });
-  });
+  const done = running.spawned.then(
+    async (): Promise<ScriptExit> => {
+      const exit = await running.exited;
+      await running.closed;
+      return {
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+        stdout: stdout.join(""),
+        stderr: stderr.join(""),
+      };
+    },
+    (error: unknown): ScriptExit => ({ exitCode: 127, signal: null, stdout: "", stderr: String(error) }),
+  );
   return {
-    child,
+    process: running,
     done,
     kill() {
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // The group is already gone.
-      }
+      if (running.exit() === undefined) void running.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type RunningProcess, startProcess } from "@sizer/process-kit";
 import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,7 +33,7 @@ export class GlancesCsvSource implements SampleSource {
   readonly #startTimeoutMs: number | undefined;
   #csvFile: string | undefined;
   #temporaryDirectory: string | undefined;
-  #child: ChildProcess | undefined;
+  #process: RunningProcess | undefined;
   #exit: Promise<number | null> | undefined;
   #exited = false;
   #stderr = "";
@@ -83,22 +83,24 @@ export class GlancesCsvSource implements SampleSource {
       "--enable-plugin",
       plugins.join(","),
     ];
-    const child = spawn(this.#command, args, { stdio: ["ignore", "ignore", "pipe"] });
-    this.#child = child;
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-2000);
+    const glances = startProcess([this.#command, ...args], {
+      endWithParent: true,
+      onOutput: (chunk, stream) => {
+        if (stream === "stderr") this.#stderr = (this.#stderr + chunk).slice(-2000);
+      },
     });
-    this.#exit = new Promise((resolve, reject) => {
-      child.once("error", (error) => {
+    this.#process = glances;
+    this.#exit = glances.spawned.then(
+      async () => {
+        const exit = await glances.exited;
         this.#exited = true;
-        reject(new GlancesNotFoundError(this.#command, { cause: error }));
-      });
-      child.once("exit", (code) => {
+        return exit.exitCode;
+      },
+      (error: unknown) => {
         this.#exited = true;
-        resolve(code);
-      });
-    });
+        throw new GlancesNotFoundError(this.#command, { cause: error });
+      },
+    );
     this.#exit.catch(() => undefined);
 
     // Wait for the header and a first row so that a broken Glances fails `start()`, not later.
@@ -195,14 +197,12 @@ export class GlancesCsvSource implements SampleSource {
   }
 
   async close(): Promise<void> {
-    const child = this.#child;
-    if (child && !this.#exited) {
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    const glances = this.#process;
+    if (glances && !this.#exited) {
+      await glances.stop();
       await this.#exit?.catch(() => undefined);
-      clearTimeout(killer);
     }
-    this.#child = undefined;
+    this.#process = undefined;
     await this.#handle?.close();
     this.#handle = undefined;
     if (this.#temporaryDirectory) {

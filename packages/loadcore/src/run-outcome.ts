@@ -1,3 +1,4 @@
+import { EXIT_CODES, type ExitCodeName } from "@sizer/process-kit";
 import type { LoadResults } from "./results.js";
 
 /**
@@ -28,36 +29,9 @@ export function runOutcome(
   return "done";
 }
 
-/**
- * The exit codes of the sizer commands (`loadcore`, `moloslave`, `sizer`), one table for all,
- * documented once in docs/exit-codes.md. A command maps its error codes and run outcomes to these
- * names; a number means the same thing whichever command exits with it.
- */
-export const EXIT_CODES = {
-  /** The command did what it was asked (a sizing that found the capacity, or found it above the load applied). */
-  done: 0,
-  /** Failures crossed the run's threshold: `--fail N` reached, or `-x/--exception` stopped the run at a failure. */
-  failThreshold: 1,
-  /** Bad usage: an unknown flag, a missing or bad value; the message names the flag. */
-  usage: 2,
-  /** Nothing measured: no scenario run succeeded; or (sizer) the service could not be started or reached. */
-  target: 3,
-  /** (sizer) The service died during the run; a partial report was written. */
-  serviceDied: 4,
-  /** The scenario, its molotov.json or its repository cannot be used (missing, syntax error, no scenario, bad config, git or install failed). */
-  scenario: 5,
-  /** A file or folder cannot be read or written (a saved run, an input file, the OS refusing). */
-  files: 6,
-  /** The resources cannot be recorded (Glances missing or failing, the watched process gone, no permission). */
-  resources: 7,
-  /** An internal error: a bug, please report it with the output. */
-  internal: 70,
-  /** Interrupted by Ctrl-C or SIGTERM (results, and sizer's partial report, still written). */
-  interrupted: 130,
-} as const;
-
-/** A name of {@link EXIT_CODES}. */
-export type ExitCodeName = keyof typeof EXIT_CODES;
+// The exit-code table lives in @sizer/process-kit, shared with every sizer command; loadcore
+// re-exports it, part of its public API since before the move.
+export { EXIT_CODES, type ExitCodeName };
 
 /** The exit code of each way a run can end (see {@link runOutcome}). */
 export const OUTCOME_EXIT_CODE: Readonly<Record<RunOutcome, ExitCodeName>> = {

@@ -1,5 +1,6 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CommandLineError, type SplitCommandLine, splitCommandLine } from "@sizer/process-kit";
 import { AbortedError, InstallError, UnsafeArgumentError } from "./errors.js";
 import { type CommandRunner, runCommand } from "./run-command.js";
 
@@ -47,64 +48,34 @@ const DEPENDENCY_FIELDS = ["dependencies", "devDependencies", "optionalDependenc
 
 /**
  * Splits a command line into an argument array the way a shell would for plain words and quotes
- * (`'…'`, `"…"`, backslash), and refuses what only a shell could do (pipes, `;`, `&`, `$`, redirections),
- * since moloslave never runs a shell.
+ * (`'…'`, `"…"`, backslash; the rules of {@link splitCommandLine}), and refuses what only a shell
+ * could do (pipes, `;`, `&`, `$`, redirections, globs, `~`, `#`, a leading `VAR=value`), since
+ * moloslave never runs a shell.
  */
 export function parseCommandLine(commandLine: string, input = "requirements"): string[] {
-  const words: string[] = [];
-  let current = "";
-  let inWord = false;
-  let quote: "'" | '"' | undefined;
-  for (let index = 0; index < commandLine.length; index++) {
-    const character = commandLine[index] as string;
-    if (quote === "'") {
-      if (character === "'") quote = undefined;
-      else current += character;
-      continue;
+  let split: SplitCommandLine;
+  try {
+    split = splitCommandLine(commandLine);
+  } catch (error) {
+    if (error instanceof CommandLineError) {
+      const reason =
+        error.problem === "empty"
+          ? "it names no command"
+          : error.problem === "lone-backslash"
+            ? "it ends with a lone backslash"
+            : `the quote ${error.quote} is not closed`;
+      throw new UnsafeArgumentError(input, commandLine, reason);
     }
-    if (quote === '"') {
-      if (character === '"') quote = undefined;
-      else if (character === "\\" && /["\\$`]/.test(commandLine[index + 1] ?? ""))
-        current += commandLine[++index];
-      else if (/[$`]/.test(character)) {
-        throw new UnsafeArgumentError(
-          input,
-          commandLine,
-          `${character} needs a shell; moloslave runs the command without one`,
-        );
-      } else current += character;
-      continue;
-    }
-    if (character === "'" || character === '"') {
-      quote = character;
-      inWord = true;
-    } else if (character === "\\") {
-      const next = commandLine[index + 1];
-      if (next === undefined)
-        throw new UnsafeArgumentError(input, commandLine, "it ends with a lone backslash");
-      current += next;
-      index++;
-      inWord = true;
-    } else if (/\s/.test(character)) {
-      if (inWord) words.push(current);
-      current = "";
-      inWord = false;
-    } else if (/[|&;<>()$`]/.test(character)) {
-      throw new UnsafeArgumentError(
-        input,
-        commandLine,
-        `${character} needs a shell; moloslave runs the command without one`,
-      );
-    } else {
-      current += character;
-      inWord = true;
-    }
+    throw error;
   }
-  if (quote !== undefined)
-    throw new UnsafeArgumentError(input, commandLine, `the quote ${quote} is not closed`);
-  if (inWord) words.push(current);
-  if (words.length === 0) throw new UnsafeArgumentError(input, commandLine, "it names no command");
-  return words;
+  if (split.shellSyntax !== undefined) {
+    throw new UnsafeArgumentError(
+      input,
+      commandLine,
+      `${split.shellSyntax} needs a shell; moloslave runs the command without one`,
+    );
+  }
+  return split.argv;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -86,6 +86,9 @@ describe("parseCommandLine", () => {
       "echo `id`",
       'echo "$HOME"',
       "npm ci > out",
+      "npm install ./*.tgz",
+      "NODE_ENV=production npm ci",
+      "npm ci # and then",
     ]) {
       expect(() => parseCommandLine(line), line).toThrow(/needs a shell/);
     }

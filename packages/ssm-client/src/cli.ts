@@ -1,15 +1,12 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from "node:fs";
+import { EXIT_CODES } from "@sizer/process-kit";
 import { createAwsClients } from "./aws-clients.js";
 import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
-import { SsmClientError, type SsmClientErrorCode } from "./errors.js";
+import { SsmClientError } from "./errors.js";
+import { invocationExitCode, ssmExitCode } from "./exit-codes.js";
 import { getFile, putFile } from "./files.js";
-import {
-  type CommandOutcome,
-  INLINE_STDOUT_LIMIT,
-  type InvocationStatus,
-  worstStatus,
-} from "./invocation.js";
+import { type CommandOutcome, INLINE_STDOUT_LIMIT, worstStatus } from "./invocation.js";
 import { cleanupNodes, listNodes, type SizerNode } from "./nodes.js";
 import { runCommand } from "./run-command.js";
 
@@ -20,45 +17,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
 });
-
-/**
- * Exit codes by error code, every code listed (the README's table). sizer-ssm is not on the shared
- * table of docs/exit-codes.md yet: its 4 to 8 mean other things there.
- */
-const EXIT_CODES: Readonly<Record<SsmClientErrorCode, number>> = {
-  ERR_SSM_USAGE: 2,
-  ERR_SSM_UNKNOWN_INSTANCE_TYPE: 2,
-  ERR_SSM_NO_CREDENTIALS: 3,
-  ERR_SSM_BAD_CREDENTIALS: 3,
-  ERR_SSM_BAD_REGION: 3,
-  ERR_SSM_ACCESS_DENIED: 3,
-  ERR_SSM_COMMAND_TIMEOUT: 4,
-  ERR_SSM_NOT_MANAGED: 5,
-  ERR_SSM_AGENT_NOT_ONLINE: 5,
-  ERR_SSM_NO_INSTANCE_PROFILE: 5,
-  ERR_SSM_INSTANCE_NOT_FOUND: 5,
-  ERR_SSM_NO_TARGETS: 5,
-  ERR_SSM_CAPACITY: 6,
-  ERR_SSM_QUOTA: 6,
-  ERR_SSM_THROTTLED: 7,
-  ERR_SSM_INVOCATION_NOT_FOUND: 7,
-  ERR_SSM_AWS: 7,
-  ERR_SSM_FILE_TRANSFER: 8,
-  ERR_SSM_ABORTED: 130,
-};
-
-/** `run`'s exit code from the worst instance outcome. */
-const OUTCOME_EXIT_CODES: Record<InvocationStatus, number> = {
-  Success: 0,
-  Failed: 1,
-  ExecutionTimedOut: 4,
-  TimedOut: 4,
-  DeliveryTimedOut: 4,
-  Undeliverable: 5,
-  Terminated: 5,
-  Cancelled: 9,
-};
-const EXIT_INTERNAL = 70;
 
 function say(line: string): void {
   process.stderr.write(`sizer-ssm: ${line}\n`);
@@ -123,7 +81,7 @@ async function runOnInstances(
   });
   const worst = worstStatus(result.outcomes.map((outcome) => outcome.status));
   if (!command.json) say(`${result.outcomes.length} instance(s), worst outcome ${worst}`);
-  return OUTCOME_EXIT_CODES[worst];
+  return invocationExitCode(worst);
 }
 
 async function putLocalFile(
@@ -153,7 +111,7 @@ async function putLocalFile(
     say(
       `put ${result.bytes} bytes to ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
     );
-  return 0;
+  return EXIT_CODES.done;
 }
 
 async function getRemoteFile(
@@ -175,7 +133,7 @@ async function getRemoteFile(
     say(
       `got ${result.bytes} bytes from ${command.instanceId}:${command.remotePath} via ${result.via}, sha256 ${result.sha256}`,
     );
-  return 0;
+  return EXIT_CODES.done;
 }
 
 async function printNodes(command: CommandOf<"nodes">, clients: AwsClients): Promise<number> {
@@ -186,7 +144,7 @@ async function printNodes(command: CommandOf<"nodes">, clients: AwsClients): Pro
   for (const node of nodes)
     process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
   if (!command.json) say(`${nodes.length} node(s)`);
-  return 0;
+  return EXIT_CODES.done;
 }
 
 async function cleanUp(command: CommandOf<"cleanup">, clients: AwsClients): Promise<number> {
@@ -212,7 +170,7 @@ async function cleanUp(command: CommandOf<"cleanup">, clients: AwsClients): Prom
         : `terminating ${result.nodes.length} node(s); deleted ${deleted} of ${groups} security group(s)`,
     );
   }
-  return 0;
+  return EXIT_CODES.done;
 }
 
 async function execute(
@@ -241,15 +199,15 @@ async function main(): Promise<number> {
   } catch (error) {
     say((error as Error).message);
     say("see sizer-ssm --help");
-    return EXIT_CODES.ERR_SSM_USAGE;
+    return EXIT_CODES.usage;
   }
   if (command.command === "help") {
     process.stdout.write(USAGE);
-    return 0;
+    return EXIT_CODES.done;
   }
   const controller = new AbortController();
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT_CODES.ERR_SSM_ABORTED);
+    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
     say("interrupted: cancelling (press Ctrl-C again to quit at once)");
     controller.abort();
   };
@@ -260,10 +218,10 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof SsmClientError) {
       say(`${error.message} [${error.code}]`);
-      return EXIT_CODES[error.code];
+      return ssmExitCode(error.code);
     }
     say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return EXIT_INTERNAL;
+    return EXIT_CODES.internal;
   }
 }
 

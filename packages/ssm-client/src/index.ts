@@ -12,6 +12,12 @@ export {
   summarizeAwsError,
   UsageError,
 } from "./errors.js";
+export {
+  INVOCATION_EXIT_CODE,
+  invocationExitCode,
+  SSM_ERROR_EXIT_CODE,
+  ssmExitCode,
+} from "./exit-codes.js";
 export type { FileTransferOptions, FileTransferResult } from "./files.js";
 export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
 export type { CommandOutcome, InvocationStatus } from "./invocation.js";

@@ -57,7 +57,7 @@ function sizerSsm(
 }
 
 describe("sizer-ssm run", () => {
-  it("streams each instance's outcome and exits with the worst one", async () => {
+  it("streams each instance's outcome and exits with the worst one (8: the script failed)", async () => {
     const { fake, instanceIds } = await fakeAws({ instances: 2 });
     const [good, bad] = instanceIds as [string, string];
     const script = `if [ "$AWS_FAKE_INSTANCE_ID" = ${bad} ]; then echo broken >&2; exit 3; fi; echo fine`;
@@ -65,7 +65,7 @@ describe("sizer-ssm run", () => {
       ["run", "--tag", "sizer:role=service", "--command", script],
       fakeEnvironment(fake),
     );
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(8);
     expect(result.stdout).toContain(`== ${good} Success (exit 0)\nfine\n`);
     expect(result.stdout).toContain(`== ${bad} Failed (exit 3)\n-- stderr\nbroken\n`);
     expect(result.stderr).toContain("worst outcome Failed");
@@ -83,7 +83,7 @@ describe("sizer-ssm run", () => {
     });
   });
 
-  it("runs a script file, and exits 4 when the execution timeout ends it", async () => {
+  it("runs a script file, and exits 10 (deadline) when the execution timeout ends it", async () => {
     const { fake, instanceIds } = await fakeAws({ instances: 1 });
     const script = join(home, "slow.sh");
     writeFileSync(script, "echo starting\nsleep 30\n");
@@ -91,7 +91,7 @@ describe("sizer-ssm run", () => {
       ["run", "--instance-id", instanceIds[0] as string, "--script", script, "--execution-timeout", "1"],
       fakeEnvironment(fake),
     );
-    expect(result.code).toBe(4);
+    expect(result.code).toBe(10);
     expect(result.stdout).toContain("ExecutionTimedOut");
   });
 
@@ -132,26 +132,26 @@ describe("sizer-ssm errors", () => {
     }
   });
 
-  it("a wrong secret exits 3, says so, and never prints the secret", async () => {
+  it("a wrong secret exits 12 (cloudAccess), says so, and never prints the secret", async () => {
     const { fake, instanceIds } = await fakeAws({ instances: 1 });
     const secret = "WRONG/secret+value0000000000000000000000";
     const result = await sizerSsm(
       ["run", "--instance-id", instanceIds[0] as string, "--command", "true"],
       fakeEnvironment(fake, { AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: "SESSION-TOKEN-VALUE-42" }),
     );
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(12);
     expect(result.stderr).toContain("ERR_SSM_BAD_CREDENTIALS");
     expect(result.stdout + result.stderr).not.toContain(secret);
     expect(result.stdout + result.stderr).not.toContain("SESSION-TOKEN-VALUE-42");
   });
 
-  it("no credentials at all exits 3 and says where credentials come from", async () => {
+  it("no credentials at all exits 12 (cloudAccess) and says where credentials come from", async () => {
     const { fake } = await fakeAws({ instances: 1 });
     const result = await sizerSsm(
       ["nodes"],
       isolated({ AWS_ENDPOINT_URL: fake.endpoint, AWS_REGION: "us-east-1" }),
     );
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(12);
     expect(result.stderr).toContain("ERR_SSM_NO_CREDENTIALS");
     expect(result.stderr).toContain("AWS_PROFILE");
   });

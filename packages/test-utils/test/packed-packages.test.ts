@@ -66,6 +66,7 @@ describe("the packed packages", () => {
       "@sizer/glances-collector",
       "@sizer/loadcore",
       "@sizer/moloslave",
+      "@sizer/process-kit",
       "@sizer/report",
       "@sizer/ssm-client",
     ]);
