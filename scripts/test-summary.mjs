@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Sums the JSON reports that every package's vitest run writes to .tmp/test-results/, lists the
 // skipped tests by name (with the reason their block's title gives) and prints the closing line
-// `N passed, N failed[, N skipped]`. A test file that failed to load counts as one failure.
+// `N passed, N failed[, N skipped]`. A test file that failed outside its tests (it did not load, or a
+// hook threw) counts as one failure.
 // --command-failed: the test command itself failed (counted as a failure when no test failed).
 // --missing=a,b: system parts that were missing (named again next to the skipped tests).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -23,9 +24,12 @@ for (const file of existsSync(folder) ? readdirSync(folder).sort() : []) {
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
   for (const suite of report.testResults ?? []) {
-    if (suite.status === "failed" && suite.assertionResults.length === 0) {
+    const results = suite.assertionResults ?? [];
+    if (suite.status === "failed" && !results.some((test) => test.status === "failed")) {
+      // the file failed outside its tests: it did not load, or a beforeAll/afterAll hook threw
       failed += 1;
-      failedFiles.push(relative(root, suite.name));
+      const why = (suite.message ?? "").split("\n")[0].slice(0, 200);
+      failedFiles.push(`${relative(root, suite.name)}${why ? `: ${why}` : ""}`);
     }
     for (const test of suite.assertionResults ?? []) {
       if (test.status === "pending" || test.status === "skipped" || test.status === "todo") {
@@ -37,7 +41,7 @@ for (const file of existsSync(folder) ? readdirSync(folder).sort() : []) {
     `${file.replace(/\.json$/, "")}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
   );
 }
-for (const file of failedFiles) console.log(`failed to load: ${file}`);
+for (const file of failedFiles) console.log(`failed outside its tests: ${file}`);
 if (skippedTests.length > 0) {
   console.log(`skipped${missing ? ` (missing system parts: ${missing})` : ""}:`);
   for (const name of skippedTests.slice(0, 50)) console.log(`  - ${name}`);

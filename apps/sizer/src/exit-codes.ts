@@ -1,4 +1,5 @@
 import { EXIT_CODES, type ExitCodeName } from "@sizer/loadcore";
+import { SSM_ERROR_EXIT_CODE } from "@sizer/ssm-client";
 
 /**
  * The exit codes of the `sizer` command: the table every sizer command shares (loadcore's
@@ -7,8 +8,12 @@ import { EXIT_CODES, type ExitCodeName } from "@sizer/loadcore";
  */
 export const exitCodes = EXIT_CODES;
 
-/** Each of sizer's error codes by its name in the shared table. */
+/**
+ * Each error code by its name in the shared table: sizer's own, and (`sizer aws run`) ssm-client's,
+ * mapped as `sizer-ssm` maps them.
+ */
 const byCode: Readonly<Record<string, ExitCodeName>> = {
+  ...SSM_ERROR_EXIT_CODE,
   ERR_SIZER_USAGE: "usage",
   ERR_SIZER_SERVICE_START: "target",
   ERR_SIZER_SERVICE_NOT_READY: "target",
@@ -23,30 +28,9 @@ const byCode: Readonly<Record<string, ExitCodeName>> = {
   ERR_SIZER_OUTPUT_FOLDER: "files",
   ERR_SIZER_COLLECTOR: "resources",
   ERR_SIZER_INTERRUPTED: "interrupted",
-  // `sizer aws run`: ssm-client's errors. A bad type is usage; AWS refusing or a node that cannot
-  // run the service means the target could not be reached.
-  ERR_SSM_USAGE: "usage",
-  ERR_SSM_UNKNOWN_INSTANCE_TYPE: "usage",
-  ERR_SSM_NO_CREDENTIALS: "target",
-  ERR_SSM_BAD_CREDENTIALS: "target",
-  ERR_SSM_BAD_REGION: "target",
-  ERR_SSM_ACCESS_DENIED: "target",
-  ERR_SSM_COMMAND_TIMEOUT: "target",
-  ERR_SSM_NOT_MANAGED: "target",
-  ERR_SSM_AGENT_NOT_ONLINE: "target",
-  ERR_SSM_NO_INSTANCE_PROFILE: "target",
-  ERR_SSM_INSTANCE_NOT_FOUND: "target",
-  ERR_SSM_NO_TARGETS: "target",
-  ERR_SSM_CAPACITY: "target",
-  ERR_SSM_QUOTA: "target",
-  ERR_SSM_THROTTLED: "target",
-  ERR_SSM_INVOCATION_NOT_FOUND: "target",
-  ERR_SSM_AWS: "target",
-  ERR_SSM_FILE_TRANSFER: "files",
-  ERR_SSM_ABORTED: "interrupted",
 };
 
-/** The exit code for an error `code` (`ERR_SIZER_*`); unknown codes (and `ERR_SIZER_REPORT`) are internal errors. */
+/** The exit code for an error `code` (`ERR_SIZER_*`, `ERR_SSM_*`); unknown codes (and `ERR_SIZER_REPORT`) are internal errors. */
 export function exitCodeFor(code: string | undefined): number {
   const name = code === undefined ? undefined : byCode[code];
   return EXIT_CODES[name ?? "internal"];

@@ -408,7 +408,7 @@ describe("sizer aws run on aws-fake", () => {
 });
 
 describe("sizer aws run on aws-fake, without Docker", () => {
-  it("a node whose agent never comes online: said, not measured, terminated, exit 3, the comparison still written", {
+  it("a node whose agent never comes online: said, not measured, terminated, exit 11 (nodeUnavailable), the comparison still written", {
     timeout: 300_000,
   }, async () => {
     const fake = await startAwsFake({ publicIpAddress: "127.0.0.1", faults: { agentNeverOnline: true } });
@@ -437,7 +437,7 @@ describe("sizer aws run on aws-fake, without Docker", () => {
         ],
         { env: fakeEnvironment(fake), timeoutMs: 200_000 },
       );
-      expect(outcome.code, outcome.stderr).toBe(3);
+      expect(outcome.code, outcome.stderr).toBe(11);
       expect(outcome.stderr).toContain("was not online after 3 s");
       const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
       expect(comparison.types[0]).toMatchObject({ instanceType: "t3.micro", measured: false });

@@ -6,6 +6,8 @@ export interface SystemPart {
   usedBy: string;
   /** Commands that must all exit 0 for the part to be usable. */
   probes: string[][];
+  /** What each probe's failure means, in words, where its command line would not say it. */
+  probeMeanings?: string[];
   /** A daemon that `npm test` starts (as root) when the probes fail although it is installed. */
   daemon?: string[];
 }

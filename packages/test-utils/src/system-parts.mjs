@@ -37,7 +37,17 @@ export const SYSTEM_PARTS = [
     name: "docker",
     debianPackages: ["docker.io"],
     usedBy: "sizer run --image's tests against a real Docker engine",
-    probes: [["docker", "info", "--format", "{{.ServerVersion}}"]],
+    probes: [
+      ["docker", "info", "--format", "{{.ServerVersion}}"],
+      // An engine can answer and still be unable to unpack a layer (dockerd inside an unprivileged
+      // container): build a one-file image from scratch, as the tests' images are, then remove it.
+      [
+        "sh",
+        "-c",
+        'd=$(mktemp -d) && printf x > "$d/x" && printf "FROM scratch\\nCOPY x /x\\n" > "$d/Dockerfile" && docker build -q -t sizer-probe:build "$d" > /dev/null 2>&1; s=$?; rm -rf "$d"; docker rmi sizer-probe:build > /dev/null 2>&1; exit $s',
+      ],
+    ],
+    probeMeanings: ["the engine does not answer", "the engine answers but cannot build an image from scratch"],
     // No registry is reachable here and no bridge is wanted: containers use --network host.
     daemon: ["dockerd", "--bridge=none", "--iptables=false"],
   },
@@ -64,7 +74,10 @@ export function missingReason(name) {
     for (const [command, ...args] of part.probes) {
       const result = spawnSync(command, args, { stdio: "ignore", timeout: 30_000 });
       if (result.error !== undefined || result.status !== 0) {
-        reason = `'${[command, ...args].join(" ")}' ${result.error ? "was not found" : `failed (exit ${result.status})`}`;
+        const index = part.probes.findIndex((probe) => probe[0] === command && probe.slice(1).join("\0") === args.join("\0"));
+        const meaning = part.probeMeanings?.[index];
+        const shown = meaning === undefined ? [command, ...args].join(" ") : command;
+        reason = `${meaning === undefined ? "" : `${meaning}: `}'${shown}' ${result.error ? "was not found" : `failed (exit ${result.status})`}`;
         break;
       }
     }
