@@ -1,4 +1,5 @@
 export type {
+  ArrivalRateLevel,
   Analysis,
   AnalysisThresholds,
   Bottleneck,
