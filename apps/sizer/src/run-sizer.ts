@@ -1,7 +1,13 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type LoadResults, type ProgressInfo, RUN_DEFAULTS, type TimelinePoint } from "@sizer/loadcore";
+import {
+  type LoadResults,
+  type ProgressInfo,
+  parseRampRate,
+  RUN_DEFAULTS,
+  type TimelinePoint,
+} from "@sizer/loadcore";
 import type { Analysis } from "@sizer/report";
 import { allowedCpus, type CpuPlan, hasTaskset, pinProcess, planCpus } from "./cpu-plan.js";
 import { type NoSuccessError, ReportBuildError, ServiceExitedError, SizerError } from "./errors.js";
@@ -152,6 +158,8 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
       now,
     });
     reporter.phase("done");
+    // The workers model could not answer: the analysis says which arrival-rate ramp can.
+    if (result.analysis.modelAdvice) reporter.warn(result.analysis.modelAdvice.message);
     reporter.verdict(formatVerdict(result), verdictFields(result));
     return result;
   } catch (error) {
@@ -319,24 +327,33 @@ function progressSnapshot(
   recorder: ResourceRecorder,
   container: ServiceHandle["containers"][number] | undefined,
 ): ProgressSnapshot {
-  const phase: Phase =
-    info.elapsedSeconds < 5 && info.startedWorkers < info.totalWorkers
-      ? "warming-up"
-      : info.startedWorkers < info.totalWorkers
-        ? "ramping"
-        : "holding";
+  const rampRate = typeof load.rampRate === "string" ? parseRampRate(load.rampRate) : load.rampRate;
+  // The arrival-rate model ramps the target rate: its pool grows on demand up to a bound it rarely meets.
+  const ramping =
+    rampRate !== undefined
+      ? info.elapsedSeconds < (load.rampUp ?? 0)
+      : info.startedWorkers < info.totalWorkers;
+  const phase: Phase = info.elapsedSeconds < 5 && ramping ? "warming-up" : ramping ? "ramping" : "holding";
+  const rateTo = rampRate?.to ?? load.rate;
   return {
     phase,
     elapsedSeconds: info.elapsedSeconds,
-    remainingSeconds: estimateRemaining(
-      info.elapsedSeconds,
-      info.startedWorkers,
-      info.totalWorkers,
-      load,
-      info.plannedSeconds,
-    ),
+    remainingSeconds:
+      rampRate !== undefined
+        ? estimateRemaining(info.elapsedSeconds, ramping ? 0 : 1, 1, load, info.plannedSeconds)
+        : estimateRemaining(
+            info.elapsedSeconds,
+            info.startedWorkers,
+            info.totalWorkers,
+            load,
+            info.plannedSeconds,
+          ),
     workers: point.workers,
     totalWorkers: info.totalWorkers,
+    rate:
+      rateTo !== undefined && point.targetRate !== undefined
+        ? { target: point.targetRate, achieved: point.achievedRate ?? 0, to: rateTo }
+        : undefined,
     throughput: point.throughput,
     errorRatio: point.errorRatio,
     p95Ms: point.latency.p95,

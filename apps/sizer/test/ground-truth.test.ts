@@ -33,7 +33,13 @@ async function sizeTruth(mode: keyof typeof GROUND_TRUTH_RUNS) {
   const { summary, expected } = verdictAgainstTruth(out);
   if (expected === null)
     throw new Error(`the service measured no truth in ${out}: it never reached its limit`);
-  return { summary, truth: expected, code: outcome.code, stderr: outcome.stderr };
+  return {
+    summary,
+    truth: expected,
+    code: outcome.code,
+    stderr: outcome.stderr,
+    events: outcome.events,
+  };
 }
 
 /**
@@ -100,5 +106,24 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
     expect(capacity.stopReason).toBe("error-ratio");
     expectTruthOrDistrust(summary, capacity.throughput, truth);
     expect(bottleneck.resource).toBe("application");
+  });
+
+  it("a 200 req/s rate limit sized on an arrival-rate ramp: the headline states it in req/s", async () => {
+    const { summary, truth, code, stderr, events } = await sizeTruth("rate-arrival");
+    expect(stderr).not.toMatch(/internal error/);
+    expect(code).toBe(0);
+    const { headline, capacity } = summary.analysis;
+    expect(capacity.stopReason).toBe("error-ratio");
+    const stated = /^One node sustains about ([\d,.]+) req\/s \([\d,.]+ scenario runs\/s\)/.exec(headline);
+    expect(stated, headline).not.toBeNull();
+    const requests = Number((stated?.[1] ?? "").replaceAll(",", ""));
+    expect(Math.abs(requests - truth) / truth, `${headline} (truth ${truth} req/s)`).toBeLessThanOrEqual(0.1);
+    expect(headline).toMatch(/a pool of \d+ workers \(an upper bound/);
+    // the progress follows the target rate, not the pool's bound
+    const rates = events
+      .filter((event) => event.event === "progress")
+      .map((event) => event.rate as { target: number; achieved: number; to: number } | undefined);
+    expect(rates.length).toBeGreaterThan(0);
+    expect(rates.every((rate) => rate !== undefined && rate.to === 300 && rate.target >= 100)).toBe(true);
   });
 });

@@ -282,4 +282,9 @@ export interface Analysis {
   checks: ResourceCheck[];
   /** The cores the service could use, and where that number came from. */
   serviceCores: { count: number; source: string } | null;
+  /**
+   * When the run's model could not answer (a workers-model sizing that failed at a handful of
+   * workers): why, and the arrival-rate flags to size it with instead (`--ramp-rate 1:N --ramp-up S`).
+   */
+  modelAdvice?: { message: string; flags: string[] } | null;
 }

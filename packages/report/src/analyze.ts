@@ -9,7 +9,12 @@ import type {
   RunMetadata,
   Trust,
 } from "./analysis-types.js";
-import { arrivalRateCapacity, arrivalRateFacts, arrivalRateLevel } from "./arrival-rate-capacity.js";
+import {
+  arrivalRateAdvice,
+  arrivalRateCapacity,
+  arrivalRateFacts,
+  arrivalRateLevel,
+} from "./arrival-rate-capacity.js";
 import {
   allFailedCapacity,
   computeCapacity,
@@ -520,5 +525,6 @@ export function analyze(input: AnalyzeInput): Analysis {
     trust,
     checks: generator ? [...checks, generator] : checks,
     serviceCores,
+    modelAdvice: arrivalRateAdvice(results),
   };
 }

@@ -1,4 +1,4 @@
-import type { ArrivalRateLevel, Capacity } from "./analysis-types.js";
+import type { Analysis, ArrivalRateLevel, Capacity } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, TimelineEntry } from "./inputs/types.js";
 import { requestsPerSecond } from "./saturation.js";
@@ -144,4 +144,37 @@ export function arrivalRateFacts(capacity: Capacity): string[] {
     );
   }
   return facts;
+}
+
+/** At most this many workers at the stop is "a handful": the workers model has no resolution below it. */
+const HANDFUL_OF_WORKERS = 5;
+/** The suggested ramp's length, seconds: long enough for bands of a sizing window to see the limit. */
+const SUGGESTED_RAMP_SECONDS = 60;
+
+/** The smallest of 1, 2, 5 x 10^k at or above `value`. */
+function roundUpNicely(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, value)));
+  return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power;
+}
+
+/**
+ * Advice for a workers-model sizing run that failed at its first levels (error ratio or latency with a
+ * handful of workers): the service's limit is below what one or a few workers send, so an arrival-rate
+ * ramp is suggested, from 1 to twice the most successful scenario runs of any second (rounded up to 1,
+ * 2 or 5 x 10^k) over 60 s. Null otherwise.
+ */
+export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdvice"] {
+  const sizing = results.sizing;
+  if (results.arrivalRate !== undefined || sizing === undefined) return null;
+  if (sizing.stopReason !== "error-ratio" && sizing.stopReason !== "latency") return null;
+  if (sizing.workersAtStop > HANDFUL_OF_WORKERS) return null;
+  const succeeded = Math.max(0, ...results.timeline.map((entry) => entry.ok));
+  const to = roundUpNicely(Math.max(10, 2 * succeeded));
+  const flags = ["--ramp-rate", `1:${to}`, "--ramp-up", String(SUGGESTED_RAMP_SECONDS)];
+  const what =
+    sizing.stopReason === "latency" ? "broke the latency objective" : "went past the error tolerance";
+  return {
+    flags,
+    message: `${formatNumber(sizing.workersAtStop)} worker${sizing.workersAtStop === 1 ? "" : "s"} already ${what}: the service's limit is below what a handful of workers send, so the workers model cannot size it. Size it on an arrival rate instead: ${flags.join(" ")} (the most successful scenario runs in a second were ${formatNumber(succeeded)}).`,
+  };
 }

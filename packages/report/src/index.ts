@@ -1,7 +1,7 @@
 export type {
-  ArrivalRateLevel,
   Analysis,
   AnalysisThresholds,
+  ArrivalRateLevel,
   Bottleneck,
   BottleneckResource,
   BottleneckScope,

@@ -602,7 +602,11 @@ function verdictSection(analysis: Analysis): string {
 <p class="headline" id="capacity">${escapeHtml(capacity.message)}</p>
 <p class="bottleneck" id="bottleneck"><strong>${escapeHtml(RULE_LABEL[bottleneck.rule] ?? RESOURCE_LABEL[bottleneck.resource] ?? bottleneck.resource)}</strong> — ${escapeHtml(bottleneck.summary)}</p>
 <div class="chips"><span class="chip">confidence: ${escapeHtml(bottleneck.confidence)}</span><span class="chip">scope: ${escapeHtml(bottleneck.scope)}</span><span class="chip">rule: ${escapeHtml(bottleneck.rule)}</span></div>
-${capacityNumbers(analysis)}
+${
+  analysis.modelAdvice
+    ? `<p class="advice" id="model-advice"><strong>Size on an arrival rate</strong> — ${escapeHtml(analysis.modelAdvice.message)}</p>\n`
+    : ""
+}${capacityNumbers(analysis)}
 <h3>Evidence</h3>
 <ul class="evidence">${bottleneck.evidence.map((fact) => `<li>${escapeHtml(fact)}</li>`).join("")}</ul>
 ${warningsHtml(trust)}

@@ -115,6 +115,8 @@ function verdictLines(input: SummaryInput): string[] {
   else if (!trust.trustworthy)
     lines.push("> [!CAUTION]", "> **Not trustworthy**: see the warnings below.", "");
   lines.push(`**${escapeMarkdown(capacity.message)}**`, "");
+  if (analysis.modelAdvice)
+    lines.push(`> **Size on an arrival rate:** ${escapeMarkdown(analysis.modelAdvice.message)}`, "");
   lines.push(
     `**Bottleneck: ${escapeMarkdown(RULE_TITLE[bottleneck.rule] ?? RESOURCE_TITLE[bottleneck.resource] ?? bottleneck.resource)}** (${escapeMarkdown(bottleneck.scope)}, confidence ${escapeMarkdown(bottleneck.confidence)}). ${escapeMarkdown(bottleneck.summary)}`,
     "",
