@@ -2,6 +2,7 @@
 // run (fixtures/ground-truth-service.mjs prints `truth {...}` into service.log when sizer stops it):
 // the headline's capacity must be within 10% of that truth (over the same seconds of the run), with the right stop reason, evidence and
 // bottleneck. One run each here; bench/verdict.mjs runs each several times and prints the spread.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-run.js";
@@ -106,6 +107,31 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
     expect(capacity.stopReason).toBe("error-ratio");
     expectTruthOrDistrust(summary, capacity.throughput, truth);
     expect(bottleneck.resource).toBe("application");
+  });
+
+  it("a 200 req/s rate limit that one worker already passes: sizer suggests an arrival-rate ramp", async () => {
+    const out = join(folder.path, "advice");
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("ground-truth-service.mjs")}`,
+      ...["--service-env", "TRUTH_MODE=rate", "--service-env", "RATE=200"],
+      ...["--scenario", fixture("truth-scenario.ts")],
+      ...["--workers", "40", "--ramp-up", "40", "--sizing-window", "3"],
+      ...["--sizing-min-samples", "50", "--duration", "30", "--out", out],
+    ]);
+    const { summary } = verdictAgainstTruth(out);
+    const { capacity, modelAdvice } = summary.analysis;
+    expect(capacity.stopReason, summary.analysis.headline).toBe("error-ratio");
+    expect(capacity.workersAtStop).toBeLessThanOrEqual(5);
+    const [flag, range, rampFlag, rampUp] = modelAdvice?.flags ?? [];
+    expect([flag, rampFlag, rampUp]).toEqual(["--ramp-rate", "--ramp-up", "60"]);
+    // the suggested ramp starts low and climbs past the limit, so it can find it
+    const to = Number(/^1:(\d+)$/.exec(range ?? "")?.[1]);
+    expect(to).toBeGreaterThan(200);
+    expect(outcome.stderr).toContain(`warning: ${modelAdvice?.message}`);
+    expect(outcome.stdout).toContain(`advice:      ${modelAdvice?.message}`);
+    expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(`--ramp-rate ${range} --ramp-up 60`);
   });
 
   it("a 200 req/s rate limit sized on an arrival-rate ramp: the headline states it in req/s", async () => {

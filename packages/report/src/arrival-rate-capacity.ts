@@ -167,7 +167,8 @@ export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdv
   const sizing = results.sizing;
   if (results.arrivalRate !== undefined || sizing === undefined) return null;
   if (sizing.stopReason !== "error-ratio" && sizing.stopReason !== "latency") return null;
-  if (sizing.workersAtStop > HANDFUL_OF_WORKERS) return null;
+  const workers = sizing.workersAtStop;
+  if (workers === undefined || workers > HANDFUL_OF_WORKERS) return null;
   const succeeded = Math.max(0, ...results.timeline.map((entry) => entry.ok));
   const to = roundUpNicely(Math.max(10, 2 * succeeded));
   const flags = ["--ramp-rate", `1:${to}`, "--ramp-up", String(SUGGESTED_RAMP_SECONDS)];
@@ -175,6 +176,6 @@ export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdv
     sizing.stopReason === "latency" ? "broke the latency objective" : "went past the error tolerance";
   return {
     flags,
-    message: `${formatNumber(sizing.workersAtStop)} worker${sizing.workersAtStop === 1 ? "" : "s"} already ${what}: the service's limit is below what a handful of workers send, so the workers model cannot size it. Size it on an arrival rate instead: ${flags.join(" ")} (the most successful scenario runs in a second were ${formatNumber(succeeded)}).`,
+    message: `${formatNumber(workers)} worker${workers === 1 ? "" : "s"} already ${what}: the service's limit is below what a handful of workers send, so the workers model cannot size it. Size it on an arrival rate instead: ${flags.join(" ")} (the most successful scenario runs in a second were ${formatNumber(succeeded)}).`,
   };
 }

@@ -51,6 +51,8 @@ describe("the report of an arrival-rate sizing run (loadcore against a 200 req/s
     const stated = Number((match?.[1] ?? "").replaceAll(",", ""));
     expect(Math.abs(stated - LIMIT) / LIMIT, analysis.headline).toBeLessThanOrEqual(0.1);
     expect(analysis.headline).not.toMatch(/One node takes about \d+ workers/);
+    // an arrival-rate run answered: no advice to switch models
+    expect(analysis.modelAdvice).toBeNull();
   });
 
   it("words the failure onset on the target rate and counts the runs dropped in the evidence", () => {
@@ -114,4 +116,38 @@ describe("the evidence of an arrival-rate run whose pool was too small", () => {
       await server.close();
     }
   }, 60_000);
+});
+
+describe("a workers-model sizing run that one worker already takes past the limit", () => {
+  it("advises an arrival-rate ramp from 1 to past the most successful second, over 60 s", async () => {
+    const server = await limitedServer({ rate: LIMIT });
+    try {
+      const results = await arrivalRateRun(server.url, {
+        sizing: true,
+        workers: 40,
+        rampUp: 40,
+        sizingWindow: 3,
+        sizingMinSamples: 50,
+        duration: 30,
+      });
+      expect(results.sizing?.stopReason, results.sizing?.message).toBe("error-ratio");
+      const analysis = analyze({ results });
+      const mostSucceeded = Math.max(...results.timeline.map((entry) => entry.ok));
+      const advice = analysis.modelAdvice;
+      expect(advice?.flags.slice(0, 1).concat(advice.flags.slice(2))).toEqual([
+        "--ramp-rate",
+        "--ramp-up",
+        "60",
+      ]);
+      const to = Number(/^1:(\d+)$/.exec(advice?.flags[1] ?? "")?.[1]);
+      expect(to).toBeGreaterThanOrEqual(2 * mostSucceeded);
+      expect(to).toBeLessThanOrEqual(5 * mostSucceeded);
+      expect(advice?.message).toMatch(/^\d worker(s)? already went past the error tolerance/);
+      const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
+      expect(html).toContain('id="model-advice"');
+      expect(html).toContain(`--ramp-rate ${advice?.flags[1]} --ramp-up 60`);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
 });
