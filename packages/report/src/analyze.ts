@@ -245,9 +245,11 @@ function onsetFacts(
   const size = Math.max(1, Math.round(thresholds.errorWindowSeconds));
   if (onset.failureSeconds !== null) {
     const workers = workersAt(onset.failureSeconds);
-    const target = capacity.arrivalRate
-      ? results.timeline.find((entry) => entry.t >= (onset.failureSeconds as number))?.targetRate
-      : undefined;
+    // The onset can be the sizing block's stop, the end of the last second: that second's target then.
+    const failureSecond =
+      results.timeline.find((entry) => entry.t >= (onset.failureSeconds as number)) ??
+      results.timeline.at(-1);
+    const target = capacity.arrivalRate ? failureSecond?.targetRate : undefined;
     const withWorkers =
       target !== undefined
         ? ` at a target of ${formatNumber(target)} scenario runs/s`
