@@ -151,3 +151,36 @@ describe("a workers-model sizing run that one worker already takes past the limi
     }
   }, 90_000);
 });
+
+describe("the report of an arrival-rate sizing run that stops on the plateau (20 at once, 50 ms: 400 req/s)", () => {
+  it("states the level the achieved rate held, from the target and achieved rates", async () => {
+    const server = await limitedServer({ concurrency: 20, delayMs: 50 });
+    try {
+      const results = await arrivalRateRun(server.url, {
+        sizing: true,
+        rampRate: "200:700",
+        rampUp: 50,
+        sizingWindow: 12,
+        duration: 80,
+      });
+      expect(results.sizing?.stopReason, results.sizing?.message).toBe("plateau");
+      const analysis = analyze({ results });
+      const level = analysis.capacity.arrivalRate;
+      expect(analysis.capacity.found).toBe(true);
+      expect(level?.requestsPerSecond).toBe(results.sizing?.plateau?.levelThroughput);
+      expect(level?.requestsPerSecond, analysis.headline).toBeGreaterThanOrEqual(360);
+      expect(level?.requestsPerSecond, analysis.headline).toBeLessThanOrEqual(440);
+      expect(analysis.headline).toMatch(
+        /^One node sustains about [\d,.]+ req\/s \([\d,.]+ scenario runs\/s\): the achieved rate stopped following the target \(target [\d,.]+ scenario runs\/s, achieved [\d,.]+ at the stop\)/,
+      );
+      expect(level?.targetAtStop).toBeGreaterThan(level?.runsPerSecond ?? Number.POSITIVE_INFINITY);
+      const evidence = analysis.bottleneck.evidence.join("\n");
+      expect(evidence).toMatch(
+        /The achieved rate stopped following the target from \d+ s \(target [\d,.]+ scenario runs\/s there\)/,
+      );
+      expect(evidence).not.toMatch(/stopped growing with the workers/);
+    } finally {
+      await server.close();
+    }
+  }, 150_000);
+});

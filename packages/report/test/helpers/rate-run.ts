@@ -15,8 +15,15 @@ import { scenario } from "@sizer/loadcore";
 scenario(async function hit(session) { await session.get(process.env.SERVER_URL + "/", { expect: 200 }); });
 `;
 
-/** A loopback server: a token bucket of `rate` requests/s (429 past it), each answer after `delayMs`. */
-export async function limitedServer(options: { rate?: number; delayMs?: number }): Promise<{
+/**
+ * A loopback server: a token bucket of `rate` requests/s (429 past it), each answer after `delayMs`,
+ * at most `concurrency` requests served at once (the others queue, as a worker pool's would).
+ */
+export async function limitedServer(options: {
+  rate?: number;
+  delayMs?: number;
+  concurrency?: number;
+}): Promise<{
   url: string;
   close(): Promise<void>;
 }> {
@@ -24,6 +31,20 @@ export async function limitedServer(options: { rate?: number; delayMs?: number }
   const burst = Number.isFinite(rate) ? Math.max(1, rate / 10) : Number.POSITIVE_INFINITY;
   let tokens = burst;
   let last = performance.now();
+  const concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
+  const queue: Array<() => void> = [];
+  let inFlight = 0;
+  const admit = (start: () => void) => {
+    if (inFlight < concurrency) {
+      inFlight += 1;
+      start();
+    } else queue.push(start);
+  };
+  const release = () => {
+    inFlight -= 1;
+    const next = queue.shift();
+    if (next) admit(next);
+  };
   const server: Server = createServer((_request, response) => {
     const now = performance.now();
     tokens = Math.min(burst, tokens + ((now - last) / 1000) * rate);
@@ -34,8 +55,14 @@ export async function limitedServer(options: { rate?: number; delayMs?: number }
       response.writeHead(allowed ? 200 : 429, { "content-type": "text/plain" });
       response.end(allowed ? "ok" : "slow down");
     };
-    if (options.delayMs) setTimeout(answer, options.delayMs);
-    else answer();
+    admit(() => {
+      const finish = () => {
+        answer();
+        release();
+      };
+      if (options.delayMs) setTimeout(finish, options.delayMs);
+      else finish();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
