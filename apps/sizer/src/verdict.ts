@@ -59,7 +59,13 @@ export function formatVerdict(result: SizerRunResult): string {
     );
   }
   if (capacity.stopReason) {
-    const stop = capacity.workersAtStop !== null ? ` at ${capacity.workersAtStop} workers` : "";
+    const targetAtStop = capacity.arrivalRate?.targetAtStop;
+    const stop =
+      targetAtStop !== undefined && targetAtStop !== null
+        ? ` at a target of ${Math.round(targetAtStop)} scenario runs/s (${capacity.workersAtStop ?? 0} workers)`
+        : capacity.workersAtStop !== null
+          ? ` at ${capacity.workersAtStop} workers`
+          : "";
     const errors =
       capacity.errorRatioAtStop !== null
         ? `, ${capacity.errorRatioAtStop.toFixed(1)}% errors (tolerance ${capacity.tolerancePercent}%)`

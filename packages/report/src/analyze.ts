@@ -499,7 +499,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   const arrival = arrivalRateLevel(results);
   const judged =
     arrival !== null && results.sizing !== undefined
-      ? arrivalRateCapacity(computed, arrival)
+      ? arrivalRateCapacity(computed, arrival, results.sizing.latencyAtHealthy)
       : withSaturation(computed, stoppedOnFailure, saturation, decline);
   if (!stoppedOnFailure && judged.levelFrom === "saturation")
     onset.saturationSeconds = saturation?.atSeconds ?? null;

@@ -103,13 +103,19 @@ function describeArrivalRate(capacity: Capacity, level: ArrivalRateLevel): strin
  * `sizing.rate`), stated in requests per second, with the pool of workers it took as a secondary,
  * bounding figure. `workers` and `throughput` carry the same level for the tables and cards.
  */
-export function arrivalRateCapacity(capacity: Capacity, level: ArrivalRateLevel): Capacity {
+export function arrivalRateCapacity(
+  capacity: Capacity,
+  level: ArrivalRateLevel,
+  latencyAtHealthy: Capacity["latency"] | undefined,
+): Capacity {
   const stopped = ["error-ratio", "latency", "plateau"].includes(capacity.stopReason ?? "");
   const judged: Capacity = {
     ...capacity,
     found: capacity.basis === "sizing" && stopped && level.runsPerSecond !== null,
     workers: level.poolWorkers ?? capacity.workers,
     throughput: level.requestsPerSecond ?? capacity.throughput,
+    // loadcore's healthy-level latency (its seconds); the workers-model level's seconds mean nothing here
+    latency: latencyAtHealthy ?? capacity.latency,
     saturation: null,
     decline: null,
     arrivalRate: level,
