@@ -5,6 +5,7 @@ import {
   type LoadResults,
   type ProgressInfo,
   parseRampRate,
+  parseRunCommandLine,
   RUN_DEFAULTS,
   type TimelinePoint,
 } from "@sizer/loadcore";
@@ -18,7 +19,7 @@ import { type Phase, ProgressReporter, type ProgressSnapshot } from "./progress.
 import { rampUpWarning } from "./ramp-up-check.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import { ResourceRecorder } from "./resource-recorder.js";
-import { checkLoadSettings } from "./run-arguments.js";
+import { checkLoadSettings, parseModel } from "./run-arguments.js";
 import { hostFacts, type RunRecord, versions, writeRunRecord } from "./run-record.js";
 import type { ServiceHandle } from "./service.js";
 import { ServiceLog } from "./service-log.js";
@@ -93,6 +94,36 @@ function estimateRemaining(
  * thrown as {@link SizerError}s; the service is always ended.
  */
 export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult> {
+  if (options.model !== undefined) parseModel(options.model, options.load);
+  const first = await runOnce(options);
+  const advice = first.analysis.modelAdvice;
+  if (options.model !== "auto" || !advice || first.status !== "complete" || first.error) return first;
+  // The advised ramp, read by loadcore's option table like any flags, in place of the workers ramp.
+  const { options: rate } = parseRunCommandLine(advice.flags, {
+    flags: {},
+    runOptions: ["rampRate", "rampUp"],
+    implied: { sizing: true },
+  });
+  const { workers: _workers, rampUp: _rampUp, ...load } = options.load;
+  const reporter = new ProgressReporter({
+    mode: options.output ?? "human",
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  reporter.phase(
+    "starting-service",
+    `--model auto: sizing again on an arrival rate, ${advice.flags.join(" ")}`,
+  );
+  return runOnce({
+    ...options,
+    load: { ...load, ...rate },
+    argv: [...(options.argv ?? ["sizer", "run"]), ...advice.flags],
+  });
+}
+
+/** One run of the pipeline with the load settings given (see {@link runSizer}). */
+async function runOnce(options: SizerRunOptions): Promise<SizerRunResult> {
   checkLoadSettings(options.load);
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;

@@ -134,6 +134,31 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
     expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(`--ramp-rate ${range} --ramp-up 60`);
   });
 
+  it("with --model auto, a workers run that one worker already fails is sized again on the advised ramp", async () => {
+    const out = join(folder.path, "auto");
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("ground-truth-service.mjs")}`,
+      ...["--service-env", "TRUTH_MODE=rate", "--service-env", "RATE=200"],
+      ...["--scenario", fixture("truth-scenario.ts")],
+      ...["--workers", "40", "--ramp-up", "40", "--sizing-window", "5"],
+      ...["--duration", "70", "--model", "auto", "--out", out],
+    ]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const switched = /--model auto: sizing again on an arrival rate, --ramp-rate 1:(\d+) --ramp-up 60/.exec(
+      outcome.stdout,
+    );
+    expect(switched, outcome.stdout).not.toBeNull();
+    const { summary, expected } = verdictAgainstTruth(out);
+    const truth = expected as number;
+    const { headline, capacity } = summary.analysis;
+    // the folder holds the arrival-rate run: its verdict in req/s
+    expect(capacity.arrivalRate?.to).toBe(Number(switched?.[1]));
+    expect(headline).toMatch(/^One node sustains about [\d,.]+ req\/s/);
+    expect(Math.abs((capacity.throughput ?? 0) - truth) / truth, headline).toBeLessThanOrEqual(0.1);
+  });
+
   it("a 200 req/s rate limit sized on an arrival-rate ramp: the headline states it in req/s", async () => {
     const { summary, truth, code, stderr, events } = await sizeTruth("rate-arrival");
     expect(stderr).not.toMatch(/internal error/);
