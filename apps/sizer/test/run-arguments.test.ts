@@ -35,9 +35,9 @@ describe("parseRunArguments", () => {
     const bad = usageError([...base, "--model", "rate"]);
     expect(bad.input).toBe("--model");
     expect(bad.message).toBe("--model must be workers or auto, got 'rate'");
-    expect(usageError([...base, "--model", "auto", "--ramp-rate", "1:100"]).message).toMatch(
-      /^--model auto chooses the model itself: not with --rate or --ramp-rate/,
-    );
+    expect(
+      usageError([...base, "--model", "auto", "--ramp-rate", "1:100", "--ramp-up", "30"]).message,
+    ).toMatch(/^--model auto chooses the model itself: not with --rate or --ramp-rate/);
   });
 
   it("passes an arrival-rate ramp on to loadcore's sizing, and refuses a constant rate it cannot size", () => {

@@ -157,17 +157,21 @@ const HANDFUL_OF_WORKERS = 5;
 /** The suggested ramp's length, seconds: long enough for bands of a sizing window to see the limit. */
 const SUGGESTED_RAMP_SECONDS = 60;
 
-/** The smallest of 1, 2, 5 x 10^k at or above `value`. */
+/** The smallest of 1, 1.5, 2, 3, 5 or 7.5 x 10^k at or above `value`. */
 function roundUpNicely(value: number): number {
   const power = 10 ** Math.floor(Math.log10(Math.max(1, value)));
-  return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power;
+  return (
+    [1, 1.5, 2, 3, 5, 7.5, 10].map((step) => step * power).find((candidate) => candidate >= value) ??
+    10 * power
+  );
 }
 
 /**
  * Advice for a workers-model sizing run that failed at its first levels (error ratio or latency with a
  * handful of workers): the service's limit is below what one or a few workers send, so an arrival-rate
- * ramp is suggested, from 1 to twice the most successful scenario runs of any second (rounded up to 1,
- * 2 or 5 x 10^k) over 60 s. Null otherwise.
+ * ramp is suggested, from 1 to 1.5 times the most successful scenario runs of any second (rounded up
+ * to 1, 1.5, 2, 3, 5 or 7.5 x 10^k) over 60 s: a climb gentle enough for the healthy level's 5-second
+ * mean to lag the limit by a few percent. Null otherwise.
  */
 export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdvice"] {
   const sizing = results.sizing;
@@ -176,7 +180,7 @@ export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdv
   const workers = sizing.workersAtStop;
   if (workers === undefined || workers > HANDFUL_OF_WORKERS) return null;
   const succeeded = Math.max(0, ...results.timeline.map((entry) => entry.ok));
-  const to = roundUpNicely(Math.max(10, 2 * succeeded));
+  const to = roundUpNicely(Math.max(10, 1.5 * succeeded));
   const flags = ["--ramp-rate", `1:${to}`, "--ramp-up", String(SUGGESTED_RAMP_SECONDS)];
   const what =
     sizing.stopReason === "latency" ? "broke the latency objective" : "went past the error tolerance";
