@@ -111,10 +111,7 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     stderr: options.stderr ?? process.stderr,
     ...(options.now ? { now: options.now } : {}),
   });
-  reporter.phase(
-    "starting-service",
-    `--model auto: sizing again on an arrival rate, ${advice.flags.join(" ")}`,
-  );
+  reporter.info(`--model auto: sizing again on an arrival rate, ${advice.flags.join(" ")}`);
   return runOnce({
     ...options,
     load: { ...load, ...rate },

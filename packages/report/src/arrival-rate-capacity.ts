@@ -1,7 +1,7 @@
 import type { Analysis, ArrivalRateLevel, Capacity } from "./analysis-types.js";
 import { formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type { LoadResultsInput, TimelineEntry } from "./inputs/types.js";
-import { requestsPerSecond } from "./saturation.js";
+import { requestsPerSecond, wholeSeconds } from "./saturation.js";
 
 /** "12 scenario runs/s": a rate of the arrival-rate model. */
 function runsPerSecond(value: number): string {
@@ -169,7 +169,7 @@ function roundUpNicely(value: number): number {
 /**
  * Advice for a workers-model sizing run that failed at its first levels (error ratio or latency with a
  * handful of workers): the service's limit is below what one or a few workers send, so an arrival-rate
- * ramp is suggested, from 1 to 1.5 times the most successful scenario runs of any second (rounded up
+ * ramp is suggested, from 1 to 1.5 times the successful scenario runs of the median whole second (rounded up
  * to 1, 1.5, 2, 3, 5 or 7.5 x 10^k) over 60 s: a climb gentle enough for the healthy level's 5-second
  * mean to lag the limit by a few percent. Null otherwise.
  */
@@ -179,13 +179,17 @@ export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdv
   if (sizing.stopReason !== "error-ratio" && sizing.stopReason !== "latency") return null;
   const workers = sizing.workersAtStop;
   if (workers === undefined || workers > HANDFUL_OF_WORKERS) return null;
-  const succeeded = Math.max(0, ...results.timeline.map((entry) => entry.ok));
+  // The median whole second: a limit counted in fixed windows lets one second straddle two of them.
+  const perSecond = wholeSeconds(results.timeline)
+    .map((entry) => entry.ok)
+    .sort((a, b) => a - b);
+  const succeeded = perSecond[Math.floor(perSecond.length / 2)] ?? 0;
   const to = roundUpNicely(Math.max(10, 1.5 * succeeded));
   const flags = ["--ramp-rate", `1:${to}`, "--ramp-up", String(SUGGESTED_RAMP_SECONDS)];
   const what =
     sizing.stopReason === "latency" ? "broke the latency objective" : "went past the error tolerance";
   return {
     flags,
-    message: `${formatNumber(workers)} worker${workers === 1 ? "" : "s"} already ${what}: the service's limit is below what a handful of workers send, so the workers model cannot size it. Size it on an arrival rate instead: ${flags.join(" ")} (the most successful scenario runs in a second were ${formatNumber(succeeded)}).`,
+    message: `${formatNumber(workers)} worker${workers === 1 ? "" : "s"} already ${what}: the service's limit is below what a handful of workers send, so the workers model cannot size it. Size it on an arrival rate instead: ${flags.join(" ")} (the service let through a median ${formatNumber(succeeded)} successful scenario runs a second).`,
   };
 }
