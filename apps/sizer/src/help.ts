@@ -52,6 +52,8 @@ longer than --duration gets a warning: the run would end before most workers sta
   --ramp-rate FROM:TO    size on an arrival rate instead of workers: the target runs/s climbs from
                          FROM to TO over --ramp-up; capacity in req/s, latency from each planned start
                          (--max-workers N bounds the pool; a constant --rate cannot size)
+  --model workers|auto   auto: when a handful of workers already fail (the limit is below what they
+                         send), size again on the advised arrival-rate ramp (--ramp-rate 1:N --ramp-up 60)
   Every other loadcore run option works too, under loadcore's flag ('loadcore --help'): --sizing
   (always on), -v/--verbose (into loadcore.log), -x/--exception and -f/--fail N (exit 1 when crossed),
   --delay S, -r/--max-runs N, --use-extension FILE, --single-run, -s/--single-mode NAME,

@@ -29,6 +29,11 @@ export interface ProgressSnapshot {
   remainingSeconds?: number | undefined;
   workers: number;
   totalWorkers: number;
+  /**
+   * The arrival-rate model: the second's target rate, its achieved rate and the ramp's top target,
+   * scenario runs per second (then `totalWorkers` is only the pool's bound, not shown).
+   */
+  rate?: { target: number; achieved: number; to: number } | undefined;
   /** HTTP requests per second over the last second. */
   throughput: number;
   /** Percent of failed scenario runs over the last second. */
@@ -50,10 +55,21 @@ function bytes(value: number): string {
   return `${(value / 1024 ** 2).toFixed(0)} MiB`;
 }
 
-/** One line of live figures, e.g. `ramping up 40/200 workers | 1234 req/s | errors 0.0% | ...`. */
+/** "ramping up 40/200 workers", or in the arrival-rate model "ramping up target 120/300 runs/s, achieved 118 runs/s, 9 workers". */
+function loadText(snapshot: ProgressSnapshot): string {
+  const rate = snapshot.rate;
+  if (rate === undefined)
+    return `${PHASE_LABELS[snapshot.phase]} ${snapshot.workers}/${snapshot.totalWorkers} workers`;
+  return `${PHASE_LABELS[snapshot.phase]} target ${Math.round(rate.target)}/${Math.round(rate.to)} runs/s, achieved ${Math.round(rate.achieved)} runs/s, ${snapshot.workers} workers`;
+}
+
+/**
+ * One line of live figures, e.g. `ramping up 40/200 workers | 1234 req/s | errors 0.0% | ...`; in
+ * the arrival-rate model the target and achieved rates lead instead of the pool's bound.
+ */
 export function formatSnapshot(snapshot: ProgressSnapshot): string {
   const parts = [
-    `${PHASE_LABELS[snapshot.phase]} ${snapshot.workers}/${snapshot.totalWorkers} workers`,
+    loadText(snapshot),
     `${Math.round(snapshot.throughput)} req/s`,
     `errors ${snapshot.errorRatio.toFixed(1)}%`,
     `p95 ${snapshot.p95Ms.toFixed(1)} ms`,

@@ -42,6 +42,7 @@ export const RUN_FLAGS = {
   test: { type: "string" },
   ref: { type: "string" },
   collector: { type: "string" },
+  model: { type: "string" },
   "glances-url": { type: "string" },
   interval: { type: "string" },
   "service-cpus": { type: "string" },
@@ -191,6 +192,7 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
   const collector = values.collector ?? "native";
   if (collector !== "native" && collector !== "glances")
     throw new SizerUsageError("--collector", `--collector must be native or glances, got '${collector}'`);
+  const model = parseModel(values.model, load);
   const glancesUrl =
     values["glances-url"] === undefined ? undefined : httpUrl("glances-url", values["glances-url"]);
   if (
@@ -231,6 +233,7 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
           : number("ready-timeout", values["ready-timeout"], { min: 0, exclusiveMin: true }),
       scenario,
       collector,
+      ...(model !== undefined ? { model } : {}),
       glancesUrl,
       interval: values.interval === undefined ? undefined : number("interval", values.interval, { min: 0.1 }),
       load,
@@ -246,6 +249,19 @@ export function parseRunArguments(args: readonly string[], context: { cwd: strin
 }
 
 type RunFlagValues = FlagValues<typeof RUN_FLAGS>;
+
+/** `--model workers|auto`; auto chooses the model itself, so not with an arrival rate already given. */
+export function parseModel(text: string | undefined, load: LoadSettings): "workers" | "auto" | undefined {
+  if (text === undefined) return undefined;
+  if (text !== "workers" && text !== "auto")
+    throw new SizerUsageError("--model", `--model must be workers or auto, got '${text}'`);
+  if (text === "auto" && (load.rate !== undefined || load.rampRate !== undefined))
+    throw new SizerUsageError(
+      "--model",
+      "--model auto chooses the model itself: not with --rate or --ramp-rate (which already size on an arrival rate)",
+    );
+  return text;
+}
 
 /** The service to size, from --service-cmd, --image or --url and the flags that go with each. */
 function parseServiceSource(values: RunFlagValues, shellCwd: string): ServiceSource {

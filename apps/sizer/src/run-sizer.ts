@@ -1,7 +1,14 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type LoadResults, type ProgressInfo, RUN_DEFAULTS, type TimelinePoint } from "@sizer/loadcore";
+import {
+  type LoadResults,
+  type ProgressInfo,
+  parseRampRate,
+  parseRunCommandLine,
+  RUN_DEFAULTS,
+  type TimelinePoint,
+} from "@sizer/loadcore";
 import type { Analysis } from "@sizer/report";
 import { allowedCpus, type CpuPlan, hasTaskset, pinProcess, planCpus } from "./cpu-plan.js";
 import { type NoSuccessError, ReportBuildError, ServiceExitedError, SizerError } from "./errors.js";
@@ -12,7 +19,7 @@ import { type Phase, ProgressReporter, type ProgressSnapshot } from "./progress.
 import { rampUpWarning } from "./ramp-up-check.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import { ResourceRecorder } from "./resource-recorder.js";
-import { checkLoadSettings } from "./run-arguments.js";
+import { checkLoadSettings, parseModel } from "./run-arguments.js";
 import { hostFacts, type RunRecord, versions, writeRunRecord } from "./run-record.js";
 import type { ServiceHandle } from "./service.js";
 import { ServiceLog } from "./service-log.js";
@@ -87,6 +94,33 @@ function estimateRemaining(
  * thrown as {@link SizerError}s; the service is always ended.
  */
 export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult> {
+  if (options.model !== undefined) parseModel(options.model, options.load);
+  const first = await runOnce(options);
+  const advice = first.analysis.modelAdvice;
+  if (options.model !== "auto" || !advice || first.status !== "complete" || first.error) return first;
+  // The advised ramp, read by loadcore's option table like any flags, in place of the workers ramp.
+  const { options: rate } = parseRunCommandLine(advice.flags, {
+    flags: {},
+    runOptions: ["rampRate", "rampUp"],
+    implied: { sizing: true },
+  });
+  const { workers: _workers, rampUp: _rampUp, ...load } = options.load;
+  const reporter = new ProgressReporter({
+    mode: options.output ?? "human",
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  reporter.info(`--model auto: sizing again on an arrival rate, ${advice.flags.join(" ")}`);
+  return runOnce({
+    ...options,
+    load: { ...load, ...rate },
+    argv: [...(options.argv ?? ["sizer", "run"]), ...advice.flags],
+  });
+}
+
+/** One run of the pipeline with the load settings given (see {@link runSizer}). */
+async function runOnce(options: SizerRunOptions): Promise<SizerRunResult> {
   checkLoadSettings(options.load);
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -153,8 +187,11 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     });
     reporter.phase("done");
     // A caller that records the service elsewhere rebuilds the report, and gives the verdict, itself.
-    if (options.recordedElsewhere === undefined)
+    if (options.recordedElsewhere === undefined) {
+      // The workers model could not answer: the analysis says which arrival-rate ramp can.
+      if (result.analysis.modelAdvice) reporter.warn(result.analysis.modelAdvice.message);
       reporter.verdict(formatVerdict(result), verdictFields(result));
+    }
     return result;
   } catch (error) {
     reporter.close();
@@ -321,24 +358,33 @@ function progressSnapshot(
   recorder: ResourceRecorder,
   container: ServiceHandle["containers"][number] | undefined,
 ): ProgressSnapshot {
-  const phase: Phase =
-    info.elapsedSeconds < 5 && info.startedWorkers < info.totalWorkers
-      ? "warming-up"
-      : info.startedWorkers < info.totalWorkers
-        ? "ramping"
-        : "holding";
+  const rampRate = typeof load.rampRate === "string" ? parseRampRate(load.rampRate) : load.rampRate;
+  // The arrival-rate model ramps the target rate: its pool grows on demand up to a bound it rarely meets.
+  const ramping =
+    rampRate !== undefined
+      ? info.elapsedSeconds < (load.rampUp ?? 0)
+      : info.startedWorkers < info.totalWorkers;
+  const phase: Phase = info.elapsedSeconds < 5 && ramping ? "warming-up" : ramping ? "ramping" : "holding";
+  const rateTo = rampRate?.to ?? load.rate;
   return {
     phase,
     elapsedSeconds: info.elapsedSeconds,
-    remainingSeconds: estimateRemaining(
-      info.elapsedSeconds,
-      info.startedWorkers,
-      info.totalWorkers,
-      load,
-      info.plannedSeconds,
-    ),
+    remainingSeconds:
+      rampRate !== undefined
+        ? estimateRemaining(info.elapsedSeconds, ramping ? 0 : 1, 1, load, info.plannedSeconds)
+        : estimateRemaining(
+            info.elapsedSeconds,
+            info.startedWorkers,
+            info.totalWorkers,
+            load,
+            info.plannedSeconds,
+          ),
     workers: point.workers,
     totalWorkers: info.totalWorkers,
+    rate:
+      rateTo !== undefined && point.targetRate !== undefined
+        ? { target: point.targetRate, achieved: point.achievedRate ?? 0, to: rateTo }
+        : undefined,
     throughput: point.throughput,
     errorRatio: point.errorRatio,
     p95Ms: point.latency.p95,

@@ -97,6 +97,13 @@ export interface SizerRunOptions {
   title?: string | undefined;
   /** `--plotly`: the plotly.js bundle the report inlines (default `basic`, see @sizer/report). */
   plotly?: PlotlyBundle | undefined;
+  /**
+   * `--model`: `workers` (default) sizes with the load settings given; `auto` switches to the
+   * arrival-rate ramp the analysis advises (`analysis.modelAdvice`) when a handful of workers already
+   * failed: a second run, into the same folder, with `--ramp-rate 1:N --ramp-up 60` in place of the
+   * workers and ramp-up. Not with `load.rate` or `load.rampRate`.
+   */
+  model?: "workers" | "auto" | undefined;
   /** Progress output (default human). */
   output?: OutputMode;
   /** The command line as given, recorded in command.json and the report. */

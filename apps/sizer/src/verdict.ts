@@ -15,6 +15,7 @@ export function verdictFields(result: SizerRunResult): Record<string, unknown> {
       stopReason: analysis.capacity.stopReason,
       workersAtStop: analysis.capacity.workersAtStop,
       errorRatioAtStop: analysis.capacity.errorRatioAtStop,
+      ...(analysis.capacity.arrivalRate ? { arrivalRate: analysis.capacity.arrivalRate } : {}),
     },
     bottleneck: {
       resource: analysis.bottleneck.resource,
@@ -24,6 +25,7 @@ export function verdictFields(result: SizerRunResult): Record<string, unknown> {
     },
     trustworthy: analysis.trust.trustworthy,
     warnings: analysis.trust.warnings,
+    ...(analysis.modelAdvice ? { modelAdvice: analysis.modelAdvice } : {}),
     sharedCores: result.cpuPlan.shared,
     outDir: result.outDir,
     report: result.files.html,
@@ -49,12 +51,21 @@ export function formatVerdict(result: SizerRunResult): string {
       return typeof value === "number" ? [`${name} ${value.toFixed(1)} ms`] : [];
     });
     const latency = percentiles.length > 0 ? `, ${percentiles.join(", ")}` : "";
+    const rate = capacity.arrivalRate;
     lines.push(
-      `  capacity:    ${Math.round(capacity.throughput)} req/s with ${capacity.workers} workers${latency}`,
+      rate && rate.runsPerSecond !== null
+        ? `  capacity:    ${Math.round(capacity.throughput)} req/s (${Math.round(rate.runsPerSecond)} scenario runs/s), a pool of at most ${capacity.workers} workers${latency}`
+        : `  capacity:    ${Math.round(capacity.throughput)} req/s with ${capacity.workers} workers${latency}`,
     );
   }
   if (capacity.stopReason) {
-    const stop = capacity.workersAtStop !== null ? ` at ${capacity.workersAtStop} workers` : "";
+    const targetAtStop = capacity.arrivalRate?.targetAtStop;
+    const stop =
+      targetAtStop !== undefined && targetAtStop !== null
+        ? ` at a target of ${Math.round(targetAtStop)} scenario runs/s (${capacity.workersAtStop ?? 0} workers)`
+        : capacity.workersAtStop !== null
+          ? ` at ${capacity.workersAtStop} workers`
+          : "";
     const errors =
       capacity.errorRatioAtStop !== null
         ? `, ${capacity.errorRatioAtStop.toFixed(1)}% errors (tolerance ${capacity.tolerancePercent}%)`
@@ -66,6 +77,7 @@ export function formatVerdict(result: SizerRunResult): string {
   );
   for (const fact of analysis.bottleneck.evidence.slice(0, 3)) lines.push(`               - ${fact}`);
   for (const warning of analysis.trust.warnings) lines.push(`  warning:     ${warning}`);
+  if (analysis.modelAdvice) lines.push(`  advice:      ${analysis.modelAdvice.message}`);
   if (result.error) lines.push(`  error:       ${result.error.message}`);
   lines.push(`  report:      ${result.files.html}`);
   lines.push(`  folder:      ${result.outDir}`);

@@ -2,6 +2,7 @@
 // run (fixtures/ground-truth-service.mjs prints `truth {...}` into service.log when sizer stops it):
 // the headline's capacity must be within 10% of that truth (over the same seconds of the run), with the right stop reason, evidence and
 // bottleneck. One run each here; bench/verdict.mjs runs each several times and prints the spread.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-run.js";
@@ -33,7 +34,13 @@ async function sizeTruth(mode: keyof typeof GROUND_TRUTH_RUNS) {
   const { summary, expected } = verdictAgainstTruth(out);
   if (expected === null)
     throw new Error(`the service measured no truth in ${out}: it never reached its limit`);
-  return { summary, truth: expected, code: outcome.code, stderr: outcome.stderr };
+  return {
+    summary,
+    truth: expected,
+    code: outcome.code,
+    stderr: outcome.stderr,
+    events: outcome.events,
+  };
 }
 
 /**
@@ -100,5 +107,74 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
     expect(capacity.stopReason).toBe("error-ratio");
     expectTruthOrDistrust(summary, capacity.throughput, truth);
     expect(bottleneck.resource).toBe("application");
+  });
+
+  it("a 200 req/s rate limit that one worker already passes: sizer suggests an arrival-rate ramp", async () => {
+    const out = join(folder.path, "advice");
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("ground-truth-service.mjs")}`,
+      ...["--service-env", "TRUTH_MODE=rate", "--service-env", "RATE=200"],
+      ...["--scenario", fixture("truth-scenario.ts")],
+      ...["--workers", "40", "--ramp-up", "40", "--sizing-window", "3"],
+      ...["--sizing-min-samples", "50", "--duration", "30", "--out", out],
+    ]);
+    const { summary } = verdictAgainstTruth(out);
+    const { capacity, modelAdvice } = summary.analysis;
+    expect(capacity.stopReason, summary.analysis.headline).toBe("error-ratio");
+    expect(capacity.workersAtStop).toBeLessThanOrEqual(5);
+    const [flag, range, rampFlag, rampUp] = modelAdvice?.flags ?? [];
+    expect([flag, rampFlag, rampUp]).toEqual(["--ramp-rate", "--ramp-up", "60"]);
+    // the suggested ramp starts low and climbs past the limit, so it can find it
+    const to = Number(/^1:(\d+)$/.exec(range ?? "")?.[1]);
+    expect(to).toBeGreaterThan(200);
+    expect(outcome.stderr).toContain(`warning: ${modelAdvice?.message}`);
+    expect(outcome.stdout).toContain(`advice:      ${modelAdvice?.message}`);
+    expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(`--ramp-rate ${range} --ramp-up 60`);
+  });
+
+  it("with --model auto, a workers run that one worker already fails is sized again on the advised ramp", async () => {
+    const out = join(folder.path, "auto");
+    const outcome = await runCli([
+      "run",
+      "--service-cmd",
+      `node ${fixture("ground-truth-service.mjs")}`,
+      ...["--service-env", "TRUTH_MODE=rate", "--service-env", "RATE=200"],
+      ...["--scenario", fixture("truth-scenario.ts")],
+      ...["--workers", "40", "--ramp-up", "40", "--sizing-window", "5"],
+      ...["--duration", "70", "--model", "auto", "--out", out],
+    ]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const switched = /--model auto: sizing again on an arrival rate, --ramp-rate 1:(\d+) --ramp-up 60/.exec(
+      outcome.stdout,
+    );
+    expect(switched, outcome.stdout).not.toBeNull();
+    const { summary, expected } = verdictAgainstTruth(out);
+    const truth = expected as number;
+    const { headline, capacity } = summary.analysis;
+    // the folder holds the arrival-rate run: its verdict in req/s
+    expect(capacity.arrivalRate?.to).toBe(Number(switched?.[1]));
+    expect(headline).toMatch(/^One node sustains about [\d,.]+ req\/s/);
+    expect(Math.abs((capacity.throughput ?? 0) - truth) / truth, headline).toBeLessThanOrEqual(0.1);
+  });
+
+  it("a 200 req/s rate limit sized on an arrival-rate ramp: the headline states it in req/s", async () => {
+    const { summary, truth, code, stderr, events } = await sizeTruth("rate-arrival");
+    expect(stderr).not.toMatch(/internal error/);
+    expect(code).toBe(0);
+    const { headline, capacity } = summary.analysis;
+    expect(capacity.stopReason).toBe("error-ratio");
+    const stated = /^One node sustains about ([\d,.]+) req\/s \([\d,.]+ scenario runs\/s\)/.exec(headline);
+    expect(stated, headline).not.toBeNull();
+    const requests = Number((stated?.[1] ?? "").replaceAll(",", ""));
+    expect(Math.abs(requests - truth) / truth, `${headline} (truth ${truth} req/s)`).toBeLessThanOrEqual(0.1);
+    expect(headline).toMatch(/a pool of \d+ workers \(an upper bound/);
+    // the progress follows the target rate, not the pool's bound
+    const rates = events
+      .filter((event) => event.event === "progress")
+      .map((event) => event.rate as { target: number; achieved: number; to: number } | undefined);
+    expect(rates.length).toBeGreaterThan(0);
+    expect(rates.every((rate) => rate !== undefined && rate.to === 300 && rate.target >= 100)).toBe(true);
   });
 });

@@ -36,6 +36,19 @@ describe("progress", () => {
     );
   });
 
+  it("leads with the target and achieved rate of an arrival-rate ramp, not the pool's bound", () => {
+    const line = formatSnapshot({
+      ...snapshot,
+      workers: 9,
+      totalWorkers: 1000,
+      rate: { target: 120.4, achieved: 117.6, to: 300 },
+    });
+    expect(line).toBe(
+      "ramping up target 120/300 runs/s, achieved 118 runs/s, 9 workers | 1234 req/s | errors 1.3% | p95 12.3 ms | service CPU 98% | RSS 80 MiB | host CPU 55% | elapsed 1m15s, ~30s left at most",
+    );
+    expect(line).not.toContain("/1000");
+  });
+
   it("prints phases and periodic lines off a terminal, warnings on stderr", () => {
     const stdout = new Buffered();
     const stderr = new Buffered();

@@ -29,6 +29,17 @@ function usageError(args: string[]): SizerUsageError {
 }
 
 describe("parseRunArguments", () => {
+  it("takes --model workers or auto, and refuses auto with an arrival rate already given", () => {
+    expect(parse([...base, "--model", "auto"]).model).toBe("auto");
+    expect(parse(base).model).toBeUndefined();
+    const bad = usageError([...base, "--model", "rate"]);
+    expect(bad.input).toBe("--model");
+    expect(bad.message).toBe("--model must be workers or auto, got 'rate'");
+    expect(
+      usageError([...base, "--model", "auto", "--ramp-rate", "1:100", "--ramp-up", "30"]).message,
+    ).toMatch(/^--model auto chooses the model itself: not with --rate or --ramp-rate/);
+  });
+
   it("passes an arrival-rate ramp on to loadcore's sizing, and refuses a constant rate it cannot size", () => {
     expect(
       parse([...base, "--ramp-rate", "50:400", "--ramp-up", "40", "--max-workers", "300"]).load,

@@ -194,8 +194,44 @@ export interface Capacity {
   peakThroughput: { value: number; atSeconds: number; averagedSeconds: number } | null;
   /** Where the numbers come from: the sizing block of the results, or the timeline. */
   basis: "sizing" | "timeline";
+  /**
+   * A run of the arrival-rate model (`--rate`, `--ramp-rate`): the rate the service sustained and the
+   * pool it took (then `throughput` is that rate in req/s and `workers` the pool); null otherwise.
+   */
+  arrivalRate?: ArrivalRateLevel | null;
   /** One sentence. */
   message: string;
+}
+
+/**
+ * The arrival-rate figures of a run (loadcore's `sizing.rate` and `arrivalRate` blocks), rates in scenario
+ * runs per second unless said otherwise.
+ */
+export interface ArrivalRateLevel {
+  /** The rate the service sustained (`sizing.rate.capacity`); null when not found or not sized. */
+  runsPerSecond: number | null;
+  /** The same level in HTTP requests per second (measured by loadcore over the same seconds), or null. */
+  requestsPerSecond: number | null;
+  /**
+   * The pool of workers that rate took (`sizing.rate.capacityWorkers`): an upper bound on the workers
+   * the service kept busy, since it counts the runs waiting in the service's queue.
+   */
+  poolWorkers: number | null;
+  /** Target rate of the second that stopped the run (or of the last second). */
+  targetAtStop: number | null;
+  /** Achieved rate of that second. */
+  achievedAtStop: number | null;
+  /** Target rate where the achieved rate stopped following it, on a plateau stop; null otherwise. */
+  plateauTargetRate: number | null;
+  /** The ramp's target rates, start and end. */
+  from: number;
+  to: number;
+  /** The most workers the pool could grow to. */
+  maxWorkers: number;
+  /** Scenario runs started (on time or late), started late, and dropped (never started). */
+  started: number;
+  late: number;
+  dropped: number;
 }
 
 /** When things went wrong, in seconds since the start of the run. */
@@ -246,4 +282,9 @@ export interface Analysis {
   checks: ResourceCheck[];
   /** The cores the service could use, and where that number came from. */
   serviceCores: { count: number; source: string } | null;
+  /**
+   * When the run's model could not answer (a workers-model sizing that failed at a handful of
+   * workers): why, and the arrival-rate flags to size it with instead (`--ramp-rate 1:N --ramp-up S`).
+   */
+  modelAdvice?: { message: string; flags: string[] } | null;
 }

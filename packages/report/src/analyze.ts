@@ -10,6 +10,12 @@ import type {
   Trust,
 } from "./analysis-types.js";
 import {
+  arrivalRateAdvice,
+  arrivalRateCapacity,
+  arrivalRateFacts,
+  arrivalRateLevel,
+} from "./arrival-rate-capacity.js";
+import {
   allFailedCapacity,
   computeCapacity,
   describeServiceExit,
@@ -211,6 +217,8 @@ function stopFact(capacity: Capacity): string | null {
     capacity.workersAtStop !== null ? ` with ${formatNumber(capacity.workersAtStop)} workers` : "";
   switch (capacity.stopReason) {
     case "capacity-above-max-load":
+      if (capacity.arrivalRate)
+        return `The run stopped${at}: the ramp held its top target of ${formatNumber(capacity.arrivalRate.to)} scenario runs/s for a full sizing window without failures past the ${formatPercent(capacity.tolerancePercent)} tolerance${capacity.latencyObjective ? " or a broken latency objective" : ""}.`;
       return `The run stopped${at}: all ${formatNumber(capacity.workersAtStop ?? 0)} workers ran a full sizing window without failures past the ${formatPercent(capacity.tolerancePercent)} tolerance${capacity.latencyObjective ? " or a broken latency objective" : ""}.`;
     case "duration":
       return `The run reached its duration${at}${workers}, before any stop criterion fired.`;
@@ -237,7 +245,17 @@ function onsetFacts(
   const size = Math.max(1, Math.round(thresholds.errorWindowSeconds));
   if (onset.failureSeconds !== null) {
     const workers = workersAt(onset.failureSeconds);
-    const withWorkers = workers !== undefined ? ` with ${formatNumber(workers)} workers` : "";
+    // The onset can be the sizing block's stop, the end of the last second: that second's target then.
+    const failureSecond =
+      results.timeline.find((entry) => entry.t >= (onset.failureSeconds as number)) ??
+      results.timeline.at(-1);
+    const target = capacity.arrivalRate ? failureSecond?.targetRate : undefined;
+    const withWorkers =
+      target !== undefined
+        ? ` at a target of ${formatNumber(target)} scenario runs/s`
+        : workers !== undefined
+          ? ` with ${formatNumber(workers)} workers`
+          : "";
     const ratio = ratioFrom(results, onset.failureSeconds, size);
     const objective = capacity.latencyObjective;
     if (onset.failureCause === "latency" && objective) {
@@ -261,7 +279,7 @@ function onsetFacts(
       );
     }
   }
-  if (plateau !== null) {
+  if (plateau !== null && !capacity.arrivalRate) {
     // The plateau's own figure (loadcore's is a band's mean), as its card and summary.json give it.
     facts.push(
       `Throughput stopped growing with the workers at ${formatSeconds(plateau.atSeconds)} (${formatNumber(plateau.workers)} workers)${levelFact(plateau)}.`,
@@ -476,12 +494,24 @@ export function analyze(input: AnalyzeInput): Analysis {
     serviceCores?.count ?? null,
     contended,
   );
-  const judged = withSaturation(computed, stoppedOnFailure, saturation, decline);
+  // An arrival-rate run is judged on its rates (loadcore's verdict): the workers-model saturation and
+  // decline read a growing pool, not a growing load.
+  const arrival = arrivalRateLevel(results);
+  const judged =
+    arrival !== null && results.sizing !== undefined
+      ? arrivalRateCapacity(computed, arrival, results.sizing.latencyAtHealthy)
+      : withSaturation(computed, stoppedOnFailure, saturation, decline);
   if (!stoppedOnFailure && judged.levelFrom === "saturation")
     onset.saturationSeconds = saturation?.atSeconds ?? null;
   const measured = everyRunFailed ? allFailedCapacity(judged, results) : judged;
   const capacity = serviceExit ? serviceDiedCapacity(measured, serviceExit, results.timeline) : measured;
   const facts = onsetFacts(results, onset, thresholds, capacity);
+  if (arrival !== null)
+    facts.splice(
+      Math.max(0, facts.length - 1),
+      0,
+      ...arrivalRateFacts({ ...capacity, arrivalRate: arrival }),
+    );
   const trust = assessTrust(results, metrics, metadata, generator, seconds, findings);
   const bottleneck = pickBottleneck(input, { checks, generator, onset, facts, capacity });
   const caveat = everyRunFailed
@@ -497,5 +527,6 @@ export function analyze(input: AnalyzeInput): Analysis {
     trust,
     checks: generator ? [...checks, generator] : checks,
     serviceCores,
+    modelAdvice: arrivalRateAdvice(results),
   };
 }

@@ -8,13 +8,14 @@ import { latencyChart } from "./charts/latency-chart.js";
 import { loadChart } from "./charts/load-chart.js";
 import { memoryChart } from "./charts/memory-chart.js";
 import { networkChart } from "./charts/network-chart.js";
+import { rateChart } from "./charts/rate-chart.js";
 import type { LoadResultsInput, MetricsData } from "./inputs/types.js";
 
 export type { ChartSpec, ChartTrace } from "./charts/chart-types.js";
 
 /**
  * The charts of the report, all on one time axis (seconds since the start of the run): load,
- * errors, latency, then CPU, memory, disk and network of the service, its containers, the host and
+ * target vs achieved rate (arrival-rate runs), errors, latency, then CPU, memory, disk and network of the service, its containers, the host and
  * the load generator. Charts without data are left out. Series longer than `maxPoints` are reduced
  * with min/max buckets, which keeps the peaks.
  */
@@ -25,8 +26,15 @@ export function buildCharts(
   maxPoints = 800,
 ): ChartSpec[] {
   const context = chartContext(results, metrics, analysis, maxPoints);
-  const charts = [loadChart, errorsChart, latencyChart, cpuChart, memoryChart, diskChart, networkChart].map(
-    (chart) => chart(context),
-  );
+  const charts = [
+    loadChart,
+    rateChart,
+    errorsChart,
+    latencyChart,
+    cpuChart,
+    memoryChart,
+    diskChart,
+    networkChart,
+  ].map((chart) => chart(context));
   return charts.filter((chart): chart is ChartSpec => chart !== undefined);
 }

@@ -1,6 +1,7 @@
 export type {
   Analysis,
   AnalysisThresholds,
+  ArrivalRateLevel,
   Bottleneck,
   BottleneckResource,
   BottleneckScope,

@@ -1,5 +1,12 @@
 import { allFailed } from "./all-failed.js";
-import type { Analysis, ResourceCheck, RunMetadata, Trust } from "./analysis-types.js";
+import type {
+  Analysis,
+  ArrivalRateLevel,
+  Capacity,
+  ResourceCheck,
+  RunMetadata,
+  Trust,
+} from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
 import { describeServiceExit, peakLabel, separatePeak } from "./capacity.js";
 import { buildCharts, type ChartSpec, type ChartTrace } from "./charts.js";
@@ -340,6 +347,44 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
 /** The stroke pattern of each plotly dash, for the legend's line samples. */
 const DASH_ARRAY: Record<string, string> = { dash: "6 3", dot: "2 2", dashdot: "6 2 2 2" };
 
+/** The cards of an arrival-rate run: the rate sustained (req/s, runs/s, the pool), latency, the stop, dropped runs. */
+function arrivalRateCards(
+  capacity: Capacity,
+  rate: ArrivalRateLevel,
+  card: (label: string, value: string, sub?: string) => string,
+): string[] {
+  const stop = [
+    capacity.stoppedAtSeconds !== null && `at ${formatSeconds(capacity.stoppedAtSeconds)}`,
+    rate.targetAtStop !== null && `target ${formatNumber(rate.targetAtStop)} runs/s`,
+    rate.achievedAtStop !== null && `achieved ${formatNumber(rate.achievedAtStop)}`,
+    capacity.errorRatioAtStop !== null && `${formatPercent(capacity.errorRatioAtStop)} errors`,
+  ];
+  return [
+    card(
+      capacity.found ? "Sustained rate" : "Rate kept up with",
+      capacity.throughput === null ? "n/a" : `${formatNumber(capacity.throughput)} req/s`,
+      rate.runsPerSecond === null
+        ? "no healthy rate measured"
+        : `${formatNumber(rate.runsPerSecond)} scenario runs/s${
+            rate.poolWorkers === null
+              ? ""
+              : `, a pool of ${formatNumber(rate.poolWorkers)} workers (an upper bound: queued runs included)`
+          }`,
+    ),
+    card(
+      "Latency p95",
+      formatMilliseconds(capacity.latency?.p95),
+      `from the planned start · p50 ${formatMilliseconds(capacity.latency?.p50)} · p99 ${formatMilliseconds(capacity.latency?.p99)}`,
+    ),
+    card("Stopped", capacity.stopReason ?? "end of run", stop.filter(Boolean).join(", ")),
+    card(
+      "Dropped runs",
+      formatNumber(rate.dropped),
+      `of ${formatNumber(rate.started + rate.dropped)} scheduled: load the service never got`,
+    ),
+  ];
+}
+
 /**
  * A chart's legend as buttons, grouped under their group titles: a button hides or shows its
  * trace, a group title its whole group (the runner wires them to the plot).
@@ -443,57 +488,60 @@ function capacityNumbers(analysis: Analysis): string {
     }</div>`;
   const saturation = capacity.levelFrom === "saturation" ? capacity.saturation : null;
   const decline = capacity.levelFrom === "decline" ? capacity.decline : null;
-  const cards = [
-    saturation
-      ? card(
-          "Workers at saturation",
-          formatNumber(saturation.workers),
-          "where the throughput stopped growing",
-        )
-      : decline
-        ? card(
-            "Workers at the end",
-            formatNumber(decline.sustained.workers),
-            "the load of the sustained level",
-          )
-        : card(
-            capacity.found ? "Healthy workers" : "Workers reached",
-            formatNumber((capacity.found ? capacity.workers : capacity.workersAtStop) ?? Number.NaN),
-            capacity.found ? "last level within the tolerance" : "no healthy limit found",
-          ),
-    card(
-      "Throughput",
-      capacity.throughput === null ? "n/a" : `${formatNumber(capacity.throughput)} req/s`,
-      saturation
-        ? `held once saturated, up to ${formatNumber(saturation.workersAtEnd)} workers`
-        : decline
-          ? `sustained from ${formatSeconds(decline.sustained.fromSeconds)} to ${formatSeconds(decline.sustained.toSeconds)}`
-          : capacity.levelFrom === "peak" && capacity.peakThroughput
-            ? peakLabel(capacity.peakThroughput)
-            : capacity.found
-              ? "at the healthy level"
-              : capacity.levelFrom === "healthy"
-                ? `at the last healthy level, ${formatNumber(capacity.workers ?? Number.NaN)} workers`
-                : "no level measured",
-    ),
-    card(
-      "Latency p95",
-      formatMilliseconds(capacity.latency?.p95),
-      `p50 ${formatMilliseconds(capacity.latency?.p50)} · p99 ${formatMilliseconds(capacity.latency?.p99)}`,
-    ),
-    card(
-      "Stopped",
-      capacity.stopReason ?? "end of run",
-      [
-        capacity.stoppedAtSeconds !== null && `at ${formatSeconds(capacity.stoppedAtSeconds)}`,
-        capacity.workersAtStop !== null && `${formatNumber(capacity.workersAtStop)} workers`,
-        capacity.errorRatioAtStop !== null && `${formatPercent(capacity.errorRatioAtStop)} errors`,
-      ]
-        .filter(Boolean)
-        .join(", "),
-    ),
-  ];
-  const peak = separatePeak(capacity);
+  const rate = capacity.arrivalRate;
+  const cards = rate
+    ? arrivalRateCards(capacity, rate, card)
+    : [
+        saturation
+          ? card(
+              "Workers at saturation",
+              formatNumber(saturation.workers),
+              "where the throughput stopped growing",
+            )
+          : decline
+            ? card(
+                "Workers at the end",
+                formatNumber(decline.sustained.workers),
+                "the load of the sustained level",
+              )
+            : card(
+                capacity.found ? "Healthy workers" : "Workers reached",
+                formatNumber((capacity.found ? capacity.workers : capacity.workersAtStop) ?? Number.NaN),
+                capacity.found ? "last level within the tolerance" : "no healthy limit found",
+              ),
+        card(
+          "Throughput",
+          capacity.throughput === null ? "n/a" : `${formatNumber(capacity.throughput)} req/s`,
+          saturation
+            ? `held once saturated, up to ${formatNumber(saturation.workersAtEnd)} workers`
+            : decline
+              ? `sustained from ${formatSeconds(decline.sustained.fromSeconds)} to ${formatSeconds(decline.sustained.toSeconds)}`
+              : capacity.levelFrom === "peak" && capacity.peakThroughput
+                ? peakLabel(capacity.peakThroughput)
+                : capacity.found
+                  ? "at the healthy level"
+                  : capacity.levelFrom === "healthy"
+                    ? `at the last healthy level, ${formatNumber(capacity.workers ?? Number.NaN)} workers`
+                    : "no level measured",
+        ),
+        card(
+          "Latency p95",
+          formatMilliseconds(capacity.latency?.p95),
+          `p50 ${formatMilliseconds(capacity.latency?.p50)} · p99 ${formatMilliseconds(capacity.latency?.p99)}`,
+        ),
+        card(
+          "Stopped",
+          capacity.stopReason ?? "end of run",
+          [
+            capacity.stoppedAtSeconds !== null && `at ${formatSeconds(capacity.stoppedAtSeconds)}`,
+            capacity.workersAtStop !== null && `${formatNumber(capacity.workersAtStop)} workers`,
+            capacity.errorRatioAtStop !== null && `${formatPercent(capacity.errorRatioAtStop)} errors`,
+          ]
+            .filter(Boolean)
+            .join(", "),
+        ),
+      ];
+  const peak = rate ? null : separatePeak(capacity);
   if (peak) cards.push(card("Peak throughput", `${formatNumber(peak.value)} req/s`, peakLabel(peak)));
   if (decline) {
     cards.push(
@@ -602,7 +650,11 @@ function verdictSection(analysis: Analysis): string {
 <p class="headline" id="capacity">${escapeHtml(capacity.message)}</p>
 <p class="bottleneck" id="bottleneck"><strong>${escapeHtml(RULE_LABEL[bottleneck.rule] ?? RESOURCE_LABEL[bottleneck.resource] ?? bottleneck.resource)}</strong> — ${escapeHtml(bottleneck.summary)}</p>
 <div class="chips"><span class="chip">confidence: ${escapeHtml(bottleneck.confidence)}</span><span class="chip">scope: ${escapeHtml(bottleneck.scope)}</span><span class="chip">rule: ${escapeHtml(bottleneck.rule)}</span></div>
-${capacityNumbers(analysis)}
+${
+  analysis.modelAdvice
+    ? `<p class="advice" id="model-advice"><strong>Size on an arrival rate</strong> — ${escapeHtml(analysis.modelAdvice.message)}</p>\n`
+    : ""
+}${capacityNumbers(analysis)}
 <h3>Evidence</h3>
 <ul class="evidence">${bottleneck.evidence.map((fact) => `<li>${escapeHtml(fact)}</li>`).join("")}</ul>
 ${warningsHtml(trust)}

@@ -115,6 +115,8 @@ function verdictLines(input: SummaryInput): string[] {
   else if (!trust.trustworthy)
     lines.push("> [!CAUTION]", "> **Not trustworthy**: see the warnings below.", "");
   lines.push(`**${escapeMarkdown(capacity.message)}**`, "");
+  if (analysis.modelAdvice)
+    lines.push(`> **Size on an arrival rate:** ${escapeMarkdown(analysis.modelAdvice.message)}`, "");
   lines.push(
     `**Bottleneck: ${escapeMarkdown(RULE_TITLE[bottleneck.rule] ?? RESOURCE_TITLE[bottleneck.resource] ?? bottleneck.resource)}** (${escapeMarkdown(bottleneck.scope)}, confidence ${escapeMarkdown(bottleneck.confidence)}). ${escapeMarkdown(bottleneck.summary)}`,
     "",
@@ -133,7 +135,18 @@ function capacityTable({ capacity }: Analysis): string[] {
         ? "workers at the end (sustained level)"
         : atPeak
           ? "workers at the peak"
-          : "healthy workers";
+          : capacity.arrivalRate
+            ? "workers (the pool: an upper bound)"
+            : "healthy workers";
+  const rate = capacity.arrivalRate;
+  if (rate) {
+    lines.push(
+      row([
+        "sustained rate",
+        rate.runsPerSecond !== null ? `${formatNumber(rate.runsPerSecond)} scenario runs/s` : "n/a",
+      ]),
+    );
+  }
   lines.push(row([workersLabel, capacity.workers !== null ? formatNumber(capacity.workers) : "n/a"]));
   lines.push(
     row([
@@ -170,6 +183,17 @@ function capacityTable({ capacity }: Analysis): string[] {
         `${formatSeconds(capacity.stoppedAtSeconds)}, ${formatNumber(capacity.workersAtStop ?? 0)} workers`,
       ]),
     );
+  if (rate) {
+    lines.push(
+      row([
+        "target / achieved at stop",
+        `${formatNumber(rate.targetAtStop ?? Number.NaN)} / ${formatNumber(rate.achievedAtStop ?? Number.NaN)} scenario runs/s`,
+      ]),
+    );
+    lines.push(
+      row(["dropped runs", `${formatNumber(rate.dropped)} of ${formatNumber(rate.started + rate.dropped)}`]),
+    );
+  }
   if (capacity.errorRatioAtStop !== null)
     lines.push(
       row([

@@ -11,6 +11,7 @@ export const COLORS = {
   container: ["#7c3aed", "#a78bfa", "#6d28d9", "#c4b5fd"],
   host: ["#0f766e", "#14b8a6", "#115e59", "#5eead4", "#0d9488", "#99f6e4"],
   generator: ["#ea580c", "#fb923c"],
+  rate: { target: "#475569", achieved: "#2563eb", dropped: "#dc2626" },
   latency: { p50: "#16a34a", p90: "#ca8a04", p95: "#ea580c", p99: "#dc2626", max: "#7f1d1d" },
 };
 
@@ -19,6 +20,7 @@ export const MAX_CORE_TRACES = 8;
 
 const GROUP_TITLE: Record<string, string> = {
   load: "Load",
+  rate: "Arrival rate",
   service: "Service (process tree)",
   host: "Host",
   generator: "Load generator",
