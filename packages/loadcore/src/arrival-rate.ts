@@ -50,6 +50,8 @@ export interface ArrivalPlan {
   maxWorkers: number;
   /** A run still waiting for a free worker this long after its time is dropped, ms (the request timeout). */
   staleAfterMs: number;
+  /** The run's planned length, seconds: a run due after it is never counted dropped, even when the stop comes late. */
+  durationSeconds?: number;
 }
 
 /** Counts of the runs of an arrival-rate schedule, cumulative. */
@@ -162,7 +164,11 @@ export class ArrivalScheduler<Worker> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     const now = this.#clock();
-    while (this.#backlog && this.#timeOf(this.#next) <= now) {
+    const end =
+      this.#plan.durationSeconds === undefined
+        ? now
+        : Math.min(now, this.#origin + this.#plan.durationSeconds * 1000);
+    while (this.#backlog && this.#timeOf(this.#next) < end) {
       this.counts.dropped += 1;
       this.#next += 1;
     }

@@ -309,6 +309,7 @@ async function runWorkers(
             processIndex,
             maxWorkers: options.maxWorkers,
             staleAfterMs: options.timeout * 1000,
+            durationSeconds: options.duration,
           }),
         );
   const variables = cloneableVariables(getRegistry().variables);
