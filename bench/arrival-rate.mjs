@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
 import { BenchPrerequisiteError, BenchServerError, BenchUsageError } from "./lib/errors.mjs";
-import { helpText, parseFlags } from "./lib/flags.mjs";
+import { helpText, parseFlags, TARGET_SERVER_FLAGS } from "./lib/flags.mjs";
 import { formatRate, markdownTable } from "./lib/format.mjs";
 import { loadcoreCli, loadTools, repositoryRoot } from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
@@ -47,28 +47,7 @@ const FLAGS = {
     default: 1000,
     description: "loadcore --max-workers of the arrival-rate runs",
   },
-  server: {
-    type: "string",
-    choices: ["auto", "nginx", "node"],
-    default: "auto",
-    description: "target server",
-  },
-  "generator-cpu": {
-    type: "integer",
-    min: 0,
-    max: 1023,
-    default: 0,
-    description: "CPU of the load generator",
-  },
-  "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
-  "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
-  "quiet-wait": {
-    type: "integer",
-    min: 0,
-    max: 3600,
-    default: 0,
-    description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
-  },
+  ...TARGET_SERVER_FLAGS,
   output: { type: "string", description: "results JSON (default bench/results/arrival-rate-<date>.json)" },
 };
 

@@ -127,3 +127,33 @@ export function helpText(usage, summary, specs) {
   lines.push(`${"  -h, --help".padEnd(28)}this text`);
   return lines.join("\n");
 }
+
+/**
+ * The flags of a benchmark against one local hello-world server with the generator and the server
+ * pinned to their own CPUs (hello.mjs, arrival-rate.mjs).
+ * @type {Record<string, FlagSpec>}
+ */
+export const TARGET_SERVER_FLAGS = {
+  server: {
+    type: "string",
+    choices: ["auto", "nginx", "node"],
+    default: "auto",
+    description: "target server",
+  },
+  "generator-cpu": {
+    type: "integer",
+    min: 0,
+    max: 1023,
+    default: 0,
+    description: "CPU of the load generator",
+  },
+  "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
+  "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
+  "quiet-wait": {
+    type: "integer",
+    min: 0,
+    max: 3600,
+    default: 0,
+    description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
+  },
+};
