@@ -209,26 +209,28 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
   }
 }
 
-async function runWorkers(
-  options: ResolvedRunOptions,
-  runOptions: RunOptions,
-  context: { scenarioPath: string; description: Record<string, unknown>; live: ConsoleOutput },
-): Promise<LoadResults> {
-  const { live, description } = context;
-  // the arrival-rate pool's bound, for progress; the workers model's count
-  const totalWorkers =
-    (options.arrivalRate === undefined ? options.workers : options.maxWorkers) * options.processes;
-  let endReason: EndReason | undefined;
-  let sizingStop: SizingStop | undefined;
-  const processes: LoadProcess[] = [];
-  const stopAll = (reason: EndReason, force = false) => {
-    if (endReason === undefined) endReason = reason;
-    for (const loadProcess of processes) loadProcess.stop(force);
+/** The load processes of one run, and the first reason any of them was asked to stop. */
+class RunControl {
+  readonly processes: LoadProcess[] = [];
+  endReason: EndReason | undefined;
+
+  readonly stopAll = (reason: EndReason, force = false): void => {
+    if (this.endReason === undefined) this.endReason = reason;
+    for (const loadProcess of this.processes) loadProcess.stop(force);
   };
+}
+
+/** One process in the main thread, or `processes` worker threads; resolves once all are ready. */
+async function startProcesses(
+  options: ResolvedRunOptions,
+  context: { scenarioPath: string; description: Record<string, unknown>; live: ConsoleOutput },
+  control: RunControl,
+): Promise<void> {
+  const { live, description } = context;
   const hooks: EngineHooks = {
     print: (text) => live.info(text),
     printError: (text) => live.error(text),
-    requestStop: (reason) => stopAll(reason),
+    requestStop: (reason) => control.stopAll(reason),
   };
   const settingsFor = (processIndex: number): EngineSettings => ({
     processIndex,
@@ -244,6 +246,7 @@ async function runWorkers(
     seed: options.seed,
     description,
   });
+  const { processes } = control;
   if (options.processes === 1) {
     processes.push(new InThreadProcess(settingsFor(0), hooks));
   } else {
@@ -267,84 +270,106 @@ async function runWorkers(
     await Promise.allSettled(processes.map((loadProcess) => loadProcess.close()));
     throw error;
   }
+}
 
-  const signal = runOptions.signal;
-  const onAbort = () => stopAll("interrupted");
-  if (signal?.aborted === true) endReason = "interrupted";
-  signal?.addEventListener("abort", onAbort, { once: true });
+function createSizingController(options: ResolvedRunOptions): SizingController | undefined {
+  if (!options.sizing) return undefined;
+  return new SizingController({
+    tolerance: options.sizingTolerance,
+    windowSeconds: options.sizingWindow,
+    minSamples: options.sizingMinSamples,
+    ...(options.sizingLatency === undefined ? {} : { latencyObjective: options.sizingLatency }),
+    load: options.arrivalRate === undefined ? "workers" : "rate",
+  });
+}
 
-  const startTime = Date.now();
-  const aggregator = new StatsAggregator({ startTime });
-  const sizing = options.sizing
-    ? new SizingController({
-        tolerance: options.sizingTolerance,
-        windowSeconds: options.sizingWindow,
-        minSamples: options.sizingMinSamples,
-        ...(options.sizingLatency === undefined ? {} : { latencyObjective: options.sizingLatency }),
-        load: options.arrivalRate === undefined ? "workers" : "rate",
-      })
-    : undefined;
-  const monitor = new SelfMonitor();
-  monitor.start();
+/** The line printed when the load starts. */
+function describeStart(options: ResolvedRunOptions): string {
   const arrivalRate = options.arrivalRate;
-  if (!options.quiet) {
-    const mode = options.sizing
-      ? `sizing (tolerance ${options.sizingTolerance}%, window ${options.sizingWindow} s), `
-      : "";
-    const load =
-      arrivalRate === undefined
-        ? `${options.workers} worker(s) x ${options.processes} process(es), ramp-up ${options.rampUp} s`
-        : `${describeRate(arrivalRate, options.rampUp)}, up to ${options.maxWorkers} worker(s) x ${options.processes} process(es)`;
-    live.info(`loadcore ${VERSION}: ${mode}${load}, duration ${options.duration} s, seed ${options.seed}`);
-  }
-  const plans =
+  const mode = options.sizing
+    ? `sizing (tolerance ${options.sizingTolerance}%, window ${options.sizingWindow} s), `
+    : "";
+  const load =
     arrivalRate === undefined
-      ? planWorkers(options, startTime)
-      : processes.map(
-          (_, processIndex): ArrivalPlan => ({
-            startAt: startTime,
-            rate: arrivalRate,
-            rampUp: arrivalRate.from === arrivalRate.to ? 0 : options.rampUp,
-            processes: options.processes,
-            processIndex,
-            maxWorkers: options.maxWorkers,
-            staleAfterMs: options.timeout * 1000,
-            durationSeconds: options.duration,
-          }),
-        );
-  const variables = cloneableVariables(getRegistry().variables);
-  processes.forEach((loadProcess, index) => {
-    loadProcess.start(plans[index] ?? [], variables);
-  });
-  live.start();
-  const deadline = setTimeout(() => stopAll("duration", options.forceShutdown), options.duration * 1000);
-  let finished = false;
-  const allDone = Promise.all(processes.map((loadProcess) => loadProcess.done)).then(() => {
-    finished = true;
-  });
-  if (endReason === "interrupted") stopAll("interrupted");
+      ? `${options.workers} worker(s) x ${options.processes} process(es), ramp-up ${options.rampUp} s`
+      : `${describeRate(arrivalRate, options.rampUp)}, up to ${options.maxWorkers} worker(s) x ${options.processes} process(es)`;
+  return `loadcore ${VERSION}: ${mode}${load}, duration ${options.duration} s, seed ${options.seed}`;
+}
 
-  let lastCloseTime = startTime;
-  let workersStarted = 0;
-  let setupFailures = 0;
-  let firstSetupFailure: string | undefined;
-  const arrivals: (ArrivalCounts | undefined)[] = processes.map(() => undefined);
-  const rampSeconds = arrivalRate === undefined || arrivalRate.from === arrivalRate.to ? 0 : options.rampUp;
-  let arrivalsBefore: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
-  const closeSecond = async (final: boolean) => {
-    const reports: ProcessReport[] = await Promise.all(processes.map((loadProcess) => loadProcess.report()));
+/** Per process: the workers' start times, or the arrival-rate plan. */
+function planProcesses(options: ResolvedRunOptions, startTime: number): WorkerPlan[][] | ArrivalPlan[] {
+  const arrivalRate = options.arrivalRate;
+  if (arrivalRate === undefined) return planWorkers(options, startTime);
+  return Array.from(
+    { length: options.processes },
+    (_, processIndex): ArrivalPlan => ({
+      startAt: startTime,
+      rate: arrivalRate,
+      rampUp: arrivalRate.from === arrivalRate.to ? 0 : options.rampUp,
+      processes: options.processes,
+      processIndex,
+      maxWorkers: options.maxWorkers,
+      staleAfterMs: options.timeout * 1000,
+      durationSeconds: options.duration,
+    }),
+  );
+}
+
+/**
+ * Closes each second of a run: collects the processes' reports, merges them into the timeline, shows
+ * progress, and lets sizing stop the run. Keeps what the results need once the run ended.
+ */
+class SecondCloser {
+  workersStarted = 0;
+  setupFailures = 0;
+  firstSetupFailure: string | undefined;
+  sizingStop: SizingStop | undefined;
+  readonly arrivals: (ArrivalCounts | undefined)[];
+  readonly #totalWorkers: number;
+  readonly #rampSeconds: number;
+  #lastCloseTime: number;
+  #arrivalsBefore: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
+
+  constructor(
+    private readonly run: {
+      options: ResolvedRunOptions;
+      runOptions: RunOptions;
+      control: RunControl;
+      startTime: number;
+      aggregator: StatsAggregator;
+      sizing: SizingController | undefined;
+      monitor: SelfMonitor;
+      live: ConsoleOutput;
+    },
+  ) {
+    const { options } = run;
+    const arrivalRate = options.arrivalRate;
+    // the arrival-rate pool's bound, for progress; the workers model's count
+    this.#totalWorkers =
+      (arrivalRate === undefined ? options.workers : options.maxWorkers) * options.processes;
+    this.#rampSeconds = arrivalRate === undefined || arrivalRate.from === arrivalRate.to ? 0 : options.rampUp;
+    this.#lastCloseTime = run.startTime;
+    this.arrivals = run.control.processes.map(() => undefined);
+  }
+
+  async close(final: boolean): Promise<void> {
+    const { options, runOptions, control, startTime, aggregator, sizing, monitor, live } = this.run;
+    const arrivalRate = options.arrivalRate;
+    const reports: ProcessReport[] = await Promise.all(
+      control.processes.map((loadProcess) => loadProcess.report()),
+    );
     let active = 0;
     let peakActive = 0;
     let started = 0;
     let threadDelay = 0;
     let recorded = 0;
-    setupFailures = 0;
+    this.setupFailures = 0;
     reports.forEach((report, index) => {
-      if (report.arrivals !== undefined) arrivals[index] = report.arrivals;
+      if (report.arrivals !== undefined) this.arrivals[index] = report.arrivals;
     });
     for (const report of reports) {
-      setupFailures += report.setupFailures;
-      firstSetupFailure ??= report.firstSetupFailure;
+      this.setupFailures += report.setupFailures;
+      this.firstSetupFailure ??= report.firstSetupFailure;
       aggregator.add(report.interval);
       active += report.active;
       peakActive += report.peakActive;
@@ -352,21 +377,21 @@ async function runWorkers(
       threadDelay = Math.max(threadDelay, report.eventLoopDelayMs ?? 0);
       recorded += report.interval.ok + report.interval.failed + report.interval.requests;
     }
-    workersStarted = Math.max(workersStarted, started);
+    this.workersStarted = Math.max(this.workersStarted, started);
     const now = Date.now();
-    if (final && recorded === 0 && now - lastCloseTime < 200) return;
-    lastCloseTime = now;
+    if (final && recorded === 0 && now - this.#lastCloseTime < 200) return;
+    this.#lastCloseTime = now;
     const sample = monitor.sample();
     const t = aggregator.timeline.length;
     let second: SecondArrivals | undefined;
     if (arrivalRate !== undefined) {
-      const sum = sumArrivals(arrivals);
+      const sum = sumArrivals(this.arrivals);
       second = {
-        targetRate: targetRateOf(t, arrivalRate, rampSeconds),
-        started: sum.started - arrivalsBefore.started,
-        dropped: sum.dropped - arrivalsBefore.dropped,
+        targetRate: targetRateOf(t, arrivalRate, this.#rampSeconds),
+        started: sum.started - this.#arrivalsBefore.started,
+        dropped: sum.dropped - this.#arrivalsBefore.dropped,
       };
-      arrivalsBefore = sum;
+      this.#arrivalsBefore = sum;
     }
     // The closing second ends once every worker stopped: it counts the workers that ran during it.
     const point = aggregator.closeSecond(
@@ -386,29 +411,74 @@ async function runWorkers(
       elapsedSeconds,
       plannedSeconds: plannedSeconds(options),
       startedWorkers: started,
-      totalWorkers,
+      totalWorkers: this.#totalWorkers,
     });
-    if (sizing !== undefined && endReason === undefined && !final) {
+    if (sizing !== undefined && control.endReason === undefined && !final) {
       // full load: every worker started, or the arrival-rate ramp reached its end
-      const fullLoad = arrivalRate === undefined ? started >= totalWorkers : t + 1 >= rampSeconds;
+      const fullLoad = arrivalRate === undefined ? started >= this.#totalWorkers : t + 1 >= this.#rampSeconds;
       const stop = sizing.observe(point, fullLoad, aggregator.lastSecondLatency);
       if (stop !== undefined) {
-        sizingStop = stop;
+        this.sizingStop = stop;
         live.info(stop.message);
-        stopAll("sizing");
+        control.stopAll("sizing");
       }
     }
-  };
+  }
+}
 
+async function runWorkers(
+  options: ResolvedRunOptions,
+  runOptions: RunOptions,
+  context: { scenarioPath: string; description: Record<string, unknown>; live: ConsoleOutput },
+): Promise<LoadResults> {
+  const { live } = context;
+  const control = new RunControl();
+  const { processes, stopAll } = control;
+  await startProcesses(options, context, control);
+
+  const signal = runOptions.signal;
+  const onAbort = () => stopAll("interrupted");
+  if (signal?.aborted === true) control.endReason = "interrupted";
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  const startTime = Date.now();
+  const aggregator = new StatsAggregator({ startTime });
+  const sizing = createSizingController(options);
+  const monitor = new SelfMonitor();
+  monitor.start();
+  if (!options.quiet) live.info(describeStart(options));
+  const plans = planProcesses(options, startTime);
+  const variables = cloneableVariables(getRegistry().variables);
+  processes.forEach((loadProcess, index) => {
+    loadProcess.start(plans[index] ?? [], variables);
+  });
+  live.start();
+  const deadline = setTimeout(() => stopAll("duration", options.forceShutdown), options.duration * 1000);
+  let finished = false;
+  const allDone = Promise.all(processes.map((loadProcess) => loadProcess.done)).then(() => {
+    finished = true;
+  });
+  if (control.endReason === "interrupted") stopAll("interrupted");
+
+  const seconds = new SecondCloser({
+    options,
+    runOptions,
+    control,
+    startTime,
+    aggregator,
+    sizing,
+    monitor,
+    live,
+  });
   try {
     while (!finished) {
       const wait = sleepUntil(startTime + (aggregator.timeline.length + 1) * 1000);
       await Promise.race([wait.promise, allDone]);
       wait.cancel();
       if (finished) break;
-      await closeSecond(false);
+      await seconds.close(false);
     }
-    await closeSecond(true);
+    await seconds.close(true);
   } finally {
     clearTimeout(deadline);
     signal?.removeEventListener("abort", onAbort);
@@ -416,34 +486,59 @@ async function runWorkers(
     live.finish();
     await Promise.allSettled(processes.map((loadProcess) => loadProcess.close()));
   }
+  return finishResults(options, runOptions, {
+    description: context.description,
+    startTime,
+    endReason: control.endReason,
+    aggregator,
+    sizing,
+    seconds,
+  });
+}
+
+/** The run's results, or a `FixtureError` when every worker's setup failed and no scenario ran. */
+function finishResults(
+  options: ResolvedRunOptions,
+  runOptions: RunOptions,
+  run: {
+    description: Record<string, unknown>;
+    startTime: number;
+    endReason: EndReason | undefined;
+    aggregator: StatsAggregator;
+    sizing: SizingController | undefined;
+    seconds: SecondCloser;
+  },
+): LoadResults {
+  const { aggregator, sizing, seconds } = run;
+  const arrivalRate = options.arrivalRate;
   const totals = aggregator.totals();
-  if (setupFailures > 0 && totals.ok + totals.failed === 0) {
+  if (seconds.setupFailures > 0 && totals.ok + totals.failed === 0) {
     throw new FixtureError(
       "setup",
       new Error(
-        `no scenario ran: ${setupFailures} worker(s) stopped; ${firstSetupFailure ?? "setup failed"}`,
+        `no scenario ran: ${seconds.setupFailures} worker(s) stopped; ${seconds.firstSetupFailure ?? "setup failed"}`,
       ),
     );
   }
   const endedAt = Date.now();
   const reason: EndReason =
-    endReason ?? (options.maxRuns !== undefined || options.singleRun ? "max-runs" : "completed");
+    run.endReason ?? (options.maxRuns !== undefined || options.singleRun ? "max-runs" : "completed");
   const interrupted = reason === "interrupted";
   const verdictReason = SIZING_END_REASON[reason];
   const cores = Math.max(1, Math.min(options.processes, availableParallelism()));
   return buildResults({
     toolVersion: VERSION,
     command: runOptions.command ?? ["loadcore", options.scenarioFile],
-    startedAt: startTime,
+    startedAt: run.startTime,
     endedAt,
     interrupted,
-    options: { ...description, endReason: reason },
-    workersStarted,
+    options: { ...run.description, endReason: reason },
+    workersStarted: seconds.workersStarted,
     totals,
     timeline: aggregator.timeline,
     ...(sizing === undefined
       ? {}
-      : { sizing: sizing.verdict(sizingStop === undefined ? verdictReason : undefined) }),
+      : { sizing: sizing.verdict(seconds.sizingStop === undefined ? verdictReason : undefined) }),
     ...(arrivalRate === undefined
       ? {}
       : {
@@ -452,7 +547,7 @@ async function runWorkers(
             to: arrivalRate.to,
             rampUp: arrivalRate.from === arrivalRate.to ? 0 : options.rampUp,
             maxWorkers: options.maxWorkers * options.processes,
-            ...sumArrivals(arrivals),
+            ...sumArrivals(seconds.arrivals),
           },
         }),
     selfCheck: judgeSelfCheck(aggregator.timeline, cores),

@@ -152,16 +152,16 @@ function lastLines(text: string, count = 10): string {
   return text.trim().split("\n").slice(-count).join("\n");
 }
 
-/**
- * Clones `repo` into `directory` without a shell: `git clone --depth 1 [--branch ref] -- repo directory`,
- * and for a commit that is not a branch or tag, a full clone followed by `git checkout --detach`.
- * Each git command has a deadline; git never prompts for credentials.
- */
-export async function cloneRepository(options: CloneOptions): Promise<CloneResult> {
-  validateRepo(options.repo);
-  if (options.ref !== undefined) validateRef(options.ref);
-  await assertEmptyOrMissing(options.directory);
+/** Git for one clone: each command with its deadline, messages with the repository's credentials hidden. */
+interface CloneGit {
+  run: (args: string[], step: string) => Promise<CommandResult>;
+  failure: (step: string, args: string[], result: CommandResult) => GitError;
+  /** The repository as messages show it. */
+  shownRepo: string;
+  redact: (text: string) => string;
+}
 
+function cloneGit(options: CloneOptions): CloneGit {
   const runner = options.runner ?? runCommand;
   const gitExecutable = options.git ?? "git";
   const timeoutMs = options.timeoutMs ?? DEFAULT_CLONE_TIMEOUT_MS;
@@ -170,7 +170,7 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
   const redact = (text: string) =>
     shownRepo === options.repo ? text : text.split(options.repo).join(shownRepo);
 
-  const git = async (args: string[], step: string): Promise<CommandResult> => {
+  const run = async (args: string[], step: string): Promise<CommandResult> => {
     let result: CommandResult;
     try {
       result = await runner(gitExecutable, args, { env: environment, timeoutMs, signal: options.signal });
@@ -206,7 +206,71 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
       `${step} of ${shownRepo} failed (exit ${result.exitCode ?? result.signal}): ${redact(lastLines(result.stderr)) || "no message from git"}`,
       { args, stderr: redact(result.stderr) },
     );
+  return { run, failure, shownRepo, redact };
+}
 
+/**
+ * After a failed shallow clone: says why (not a repository, no such branch or tag, git's own message),
+ * or, when `ref` may name a commit, clones the whole history and checks the commit out.
+ */
+async function cloneCommitOrExplain(
+  options: CloneOptions,
+  git: CloneGit,
+  shallowArgs: string[],
+  shallow: CommandResult,
+): Promise<void> {
+  const { shownRepo, redact } = git;
+  const refMissing =
+    options.ref !== undefined && /Remote branch .* not found|couldn't find remote ref/i.test(shallow.stderr);
+  if (!refMissing) {
+    const folder = localPath(options.repo);
+    if (
+      folder !== undefined &&
+      /repository .* does not exist|not a git repository/i.test(shallow.stderr) &&
+      (await isFolder(folder))
+    ) {
+      throw new GitError("ERR_MOLOSLAVE_GIT_FAILED", `${shownRepo} is not a git repository`, {
+        args: shallowArgs,
+        stderr: redact(shallow.stderr),
+      });
+    }
+    throw git.failure("git clone", shallowArgs, shallow);
+  }
+  const ref = options.ref as string;
+  if (!COMMIT_LIKE.test(ref)) {
+    throw new GitError(
+      "ERR_MOLOSLAVE_REF_NOT_FOUND",
+      `--ref ${ref} is neither a branch nor a tag of ${shownRepo}`,
+      { args: shallowArgs, stderr: shallow.stderr },
+    );
+  }
+  // A commit cannot be cloned by name: fetch the whole history, then check the commit out.
+  await emptyDirectory(options.directory);
+  const fullArgs = ["clone", "--no-checkout", "--", options.repo, options.directory];
+  const full = await git.run(fullArgs, "git clone");
+  if (full.exitCode !== 0) throw git.failure("git clone", fullArgs, full);
+  const checkoutArgs = ["-C", options.directory, "checkout", "--quiet", "--detach", ref, "--"];
+  const checkout = await git.run(checkoutArgs, "git checkout");
+  if (checkout.exitCode !== 0) {
+    throw new GitError(
+      "ERR_MOLOSLAVE_REF_NOT_FOUND",
+      `--ref ${ref} is neither a branch, a tag nor a commit of ${shownRepo}`,
+      { args: checkoutArgs, stderr: checkout.stderr },
+    );
+  }
+}
+
+/**
+ * Clones `repo` into `directory` without a shell: `git clone --depth 1 [--branch ref] -- repo directory`,
+ * and for a commit that is not a branch or tag, a full clone followed by `git checkout --detach`.
+ * Each git command has a deadline; git never prompts for credentials.
+ */
+export async function cloneRepository(options: CloneOptions): Promise<CloneResult> {
+  validateRepo(options.repo);
+  if (options.ref !== undefined) validateRef(options.ref);
+  await assertEmptyOrMissing(options.directory);
+
+  const git = cloneGit(options);
   const shallowArgs = [
     "clone",
     "--depth",
@@ -214,64 +278,23 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
     ...(options.ref !== undefined ? ["--branch", options.ref] : []),
   ];
   shallowArgs.push("--", options.repo, options.directory);
-  const shallow = await git(shallowArgs, "git clone");
-
-  if (shallow.exitCode !== 0) {
-    const refMissing =
-      options.ref !== undefined &&
-      /Remote branch .* not found|couldn't find remote ref/i.test(shallow.stderr);
-    if (!refMissing) {
-      const folder = localPath(options.repo);
-      if (
-        folder !== undefined &&
-        /repository .* does not exist|not a git repository/i.test(shallow.stderr) &&
-        (await isFolder(folder))
-      ) {
-        throw new GitError("ERR_MOLOSLAVE_GIT_FAILED", `${shownRepo} is not a git repository`, {
-          args: shallowArgs,
-          stderr: redact(shallow.stderr),
-        });
-      }
-      throw failure("git clone", shallowArgs, shallow);
-    }
-    const ref = options.ref as string;
-    if (!COMMIT_LIKE.test(ref)) {
-      throw new GitError(
-        "ERR_MOLOSLAVE_REF_NOT_FOUND",
-        `--ref ${ref} is neither a branch nor a tag of ${shownRepo}`,
-        { args: shallowArgs, stderr: shallow.stderr },
-      );
-    }
-    // A commit cannot be cloned by name: fetch the whole history, then check the commit out.
-    await emptyDirectory(options.directory);
-    const fullArgs = ["clone", "--no-checkout", "--", options.repo, options.directory];
-    const full = await git(fullArgs, "git clone");
-    if (full.exitCode !== 0) throw failure("git clone", fullArgs, full);
-    const checkoutArgs = ["-C", options.directory, "checkout", "--quiet", "--detach", ref, "--"];
-    const checkout = await git(checkoutArgs, "git checkout");
-    if (checkout.exitCode !== 0) {
-      throw new GitError(
-        "ERR_MOLOSLAVE_REF_NOT_FOUND",
-        `--ref ${ref} is neither a branch, a tag nor a commit of ${shownRepo}`,
-        { args: checkoutArgs, stderr: checkout.stderr },
-      );
-    }
-  }
+  const shallow = await git.run(shallowArgs, "git clone");
+  if (shallow.exitCode !== 0) await cloneCommitOrExplain(options, git, shallowArgs, shallow);
 
   if (/cloned an empty repository/i.test(shallow.stderr)) {
     throw new GitError(
       "ERR_MOLOSLAVE_GIT_FAILED",
-      `${shownRepo} is an empty repository: it has no commit to run`,
+      `${git.shownRepo} is an empty repository: it has no commit to run`,
       {
         args: shallowArgs,
-        stderr: redact(shallow.stderr),
+        stderr: git.redact(shallow.stderr),
       },
     );
   }
 
   const revParseArgs = ["-C", options.directory, "rev-parse", "--is-shallow-repository", "HEAD"];
-  const revParse = await git(revParseArgs, "git rev-parse");
-  if (revParse.exitCode !== 0) throw failure("git rev-parse", revParseArgs, revParse);
+  const revParse = await git.run(revParseArgs, "git rev-parse");
+  if (revParse.exitCode !== 0) throw git.failure("git rev-parse", revParseArgs, revParse);
   const [shallowAnswer, commit] = revParse.stdout.trim().split("\n");
   return {
     directory: options.directory,

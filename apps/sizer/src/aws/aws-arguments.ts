@@ -73,15 +73,14 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
   return Number(text);
 }
 
-/**
- * Validates the flags of `sizer aws run`: its own (image, instance types, prices, lifecycle, AWS
- * placement), then the rest through `sizer run`'s one parser, with the service as a URL that each
- * node's address replaces. Every mistake is a {@link SizerUsageError} naming the flag.
- */
-export function parseAwsRunArguments(
-  args: readonly string[],
-  context: { cwd: string; now: Date },
-): { help: true } | { help: false; options: AwsRunOptions } {
+/** The flags of `sizer aws run` given, by flag (each value in order), and the flags left for `sizer run`. */
+interface SplitArguments {
+  own: Map<string, string[]>;
+  rest: string[];
+}
+
+/** Takes out `sizer aws run`'s own flags with their values; refuses what does not apply on AWS. */
+function splitAwsArguments(args: readonly string[]): { help: true } | ({ help: false } & SplitArguments) {
   const own = new Map<string, string[]>();
   const rest: string[] = [];
   for (let index = 0; index < args.length; index += 1) {
@@ -115,32 +114,33 @@ export function parseAwsRunArguments(
       throw new SizerUsageError(flag, `${flag} is given twice; give it once`);
     own.set(flag, [...values, value]);
   }
-  const one = (flag: string) => own.get(flag)?.[0];
+  return { help: false, own, rest };
+}
 
-  const imageName = one("--image");
-  const imageFile = one("--image-file");
+/** `--image` or `--image-file`, exactly one. */
+function readImage(
+  imageName: string | undefined,
+  imageFile: string | undefined,
+  cwd: string,
+): AwsRunOptions["image"] {
   if ((imageName === undefined) === (imageFile === undefined))
     throw new SizerUsageError(
       "--image",
       "say which service to deploy: --image IMAGE (pulled on each node) or --image-file ARCHIVE (a 'docker save' archive), one of them",
     );
-  let image: AwsRunOptions["image"];
   if (imageName !== undefined) {
     if (imageName.trim() === "" || imageName.startsWith("-"))
       throw new SizerUsageError("--image", `--image must name a Docker image, got '${imageName}'`);
-    image = { kind: "registry", image: imageName };
-  } else {
-    const file = resolve(context.cwd, imageFile as string);
-    if (!existsSync(file) || !statSync(file).isFile())
-      throw new SizerUsageError("--image-file", `--image-file ${imageFile}: no such file`);
-    image = { kind: "archive", file };
+    return { kind: "registry", image: imageName };
   }
-  const portText = one("--port");
-  if (portText === undefined)
-    throw new SizerUsageError("--port", "--port is needed: the port the container listens on");
-  const port = wholeNumber("--port", portText, 1, 65535);
+  const file = resolve(cwd, imageFile as string);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new SizerUsageError("--image-file", `--image-file ${imageFile}: no such file`);
+  return { kind: "archive", file };
+}
 
-  const typesText = one("--instance-types");
+/** `--instance-types`: needed, each a type name, none twice. */
+function readInstanceTypes(typesText: string | undefined): string[] {
   if (typesText === undefined)
     throw new SizerUsageError("--instance-types", "--instance-types is needed, such as t3.micro,c7g.large");
   const instanceTypes = typesText.split(",").map((type) => type.trim());
@@ -153,9 +153,13 @@ export function parseAwsRunArguments(
   }
   if (new Set(instanceTypes).size !== instanceTypes.length)
     throw new SizerUsageError("--instance-types", `--instance-types names a type twice: ${typesText}`);
+  return instanceTypes;
+}
 
+/** Each `--price TYPE=USD_PER_HOUR`, for one of the instance types. */
+function readPrices(entries: readonly string[], instanceTypes: readonly string[]): Record<string, number> {
   const prices: Record<string, number> = {};
-  for (const entry of own.get("--price") ?? []) {
+  for (const entry of entries) {
     const match = /^([^=]+)=(\d+(\.\d+)?)$/.exec(entry);
     if (!match || Number(match[2]) <= 0)
       throw new SizerUsageError(
@@ -167,9 +171,15 @@ export function parseAwsRunArguments(
       throw new SizerUsageError("--price", `--price ${entry}: ${type} is not one of --instance-types`);
     prices[type] = Number(match[2]);
   }
-  if (own.has("--keep") && own.has("--terminate"))
-    throw new SizerUsageError("--terminate", "give --keep or --terminate, not both");
+  return prices;
+}
 
+/** `--instance-profile` (default sizer-node), `--region` and `--bucket`, each a valid AWS name. */
+function readPlacement(one: (flag: string) => string | undefined): {
+  instanceProfile: string;
+  region: string | undefined;
+  bucket: string | undefined;
+} {
   const instanceProfile = one("--instance-profile") ?? "sizer-node";
   if (!/^[\w+=,.@-]{1,128}$/.test(instanceProfile))
     throw new SizerUsageError(
@@ -182,6 +192,33 @@ export function parseAwsRunArguments(
   const bucket = one("--bucket");
   if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
     throw new SizerUsageError("--bucket", `--bucket must be an S3 bucket name, got '${bucket}'`);
+  return { instanceProfile, region, bucket };
+}
+
+/**
+ * Validates the flags of `sizer aws run`: its own (image, instance types, prices, lifecycle, AWS
+ * placement), then the rest through `sizer run`'s one parser, with the service as a URL that each
+ * node's address replaces. Every mistake is a {@link SizerUsageError} naming the flag.
+ */
+export function parseAwsRunArguments(
+  args: readonly string[],
+  context: { cwd: string; now: Date },
+): { help: true } | { help: false; options: AwsRunOptions } {
+  const split = splitAwsArguments(args);
+  if (split.help) return { help: true };
+  const { own, rest } = split;
+  const one = (flag: string) => own.get(flag)?.[0];
+
+  const image = readImage(one("--image"), one("--image-file"), context.cwd);
+  const portText = one("--port");
+  if (portText === undefined)
+    throw new SizerUsageError("--port", "--port is needed: the port the container listens on");
+  const port = wholeNumber("--port", portText, 1, 65535);
+  const instanceTypes = readInstanceTypes(one("--instance-types"));
+  const prices = readPrices(own.get("--price") ?? [], instanceTypes);
+  if (own.has("--keep") && own.has("--terminate"))
+    throw new SizerUsageError("--terminate", "give --keep or --terminate, not both");
+  const { instanceProfile, region, bucket } = readPlacement(one);
 
   // The rest is `sizer run`'s: parsed by its one parser, the service a placeholder URL.
   const parsed = parseRunArguments([...rest, "--url", `http://127.0.0.1:${port}/`], context);

@@ -213,6 +213,94 @@ function asRunError(error: unknown): SizerError | SsmClientError {
   throw error;
 }
 
+/** The node of one instance type, reused or launched, with its SSM agent online. */
+async function readyNode(sizing: NodeSizing): Promise<SizerNode> {
+  const { options, clients, facts, progress, context } = sizing;
+  const type = facts.instanceType;
+  const signal = context.signal;
+  let node: SizerNode;
+  if (sizing.reuse) {
+    node = sizing.reuse;
+    progress(type, node.instanceId, "reusing the node sizer tagged");
+  } else {
+    progress(type, undefined, "launching");
+    node = await launchNode({
+      ec2: clients.ec2,
+      ssm: clients.ssm,
+      instanceType: type,
+      instanceProfile: options.instanceProfile,
+      runId: sizing.runId,
+      role: SERVICE_ROLE,
+      maxLifetimeMinutes: options.maxLifetimeMinutes,
+      ...(options.subnetId ? { subnetId: options.subnetId } : {}),
+      ...(options.securityGroupIds ? { securityGroupIds: options.securityGroupIds } : {}),
+    });
+    sizing.launched.push(node.instanceId);
+    progress(type, node.instanceId, "launched");
+  }
+  await waitForNodeOnline({
+    ssm: clients.ssm,
+    ec2: clients.ec2,
+    instanceId: node.instanceId,
+    timeoutMs: options.onlineTimeoutSeconds * 1000,
+    pollMs: 2000,
+    ...(signal ? { signal } : {}),
+  });
+  progress(type, node.instanceId, "agent online");
+  return node;
+}
+
+/** The address the load goes to: the node's public IP, else its private one. */
+async function nodeAddress(clients: AwsClients, type: string, node: SizerNode): Promise<string> {
+  const instanceId = node.instanceId;
+  const [described] = await listNodes(clients.ec2, {
+    role: SERVICE_ROLE,
+    instanceType: type,
+    states: ["running"],
+  }).then((nodes) => nodes.filter((candidate) => candidate.instanceId === instanceId));
+  const address =
+    described?.publicIpAddress ??
+    described?.privateIpAddress ??
+    node.publicIpAddress ??
+    node.privateIpAddress;
+  if (address === undefined)
+    throw new SizerError("ERR_SIZER_URL_UNREACHABLE", `${instanceId} has no IP address to send the load to`);
+  return address;
+}
+
+/** Puts the service image on the node (pulled, or uploaded as an archive and loaded); its name there. */
+async function loadImage(
+  sizing: NodeSizing,
+  instanceId: string,
+  workFolder: string,
+  run: (script: string, deadlineMs?: number) => Promise<string>,
+): Promise<string> {
+  const { options, clients, facts, progress, context } = sizing;
+  const type = facts.instanceType;
+  const signal = context.signal;
+  if (options.image.kind === "registry") {
+    progress(type, instanceId, `pulling ${options.image.image} (when the node does not have it)`);
+    return (await run(imageScript({ kind: "registry", image: options.image.image }), 1_800_000)).trim();
+  }
+  const remotePath = `${workFolder}/image.tar`;
+  const content = await readFile(options.image.file);
+  progress(
+    type,
+    instanceId,
+    `uploading ${options.image.file} (${content.length} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
+  );
+  await putFile({
+    ssm: clients.ssm,
+    s3: clients.s3,
+    instanceId,
+    remotePath,
+    content,
+    ...(options.bucket ? { bucket: options.bucket } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  return (await run(imageScript({ kind: "archive", remotePath }), 1_800_000)).trim().split("\n").pop() ?? "";
+}
+
 /** One instance type: its node ready, the service deployed and sized, the files back, the report rebuilt. */
 async function sizeOnNode(
   sizing: NodeSizing,
@@ -232,34 +320,7 @@ async function sizeOnNode(
 
   let node: SizerNode;
   try {
-    if (sizing.reuse) {
-      node = sizing.reuse;
-      progress(type, node.instanceId, "reusing the node sizer tagged");
-    } else {
-      progress(type, undefined, "launching");
-      node = await launchNode({
-        ec2: clients.ec2,
-        ssm: clients.ssm,
-        instanceType: type,
-        instanceProfile: options.instanceProfile,
-        runId: sizing.runId,
-        role: SERVICE_ROLE,
-        maxLifetimeMinutes: options.maxLifetimeMinutes,
-        ...(options.subnetId ? { subnetId: options.subnetId } : {}),
-        ...(options.securityGroupIds ? { securityGroupIds: options.securityGroupIds } : {}),
-      });
-      sizing.launched.push(node.instanceId);
-      progress(type, node.instanceId, "launched");
-    }
-    await waitForNodeOnline({
-      ssm: clients.ssm,
-      ec2: clients.ec2,
-      instanceId: node.instanceId,
-      timeoutMs: options.onlineTimeoutSeconds * 1000,
-      pollMs: 2000,
-      ...(signal ? { signal } : {}),
-    });
-    progress(type, node.instanceId, "agent online");
+    node = await readyNode(sizing);
   } catch (error) {
     return fail(error, null);
   }
@@ -268,48 +329,10 @@ async function sizeOnNode(
     remote(clients, instanceId, script, deadlineMs, withSignal ? signal : undefined);
   const name = serviceContainerName(instanceId);
   let started = false;
-  let workFolder = "";
   try {
-    const [described] = await listNodes(clients.ec2, {
-      role: SERVICE_ROLE,
-      instanceType: type,
-      states: ["running"],
-    }).then((nodes) => nodes.filter((candidate) => candidate.instanceId === instanceId));
-    const address =
-      described?.publicIpAddress ??
-      described?.privateIpAddress ??
-      node.publicIpAddress ??
-      node.privateIpAddress;
-    if (address === undefined)
-      throw new SizerError(
-        "ERR_SIZER_URL_UNREACHABLE",
-        `${instanceId} has no IP address to send the load to`,
-      );
-    workFolder = (await run(prepareScript())).trim();
-    let image: string;
-    if (options.image.kind === "registry") {
-      progress(type, instanceId, `pulling ${options.image.image} (when the node does not have it)`);
-      image = (await run(imageScript({ kind: "registry", image: options.image.image }), 1_800_000)).trim();
-    } else {
-      const remotePath = `${workFolder}/image.tar`;
-      const content = await readFile(options.image.file);
-      progress(
-        type,
-        instanceId,
-        `uploading ${options.image.file} (${content.length} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
-      );
-      await putFile({
-        ssm: clients.ssm,
-        s3: clients.s3,
-        instanceId,
-        remotePath,
-        content,
-        ...(options.bucket ? { bucket: options.bucket } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      image =
-        (await run(imageScript({ kind: "archive", remotePath }), 1_800_000)).trim().split("\n").pop() ?? "";
-    }
+    const address = await nodeAddress(clients, type, node);
+    const workFolder = (await run(prepareScript())).trim();
+    const image = await loadImage(sizing, instanceId, workFolder, run);
     progress(type, instanceId, `image loaded: ${image}`);
     started = true;
     await run(
