@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { itWith } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { repositoryRoot } from "../lib/load-tools.mjs";
 import { runProcess } from "../lib/processes.mjs";
@@ -194,37 +195,41 @@ describe("bench/concurrency.mjs --baseline", () => {
 });
 
 describe("bench/side-by-side.mjs", () => {
-  it("runs two builds at once and prints each one's CPU per request and their ratio, pair by pair", async () => {
-    const output = join(directory, "side-by-side.json");
-    const outcome = await script("side-by-side.mjs", [
-      "--baseline",
-      "packages/loadcore/dist/cli.js",
-      "--workers",
-      "10",
-      "--pairs",
-      "1",
-      "--duration",
-      "4",
-      "--delay-ms",
-      "20",
-      "--server",
-      "node",
-      "--output",
-      output,
-    ]);
-    expect(outcome.stderr).toBe("");
-    expect(outcome.exitCode).toBe(0);
-    const record = JSON.parse(readFileSync(output, "utf8"));
-    expect(record.pairs).toHaveLength(1);
-    const pair = record.pairs[0];
-    for (const name of ["new", "baseline"]) {
-      expect(pair.runs[name].steadyRequests).toBeGreaterThan(0);
-      expect(pair.runs[name].cpuMicrosecondsPerRequest).toBeGreaterThan(0);
-      expect(pair.runs[name].peakRssBytes).toBeGreaterThan(1_000_000);
-    }
-    expect(pair.cpuPerRequestRatio).toBeGreaterThan(0);
-    expect(outcome.stdout).toMatch(/CPU per request, new \/ baseline: median \d+\.\d+x of 1 pairs/);
-  });
+  itWith(
+    "time",
+    "runs two builds at once and prints each one's CPU per request and their ratio, pair by pair",
+    async () => {
+      const output = join(directory, "side-by-side.json");
+      const outcome = await script("side-by-side.mjs", [
+        "--baseline",
+        "packages/loadcore/dist/cli.js",
+        "--workers",
+        "10",
+        "--pairs",
+        "1",
+        "--duration",
+        "4",
+        "--delay-ms",
+        "20",
+        "--server",
+        "node",
+        "--output",
+        output,
+      ]);
+      expect(outcome.stderr).toBe("");
+      expect(outcome.exitCode).toBe(0);
+      const record = JSON.parse(readFileSync(output, "utf8"));
+      expect(record.pairs).toHaveLength(1);
+      const pair = record.pairs[0];
+      for (const name of ["new", "baseline"]) {
+        expect(pair.runs[name].steadyRequests).toBeGreaterThan(0);
+        expect(pair.runs[name].cpuMicrosecondsPerRequest).toBeGreaterThan(0);
+        expect(pair.runs[name].peakRssBytes).toBeGreaterThan(1_000_000);
+      }
+      expect(pair.cpuPerRequestRatio).toBeGreaterThan(0);
+      expect(outcome.stdout).toMatch(/CPU per request, new \/ baseline: median \d+\.\d+x of 1 pairs/);
+    },
+  );
 
   it("refuses a run too short to leave a steady state with exit code 2", async () => {
     const outcome = await script("side-by-side.mjs", ["--duration", "3"]);

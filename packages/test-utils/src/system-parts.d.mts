@@ -1,6 +1,6 @@
 /** A system program some tests use, with the Debian packages that install it. */
 export interface SystemPart {
-  name: "git" | "glances" | "chromium" | "nginx" | "docker" | "molotov";
+  name: "git" | "glances" | "chromium" | "nginx" | "docker" | "time" | "molotov";
   debianPackages: string[];
   /** Which tests need it, in words. */
   usedBy: string;

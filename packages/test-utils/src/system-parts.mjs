@@ -47,9 +47,18 @@ export const SYSTEM_PARTS = [
         'd=$(mktemp -d) && printf x > "$d/x" && printf "FROM scratch\\nCOPY x /x\\n" > "$d/Dockerfile" && docker build -q -t sizer-probe:build "$d" > /dev/null 2>&1; s=$?; rm -rf "$d"; docker rmi sizer-probe:build > /dev/null 2>&1; exit $s',
       ],
     ],
-    probeMeanings: ["the engine does not answer", "the engine answers but cannot build an image from scratch"],
+    probeMeanings: [
+      "the engine does not answer",
+      "the engine answers but cannot build an image from scratch",
+    ],
     // No registry is reachable here and no bridge is wanted: containers use --network host.
     daemon: ["dockerd", "--bridge=none", "--iptables=false"],
+  },
+  {
+    name: "time",
+    debianPackages: ["time"],
+    usedBy: "bench/side-by-side.mjs's test (GNU time reads each build's CPU and peak RSS)",
+    probes: [["/usr/bin/time", "--version"]],
   },
   {
     name: "molotov",
@@ -74,7 +83,9 @@ export function missingReason(name) {
     for (const [command, ...args] of part.probes) {
       const result = spawnSync(command, args, { stdio: "ignore", timeout: 30_000 });
       if (result.error !== undefined || result.status !== 0) {
-        const index = part.probes.findIndex((probe) => probe[0] === command && probe.slice(1).join("\0") === args.join("\0"));
+        const index = part.probes.findIndex(
+          (probe) => probe[0] === command && probe.slice(1).join("\0") === args.join("\0"),
+        );
         const meaning = part.probeMeanings?.[index];
         const shown = meaning === undefined ? [command, ...args].join(" ") : command;
         reason = `${meaning === undefined ? "" : `${meaning}: `}'${shown}' ${result.error ? "was not found" : `failed (exit ${result.status})`}`;
