@@ -41,3 +41,14 @@ describe("turbo's view of the workspace", () => {
     }
   });
 });
+
+describe("the sources' shape", () => {
+  it("has no function over 120 lines in any package's src/ (node scripts/long-functions.mjs lists them)", async () => {
+    const { longFunctions } = (await import(join(root, "scripts", "long-functions.mjs"))) as {
+      longFunctions: (limit: number) => { lines: number; name: string; where: string }[];
+    };
+    expect(longFunctions(120)).toEqual([]);
+    // the lister does find long functions: the longest today are around 100 lines
+    expect(longFunctions(60).length).toBeGreaterThan(0);
+  });
+});
