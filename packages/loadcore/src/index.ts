@@ -1,11 +1,11 @@
-export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./arrival-rate.js";
+export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./engine/arrival-rate.js";
 export {
   type FlagSpec,
   type FlagValues,
   type ParsedRunCommandLine,
   parseRunCommandLine,
-} from "./cli-arguments.js";
-export { classifyError, ERROR_CLASSES, type ErrorClass } from "./error-class.js";
+} from "./cli/cli-arguments.js";
+export { classifyError, ERROR_CLASSES, type ErrorClass } from "./http/error-class.js";
 export {
   ConfigError,
   FixtureError,
@@ -19,8 +19,8 @@ export {
   UnknownScenarioError,
   UsageError,
 } from "./errors.js";
-export { noSuccessMessage } from "./failure-explanation.js";
-export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./histogram.js";
+export { noSuccessMessage } from "./results/failure-explanation.js";
+export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./stats/histogram.js";
 export {
   type MolotovConfig,
   type MolotovTest,
@@ -28,8 +28,8 @@ export {
   readMolotovConfig,
   type TestToRunOptionsOptions,
   testToRunOptions,
-} from "./molotov-config.js";
-export { jsonRequest, type OneOffRequestOptions, type OneOffResponse, request } from "./one-off-request.js";
+} from "./options/molotov-config.js";
+export { jsonRequest, type OneOffRequestOptions, type OneOffResponse, request } from "./http/one-off-request.js";
 export {
   type EventListener,
   events,
@@ -50,8 +50,8 @@ export {
   setVar,
   teardown,
   teardownSession,
-} from "./registry.js";
-export { requestName, requestPathTemplate } from "./request-name.js";
+} from "./engine/registry.js";
+export { requestName, requestPathTemplate } from "./http/request-name.js";
 export {
   type ArrivalRateResults,
   type BuildResultsInput,
@@ -69,7 +69,7 @@ export {
   type SelfCheckInput,
   type SizingResult,
   type TimelineEntry,
-} from "./results.js";
+} from "./results/results.js";
 export {
   checkRunOptions,
   type ProgressInfo,
@@ -85,7 +85,7 @@ export {
   resolveRunOptions,
   runOptionFlag,
   unsetScenarioVariables,
-} from "./run-options.js";
+} from "./options/run-options.js";
 export {
   EXIT_CODES,
   type ExitCodeName,
@@ -93,8 +93,8 @@ export {
   OUTCOME_EXIT_CODE,
   type RunOutcome,
   runOutcome,
-} from "./run-outcome.js";
-export { type EndReason, runLoad } from "./runner.js";
+} from "./results/run-outcome.js";
+export { type EndReason, runLoad } from "./engine/runner.js";
 export {
   judgeSelfCheck,
   type SelfCheck,
@@ -103,7 +103,7 @@ export {
   type SelfMonitorOptions,
   type SelfMonitorScope,
   type SelfSample,
-} from "./self-check.js";
+} from "./engine/self-check.js";
 export {
   type ExpectedStatus,
   expectStatus,
@@ -115,7 +115,7 @@ export {
   Session,
   type SessionContext,
   type SessionOptions,
-} from "./session.js";
+} from "./http/session.js";
 export {
   DEFAULT_SIZING_OPTIONS,
   type LatencyObjective,
@@ -128,7 +128,7 @@ export {
   type SizingStop,
   type SizingStopReason,
   type SizingVerdict,
-} from "./sizing.js";
+} from "./sizing/sizing.js";
 export {
   type ErrorCounts,
   type GeneratorSample,
@@ -144,6 +144,6 @@ export {
   type StatusCounts,
   type TimelineLatency,
   type TimelinePoint,
-} from "./stats.js";
-export { formatStatusLine, formatSummary, type SummaryOptions } from "./summary.js";
+} from "./stats/stats.js";
+export { formatStatusLine, formatSummary, type SummaryOptions } from "./results/summary.js";
 export { VERSION } from "./version.js";

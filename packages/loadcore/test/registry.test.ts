@@ -9,7 +9,7 @@ import {
   scenarioPicker,
   setup,
   setVar,
-} from "../src/registry.js";
+} from "../src/engine/registry.js";
 
 afterEach(() => resetRegistry());
 
