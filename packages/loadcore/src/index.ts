@@ -1,35 +1,10 @@
-export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./engine/arrival-rate.js";
 export {
   type FlagSpec,
   type FlagValues,
   type ParsedRunCommandLine,
   parseRunCommandLine,
 } from "./cli/cli-arguments.js";
-export { classifyError, ERROR_CLASSES, type ErrorClass } from "./http/error-class.js";
-export {
-  ConfigError,
-  FixtureError,
-  LoadcoreError,
-  NoScenarioError,
-  OutputError,
-  RegistrationError,
-  ResponseStatusError,
-  ScenarioLoadError,
-  ScenarioNotFoundError,
-  UnknownScenarioError,
-  UsageError,
-} from "./errors.js";
-export { noSuccessMessage } from "./results/failure-explanation.js";
-export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./stats/histogram.js";
-export {
-  type MolotovConfig,
-  type MolotovTest,
-  parseMolotovConfig,
-  readMolotovConfig,
-  type TestToRunOptionsOptions,
-  testToRunOptions,
-} from "./options/molotov-config.js";
-export { jsonRequest, type OneOffRequestOptions, type OneOffResponse, request } from "./http/one-off-request.js";
+export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./engine/arrival-rate.js";
 export {
   type EventListener,
   events,
@@ -51,7 +26,74 @@ export {
   teardown,
   teardownSession,
 } from "./engine/registry.js";
+export { type EndReason, runLoad } from "./engine/runner.js";
+export {
+  judgeSelfCheck,
+  type SelfCheck,
+  type SelfCheckOptions,
+  SelfMonitor,
+  type SelfMonitorOptions,
+  type SelfMonitorScope,
+  type SelfSample,
+} from "./engine/self-check.js";
+export {
+  ConfigError,
+  FixtureError,
+  LoadcoreError,
+  NoScenarioError,
+  OutputError,
+  RegistrationError,
+  ResponseStatusError,
+  ScenarioLoadError,
+  ScenarioNotFoundError,
+  UnknownScenarioError,
+  UsageError,
+} from "./errors.js";
+export { classifyError, ERROR_CLASSES, type ErrorClass } from "./http/error-class.js";
+export {
+  jsonRequest,
+  type OneOffRequestOptions,
+  type OneOffResponse,
+  request,
+} from "./http/one-off-request.js";
 export { requestName, requestPathTemplate } from "./http/request-name.js";
+export {
+  type ExpectedStatus,
+  expectStatus,
+  getContext,
+  HttpResponse,
+  type RequestBody,
+  type RequestDescription,
+  type RequestOptions,
+  Session,
+  type SessionContext,
+  type SessionOptions,
+} from "./http/session.js";
+export {
+  type MolotovConfig,
+  type MolotovTest,
+  parseMolotovConfig,
+  readMolotovConfig,
+  type TestToRunOptionsOptions,
+  testToRunOptions,
+} from "./options/molotov-config.js";
+export {
+  checkRunOptions,
+  type ProgressInfo,
+  parseRampRate,
+  type RampRate,
+  type ResolvedRunOptions,
+  RUN_DEFAULTS,
+  RUN_OPTION_FLAGS,
+  RunOptionError,
+  type RunOptionFlag,
+  type RunOptionName,
+  type RunOptions,
+  resolveRunOptions,
+  runOptionFlag,
+  unsetScenarioVariables,
+} from "./options/run-options.js";
+export { noSuccessMessage } from "./results/failure-explanation.js";
 export {
   type ArrivalRateResults,
   type BuildResultsInput,
@@ -71,22 +113,6 @@ export {
   type TimelineEntry,
 } from "./results/results.js";
 export {
-  checkRunOptions,
-  type ProgressInfo,
-  parseRampRate,
-  type RampRate,
-  type ResolvedRunOptions,
-  RUN_DEFAULTS,
-  RUN_OPTION_FLAGS,
-  RunOptionError,
-  type RunOptionFlag,
-  type RunOptionName,
-  type RunOptions,
-  resolveRunOptions,
-  runOptionFlag,
-  unsetScenarioVariables,
-} from "./options/run-options.js";
-export {
   EXIT_CODES,
   type ExitCodeName,
   loadcoreExitCode,
@@ -94,28 +120,7 @@ export {
   type RunOutcome,
   runOutcome,
 } from "./results/run-outcome.js";
-export { type EndReason, runLoad } from "./engine/runner.js";
-export {
-  judgeSelfCheck,
-  type SelfCheck,
-  type SelfCheckOptions,
-  SelfMonitor,
-  type SelfMonitorOptions,
-  type SelfMonitorScope,
-  type SelfSample,
-} from "./engine/self-check.js";
-export {
-  type ExpectedStatus,
-  expectStatus,
-  getContext,
-  HttpResponse,
-  type RequestBody,
-  type RequestDescription,
-  type RequestOptions,
-  Session,
-  type SessionContext,
-  type SessionOptions,
-} from "./http/session.js";
+export { formatStatusLine, formatSummary, type SummaryOptions } from "./results/summary.js";
 export {
   DEFAULT_SIZING_OPTIONS,
   type LatencyObjective,
@@ -129,6 +134,7 @@ export {
   type SizingStopReason,
   type SizingVerdict,
 } from "./sizing/sizing.js";
+export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./stats/histogram.js";
 export {
   type ErrorCounts,
   type GeneratorSample,
@@ -145,5 +151,4 @@ export {
   type TimelineLatency,
   type TimelinePoint,
 } from "./stats/stats.js";
-export { formatStatusLine, formatSummary, type SummaryOptions } from "./results/summary.js";
 export { VERSION } from "./version.js";

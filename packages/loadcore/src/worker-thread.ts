@@ -1,5 +1,4 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { LoadcoreError } from "./errors.js";
 import { LoadEngine } from "./engine/load-engine.js";
 import {
   createThreadMonitor,
@@ -9,6 +8,7 @@ import {
 } from "./engine/load-process.js";
 import { getRegistry, resetRegistry } from "./engine/registry.js";
 import { loadScenarioFile } from "./engine/scenario-loader.js";
+import { LoadcoreError } from "./errors.js";
 
 /** Entry of a generator worker thread (`--processes N`): loads the scenario, runs its share of workers. */
 async function main(): Promise<void> {

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RegistrationError } from "../src/errors.js";
 import {
   events,
   getRegistry,
@@ -10,6 +9,7 @@ import {
   setup,
   setVar,
 } from "../src/engine/registry.js";
+import { RegistrationError } from "../src/errors.js";
 
 afterEach(() => resetRegistry());
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { judgeSelfCheck } from "../src/engine/self-check.js";
 import {
   buildResults,
   type LoadResults,
@@ -6,7 +7,6 @@ import {
   RESULTS_FORMAT_VERSION,
   readResults,
 } from "../src/results/results.js";
-import { judgeSelfCheck } from "../src/engine/self-check.js";
 import { SizingController } from "../src/sizing/sizing.js";
 import { StatsAggregator, StatsRecorder } from "../src/stats/stats.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EventListener } from "../src/engine/registry.js";
 import { ResponseStatusError } from "../src/errors.js";
 import { HttpPools } from "../src/http/http-pools.js";
-import type { EventListener } from "../src/engine/registry.js";
 import { RequestDeadlines } from "../src/http/request-deadlines.js";
 import { getContext, Session, type SessionRuntime } from "../src/http/session.js";
 import { StatsRecorder } from "../src/stats/stats.js";

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import { RUN_DEFAULTS } from "../options/run-options.js";
-import type { TimelinePoint } from "../stats/stats.js";
 import { formatStatusLine } from "../results/summary.js";
+import type { TimelinePoint } from "../stats/stats.js";
 
 /** Options of {@link ConsoleOutput}. */
 export interface ConsoleOutputOptions {

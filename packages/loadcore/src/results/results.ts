@@ -1,8 +1,8 @@
 import { availableParallelism, hostname, platform, totalmem } from "node:os";
-import { LoadcoreError } from "../errors.js";
-import type { LatencySummary } from "../stats/histogram.js";
 import type { SelfCheck } from "../engine/self-check.js";
+import { LoadcoreError } from "../errors.js";
 import type { SizingVerdict } from "../sizing/sizing.js";
+import type { LatencySummary } from "../stats/histogram.js";
 import type {
   ErrorCounts,
   RequestTotals,
