@@ -4,7 +4,7 @@ export {
   type ParsedRunCommandLine,
   parseRunCommandLine,
 } from "./cli/cli-arguments.js";
-export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./engine/arrival-rate.js";
+export type { ArrivalCounts } from "./engine/arrival-rate.js";
 export {
   type EventListener,
   events,
@@ -27,15 +27,7 @@ export {
   teardownSession,
 } from "./engine/registry.js";
 export { type EndReason, runLoad } from "./engine/runner.js";
-export {
-  judgeSelfCheck,
-  type SelfCheck,
-  type SelfCheckOptions,
-  SelfMonitor,
-  type SelfMonitorOptions,
-  type SelfMonitorScope,
-  type SelfSample,
-} from "./engine/self-check.js";
+export type { SelfCheck, SelfCheckOptions, SelfSample } from "./engine/self-check.js";
 export {
   ConfigError,
   FixtureError,
@@ -49,14 +41,13 @@ export {
   UnknownScenarioError,
   UsageError,
 } from "./errors.js";
-export { classifyError, ERROR_CLASSES, type ErrorClass } from "./http/error-class.js";
+export type { ErrorClass } from "./http/error-class.js";
 export {
   jsonRequest,
   type OneOffRequestOptions,
   type OneOffResponse,
   request,
 } from "./http/one-off-request.js";
-export { requestName, requestPathTemplate } from "./http/request-name.js";
 export {
   type ExpectedStatus,
   expectStatus,
@@ -72,7 +63,6 @@ export {
 export {
   type MolotovConfig,
   type MolotovTest,
-  parseMolotovConfig,
   readMolotovConfig,
   type TestToRunOptionsOptions,
   testToRunOptions,
@@ -89,19 +79,14 @@ export {
   type RunOptionFlag,
   type RunOptionName,
   type RunOptions,
-  resolveRunOptions,
-  runOptionFlag,
   unsetScenarioVariables,
 } from "./options/run-options.js";
 export { noSuccessMessage } from "./results/failure-explanation.js";
 export {
   type ArrivalRateResults,
-  type BuildResultsInput,
-  buildResults,
   type LoadResults,
   type LoadResultsInput,
   parseResults,
-  RESULTS_FORMAT,
   RESULTS_FORMAT_VERSION,
   type RequestSummary,
   ResultsFormatError,
@@ -120,35 +105,29 @@ export {
   type RunOutcome,
   runOutcome,
 } from "./results/run-outcome.js";
-export { formatStatusLine, formatSummary, type SummaryOptions } from "./results/summary.js";
-export {
-  DEFAULT_SIZING_OPTIONS,
-  type LatencyObjective,
-  type ObjectivePercentile,
-  type PlateauVerdict,
-  parseLatencyObjective,
-  SizingController,
-  type SizingOptions,
-  type SizingRateVerdict,
-  type SizingStop,
-  type SizingStopReason,
-  type SizingVerdict,
+export type {
+  LatencyObjective,
+  ObjectivePercentile,
+  PlateauVerdict,
+  SizingOptions,
+  SizingRateVerdict,
+  SizingStop,
+  SizingStopReason,
+  SizingVerdict,
 } from "./sizing/sizing.js";
-export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./stats/histogram.js";
-export {
-  type ErrorCounts,
-  type GeneratorSample,
-  type RequestInterval,
-  type RequestTotals,
-  type ScenarioInterval,
-  type ScenarioTotals,
-  type SecondArrivals,
-  StatsAggregator,
-  type StatsInterval,
-  StatsRecorder,
-  type StatsTotals,
-  type StatusCounts,
-  type TimelineLatency,
-  type TimelinePoint,
+export type { LatencySummary, SerializedHistogram } from "./stats/histogram.js";
+export type {
+  ErrorCounts,
+  GeneratorSample,
+  RequestInterval,
+  RequestTotals,
+  ScenarioInterval,
+  ScenarioTotals,
+  SecondArrivals,
+  StatsInterval,
+  StatsTotals,
+  StatusCounts,
+  TimelineLatency,
+  TimelinePoint,
 } from "./stats/stats.js";
 export { VERSION } from "./version.js";
