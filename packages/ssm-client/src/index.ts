@@ -28,6 +28,7 @@ export {
   invocationStatus,
   worstStatus,
 } from "./invocation.js";
+export { describeCleanup, formatNodeLine, NODE_LINE_COLUMNS } from "./node-report.js";
 export type {
   CleanupOptions,
   CleanupResult,
