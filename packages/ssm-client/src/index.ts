@@ -48,6 +48,7 @@ export {
   defaultCreator,
   describeInstanceType,
   findReusableNode,
+  isInstanceTypeName,
   latestAmazonLinuxAmi,
   launchNode,
   listNodes,

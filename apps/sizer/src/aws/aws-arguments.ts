@@ -1,8 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isInstanceTypeName } from "@sizer/ssm-client";
 import { SizerUsageError } from "../errors.js";
 import { parseRunArguments } from "../run-arguments.js";
 import type { SizerRunOptions } from "../sizer-options.js";
+import { readPricesFile } from "./prices.js";
 
 /** What `sizer aws run` was asked, validated. */
 export interface AwsRunOptions {
@@ -37,6 +39,7 @@ const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
   "--image-file": { value: true },
   "--instance-types": { value: true },
   "--price": { value: true, multiple: true },
+  "--prices": { value: true },
   "--keep": { value: false },
   "--terminate": { value: false },
   "--yes": { value: false },
@@ -64,8 +67,6 @@ const NOT_ON_AWS = [
   "--service-memory",
   "--service-env",
 ];
-
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
@@ -145,7 +146,7 @@ function readInstanceTypes(typesText: string | undefined): string[] {
     throw new SizerUsageError("--instance-types", "--instance-types is needed, such as t3.micro,c7g.large");
   const instanceTypes = typesText.split(",").map((type) => type.trim());
   for (const type of instanceTypes) {
-    if (!INSTANCE_TYPE.test(type))
+    if (!isInstanceTypeName(type))
       throw new SizerUsageError(
         "--instance-types",
         `--instance-types: '${type}' is not an instance type name such as t3.micro`,
@@ -156,9 +157,19 @@ function readInstanceTypes(typesText: string | undefined): string[] {
   return instanceTypes;
 }
 
-/** Each `--price TYPE=USD_PER_HOUR`, for one of the instance types. */
-function readPrices(entries: readonly string[], instanceTypes: readonly string[]): Record<string, number> {
-  const prices: Record<string, number> = {};
+/**
+ * The hourly price of each instance type sized: from `--prices FILE` (which may price more types), then
+ * each `--price TYPE=USD_PER_HOUR`, which must name one of the instance types and wins over the file.
+ */
+function readPrices(
+  entries: readonly string[],
+  pricesFile: string | undefined,
+  instanceTypes: readonly string[],
+): Record<string, number> {
+  const listed = pricesFile === undefined ? {} : readPricesFile(pricesFile);
+  const prices: Record<string, number> = Object.fromEntries(
+    Object.entries(listed).filter(([type]) => instanceTypes.includes(type)),
+  );
   for (const entry of entries) {
     const match = /^([^=]+)=(\d+(\.\d+)?)$/.exec(entry);
     if (!match || Number(match[2]) <= 0)
@@ -215,7 +226,12 @@ export function parseAwsRunArguments(
     throw new SizerUsageError("--port", "--port is needed: the port the container listens on");
   const port = wholeNumber("--port", portText, 1, 65535);
   const instanceTypes = readInstanceTypes(one("--instance-types"));
-  const prices = readPrices(own.get("--price") ?? [], instanceTypes);
+  const pricesFile = own.get("--prices")?.[0];
+  const prices = readPrices(
+    own.get("--price") ?? [],
+    pricesFile === undefined ? undefined : resolve(context.cwd, pricesFile),
+    instanceTypes,
+  );
   if (own.has("--keep") && own.has("--terminate"))
     throw new SizerUsageError("--terminate", "give --keep or --terminate, not both");
   const { instanceProfile, region, bucket } = readPlacement(one);
@@ -264,6 +280,7 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
   --port PORT                the port the container listens on (given to it as PORT)
   --instance-types LIST      comma-separated instance types, such as t3.micro,c7g.large
   --price TYPE=USD_PER_HOUR  the hourly price of a type, for requests per dollar (repeatable)
+  --prices FILE              hourly prices of many types: JSON {"t3.micro": 0.0104} or CSV TYPE,USD_PER_HOUR lines
   --keep                     leave the nodes running for the next run, reused by their tags (default)
   --terminate                terminate the nodes this run launched, and their security group
   --yes                      launch without asking (needed without a terminal)
