@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isInstanceTypeName } from "@sizer/ssm-client";
+import { checkRegion, isInstanceTypeName } from "@sizer/ssm-client";
 import { SizerUsageError } from "../errors.js";
 import { parseRunArguments } from "../run-arguments.js";
 import type { SizerRunOptions } from "../sizer-options.js";
@@ -185,6 +185,15 @@ function readPrices(
   return prices;
 }
 
+/** Runs one of ssm-client's checks of a value, its refusal a usage error naming `flag`. */
+export function awsUsage(flag: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw new SizerUsageError(flag, (error as Error).message);
+  }
+}
+
 /** `--instance-profile` (default sizer-node), `--region` and `--bucket`, each a valid AWS name. */
 function readPlacement(one: (flag: string) => string | undefined): {
   instanceProfile: string;
@@ -198,8 +207,7 @@ function readPlacement(one: (flag: string) => string | undefined): {
       `--instance-profile '${instanceProfile}' is not an instance profile name`,
     );
   const region = one("--region");
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region))
-    throw new SizerUsageError("--region", `--region must be a region such as eu-west-1, got '${region}'`);
+  if (region !== undefined) awsUsage("--region", () => checkRegion(region, "--region"));
   const bucket = one("--bucket");
   if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
     throw new SizerUsageError("--bucket", `--bucket must be an S3 bucket name, got '${bucket}'`);
