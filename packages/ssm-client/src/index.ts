@@ -20,7 +20,13 @@ export {
 } from "./exit-codes.js";
 export type { FileTransferOptions, FileTransferResult } from "./files.js";
 export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
-export { type AllowIngressOptions, allowIngress, checkCidr } from "./ingress.js";
+export {
+  type AllowIngressOptions,
+  allowIngress,
+  checkCidr,
+  type OpenNodePortOptions,
+  openNodePort,
+} from "./ingress.js";
 export type { CommandOutcome, InvocationStatus } from "./invocation.js";
 export {
   INLINE_STDERR_LIMIT,

@@ -1,5 +1,11 @@
-import { AuthorizeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { fromAwsError, UsageError } from "./errors.js";
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  type EC2Client,
+} from "@aws-sdk/client-ec2";
+import { fromAwsError, SsmClientError, UsageError } from "./errors.js";
+import { SIZER_TAGS } from "./nodes.js";
 
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
@@ -70,4 +76,64 @@ export async function allowIngress(options: AllowIngressOptions): Promise<boolea
     if ((error as { name?: string }).name === "InvalidPermission.Duplicate") return false;
     throw fromAwsError(error, "ec2:AuthorizeSecurityGroupIngress");
   }
+}
+
+/** What {@link openNodePort} opens. */
+export interface OpenNodePortOptions {
+  ec2: EC2Client;
+  instanceId: string;
+  port: number;
+  /** IPv4 ranges that may connect. */
+  cidrs: readonly string[];
+}
+
+/**
+ * Opens TCP `port` of a node to each range, in the security groups sizer created for it (tagged
+ * `sizer:role=security-group`); sizer never changes a group it did not create. Returns the groups changed.
+ *
+ * @throws {UsageError} `ERR_SSM_USAGE` when the node is in none of sizer's groups (it was launched with
+ *   the caller's own groups: open the port there), or for a malformed range or port.
+ */
+export async function openNodePort(options: OpenNodePortOptions): Promise<string[]> {
+  for (const cidr of options.cidrs) checkCidr(cidr, "cidr");
+  let groupIds: string[];
+  try {
+    const described = await options.ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [options.instanceId] }),
+    );
+    const instance = described.Reservations?.[0]?.Instances?.[0];
+    if (instance === undefined)
+      throw new SsmClientError("ERR_SSM_INSTANCE_NOT_FOUND", `instance ${options.instanceId} does not exist`);
+    groupIds = (instance.SecurityGroups ?? []).flatMap((group) => (group.GroupId ? [group.GroupId] : []));
+  } catch (error) {
+    throw fromAwsError(error, "ec2:DescribeInstances");
+  }
+  let sizerGroups: string[] = [];
+  if (groupIds.length > 0) {
+    try {
+      const groups = await options.ec2.send(
+        new DescribeSecurityGroupsCommand({
+          GroupIds: groupIds,
+          Filters: [{ Name: `tag:${SIZER_TAGS.role}`, Values: ["security-group"] }],
+        }),
+      );
+      sizerGroups = (groups.SecurityGroups ?? []).flatMap((group) => (group.GroupId ? [group.GroupId] : []));
+    } catch (error) {
+      throw fromAwsError(error, "ec2:DescribeSecurityGroups");
+    }
+  }
+  if (sizerGroups.length === 0)
+    throw new UsageError(
+      `instance ${options.instanceId} is in none of the security groups sizer creates (${groupIds.join(", ") || "none"}): sizer does not change groups it did not create; open port ${options.port} to ${options.cidrs.join(", ")} in them yourself`,
+    );
+  for (const groupId of sizerGroups)
+    for (const cidr of options.cidrs)
+      await allowIngress({
+        ec2: options.ec2,
+        groupId,
+        port: options.port,
+        cidr,
+        description: "sizer: the load to the service",
+      });
+  return sizerGroups;
 }

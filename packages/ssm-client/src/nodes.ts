@@ -53,6 +53,8 @@ export interface SizerNode {
   publicIpAddress?: string;
   launchTime?: Date;
   instanceProfileArn?: string;
+  /** The security groups the instance is in. */
+  securityGroupIds?: string[];
   tags: Record<string, string>;
 }
 
@@ -142,6 +144,8 @@ function toNode(instance: Instance): SizerNode {
   if (instance.PublicIpAddress) node.publicIpAddress = instance.PublicIpAddress;
   if (instance.LaunchTime !== undefined) node.launchTime = instance.LaunchTime;
   if (instance.IamInstanceProfile?.Arn) node.instanceProfileArn = instance.IamInstanceProfile.Arn;
+  const groups = (instance.SecurityGroups ?? []).flatMap((group) => (group.GroupId ? [group.GroupId] : []));
+  if (groups.length > 0) node.securityGroupIds = groups;
   return node;
 }
 

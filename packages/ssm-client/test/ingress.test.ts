@@ -1,6 +1,13 @@
-import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { allowIngress, checkCidr, launchNode, SsmClientError } from "../src/index.js";
+import {
+  allowIngress,
+  checkCidr,
+  launchNode,
+  listNodes,
+  openNodePort,
+  SsmClientError,
+} from "../src/index.js";
 import { fakeAws } from "./helpers.js";
 
 describe("checkCidr", () => {
@@ -65,5 +72,67 @@ describe("allowIngress", () => {
     await expect(unknown).rejects.toThrow(
       /AuthorizeSecurityGroupIngress.*sg-0000000000000000|sg-0000000000000000/,
     );
+  });
+});
+
+describe("openNodePort", () => {
+  const launchDefaults = { instanceProfile: "sizer-ssm", role: "service", creator: "tester@ci" };
+
+  it("opens the port in the group sizer created for the node, reused or not, and lists the node's groups", async () => {
+    const { clients } = await fakeAws();
+    const node = await launchNode({
+      ...clients,
+      ...launchDefaults,
+      instanceType: "t3.micro",
+      runId: "run-open",
+    });
+    const opened = await openNodePort({
+      ec2: clients.ec2,
+      instanceId: node.instanceId,
+      port: 8080,
+      cidrs: ["203.0.113.7/32", "198.51.100.0/24"],
+    });
+    expect(opened).toEqual([node.createdSecurityGroupId]);
+    // a second run reusing the node: the rules are there already, and that is fine
+    expect(
+      await openNodePort({
+        ec2: clients.ec2,
+        instanceId: node.instanceId,
+        port: 8080,
+        cidrs: ["203.0.113.7/32"],
+      }),
+    ).toEqual(opened);
+    const described = await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: opened }));
+    expect(
+      described.SecurityGroups?.[0]?.IpPermissions?.flatMap((rule) =>
+        rule.IpRanges?.map((range) => range.CidrIp),
+      ),
+    ).toEqual(["203.0.113.7/32", "198.51.100.0/24"]);
+    const [listed] = await listNodes(clients.ec2, { runId: "run-open" });
+    expect(listed?.securityGroupIds).toEqual(opened);
+  });
+
+  it("never changes a group it did not create: a node in the caller's own group is refused, naming it", async () => {
+    const { clients } = await fakeAws();
+    const own = await clients.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: "team-web", Description: "the team's own group" }),
+    );
+    const node = await launchNode({
+      ...clients,
+      ...launchDefaults,
+      instanceType: "t3.micro",
+      runId: "run-own",
+      securityGroupIds: [own.GroupId as string],
+    });
+    await expect(
+      openNodePort({ ec2: clients.ec2, instanceId: node.instanceId, port: 8080, cidrs: ["203.0.113.7/32"] }),
+    ).rejects.toMatchObject({
+      code: "ERR_SSM_USAGE",
+      message: expect.stringContaining(own.GroupId as string),
+    });
+    const described = await clients.ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [own.GroupId as string] }),
+    );
+    expect(described.SecurityGroups?.[0]?.IpPermissions ?? []).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { checkRegion, isInstanceTypeName } from "@sizer/ssm-client";
+import { checkCidr, checkRegion, isInstanceTypeName } from "@sizer/ssm-client";
 import { SizerUsageError } from "../errors.js";
 import { parseRunArguments } from "../run-arguments.js";
 import type { SizerRunOptions } from "../sizer-options.js";
@@ -25,6 +25,8 @@ export interface AwsRunOptions {
   bucket?: string | undefined;
   subnetId?: string | undefined;
   securityGroupIds?: string[] | undefined;
+  /** `--allow-from CIDR` (repeatable): who may reach `port` through the security group sizer creates. */
+  allowFrom: string[];
   /** `--max-lifetime` minutes (default 120): the nodes shut themselves down then. */
   maxLifetimeMinutes: number;
   /** `--online-timeout` seconds for the SSM agent (default 600). */
@@ -48,6 +50,7 @@ const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
   "--bucket": { value: true },
   "--subnet": { value: true },
   "--security-group": { value: true, multiple: true },
+  "--allow-from": { value: true, multiple: true },
   "--max-lifetime": { value: true },
   "--online-timeout": { value: true },
   "--port": { value: true },
@@ -243,6 +246,13 @@ export function parseAwsRunArguments(
   if (own.has("--keep") && own.has("--terminate"))
     throw new SizerUsageError("--terminate", "give --keep or --terminate, not both");
   const { instanceProfile, region, bucket } = readPlacement(one);
+  const allowFrom = own.get("--allow-from") ?? [];
+  for (const cidr of allowFrom) awsUsage("--allow-from", () => checkCidr(cidr, "--allow-from"));
+  if (allowFrom.length > 0 && own.has("--security-group"))
+    throw new SizerUsageError(
+      "--allow-from",
+      "--allow-from opens the port in the security group sizer creates; with --security-group, open it in your group yourself",
+    );
 
   // The rest is `sizer run`'s: parsed by its one parser, the service a placeholder URL.
   const parsed = parseRunArguments([...rest, "--url", `http://127.0.0.1:${port}/`], context);
@@ -261,6 +271,7 @@ export function parseAwsRunArguments(
       bucket,
       subnetId: one("--subnet"),
       securityGroupIds: own.get("--security-group"),
+      allowFrom,
       maxLifetimeMinutes: wholeNumber("--max-lifetime", one("--max-lifetime") ?? "120", 1, 10_080),
       onlineTimeoutSeconds: wholeNumber("--online-timeout", one("--online-timeout") ?? "600", 1, 3600),
       run: parsed.options,
@@ -296,6 +307,8 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
   --region REGION            else AWS_REGION or the profile's
   --bucket BUCKET            S3 bucket for files (the image archive); the nodes' role needs s3:GetObject/PutObject on sizer-ssm/*
   --subnet ID, --security-group ID   where nodes are launched (default: the default subnet, a group sizer creates)
+  --allow-from CIDR          open --port to this IPv4 range in the group sizer creates (repeatable;
+                             e.g. your address/32; never opened to 0.0.0.0/0 unless you give it)
   --max-lifetime MINUTES     the nodes shut themselves down (and terminate) after this long (default 120)
   --online-timeout SECONDS   how long to wait for a node's SSM agent (default 600)
 
