@@ -1,7 +1,8 @@
 // `sizer aws nodes` and `sizer aws cleanup` against aws-fake on loopback, through the real SDK clients.
-import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
+import { type AwsFake, startAwsFake } from "@sizer/aws-fake";
 import { createAwsClients, launchNode, listNodes } from "@sizer/ssm-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { fakeEnvironment } from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
 
 let fake: AwsFake | undefined;
@@ -10,19 +11,10 @@ afterEach(async () => {
   fake = undefined;
 });
 
-function environmentOf(running: AwsFake): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: running.endpoint,
-    AWS_REGION: running.region,
-    AWS_ACCESS_KEY_ID: DEFAULT_FAKE_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DEFAULT_FAKE_CREDENTIALS.secretAccessKey,
-  };
-}
-
 /** Two runs' nodes on a fresh fake: run-a a service and a loader, run-b a service. */
 async function fakeWithNodes(): Promise<{ env: Record<string, string>; ids: Record<string, string> }> {
   fake = await startAwsFake();
-  const env = environmentOf(fake);
+  const env = fakeEnvironment(fake);
   const clients = createAwsClients({
     endpoint: fake.endpoint,
     region: fake.region,

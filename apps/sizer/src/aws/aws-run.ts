@@ -93,7 +93,7 @@ export function describePlan(plan: PlannedNode[], options: AwsRunOptions, runId:
       : []),
     options.terminate
       ? "  at the end (or on Ctrl-C) the nodes launched now are terminated (--terminate)"
-      : "  the nodes stay for the next run (--keep, the default; 'sizer-ssm cleanup' removes them)",
+      : "  the nodes stay for the next run (--keep, the default; 'sizer aws cleanup' removes them)",
   ].join("\n");
 }
 
@@ -201,7 +201,7 @@ async function removeSecurityGroup(
   progress(
     "all",
     undefined,
-    `security group sizer-${runId} is still in use; 'sizer-ssm cleanup --run-id ${runId}' removes it later`,
+    `security group sizer-${runId} is still in use; 'sizer aws cleanup --run-id ${runId}' removes it later`,
   );
 }
 
