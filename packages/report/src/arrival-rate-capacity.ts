@@ -8,12 +8,15 @@ function runsPerSecond(value: number): string {
   return `${formatNumber(value)} scenario runs/s`;
 }
 
-/** The timeline second that ended at `endSeconds` (the stop second), or the last one. */
+/**
+ * The timeline second that ended at `endSeconds` (the stop second), or the last whole one (a partial
+ * closing second's rates are a few runs extrapolated to a second).
+ */
 function secondEndingAt(
   timeline: readonly TimelineEntry[],
   endSeconds: number | null,
 ): TimelineEntry | undefined {
-  return timeline.find((entry) => entry.t + 1 === endSeconds) ?? timeline[timeline.length - 1];
+  return timeline.find((entry) => entry.t + 1 === endSeconds) ?? wholeSeconds(timeline).at(-1);
 }
 
 /**
@@ -37,6 +40,8 @@ export function arrivalRateLevel(results: LoadResultsInput): ArrivalRateLevel | 
     runsPerSecond: rate?.capacity ?? null,
     requestsPerSecond: rate?.capacity === null || rate === undefined ? null : requests,
     poolWorkers: rate?.capacityWorkers ?? null,
+    targetRunsPerSecond: rate?.targetAtHealthy ?? null,
+    keptUp: null,
     targetAtStop: rate?.targetAtStop ?? stopSecond?.targetRate ?? null,
     achievedAtStop: stopSecond?.achievedRate ?? null,
     plateauTargetRate: plateauStop ? (sizing.plateau?.targetRate ?? null) : null,

@@ -48,6 +48,7 @@ export function rateChart({
       "Scenario runs per second the schedule planned and that ended (left), and runs dropped for want of a free worker (right).",
     yTitle: "scenario runs/s",
     y2Title: "dropped runs",
+    y2Counts: true,
     traces: rates.traces,
   };
 }
