@@ -225,7 +225,7 @@ describe("the evidence of an arrival-rate run whose pool was too small", () => {
 });
 
 describe("a workers-model sizing run that one worker already takes past the limit", () => {
-  it("advises an arrival-rate ramp from 1 to 1.5 times the median second's successes (rounded up), over 60 s", async () => {
+  it("advises an arrival-rate ramp from half to 1.5 times the median second's successes, over 60 s", async () => {
     const server = await limitedServer({ rate: LIMIT });
     try {
       const results = await arrivalRateRun(server.url, {
@@ -249,9 +249,10 @@ describe("a workers-model sizing run that one worker already takes past the limi
         "--ramp-up",
         "60",
       ]);
-      const to = Number(/^1:(\d+)$/.exec(advice?.flags[1] ?? "")?.[1]);
-      expect(to).toBeGreaterThanOrEqual(1.5 * median);
-      expect(to).toBeLessThanOrEqual(2.5 * median);
+      const [, from, to] = (/^(\d+):(\d+)$/.exec(advice?.flags[1] ?? "") ?? []).map(Number);
+      // the ramp crosses the level the workers run measured halfway, at 1/60 of it each second
+      expect(from).toBe(Math.floor(median / 2));
+      expect(to).toBe(Math.ceil(1.5 * median));
       expect(advice?.message).toContain(`a median ${median} successful scenario runs a second`);
       expect(advice?.message).toMatch(/^\d worker(s)? already went past the error tolerance/);
       const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
