@@ -5,8 +5,11 @@ import { meanLatency, requestsPerSecond, wholeSeconds } from "./saturation.js";
 
 /** The achieved rate follows the target when it reaches this share of it. */
 const KEPT_UP_SHARE = 0.95;
-/** Seconds of a ramp whose level is read: before the failure onset, or at the top of the ramp. */
-const RAMP_LEVEL_SECONDS = 10;
+/**
+ * Whole seconds of a ramp whose level is read: before the failure onset, or at the top of the ramp. Few,
+ * so that their mean lags the ramp little (1 second of its climb).
+ */
+const RAMP_LEVEL_SECONDS = 3;
 
 /** What the seconds of a stretch of an arrival-rate run add up to. */
 interface Stretch {
@@ -43,8 +46,8 @@ function stretchOf(entries: readonly TimelineEntry[]): Stretch | null {
 
 /**
  * The seconds whose level an unsized run states, and whether they are a limit found: every whole
- * second of a constant rate; on a ramp, the last 10 before the failure onset (a limit), or the last 10
- * of the run when nothing failed, or its first 10 when it failed from the start.
+ * second of a constant rate; on a ramp, the last 3 before the failure onset (a limit), or the last 3
+ * of the run when nothing failed, or its first 3 when it failed from the start.
  */
 function levelSeconds(
   results: LoadResultsInput,
@@ -110,7 +113,7 @@ function describeUnsized(
  * The capacity of an arrival-rate run that was not sized (`--rate R`, or `--ramp-rate` without
  * `--sizing`), stated in req/s: at a constant rate, whether the node kept up with the target over the
  * whole run (achieved rate against target, errors, runs dropped and late); on a ramp, the level of the
- * 10 seconds before the failure onset (a limit found), else of the ramp's top. `workers` is the pool,
+ * 3 whole seconds before the failure onset (a limit found), else of the ramp's top. `workers` is the pool,
  * `throughput` the requests per second of those seconds; `level` is {@link arrivalRateLevel}'s.
  */
 export function unsizedArrivalRateCapacity(
