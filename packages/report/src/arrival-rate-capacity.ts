@@ -172,9 +172,9 @@ const SUGGESTED_TO_SHARE = 1.5;
  * ramp is suggested, derived from what that run measured, the successful scenario runs S of its median
  * whole second (near the limit: the workers sent more than the service let through): from S/2 to 1.5 S
  * over 60 s. It crosses S halfway and climbs S/60 runs/s each second, 1.7% of S: the healthy level
- * (loadcore's mean of the 5 seconds ending at the last healthy one, 2 seconds behind it) lags the limit
- * by about 3%, where a ramp from 1 to a round 1.5 S or more climbed 2.5 to 5 times faster and lagged it
- * by 6 to 9%. Null otherwise.
+ * (loadcore's mean of the 5 seconds ending at the last healthy one, 2 seconds behind it on a ramp) lags
+ * the limit by a few percent at most, where a ramp from 1 to a round 1.5 S or more climbed 2.5 to 5
+ * times faster and stated a 200 req/s limit 2 to 6% low (bench/README.md). Null otherwise.
  */
 export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdvice"] {
   const sizing = results.sizing;
