@@ -5,7 +5,7 @@ import { buildCharts } from "../src/charts.js";
 import type { LoadResultsInput } from "../src/inputs/types.js";
 import { renderHtml } from "../src/render-html.js";
 import { buildSummaryJson, renderSummaryMarkdown } from "../src/render-summary.js";
-import { wholeSeconds } from "../src/saturation.js";
+import { isPartialSecond, wholeSeconds } from "../src/saturation.js";
 import { arrivalRateRun, limitedServer } from "./helpers/rate-run.js";
 
 /** The layout the report gives plotly for chart `id` (its data block, as the page reads it). */
@@ -94,8 +94,12 @@ describe("the report of an arrival-rate sizing run (loadcore against a 200 req/s
     ] as const) {
       expect(trace(name)?.x, name).toEqual(seconds);
       expect(trace(name)?.y, name).toEqual(
-        results.timeline.map((entry) =>
-          entry[field] === undefined ? null : Math.round(entry[field] * 1000) / 1000,
+        results.timeline.map((entry, index) =>
+          entry[field] === undefined ||
+          // a partial closing second's achieved rate (a few runs extrapolated) is not drawn
+          (field === "achievedRate" && index === results.timeline.length - 1 && isPartialSecond(entry))
+            ? null
+            : Math.round(entry[field] * 1000) / 1000,
         ),
       );
     }
@@ -130,6 +134,12 @@ describe("the report of a run at a constant arrival rate, not sized (loadcore --
       const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
       expect(html).toContain('<div class="label">Rate kept up with</div>');
       expect(html).not.toContain('<div class="label">Workers reached</div>');
+      // the closing second (a few ms: its runs extrapolated to a second) is not drawn as an achieved rate
+      const achieved = buildCharts(results, undefined, analysis)
+        .find((chart) => chart.id === "chart-rate")
+        ?.traces.find((trace) => trace.name === "achieved rate")?.y;
+      const closing = results.timeline.at(-1);
+      if (closing && isPartialSecond(closing)) expect(achieved?.at(-1)).toBeNull();
       // no run dropped: the dropped-runs axis still counts in whole runs (0 to 1), not 0.5s
       expect(chartLayoutOf(html, "chart-rate")?.yaxis2).toMatchObject({
         range: [0, 1],
