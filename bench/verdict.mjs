@@ -27,7 +27,7 @@ const FLAGS = {
   runs: { type: "integer", min: 1, max: 20, default: 3, description: "runs per ground-truth service" },
   services: {
     type: "list",
-    choices: ["cpu", "decline", "concurrency", "rate", "rate-arrival"],
+    choices: ["cpu", "decline", "concurrency", "rate", "rate-arrival", "cpu-arrival"],
     default: ["cpu", "decline", "concurrency", "rate"],
     description: "ground-truth services to size",
   },

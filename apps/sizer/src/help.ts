@@ -53,7 +53,9 @@ longer than --duration gets a warning: the run would end before most workers sta
                          FROM to TO over --ramp-up; capacity in req/s, latency from each planned start
                          (--max-workers N bounds the pool; a constant --rate cannot size)
   --model workers|auto   auto: when a handful of workers already fail (the limit is below what they
-                         send), size again on the advised arrival-rate ramp (--ramp-rate 1:N --ramp-up 60)
+                         send), size again on the advised arrival-rate ramp, from half to 1.5 times the
+                         successful runs/s that run measured (--ramp-rate S/2:1.5S --ramp-up 60); the
+                         verdict is that run, the workers run is kept in OUT/workers-model/
   Every other loadcore run option works too, under loadcore's flag ('loadcore --help'): --sizing
   (always on), -v/--verbose (into loadcore.log), -x/--exception and -f/--fail N (exit 1 when crossed),
   --delay S, -r/--max-runs N, --use-extension FILE, --single-run, -s/--single-mode NAME,

@@ -36,6 +36,7 @@ export { probeUrl, waitForReady } from "./readiness.js";
 export { type RebuiltReport, rebuildReport } from "./rebuild-report.js";
 export { defaultOutDir, type ParsedRun, parseRunArguments } from "./run-arguments.js";
 export {
+  type ModelAutoRecord,
   parseRunRecord,
   RUN_RECORD_FORMAT,
   RUN_RECORD_FORMAT_VERSION,

@@ -79,6 +79,25 @@ export interface RunRecord {
   collector: string;
   versions: Record<string, string>;
   host: ReturnType<typeof hostFacts>;
+  /**
+   * `--model auto` that sized twice: which of the two runs this folder holds, whether its report is the
+   * verdict, and where the other run is (a folder relative to this one). The arrival-rate run, the
+   * verdict, is at the top of the output folder; the workers run whose advice it followed is kept
+   * whole in its `workers-model/` subfolder.
+   */
+  modelAuto?: ModelAutoRecord;
+}
+
+/** The `modelAuto` block of `command.json` (see {@link RunRecord}). */
+export interface ModelAutoRecord {
+  /** The model of this folder's run. */
+  model: "workers" | "arrival-rate";
+  /** True for the run whose report is the verdict: the arrival-rate run. */
+  verdict: boolean;
+  /** The other run's folder, relative to this one: `workers-model` or `..`. */
+  otherRun: string;
+  /** The workers run's advice that the arrival-rate run followed, and the flags it added. */
+  advice: { message: string; flags: string[] };
 }
 
 /** Writes `command.json` into the output folder. */

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import {
   type LoadResults,
   type ProgressInfo,
@@ -20,7 +20,14 @@ import { rampUpWarning } from "./ramp-up-check.js";
 import { type ReportFiles, writeReport } from "./report-writer.js";
 import { ResourceRecorder } from "./resource-recorder.js";
 import { checkLoadSettings, parseModel } from "./run-arguments.js";
-import { hostFacts, type RunRecord, versions, writeRunRecord } from "./run-record.js";
+import {
+  hostFacts,
+  type ModelAutoRecord,
+  parseRunRecord,
+  type RunRecord,
+  versions,
+  writeRunRecord,
+} from "./run-record.js";
 import type { ServiceHandle } from "./service.js";
 import { ServiceLog } from "./service-log.js";
 import type { SizerRunOptions } from "./sizer-options.js";
@@ -47,6 +54,11 @@ export interface SizerRunResult {
     command: string;
     loadLog: string;
   };
+  /**
+   * `--model auto` that sized again on an arrival rate: the workers run it followed the advice of, kept
+   * whole in the `workers-model/` subfolder of `outDir` (this result is the arrival-rate run, the verdict).
+   */
+  workersRun?: { outDir: string; analysis: Analysis };
   /**
    * Why the command should not exit 0 although the report is written: the service's death when
    * status is `service-died`, or a complete run where no scenario run succeeded (nothing measured).
@@ -111,16 +123,51 @@ export async function runSizer(options: SizerRunOptions): Promise<SizerRunResult
     stderr: options.stderr ?? process.stderr,
     ...(options.now ? { now: options.now } : {}),
   });
-  reporter.info(`--model auto: sizing again on an arrival rate, ${advice.flags.join(" ")}`);
-  return runOnce({
-    ...options,
-    load: { ...load, ...rate },
-    argv: [...(options.argv ?? ["sizer", "run"]), ...advice.flags],
-  });
+  const kept = await keepWorkersRun(first, advice);
+  reporter.info(
+    `--model auto: sizing again on an arrival rate, ${advice.flags.join(" ")} (the workers run is kept in ${kept})`,
+  );
+  const second = await runOnce(
+    {
+      ...options,
+      load: { ...load, ...rate },
+      argv: [...(options.argv ?? ["sizer", "run"]), ...advice.flags],
+    },
+    { model: "arrival-rate", verdict: true, otherRun: WORKERS_RUN_FOLDER, advice },
+  );
+  return { ...second, workersRun: { outDir: kept, analysis: first.analysis } };
 }
 
-/** One run of the pipeline with the load settings given (see {@link runSizer}). */
-async function runOnce(options: SizerRunOptions): Promise<SizerRunResult> {
+/** The subfolder of the output folder that keeps the workers run of `--model auto`. */
+const WORKERS_RUN_FOLDER = "workers-model";
+
+/**
+ * Moves every file of the workers run of `--model auto` into the `workers-model/` subfolder of its
+ * output folder, before the arrival-rate run writes its own there: the first run's evidence is kept
+ * whole (a folder `sizer report` can rebuild), and its command.json says it is not the verdict.
+ */
+async function keepWorkersRun(
+  first: SizerRunResult,
+  advice: NonNullable<Analysis["modelAdvice"]>,
+): Promise<string> {
+  const folder = join(first.outDir, WORKERS_RUN_FOLDER);
+  await mkdir(folder, { recursive: true });
+  const { command, ...others } = first.files;
+  for (const file of Object.values(others)) {
+    if (file !== undefined) await rename(file, join(folder, basename(file)));
+  }
+  const record = parseRunRecord(JSON.parse(await readFile(command, "utf8")), command) as RunRecord;
+  record.modelAuto = { model: "workers", verdict: false, otherRun: "..", advice };
+  await writeRunRecord(folder, record);
+  await rm(command);
+  return folder;
+}
+
+/**
+ * One run of the pipeline with the load settings given (see {@link runSizer}); `modelAuto` marks the
+ * arrival-rate run of `--model auto` in its command.json.
+ */
+async function runOnce(options: SizerRunOptions, modelAuto?: ModelAutoRecord): Promise<SizerRunResult> {
   checkLoadSettings(options.load);
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -130,7 +177,7 @@ async function runOnce(options: SizerRunOptions): Promise<SizerRunResult> {
   const rampUpTooLong = rampUpWarning(options.load, options.scenario);
   if (rampUpTooLong) reporter.warn(rampUpTooLong);
   const cpuPlan = planRunCpus(options);
-  const folder = await openRunFolder(options, argv, cpuPlan, now);
+  const folder = await openRunFolder(options, argv, cpuPlan, now, modelAuto);
   const { log, loadLog, record } = folder;
 
   const abortLoad = new AbortController();
@@ -223,12 +270,14 @@ async function openRunFolder(
   argv: string[],
   cpuPlan: CpuPlan,
   now: () => number,
+  modelAuto: ModelAutoRecord | undefined,
 ): Promise<RunFolder> {
   await mkdir(options.outDir, { recursive: true });
   const log = new ServiceLog(join(options.outDir, "service.log"));
   const loadLogFile = join(options.outDir, "loadcore.log");
   const loadLog = createWriteStream(loadLogFile);
   const record = newRunRecord(options, argv, cpuPlan, now);
+  if (modelAuto) record.modelAuto = modelAuto;
   const commandFile = await writeRunRecord(options.outDir, record);
   return { log, loadLog, loadLogFile, record, commandFile };
 }

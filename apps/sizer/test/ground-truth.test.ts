@@ -2,7 +2,7 @@
 // run (fixtures/ground-truth-service.mjs prints `truth {...}` into service.log when sizer stops it):
 // the headline's capacity must be within 10% of that truth (over the same seconds of the run), with the right stop reason, evidence and
 // bottleneck. One run each here; bench/verdict.mjs runs each several times and prints the spread.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-run.js";
@@ -126,15 +126,16 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
     expect(capacity.workersAtStop).toBeLessThanOrEqual(5);
     const [flag, range, rampFlag, rampUp] = modelAdvice?.flags ?? [];
     expect([flag, rampFlag, rampUp]).toEqual(["--ramp-rate", "--ramp-up", "60"]);
-    // the suggested ramp starts low and climbs past the limit, so it can find it
-    const to = Number(/^1:(\d+)$/.exec(range ?? "")?.[1]);
+    // the suggested ramp starts below the limit and climbs past it, so it can find it
+    const [, from, to] = (/^(\d+):(\d+)$/.exec(range ?? "") ?? []).map(Number);
+    expect(from).toBeLessThan(200);
     expect(to).toBeGreaterThan(200);
     expect(outcome.stderr).toContain(`warning: ${modelAdvice?.message}`);
     expect(outcome.stdout).toContain(`advice:      ${modelAdvice?.message}`);
     expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(`--ramp-rate ${range} --ramp-up 60`);
   });
 
-  it("with --model auto, a workers run that one worker already fails is sized again on the advised ramp", async () => {
+  it("with --model auto, a workers run that one worker already fails is sized again on the advised ramp, the first run kept", async () => {
     const out = join(folder.path, "auto");
     const outcome = await runCli([
       "run",
@@ -146,17 +147,45 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
       ...["--duration", "70", "--model", "auto", "--out", out],
     ]);
     expect(outcome.code, outcome.stderr).toBe(0);
-    const switched = /--model auto: sizing again on an arrival rate, --ramp-rate 1:(\d+) --ramp-up 60/.exec(
-      outcome.stdout,
-    );
+    const kept = join(out, "workers-model");
+    const switched =
+      /--model auto: sizing again on an arrival rate, --ramp-rate (\d+):(\d+) --ramp-up 60 \(the workers run is kept in (.+)\)/.exec(
+        outcome.stdout,
+      );
     expect(switched, outcome.stdout).not.toBeNull();
+    expect(switched?.[3]).toBe(kept);
     const { summary, expected } = verdictAgainstTruth(out);
     const truth = expected as number;
     const { headline, capacity } = summary.analysis;
     // the folder holds the arrival-rate run: its verdict in req/s
-    expect(capacity.arrivalRate?.to).toBe(Number(switched?.[1]));
+    expect(capacity.arrivalRate?.from).toBe(Number(switched?.[1]));
+    expect(capacity.arrivalRate?.to).toBe(Number(switched?.[2]));
     expect(headline).toMatch(/^One node sustains about [\d,.]+ req\/s/);
     expect(Math.abs((capacity.throughput ?? 0) - truth) / truth, headline).toBeLessThanOrEqual(0.1);
+    // no file of the workers run was overwritten: the whole run is in workers-model/, its own service's
+    // truth and its own verdict, and each command.json says which run is the verdict
+    const files = ["command.json", "loadcore.log", "metrics.csv", "report.html", "results.json"];
+    files.push("service.log", "summary.json", "summary.md");
+    expect(readdirSync(kept).sort()).toEqual(files);
+    expect(readdirSync(out).sort()).toEqual([...files, "workers-model"].sort());
+    const workers = verdictAgainstTruth(kept);
+    expect(workers.truth.served).toBeGreaterThan(0);
+    expect(workers.summary.analysis.capacity.arrivalRate ?? null).toBeNull();
+    expect(workers.summary.analysis.modelAdvice?.flags.slice(0, 2)).toEqual([
+      "--ramp-rate",
+      `${switched?.[1]}:${switched?.[2]}`,
+    ]);
+    const readRecord = (dir: string) => JSON.parse(readFileSync(join(dir, "command.json"), "utf8"));
+    const [verdictRecord, workersRecord] = [readRecord(out), readRecord(kept)];
+    expect(verdictRecord.modelAuto).toMatchObject({
+      model: "arrival-rate",
+      verdict: true,
+      otherRun: "workers-model",
+    });
+    expect(workersRecord.modelAuto).toMatchObject({ model: "workers", verdict: false, otherRun: ".." });
+    expect(workersRecord.load.workers).toBe(40);
+    expect(verdictRecord.load.workers).toBeUndefined();
+    expect(workersRecord.status).toBe("complete");
   });
 
   it("a 200 req/s rate limit sized on an arrival-rate ramp: the headline states it in req/s", async () => {
@@ -176,5 +205,22 @@ describe("the verdict against ground-truth services", { timeout: 120_000 }, () =
       .map((event) => event.rate as { target: number; achieved: number; to: number } | undefined);
     expect(rates.length).toBeGreaterThan(0);
     expect(rates.every((rate) => rate !== undefined && rate.to === 300 && rate.target >= 100)).toBe(true);
+  });
+
+  it("a CPU-bound service sized on an arrival-rate ramp: the capacity in req/s is its CPU capacity over the same seconds", async () => {
+    const { summary, truth, code, stderr } = await sizeTruth("cpu-arrival");
+    expect(stderr).not.toMatch(/internal error/);
+    expect(code).toBe(0);
+    const { headline, capacity } = summary.analysis;
+    // past its CPU capacity an open model only queues: the achieved rate stops following the target
+    expect(capacity.stopReason, headline).toBe("plateau");
+    expect(capacity.found).toBe(true);
+    expect(headline).toMatch(
+      /^One node sustains about [\d,.]+ req\/s \([\d,.]+ scenario runs\/s\): the achieved rate stopped following the target/,
+    );
+    expect(capacity.arrivalRate?.requestsPerSecond).toBe(capacity.throughput);
+    // the truth: the requests the service served per second of busy event loop, from the plateau's
+    // start to the stop (fixtures/truth.mjs)
+    expectTruthOrDistrust(summary, capacity.throughput, truth);
   });
 });

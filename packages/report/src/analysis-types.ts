@@ -208,7 +208,10 @@ export interface Capacity {
  * runs per second unless said otherwise.
  */
 export interface ArrivalRateLevel {
-  /** The rate the service sustained (`sizing.rate.capacity`); null when not found or not sized. */
+  /**
+   * The rate the service sustained (`sizing.rate.capacity`), null when not found; for a run that was not
+   * sized, the mean achieved rate of the level's seconds (the whole run at a constant rate).
+   */
   runsPerSecond: number | null;
   /** The same level in HTTP requests per second (measured by loadcore over the same seconds), or null. */
   requestsPerSecond: number | null;
@@ -217,6 +220,17 @@ export interface ArrivalRateLevel {
    * the service kept busy, since it counts the runs waiting in the service's queue.
    */
   poolWorkers: number | null;
+  /**
+   * The target over the seconds `runsPerSecond` was read from: loadcore's `sizing.rate.targetAtHealthy`
+   * for a sized run, the mean target of the level's seconds for a run that was not sized; or null.
+   */
+  targetRunsPerSecond: number | null;
+  /**
+   * A run that was not sized: whether the achieved rate followed the target (95% of it or more) with
+   * errors within the tolerance and no run dropped over the level's seconds. Null for a sized run,
+   * whose verdict is loadcore's stop.
+   */
+  keptUp: boolean | null;
   /** Target rate of the second that stopped the run (or of the last second). */
   targetAtStop: number | null;
   /** Achieved rate of that second. */

@@ -15,6 +15,7 @@ import {
   arrivalRateFacts,
   arrivalRateLevel,
 } from "./arrival-rate-capacity.js";
+import { unsizedArrivalRateCapacity } from "./arrival-rate-run.js";
 import {
   allFailedCapacity,
   computeCapacity,
@@ -498,9 +499,11 @@ export function analyze(input: AnalyzeInput): Analysis {
   // decline read a growing pool, not a growing load.
   const arrival = arrivalRateLevel(results);
   const judged =
-    arrival !== null && results.sizing !== undefined
-      ? arrivalRateCapacity(computed, arrival, results.sizing.latencyAtHealthy)
-      : withSaturation(computed, stoppedOnFailure, saturation, decline);
+    arrival === null
+      ? withSaturation(computed, stoppedOnFailure, saturation, decline)
+      : results.sizing !== undefined
+        ? arrivalRateCapacity(computed, arrival, results.sizing.latencyAtHealthy)
+        : unsizedArrivalRateCapacity(computed, arrival, results, failureSeconds);
   if (!stoppedOnFailure && judged.levelFrom === "saturation")
     onset.saturationSeconds = saturation?.atSeconds ?? null;
   const measured = everyRunFailed ? allFailedCapacity(judged, results) : judged;

@@ -8,12 +8,15 @@ function runsPerSecond(value: number): string {
   return `${formatNumber(value)} scenario runs/s`;
 }
 
-/** The timeline second that ended at `endSeconds` (the stop second), or the last one. */
+/**
+ * The timeline second that ended at `endSeconds` (the stop second), or the last whole one (a partial
+ * closing second's rates are a few runs extrapolated to a second).
+ */
 function secondEndingAt(
   timeline: readonly TimelineEntry[],
   endSeconds: number | null,
 ): TimelineEntry | undefined {
-  return timeline.find((entry) => entry.t + 1 === endSeconds) ?? timeline[timeline.length - 1];
+  return timeline.find((entry) => entry.t + 1 === endSeconds) ?? wholeSeconds(timeline).at(-1);
 }
 
 /**
@@ -37,6 +40,8 @@ export function arrivalRateLevel(results: LoadResultsInput): ArrivalRateLevel | 
     runsPerSecond: rate?.capacity ?? null,
     requestsPerSecond: rate?.capacity === null || rate === undefined ? null : requests,
     poolWorkers: rate?.capacityWorkers ?? null,
+    targetRunsPerSecond: rate?.targetAtHealthy ?? null,
+    keptUp: null,
     targetAtStop: rate?.targetAtStop ?? stopSecond?.targetRate ?? null,
     achievedAtStop: stopSecond?.achievedRate ?? null,
     plateauTargetRate: plateauStop ? (sizing.plateau?.targetRate ?? null) : null,
@@ -156,22 +161,20 @@ export function arrivalRateFacts(capacity: Capacity): string[] {
 const HANDFUL_OF_WORKERS = 5;
 /** The suggested ramp's length, seconds: long enough for bands of a sizing window to see the limit. */
 const SUGGESTED_RAMP_SECONDS = 60;
-
-/** The smallest of 1, 1.5, 2, 3, 5 or 7.5 x 10^k at or above `value`. */
-function roundUpNicely(value: number): number {
-  const power = 10 ** Math.floor(Math.log10(Math.max(1, value)));
-  return (
-    [1, 1.5, 2, 3, 5, 7.5, 10].map((step) => step * power).find((candidate) => candidate >= value) ??
-    10 * power
-  );
-}
+/** The suggested ramp starts at this share of the successful runs the workers run measured... */
+const SUGGESTED_FROM_SHARE = 0.5;
+/** ...and ends at this share: it crosses the measured level halfway through. */
+const SUGGESTED_TO_SHARE = 1.5;
 
 /**
  * Advice for a workers-model sizing run that failed at its first levels (error ratio or latency with a
  * handful of workers): the service's limit is below what one or a few workers send, so an arrival-rate
- * ramp is suggested, from 1 to 1.5 times the successful scenario runs of the median whole second (rounded up
- * to 1, 1.5, 2, 3, 5 or 7.5 x 10^k) over 60 s: a climb gentle enough for the healthy level's 5-second
- * mean to lag the limit by a few percent. Null otherwise.
+ * ramp is suggested, derived from what that run measured, the successful scenario runs S of its median
+ * whole second (near the limit: the workers sent more than the service let through): from S/2 to 1.5 S
+ * over 60 s. It crosses S halfway and climbs S/60 runs/s each second, 1.7% of S: the healthy level
+ * (loadcore's mean of the 5 seconds ending at the last healthy one, 2 seconds behind it on a ramp) lags
+ * the limit by a few percent at most, where a ramp from 1 to a round 1.5 S or more climbed 2.5 to 5
+ * times faster and stated a 200 req/s limit 2 to 6% low (bench/README.md). Null otherwise.
  */
 export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdvice"] {
   const sizing = results.sizing;
@@ -184,12 +187,13 @@ export function arrivalRateAdvice(results: LoadResultsInput): Analysis["modelAdv
     .map((entry) => entry.ok)
     .sort((a, b) => a - b);
   const succeeded = perSecond[Math.floor(perSecond.length / 2)] ?? 0;
-  const to = roundUpNicely(Math.max(10, 1.5 * succeeded));
-  const flags = ["--ramp-rate", `1:${to}`, "--ramp-up", String(SUGGESTED_RAMP_SECONDS)];
+  const from = Math.max(1, Math.floor(SUGGESTED_FROM_SHARE * succeeded));
+  const to = Math.max(10, from + 1, Math.ceil(SUGGESTED_TO_SHARE * succeeded));
+  const flags = ["--ramp-rate", `${from}:${to}`, "--ramp-up", String(SUGGESTED_RAMP_SECONDS)];
   const what =
     sizing.stopReason === "latency" ? "broke the latency objective" : "went past the error tolerance";
   return {
     flags,
-    message: `${formatNumber(workers)} worker${workers === 1 ? "" : "s"} already ${what}: the service's limit is below what a handful of workers send, so the workers model cannot size it. Size it on an arrival rate instead: ${flags.join(" ")} (the service let through a median ${formatNumber(succeeded)} successful scenario runs a second).`,
+    message: `${formatNumber(workers)} worker${workers === 1 ? "" : "s"} already ${what}: the service's limit is below what a handful of workers send, so the workers model cannot size it. Size it on an arrival rate instead: ${flags.join(" ")} (the service let through a median ${formatNumber(succeeded)} successful scenario runs a second; the ramp crosses that level halfway, climbing ${formatNumber((to - from) / SUGGESTED_RAMP_SECONDS)} runs/s each second).`,
   };
 }

@@ -226,21 +226,25 @@ function countsTable(counts: Record<string, number> | undefined, label: string):
 
 /**
  * A secondary axis from 0 to a round top with round steps (1, 2, 2.5 or 5 times a power of ten, about
- * five of them): left to itself, an overlaying axis picks ticks like 63.6 that read as noise.
+ * five of them): left to itself, an overlaying axis picks ticks like 63.6 that read as noise. An axis of
+ * `counts` (whole things, such as dropped runs) steps by 1, 2 or 5 times a power of ten, never less
+ * than 1, with integer labels: 0.5 of a run reads as nonsense.
  */
-export function roundAxis(traces: readonly ChartTrace[]):
-  | { range: [number, number]; dtick: number }
-  | {
-      rangemode: "tozero";
-    } {
+export function roundAxis(
+  traces: readonly ChartTrace[],
+  counts = false,
+): { range: [number, number]; dtick: number; tickformat?: "d" } | { rangemode: "tozero" } {
   let top = 0;
   for (const trace of traces)
     for (const value of trace.y) if (value !== null && Number.isFinite(value) && value > top) top = value;
-  if (!(top > 0)) return { rangemode: "tozero" };
+  if (!(top > 0)) return counts ? { range: [0, 1], dtick: 1, tickformat: "d" } : { rangemode: "tozero" };
   const rough = top / 5;
   const power = 10 ** Math.floor(Math.log10(rough));
-  const step = ([1, 2, 2.5, 5, 10].find((factor) => factor * power >= rough) ?? 10) * power;
-  return { range: [0, Math.ceil((top * 1.05) / step) * step], dtick: step };
+  const factors = counts ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
+  const rounded = (factors.find((factor) => factor * power >= rough) ?? 10) * power;
+  const step = counts ? Math.max(1, rounded) : rounded;
+  const range: [number, number] = [0, Math.ceil((top * 1.05) / step) * step];
+  return counts ? { range, dtick: step, tickformat: "d" } : { range, dtick: step };
 }
 
 function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analysis, startLabel: string) {
@@ -335,7 +339,10 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
             zeroline: false,
             ticklabeloverflow: "allow",
             ...(chart.y2Title.startsWith("bytes") ? { tickformat: "~s" } : {}),
-            ...roundAxis(chart.traces.filter((trace) => trace.yaxis === "y2")),
+            ...roundAxis(
+              chart.traces.filter((trace) => trace.yaxis === "y2"),
+              chart.y2Counts === true,
+            ),
           },
         }
       : {}),
@@ -361,11 +368,15 @@ function arrivalRateCards(
   ];
   return [
     card(
-      capacity.found ? "Sustained rate" : "Rate kept up with",
+      capacity.found ? "Sustained rate" : rate.keptUp === false ? "Achieved rate" : "Rate kept up with",
       capacity.throughput === null ? "n/a" : `${formatNumber(capacity.throughput)} req/s`,
       rate.runsPerSecond === null
         ? "no healthy rate measured"
         : `${formatNumber(rate.runsPerSecond)} scenario runs/s${
+            rate.keptUp === null || rate.targetRunsPerSecond === null
+              ? ""
+              : ` of a ${formatNumber(rate.targetRunsPerSecond)} target`
+          }${
             rate.poolWorkers === null
               ? ""
               : `, a pool of ${formatNumber(rate.poolWorkers)} workers (an upper bound: queued runs included)`
@@ -380,7 +391,9 @@ function arrivalRateCards(
     card(
       "Dropped runs",
       formatNumber(rate.dropped),
-      `of ${formatNumber(rate.started + rate.dropped)} scheduled: load the service never got`,
+      `of ${formatNumber(rate.started + rate.dropped)} scheduled: load the service never got${
+        rate.late > 0 ? `; ${formatNumber(rate.late)} started late` : ""
+      }`,
     ),
   ];
 }

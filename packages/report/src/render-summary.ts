@@ -140,10 +140,14 @@ function capacityTable({ capacity }: Analysis): string[] {
             : "healthy workers";
   const rate = capacity.arrivalRate;
   if (rate) {
+    const target =
+      rate.keptUp !== null && rate.targetRunsPerSecond !== null
+        ? ` of a ${formatNumber(rate.targetRunsPerSecond)} target`
+        : "";
     lines.push(
       row([
-        "sustained rate",
-        rate.runsPerSecond !== null ? `${formatNumber(rate.runsPerSecond)} scenario runs/s` : "n/a",
+        rate.keptUp === null ? "sustained rate" : "achieved rate",
+        rate.runsPerSecond !== null ? `${formatNumber(rate.runsPerSecond)} scenario runs/s${target}` : "n/a",
       ]),
     );
   }
@@ -180,7 +184,7 @@ function capacityTable({ capacity }: Analysis): string[] {
     lines.push(
       row([
         "stopped at",
-        `${formatSeconds(capacity.stoppedAtSeconds)}, ${formatNumber(capacity.workersAtStop ?? 0)} workers`,
+        `${formatSeconds(capacity.stoppedAtSeconds)}, ${rate ? "a pool of " : ""}${formatNumber(capacity.workersAtStop ?? 0)} workers`,
       ]),
     );
   if (rate) {
@@ -191,7 +195,12 @@ function capacityTable({ capacity }: Analysis): string[] {
       ]),
     );
     lines.push(
-      row(["dropped runs", `${formatNumber(rate.dropped)} of ${formatNumber(rate.started + rate.dropped)}`]),
+      row([
+        "dropped runs",
+        `${formatNumber(rate.dropped)} of ${formatNumber(rate.started + rate.dropped)}${
+          rate.late > 0 ? ` (${formatNumber(rate.late)} started late)` : ""
+        }`,
+      ]),
     );
   }
   if (capacity.errorRatioAtStop !== null)

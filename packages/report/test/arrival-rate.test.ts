@@ -4,9 +4,17 @@ import { analyze } from "../src/analyze.js";
 import { buildCharts } from "../src/charts.js";
 import type { LoadResultsInput } from "../src/inputs/types.js";
 import { renderHtml } from "../src/render-html.js";
-import { buildSummaryJson } from "../src/render-summary.js";
-import { wholeSeconds } from "../src/saturation.js";
+import { buildSummaryJson, renderSummaryMarkdown } from "../src/render-summary.js";
+import { isPartialSecond, wholeSeconds } from "../src/saturation.js";
 import { arrivalRateRun, limitedServer } from "./helpers/rate-run.js";
+
+/** The layout the report gives plotly for chart `id` (its data block, as the page reads it). */
+function chartLayoutOf(html: string, id: string): { yaxis2?: Record<string, unknown> } | undefined {
+  const data = JSON.parse(
+    /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "{}",
+  ) as { charts: Array<{ id: string; layout: { yaxis2?: Record<string, unknown> } }> };
+  return data.charts.find((chart) => chart.id === id)?.layout;
+}
 
 /** The service's limit: a token bucket refusing (429) what passes 200 requests per second. */
 const LIMIT = 200;
@@ -86,8 +94,12 @@ describe("the report of an arrival-rate sizing run (loadcore against a 200 req/s
     ] as const) {
       expect(trace(name)?.x, name).toEqual(seconds);
       expect(trace(name)?.y, name).toEqual(
-        results.timeline.map((entry) =>
-          entry[field] === undefined ? null : Math.round(entry[field] * 1000) / 1000,
+        results.timeline.map((entry, index) =>
+          entry[field] === undefined ||
+          // a partial closing second's achieved rate (a few runs extrapolated) is not drawn
+          (field === "achievedRate" && index === results.timeline.length - 1 && isPartialSecond(entry))
+            ? null
+            : Math.round(entry[field] * 1000) / 1000,
         ),
       );
     }
@@ -95,6 +107,93 @@ describe("the report of an arrival-rate sizing run (loadcore against a 200 req/s
     const target = trace("target rate")?.y.filter((value): value is number => value !== null) ?? [];
     expect(Math.max(...target)).toBeGreaterThan(LIMIT);
   });
+});
+
+describe("the report of a run at a constant arrival rate, not sized (loadcore --rate R)", () => {
+  it("speaks in req/s: the target kept up with, the achieved rate, no run dropped", async () => {
+    const server = await limitedServer({});
+    try {
+      const results = await arrivalRateRun(server.url, { rate: 50, duration: 4 });
+      expect(results.sizing).toBeUndefined();
+      const analysis = analyze({ results });
+      const { capacity, headline } = analysis;
+      expect(headline).toMatch(
+        /^No limit found at a constant target of 50 scenario runs\/s: the node kept up, [\d.]+ req\/s \([\d.]+ scenario runs\/s achieved, target 50\), p95 [\d.]+ ms from the intended start, errors 0%, no scheduled run dropped; it takes at least that much\. A ramp with --sizing \(--ramp-rate FROM:TO\) finds the limit\./,
+      );
+      expect(headline).not.toMatch(/\bworkers\b/);
+      expect(capacity.arrivalRate?.keptUp).toBe(true);
+      expect(capacity.arrivalRate?.targetRunsPerSecond).toBe(50);
+      // one request per run: the requests and the runs the service answered, about the target
+      expect(capacity.throughput).toBeGreaterThanOrEqual(47.5);
+      expect(capacity.throughput).toBeLessThanOrEqual(52.5);
+      expect(capacity.arrivalRate?.runsPerSecond).toBeGreaterThanOrEqual(47.5);
+      const markdown = renderSummaryMarkdown({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
+      expect(markdown).toMatch(/\| achieved rate \| [\d.]+ scenario runs\/s of a 50 target \|/);
+      expect(markdown).toContain(`| dropped runs | 0 of ${results.arrivalRate?.started} |`);
+      expect(markdown).not.toContain("workers at the peak");
+      const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
+      expect(html).toContain('<div class="label">Rate kept up with</div>');
+      expect(html).not.toContain('<div class="label">Workers reached</div>');
+      // the closing second (a few ms: its runs extrapolated to a second) is not drawn as an achieved rate
+      const achieved = buildCharts(results, undefined, analysis)
+        .find((chart) => chart.id === "chart-rate")
+        ?.traces.find((trace) => trace.name === "achieved rate")?.y;
+      const closing = results.timeline.at(-1);
+      if (closing && isPartialSecond(closing)) expect(achieved?.at(-1)).toBeNull();
+      // no run dropped: the dropped-runs axis still counts in whole runs (0 to 1), not 0.5s
+      expect(chartLayoutOf(html, "chart-rate")?.yaxis2).toMatchObject({
+        range: [0, 1],
+        dtick: 1,
+        tickformat: "d",
+      });
+      const summary = buildSummaryJson({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
+      expect(summary.analysis.capacity.arrivalRate?.requestsPerSecond).toBe(capacity.throughput);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it("says the node did not keep up, in req/s, when the target is past the service's limit", async () => {
+    const server = await limitedServer({ rate: 100 });
+    try {
+      const results = await arrivalRateRun(server.url, { rate: 200, duration: 4 });
+      const analysis = analyze({ results });
+      expect(analysis.headline).toMatch(
+        /^The node did not keep up with a constant target of 200 scenario runs\/s: [\d.]+ req\/s \([\d.]+ scenario runs\/s achieved, target 200\), p95 [\d.]+ ms from the intended start, errors [\d.]+%, no scheduled run dropped; its limit is below that rate\./,
+      );
+      const errors = Number(/errors ([\d.]+)%/.exec(analysis.headline)?.[1]);
+      // a 100 req/s bucket lets about half of 200 runs/s through
+      expect(errors).toBeGreaterThan(30);
+      expect(errors).toBeLessThan(70);
+      expect(analysis.capacity.arrivalRate?.keptUp).toBe(false);
+      const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
+      expect(html).toContain('<div class="label">Achieved rate</div>');
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});
+
+describe("the report of an arrival-rate ramp that was not sized (--ramp-rate without --sizing)", () => {
+  it("states the level of the seconds before the failure onset in req/s", async () => {
+    const server = await limitedServer({ rate: 100 });
+    try {
+      const results = await arrivalRateRun(server.url, { rampRate: "40:200", rampUp: 16, duration: 16 });
+      const analysis = analyze({ results });
+      const { capacity, onset } = analysis;
+      expect(onset.failureSeconds).not.toBeNull();
+      expect(capacity.found).toBe(true);
+      expect(analysis.headline).toMatch(
+        /^One node sustains about [\d.]+ req\/s \([\d.]+ scenario runs\/s achieved, target [\d.]+\) while errors stay under 5% \(the \d+ s before the failure onset of a ramp from 40 to 200 scenario runs\/s, not sized: read from the timeline\)/,
+      );
+      // the 3 seconds before the onset: at most the limit, one second of the climb (10 runs/s) below it on average
+      expect(capacity.throughput).toBeLessThanOrEqual(110);
+      expect(capacity.throughput).toBeGreaterThanOrEqual(75);
+      expect(capacity.arrivalRate?.keptUp).toBe(true);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
 
 describe("the evidence of an arrival-rate run whose pool was too small", () => {
@@ -113,6 +212,22 @@ describe("the evidence of an arrival-rate run whose pool was too small", () => {
       expect(analysis.bottleneck.evidence.join("\n")).toContain(
         "no worker of the pool of 2 was free in time",
       );
+      // the dropped-runs axis counts whole runs: integer ticks, a whole top
+      const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
+      const axis = chartLayoutOf(html, "chart-rate")?.yaxis2;
+      expect(axis?.tickformat).toBe("d");
+      expect(Number.isInteger(axis?.dtick) && (axis?.dtick as number) >= 1, JSON.stringify(axis)).toBe(true);
+      const top = (axis?.range as number[] | undefined)?.[1] ?? Number.NaN;
+      expect(
+        Number.isInteger(top) && top >= Math.max(...results.timeline.map((e) => e.droppedRuns ?? 0)),
+      ).toBe(true);
+      // the headline counts them too: the node (here the pool) did not keep up with the target
+      expect(analysis.headline).toMatch(
+        /^The node did not keep up with a constant target of 40 scenario runs\/s/,
+      );
+      expect(analysis.headline).toContain(
+        `${dropped.toLocaleString("en-US")} of ${scheduled.toLocaleString("en-US")} scheduled runs dropped`,
+      );
     } finally {
       await server.close();
     }
@@ -120,7 +235,7 @@ describe("the evidence of an arrival-rate run whose pool was too small", () => {
 });
 
 describe("a workers-model sizing run that one worker already takes past the limit", () => {
-  it("advises an arrival-rate ramp from 1 to 1.5 times the median second's successes (rounded up), over 60 s", async () => {
+  it("advises an arrival-rate ramp from half to 1.5 times the median second's successes, over 60 s", async () => {
     const server = await limitedServer({ rate: LIMIT });
     try {
       const results = await arrivalRateRun(server.url, {
@@ -144,9 +259,10 @@ describe("a workers-model sizing run that one worker already takes past the limi
         "--ramp-up",
         "60",
       ]);
-      const to = Number(/^1:(\d+)$/.exec(advice?.flags[1] ?? "")?.[1]);
-      expect(to).toBeGreaterThanOrEqual(1.5 * median);
-      expect(to).toBeLessThanOrEqual(2.5 * median);
+      const [, from, to] = (/^(\d+):(\d+)$/.exec(advice?.flags[1] ?? "") ?? []).map(Number);
+      // the ramp crosses the level the workers run measured halfway, at 1/60 of it each second
+      expect(from).toBe(Math.floor(median / 2));
+      expect(to).toBe(Math.ceil(1.5 * median));
       expect(advice?.message).toContain(`a median ${median} successful scenario runs a second`);
       expect(advice?.message).toMatch(/^\d worker(s)? already went past the error tolerance/);
       const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });

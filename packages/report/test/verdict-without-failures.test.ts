@@ -215,6 +215,16 @@ describe("charts that read", () => {
     expect(roundAxis([trace([0.3, 63.6])])).toEqual({ range: [0, 80], dtick: 20 });
     expect(roundAxis([trace([4.2])])).toEqual({ range: [0, 5], dtick: 1 });
     expect(roundAxis([trace([])])).toEqual({ rangemode: "tozero" });
+    // an axis of counts (dropped runs) never steps by less than one, and labels integers
+    expect(roundAxis([trace([2])])).toEqual({ range: [0, 2.5], dtick: 0.5 });
+    expect(roundAxis([trace([2])], true)).toEqual({ range: [0, 3], dtick: 1, tickformat: "d" });
+    expect(roundAxis([trace([0, 0])], true)).toEqual({ range: [0, 1], dtick: 1, tickformat: "d" });
+    expect(roundAxis([trace([12, 318.2, 190])], true)).toEqual({
+      range: [0, 400],
+      dtick: 100,
+      tickformat: "d",
+    });
+    expect(roundAxis([trace([130])], true)).toEqual({ range: [0, 150], dtick: 50, tickformat: "d" });
   });
 
   it("draws the service's memory on its own scale, the host's on the right axis", async () => {

@@ -22,5 +22,7 @@ export interface ChartSpec {
   description: string;
   yTitle: string;
   y2Title?: string;
+  /** The right axis counts whole things (runs): integer ticks only. */
+  y2Counts?: boolean;
   traces: ChartTrace[];
 }

@@ -1,3 +1,4 @@
+import { isPartialSecond } from "../saturation.js";
 import { ChartBuilder, COLORS } from "./chart-builder.js";
 import type { ChartContext } from "./chart-context.js";
 import type { ChartSpec } from "./chart-types.js";
@@ -24,12 +25,16 @@ export function rateChart({
     unit: "runs/s",
     dash: "dash",
   });
+  // A partial closing second's achieved rate is a few runs extrapolated to a second: not drawn.
   rates.add({
     name: "achieved rate",
     group: "rate",
     color: COLORS.rate.achieved,
     x: t,
-    y: fromTimeline((i) => timeline[i]?.achievedRate),
+    y: fromTimeline((i) => {
+      const entry = timeline[i];
+      return entry && !(i === timeline.length - 1 && isPartialSecond(entry)) ? entry.achievedRate : undefined;
+    }),
     unit: "runs/s",
   });
   rates.add({
@@ -48,6 +53,7 @@ export function rateChart({
       "Scenario runs per second the schedule planned and that ended (left), and runs dropped for want of a free worker (right).",
     yTitle: "scenario runs/s",
     y2Title: "dropped runs",
+    y2Counts: true,
     traces: rates.traces,
   };
 }
