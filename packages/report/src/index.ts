@@ -44,6 +44,6 @@ export {
   SUMMARY_FORMAT_VERSION,
 } from "./render-summary.js";
 export type { CliIo } from "./run-cli.js";
-export { EXIT_CODES, runCli, USAGE } from "./run-cli.js";
+export { runCli, USAGE } from "./run-cli.js";
 export { DEFAULT_THRESHOLDS } from "./thresholds.js";
 export { REPORT_VERSION } from "./version.js";
