@@ -4,12 +4,12 @@
 // Run `npm run build` first; this script builds nothing. `node bench/concurrency.mjs --help` for the flags.
 import { resolve } from "node:path";
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
-import { BenchError, BenchServerError } from "./lib/errors.mjs";
-import { helpText, parseFlags } from "./lib/flags.mjs";
+import { BenchServerError, BenchUsageError } from "./lib/errors.mjs";
+import { BASELINE_FLAG, helpText, parseFlags, TARGET_SERVER_FLAGS } from "./lib/flags.mjs";
 import { formatMegabytes, formatRate, formatRatio, markdownTable } from "./lib/format.mjs";
-import { loadcoreTool, loadTools } from "./lib/load-tools.mjs";
+import { availableTools, loadcoreTool, loadTools } from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
-import { resolvePinning } from "./lib/pinning.mjs";
+import { pinningFromFlags } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
 import { waitForQuiet } from "./lib/quiet-wait.mjs";
 import { startRssSampler, summariseRss } from "./lib/rss-sampler.mjs";
@@ -50,33 +50,12 @@ const FLAGS = {
     default: ["autocannon", "loadcore"],
     description: "tools to compare",
   },
+  ...TARGET_SERVER_FLAGS,
   server: {
-    type: "string",
-    choices: ["auto", "nginx", "node"],
-    default: "auto",
+    ...TARGET_SERVER_FLAGS.server,
     description: "target server (nginx delays with its rate limit; the Node server with a timer)",
   },
-  "generator-cpu": {
-    type: "integer",
-    min: 0,
-    max: 1023,
-    default: 0,
-    description: "CPU of the load generator",
-  },
-  "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
-  "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
-  "quiet-wait": {
-    type: "integer",
-    min: 0,
-    max: 3600,
-    default: 0,
-    description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
-  },
-  baseline: {
-    type: "string",
-    description:
-      "the cli.js of another loadcore build (a copy of an older dist/), run as the tool `baseline` in the same rounds",
-  },
+  ...BASELINE_FLAG,
   output: { type: "string", description: "results JSON (default bench/results/concurrency-<date>.json)" },
 };
 
@@ -98,39 +77,14 @@ async function main(argv) {
   }
   const levels = flags.levels.map((text) => Number(text));
   if (!levels.every((level) => Number.isInteger(level) && level >= 1 && level <= 20_000)) {
-    throw new BenchError(`--levels expects integers from 1 to 20000, got ${flags.levels.join(",")}`, {
-      code: "ERR_BENCH_USAGE",
-      exitCode: 2,
-    });
+    throw new BenchUsageError(`--levels expects integers from 1 to 20000, got ${flags.levels.join(",")}`);
   }
   const startedAt = new Date();
-  const tools = [];
-  const versions = {};
   const wanted = flags.tools.map((name) => loadTools[name]);
   if (flags.baseline !== undefined)
     wanted.push(loadcoreTool({ name: "baseline", cli: resolve(flags.baseline) }));
-  for (const tool of wanted) {
-    const name = tool.name;
-    const { version, skipReason } = await tool.check();
-    if (skipReason) {
-      console.log(`note: ${name} skipped: ${skipReason}`);
-      continue;
-    }
-    versions[name] = version;
-    tools.push(tool);
-  }
-  if (tools.length === 0) {
-    throw new BenchError("none of the requested tools is available", {
-      code: "ERR_BENCH_NO_TOOL",
-      exitCode: 3,
-    });
-  }
-  const pinning = resolvePinning({
-    pin: !flags["no-pin"],
-    generatorCpu: flags["generator-cpu"],
-    serverCpu: flags["server-cpu"],
-  });
-  if (pinning.note) console.log(`note: ${pinning.note}`);
+  const { tools, versions } = await availableTools(wanted);
+  const pinning = pinningFromFlags(flags);
   const machine = await describeMachine();
   const server = await startServer(flags.server, pinning, flags["delay-ms"]);
   const stopServer = onInterrupt(server.stop);

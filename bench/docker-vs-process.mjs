@@ -4,11 +4,11 @@
 // Prints each run's capacity and the per-round container/process ratio with its median.
 // Needs a running Docker engine (host networking is used where the engine has no bridge).
 //
-//   node bench/docker-vs-process.mjs [--rounds 3] [--workers 120] [--ramp-up 60] [--duration 75]
+//   node bench/docker-vs-process.mjs [--rounds 3] [--workers 120] [--ramp-up 60] [--duration 75] [--keep DIR]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../packages/test-utils/src/free-port.mjs";
 import { buildNodeImage } from "../packages/test-utils/src/node-image.mjs";
@@ -33,10 +33,15 @@ const FLAGS = {
     default: 20,
     min: 0,
   },
+  keep: {
+    type: "string",
+    description:
+      "keep each run's output folder (report, metrics, results) under this folder, as round-N-KIND",
+  },
 };
 
-function sizerRun(service, settings) {
-  const out = mkdtempSync(join(tmpdir(), "sizer-docker-vs-process-"));
+function sizerRun(service, settings, keepAs) {
+  const out = keepAs ?? mkdtempSync(join(tmpdir(), "sizer-docker-vs-process-"));
   const args = [
     cli,
     "run",
@@ -63,7 +68,7 @@ function sizerRun(service, settings) {
     });
     child.once("error", reject);
     child.once("close", (code) => {
-      rmSync(out, { recursive: true, force: true });
+      if (keepAs === undefined) rmSync(out, { recursive: true, force: true });
       const verdict = stdout
         .split("\n")
         .filter((line) => line.startsWith("{"))
@@ -106,7 +111,9 @@ async function main() {
         kind === "process"
           ? ["--service-cmd", "node server.mjs", "--service-cwd", demo]
           : ["--image", image, "--port", String(await freePort())];
-      const verdict = await sizerRun(service, settings);
+      const keepAs =
+        settings.keep === undefined ? undefined : join(resolve(settings.keep), `round-${round}-${kind}`);
+      const verdict = await sizerRun(service, settings, keepAs);
       figures[kind] = verdict;
       rows.push([
         String(round),

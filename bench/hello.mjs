@@ -3,12 +3,12 @@
 // Run `npm run build` first; this script builds nothing. `node bench/hello.mjs --help` for the flags.
 import { resolve } from "node:path";
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
-import { BenchError, BenchServerError } from "./lib/errors.mjs";
-import { helpText, parseFlags, TARGET_SERVER_FLAGS } from "./lib/flags.mjs";
+import { BenchServerError } from "./lib/errors.mjs";
+import { BASELINE_FLAG, helpText, parseFlags, TARGET_SERVER_FLAGS } from "./lib/flags.mjs";
 import { formatRate, formatRatio, markdownTable } from "./lib/format.mjs";
-import { loadcoreTool, loadTools } from "./lib/load-tools.mjs";
+import { availableTools, loadcoreTool, loadTools } from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
-import { resolvePinning } from "./lib/pinning.mjs";
+import { pinningFromFlags } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
 import { waitForQuiet } from "./lib/quiet-wait.mjs";
 import { rotate } from "./lib/schedule.mjs";
@@ -48,11 +48,7 @@ const FLAGS = {
     description: "tools to compare",
   },
   ...TARGET_SERVER_FLAGS,
-  baseline: {
-    type: "string",
-    description:
-      "the cli.js of another loadcore build (a copy of an older dist/), run as the tool `baseline` in the same rounds",
-  },
+  ...BASELINE_FLAG,
   output: { type: "string", description: "results JSON (default bench/results/hello-<date>.json)" },
 };
 
@@ -72,36 +68,12 @@ async function main(argv) {
   }
   const startedAt = new Date();
 
-  /** @type {import("./lib/load-tools.mjs").LoadTool[]} */
-  const tools = [];
-  const versions = {};
-  const skipped = {};
   const wanted = flags.tools.map((name) => loadTools[name]);
   if (flags.baseline !== undefined)
     wanted.push(loadcoreTool({ name: "baseline", cli: resolve(flags.baseline) }));
-  for (const tool of wanted) {
-    const name = tool.name;
-    const { version, skipReason } = await tool.check();
-    if (skipReason) {
-      skipped[name] = skipReason;
-      console.log(`note: ${name} skipped: ${skipReason}`);
-      continue;
-    }
-    versions[name] = version;
-    tools.push(tool);
-  }
-  if (tools.length === 0)
-    throw new BenchError("none of the requested tools is available", {
-      code: "ERR_BENCH_NO_TOOL",
-      exitCode: 3,
-    });
+  const { tools, versions, skipped } = await availableTools(wanted);
 
-  const pinning = resolvePinning({
-    pin: !flags["no-pin"],
-    generatorCpu: flags["generator-cpu"],
-    serverCpu: flags["server-cpu"],
-  });
-  if (pinning.note) console.log(`note: ${pinning.note}`);
+  const pinning = pinningFromFlags(flags);
 
   const machine = await describeMachine();
   const server = await startServer(flags.server, pinning);

@@ -3,12 +3,12 @@
 // and of autocannon with 5,000 connections for comparison. Run `npm run build` first; this script
 // builds nothing. `node bench/memory.mjs --help` for the flags.
 import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
-import { BenchError } from "./lib/errors.mjs";
-import { helpText, parseFlags } from "./lib/flags.mjs";
+import { BenchUsageError } from "./lib/errors.mjs";
+import { helpText, PINNING_FLAGS, parseFlags } from "./lib/flags.mjs";
 import { formatMegabytes, formatRate, markdownTable } from "./lib/format.mjs";
-import { loadTools } from "./lib/load-tools.mjs";
+import { availableTools, loadTools } from "./lib/load-tools.mjs";
 import { describeMachine } from "./lib/machine.mjs";
-import { resolvePinning } from "./lib/pinning.mjs";
+import { pinningFromFlags } from "./lib/pinning.mjs";
 import { readLoadAverage } from "./lib/proc.mjs";
 import { startRssSampler, summariseRss } from "./lib/rss-sampler.mjs";
 import { onInterrupt, runScript, writeResults } from "./lib/script.mjs";
@@ -56,15 +56,7 @@ const FLAGS = {
     default: ["loadcore", "autocannon"],
     description: "tools to measure",
   },
-  "generator-cpu": {
-    type: "integer",
-    min: 0,
-    max: 1023,
-    default: 0,
-    description: "CPU of the load generator",
-  },
-  "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
-  "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
+  ...PINNING_FLAGS,
   output: { type: "string", description: "results JSON (default bench/results/memory-<date>.json)" },
 };
 
@@ -87,41 +79,13 @@ async function main(argv) {
     nodeOptions !== undefined &&
     !nodeOptions.split(/\s+/).every((token) => /^--[\w-]+(=\S+)?$/.test(token))
   ) {
-    throw new BenchError(
+    throw new BenchUsageError(
       `--node-options expects Node flags such as "--max-old-space-size=80", got "${nodeOptions}"`,
-      {
-        code: "ERR_BENCH_USAGE",
-        exitCode: 2,
-      },
     );
   }
   const startedAt = new Date();
-  const tools = [];
-  const versions = {};
-  const skipped = {};
-  for (const name of flags.tools) {
-    const tool = loadTools[name];
-    const { version, skipReason } = await tool.check();
-    if (skipReason) {
-      skipped[name] = skipReason;
-      console.log(`note: ${name} skipped: ${skipReason}`);
-      continue;
-    }
-    versions[name] = version;
-    tools.push(tool);
-  }
-  if (tools.length === 0) {
-    throw new BenchError("none of the requested tools is available", {
-      code: "ERR_BENCH_NO_TOOL",
-      exitCode: 3,
-    });
-  }
-  const pinning = resolvePinning({
-    pin: !flags["no-pin"],
-    generatorCpu: flags["generator-cpu"],
-    serverCpu: flags["server-cpu"],
-  });
-  if (pinning.note) console.log(`note: ${pinning.note}`);
+  const { tools, versions, skipped } = await availableTools(flags.tools.map((name) => loadTools[name]));
+  const pinning = pinningFromFlags(flags);
 
   const machine = await describeMachine();
   const server = await startNodeServer({

@@ -129,17 +129,11 @@ export function helpText(usage, summary, specs) {
 }
 
 /**
- * The flags of a benchmark against one local hello-world server with the generator and the server
- * pinned to their own CPUs (hello.mjs, arrival-rate.mjs).
+ * Where the generator and the server run: each pinned to a CPU of its own with taskset, unless --no-pin
+ * (every benchmark that starts a server of its own).
  * @type {Record<string, FlagSpec>}
  */
-export const TARGET_SERVER_FLAGS = {
-  server: {
-    type: "string",
-    choices: ["auto", "nginx", "node"],
-    default: "auto",
-    description: "target server",
-  },
+export const PINNING_FLAGS = {
   "generator-cpu": {
     type: "integer",
     min: 0,
@@ -149,11 +143,39 @@ export const TARGET_SERVER_FLAGS = {
   },
   "server-cpu": { type: "integer", min: 0, max: 1023, default: 1, description: "CPU of the server" },
   "no-pin": { type: "boolean", default: false, description: "do not pin with taskset" },
+};
+
+/**
+ * The flags of a benchmark against one local hello-world server with the generator and the server
+ * pinned to their own CPUs (hello.mjs, arrival-rate.mjs, concurrency.mjs).
+ * @type {Record<string, FlagSpec>}
+ */
+export const TARGET_SERVER_FLAGS = {
+  server: {
+    type: "string",
+    choices: ["auto", "nginx", "node"],
+    default: "auto",
+    description: "target server",
+  },
+  ...PINNING_FLAGS,
   "quiet-wait": {
     type: "integer",
     min: 0,
     max: 3600,
     default: 0,
     description: "before each run, wait up to S s for other processes to use < 0.25 CPU",
+  },
+};
+
+/**
+ * `--baseline`: another loadcore build run as the tool `baseline` in the same rounds (hello.mjs,
+ * concurrency.mjs).
+ * @type {Record<string, FlagSpec>}
+ */
+export const BASELINE_FLAG = {
+  baseline: {
+    type: "string",
+    description:
+      "the cli.js of another loadcore build (a copy of an older dist/), run as the tool `baseline` in the same rounds",
   },
 };

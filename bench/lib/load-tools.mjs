@@ -389,3 +389,31 @@ function firstLine(text) {
     .filter((line) => line.trim() !== "");
   return (lines.find((line) => /error/i.test(line)) ?? lines[0] ?? "(no output)").slice(0, 300);
 }
+
+/**
+ * The tools of `wanted` that can run here, with their versions; each one that cannot is named with its
+ * reason on stdout and in `skipped`.
+ *
+ * @param {LoadTool[]} wanted
+ * @returns {Promise<{ tools: LoadTool[], versions: Record<string, string>, skipped: Record<string, string> }>}
+ * @throws {BenchPrerequisiteError} when none of them can run
+ */
+export async function availableTools(wanted) {
+  const tools = [];
+  /** @type {Record<string, string>} */
+  const versions = {};
+  /** @type {Record<string, string>} */
+  const skipped = {};
+  for (const tool of wanted) {
+    const { version, skipReason } = await tool.check();
+    if (skipReason) {
+      skipped[tool.name] = skipReason;
+      console.log(`note: ${tool.name} skipped: ${skipReason}`);
+      continue;
+    }
+    versions[tool.name] = version;
+    tools.push(tool);
+  }
+  if (tools.length === 0) throw new BenchPrerequisiteError("none of the requested tools is available");
+  return { tools, versions, skipped };
+}

@@ -44,3 +44,20 @@ export function resolvePinning({
   }
   return { taskset, generatorCpu, serverCpu, note: undefined };
 }
+
+/**
+ * The pinning that the flags of `PINNING_FLAGS` ask for (`--generator-cpu`, `--server-cpu`, `--no-pin`),
+ * with its note printed when runs are not pinned.
+ *
+ * @param {Record<string, unknown>} flags parsed flags
+ * @returns {Pinning}
+ */
+export function pinningFromFlags(flags) {
+  const pinning = resolvePinning({
+    pin: !flags["no-pin"],
+    generatorCpu: /** @type {number} */ (flags["generator-cpu"]),
+    serverCpu: /** @type {number} */ (flags["server-cpu"]),
+  });
+  if (pinning.note) console.log(`note: ${pinning.note}`);
+  return pinning;
+}

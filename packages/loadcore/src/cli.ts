@@ -2,14 +2,14 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
-import { HELP, parseCliArguments } from "./cli-arguments.js";
+import { HELP, parseCliArguments } from "./cli/cli-arguments.js";
+import { runLoad } from "./engine/runner.js";
+import { cliV8Flags } from "./engine/v8-flags.js";
 import { LoadcoreError } from "./errors.js";
-import { describeErrors, explainNoSuccess, noSuccessMessage } from "./failure-explanation.js";
-import { readMolotovConfig, testToRunOptions } from "./molotov-config.js";
-import { RUN_DEFAULTS, type RunOptions, unsetScenarioVariables } from "./run-options.js";
-import { EXIT_CODES, loadcoreExitCode, OUTCOME_EXIT_CODE, runOutcome } from "./run-outcome.js";
-import { runLoad } from "./runner.js";
-import { cliV8Flags } from "./v8-flags.js";
+import { readMolotovConfig, testToRunOptions } from "./options/molotov-config.js";
+import { RUN_DEFAULTS, type RunOptions, unsetScenarioVariables } from "./options/run-options.js";
+import { describeErrors, explainNoSuccess, noSuccessMessage } from "./results/failure-explanation.js";
+import { EXIT_CODES, loadcoreExitCode, OUTCOME_EXIT_CODE, runOutcome } from "./results/run-outcome.js";
 import { VERSION } from "./version.js";
 
 // A closed pipe (`| head`) ends the printing, not the work: results and reports are still written.

@@ -1,35 +1,10 @@
-export { type ArrivalCounts, arrivalOffset, arrivalsBy, targetRateOf } from "./arrival-rate.js";
 export {
   type FlagSpec,
   type FlagValues,
   type ParsedRunCommandLine,
   parseRunCommandLine,
-} from "./cli-arguments.js";
-export { classifyError, ERROR_CLASSES, type ErrorClass } from "./error-class.js";
-export {
-  ConfigError,
-  FixtureError,
-  LoadcoreError,
-  NoScenarioError,
-  OutputError,
-  RegistrationError,
-  ResponseStatusError,
-  ScenarioLoadError,
-  ScenarioNotFoundError,
-  UnknownScenarioError,
-  UsageError,
-} from "./errors.js";
-export { noSuccessMessage } from "./failure-explanation.js";
-export { LatencyHistogram, type LatencySummary, type SerializedHistogram } from "./histogram.js";
-export {
-  type MolotovConfig,
-  type MolotovTest,
-  parseMolotovConfig,
-  readMolotovConfig,
-  type TestToRunOptionsOptions,
-  testToRunOptions,
-} from "./molotov-config.js";
-export { jsonRequest, type OneOffRequestOptions, type OneOffResponse, request } from "./one-off-request.js";
+} from "./cli/cli-arguments.js";
+export type { ArrivalCounts } from "./engine/arrival-rate.js";
 export {
   type EventListener,
   events,
@@ -50,26 +25,48 @@ export {
   setVar,
   teardown,
   teardownSession,
-} from "./registry.js";
-export { requestName, requestPathTemplate } from "./request-name.js";
+} from "./engine/registry.js";
+export { type EndReason, runLoad } from "./engine/runner.js";
+export type { SelfCheck, SelfCheckOptions, SelfSample } from "./engine/self-check.js";
 export {
-  type ArrivalRateResults,
-  type BuildResultsInput,
-  buildResults,
-  type LoadResults,
-  type LoadResultsInput,
-  parseResults,
-  RESULTS_FORMAT,
-  RESULTS_FORMAT_VERSION,
-  type RequestSummary,
-  ResultsFormatError,
-  type ResultsHost,
-  readResults,
-  type ScenarioSummary,
-  type SelfCheckInput,
-  type SizingResult,
-  type TimelineEntry,
-} from "./results.js";
+  ConfigError,
+  FixtureError,
+  LoadcoreError,
+  NoScenarioError,
+  OutputError,
+  RegistrationError,
+  ResponseStatusError,
+  ScenarioLoadError,
+  ScenarioNotFoundError,
+  UnknownScenarioError,
+  UsageError,
+} from "./errors.js";
+export type { ErrorClass } from "./http/error-class.js";
+export {
+  jsonRequest,
+  type OneOffRequestOptions,
+  type OneOffResponse,
+  request,
+} from "./http/one-off-request.js";
+export {
+  type ExpectedStatus,
+  expectStatus,
+  getContext,
+  HttpResponse,
+  type RequestBody,
+  type RequestDescription,
+  type RequestOptions,
+  Session,
+  type SessionContext,
+  type SessionOptions,
+} from "./http/session.js";
+export {
+  type MolotovConfig,
+  type MolotovTest,
+  readMolotovConfig,
+  type TestToRunOptionsOptions,
+  testToRunOptions,
+} from "./options/molotov-config.js";
 export {
   checkRunOptions,
   type ProgressInfo,
@@ -82,10 +79,24 @@ export {
   type RunOptionFlag,
   type RunOptionName,
   type RunOptions,
-  resolveRunOptions,
-  runOptionFlag,
   unsetScenarioVariables,
-} from "./run-options.js";
+} from "./options/run-options.js";
+export { noSuccessMessage } from "./results/failure-explanation.js";
+export {
+  type ArrivalRateResults,
+  type LoadResults,
+  type LoadResultsInput,
+  parseResults,
+  RESULTS_FORMAT_VERSION,
+  type RequestSummary,
+  ResultsFormatError,
+  type ResultsHost,
+  readResults,
+  type ScenarioSummary,
+  type SelfCheckInput,
+  type SizingResult,
+  type TimelineEntry,
+} from "./results/results.js";
 export {
   EXIT_CODES,
   type ExitCodeName,
@@ -93,57 +104,30 @@ export {
   OUTCOME_EXIT_CODE,
   type RunOutcome,
   runOutcome,
-} from "./run-outcome.js";
-export { type EndReason, runLoad } from "./runner.js";
-export {
-  judgeSelfCheck,
-  type SelfCheck,
-  type SelfCheckOptions,
-  SelfMonitor,
-  type SelfMonitorOptions,
-  type SelfMonitorScope,
-  type SelfSample,
-} from "./self-check.js";
-export {
-  type ExpectedStatus,
-  expectStatus,
-  getContext,
-  HttpResponse,
-  type RequestBody,
-  type RequestDescription,
-  type RequestOptions,
-  Session,
-  type SessionContext,
-  type SessionOptions,
-} from "./session.js";
-export {
-  DEFAULT_SIZING_OPTIONS,
-  type LatencyObjective,
-  type ObjectivePercentile,
-  type PlateauVerdict,
-  parseLatencyObjective,
-  SizingController,
-  type SizingOptions,
-  type SizingRateVerdict,
-  type SizingStop,
-  type SizingStopReason,
-  type SizingVerdict,
-} from "./sizing.js";
-export {
-  type ErrorCounts,
-  type GeneratorSample,
-  type RequestInterval,
-  type RequestTotals,
-  type ScenarioInterval,
-  type ScenarioTotals,
-  type SecondArrivals,
-  StatsAggregator,
-  type StatsInterval,
-  StatsRecorder,
-  type StatsTotals,
-  type StatusCounts,
-  type TimelineLatency,
-  type TimelinePoint,
-} from "./stats.js";
-export { formatStatusLine, formatSummary, type SummaryOptions } from "./summary.js";
+} from "./results/run-outcome.js";
+export type {
+  LatencyObjective,
+  ObjectivePercentile,
+  PlateauVerdict,
+  SizingOptions,
+  SizingRateVerdict,
+  SizingStop,
+  SizingStopReason,
+  SizingVerdict,
+} from "./sizing/sizing.js";
+export type { LatencySummary, SerializedHistogram } from "./stats/histogram.js";
+export type {
+  ErrorCounts,
+  GeneratorSample,
+  RequestInterval,
+  RequestTotals,
+  ScenarioInterval,
+  ScenarioTotals,
+  SecondArrivals,
+  StatsInterval,
+  StatsTotals,
+  StatusCounts,
+  TimelineLatency,
+  TimelinePoint,
+} from "./stats/stats.js";
 export { VERSION } from "./version.js";

@@ -1,14 +1,14 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { LoadcoreError } from "./errors.js";
-import { LoadEngine } from "./load-engine.js";
+import { LoadEngine } from "./engine/load-engine.js";
 import {
   createThreadMonitor,
   type ParentMessage,
   type ThreadData,
   type ThreadMessage,
-} from "./load-process.js";
-import { getRegistry, resetRegistry } from "./registry.js";
-import { loadScenarioFile } from "./scenario-loader.js";
+} from "./engine/load-process.js";
+import { getRegistry, resetRegistry } from "./engine/registry.js";
+import { loadScenarioFile } from "./engine/scenario-loader.js";
+import { LoadcoreError } from "./errors.js";
 
 /** Entry of a generator worker thread (`--processes N`): loads the scenario, runs its share of workers. */
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, fetch, request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { classifyError } from "../src/error-class.js";
+import { classifyError } from "../src/http/error-class.js";
 
 const servers: Server[] = [];
 const agents: Agent[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeErrors, explainNoSuccess } from "../src/failure-explanation.js";
+import { describeErrors, explainNoSuccess } from "../src/results/failure-explanation.js";
 
 describe("explainNoSuccess", () => {
   it("asks whether the target is up when it was refused, reset, timed out or not resolved", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LatencyHistogram } from "../src/histogram.js";
+import { LatencyHistogram } from "../src/stats/histogram.js";
 
 /** A small seeded PRNG so that a failure can be reproduced. */
 function seededRandom(seed: number): () => number {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/errors.js";
-import { parseMolotovConfig, readMolotovConfig, testToRunOptions } from "../src/molotov-config.js";
+import { parseMolotovConfig, readMolotovConfig, testToRunOptions } from "../src/options/molotov-config.js";
 
 const molotovExample = {
   molotov: {

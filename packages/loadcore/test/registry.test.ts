@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RegistrationError } from "../src/errors.js";
 import {
   events,
   getRegistry,
@@ -9,7 +8,8 @@ import {
   scenarioPicker,
   setup,
   setVar,
-} from "../src/registry.js";
+} from "../src/engine/registry.js";
+import { RegistrationError } from "../src/errors.js";
 
 afterEach(() => resetRegistry());
 

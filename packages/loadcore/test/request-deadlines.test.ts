@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { DeadlineEntry, RequestDeadlines } from "../src/request-deadlines.js";
+import { DeadlineEntry, RequestDeadlines } from "../src/http/request-deadlines.js";
 
 class Recorded extends DeadlineEntry {
   constructor(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requestName, requestPathTemplate } from "../src/request-name.js";
+import { requestName, requestPathTemplate } from "../src/http/request-name.js";
 
 describe("request names", () => {
   it("replaces numeric, UUID and long hex segments by {id} and drops the query", () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { judgeSelfCheck } from "../src/engine/self-check.js";
 import {
   buildResults,
   type LoadResults,
   parseResults,
   RESULTS_FORMAT_VERSION,
   readResults,
-} from "../src/results.js";
-import { judgeSelfCheck } from "../src/self-check.js";
-import { SizingController } from "../src/sizing.js";
-import { StatsAggregator, StatsRecorder } from "../src/stats.js";
+} from "../src/results/results.js";
+import { SizingController } from "../src/sizing/sizing.js";
+import { StatsAggregator, StatsRecorder } from "../src/stats/stats.js";
 
 const START = Date.UTC(2026, 10, 26, 6, 50, 0);
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseRunCommandLine } from "../src/cli-arguments.js";
-import { parseMolotovConfig, testToRunOptions } from "../src/molotov-config.js";
+import { parseRunCommandLine } from "../src/cli/cli-arguments.js";
+import { parseMolotovConfig, testToRunOptions } from "../src/options/molotov-config.js";
 import {
   checkRunOptions,
   RunOptionError,
   resolveRunOptions,
   unsetScenarioVariables,
-} from "../src/run-options.js";
+} from "../src/options/run-options.js";
 
 function rejection(action: () => unknown): unknown {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runOutcome } from "../src/run-outcome.js";
+import { runOutcome } from "../src/results/run-outcome.js";
 
 function results(ok: number, failed: number, endReason: string, interrupted = false) {
   return { ok, failed, interrupted, options: { endReason } };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { ScenarioDefinition } from "../src/engine/registry.js";
+import { ScenarioChooser, seededRandom, workerSeed } from "../src/engine/scenario-choice.js";
 import { UnknownScenarioError } from "../src/errors.js";
-import type { ScenarioDefinition } from "../src/registry.js";
-import { ScenarioChooser, seededRandom, workerSeed } from "../src/scenario-choice.js";
 
 function definitions(weights: Record<string, number>): Map<string, ScenarioDefinition> {
   return new Map(

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { judgeSelfCheck, SelfMonitor } from "../src/self-check.js";
-import type { TimelinePoint } from "../src/stats.js";
+import { judgeSelfCheck, SelfMonitor } from "../src/engine/self-check.js";
+import type { TimelinePoint } from "../src/stats/stats.js";
 
 function busyFor(ms: number): void {
   const end = Date.now() + ms;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EventListener } from "../src/engine/registry.js";
 import { ResponseStatusError } from "../src/errors.js";
-import { HttpPools } from "../src/http-pools.js";
-import type { EventListener } from "../src/registry.js";
-import { RequestDeadlines } from "../src/request-deadlines.js";
-import { getContext, Session, type SessionRuntime } from "../src/session.js";
-import { StatsRecorder } from "../src/stats.js";
+import { HttpPools } from "../src/http/http-pools.js";
+import { RequestDeadlines } from "../src/http/request-deadlines.js";
+import { getContext, Session, type SessionRuntime } from "../src/http/session.js";
+import { StatsRecorder } from "../src/stats/stats.js";
 import { type LoopbackServer, readBody, startLoopbackServer } from "./servers/loopback.js";
 import { startSlowServer } from "./servers/slow-server.js";
 import { unreachableUrl } from "./servers/unreachable.js";

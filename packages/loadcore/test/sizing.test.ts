@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LatencyHistogram } from "../src/histogram.js";
-import { parseLatencyObjective, SizingController, type SizingStop } from "../src/sizing.js";
-import type { TimelinePoint } from "../src/stats.js";
+import { parseLatencyObjective, SizingController, type SizingStop } from "../src/sizing/sizing.js";
+import { LatencyHistogram } from "../src/stats/histogram.js";
+import type { TimelinePoint } from "../src/stats/stats.js";
 
 interface SecondSpec {
   t: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LatencyHistogram } from "../src/histogram.js";
-import { errorRatioPercent, StatsAggregator, StatsRecorder } from "../src/stats.js";
+import { LatencyHistogram } from "../src/stats/histogram.js";
+import { errorRatioPercent, StatsAggregator, StatsRecorder } from "../src/stats/stats.js";
 
 function fakeClock(start: number): { now: () => number; advance: (ms: number) => void } {
   let current = start;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildResults, type LoadResults, readResults } from "../src/results.js";
-import { judgeSelfCheck } from "../src/self-check.js";
-import { SizingController } from "../src/sizing.js";
-import { StatsAggregator, StatsRecorder, type TimelinePoint } from "../src/stats.js";
-import { formatStatusLine, formatSummary } from "../src/summary.js";
+import { judgeSelfCheck } from "../src/engine/self-check.js";
+import { buildResults, type LoadResults, readResults } from "../src/results/results.js";
+import { formatStatusLine, formatSummary } from "../src/results/summary.js";
+import { SizingController } from "../src/sizing/sizing.js";
+import { StatsAggregator, StatsRecorder, type TimelinePoint } from "../src/stats/stats.js";
 
 const START = Date.UTC(2026, 10, 26, 6, 50, 0);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cliV8Flags, GROWING_YOUNG_GENERATION_WORKERS, LARGE_RUN_WORKERS } from "../src/v8-flags.js";
+import { cliV8Flags, GROWING_YOUNG_GENERATION_WORKERS, LARGE_RUN_WORKERS } from "../src/engine/v8-flags.js";
 
 describe("cliV8Flags", () => {
   it("keeps the heap of a large run small: a slow-growing old generation and a young one that does not grow", () => {

@@ -7,7 +7,8 @@ import { SsmClientError } from "./errors.js";
 import { invocationExitCode, ssmExitCode } from "./exit-codes.js";
 import { getFile, putFile } from "./files.js";
 import { type CommandOutcome, INLINE_STDOUT_LIMIT, worstStatus } from "./invocation.js";
-import { cleanupNodes, listNodes, type SizerNode } from "./nodes.js";
+import { describeCleanup, formatNodeLine } from "./node-report.js";
+import { cleanupNodes, listNodes } from "./nodes.js";
 import { runCommand } from "./run-command.js";
 
 // The SDK version is pinned to one that supports Node 20, so its warning about future releases
@@ -43,18 +44,6 @@ function printOutcome(outcome: CommandOutcome, json: boolean): void {
   }
   if (outcome.stderrTruncated)
     process.stdout.write("[stderr truncated by SSM; --output-bucket gets all of it]\n");
-}
-
-function nodeLine(node: SizerNode): string {
-  return [
-    node.instanceId,
-    node.state,
-    node.instanceType,
-    node.tags["sizer:run-id"] ?? "-",
-    node.tags["sizer:role"] ?? "-",
-    node.tags["sizer:expires-at"] ?? "-",
-    node.privateIpAddress ?? "-",
-  ].join("\t");
 }
 
 type AwsClients = ReturnType<typeof createAwsClients>;
@@ -142,7 +131,7 @@ async function printNodes(command: CommandOf<"nodes">, clients: AwsClients): Pro
     ...(command.role === undefined ? {} : { role: command.role }),
   });
   for (const node of nodes)
-    process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
+    process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${formatNodeLine(node)}\n`);
   if (!command.json) say(`${nodes.length} node(s)`);
   return EXIT_CODES.done;
 }
@@ -154,22 +143,11 @@ async function cleanUp(command: CommandOf<"cleanup">, clients: AwsClients): Prom
     ...(command.runId === undefined ? {} : { runId: command.runId }),
   });
   for (const node of result.nodes) {
-    process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${nodeLine(node)}\n`);
+    process.stdout.write(command.json ? `${JSON.stringify(node)}\n` : `${formatNodeLine(node)}\n`);
   }
-  for (const group of result.securityGroups) {
-    if (command.json) process.stdout.write(`${JSON.stringify(group)}\n`);
-    else if (!command.dryRun && !group.deleted)
-      say(`kept security group ${group.groupId}: ${group.reason ?? ""}`);
-  }
-  if (!command.json) {
-    const groups = result.securityGroups.length;
-    const deleted = result.securityGroups.filter((group) => group.deleted).length;
-    say(
-      command.dryRun
-        ? `dry run: would terminate ${result.nodes.length} node(s) and delete ${groups} security group(s)`
-        : `terminating ${result.nodes.length} node(s); deleted ${deleted} of ${groups} security group(s)`,
-    );
-  }
+  if (command.json)
+    for (const group of result.securityGroups) process.stdout.write(`${JSON.stringify(group)}\n`);
+  else for (const line of describeCleanup(result, command.dryRun)) say(line);
   return EXIT_CODES.done;
 }
 

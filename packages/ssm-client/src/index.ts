@@ -13,6 +13,7 @@ export type { FileTransferOptions, FileTransferResult } from "./files.js";
 export { getFile, putFile } from "./files.js";
 export type { CommandOutcome, InvocationStatus } from "./invocation.js";
 export { worstStatus } from "./invocation.js";
+export { describeCleanup, formatNodeLine, NODE_LINE_COLUMNS } from "./node-report.js";
 export type {
   CleanupOptions,
   CleanupResult,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "../errors.js";
 import { checkRunOptions, RunOptionError, type RunOptions } from "./run-options.js";
 
 /** One test of a `molotov.json` (`molotov.tests.<name>`): Molotov's option names (underscores). */

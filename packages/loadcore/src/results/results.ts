@@ -1,8 +1,8 @@
 import { availableParallelism, hostname, platform, totalmem } from "node:os";
-import { LoadcoreError } from "./errors.js";
-import type { LatencySummary } from "./histogram.js";
-import type { SelfCheck } from "./self-check.js";
-import type { SizingVerdict } from "./sizing.js";
+import type { SelfCheck } from "../engine/self-check.js";
+import { LoadcoreError } from "../errors.js";
+import type { SizingVerdict } from "../sizing/sizing.js";
+import type { LatencySummary } from "../stats/histogram.js";
 import type {
   ErrorCounts,
   RequestTotals,
@@ -10,7 +10,7 @@ import type {
   StatsTotals,
   StatusCounts,
   TimelinePoint,
-} from "./stats.js";
+} from "../stats/stats.js";
 
 /** The `format` value of a results file. */
 export const RESULTS_FORMAT = "loadcore-results";

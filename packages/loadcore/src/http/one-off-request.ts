@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { RUN_DEFAULTS } from "./run-options.js";
+import { RUN_DEFAULTS } from "../options/run-options.js";
 
 /** Options of {@link request} and {@link jsonRequest}. */
 export interface OneOffRequestOptions {

@@ -1,4 +1,4 @@
-import type { ErrorClass } from "./error-class.js";
+import type { ErrorClass } from "../http/error-class.js";
 import type { LoadResults } from "./results.js";
 
 const numberFormat = new Intl.NumberFormat("en-US");

@@ -1,18 +1,18 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { type ArrivalCounts, type ArrivalPlan, ArrivalScheduler } from "./arrival-rate.js";
-import { classifyError } from "./error-class.js";
-import { HttpPools } from "./http-pools.js";
-import type { Registry, ScenarioDefinition } from "./registry.js";
-import { RequestDeadlines } from "./request-deadlines.js";
-import { ScenarioChooser, seededRandom, workerSeed } from "./scenario-choice.js";
+import { classifyError } from "../http/error-class.js";
+import { HttpPools } from "../http/http-pools.js";
+import { RequestDeadlines } from "../http/request-deadlines.js";
 import {
   RUN_LAG,
   Session,
   type SessionContext,
   type SessionOptions,
   type SessionRuntime,
-} from "./session.js";
-import { StatsRecorder } from "./stats.js";
+} from "../http/session.js";
+import { StatsRecorder } from "../stats/stats.js";
+import { type ArrivalCounts, type ArrivalPlan, ArrivalScheduler } from "./arrival-rate.js";
+import type { Registry, ScenarioDefinition } from "./registry.js";
+import { ScenarioChooser, seededRandom, workerSeed } from "./scenario-choice.js";
 
 /** When a worker starts: its run-wide id and epoch ms start time (ramp-up). */
 export interface WorkerPlan {

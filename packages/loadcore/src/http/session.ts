@@ -1,11 +1,11 @@
 import { createRequire } from "node:module";
 import type { Client, Dispatcher } from "undici";
+import type { EventListener } from "../engine/registry.js";
+import { ResponseStatusError } from "../errors.js";
+import type { StatsRecorder } from "../stats/stats.js";
 import { classifyError, type ErrorClass } from "./error-class.js";
-import { ResponseStatusError } from "./errors.js";
 import type { HttpPools, OriginConnections } from "./http-pools.js";
-import type { EventListener } from "./registry.js";
 import { DeadlineEntry, type RequestDeadlines } from "./request-deadlines.js";
-import type { StatsRecorder } from "./stats.js";
 
 /** Options of a session, e.g. returned by the `setup` fixture. */
 export interface SessionOptions {

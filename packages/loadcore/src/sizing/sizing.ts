@@ -1,6 +1,6 @@
-import { UsageError } from "./errors.js";
-import { LatencyHistogram, type SerializedHistogram } from "./histogram.js";
-import { errorRatioPercent, type TimelineLatency, type TimelinePoint } from "./stats.js";
+import { UsageError } from "../errors.js";
+import { LatencyHistogram, type SerializedHistogram } from "../stats/histogram.js";
+import { errorRatioPercent, type TimelineLatency, type TimelinePoint } from "../stats/stats.js";
 
 /** A percentile a latency objective can be set on. */
 export type ObjectivePercentile = "p50" | "p90" | "p95" | "p99";

@@ -1,4 +1,4 @@
-import { UnknownScenarioError } from "./errors.js";
+import { UnknownScenarioError } from "../errors.js";
 import type { Fixtures, ScenarioDefinition } from "./registry.js";
 
 /** A small seedable PRNG (mulberry32): 4 bytes of state per worker. */

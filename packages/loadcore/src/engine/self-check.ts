@@ -1,6 +1,6 @@
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { isMainThread } from "node:worker_threads";
-import type { TimelinePoint } from "./stats.js";
+import type { TimelinePoint } from "../stats/stats.js";
 
 /** The `selfCheck` object of the results JSON: the load generator watching itself (the first second, start-up, left out). */
 export interface SelfCheck {

@@ -1,4 +1,4 @@
-import type { RampRate } from "./run-options.js";
+import type { RampRate } from "../options/run-options.js";
 
 /**
  * When the scenario run of index `index` (0-based, whole run) should start, in seconds after the run's

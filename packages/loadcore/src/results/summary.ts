@@ -1,7 +1,7 @@
-import { ERROR_CLASSES } from "./error-class.js";
-import type { LatencySummary } from "./histogram.js";
+import { ERROR_CLASSES } from "../http/error-class.js";
+import type { LatencySummary } from "../stats/histogram.js";
+import type { ErrorCounts, StatusCounts, TimelinePoint } from "../stats/stats.js";
 import type { LoadResults } from "./results.js";
-import type { ErrorCounts, StatusCounts, TimelinePoint } from "./stats.js";
 
 /** Options of {@link formatSummary}. */
 export interface SummaryOptions {

@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { LoadcoreError } from "../errors.js";
+import { type StatsInterval, StatsRecorder } from "../stats/stats.js";
 import type { ArrivalCounts, ArrivalPlan } from "./arrival-rate.js";
-import { LoadcoreError } from "./errors.js";
 import { type EngineHooks, type EngineSettings, LoadEngine, type WorkerPlan } from "./load-engine.js";
 import { getRegistry } from "./registry.js";
 import { SelfMonitor } from "./self-check.js";
-import { type StatsInterval, StatsRecorder } from "./stats.js";
 
 /** What one process reports each second. */
 export interface ProcessReport {

@@ -2,26 +2,26 @@ import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
-import { type ArrivalCounts, type ArrivalPlan, targetRateOf } from "./arrival-rate.js";
-import { ConsoleOutput } from "./console-output.js";
-import { FixtureError, LoadcoreError, NoScenarioError, OutputError, UsageError } from "./errors.js";
-import type { EngineHooks, EngineSettings, WorkerPlan } from "./load-engine.js";
-import { InThreadProcess, type LoadProcess, type ProcessReport, ThreadProcess } from "./load-process.js";
-import { getRegistry, resetRegistry } from "./registry.js";
-import { buildResults, type LoadResults } from "./results.js";
+import { ConsoleOutput } from "../cli/console-output.js";
+import { FixtureError, LoadcoreError, NoScenarioError, OutputError, UsageError } from "../errors.js";
 import {
   describeRunOptions,
   type ResolvedRunOptions,
   type RunOptions,
   resolveRunOptions,
-} from "./run-options.js";
+} from "../options/run-options.js";
+import { buildResults, type LoadResults } from "../results/results.js";
+import { formatSummary } from "../results/summary.js";
+import { SizingController, type SizingStop } from "../sizing/sizing.js";
+import { type SecondArrivals, StatsAggregator } from "../stats/stats.js";
+import { VERSION } from "../version.js";
+import { type ArrivalCounts, type ArrivalPlan, targetRateOf } from "./arrival-rate.js";
+import type { EngineHooks, EngineSettings, WorkerPlan } from "./load-engine.js";
+import { InThreadProcess, type LoadProcess, type ProcessReport, ThreadProcess } from "./load-process.js";
+import { getRegistry, resetRegistry } from "./registry.js";
 import { ScenarioChooser } from "./scenario-choice.js";
 import { loadScenarioFile } from "./scenario-loader.js";
 import { judgeSelfCheck, SelfMonitor } from "./self-check.js";
-import { SizingController, type SizingStop } from "./sizing.js";
-import { type SecondArrivals, StatsAggregator } from "./stats.js";
-import { formatSummary } from "./summary.js";
-import { VERSION } from "./version.js";
 
 /** Why a run ended. */
 /** How a sizing run that no stop criterion ended reports its end (`sizing.stopReason`). */

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "./errors.js";
+import { UsageError } from "../errors.js";
 import {
   checkRunOptions,
   RUN_OPTION_FLAGS,
@@ -8,7 +8,7 @@ import {
   type RunOptionName,
   type RunOptions,
   runOptionFlag,
-} from "./run-options.js";
+} from "../options/run-options.js";
 
 /** What the command line asks for. */
 export interface CliRequest {

@@ -3,7 +3,7 @@
 // ResultsFormatError, BuildResultsInput (results.ts); DEFAULT_SIZING_OPTIONS, ObjectivePercentile,
 // SizingStopReason (sizing.ts); SelfSample, SelfMonitorOptions, SelfMonitorScope, SelfCheckOptions
 // (self-check.ts); SummaryOptions (summary.ts).
-import { ERROR_CLASSES, type ErrorClass } from "./error-class.js";
+import { ERROR_CLASSES, type ErrorClass } from "../http/error-class.js";
 import {
   LatencyHistogram,
   type LatencySummary,

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
-import { RUN_DEFAULTS } from "./run-options.js";
-import type { TimelinePoint } from "./stats.js";
-import { formatStatusLine } from "./summary.js";
+import { RUN_DEFAULTS } from "../options/run-options.js";
+import { formatStatusLine } from "../results/summary.js";
+import type { TimelinePoint } from "../stats/stats.js";
 
 /** Options of {@link ConsoleOutput}. */
 export interface ConsoleOutputOptions {

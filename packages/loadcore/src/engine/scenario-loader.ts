@@ -2,23 +2,25 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
-import { LoadcoreError, ScenarioLoadError, ScenarioNotFoundError, UsageError } from "./errors.js";
+import { LoadcoreError, ScenarioLoadError, ScenarioNotFoundError, UsageError } from "../errors.js";
 
 /** File extensions a scenario (or an extension) may have. */
 export const SCENARIO_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
 
 /**
  * The entry of the running engine, so that a scenario's `import ... from "@sizer/loadcore"` resolves to
- * it even where the scenario's folder has no node_modules. This module sits next to it, in `dist/`
- * (or in `src/` when run from source by the tests).
+ * it even where the scenario's folder has no node_modules. Bundled, this module sits next to it in `dist/`;
+ * run from source by the tests, it sits in `src/engine/`, one folder below `src/index.ts`.
  */
 export function engineEntry(): string {
-  const directory = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of ["index.js", "index.ts", "index.mjs"]) {
-    const path = join(directory, candidate);
-    if (existsSync(path)) return path;
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const directory of [here, dirname(here)]) {
+    for (const candidate of ["index.js", "index.ts", "index.mjs"]) {
+      const path = join(directory, candidate);
+      if (existsSync(path)) return path;
+    }
   }
-  throw new Error(`@sizer/loadcore: cannot find the engine's entry next to ${directory}`);
+  throw new Error(`@sizer/loadcore: cannot find the engine's entry next to ${here} or above it`);
 }
 
 function locationOf(error: unknown, file: string): string | undefined {

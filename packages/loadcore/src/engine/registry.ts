@@ -1,5 +1,5 @@
-import { RegistrationError } from "./errors.js";
-import type { HttpResponse, RequestDescription, Session, SessionOptions } from "./session.js";
+import { RegistrationError } from "../errors.js";
+import type { HttpResponse, RequestDescription, Session, SessionOptions } from "../http/session.js";
 
 /** A scenario: one user journey, run again and again by every worker with its own session. */
 export type ScenarioFunction = (session: Session) => Promise<void> | void;

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
-import { UsageError } from "./errors.js";
-import { type LatencyObjective, parseLatencyObjective } from "./sizing.js";
-import type { TimelinePoint } from "./stats.js";
+import { UsageError } from "../errors.js";
+import { type LatencyObjective, parseLatencyObjective } from "../sizing/sizing.js";
+import type { TimelinePoint } from "../stats/stats.js";
 
 /** What {@link RunOptions.onProgress} receives each second. */
 export interface ProgressInfo {
