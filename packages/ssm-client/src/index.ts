@@ -1,5 +1,5 @@
 export type { AwsClientOptions, AwsClients, AwsCredentials } from "./aws-clients.js";
-export { createAwsClients } from "./aws-clients.js";
+export { checkRegion, createAwsClients } from "./aws-clients.js";
 export type { Clock } from "./clock.js";
 export type { AwsErrorSummary, SsmClientErrorCode } from "./errors.js";
 export { AbortedError, CommandTimeoutError, SsmClientError } from "./errors.js";
