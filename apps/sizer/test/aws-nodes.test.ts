@@ -1,7 +1,8 @@
 // `sizer aws nodes` and `sizer aws cleanup` against aws-fake on loopback, through the real SDK clients.
-import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
+import { type AwsFake, startAwsFake } from "@sizer/aws-fake";
 import { createAwsClients, launchNode, listNodes } from "@sizer/ssm-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { fakeEnvironment } from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
 
 let fake: AwsFake | undefined;
@@ -10,19 +11,12 @@ afterEach(async () => {
   fake = undefined;
 });
 
-function environmentOf(running: AwsFake): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: running.endpoint,
-    AWS_REGION: running.region,
-    AWS_ACCESS_KEY_ID: DEFAULT_FAKE_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DEFAULT_FAKE_CREDENTIALS.secretAccessKey,
-  };
-}
-
 /** Two runs' nodes on a fresh fake: run-a a service and a loader, run-b a service. */
-async function fakeWithNodes(): Promise<{ env: Record<string, string>; ids: Record<string, string> }> {
-  fake = await startAwsFake();
-  const env = environmentOf(fake);
+async function fakeWithNodes(
+  options: Parameters<typeof startAwsFake>[0] = {},
+): Promise<{ env: Record<string, string>; ids: Record<string, string> }> {
+  fake = await startAwsFake(options);
+  const env = fakeEnvironment(fake);
   const clients = createAwsClients({
     endpoint: fake.endpoint,
     region: fake.region,
@@ -74,6 +68,21 @@ describe("sizer aws nodes", () => {
       expect(outcome.stderr).not.toContain("    at ");
     }
   });
+});
+
+describe("sizer aws nodes when AWS throttles", () => {
+  it("retries a throttled call and lists the nodes, or says it was throttled (exit 14) once the retries run out", async () => {
+    const { env, ids } = await fakeWithNodes({ faults: { throttle: { DescribeInstances: { every: 2 } } } });
+    const listed = await runCli(["aws", "nodes", "--json"], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.trim().split("\n")).toHaveLength(Object.keys(ids).length);
+    await fake?.close();
+    fake = await startAwsFake({ faults: { throttle: { DescribeInstances: { every: 1 } } } });
+    const refused = await runCli(["aws", "nodes"], { env: fakeEnvironment(fake), timeoutMs: 120_000 });
+    expect(refused.code).toBe(14);
+    expect(refused.stderr).toMatch(/throttl/i);
+    expect(refused.stderr).not.toContain("    at ");
+  }, 150_000);
 });
 
 describe("sizer aws cleanup", () => {

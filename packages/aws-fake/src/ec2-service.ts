@@ -166,6 +166,8 @@ export class Ec2Service {
           return ec2Response(action, this.#createSecurityGroup(params));
         case "DescribeSecurityGroups":
           return ec2Response(action, this.#describeSecurityGroups(params));
+        case "AuthorizeSecurityGroupIngress":
+          return ec2Response(action, this.#authorizeIngress(params));
         case "DeleteSecurityGroup":
           return ec2Response(action, this.#deleteSecurityGroup(params));
         default:
@@ -499,9 +501,62 @@ export class Ec2Service {
         groupName: group.groupName,
         groupDescription: group.description,
         vpcId: group.vpcId,
+        ipPermissions: group.ingress.map((rule) => ({
+          ipProtocol: rule.ipProtocol,
+          fromPort: rule.fromPort,
+          toPort: rule.toPort,
+          ipRanges: [{ cidrIp: rule.cidrIp, description: rule.description }],
+        })),
         tagSet: group.tags.size === 0 ? undefined : tagSet(group.tags),
       })),
     };
+  }
+
+  /** AuthorizeSecurityGroupIngress with `IpPermissions.N` (tcp/udp ports and IPv4 ranges, as sizer sends them). */
+  #authorizeIngress(params: URLSearchParams): { [name: string]: XmlValue } {
+    const groupId = params.get("GroupId") ?? "";
+    const group = this.#fleet.securityGroups.get(groupId);
+    if (group === undefined)
+      throw new AwsError("InvalidGroup.NotFound", `The security group '${groupId}' does not exist`);
+    const rules = numbered("IpPermissions", (member) => {
+      const ipProtocol = params.get(`${member}.IpProtocol`);
+      if (ipProtocol === null) return undefined;
+      const ranges = numbered(`${member}.IpRanges`, (range) => {
+        const cidrIp = params.get(`${range}.CidrIp`);
+        return cidrIp === null
+          ? undefined
+          : { cidrIp, description: params.get(`${range}.Description`) ?? undefined };
+      });
+      const fromPort = Number(params.get(`${member}.FromPort`));
+      const toPort = Number(params.get(`${member}.ToPort`));
+      if (!["tcp", "udp"].includes(ipProtocol) || !Number.isInteger(fromPort) || !Number.isInteger(toPort))
+        throw new AwsError(
+          "InvalidParameterValue",
+          `Invalid IP permission: protocol ${ipProtocol}, ports ${fromPort}-${toPort}`,
+        );
+      for (const range of ranges)
+        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(range.cidrIp))
+          throw new AwsError("InvalidParameterValue", `CIDR block ${range.cidrIp} is malformed`);
+      return ranges.map((range) => ({ ipProtocol, fromPort, toPort, ...range }));
+    }).flat();
+    if (rules.length === 0)
+      throw new AwsError("MissingParameter", "The request must contain the parameter ipPermissions");
+    for (const rule of rules) {
+      const same = group.ingress.some(
+        (existing) =>
+          existing.ipProtocol === rule.ipProtocol &&
+          existing.fromPort === rule.fromPort &&
+          existing.toPort === rule.toPort &&
+          existing.cidrIp === rule.cidrIp,
+      );
+      if (same)
+        throw new AwsError(
+          "InvalidPermission.Duplicate",
+          `the specified rule "peer: ${rule.cidrIp}, ${rule.ipProtocol.toUpperCase()}, from port: ${rule.fromPort}, to port: ${rule.toPort}, ALLOW" already exists`,
+        );
+    }
+    group.ingress.push(...rules);
+    return { return: true };
   }
 
   #deleteSecurityGroup(params: URLSearchParams): { [name: string]: XmlValue } {

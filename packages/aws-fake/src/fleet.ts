@@ -129,6 +129,15 @@ export interface FakeInstance {
   directory: string;
 }
 
+/** An inbound rule of a security group: one protocol, a port range, one IPv4 range. */
+export interface FakeIngressRule {
+  ipProtocol: string;
+  fromPort: number;
+  toPort: number;
+  cidrIp: string;
+  description?: string;
+}
+
 /** A security group the fake holds. */
 export interface FakeSecurityGroup {
   groupId: string;
@@ -136,6 +145,8 @@ export interface FakeSecurityGroup {
   description: string;
   vpcId: string;
   tags: Map<string, string>;
+  /** Its inbound rules (none when created, as on AWS). */
+  ingress: FakeIngressRule[];
 }
 
 function hexId(prefix: string, length = 17): string {
@@ -247,6 +258,7 @@ export class Fleet {
       description,
       vpcId: "vpc-0fa4e00000000000d",
       tags: new Map(Object.entries(tags)),
+      ingress: [],
     };
     this.securityGroups.set(group.groupId, group);
     return group;

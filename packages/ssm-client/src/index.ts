@@ -11,6 +11,13 @@ export {
 } from "./exit-codes.js";
 export type { FileTransferOptions, FileTransferResult } from "./files.js";
 export { getFile, putFile } from "./files.js";
+export {
+  type AllowIngressOptions,
+  allowIngress,
+  checkCidr,
+  type OpenNodePortOptions,
+  openNodePort,
+} from "./ingress.js";
 export type { CommandOutcome, InvocationStatus } from "./invocation.js";
 export { worstStatus } from "./invocation.js";
 export { describeCleanup, formatNodeLine, NODE_LINE_COLUMNS } from "./node-report.js";
@@ -30,6 +37,7 @@ export {
   cleanupNodes,
   describeInstanceType,
   findReusableNode,
+  isInstanceTypeName,
   launchNode,
   listNodes,
   terminateNodes,

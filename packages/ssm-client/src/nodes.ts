@@ -53,6 +53,8 @@ export interface SizerNode {
   publicIpAddress?: string;
   launchTime?: Date;
   instanceProfileArn?: string;
+  /** The security groups the instance is in. */
+  securityGroupIds?: string[];
   tags: Record<string, string>;
 }
 
@@ -64,9 +66,16 @@ async function aws<T>(action: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
+const INSTANCE_TYPE_NAME = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+
+/** Whether `text` has the shape of an EC2 instance type's name (`t3.micro`, `c7g.2xlarge`); AWS says whether it exists. */
+export function isInstanceTypeName(text: string): boolean {
+  return INSTANCE_TYPE_NAME.test(text);
+}
+
 /** Reads an instance type's vCPUs, memory, network and architecture from DescribeInstanceTypes. */
 export async function describeInstanceType(ec2: EC2Client, instanceType: string): Promise<InstanceTypeFacts> {
-  if (!/^[a-z0-9-]+\.[a-z0-9-]+$/.test(instanceType)) {
+  if (!isInstanceTypeName(instanceType)) {
     throw new UsageError(
       `instance type ${JSON.stringify(instanceType)} is not an instance type name such as t3.micro`,
     );
@@ -135,6 +144,8 @@ function toNode(instance: Instance): SizerNode {
   if (instance.PublicIpAddress) node.publicIpAddress = instance.PublicIpAddress;
   if (instance.LaunchTime !== undefined) node.launchTime = instance.LaunchTime;
   if (instance.IamInstanceProfile?.Arn) node.instanceProfileArn = instance.IamInstanceProfile.Arn;
+  const groups = (instance.SecurityGroups ?? []).flatMap((group) => (group.GroupId ? [group.GroupId] : []));
+  if (groups.length > 0) node.securityGroupIds = groups;
   return node;
 }
 

@@ -1,8 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { checkCidr, checkRegion, isInstanceTypeName } from "@sizer/ssm-client";
 import { SizerUsageError } from "../errors.js";
 import { parseRunArguments } from "../run-arguments.js";
 import type { SizerRunOptions } from "../sizer-options.js";
+import { readPricesFile } from "./prices.js";
 
 /** What `sizer aws run` was asked, validated. */
 export interface AwsRunOptions {
@@ -23,6 +25,8 @@ export interface AwsRunOptions {
   bucket?: string | undefined;
   subnetId?: string | undefined;
   securityGroupIds?: string[] | undefined;
+  /** `--allow-from CIDR` (repeatable): who may reach `port` through the security group sizer creates. */
+  allowFrom: string[];
   /** `--max-lifetime` minutes (default 120): the nodes shut themselves down then. */
   maxLifetimeMinutes: number;
   /** `--online-timeout` seconds for the SSM agent (default 600). */
@@ -37,6 +41,7 @@ const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
   "--image-file": { value: true },
   "--instance-types": { value: true },
   "--price": { value: true, multiple: true },
+  "--prices": { value: true },
   "--keep": { value: false },
   "--terminate": { value: false },
   "--yes": { value: false },
@@ -45,6 +50,7 @@ const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
   "--bucket": { value: true },
   "--subnet": { value: true },
   "--security-group": { value: true, multiple: true },
+  "--allow-from": { value: true, multiple: true },
   "--max-lifetime": { value: true },
   "--online-timeout": { value: true },
   "--port": { value: true },
@@ -64,8 +70,6 @@ const NOT_ON_AWS = [
   "--service-memory",
   "--service-env",
 ];
-
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
@@ -145,7 +149,7 @@ function readInstanceTypes(typesText: string | undefined): string[] {
     throw new SizerUsageError("--instance-types", "--instance-types is needed, such as t3.micro,c7g.large");
   const instanceTypes = typesText.split(",").map((type) => type.trim());
   for (const type of instanceTypes) {
-    if (!INSTANCE_TYPE.test(type))
+    if (!isInstanceTypeName(type))
       throw new SizerUsageError(
         "--instance-types",
         `--instance-types: '${type}' is not an instance type name such as t3.micro`,
@@ -156,9 +160,19 @@ function readInstanceTypes(typesText: string | undefined): string[] {
   return instanceTypes;
 }
 
-/** Each `--price TYPE=USD_PER_HOUR`, for one of the instance types. */
-function readPrices(entries: readonly string[], instanceTypes: readonly string[]): Record<string, number> {
-  const prices: Record<string, number> = {};
+/**
+ * The hourly price of each instance type sized: from `--prices FILE` (which may price more types), then
+ * each `--price TYPE=USD_PER_HOUR`, which must name one of the instance types and wins over the file.
+ */
+function readPrices(
+  entries: readonly string[],
+  pricesFile: string | undefined,
+  instanceTypes: readonly string[],
+): Record<string, number> {
+  const listed = pricesFile === undefined ? {} : readPricesFile(pricesFile);
+  const prices: Record<string, number> = Object.fromEntries(
+    Object.entries(listed).filter(([type]) => instanceTypes.includes(type)),
+  );
   for (const entry of entries) {
     const match = /^([^=]+)=(\d+(\.\d+)?)$/.exec(entry);
     if (!match || Number(match[2]) <= 0)
@@ -174,6 +188,15 @@ function readPrices(entries: readonly string[], instanceTypes: readonly string[]
   return prices;
 }
 
+/** Runs one of ssm-client's checks of a value, its refusal a usage error naming `flag`. */
+export function awsUsage(flag: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw new SizerUsageError(flag, (error as Error).message);
+  }
+}
+
 /** `--instance-profile` (default sizer-node), `--region` and `--bucket`, each a valid AWS name. */
 function readPlacement(one: (flag: string) => string | undefined): {
   instanceProfile: string;
@@ -187,8 +210,7 @@ function readPlacement(one: (flag: string) => string | undefined): {
       `--instance-profile '${instanceProfile}' is not an instance profile name`,
     );
   const region = one("--region");
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region))
-    throw new SizerUsageError("--region", `--region must be a region such as eu-west-1, got '${region}'`);
+  if (region !== undefined) awsUsage("--region", () => checkRegion(region, "--region"));
   const bucket = one("--bucket");
   if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
     throw new SizerUsageError("--bucket", `--bucket must be an S3 bucket name, got '${bucket}'`);
@@ -215,10 +237,22 @@ export function parseAwsRunArguments(
     throw new SizerUsageError("--port", "--port is needed: the port the container listens on");
   const port = wholeNumber("--port", portText, 1, 65535);
   const instanceTypes = readInstanceTypes(one("--instance-types"));
-  const prices = readPrices(own.get("--price") ?? [], instanceTypes);
+  const pricesFile = own.get("--prices")?.[0];
+  const prices = readPrices(
+    own.get("--price") ?? [],
+    pricesFile === undefined ? undefined : resolve(context.cwd, pricesFile),
+    instanceTypes,
+  );
   if (own.has("--keep") && own.has("--terminate"))
     throw new SizerUsageError("--terminate", "give --keep or --terminate, not both");
   const { instanceProfile, region, bucket } = readPlacement(one);
+  const allowFrom = own.get("--allow-from") ?? [];
+  for (const cidr of allowFrom) awsUsage("--allow-from", () => checkCidr(cidr, "--allow-from"));
+  if (allowFrom.length > 0 && own.has("--security-group"))
+    throw new SizerUsageError(
+      "--allow-from",
+      "--allow-from opens the port in the security group sizer creates; with --security-group, open it in your group yourself",
+    );
 
   // The rest is `sizer run`'s: parsed by its one parser, the service a placeholder URL.
   const parsed = parseRunArguments([...rest, "--url", `http://127.0.0.1:${port}/`], context);
@@ -237,6 +271,7 @@ export function parseAwsRunArguments(
       bucket,
       subnetId: one("--subnet"),
       securityGroupIds: own.get("--security-group"),
+      allowFrom,
       maxLifetimeMinutes: wholeNumber("--max-lifetime", one("--max-lifetime") ?? "120", 1, 10_080),
       onlineTimeoutSeconds: wholeNumber("--online-timeout", one("--online-timeout") ?? "600", 1, 3600),
       run: parsed.options,
@@ -264,6 +299,7 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
   --port PORT                the port the container listens on (given to it as PORT)
   --instance-types LIST      comma-separated instance types, such as t3.micro,c7g.large
   --price TYPE=USD_PER_HOUR  the hourly price of a type, for requests per dollar (repeatable)
+  --prices FILE              hourly prices of many types: JSON {"t3.micro": 0.0104} or CSV TYPE,USD_PER_HOUR lines
   --keep                     leave the nodes running for the next run, reused by their tags (default)
   --terminate                terminate the nodes this run launched, and their security group
   --yes                      launch without asking (needed without a terminal)
@@ -271,6 +307,8 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
   --region REGION            else AWS_REGION or the profile's
   --bucket BUCKET            S3 bucket for files (the image archive); the nodes' role needs s3:GetObject/PutObject on sizer-ssm/*
   --subnet ID, --security-group ID   where nodes are launched (default: the default subnet, a group sizer creates)
+  --allow-from CIDR          open --port to this IPv4 range in the group sizer creates (repeatable;
+                             e.g. your address/32; never opened to 0.0.0.0/0 unless you give it)
   --max-lifetime MINUTES     the nodes shut themselves down (and terminate) after this long (default 120)
   --online-timeout SECONDS   how long to wait for a node's SSM agent (default 600)
 

@@ -48,20 +48,12 @@ async function nodesCommand(command: "nodes" | "cleanup", args: string[]): Promi
       "--yes",
       "sizer aws cleanup terminates instances and there is no terminal to confirm it: add --yes (or --dry-run to list them)",
     );
-  try {
-    if (command === "nodes") await listAwsNodes(options, standardOutput);
-    else await cleanUpAwsNodes(options, standardOutput, tty && !options.yes ? askOnTerminal : undefined);
-    return exitCodes.done;
-  } catch (error) {
-    if (error instanceof SsmClientError) {
-      process.stderr.write(`sizer: ${error.message}\n`);
-      return exitCodeFor(error.code);
-    }
-    throw error;
-  }
+  if (command === "nodes") await listAwsNodes(options, standardOutput);
+  else await cleanUpAwsNodes(options, standardOutput, tty && !options.yes ? askOnTerminal : undefined);
+  return exitCodes.done;
 }
 
-/** Runs `sizer aws ARGS`; returns the exit code. */
+/** Runs `sizer aws ARGS`; returns the exit code (ssm-client's errors through the shared table). */
 export async function awsCommand(args: string[]): Promise<number> {
   // The SDK is pinned to a version that supports Node 20 (as in sizer-ssm): its notice that later
   // releases will need Node 22 says nothing about this run and would clutter every command's output.
@@ -71,12 +63,24 @@ export async function awsCommand(args: string[]): Promise<number> {
     process.stdout.write(AWS_HELP);
     return subcommand === undefined ? exitCodes.usage : exitCodes.done;
   }
-  if (subcommand === "nodes" || subcommand === "cleanup") return nodesCommand(subcommand, rest);
-  if (subcommand !== "run")
+  if (subcommand !== "run" && subcommand !== "nodes" && subcommand !== "cleanup")
     throw new SizerUsageError(
       "aws",
       `unknown command 'sizer aws ${subcommand}'; use 'sizer aws run', 'nodes' or 'cleanup' (see sizer aws --help)`,
     );
+  try {
+    return subcommand === "run" ? await runCommand(rest) : await nodesCommand(subcommand, rest);
+  } catch (error) {
+    if (error instanceof SsmClientError) {
+      process.stderr.write(`sizer: ${error.message}\n`);
+      return exitCodeFor(error.code);
+    }
+    throw error;
+  }
+}
+
+/** `sizer aws run`; returns the exit code. */
+async function runCommand(rest: string[]): Promise<number> {
   const parsed = parseAwsRunArguments(rest, { cwd: process.cwd(), now: new Date() });
   if (parsed.help) {
     process.stdout.write(AWS_RUN_HELP);
@@ -94,7 +98,7 @@ export async function awsCommand(args: string[]): Promise<number> {
     interrupts += 1;
     if (interrupts > 1) {
       process.stderr.write(
-        "\nsizer: second interrupt, exiting now: containers and nodes may be left (sizer-ssm cleanup)\n",
+        "\nsizer: second interrupt, exiting now: containers and nodes may be left (sizer aws cleanup)\n",
       );
       process.exit(exitCodes.interrupted);
     }
@@ -117,12 +121,6 @@ export async function awsCommand(args: string[]): Promise<number> {
       return exitCodeFor(result.error.code);
     }
     return exitCodes.done;
-  } catch (error) {
-    if (error instanceof SsmClientError) {
-      process.stderr.write(`sizer: ${error.message}\n`);
-      return exitCodeFor(error.code);
-    }
-    throw error;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

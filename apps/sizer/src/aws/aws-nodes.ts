@@ -10,6 +10,7 @@ import {
   type SizerNode,
 } from "@sizer/ssm-client";
 import { SizerUsageError } from "../errors.js";
+import { awsUsage } from "./aws-arguments.js";
 
 export const AWS_NODES_HELP = `Usage: sizer aws nodes [--run-id ID] [--role ROLE] [--region REGION] [--json]
 
@@ -77,13 +78,7 @@ export function parseAwsNodesArguments(
   if (role !== undefined && !RUN_ID.test(role))
     throw new SizerUsageError("--role", `--role must be a role such as service or loader, got '${role}'`);
   const region = text("region");
-  if (region !== undefined) {
-    try {
-      checkRegion(region, "--region");
-    } catch (error) {
-      throw new SizerUsageError("--region", (error as Error).message);
-    }
-  }
+  if (region !== undefined) awsUsage("--region", () => checkRegion(region, "--region"));
   return {
     ...(runId === undefined ? {} : { runId }),
     ...(role === undefined ? {} : { role }),

@@ -11,6 +11,7 @@ import {
   type InstanceTypeFacts,
   launchNode,
   listNodes,
+  openNodePort,
   putFile,
   runCommand,
   type SizerNode,
@@ -81,11 +82,18 @@ export function describePlan(plan: PlannedNode[], options: AwsRunOptions, runId:
     "sizer aws run will use these service nodes:",
     ...lines,
     ...(launching && options.securityGroupIds === undefined
-      ? [`  and create security group sizer-${runId} (no inbound rule) for the launched nodes`]
+      ? [
+          `  and create security group sizer-${runId} (${options.allowFrom.length === 0 ? "no inbound rule" : `inbound: TCP ${options.port} from ${options.allowFrom.join(", ")}`}) for the launched nodes`,
+        ]
+      : []),
+    ...(options.allowFrom.length > 0 && plan.some((node) => node.reuse !== undefined)
+      ? [
+          `  and open TCP ${options.port} to ${options.allowFrom.join(", ")} in the reused nodes' sizer groups`,
+        ]
       : []),
     options.terminate
       ? "  at the end (or on Ctrl-C) the nodes launched now are terminated (--terminate)"
-      : "  the nodes stay for the next run (--keep, the default; 'sizer-ssm cleanup' removes them)",
+      : "  the nodes stay for the next run (--keep, the default; 'sizer aws cleanup' removes them)",
   ].join("\n");
 }
 
@@ -193,7 +201,7 @@ async function removeSecurityGroup(
   progress(
     "all",
     undefined,
-    `security group sizer-${runId} is still in use; 'sizer-ssm cleanup --run-id ${runId}' removes it later`,
+    `security group sizer-${runId} is still in use; 'sizer aws cleanup --run-id ${runId}' removes it later`,
   );
 }
 
@@ -247,6 +255,19 @@ async function readyNode(sizing: NodeSizing): Promise<SizerNode> {
     ...(signal ? { signal } : {}),
   });
   progress(type, node.instanceId, "agent online");
+  if (options.allowFrom.length > 0) {
+    const groups = await openNodePort({
+      ec2: clients.ec2,
+      instanceId: node.instanceId,
+      port: options.port,
+      cidrs: options.allowFrom,
+    });
+    progress(
+      type,
+      node.instanceId,
+      `port ${options.port} open to ${options.allowFrom.join(", ")} (${groups.join(", ")})`,
+    );
+  }
   return node;
 }
 
