@@ -19,6 +19,8 @@ export function packageTestConfig(
       hookTimeout: 60_000,
       pool: "forks",
       passWithNoTests: true,
+      // A stylesheet imported with `?raw` is its text, as tsup.base.ts inlines it (vitest empties CSS otherwise).
+      css: { include: [/\?raw$/] },
       globalSetup: [join(root, "packages", "test-utils", "src", "temporary-folder-setup.ts")],
       reporters: [
         "default",

@@ -1,13 +1,8 @@
 export type { FaultPlan, ThrottleRule } from "./faults.js";
-export { parseFaultPlan, Throttler } from "./faults.js";
 export type { FakeInstance, FakeInstanceType, FakeSecurityGroup, InstanceStateName } from "./fleet.js";
-export { FAKE_AMI_PARAMETERS, FAKE_INSTANCE_TYPES, Fleet, SSM_CORE_POLICY } from "./fleet.js";
 export type { FakeCredentialEntry } from "./request-router.js";
 export type { FakeObject, PayloadMode } from "./s3-service.js";
-export { decodeAwsChunked, S3Store } from "./s3-service.js";
 export type { AwsFake, AwsFakeOptions } from "./server.js";
-export { DEFAULT_FAKE_CREDENTIALS, DEFAULT_INSTANCE_TAGS, managedInstances, startAwsFake } from "./server.js";
+export { DEFAULT_FAKE_CREDENTIALS, managedInstances, startAwsFake } from "./server.js";
 export type { FakeCredentials, SignatureCheck, SignedRequest } from "./sigv4.js";
-export { checkSignature, escapeUri, KNOWN_REGIONS } from "./sigv4.js";
 export type { FakeCommand, FakeInvocation } from "./ssm-service.js";
-export { FAKE_ACCOUNT_ID, SsmService } from "./ssm-service.js";

@@ -7,7 +7,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { DescribeInstanceInformationCommand, GetParameterCommand } from "@aws-sdk/client-ssm";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AwsFake, type AwsFakeOptions, FAKE_AMI_PARAMETERS, startAwsFake } from "../src/index.js";
+import { FAKE_AMI_PARAMETERS } from "../src/fleet.js";
+import { type AwsFake, type AwsFakeOptions, startAwsFake } from "../src/index.js";
 import { clientsFor } from "./helpers.js";
 
 let fake: AwsFake | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFaultPlan, Throttler } from "../src/index.js";
+import { parseFaultPlan, Throttler } from "../src/faults.js";
 
 describe("fault plans", () => {
   it("accepts every documented fault", () => {

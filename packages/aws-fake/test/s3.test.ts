@@ -8,7 +8,8 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AwsFake, decodeAwsChunked, startAwsFake } from "../src/index.js";
+import { type AwsFake, startAwsFake } from "../src/index.js";
+import { decodeAwsChunked } from "../src/s3-service.js";
 import { clientsFor } from "./helpers.js";
 
 let fake: AwsFake | undefined;

@@ -2,9 +2,11 @@
 import { open, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import { EXIT_CODES } from "@sizer/process-kit";
 import { type CollectorOptions, type CollectorSourceName, createCollector } from "./collector.js";
 import { convertGlancesCsv } from "./convert.js";
-import { CollectorError, type CollectorErrorCode, InvalidOptionError, PermissionError } from "./errors.js";
+import { CollectorError, InvalidOptionError, PermissionError } from "./errors.js";
+import { COLLECTOR_ERROR_EXIT_CODE } from "./exit-codes.js";
 import { COLLECTOR_VERSION } from "./metric-sample.js";
 import { createMetricsWriter } from "./metrics-writer.js";
 
@@ -24,22 +26,12 @@ const USAGE = `Usage:
 Records resource samples (host, a process tree, containers) every interval until --duration
 elapses or SIGINT/SIGTERM; the file is flushed as it goes. --container takes a container id, a
 cgroup path (/system.slice/docker-<id>.scope) or pid:<pid>, optionally name=... in front.
-`;
 
-/** Exit codes by error code: one table. */
-const EXIT_CODES: Record<CollectorErrorCode, number> = {
-  ERR_COLLECTOR_INVALID_OPTION: 2,
-  ERR_COLLECTOR_PID_NOT_FOUND: 3,
-  ERR_COLLECTOR_CONTAINER_NOT_FOUND: 3,
-  ERR_COLLECTOR_FILE_NOT_FOUND: 3,
-  ERR_COLLECTOR_PERMISSION: 4,
-  ERR_COLLECTOR_FORMAT: 5,
-  ERR_COLLECTOR_UNSUPPORTED_VERSION: 5,
-  ERR_COLLECTOR_GLANCES_NOT_FOUND: 6,
-  ERR_COLLECTOR_GLANCES_FAILED: 6,
-  ERR_COLLECTOR_HTTP: 6,
-  ERR_COLLECTOR_STATE: 1,
-};
+Exit codes (the table every sizer command shares, docs/exit-codes.md): 0 done (also when
+SIGINT/SIGTERM ends the collection), 2 bad flag or value, 6 an input file not found, unreadable,
+malformed or of a newer version, or --out refused, 7 the pid or a container not found, or Glances
+missing, failing or unreachable, 70 internal error.
+`;
 
 function number(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -140,7 +132,7 @@ async function collect(argv: string[]): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   process.stderr.write(`glances-collector: wrote ${samples} samples to ${out}\n`);
-  return 0;
+  return EXIT_CODES.done;
 }
 
 async function convert(argv: string[]): Promise<number> {
@@ -177,17 +169,17 @@ async function convert(argv: string[]): Promise<number> {
   process.stderr.write(
     `glances-collector: converted ${result.samples} rows (Glances ${result.scheme} columns, ${result.metrics} metrics) to ${out}\n`,
   );
-  return 0;
+  return EXIT_CODES.done;
 }
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(USAGE);
-    return 0;
+    return EXIT_CODES.done;
   }
   if (argv.includes("--version") || argv.includes("-V")) {
     process.stdout.write(`${COLLECTOR_VERSION}\n`);
-    return 0;
+    return EXIT_CODES.done;
   }
   return argv[0] === "convert" ? convert(argv.slice(1)) : collect(argv);
 }
@@ -200,14 +192,14 @@ main(process.argv.slice(2)).then(
     if (error instanceof CollectorError) {
       process.stderr.write(`glances-collector: ${error.message}\n`);
       if (error.code === "ERR_COLLECTOR_INVALID_OPTION") process.stderr.write(`\n${USAGE}`);
-      process.exit(EXIT_CODES[error.code]);
+      process.exit(EXIT_CODES[COLLECTOR_ERROR_EXIT_CODE[error.code]]);
     }
     const code = (error as { code?: string }).code;
     if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`glances-collector: ${(error as Error).message}\n\n${USAGE}`);
-      process.exit(2);
+      process.exit(EXIT_CODES.usage);
     }
     process.stderr.write(`glances-collector: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
+    process.exit(EXIT_CODES.internal);
   },
 );

@@ -1,7 +1,7 @@
-import { type RunningProcess, startProcess } from "@sizer/process-kit";
 import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type RunningProcess, startProcess } from "@sizer/process-kit";
 import { GlancesFailedError, GlancesNotFoundError } from "./errors.js";
 import { GlancesCsvConverter } from "./glances-csv.js";
 import { glancesVersion } from "./glances-process.js";

@@ -6,24 +6,11 @@ export type { ContainerSpec } from "./container-sampler.js";
 export type { ConvertOptions, ConvertResult } from "./convert.js";
 export { convertGlancesCsv } from "./convert.js";
 export type { CollectorErrorCode } from "./errors.js";
-export {
-  CollectorError,
-  CollectorStateError,
-  ContainerNotFoundError,
-  FileNotFoundError,
-  FormatError,
-  GlancesFailedError,
-  GlancesNotFoundError,
-  HttpError,
-  InvalidOptionError,
-  PermissionError,
-  PidNotFoundError,
-  UnsupportedVersionError,
-} from "./errors.js";
+export { CollectorError, FormatError, UnsupportedVersionError } from "./errors.js";
 export type { GlancesCsvOptions, GlancesCsvResult, GlancesCsvScheme } from "./glances-csv.js";
 export { GlancesCsvConverter, parseGlancesCsv, readGlancesCsv } from "./glances-csv.js";
 export type { MetricDescriptor, MetricKind, MetricPattern, MetricUnit } from "./metric-catalogue.js";
-export { describeMetric, metricCatalogue, sanitiseName } from "./metric-catalogue.js";
+export { describeMetric, metricCatalogue } from "./metric-catalogue.js";
 export type {
   CollectorEvent,
   CollectorNote,
@@ -32,8 +19,8 @@ export type {
   MetricsFileMetaInput,
   MetricsSource,
 } from "./metric-sample.js";
-export { COLLECTOR_VERSION, METRICS_FORMAT_VERSION } from "./metric-sample.js";
+export { METRICS_FORMAT_VERSION } from "./metric-sample.js";
 export type { MetricsFile } from "./metrics-reader.js";
-export { METRIC_NAME, parseMetrics, readMetricsFile } from "./metrics-reader.js";
+export { parseMetrics, readMetricsFile } from "./metrics-reader.js";
 export type { MetricsSink, MetricsWriter, MetricsWriterMeta } from "./metrics-writer.js";
 export { createMetricsWriter, MetricsCsvWriter, MetricsNdjsonWriter } from "./metrics-writer.js";

@@ -122,17 +122,17 @@ describe("glances-collector CLI", () => {
     [["--pid", "1"], 2, "--out <file> is required"],
     [["--source", "smoke", "--out", "x.csv"], 2, '--source "smoke" is not one of'],
     [["--frobnicate", "--out", "x.csv"], 2, "Unknown option"],
-    [["--pid", "4000000", "--out", "x.csv"], 3, "pid 4000000 not found"],
-    [["--container", "ffffffff", "--out", "x.csv"], 3, "no matching cgroup"],
+    [["--pid", "4000000", "--out", "x.csv"], 7, "pid 4000000 not found"],
+    [["--container", "ffffffff", "--out", "x.csv"], 7, "no matching cgroup"],
     [
       ["convert", "/nonexistent/glances.csv", "--out", "x.csv"],
-      3,
+      6,
       "file not found: /nonexistent/glances.csv",
     ],
     [["convert", "--out", "x.csv"], 2, "convert needs the Glances CSV file"],
     [
       ["--source", "rest", "--glances-url", "http://127.0.0.1:9", "--out", "x.csv"],
-      6,
+      7,
       "cannot reach Glances",
     ],
   ])("refuses %j with exit %i and a clear message", async (args, code, message) => {

@@ -8,6 +8,8 @@ import type {
   Trust,
 } from "./analysis-types.js";
 import { partialReason } from "./analyze.js";
+import style from "./assets/report.css?raw";
+import runnerSource from "./assets/report-client.js?raw";
 import { describeServiceExit, peakLabel, separatePeak } from "./capacity.js";
 import { buildCharts, type ChartSpec, type ChartTrace } from "./charts.js";
 import { formatBytes, formatMilliseconds, formatNumber, formatPercent, formatSeconds } from "./format.js";
@@ -46,132 +48,22 @@ export interface RenderHtmlInput {
   plotlySource?: string | undefined;
 }
 
-/** The height of every chart, and its margins: the same on every chart, so the time axes line up. */
-const CHART_HEIGHT = 340;
-const PLOT_MARGIN = { left: 64, right: 64, top: 22, bottom: 44 };
+/**
+ * The height of every chart, and its margins: the same on every chart, so the time axes line up.
+ * `assets/report.css` repeats them (`.chart .plot` height, `.legend` padding) and the font; a test
+ * holds the two together.
+ */
+export const CHART_HEIGHT = 340;
+export const PLOT_MARGIN = { left: 64, right: 64, top: 22, bottom: 44 };
 
-const FONT = `system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
+/** The page's font stack, for plotly's text as for the page's (`assets/report.css`). */
+export const FONT = `system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
 
 // The only script besides plotly: draws the charts from the JSON block, keeps their x axes together
-// and makes each chart's legend (HTML under its title) hide and show its traces.
-const RUNNER = `(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("report-data").textContent);
-  var plots = [];
-  var syncing = false;
-  function wireLegend(element) {
-    var legend = document.getElementById(element.id + "-legend");
-    if (!legend) return;
-    var items = Array.prototype.slice.call(legend.querySelectorAll("button[data-trace]"));
-    var titles = Array.prototype.slice.call(legend.querySelectorAll("button[data-group]"));
-    var shown = function (index) { return element.data[index].visible !== "legendonly"; };
-    var inGroup = function (group) {
-      return element.data.map(function (trace, index) { return trace.legendgroup === group ? index : -1; })
-        .filter(function (index) { return index >= 0; });
-    };
-    var refresh = function () {
-      items.forEach(function (item) { item.setAttribute("aria-pressed", String(shown(Number(item.dataset.trace)))); });
-      titles.forEach(function (title) { title.setAttribute("aria-pressed", String(inGroup(title.dataset.group).some(shown))); });
-    };
-    legend.addEventListener("click", function (event) {
-      var button = event.target.closest("button");
-      if (!button || !legend.contains(button)) return;
-      var indices = button.dataset.group !== undefined ? inGroup(button.dataset.group) : [Number(button.dataset.trace)];
-      // A group title hides its group while any of it shows, and shows it all otherwise.
-      var show = !indices.some(shown);
-      Plotly.restyle(element, { visible: indices.map(function () { return show ? true : "legendonly"; }) }, indices).then(refresh);
-    });
-    refresh();
-  }
-  var drawn = data.charts.map(function (chart) {
-    var element = document.getElementById(chart.id);
-    plots.push(element);
-    return Plotly.newPlot(element, chart.traces, chart.layout, {
-      responsive: true,
-      displaylogo: false,
-      modeBarButtonsToRemove: ["select2d", "lasso2d"]
-    }).then(function () {
-      wireLegend(element);
-      element.on("plotly_relayout", function (event) {
-        if (syncing) return;
-        var update = null;
-        if (event["xaxis.range[0]"] !== undefined) update = { "xaxis.range": [event["xaxis.range[0]"], event["xaxis.range[1]"]] };
-        else if (event["xaxis.range"]) update = { "xaxis.range": event["xaxis.range"] };
-        else if (event["xaxis.autorange"]) update = { "xaxis.range": data.xRange };
-        if (!update) return;
-        syncing = true;
-        Promise.all(plots.filter(function (other) { return other !== element; }).map(function (other) {
-          return Plotly.relayout(other, update);
-        })).then(function () { syncing = false; }, function () { syncing = false; });
-      });
-    });
-  });
-  Promise.all(drawn).then(function () {
-    document.documentElement.setAttribute("data-charts-ready", String(plots.length));
-  });
-})();`;
-
-const STYLE = `
-:root { --ink: #0f172a; --muted: #475569; --faint: #94a3b8; --line: #e2e8f0; --bg: #f8fafc; --card: #ffffff;
-  --accent: #2563eb; --bad: #b91c1c; --bad-bg: #fef2f2; --warn: #92400e; --warn-bg: #fffbeb; --ok: #166534; --ok-bg: #f0fdf4; }
-* { box-sizing: border-box; }
-html { background: var(--bg); }
-body { margin: 0; font-family: ${FONT}; color: var(--ink); line-height: 1.5; font-size: 15px; }
-main { max-width: 1240px; margin: 0 auto; padding: 32px 28px 64px; }
-header.top { display: flex; flex-wrap: wrap; align-items: baseline; gap: 12px 20px; margin-bottom: 20px; }
-header.top h1 { font-size: 26px; margin: 0; letter-spacing: -0.01em; }
-header.top .meta { color: var(--muted); font-size: 13px; }
-.badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 12px; font-weight: 600; letter-spacing: .02em; text-transform: uppercase; }
-.badge.partial { background: var(--warn-bg); color: var(--warn); border: 1px solid #fcd34d; }
-.badge.untrusted { background: var(--bad-bg); color: var(--bad); border: 1px solid #fca5a5; }
-.badge.trusted { background: var(--ok-bg); color: var(--ok); border: 1px solid #86efac; }
-section { margin-top: 28px; }
-h2 { font-size: 18px; margin: 0 0 12px; }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 20px 24px; box-shadow: 0 1px 2px rgba(15,23,42,.04); }
-.verdict .headline { font-size: 21px; font-weight: 600; line-height: 1.35; margin: 0 0 6px; }
-.verdict .bottleneck { font-size: 18px; margin: 0 0 14px; color: var(--ink); }
-.verdict .bottleneck strong { color: var(--accent); }
-.partial-banner { background: var(--warn-bg); border: 1px solid #fcd34d; color: var(--warn); border-radius: 10px; padding: 12px 16px; font-weight: 600; margin-bottom: 16px; font-size: 16px; }
-.numbers { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; margin: 18px 0; }
-.number { border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; background: #fbfdff; }
-.number .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-.number .value { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; }
-.number .sub { color: var(--muted); font-size: 12px; }
-.chips { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 10px; }
-.chip { background: #eff6ff; color: #1e40af; border-radius: 6px; padding: 2px 8px; font-size: 13px; }
-ul.evidence { margin: 8px 0 0; padding-left: 20px; }
-ul.evidence li { margin: 3px 0; }
-.warnings { background: var(--bad-bg); border: 1px solid #fecaca; border-radius: 10px; padding: 12px 16px; margin-top: 16px; }
-.warnings.mild { background: var(--warn-bg); border-color: #fde68a; }
-.warnings h3 { margin: 0 0 6px; font-size: 14px; }
-.warnings ul { margin: 0; padding-left: 20px; }
-.chart { margin-bottom: 18px; padding: 14px 16px 6px; }
-.chart h3 { margin: 0; font-size: 15px; }
-.chart p { margin: 2px 0 0; color: var(--muted); font-size: 13px; }
-.chart .plot { height: ${CHART_HEIGHT}px; }
-.legend { display: flex; flex-wrap: wrap; gap: 2px 14px; margin: 8px 0 0; padding: 0 ${PLOT_MARGIN.right}px 0 ${PLOT_MARGIN.left - 6}px; font-size: 12px; }
-.legend-group { display: flex; flex-wrap: wrap; align-items: center; }
-.legend button { display: inline-flex; align-items: center; gap: 6px; font: inherit; color: var(--ink); background: none; border: 0; border-radius: 4px; padding: 1px 6px; cursor: pointer; }
-.legend button:hover { background: #f1f5f9; }
-.legend button[aria-pressed="false"] { opacity: .45; }
-.legend .legend-title { font-weight: 600; }
-.legend svg { flex: none; }
-.hint { color: var(--muted); font-size: 13px; margin: -4px 0 12px; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; background: #f8fafc; }
-td.num, th.num { text-align: right; white-space: nowrap; }
-td.name { overflow-wrap: anywhere; min-width: 10ch; }
-tr.saturated td { background: #fff7ed; }
-.tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; }
-.tables .card { padding: 14px 16px; overflow-x: auto; }
-.tables h3 { margin: 0 0 8px; font-size: 15px; }
-dl.metadata { display: grid; grid-template-columns: max-content 1fr; gap: 6px 18px; margin: 0; font-size: 14px; }
-dl.metadata dt { color: var(--muted); }
-dl.metadata dd { margin: 0; word-break: break-word; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: #f1f5f9; padding: 1px 5px; border-radius: 4px; }
-footer { margin-top: 40px; color: var(--faint); font-size: 12px; }
-`;
+// and makes each chart's legend (HTML under its title) hide and show its traces. The page inlines it
+// without the file's final newline; its hash in the Content-Security-Policy is of those bytes. Biome
+// lints the files of assets/ but does not format them (biome.json): their bytes are the page's.
+const RUNNER = runnerSource.replace(/\n$/, "");
 
 type Cell = { text: string; numeric?: boolean; className?: string };
 
@@ -810,7 +702,8 @@ export function renderHtml(input: RenderHtmlInput): string {
 <meta name="generator" content="@sizer/report ${escapeHtml(REPORT_VERSION)}">
 <meta name="sizer-report:plotly" content="${escapeHtml(plotlyLabel)}">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>
+${style}</style>
 </head>
 <body>
 <main>

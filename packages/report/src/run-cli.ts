@@ -1,22 +1,13 @@
 import { parseArgs } from "node:util";
+import { EXIT_CODES } from "@sizer/process-kit";
 import { buildReport } from "./build-report.js";
 import { ReportError, ReportOptionError } from "./errors.js";
+import { REPORT_ERROR_EXIT_CODE } from "./exit-codes.js";
 import { readMetadataFile } from "./inputs/read-metadata.js";
 import { readMetricsFile } from "./inputs/read-metrics.js";
 import { readResultsFile } from "./inputs/read-results.js";
 import { parsePlotlyBundle } from "./plotly-bundle.js";
 import { REPORT_VERSION } from "./version.js";
-
-/** Exit codes of `sizer-report`, one per error code. */
-export const EXIT_CODES = {
-  ok: 0,
-  internal: 1,
-  ERR_REPORT_OPTION_INVALID: 2,
-  ERR_REPORT_INPUT_NOT_FOUND: 3,
-  ERR_REPORT_INPUT_INVALID: 4,
-  ERR_REPORT_INPUT_VERSION: 4,
-  ERR_REPORT_WRITE_FAILED: 5,
-} as const;
 
 export const USAGE = `Usage: sizer-report --results results.json [--metrics metrics.csv] [-o out-dir | --html report.html]
 
@@ -40,8 +31,9 @@ Options:
   -h, --help              show this help
   --version               show the version
 
-Exit codes: 0 done, 1 internal error, 2 invalid flag, 3 input file not found,
-4 invalid input file or unsupported version, 5 cannot write the output.`;
+Exit codes (the table every sizer command shares, docs/exit-codes.md): 0 done, 2 invalid
+flag, 6 an input file not found, malformed or of a newer version, or an output that cannot be
+written, 70 internal error.`;
 
 /** Where the CLI writes; defaults to the process's streams. */
 export interface CliIo {
@@ -83,11 +75,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     const { values, positionals } = parsed;
     if (values.help) {
       io.stdout(`${USAGE}\n`);
-      return EXIT_CODES.ok;
+      return EXIT_CODES.done;
     }
     if (values.version) {
       io.stdout(`${REPORT_VERSION}\n`);
-      return EXIT_CODES.ok;
+      return EXIT_CODES.done;
     }
     if (positionals.length > 0)
       throw new ReportOptionError("arguments", `unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -157,12 +149,12 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.stdout(`${report.analysis.headline}\n`);
       for (const file of Object.values(report.files)) if (file) io.stdout(`wrote ${file}\n`);
     }
-    return EXIT_CODES.ok;
+    return EXIT_CODES.done;
   } catch (error) {
     if (error instanceof ReportError) {
       io.stderr(`sizer-report: ${error.message}\n`);
       if (error.code === "ERR_REPORT_OPTION_INVALID") io.stderr("Run sizer-report --help for the usage.\n");
-      return EXIT_CODES[error.code];
+      return EXIT_CODES[REPORT_ERROR_EXIT_CODE[error.code]];
     }
     io.stderr(
       `sizer-report: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

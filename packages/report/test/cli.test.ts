@@ -90,14 +90,14 @@ describe("sizer-report", () => {
     [["--results", resultsPath, "--service-cores", "zero"], 2, "--service-cores: expected a positive number"],
     [["--results", resultsPath, "--plotly", "gl"], 2, '--plotly: expected basic or full, got "gl"'],
     [["--results", resultsPath, "--plotly"], 2, "Option '--plotly <value>' argument missing"],
-    [["--results", join(directory, "nope.json")], 3, "nope.json: cannot read the results file: no such file"],
-    [["--results", metricsPath], 4, "metrics.csv: not valid JSON"],
+    [["--results", join(directory, "nope.json")], 6, "nope.json: cannot read the results file: no such file"],
+    [["--results", metricsPath], 6, "metrics.csv: not valid JSON"],
     [
       ["--results", resultsPath, "--metrics", resultsPath, "-o", join(directory, "y")],
-      4,
+      6,
       "results.json: line 1",
     ],
-    [["--results", resultsPath, "--html", join(directory, "missing-dir", "r.html")], 5, "cannot write"],
+    [["--results", resultsPath, "--html", join(directory, "missing-dir", "r.html")], 6, "cannot write"],
   ])("rejects %j with exit code %i", async (argv, code, message) => {
     const result = await cli(argv as string[]);
     expect(result.code).toBe(code);
@@ -123,7 +123,7 @@ describe("sizer-report", () => {
     );
     const outDir = join(directory, "from-command-json");
     const command = await cli(["--results", resultsPath, "--metadata", commandPath, "-o", outDir]);
-    expect(command.code).toBe(4);
+    expect(command.code).toBe(6);
     expect(command.stderr).toContain(
       `${commandPath}: this is the command.json of a sizer run, not run metadata`,
     );
@@ -146,7 +146,7 @@ describe("sizer-report", () => {
     const missing = spawnSync(process.execPath, [bin, "--results", join(directory, "absent.json")], {
       encoding: "utf8",
     });
-    expect(missing.status).toBe(3);
+    expect(missing.status).toBe(6);
     expect(missing.stderr.trim()).toBe(
       `sizer-report: ${join(directory, "absent.json")}: cannot read the results file: no such file`,
     );

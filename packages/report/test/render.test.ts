@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
 import { buildReport } from "../src/build-report.js";
@@ -10,7 +11,7 @@ import { downsampleShared } from "../src/charts/chart-builder.js";
 import { buildCharts } from "../src/charts.js";
 import { downsampleMinMax } from "../src/downsample.js";
 import { escapeHtml, jsonForScript } from "../src/html-escape.js";
-import { renderHtml } from "../src/render-html.js";
+import { CHART_HEIGHT, FONT, PLOT_MARGIN, renderHtml } from "../src/render-html.js";
 import { escapeMarkdown, renderSummaryMarkdown } from "../src/render-summary.js";
 import { perRunSecond, secondOfSample } from "../src/run-seconds.js";
 import { syntheticRun } from "./helpers/synthetic-run.js";
@@ -140,6 +141,17 @@ describe("renderHtml", () => {
     // The max latency starts hidden, as its trace does.
     expect(buttons("chart-latency")).toContain('data-trace="4" aria-pressed="false" max');
     expect(legend("chart-errors")).toContain('stroke-dasharray="6 3"/></svg>tolerance 5%</button>');
+  });
+
+  it("inlines the stylesheet and the client script of src/assets, sized as plotly lays the charts out", () => {
+    const assets = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "assets");
+    const stylesheet = readFileSync(join(assets, "report.css"), "utf8");
+    const client = readFileSync(join(assets, "report-client.js"), "utf8");
+    expect(html).toContain(`<style>\n${stylesheet}</style>`);
+    expect(inlineScripts(html).at(-1)).toBe(client.replace(/\n$/, ""));
+    expect(stylesheet).toContain(`.chart .plot { height: ${CHART_HEIGHT}px; }`);
+    expect(stylesheet).toContain(`padding: 0 ${PLOT_MARGIN.right}px 0 ${PLOT_MARGIN.left - 6}px;`);
+    expect(stylesheet).toContain(`body { margin: 0; font-family: ${FONT};`);
   });
 
   it("inlines the full plotly bundle on request, a given source over both", () => {

@@ -1,17 +1,8 @@
 export type { AwsClientOptions, AwsClients, AwsCredentials } from "./aws-clients.js";
 export { checkRegion, createAwsClients } from "./aws-clients.js";
 export type { Clock } from "./clock.js";
-export { systemClock } from "./clock.js";
 export type { AwsErrorSummary, SsmClientErrorCode } from "./errors.js";
-export {
-  AbortedError,
-  CommandTimeoutError,
-  fromAwsError,
-  isThrottlingError,
-  SsmClientError,
-  summarizeAwsError,
-  UsageError,
-} from "./errors.js";
+export { AbortedError, CommandTimeoutError, SsmClientError } from "./errors.js";
 export {
   INVOCATION_EXIT_CODE,
   invocationExitCode,
@@ -19,7 +10,7 @@ export {
   ssmExitCode,
 } from "./exit-codes.js";
 export type { FileTransferOptions, FileTransferResult } from "./files.js";
-export { GET_CHUNK_BYTES, getFile, PUT_CHUNK_BYTES, putFile } from "./files.js";
+export { getFile, putFile } from "./files.js";
 export {
   type AllowIngressOptions,
   allowIngress,
@@ -28,13 +19,7 @@ export {
   openNodePort,
 } from "./ingress.js";
 export type { CommandOutcome, InvocationStatus } from "./invocation.js";
-export {
-  INLINE_STDERR_LIMIT,
-  INLINE_STDOUT_LIMIT,
-  INVOCATION_STATUSES,
-  invocationStatus,
-  worstStatus,
-} from "./invocation.js";
+export { worstStatus } from "./invocation.js";
 export { describeCleanup, formatNodeLine, NODE_LINE_COLUMNS } from "./node-report.js";
 export type {
   CleanupOptions,
@@ -49,18 +34,12 @@ export type {
   WaitOnlineOptions,
 } from "./nodes.js";
 export {
-  amazonLinuxParameter,
   cleanupNodes,
-  defaultCreator,
   describeInstanceType,
   findReusableNode,
   isInstanceTypeName,
-  latestAmazonLinuxAmi,
   launchNode,
   listNodes,
-  nodeUserData,
-  SIZER_TAGS,
-  SSM_MANAGED_POLICY,
   terminateNodes,
   waitForNodeOnline,
 } from "./nodes.js";
@@ -72,7 +51,5 @@ export type {
   RunCommandResult,
   RunStats,
 } from "./run-command-options.js";
-export { MAX_DEADLINE_MS, validateRunCommandOptions } from "./run-command-options.js";
 export type { S3Location } from "./s3-url.js";
-export { parseS3Url } from "./s3-url.js";
 export { exportLines, shellCommand, shellQuote } from "./shell-quote.js";

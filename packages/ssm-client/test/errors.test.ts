@@ -1,7 +1,8 @@
 import { inspect } from "node:util";
 import { DEFAULT_FAKE_CREDENTIALS } from "@sizer/aws-fake";
 import { describe, expect, it } from "vitest";
-import { createAwsClients, fromAwsError, runCommand, SsmClientError } from "../src/index.js";
+import { fromAwsError } from "../src/errors.js";
+import { createAwsClients, runCommand, SsmClientError } from "../src/index.js";
 import { FAST_POLL, fakeAws } from "./helpers.js";
 
 /** Everything a user or a log could ever see of an error: message, stack, causes, all fields. */

@@ -4,13 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT_CODES, type ExitCodeName } from "@sizer/process-kit";
 import { describe, expect, it } from "vitest";
-import {
-  INVOCATION_EXIT_CODE,
-  INVOCATION_STATUSES,
-  invocationExitCode,
-  SSM_ERROR_EXIT_CODE,
-  ssmExitCode,
-} from "../src/index.js";
+import { INVOCATION_EXIT_CODE, invocationExitCode, SSM_ERROR_EXIT_CODE, ssmExitCode } from "../src/index.js";
+import { INVOCATION_STATUSES } from "../src/invocation.js";
 
 const packageDirectory = join(import.meta.dirname, "..");
 const readme = readFileSync(join(packageDirectory, "README.md"), "utf8");

@@ -9,11 +9,10 @@ import {
   findReusableNode,
   launchNode,
   listNodes,
-  nodeUserData,
   runCommand,
-  SIZER_TAGS,
   waitForNodeOnline,
 } from "../src/index.js";
+import { nodeUserData, SIZER_TAGS } from "../src/nodes.js";
 import { FAST_POLL, fakeAws } from "./helpers.js";
 
 const launchDefaults = {

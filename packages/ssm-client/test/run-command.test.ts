@@ -4,11 +4,11 @@ import {
   AbortedError,
   type CommandOutcome,
   CommandTimeoutError,
-  invocationStatus,
   runCommand,
   SsmClientError,
   worstStatus,
 } from "../src/index.js";
+import { invocationStatus } from "../src/invocation.js";
 import { FAST_POLL, fakeAws } from "./helpers.js";
 
 describe("runCommand", () => {

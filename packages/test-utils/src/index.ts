@@ -44,8 +44,10 @@ export function itWith(
   const test = (reason === undefined ? it : it.skip) as (name: string, ...args: unknown[]) => void;
   test(reason === undefined ? title : `${title} [skipped: ${reason}]`, ...rest);
 }
+export { exitCodesDocumentedFor, markdownCells, readmeErrorExitCodes } from "./exit-code-table.js";
 export { freePort } from "./free-port.mjs";
 export { type LoopbackServer, readBody, startLoopbackServer } from "./loopback-server.js";
 export { buildNodeImage, type NodeImageOptions } from "./node-image.mjs";
+export { type PublicExports, publicExports } from "./public-exports.js";
 export { type CliRun, type CliRunOptions, runCli, startCli } from "./run-cli.js";
 export { temporaryFolder } from "./temporary-folder.js";
