@@ -220,6 +220,12 @@ function chartLayout(chart: ChartSpec, xRange: [number, number], analysis: Analy
       zeroline: false,
       ticklabeloverflow: "allow",
       ...(bytes ? { tickformat: "~s" } : {}),
+      ...(chart.yCounts === true
+        ? roundAxis(
+            chart.traces.filter((trace) => trace.yaxis !== "y2"),
+            true,
+          )
+        : {}),
     },
     ...(chart.y2Title
       ? {

@@ -143,6 +143,20 @@ describe("renderHtml", () => {
     expect(legend("chart-errors")).toContain('stroke-dasharray="6 3"/></svg>tolerance 5%</button>');
   });
 
+  it("counts workers in whole workers: the load chart's left axis has integer ticks, even for 3 workers", () => {
+    const few = syntheticRun({ kind: "no-failure", seconds: 12, rampPerSecond: 0.25 });
+    const page = renderHtml({ ...few, analysis: analyze(few), generatedAt: "2026-12-07T19:00:00Z" });
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? "{}",
+    );
+    const load = data.charts.find((chart: { id: string }) => chart.id === "chart-load");
+    const workers = Math.max(...few.results.timeline.map((entry) => entry.workers));
+    expect(workers).toBeLessThan(5);
+    expect(load.layout.yaxis).toMatchObject({ tickformat: "d" });
+    expect(Number.isInteger(load.layout.yaxis.dtick) && load.layout.yaxis.dtick >= 1).toBe(true);
+    expect(load.layout.yaxis.range[1]).toBeGreaterThanOrEqual(workers);
+  });
+
   it("inlines the stylesheet and the client script of src/assets, sized as plotly lays the charts out", () => {
     const assets = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "assets");
     const stylesheet = readFileSync(join(assets, "report.css"), "utf8");

@@ -22,6 +22,8 @@ export interface ChartSpec {
   description: string;
   yTitle: string;
   y2Title?: string;
+  /** The left axis counts whole things (workers): integer ticks only. */
+  yCounts?: boolean;
   /** The right axis counts whole things (runs): integer ticks only. */
   y2Counts?: boolean;
   traces: ChartTrace[];

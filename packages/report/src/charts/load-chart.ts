@@ -33,6 +33,7 @@ export function loadChart({ timeline, t, fromTimeline, maxPoints }: ChartContext
     title: "Workers and throughput",
     description: "Concurrent workers (left) and HTTP requests per second (right).",
     yTitle: "workers",
+    yCounts: true,
     y2Title: "requests/s",
     traces: load.traces,
   };
