@@ -40,7 +40,9 @@ describe("loadcore merge", () => {
     expect(a.histograms?.encoding).toBe("loadcore-buckets-1");
     expect(a.histograms?.timeline.length).toBe(a.timeline.length);
 
-    const merge = await runCli(CLI, ["merge", "a.json", "b.json", "--output", "merged.json"], { cwd: folder });
+    const merge = await runCli(CLI, ["merge", "a.json", "b.json", "--output", "merged.json"], {
+      cwd: folder,
+    });
     expect(merge.code).toBe(0);
     expect(merge.stderr).toContain("merged 2 loader(s): 120 requests");
     const merged = readResults(readFileSync(join(folder, "merged.json"), "utf8"), "merged.json");

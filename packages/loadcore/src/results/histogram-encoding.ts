@@ -50,13 +50,16 @@ export interface ResultsHistograms {
   timeline: TimelineHistograms[];
 }
 
-/** The same histograms, decoded: what the stats aggregator hands to `buildResults`. */
+/**
+ * What the stats aggregator hands to `buildResults`: the run's histograms, serialised; each second's
+ * already encoded (when the second closed: a long run keeps a few kB a second, not its buckets).
+ */
 export interface RunHistograms {
   latency: SerializedHistogram;
   serviceTime?: SerializedHistogram;
   scenarios: Record<string, SerializedHistogram>;
   byRequest: Record<string, { latency: SerializedHistogram; serviceTime?: SerializedHistogram }>;
-  timeline: { latency: SerializedHistogram; serviceTime?: SerializedHistogram }[];
+  timeline: TimelineHistograms[];
 }
 
 function pushVarint(bytes: number[], value: number): void {
@@ -132,7 +135,8 @@ export function decodeHistogram(encoded: EncodedHistogram): SerializedHistogram 
   };
 }
 
-function encodePair(pair: { latency: SerializedHistogram; serviceTime?: SerializedHistogram }): {
+/** Encodes a latency histogram and its service-time twin (arrival-rate model), when there is one. */
+export function encodePair(pair: { latency: SerializedHistogram; serviceTime?: SerializedHistogram }): {
   latency: EncodedHistogram;
   serviceTime?: EncodedHistogram;
 } {
@@ -155,7 +159,7 @@ export function encodeRunHistograms(histograms: RunHistograms): ResultsHistogram
     ...encodePair(histograms),
     scenarios,
     byRequest,
-    timeline: histograms.timeline.map(encodePair),
+    timeline: histograms.timeline,
   };
 }
 

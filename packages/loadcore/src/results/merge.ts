@@ -13,6 +13,7 @@ import { VERSION } from "../version.js";
 import {
   decodeHistogram,
   type EncodedHistogram,
+  encodePair,
   encodeRunHistograms,
   HISTOGRAM_ENCODING,
   type ResultsHistograms,
@@ -59,6 +60,11 @@ export interface MergeOptions {
   command?: readonly string[];
 }
 
+/** An input's histograms, every one decoded (the timeline's too). */
+type DecodedHistograms = Omit<RunHistograms, "timeline"> & {
+  timeline: { latency: SerializedHistogram; serviceTime?: SerializedHistogram }[];
+};
+
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** One histogram per key, merged over the inputs. */
@@ -80,7 +86,7 @@ class HistogramSet {
 }
 
 /** The input's histograms, decoded and checked against its figures; refused when absent or malformed. */
-function decodeInput(input: MergeInput): RunHistograms {
+function decodeInput(input: MergeInput): DecodedHistograms {
   const { source, results } = input;
   const histograms = results.histograms as ResultsHistograms | undefined;
   if (histograms === undefined) {
@@ -215,7 +221,7 @@ function mergedPoint(second: SecondSum, t: number, time: number): TimelinePoint 
  * `startedAt + t`), rounded to the nearest whole second after the earliest start; points of the same
  * second are summed, their latency histograms merged. A second no loader covered is an empty point.
  */
-function mergeTimelines(inputs: readonly MergeInput[], decoded: readonly RunHistograms[], start: number) {
+function mergeTimelines(inputs: readonly MergeInput[], decoded: readonly DecodedHistograms[], start: number) {
   const seconds: SecondSum[] = [];
   inputs.forEach((input, inputIndex) => {
     input.results.timeline.forEach((point, index) => {
@@ -236,22 +242,24 @@ function mergeTimelines(inputs: readonly MergeInput[], decoded: readonly RunHist
   });
   return {
     timeline: seconds.map((second, t) => mergedPoint(second, t, start + t * 1000)),
-    histograms: seconds.map((second) => ({
-      latency: second.latency.serialize(),
-      ...(second.serviceTime === undefined ? {} : { serviceTime: second.serviceTime.serialize() }),
-    })),
+    histograms: seconds.map((second) =>
+      encodePair({
+        latency: second.latency.serialize(),
+        ...(second.serviceTime === undefined ? {} : { serviceTime: second.serviceTime.serialize() }),
+      }),
+    ),
   };
 }
 
 /** Scenarios and requests by name, in the order first seen, counts summed and histograms merged. */
-function mergeNamed(inputs: readonly MergeInput[], decoded: readonly RunHistograms[]) {
+function mergeNamed(inputs: readonly MergeInput[], decoded: readonly DecodedHistograms[]) {
   const scenarios = new Map<string, Omit<ScenarioTotals, "latency">>();
   const requests = new Map<string, Omit<RequestTotals, "latency" | "serviceTime">>();
   const durations = new HistogramSet();
   const latencies = new HistogramSet();
   const serviceTimes = new HistogramSet();
   inputs.forEach((input, inputIndex) => {
-    const histograms = decoded[inputIndex] as RunHistograms;
+    const histograms = decoded[inputIndex] as DecodedHistograms;
     for (const scenario of input.results.scenarios ?? []) {
       const total = scenarios.get(scenario.name) ?? { name: scenario.name, ok: 0, failed: 0, errors: {} };
       total.ok += scenario.ok;

@@ -4,7 +4,7 @@
 // SizingStopReason (sizing.ts); SelfSample, SelfMonitorOptions, SelfMonitorScope, SelfCheckOptions
 // (self-check.ts); SummaryOptions (summary.ts).
 import { ERROR_CLASSES, type ErrorClass } from "../http/error-class.js";
-import type { RunHistograms } from "../results/histogram-encoding.js";
+import { encodePair, type RunHistograms, type TimelineHistograms } from "../results/histogram-encoding.js";
 import {
   LatencyHistogram,
   type LatencySummary,
@@ -433,8 +433,8 @@ export class StatsAggregator {
   #lastClose: number;
   readonly #timeline: TimelinePoint[] = [];
   #lastSecondLatency: SerializedHistogram | undefined;
-  // Each closed second's histograms, for the results' `histograms` (serialised once per second anyway).
-  readonly #secondHistograms: { latency: SerializedHistogram; serviceTime?: SerializedHistogram }[] = [];
+  // Each closed second's histograms, encoded once as it closes, for the results' `histograms`.
+  readonly #secondHistograms: TimelineHistograms[] = [];
   // The second being filled.
   #secondOk = 0;
   #secondFailed = 0;
@@ -570,10 +570,14 @@ export class StatsAggregator {
       eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),
     };
     this.#lastSecondLatency = latency.serialize();
-    this.#secondHistograms.push({
-      latency: this.#lastSecondLatency,
-      ...(this.#secondServiceTime === undefined ? {} : { serviceTime: this.#secondServiceTime.serialize() }),
-    });
+    this.#secondHistograms.push(
+      encodePair({
+        latency: this.#lastSecondLatency,
+        ...(this.#secondServiceTime === undefined
+          ? {}
+          : { serviceTime: this.#secondServiceTime.serialize() }),
+      }),
+    );
     this.#secondServiceTime?.reset();
     if (generator?.rssBytes !== undefined) point.generatorRssBytes = generator.rssBytes;
     this.#timeline.push(point);
