@@ -145,3 +145,38 @@ export function stopServiceScript(name: string): string {
     'printf "%s\\n" "$d"',
   ].join("\n");
 }
+
+/** Prints a loader node's working folder (where the scenario goes and the results come from). */
+export function loaderPrepareScript(): string {
+  return ["set -e", WORK_FOLDER, 'mkdir -p "$d/load"', 'printf "%s\\n" "$d/load"'].join("\n");
+}
+
+/** What {@link loaderRunScript} runs on one loader node. */
+export interface LoaderRun {
+  /** The loader's working folder ({@link loaderPrepareScript}), holding `scenario.ts`. */
+  folder: string;
+  /** Epoch milliseconds when every loader starts its load (the agreed time). */
+  startAt: number;
+  /** The command that runs loadcore on the node (`--loader-command`), split into words. */
+  command: readonly string[];
+  /** loadcore's flags: this loader's share of the load. */
+  flags: readonly string[];
+  /** The service's URL, the scenario's SERVER_URL. */
+  serverUrl: string;
+}
+
+/**
+ * Waits for the agreed time, then runs loadcore with this loader's share, its results written to
+ * `results.json` in the loader's folder (its output to `loadcore.log`). Exits with loadcore's code.
+ */
+export function loaderRunScript(run: LoaderRun): string {
+  const command = [...run.command, ...run.flags, "-q", "-o", "results.json", "scenario.ts"];
+  return [
+    `cd ${shellQuote(run.folder)}`,
+    "rm -f results.json",
+    // GNU date gives milliseconds; a node without it waits to the whole second.
+    `wait=$(( ${run.startAt} - $(date +%s%3N 2>/dev/null || echo $(( $(date +%s) * 1000 ))) ))`,
+    'if [ "$wait" -gt 0 ]; then sleep "$((wait / 1000)).$(printf %03d $((wait % 1000)))"; fi',
+    `SERVER_URL=${shellQuote(run.serverUrl)} ${command.map(shellQuote).join(" ")} >loadcore.log 2>&1`,
+  ].join("\n");
+}

@@ -1,0 +1,139 @@
+// `sizer aws run --loaders N` against aws-fake: the loader nodes' commands really run loadcore on this
+// machine (the fake runs what it receives), the service a real container on the local Docker engine.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
+import { readResults } from "@sizer/loadcore";
+import { createAwsClients, terminateNodes } from "@sizer/ssm-client";
+import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
+import { afterAll, describe, expect } from "vitest";
+import { runCli } from "./cli-run.js";
+import { demoServiceDir, temporaryFolder } from "./helpers.js";
+
+const folder = temporaryFolder();
+afterAll(() => folder.remove());
+
+/** loadcore as built in this repository, run by the loaders (a real node would use npx). */
+const LOADCORE = `${process.execPath} ${fileURLToPath(new URL("../../../packages/loadcore/dist/cli.js", import.meta.url))}`;
+
+function fakeEnvironment(fake: AwsFake): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: fake.endpoint,
+    AWS_REGION: fake.region,
+    AWS_ACCESS_KEY_ID: DEFAULT_FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DEFAULT_FAKE_CREDENTIALS.secretAccessKey,
+  };
+}
+
+/** Terminates the second loader once its loadcore has run for a few seconds: a loader dying mid-run. */
+async function killSecondLoader(fake: AwsFake, stop: AbortSignal): Promise<string | undefined> {
+  const clients = createAwsClients({
+    endpoint: fake.endpoint,
+    region: fake.region,
+    credentials: fake.credentials,
+  });
+  while (!stop.aborted) {
+    const loaders = [...fake.fleet.instances.values()]
+      .filter((instance) => instance.tags.get("sizer:role") === "loader")
+      .sort((left, right) => left.launchTime.getTime() - right.launchTime.getTime());
+    const second = loaders[1];
+    if (second !== undefined && existsSync(join(second.directory, "sizer-aws", "load", "loadcore.log"))) {
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      await terminateNodes(clients.ec2, [second.instanceId]);
+      return second.instanceId;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
+
+describe("sizer aws run --loaders on aws-fake", () => {
+  itWith(
+    "docker",
+    "runs the load from 3 loader nodes, merges their results exactly, and goes on when one dies",
+    { timeout: 600_000 },
+    async () => {
+      const image = buildNodeImage({
+        serviceFolder: demoServiceDir,
+        entry: "server.mjs",
+        name: "sizer-test-demo",
+      }).image;
+      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+      const stop = new AbortController();
+      try {
+        const out = join(folder.path, "loaders");
+        const started = Date.now();
+        const killed = killSecondLoader(fake, stop.signal);
+        const outcome = await runCli(
+          [
+            "aws",
+            "run",
+            "--image",
+            image,
+            "--port",
+            String(await freePort()),
+            "--instance-types",
+            "t3.micro",
+            "--instance-profile",
+            "sizer-ssm",
+            "--loaders",
+            "3",
+            "--loader-type",
+            "c6i.large",
+            "--loader-command",
+            LOADCORE,
+            "--scenario",
+            join(demoServiceDir, "loadtest.ts"),
+            "--workers",
+            "9",
+            "--ramp-up",
+            "6",
+            "--duration",
+            "14",
+            "--sizing-window",
+            "3",
+            "--terminate",
+            "--yes",
+            "--out",
+            out,
+            "-q",
+          ],
+          { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+        );
+        stop.abort();
+        const killedId = await killed;
+        process.stderr.write(
+          `sizer aws run --loaders 3 on the fake: ${Math.round((Date.now() - started) / 1000)} s\n`,
+        );
+        expect(outcome.code, outcome.stderr).toBe(0);
+        expect(outcome.stderr).toContain("and 3 loader node(s) (c6i.large)");
+        expect(outcome.stderr).toMatch(/\[aws\] loaders: 3 loaders start at/);
+        expect(killedId).toBeDefined();
+        expect(outcome.stderr).toContain(`[aws] loaders ${killedId}: lost:`);
+
+        const results = readResults(
+          readFileSync(join(out, "t3.micro", "results.json"), "utf8"),
+          "results.json",
+        );
+        // the two loaders that lived, merged; the dead one named
+        expect(results.loaders?.map((loader) => loader.source).sort()).toHaveLength(2);
+        expect(results.loaders?.map((loader) => loader.source)).not.toContain(killedId);
+        expect(results.options.lostLoaders).toEqual([{ instanceId: killedId, reason: expect.any(String) }]);
+        expect(results.requests).toBe(results.loaders?.reduce((total, loader) => total + loader.requests, 0));
+        expect(results.requests).toBeGreaterThan(0);
+        // the workers were shared: 3 + 3 + 3, the two that lived
+        expect(results.options.totalWorkers).toBe(6);
+        expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
+        // --terminate: loaders and service node gone
+        const left = [...fake.fleet.instances.values()].filter(
+          (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+        );
+        expect(left.map((instance) => instance.instanceId)).toEqual([]);
+      } finally {
+        stop.abort();
+        await fake.close();
+      }
+    },
+  );
+});
