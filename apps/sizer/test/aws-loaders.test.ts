@@ -7,7 +7,9 @@ import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws
 import { readResults } from "@sizer/loadcore";
 import { createAwsClients, terminateNodes } from "@sizer/ssm-client";
 import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
-import { afterAll, describe, expect } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
+import { loaderFlags, mergeLoaders, shares } from "../src/aws/loaders.js";
 import { runCli } from "./cli-run.js";
 import { demoServiceDir, temporaryFolder } from "./helpers.js";
 
@@ -47,6 +49,77 @@ async function killSecondLoader(fake: AwsFake, stop: AbortSignal): Promise<strin
   }
   return undefined;
 }
+
+describe("sizer aws run --loaders: options and shares", () => {
+  const base = [
+    "aws",
+    "run",
+    "--image",
+    "example/service:1",
+    "--port",
+    "8080",
+    "--instance-types",
+    "t3.micro",
+  ];
+  const scenario = ["--scenario", join(demoServiceDir, "loadtest.ts"), "--yes"];
+
+  it("refuses --loaders out of range, a loader flag without --loaders, a bad --loader-type, before any AWS call", async () => {
+    const env = { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_REGION: "us-east-1" };
+    for (const [args, flag] of [
+      [["--loaders", "0"], "--loaders"],
+      [["--loaders", "two"], "--loaders"],
+      [["--loader-type", "c6i.large"], "--loader-type"],
+      [["--loader-command", "loadcore"], "--loader-command"],
+      [["--loaders", "2", "--loader-type", "big one"], "--loader-type"],
+    ] as const) {
+      const outcome = await runCli([...base, ...args, ...scenario], { env });
+      expect(outcome.code, args.join(" ")).toBe(2);
+      expect(outcome.stderr, args.join(" ")).toContain(flag);
+    }
+  });
+
+  it("reads --loaders with its defaults", () => {
+    const parsed = parseAwsRunArguments([...base.slice(2), ...scenario, "--loaders", "3"], {
+      cwd: process.cwd(),
+      now: new Date(),
+    });
+    expect(parsed.help).toBe(false);
+    if (parsed.help) return;
+    expect(parsed.options.loaders).toEqual({
+      count: 3,
+      instanceType: "c6i.large",
+      command: "npx -y @sizer/loadcore",
+    });
+  });
+
+  it("shares the workers, the rate and the pool among the loaders, through loadcore's flag table", () => {
+    expect(shares(10, 3)).toEqual([4, 3, 3]);
+    expect(loaderFlags({ workers: 10, rampUp: 30, sizingWindow: 5 }, 1, 3)).toEqual([
+      "--workers",
+      "3",
+      "--ramp-up",
+      "30",
+      "--sizing-window",
+      "5",
+      "--sizing",
+    ]);
+    const rate = loaderFlags({ rampRate: { from: 30, to: 300 }, maxWorkers: 100, rampUp: 60 }, 0, 3);
+    expect(rate).toContain("10:100");
+    expect(rate[rate.indexOf("--max-workers") + 1]).toBe("34");
+  });
+
+  it("fails with the reasons when no loader brought results back", () => {
+    expect(() =>
+      mergeLoaders(
+        [
+          { instanceId: "i-1", lost: "its command ended Failed (exit -1)" },
+          { instanceId: "i-2", lost: "Undeliverable" },
+        ],
+        ["sizer"],
+      ),
+    ).toThrow("no loader brought results back: i-1: its command ended Failed (exit -1); i-2: Undeliverable");
+  });
+});
 
 describe("sizer aws run --loaders on aws-fake", () => {
   itWith(
