@@ -62,23 +62,28 @@ export interface RunHistograms {
   timeline: TimelineHistograms[];
 }
 
-function pushVarint(bytes: number[], value: number): void {
+/** Writes `value` (a whole number >= 0, below 2^53) as an unsigned LEB128 varint; the next offset. */
+function writeVarint(bytes: Uint8Array, offset: number, value: number): number {
   let rest = value;
+  let position = offset;
   while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
+    bytes[position++] = (rest % 0x80) | 0x80;
     rest = Math.floor(rest / 0x80);
   }
-  bytes.push(rest);
+  bytes[position++] = rest;
+  return position;
 }
 
-/** Encodes a serialised histogram (done once per histogram at the end of a run). */
+/** Encodes a serialised histogram (once a second for the timeline, once per histogram at the end of a run). */
 export function encodeHistogram(histogram: SerializedHistogram): EncodedHistogram {
-  const bytes: number[] = [];
+  // An index delta takes 3 bytes at most (fewer than 2^21 buckets), a count 8 (below 2^53).
+  const bytes = new Uint8Array((histogram.buckets.length / 2) * 11);
+  let offset = 0;
   let previous = -1;
   for (let position = 0; position < histogram.buckets.length; position += 2) {
     const index = histogram.buckets[position] as number;
-    pushVarint(bytes, index - previous);
-    pushVarint(bytes, histogram.buckets[position + 1] as number);
+    offset = writeVarint(bytes, offset, index - previous);
+    offset = writeVarint(bytes, offset, histogram.buckets[position + 1] as number);
     previous = index;
   }
   return {
@@ -86,7 +91,7 @@ export function encodeHistogram(histogram: SerializedHistogram): EncodedHistogra
     min: histogram.min,
     max: histogram.max,
     sum: histogram.sum,
-    buckets: Buffer.from(bytes).toString("base64"),
+    buckets: Buffer.from(bytes.buffer, 0, offset).toString("base64"),
   };
 }
 
