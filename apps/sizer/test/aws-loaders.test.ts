@@ -1,6 +1,7 @@
 // `sizer aws run --loaders N` against aws-fake: the loader nodes' commands really run loadcore on this
 // machine (the fake runs what it receives), the service a real container on the local Docker engine.
-import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
@@ -10,6 +11,7 @@ import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
 import { loaderFlags, mergeLoaders, shares } from "../src/aws/loaders.js";
+import { loaderRunScript, loaderStopScript } from "../src/aws/node-scripts.js";
 import { runCli } from "./cli-run.js";
 import { demoServiceDir, temporaryFolder } from "./helpers.js";
 
@@ -118,6 +120,69 @@ describe("sizer aws run --loaders: options and shares", () => {
         ["sizer"],
       ),
     ).toThrow("no loader brought results back: i-1: its command ended Failed (exit -1); i-2: Undeliverable");
+  });
+});
+
+/** Runs a script with a real `sh`; its exit code. */
+function sh(script: string): Promise<number | null> {
+  return new Promise((resolve) => spawn("sh", ["-c", script], { stdio: "ignore" }).on("exit", resolve));
+}
+
+describe("the loader scripts, run by a real sh", () => {
+  // A stand-in loadcore: the arguments it got go to args.json; on SIGTERM it writes results.json
+  // and exits 130, as loadcore does on Ctrl-C.
+  const standIn = `process.on("SIGTERM", () => { require("node:fs").writeFileSync("results.json", JSON.stringify({ interrupted: true, url: process.env.SERVER_URL })); process.exit(130); });
+require("node:fs").writeFileSync("args.json", JSON.stringify(process.argv.slice(2)));
+setTimeout(() => {}, 60_000);`;
+
+  it("waits for the agreed start, runs loadcore with its share, and a stop ends it as Ctrl-C would", async () => {
+    const loaderFolder = join(folder.path, "loader-script");
+    mkdirSync(loaderFolder, { recursive: true });
+    writeFileSync(join(loaderFolder, "loadcore.cjs"), standIn);
+    const run = sh(
+      loaderRunScript({
+        folder: loaderFolder,
+        startAt: Date.now() + 300,
+        command: [process.execPath, join(loaderFolder, "loadcore.cjs")],
+        flags: ["--workers", "3", "--sizing"],
+        serverUrl: "http://127.0.0.1:9/it's",
+      }),
+    );
+    await expect.poll(() => existsSync(join(loaderFolder, "args.json")), { timeout: 20_000 }).toBe(true);
+    expect(JSON.parse(readFileSync(join(loaderFolder, "args.json"), "utf8"))).toEqual([
+      "--workers",
+      "3",
+      "--sizing",
+      "-q",
+      "-o",
+      "results.json",
+      "scenario.ts",
+    ]);
+    expect(await sh(loaderStopScript(loaderFolder))).toBe(0);
+    expect(await run).toBe(130);
+    expect(JSON.parse(readFileSync(join(loaderFolder, "results.json"), "utf8"))).toEqual({
+      interrupted: true,
+      url: "http://127.0.0.1:9/it's",
+    });
+  });
+
+  it("a stop before the agreed start: loadcore never starts", async () => {
+    const loaderFolder = join(folder.path, "loader-early-stop");
+    mkdirSync(loaderFolder, { recursive: true });
+    writeFileSync(join(loaderFolder, "loadcore.cjs"), standIn);
+    const run = sh(
+      loaderRunScript({
+        folder: loaderFolder,
+        startAt: Date.now() + 1500,
+        command: [process.execPath, join(loaderFolder, "loadcore.cjs")],
+        flags: [],
+        serverUrl: "http://127.0.0.1:9/",
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await sh(loaderStopScript(loaderFolder))).toBe(0);
+    expect(await run).toBe(130);
+    expect(existsSync(join(loaderFolder, "args.json"))).toBe(false);
   });
 });
 

@@ -21,7 +21,7 @@ import {
 import { SizerError, SizerUsageError } from "../errors.js";
 import type { SizingRunOptions } from "../load-runner.js";
 import type { AwsRunOptions } from "./aws-arguments.js";
-import { loaderPrepareScript, loaderRunScript } from "./node-scripts.js";
+import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
 
 /** The role tag of loader nodes. */
 export const LOADER_ROLE = "loader";
@@ -230,13 +230,24 @@ export function mergeLoaders(outcomes: readonly LoaderOutcome[], command: readon
   return merged;
 }
 
-/** Runs one loader's script and brings its results back; a failure becomes `lost`, never a throw. */
+/** loadcore's exit codes after which its results file is written: done, a --fail threshold, no success, interrupted. */
+const RESULTS_WRITTEN = new Set([0, 1, 3, 130]);
+
+/**
+ * Runs one loader's script and brings its results back; a failure becomes `lost`, never a throw.
+ * The command is not cancelled on `signal`: loadcore is stopped as by Ctrl-C instead, so that it
+ * still writes what it measured.
+ */
 async function runLoader(
   clients: AwsClients,
   loader: ReadyLoader,
   run: { script: string; deadlineMs: number; signal: AbortSignal; bucket: string | undefined },
 ): Promise<LoaderOutcome> {
   const { instanceId } = loader;
+  const stop = () => {
+    remoteStdout(clients, instanceId, loaderStopScript(loader.folder), 60_000).catch(() => {});
+  };
+  run.signal.addEventListener("abort", stop, { once: true });
   try {
     const { outcomes } = await runCommand({
       ssm: clients.ssm,
@@ -246,14 +257,12 @@ async function runLoader(
       deadlineMs: run.deadlineMs,
       executionTimeoutSeconds: Math.ceil(run.deadlineMs / 1000),
       poll: { initialDelayMs: 500, maxDelayMs: 2000 },
-      signal: run.signal,
     });
     const outcome = outcomes[0];
-    // loadcore's own verdicts (1 a --fail threshold, 3 nothing succeeded) still wrote the results.
-    if (
-      outcome?.status !== "Success" &&
-      !(outcome?.status === "Failed" && [1, 3].includes(outcome.exitCode ?? -1))
-    ) {
+    const written =
+      outcome?.status === "Success" ||
+      (outcome?.status === "Failed" && RESULTS_WRITTEN.has(outcome.exitCode ?? -1));
+    if (!written) {
       return {
         instanceId,
         lost: `its command ended ${outcome?.status ?? "without an outcome"} (exit ${outcome?.exitCode ?? "?"})`,
@@ -270,6 +279,8 @@ async function runLoader(
     return { instanceId, results };
   } catch (error) {
     return { instanceId, lost: (error as Error).message };
+  } finally {
+    run.signal.removeEventListener("abort", stop);
   }
 }
 

@@ -167,16 +167,33 @@ export interface LoaderRun {
 
 /**
  * Waits for the agreed time, then runs loadcore with this loader's share, its results written to
- * `results.json` in the loader's folder (its output to `loadcore.log`). Exits with loadcore's code.
+ * `results.json` in the loader's folder (its output to `loadcore.log`), its pid in `loadcore.pid`
+ * for {@link loaderStopScript}. Exits with loadcore's code.
  */
 export function loaderRunScript(run: LoaderRun): string {
   const command = [...run.command, ...run.flags, "-q", "-o", "results.json", "scenario.ts"];
   return [
     `cd ${shellQuote(run.folder)}`,
-    "rm -f results.json",
+    "rm -f results.json stop loadcore.pid",
     // GNU date gives milliseconds; a node without it waits to the whole second.
     `wait=$(( ${run.startAt} - $(date +%s%3N 2>/dev/null || echo $(( $(date +%s) * 1000 ))) ))`,
     'if [ "$wait" -gt 0 ]; then sleep "$((wait / 1000)).$(printf %03d $((wait % 1000)))"; fi',
-    `SERVER_URL=${shellQuote(run.serverUrl)} ${command.map(shellQuote).join(" ")} >loadcore.log 2>&1`,
+    'if [ -f stop ]; then echo "stopped before the agreed start" >&2; exit 130; fi',
+    `SERVER_URL=${shellQuote(run.serverUrl)} ${command.map(shellQuote).join(" ")} >loadcore.log 2>&1 &`,
+    'echo "$!" >loadcore.pid',
+    'wait "$!"',
+  ].join("\n");
+}
+
+/**
+ * Stops a loader's loadcore as Ctrl-C would (SIGTERM: it ends the load and still writes its
+ * results, exit 130); nothing when it is not running.
+ */
+export function loaderStopScript(folder: string): string {
+  return [
+    `cd ${shellQuote(folder)} 2>/dev/null || exit 0`,
+    "touch stop",
+    '[ -f loadcore.pid ] && kill -TERM "$(cat loadcore.pid)" 2>/dev/null',
+    "exit 0",
   ].join("\n");
 }
