@@ -3,16 +3,19 @@
 // to 10 s, clustered), run through the real producer path (StatsRecorder, StatsAggregator,
 // buildResults, JSON, parseResults) and merged. Prints the largest gap, over every trial, between the
 // merged figures and (a) one histogram of every raw latency, (b) the raw latencies' own nearest-rank
-// percentiles. Run `pnpm --filter @sizer/loadcore build` first.
+// percentiles. Reads loadcore's sources: no build needed.
 // Usage: node bench/merge-exactness.mjs [--trials K] [--seed S]
-import {
-  buildResults,
-  LatencyHistogram,
-  mergeResults,
-  parseResults,
-  StatsAggregator,
-  StatsRecorder,
-} from "@sizer/loadcore";
+import { createRequire } from "node:module";
+
+// The recorder, the aggregator and buildResults are loadcore's internals (not its public API): read
+// from its sources through jiti, loadcore's own TypeScript loader.
+const loadcoreRequire = createRequire(createRequire(import.meta.url).resolve("@sizer/loadcore/package.json"));
+const jiti = loadcoreRequire("jiti").createJiti(import.meta.url);
+const source = (path) => jiti.import(loadcoreRequire.resolve(`./src/${path}`));
+const { buildResults, parseResults } = await source("results/results.ts");
+const { mergeResults } = await source("results/merge.ts");
+const { LatencyHistogram } = await source("stats/histogram.ts");
+const { StatsAggregator, StatsRecorder } = await source("stats/stats.ts");
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(name);
@@ -93,7 +96,7 @@ let bytes = 0;
 for (let seed = firstSeed; seed < firstSeed + trials; seed++) {
   const next = random(seed);
   const raw = [];
-  const files = Array.from({ length: 1 + Math.floor(next() * 8) }, (_, index) =>
+  const files = Array.from({ length: 1 + Math.floor(next() * 8) }, () =>
     loader(next, 1_800_000_000_000 + Math.floor(next() * 1500), 2 + Math.floor(next() * 10), raw),
   );
   bytes += files.reduce((total, text) => total + text.length, 0);

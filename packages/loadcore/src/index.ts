@@ -82,23 +82,13 @@ export {
   unsetScenarioVariables,
 } from "./options/run-options.js";
 export { noSuccessMessage } from "./results/failure-explanation.js";
-export {
-  decodeHistogram,
-  type EncodedHistogram,
-  encodeHistogram,
-  HISTOGRAM_ENCODING,
-  type RequestHistograms,
-  type ResultsHistograms,
-  type RunHistograms,
-  type TimelineHistograms,
+export type {
+  EncodedHistogram,
+  RequestHistograms,
+  ResultsHistograms,
+  TimelineHistograms,
 } from "./results/histogram-encoding.js";
 export { type MergedLoader, type MergeInput, type MergeOptions, mergeResults } from "./results/merge.js";
-export {
-  MERGE_HELP,
-  mergeResultsFiles,
-  parseMergeArguments,
-  runMergeCommand,
-} from "./results/merge-command.js";
 export {
   type ArrivalRateResults,
   type LoadResults,

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LoopbackServer, runCli, startLoopbackServer } from "@sizer/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeHistogram, LatencyHistogram, readResults } from "../dist/index.js";
+import { readResults } from "../dist/index.js";
+import { decodeHistogram } from "../src/results/histogram-encoding.js";
+import { LatencyHistogram } from "../src/stats/histogram.js";
 import { scenarioFolder } from "./helpers/scenario-files.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));

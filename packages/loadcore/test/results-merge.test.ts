@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildResults,
-  decodeHistogram,
-  encodeHistogram,
-  LatencyHistogram,
-  type LoadResults,
-  mergeResults,
-  parseResults,
-  type SelfCheck,
-  StatsAggregator,
-  StatsRecorder,
-} from "../dist/index.js";
+import type { SelfCheck } from "../src/engine/self-check.js";
+import { decodeHistogram, encodeHistogram } from "../src/results/histogram-encoding.js";
+import { mergeResults } from "../src/results/merge.js";
+import { buildResults, type LoadResults, parseResults } from "../src/results/results.js";
+import { LatencyHistogram } from "../src/stats/histogram.js";
+import { StatsAggregator, StatsRecorder } from "../src/stats/stats.js";
 
 /** mulberry32: a seeded PRNG, so that a failing trial can be replayed from its seed. */
 function random(seed: number): () => number {
