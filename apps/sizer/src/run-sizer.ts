@@ -663,7 +663,7 @@ function runLoad(
   reporter: ProgressReporter,
   run: Pick<SizingRunOptions, "signal" | "output" | "command">,
 ): Promise<LoadResults> {
-  return runSizing({
+  return (options.loadRunner ?? runSizing)({
     ...run,
     scenario: options.scenario,
     load: options.load,

@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
-import type { RunOptions } from "@sizer/loadcore";
+import type { LoadResults, RunOptions } from "@sizer/loadcore";
 import type { PlotlyBundle } from "@sizer/report";
+import type { SizingRunOptions } from "./load-runner.js";
 
 /** Where the service comes from. */
 export type ServiceSource =
@@ -62,6 +63,11 @@ export type OutputMode = "human" | "quiet" | "json";
 /** Everything `sizer run` needs, as validated by the command line or given by a program. */
 export interface SizerRunOptions {
   service: ServiceSource;
+  /**
+   * Runs the load and returns its results, in place of loadcore in this process (`runSizing`):
+   * `sizer aws run --loaders N` runs it on loader nodes and merges their results.
+   */
+  loadRunner?: ((run: SizingRunOptions) => Promise<LoadResults>) | undefined;
   /** `--service-env K=V`: variables for the service (its environment, or the container's). */
   serviceEnv?: Record<string, string> | undefined;
   /** `--health-url`: polled until it answers 2xx; default the service's URL (any answer below 500). */

@@ -9,6 +9,7 @@ import { LoadcoreError } from "./errors.js";
 import { readMolotovConfig, testToRunOptions } from "./options/molotov-config.js";
 import { RUN_DEFAULTS, type RunOptions, unsetScenarioVariables } from "./options/run-options.js";
 import { describeErrors, explainNoSuccess, noSuccessMessage } from "./results/failure-explanation.js";
+import { runMergeCommand } from "./results/merge-command.js";
 import { EXIT_CODES, loadcoreExitCode, OUTCOME_EXIT_CODE, runOutcome } from "./results/run-outcome.js";
 import { VERSION } from "./version.js";
 
@@ -33,6 +34,7 @@ function warnUnsetVariables(options: Partial<RunOptions>): void {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "merge") return runMergeCommand(argv.slice(1));
   const request = parseCliArguments(argv);
   if (request.help) {
     process.stdout.write(`${HELP}\n`);

@@ -82,6 +82,13 @@ export {
   unsetScenarioVariables,
 } from "./options/run-options.js";
 export { noSuccessMessage } from "./results/failure-explanation.js";
+export type {
+  EncodedHistogram,
+  RequestHistograms,
+  ResultsHistograms,
+  TimelineHistograms,
+} from "./results/histogram-encoding.js";
+export { type MergedLoader, type MergeInput, type MergeOptions, mergeResults } from "./results/merge.js";
 export {
   type ArrivalRateResults,
   type LoadResults,

@@ -34,6 +34,7 @@ const PUBLIC_API = [
   "globalTeardown",
   "jsonRequest",
   "loadcoreExitCode",
+  "mergeResults",
   "noSuccessMessage",
   "parseRampRate",
   "parseResults",

@@ -33,7 +33,16 @@ export interface AwsRunOptions {
   onlineTimeoutSeconds: number;
   /** The `sizer run` options each instance type is sized with (service: the node's URL, set per node). */
   run: SizerRunOptions;
+  /**
+   * `--loaders N`: the load runs from N loader nodes instead of this machine, each with its share of
+   * the workers, their results merged exactly. `--loader-type` (default c6i.large) and
+   * `--loader-command` (how loadcore runs there, default `npx -y @sizer/loadcore`).
+   */
+  loaders?: { count: number; instanceType: string; command: string } | undefined;
 }
+
+/** `--loader-command`'s default: loadcore from the npm registry (the node needs Node.js 20 or later). */
+export const DEFAULT_LOADER_COMMAND = "npx -y @sizer/loadcore";
 
 /** The flags of `sizer aws run` on top of `sizer run`'s load, scenario and report flags. */
 const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
@@ -54,6 +63,9 @@ const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
   "--max-lifetime": { value: true },
   "--online-timeout": { value: true },
   "--port": { value: true },
+  "--loaders": { value: true },
+  "--loader-type": { value: true },
+  "--loader-command": { value: true },
 };
 
 /** `sizer run` flags that make no sense on a node sizer deploys itself (yet). */
@@ -197,6 +209,34 @@ export function awsUsage(flag: string, check: () => void): void {
   }
 }
 
+/** `--loaders N`, `--loader-type T` and `--loader-command CMD`: the last two only with the first. */
+function readLoaders(
+  one: (flag: string) => string | undefined,
+  scenarioKind: string,
+): AwsRunOptions["loaders"] {
+  const countText = one("--loaders");
+  if (countText === undefined) {
+    for (const flag of ["--loader-type", "--loader-command"])
+      if (one(flag) !== undefined) throw new SizerUsageError(flag, `${flag} goes with --loaders N`);
+    return undefined;
+  }
+  const count = wholeNumber("--loaders", countText, 1, 100);
+  const instanceType = one("--loader-type") ?? "c6i.large";
+  if (!isInstanceTypeName(instanceType))
+    throw new SizerUsageError(
+      "--loader-type",
+      `--loader-type: '${instanceType}' is not an instance type name`,
+    );
+  const command = one("--loader-command") ?? DEFAULT_LOADER_COMMAND;
+  if (command.trim() === "") throw new SizerUsageError("--loader-command", "--loader-command is empty");
+  if (scenarioKind !== "file")
+    throw new SizerUsageError(
+      "--loaders",
+      "--loaders runs a scenario file (--scenario FILE), not --repo yet",
+    );
+  return { count, instanceType, command };
+}
+
 /** `--instance-profile` (default sizer-node), `--region` and `--bucket`, each a valid AWS name. */
 function readPlacement(one: (flag: string) => string | undefined): {
   instanceProfile: string;
@@ -275,6 +315,7 @@ export function parseAwsRunArguments(
       maxLifetimeMinutes: wholeNumber("--max-lifetime", one("--max-lifetime") ?? "120", 1, 10_080),
       onlineTimeoutSeconds: wholeNumber("--online-timeout", one("--online-timeout") ?? "600", 1, 3600),
       run: parsed.options,
+      loaders: readLoaders(one, parsed.options.scenario.kind),
     },
   };
 }
@@ -311,6 +352,12 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
                              e.g. your address/32; never opened to 0.0.0.0/0 unless you give it)
   --max-lifetime MINUTES     the nodes shut themselves down (and terminate) after this long (default 120)
   --online-timeout SECONDS   how long to wait for a node's SSM agent (default 600)
+  --loaders N                run the load from N loader nodes (tagged sizer:role=loader, reused like
+                             service nodes) instead of this machine: each runs loadcore with its share
+                             of the workers, all from one agreed time; their results are merged exactly
+                             (loadcore merge); a loader that dies is left out and named
+  --loader-type TYPE         the loaders' instance type (default c6i.large)
+  --loader-command CMD       how loadcore runs on a loader (default: npx -y @sizer/loadcore; needs Node.js 20+)
 
 The node's port must be reachable from this machine (its security group and network): sizer does
 not open it yet. Every sizing flag of 'sizer run' applies (--workers, --ramp-up, --duration,

@@ -22,8 +22,10 @@ import {
 import { SizerError, SizerUsageError } from "../errors.js";
 import { rebuildReport } from "../rebuild-report.js";
 import { runSizer } from "../run-sizer.js";
+import type { SizerRunOptions } from "../sizer-options.js";
 import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
+import { distributedLoad, LOADER_ROLE, type LoaderPlan, planLoaders, readyLoaders } from "./loaders.js";
 import {
   imageScript,
   prepareScript,
@@ -71,16 +73,36 @@ function describeFacts(facts: InstanceTypeFacts): string {
 }
 
 /** The plan printed before anything is launched. */
-export function describePlan(plan: PlannedNode[], options: AwsRunOptions, runId: string): string {
+export function describePlan(
+  plan: PlannedNode[],
+  options: AwsRunOptions,
+  runId: string,
+  loaders?: LoaderPlan,
+): string {
   const lines = plan.map(({ facts, reuse }) =>
     reuse
       ? `  reuse ${reuse.instanceId} (${facts.instanceType}, ${describeFacts(facts)}, run ${reuse.tags["sizer:run-id"] ?? "?"})`
       : `  launch 1 ${facts.instanceType} (${describeFacts(facts)}) with instance profile ${options.instanceProfile}, tagged sizer:run-id=${runId}, sizer:role=${SERVICE_ROLE}; it shuts itself down after ${options.maxLifetimeMinutes} min`,
   );
-  const launching = plan.some((node) => node.reuse === undefined);
+  const launching =
+    plan.some((node) => node.reuse === undefined) || (loaders?.reuse.length ?? 0) < (loaders?.count ?? 0);
+  const loaderLines = loaders
+    ? [
+        `and ${loaders.count} loader node(s) (${loaders.instanceType}) that apply the load instead of this machine:`,
+        ...loaders.reuse.map(
+          (node) => `  reuse ${node.instanceId} (run ${node.tags["sizer:run-id"] ?? "?"})`,
+        ),
+        ...(loaders.count > loaders.reuse.length
+          ? [
+              `  launch ${loaders.count - loaders.reuse.length} ${loaders.instanceType} tagged sizer:run-id=${runId}, sizer:role=${LOADER_ROLE}; each shuts itself down after ${options.maxLifetimeMinutes} min`,
+            ]
+          : []),
+      ]
+    : [];
   return [
     "sizer aws run will use these service nodes:",
     ...lines,
+    ...loaderLines,
     ...(launching && options.securityGroupIds === undefined
       ? [
           `  and create security group sizer-${runId} (${options.allowFrom.length === 0 ? "no inbound rule" : `inbound: TCP ${options.port} from ${options.allowFrom.join(", ")}`}) for the launched nodes`,
@@ -125,7 +147,8 @@ export async function runAwsSizing(
     const reuse = await findReusableNode(clients.ec2, { role: SERVICE_ROLE, instanceType });
     plan.push({ facts, reuse });
   }
-  const planText = describePlan(plan, options, runId);
+  const loaderPlan = options.loaders ? await planLoaders(clients, options.loaders) : undefined;
+  const planText = describePlan(plan, options, runId, loaderPlan);
   stderr.write(`${planText}\n`);
   if (!options.yes) {
     if (context.confirm === undefined)
@@ -142,15 +165,26 @@ export async function runAwsSizing(
   const types: TypeComparison[] = [];
   let error: AwsRunResult["error"];
   const signal = context.signal;
+  const loads = await prepareLoaders({ options, clients, runId, launched, progress, context, loaderPlan });
+  if (loads.error) error = loads.error;
   for (const { facts, reuse } of plan) {
     const type = facts.instanceType;
-    if (signal?.aborted) {
-      types.push(
-        compareType({ facts, instanceId: null, folder: type, error: "interrupted before it started" }),
-      );
+    if (signal?.aborted || loads.error) {
+      const why = loads.error ? `no loaders: ${loads.error.message}` : "interrupted before it started";
+      types.push(compareType({ facts, instanceId: null, folder: type, error: why }));
       continue;
     }
-    const measured = await sizeOnNode({ options, clients, facts, reuse, runId, launched, progress, context });
+    const measured = await sizeOnNode({
+      options,
+      clients,
+      facts,
+      reuse,
+      runId,
+      launched,
+      progress,
+      context,
+      loadRunner: loads.loadRunner,
+    });
     types.push(measured.comparison);
     if (measured.error && error === undefined) error = measured.error;
   }
@@ -205,7 +239,31 @@ async function removeSecurityGroup(
   );
 }
 
+/** With `--loaders`: the loader nodes readied, and the load runner that uses them; else nothing. */
+async function prepareLoaders(
+  sizing: Omit<NodeSizing, "facts" | "reuse" | "loadRunner"> & { loaderPlan: LoaderPlan | undefined },
+): Promise<{ loadRunner?: NodeSizing["loadRunner"]; error?: SizerError | SsmClientError }> {
+  const { loaderPlan, options, clients, progress, context } = sizing;
+  if (loaderPlan === undefined) return {};
+  try {
+    const loaders = await readyLoaders(loaderPlan, { ...sizing, signal: context.signal });
+    return {
+      loadRunner: distributedLoad(loaders, {
+        options,
+        clients,
+        progress,
+        command: context.argv ?? ["sizer", "aws", "run"],
+      }),
+    };
+  } catch (error) {
+    progress("loaders", undefined, `failed: ${(error as Error).message}`);
+    return { error: asRunError(error) };
+  }
+}
+
 interface NodeSizing {
+  /** With `--loaders`: runs the load on the loader nodes (see `distributedLoad`). */
+  loadRunner?: SizerRunOptions["loadRunner"];
   options: AwsRunOptions;
   clients: AwsClients;
   facts: InstanceTypeFacts;
@@ -377,6 +435,7 @@ async function sizeOnNode(
       outDir,
       readyTimeout: options.run.readyTimeout ?? 120,
       recordedElsewhere: `on ${instanceId}`,
+      ...(sizing.loadRunner ? { loadRunner: sizing.loadRunner } : {}),
       argv: context.argv ?? ["sizer", "aws", "run"],
       ...(signal ? { signal } : {}),
     });

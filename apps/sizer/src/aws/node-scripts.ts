@@ -145,3 +145,55 @@ export function stopServiceScript(name: string): string {
     'printf "%s\\n" "$d"',
   ].join("\n");
 }
+
+/** Prints a loader node's working folder (where the scenario goes and the results come from). */
+export function loaderPrepareScript(): string {
+  return ["set -e", WORK_FOLDER, 'mkdir -p "$d/load"', 'printf "%s\\n" "$d/load"'].join("\n");
+}
+
+/** What {@link loaderRunScript} runs on one loader node. */
+export interface LoaderRun {
+  /** The loader's working folder ({@link loaderPrepareScript}), holding `scenario.ts`. */
+  folder: string;
+  /** Epoch milliseconds when every loader starts its load (the agreed time). */
+  startAt: number;
+  /** The command that runs loadcore on the node (`--loader-command`), split into words. */
+  command: readonly string[];
+  /** loadcore's flags: this loader's share of the load. */
+  flags: readonly string[];
+  /** The service's URL, the scenario's SERVER_URL. */
+  serverUrl: string;
+}
+
+/**
+ * Waits for the agreed time, then runs loadcore with this loader's share, its results written to
+ * `results.json` in the loader's folder (its output to `loadcore.log`), its pid in `loadcore.pid`
+ * for {@link loaderStopScript}. Exits with loadcore's code.
+ */
+export function loaderRunScript(run: LoaderRun): string {
+  const command = [...run.command, ...run.flags, "-q", "-o", "results.json", "scenario.ts"];
+  return [
+    `cd ${shellQuote(run.folder)}`,
+    "rm -f results.json stop loadcore.pid",
+    // GNU date gives milliseconds; a node without it waits to the whole second.
+    `wait=$(( ${run.startAt} - $(date +%s%3N 2>/dev/null || echo $(( $(date +%s) * 1000 ))) ))`,
+    'if [ "$wait" -gt 0 ]; then sleep "$((wait / 1000)).$(printf %03d $((wait % 1000)))"; fi',
+    'if [ -f stop ]; then echo "stopped before the agreed start" >&2; exit 130; fi',
+    `SERVER_URL=${shellQuote(run.serverUrl)} ${command.map(shellQuote).join(" ")} >loadcore.log 2>&1 &`,
+    'echo "$!" >loadcore.pid',
+    'wait "$!"',
+  ].join("\n");
+}
+
+/**
+ * Stops a loader's loadcore as Ctrl-C would (SIGTERM: it ends the load and still writes its
+ * results, exit 130); nothing when it is not running.
+ */
+export function loaderStopScript(folder: string): string {
+  return [
+    `cd ${shellQuote(folder)} 2>/dev/null || exit 0`,
+    "touch stop",
+    '[ -f loadcore.pid ] && kill -TERM "$(cat loadcore.pid)" 2>/dev/null',
+    "exit 0",
+  ].join("\n");
+}

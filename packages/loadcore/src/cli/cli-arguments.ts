@@ -125,6 +125,7 @@ const FLAGS = {
 /** The `--help` text. */
 export const HELP = `Usage: loadcore [options] [scenario]          (scenario: a .ts/.mts/.js/.mjs file, default loadtest.ts)
        loadcore --config molotov.json [test]   (test: a name of the config's tests section, default "test")
+       loadcore merge FILE... [-o merged.json] (merge loaders' results exactly; loadcore merge --help)
 
 Molotov's flags:
   -w, --workers N          workers (concurrent users) per process (default 1; 500 with --sizing)
@@ -170,7 +171,8 @@ Exit codes (one table for every sizer command, docs/exit-codes.md): 0 done (a re
 success), 1 failures crossed a threshold (--fail N reached, or -x stopped the run at a failure), 2 bad
 usage (a flag or value; the message names it), 3 no scenario run succeeded (every run failed), 5 the
 scenario or the config cannot be used (missing, syntax error, no scenario, unknown --single-mode, a
-failing scenarioPicker or globalSetup, a bad molotov.json), 70 internal error, 130 interrupted.`;
+failing scenarioPicker or globalSetup, a bad molotov.json), 6 (merge) a file that is not a results file
+or has no histograms, 70 internal error, 130 interrupted.`;
 
 const NEGATIVE_NUMBER = /^-(?:\d|\.\d)/;
 

@@ -536,6 +536,7 @@ function finishResults(
     workersStarted: seconds.workersStarted,
     totals,
     timeline: aggregator.timeline,
+    histograms: aggregator.histograms(),
     ...(sizing === undefined
       ? {}
       : { sizing: sizing.verdict(seconds.sizingStop === undefined ? verdictReason : undefined) }),

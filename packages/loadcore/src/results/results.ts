@@ -11,6 +11,13 @@ import type {
   StatusCounts,
   TimelinePoint,
 } from "../stats/stats.js";
+import {
+  checkResultsHistograms,
+  encodeRunHistograms,
+  type ResultsHistograms,
+  type RunHistograms,
+} from "./histogram-encoding.js";
+import type { MergedLoader } from "./merge.js";
 
 /** The `format` value of a results file. */
 export const RESULTS_FORMAT = "loadcore-results";
@@ -79,6 +86,13 @@ export interface LoadResults {
   /** Present only in the arrival-rate model (`--rate`, `--ramp-rate`). */
   arrivalRate?: ArrivalRateResults;
   selfCheck: SelfCheck;
+  /**
+   * Every latency figure as an exact histogram (encoding `loadcore-buckets-1`), for `loadcore merge`.
+   * Optional: absent in files of loadcore 0.1.
+   */
+  histograms?: ResultsHistograms;
+  /** Present only in a merged file (`loadcore merge`): one entry per results file merged, in order. */
+  loaders?: MergedLoader[];
 }
 
 /** What {@link buildResults} needs: run metadata and the figures measured. */
@@ -103,6 +117,8 @@ export interface BuildResultsInput {
   sizing?: SizingVerdict;
   arrivalRate?: ArrivalRateResults;
   selfCheck: SelfCheck;
+  /** The run's histograms (`StatsAggregator.histograms()`), encoded into the results' `histograms`. */
+  histograms?: RunHistograms;
 }
 
 /**
@@ -185,9 +201,10 @@ export function buildResults(input: BuildResultsInput): LoadResults {
   };
   if (input.sizing !== undefined) results.sizing = input.sizing;
   if (input.arrivalRate !== undefined) results.arrivalRate = input.arrivalRate;
-  // Key order as documented: sizing before selfCheck.
+  // Key order as documented: sizing before selfCheck, the bulky histograms last.
   const { selfCheck, ...rest } = results;
-  return { ...rest, selfCheck };
+  if (input.histograms === undefined) return { ...rest, selfCheck };
+  return { ...rest, selfCheck, histograms: encodeRunHistograms(input.histograms) };
 }
 
 type Json = Record<string, unknown>;
@@ -453,6 +470,8 @@ export function parseResults(value: unknown, source = "results"): LoadResultsInp
     for (const key of ["cpuPercentMax", "cpuPercentMean", "cores", "eventLoopDelayP99MaxMs"])
       optionalNumber(check, selfCheck, key, "selfCheck.");
   }
+  if (root.histograms !== undefined) checkResultsHistograms(check, root.histograms);
+  if (root.loaders !== undefined) check.array(root.loaders, "loaders");
   return root as unknown as LoadResultsInput;
 }
 

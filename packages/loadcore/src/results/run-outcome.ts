@@ -53,6 +53,7 @@ const LOADCORE_ERROR_EXIT_CODE: Readonly<Record<string, ExitCodeName>> = {
   ERR_LOADCORE_NO_SCENARIO: "scenario",
   ERR_LOADCORE_UNKNOWN_SCENARIO: "scenario",
   ERR_LOADCORE_FIXTURE: "scenario",
+  ERR_LOADCORE_RESULTS_FORMAT: "files",
 };
 
 /**

@@ -4,6 +4,7 @@
 // SizingStopReason (sizing.ts); SelfSample, SelfMonitorOptions, SelfMonitorScope, SelfCheckOptions
 // (self-check.ts); SummaryOptions (summary.ts).
 import { ERROR_CLASSES, type ErrorClass } from "../http/error-class.js";
+import { encodePair, type RunHistograms, type TimelineHistograms } from "../results/histogram-encoding.js";
 import {
   LatencyHistogram,
   type LatencySummary,
@@ -432,6 +433,8 @@ export class StatsAggregator {
   #lastClose: number;
   readonly #timeline: TimelinePoint[] = [];
   #lastSecondLatency: SerializedHistogram | undefined;
+  // Each closed second's histograms, encoded once as it closes, for the results' `histograms`.
+  readonly #secondHistograms: TimelineHistograms[] = [];
   // The second being filled.
   #secondOk = 0;
   #secondFailed = 0;
@@ -566,10 +569,18 @@ export class StatsAggregator {
       generatorCpuPercent: roundTo(generator?.cpuPercent ?? 0, 1),
       eventLoopDelayMs: roundTo(generator?.eventLoopDelayMs ?? 0, 2),
     };
+    this.#lastSecondLatency = latency.serialize();
+    this.#secondHistograms.push(
+      encodePair({
+        latency: this.#lastSecondLatency,
+        ...(this.#secondServiceTime === undefined
+          ? {}
+          : { serviceTime: this.#secondServiceTime.serialize() }),
+      }),
+    );
     this.#secondServiceTime?.reset();
     if (generator?.rssBytes !== undefined) point.generatorRssBytes = generator.rssBytes;
     this.#timeline.push(point);
-    this.#lastSecondLatency = latency.serialize();
     this.#secondOk = 0;
     this.#secondFailed = 0;
     this.#secondRequests = 0;
@@ -588,6 +599,33 @@ export class StatsAggregator {
   /** Every closed second, in order. */
   get timeline(): readonly TimelinePoint[] {
     return this.#timeline;
+  }
+
+  /**
+   * Every latency histogram of the run so far, serialised (totals, scenarios, requests, each closed
+   * second): the results' `histograms`, for an exact merge of several runs.
+   */
+  histograms(): RunHistograms {
+    const scenarios: RunHistograms["scenarios"] = {};
+    for (const accumulator of this.#scenarios.values()) {
+      scenarios[accumulator.name] = accumulator.duration.serialize();
+    }
+    const byRequest: RunHistograms["byRequest"] = {};
+    for (const accumulator of this.#byRequest.values()) {
+      byRequest[accumulator.name] = {
+        latency: accumulator.latency.serialize(),
+        ...(accumulator.serviceTime === undefined
+          ? {}
+          : { serviceTime: accumulator.serviceTime.serialize() }),
+      };
+    }
+    return {
+      latency: this.#latency.serialize(),
+      ...(this.#serviceTime === undefined ? {} : { serviceTime: this.#serviceTime.serialize() }),
+      scenarios,
+      byRequest,
+      timeline: [...this.#secondHistograms],
+    };
   }
 
   /** The totals so far: ok, failed, requests, latency, statusCodes, errors, scenarios, byRequest. */

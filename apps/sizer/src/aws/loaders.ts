@@ -1,0 +1,305 @@
+import { readFile } from "node:fs/promises";
+import {
+  type LoadResults,
+  type LoadResultsInput,
+  type MergeInput,
+  mergeResults,
+  parseResults,
+  RUN_OPTION_FLAGS,
+  type RunOptionFlag,
+} from "@sizer/loadcore";
+import {
+  type AwsClients,
+  getFile,
+  launchNode,
+  listNodes,
+  putFile,
+  runCommand,
+  type SizerNode,
+  waitForNodeOnline,
+} from "@sizer/ssm-client";
+import { SizerError, SizerUsageError } from "../errors.js";
+import type { SizingRunOptions } from "../load-runner.js";
+import type { AwsRunOptions } from "./aws-arguments.js";
+import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
+
+/** The role tag of loader nodes. */
+export const LOADER_ROLE = "loader";
+
+/** Seconds from the commands' sending to the agreed start: every loader's command must be delivered by then. */
+const START_MARGIN_SECONDS = 10;
+
+/** A loader node ready to run its share: agent online, scenario uploaded. */
+export interface ReadyLoader {
+  instanceId: string;
+  /** Its working folder on the node. */
+  folder: string;
+}
+
+/** The loader nodes of a run: those sizer tagged and can reuse, and how many to launch. */
+export interface LoaderPlan {
+  count: number;
+  instanceType: string;
+  reuse: SizerNode[];
+}
+
+type Progress = (type: string, node: string | undefined, phase: string) => void;
+
+/** Running loader nodes of the type sizer tagged, up to `count`, and how many are missing. */
+export async function planLoaders(
+  clients: AwsClients,
+  loaders: NonNullable<AwsRunOptions["loaders"]>,
+): Promise<LoaderPlan> {
+  const running = await listNodes(clients.ec2, {
+    role: LOADER_ROLE,
+    instanceType: loaders.instanceType,
+    states: ["running"],
+  });
+  return { count: loaders.count, instanceType: loaders.instanceType, reuse: running.slice(0, loaders.count) };
+}
+
+/**
+ * Launches the loaders the plan lacks (tagged `sizer:role=loader`), waits for every agent, and
+ * uploads the scenario file to each. Launched instance ids go into `launched` as they come.
+ */
+export async function readyLoaders(
+  plan: LoaderPlan,
+  context: {
+    options: AwsRunOptions;
+    clients: AwsClients;
+    runId: string;
+    launched: string[];
+    progress: Progress;
+    signal?: AbortSignal | undefined;
+  },
+): Promise<ReadyLoader[]> {
+  const { options, clients, progress } = context;
+  const scenario = options.run.scenario;
+  if (scenario.kind !== "file") throw new SizerUsageError("--loaders", "--loaders needs --scenario FILE");
+  const nodes = [...plan.reuse];
+  for (let index = nodes.length; index < plan.count; index += 1) {
+    progress("loaders", undefined, `launching loader ${index + 1} of ${plan.count} (${plan.instanceType})`);
+    const node = await launchNode({
+      ec2: clients.ec2,
+      ssm: clients.ssm,
+      instanceType: plan.instanceType,
+      instanceProfile: options.instanceProfile,
+      runId: context.runId,
+      role: LOADER_ROLE,
+      maxLifetimeMinutes: options.maxLifetimeMinutes,
+      ...(options.subnetId ? { subnetId: options.subnetId } : {}),
+      ...(options.securityGroupIds ? { securityGroupIds: options.securityGroupIds } : {}),
+    });
+    context.launched.push(node.instanceId);
+    nodes.push(node);
+  }
+  const content = await readFile(scenario.file);
+  return Promise.all(
+    nodes.map(async (node) => {
+      await waitForNodeOnline({
+        ssm: clients.ssm,
+        ec2: clients.ec2,
+        instanceId: node.instanceId,
+        timeoutMs: options.onlineTimeoutSeconds * 1000,
+        pollMs: 2000,
+        ...(context.signal ? { signal: context.signal } : {}),
+      });
+      const folder = (await remoteStdout(clients, node.instanceId, loaderPrepareScript(), 120_000)).trim();
+      await putFile({
+        ssm: clients.ssm,
+        s3: clients.s3,
+        instanceId: node.instanceId,
+        remotePath: `${folder}/scenario.ts`,
+        content,
+        ...(options.bucket ? { bucket: options.bucket } : {}),
+      });
+      progress("loaders", node.instanceId, "agent online, scenario uploaded");
+      return { instanceId: node.instanceId, folder };
+    }),
+  );
+}
+
+/** `value` split into `count` whole shares that differ by one at most (the first ones larger). */
+export function shares(value: number, count: number): number[] {
+  return Array.from(
+    { length: count },
+    (_, index) => Math.floor(value / count) + (index < value % count ? 1 : 0),
+  );
+}
+
+/**
+ * loadcore's flags for loader `index` of `count`: the load settings through loadcore's own flag
+ * table, with the workers (and the arrival rate, and the pool) divided among the loaders.
+ */
+export function loaderFlags(load: SizingRunOptions["load"], index: number, count: number): string[] {
+  const settings: Record<string, unknown> = { ...load, sizing: true };
+  if (typeof settings.workers === "number") settings.workers = shares(settings.workers, count)[index];
+  if (typeof settings.maxWorkers === "number")
+    settings.maxWorkers = Math.max(1, shares(settings.maxWorkers, count)[index] ?? 1);
+  if (typeof settings.rate === "number") settings.rate = settings.rate / count;
+  if (settings.rampRate !== undefined) {
+    const rate = settings.rampRate as string | { from: number; to: number };
+    const [from, to] = typeof rate === "string" ? rate.split(":").map(Number) : [rate.from, rate.to];
+    settings.rampRate = `${(from ?? 0) / count}:${(to ?? 0) / count}`;
+  }
+  if (typeof settings.sizingLatency === "object" && settings.sizingLatency !== null) {
+    const objective = settings.sizingLatency as { percentile: string; thresholdMs: number };
+    settings.sizingLatency = `${objective.percentile}=${objective.thresholdMs}`;
+  }
+  const flags: string[] = [];
+  for (const [name, value] of Object.entries(settings)) {
+    const spec = (RUN_OPTION_FLAGS as Record<string, RunOptionFlag>)[name];
+    if (spec === undefined || value === undefined || name === "quiet" || name === "output") continue;
+    if (spec.value === "boolean") {
+      if (value === true) flags.push(spec.flag);
+    } else if (spec.value === "strings") {
+      if (Array.isArray(value) && value.length > 0)
+        throw new SizerUsageError("--use-extension", "--use-extension is not supported with --loaders yet");
+    } else if (spec.value !== "count") flags.push(spec.flag, String(value));
+  }
+  return flags;
+}
+
+/** What became of one loader. */
+export interface LoaderOutcome {
+  instanceId: string;
+  /** Its results, when it finished and they came back. */
+  results?: LoadResultsInput;
+  /** Why it gave no results (it died, its command failed, the file did not come back). */
+  lost?: string;
+}
+
+/**
+ * A load runner for `runSizer` (its `loadRunner`): each loader runs loadcore through SSM with its
+ * share, all starting at one agreed time; their results come back and are merged exactly
+ * (`mergeResults`). A loader that dies or fails is left out, said on the progress and recorded in
+ * the merged `options.lostLoaders`; the run fails only when no loader brought results back.
+ */
+export function distributedLoad(
+  loaders: readonly ReadyLoader[],
+  context: { options: AwsRunOptions; clients: AwsClients; progress: Progress; command: readonly string[] },
+): (run: SizingRunOptions) => Promise<LoadResults> {
+  return async (run) => {
+    const { clients, progress, options } = context;
+    const startAt = Date.now() + START_MARGIN_SECONDS * 1000;
+    const load = run.load;
+    const seconds = (load.duration ?? 600) + START_MARGIN_SECONDS + 300;
+    progress("loaders", undefined, `${loaders.length} loaders start at ${new Date(startAt).toISOString()}`);
+    const outcomes = await Promise.all(
+      loaders.map((loader, index) =>
+        runLoader(clients, loader, {
+          script: loaderRunScript({
+            folder: loader.folder,
+            startAt,
+            command: (options.loaders?.command ?? "loadcore").split(/\s+/).filter(Boolean),
+            flags: loaderFlags(load, index, loaders.length),
+            serverUrl: run.serverUrl,
+          }),
+          deadlineMs: seconds * 1000,
+          signal: run.signal,
+          bucket: options.bucket,
+        }),
+      ),
+    );
+    for (const outcome of outcomes) {
+      progress("loaders", outcome.instanceId, outcome.lost ? `lost: ${outcome.lost}` : "results back");
+    }
+    return mergeLoaders(outcomes, context.command);
+  };
+}
+
+/** The merged results of the loaders that brought theirs back; the lost ones named in `options.lostLoaders`. */
+export function mergeLoaders(outcomes: readonly LoaderOutcome[], command: readonly string[]): LoadResults {
+  const inputs: MergeInput[] = outcomes.flatMap((outcome) =>
+    outcome.results === undefined ? [] : [{ source: outcome.instanceId, results: outcome.results }],
+  );
+  const lost = outcomes.filter((outcome) => outcome.lost !== undefined);
+  if (inputs.length === 0) {
+    throw new SizerError(
+      "ERR_SIZER_NO_SUCCESS",
+      `no loader brought results back: ${lost.map((outcome) => `${outcome.instanceId}: ${outcome.lost}`).join("; ")}`,
+    );
+  }
+  const merged = mergeResults(inputs, { command });
+  if (lost.length > 0) {
+    merged.options.lostLoaders = lost.map((outcome) => ({
+      instanceId: outcome.instanceId,
+      reason: outcome.lost,
+    }));
+  }
+  return merged;
+}
+
+/** loadcore's exit codes after which its results file is written: done, a --fail threshold, no success, interrupted. */
+const RESULTS_WRITTEN = new Set([0, 1, 3, 130]);
+
+/**
+ * Runs one loader's script and brings its results back; a failure becomes `lost`, never a throw.
+ * The command is not cancelled on `signal`: loadcore is stopped as by Ctrl-C instead, so that it
+ * still writes what it measured.
+ */
+async function runLoader(
+  clients: AwsClients,
+  loader: ReadyLoader,
+  run: { script: string; deadlineMs: number; signal: AbortSignal; bucket: string | undefined },
+): Promise<LoaderOutcome> {
+  const { instanceId } = loader;
+  const stop = () => {
+    remoteStdout(clients, instanceId, loaderStopScript(loader.folder), 60_000).catch(() => {});
+  };
+  run.signal.addEventListener("abort", stop, { once: true });
+  try {
+    const { outcomes } = await runCommand({
+      ssm: clients.ssm,
+      s3: clients.s3,
+      targets: { instanceIds: [instanceId] },
+      script: run.script,
+      deadlineMs: run.deadlineMs,
+      executionTimeoutSeconds: Math.ceil(run.deadlineMs / 1000),
+      poll: { initialDelayMs: 500, maxDelayMs: 2000 },
+    });
+    const outcome = outcomes[0];
+    const written =
+      outcome?.status === "Success" ||
+      (outcome?.status === "Failed" && RESULTS_WRITTEN.has(outcome.exitCode ?? -1));
+    if (!written) {
+      return {
+        instanceId,
+        lost: `its command ended ${outcome?.status ?? "without an outcome"} (exit ${outcome?.exitCode ?? "?"})`,
+      };
+    }
+    const { content } = await getFile({
+      ssm: clients.ssm,
+      s3: clients.s3,
+      instanceId,
+      remotePath: `${loader.folder}/results.json`,
+      ...(run.bucket ? { bucket: run.bucket } : {}),
+    });
+    const results = parseResults(JSON.parse(content.toString("utf8")), `${instanceId}:results.json`);
+    return { instanceId, results };
+  } catch (error) {
+    return { instanceId, lost: (error as Error).message };
+  } finally {
+    run.signal.removeEventListener("abort", stop);
+  }
+}
+
+/** Runs a short script on a node; its stdout, or a coded error. */
+async function remoteStdout(clients: AwsClients, instanceId: string, script: string, deadlineMs: number) {
+  const { outcomes } = await runCommand({
+    ssm: clients.ssm,
+    s3: clients.s3,
+    targets: { instanceIds: [instanceId] },
+    script,
+    deadlineMs,
+    executionTimeoutSeconds: Math.ceil(deadlineMs / 1000),
+    poll: { initialDelayMs: 250, maxDelayMs: 2000 },
+  });
+  const outcome = outcomes[0];
+  if (outcome?.status !== "Success")
+    throw new SizerError(
+      "ERR_SIZER_SERVICE_START",
+      `preparing loader ${instanceId} failed: ${outcome?.stderr ?? ""}`,
+    );
+  return outcome.stdout;
+}

@@ -1,0 +1,277 @@
+// `sizer aws run --loaders N` against aws-fake: the loader nodes' commands really run loadcore on this
+// machine (the fake runs what it receives), the service a real container on the local Docker engine.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
+import { readResults } from "@sizer/loadcore";
+import { createAwsClients, terminateNodes } from "@sizer/ssm-client";
+import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
+import { loaderFlags, mergeLoaders, shares } from "../src/aws/loaders.js";
+import { loaderRunScript, loaderStopScript } from "../src/aws/node-scripts.js";
+import { runCli } from "./cli-run.js";
+import { demoServiceDir, temporaryFolder } from "./helpers.js";
+
+const folder = temporaryFolder();
+afterAll(() => folder.remove());
+
+/** loadcore as built in this repository, run by the loaders (a real node would use npx). */
+const LOADCORE = `${process.execPath} ${fileURLToPath(new URL("../../../packages/loadcore/dist/cli.js", import.meta.url))}`;
+
+function fakeEnvironment(fake: AwsFake): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: fake.endpoint,
+    AWS_REGION: fake.region,
+    AWS_ACCESS_KEY_ID: DEFAULT_FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DEFAULT_FAKE_CREDENTIALS.secretAccessKey,
+  };
+}
+
+/** Terminates the second loader once its loadcore has run for a few seconds: a loader dying mid-run. */
+async function killSecondLoader(fake: AwsFake, stop: AbortSignal): Promise<string | undefined> {
+  const clients = createAwsClients({
+    endpoint: fake.endpoint,
+    region: fake.region,
+    credentials: fake.credentials,
+  });
+  while (!stop.aborted) {
+    const loaders = [...fake.fleet.instances.values()]
+      .filter((instance) => instance.tags.get("sizer:role") === "loader")
+      .sort((left, right) => left.launchTime.getTime() - right.launchTime.getTime());
+    const second = loaders[1];
+    if (second !== undefined && existsSync(join(second.directory, "sizer-aws", "load", "loadcore.log"))) {
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      await terminateNodes(clients.ec2, [second.instanceId]);
+      return second.instanceId;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
+
+describe("sizer aws run --loaders: options and shares", () => {
+  const base = [
+    "aws",
+    "run",
+    "--image",
+    "example/service:1",
+    "--port",
+    "8080",
+    "--instance-types",
+    "t3.micro",
+  ];
+  const scenario = ["--scenario", join(demoServiceDir, "loadtest.ts"), "--yes"];
+
+  it("refuses --loaders out of range, a loader flag without --loaders, a bad --loader-type, before any AWS call", async () => {
+    const env = { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_REGION: "us-east-1" };
+    for (const [args, flag] of [
+      [["--loaders", "0"], "--loaders"],
+      [["--loaders", "two"], "--loaders"],
+      [["--loader-type", "c6i.large"], "--loader-type"],
+      [["--loader-command", "loadcore"], "--loader-command"],
+      [["--loaders", "2", "--loader-type", "big one"], "--loader-type"],
+    ] as const) {
+      const outcome = await runCli([...base, ...args, ...scenario], { env });
+      expect(outcome.code, args.join(" ")).toBe(2);
+      expect(outcome.stderr, args.join(" ")).toContain(flag);
+    }
+  });
+
+  it("reads --loaders with its defaults", () => {
+    const parsed = parseAwsRunArguments([...base.slice(2), ...scenario, "--loaders", "3"], {
+      cwd: process.cwd(),
+      now: new Date(),
+    });
+    expect(parsed.help).toBe(false);
+    if (parsed.help) return;
+    expect(parsed.options.loaders).toEqual({
+      count: 3,
+      instanceType: "c6i.large",
+      command: "npx -y @sizer/loadcore",
+    });
+  });
+
+  it("shares the workers, the rate and the pool among the loaders, through loadcore's flag table", () => {
+    expect(shares(10, 3)).toEqual([4, 3, 3]);
+    expect(loaderFlags({ workers: 10, rampUp: 30, sizingWindow: 5 }, 1, 3)).toEqual([
+      "--workers",
+      "3",
+      "--ramp-up",
+      "30",
+      "--sizing-window",
+      "5",
+      "--sizing",
+    ]);
+    const rate = loaderFlags({ rampRate: { from: 30, to: 300 }, maxWorkers: 100, rampUp: 60 }, 0, 3);
+    expect(rate).toContain("10:100");
+    expect(rate[rate.indexOf("--max-workers") + 1]).toBe("34");
+  });
+
+  it("fails with the reasons when no loader brought results back", () => {
+    expect(() =>
+      mergeLoaders(
+        [
+          { instanceId: "i-1", lost: "its command ended Failed (exit -1)" },
+          { instanceId: "i-2", lost: "Undeliverable" },
+        ],
+        ["sizer"],
+      ),
+    ).toThrow("no loader brought results back: i-1: its command ended Failed (exit -1); i-2: Undeliverable");
+  });
+});
+
+/** Runs a script with a real `sh`; its exit code. */
+function sh(script: string): Promise<number | null> {
+  return new Promise((resolve) => spawn("sh", ["-c", script], { stdio: "ignore" }).on("exit", resolve));
+}
+
+describe("the loader scripts, run by a real sh", () => {
+  // A stand-in loadcore: the arguments it got go to args.json; on SIGTERM it writes results.json
+  // and exits 130, as loadcore does on Ctrl-C.
+  const standIn = `process.on("SIGTERM", () => { require("node:fs").writeFileSync("results.json", JSON.stringify({ interrupted: true, url: process.env.SERVER_URL })); process.exit(130); });
+require("node:fs").writeFileSync("args.json", JSON.stringify(process.argv.slice(2)));
+setTimeout(() => {}, 60_000);`;
+
+  it("waits for the agreed start, runs loadcore with its share, and a stop ends it as Ctrl-C would", async () => {
+    const loaderFolder = join(folder.path, "loader-script");
+    mkdirSync(loaderFolder, { recursive: true });
+    writeFileSync(join(loaderFolder, "loadcore.cjs"), standIn);
+    const run = sh(
+      loaderRunScript({
+        folder: loaderFolder,
+        startAt: Date.now() + 300,
+        command: [process.execPath, join(loaderFolder, "loadcore.cjs")],
+        flags: ["--workers", "3", "--sizing"],
+        serverUrl: "http://127.0.0.1:9/it's",
+      }),
+    );
+    await expect.poll(() => existsSync(join(loaderFolder, "args.json")), { timeout: 20_000 }).toBe(true);
+    expect(JSON.parse(readFileSync(join(loaderFolder, "args.json"), "utf8"))).toEqual([
+      "--workers",
+      "3",
+      "--sizing",
+      "-q",
+      "-o",
+      "results.json",
+      "scenario.ts",
+    ]);
+    expect(await sh(loaderStopScript(loaderFolder))).toBe(0);
+    expect(await run).toBe(130);
+    expect(JSON.parse(readFileSync(join(loaderFolder, "results.json"), "utf8"))).toEqual({
+      interrupted: true,
+      url: "http://127.0.0.1:9/it's",
+    });
+  });
+
+  it("a stop before the agreed start: loadcore never starts", async () => {
+    const loaderFolder = join(folder.path, "loader-early-stop");
+    mkdirSync(loaderFolder, { recursive: true });
+    writeFileSync(join(loaderFolder, "loadcore.cjs"), standIn);
+    const run = sh(
+      loaderRunScript({
+        folder: loaderFolder,
+        startAt: Date.now() + 1500,
+        command: [process.execPath, join(loaderFolder, "loadcore.cjs")],
+        flags: [],
+        serverUrl: "http://127.0.0.1:9/",
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await sh(loaderStopScript(loaderFolder))).toBe(0);
+    expect(await run).toBe(130);
+    expect(existsSync(join(loaderFolder, "args.json"))).toBe(false);
+  });
+});
+
+describe("sizer aws run --loaders on aws-fake", () => {
+  itWith(
+    "docker",
+    "runs the load from 3 loader nodes, merges their results exactly, and goes on when one dies",
+    { timeout: 600_000 },
+    async () => {
+      const image = buildNodeImage({
+        serviceFolder: demoServiceDir,
+        entry: "server.mjs",
+        name: "sizer-test-demo",
+      }).image;
+      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+      const stop = new AbortController();
+      try {
+        const out = join(folder.path, "loaders");
+        const started = Date.now();
+        const killed = killSecondLoader(fake, stop.signal);
+        const outcome = await runCli(
+          [
+            "aws",
+            "run",
+            "--image",
+            image,
+            "--port",
+            String(await freePort()),
+            "--instance-types",
+            "t3.micro",
+            "--instance-profile",
+            "sizer-ssm",
+            "--loaders",
+            "3",
+            "--loader-type",
+            "c6i.large",
+            "--loader-command",
+            LOADCORE,
+            "--scenario",
+            join(demoServiceDir, "loadtest.ts"),
+            "--workers",
+            "9",
+            "--ramp-up",
+            "6",
+            "--duration",
+            "14",
+            "--sizing-window",
+            "3",
+            "--terminate",
+            "--yes",
+            "--out",
+            out,
+            "-q",
+          ],
+          { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+        );
+        stop.abort();
+        const killedId = await killed;
+        process.stderr.write(
+          `sizer aws run --loaders 3 on the fake: ${Math.round((Date.now() - started) / 1000)} s\n`,
+        );
+        expect(outcome.code, outcome.stderr).toBe(0);
+        expect(outcome.stderr).toContain("and 3 loader node(s) (c6i.large)");
+        expect(outcome.stderr).toMatch(/\[aws\] loaders: 3 loaders start at/);
+        expect(killedId).toBeDefined();
+        expect(outcome.stderr).toContain(`[aws] loaders ${killedId}: lost:`);
+
+        const results = readResults(
+          readFileSync(join(out, "t3.micro", "results.json"), "utf8"),
+          "results.json",
+        );
+        // the two loaders that lived, merged; the dead one named
+        expect(results.loaders?.map((loader) => loader.source).sort()).toHaveLength(2);
+        expect(results.loaders?.map((loader) => loader.source)).not.toContain(killedId);
+        expect(results.options.lostLoaders).toEqual([{ instanceId: killedId, reason: expect.any(String) }]);
+        expect(results.requests).toBe(results.loaders?.reduce((total, loader) => total + loader.requests, 0));
+        expect(results.requests).toBeGreaterThan(0);
+        // the workers were shared: 3 + 3 + 3, the two that lived
+        expect(results.options.totalWorkers).toBe(6);
+        expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
+        // --terminate: loaders and service node gone
+        const left = [...fake.fleet.instances.values()].filter(
+          (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+        );
+        expect(left.map((instance) => instance.instanceId)).toEqual([]);
+      } finally {
+        stop.abort();
+        await fake.close();
+      }
+    },
+  );
+});
