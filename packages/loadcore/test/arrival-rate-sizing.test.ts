@@ -1,12 +1,8 @@
 import type { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  formatSummary,
-  type LoadResults,
-  runLoad,
-  SizingController,
-  type TimelinePoint,
-} from "../dist/index.js";
+import { type LoadResults, runLoad, type TimelinePoint } from "../dist/index.js";
+import { formatSummary } from "../src/results/summary.js";
+import { SizingController } from "../src/sizing/sizing.js";
 import { captureStream, scenarioFolder } from "./helpers/scenario-files.js";
 import { type ChildServer, startChildServer } from "./servers/child-server.js";
 

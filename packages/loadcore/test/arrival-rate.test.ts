@@ -3,14 +3,14 @@ import { fileURLToPath } from "node:url";
 import { type LoopbackServer, runCli, startLoopbackServer } from "@sizer/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  arrivalOffset,
   type LoadResults,
-  parseMolotovConfig,
   parseRunCommandLine,
   readResults,
   runLoad,
   testToRunOptions,
 } from "../dist/index.js";
+import { arrivalOffset } from "../src/engine/arrival-rate.js";
+import { parseMolotovConfig } from "../src/options/molotov-config.js";
 import { captureStream, scenarioFolder } from "./helpers/scenario-files.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
