@@ -98,15 +98,25 @@ export function getContext(session: Session): SessionContext {
 export class HttpResponse {
   /** HTTP status code. */
   readonly status: number;
-  /** The whole body. */
-  readonly body: Buffer;
   readonly #rawHeaders: Buffer[] | string[];
   #headers: Record<string, string | string[]> | undefined;
+  /** The body, or the chunks it came in until someone reads it (a scenario that checks only the status never copies them). */
+  #body: Buffer | readonly Buffer[];
 
-  constructor(status: number, rawHeaders: Buffer[] | string[], body: Buffer) {
+  /** `body`: the whole body, or the chunks it arrived in (joined on first read). */
+  constructor(status: number, rawHeaders: Buffer[] | string[], body: Buffer | readonly Buffer[]) {
     this.status = status;
     this.#rawHeaders = rawHeaders;
-    this.body = body;
+    this.#body = body;
+  }
+
+  /** The whole body. */
+  get body(): Buffer {
+    const body = this.#body;
+    if (Buffer.isBuffer(body)) return body;
+    const joined = Buffer.concat(body as Buffer[]);
+    this.#body = joined;
+    return joined;
   }
 
   /** True for a 2xx status. */
@@ -273,7 +283,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     this.#settled = true;
     const latency = performance.now() - this.#start;
     const status = this.#status;
-    const body = this.#chunks !== undefined ? Buffer.concat(this.#chunks) : (this.#chunk ?? EMPTY_BODY);
+    const body = this.#chunks ?? this.#chunk ?? EMPTY_BODY;
     const response = new HttpResponse(status, this.#rawHeaders, body);
     const expected = this.#expected;
     let statusError: ResponseStatusError | undefined;
