@@ -394,17 +394,39 @@ export class LoadEngine {
     }
   }
 
+  /**
+   * The workers model's closed loop. It runs each step inline rather than through `#step` (the
+   * arrival-rate pool's): one async frame, one promise and one result object less per scenario run, memory
+   * that lives as long as the request and that every scavenge copies at thousands of workers.
+   */
   async #loop(workerId: number, session: Session, context: SessionContext): Promise<void> {
     const settings = this.#settings;
+    const recorder = this.recorder;
+    const runtime = this.#runtime;
     const random = seededRandom(workerSeed(settings.seed, workerId));
     const maxRuns = settings.maxRuns ?? Number.POSITIVE_INFINITY;
     const globalDelayMs = settings.delay * 1000;
     let stepsWithoutYield = 0;
     for (let step = 1; step <= maxRuns && !this.#stopping; step += 1) {
       context.step = step;
-      const outcome = await this.#step(workerId, session, context, random);
-      if (outcome === undefined) return;
-      const delayMs = outcome.failed ? globalDelayMs : globalDelayMs + outcome.definition.delay * 1000;
+      const definition = this.#pick(workerId, step, random);
+      if (definition === undefined) return;
+      const start = performance.now();
+      let failure: unknown;
+      let failed = false;
+      try {
+        await this.#runScenario(definition, session, workerId);
+      } catch (error) {
+        failed = true;
+        failure = error;
+      }
+      if (runtime.discarding) return;
+      if (failed) {
+        if (!(await this.#recordFailure(workerId, definition, performance.now() - start, failure))) return;
+      } else {
+        recorder.recordScenario(definition.name, performance.now() - start);
+      }
+      const delayMs = failed ? globalDelayMs : globalDelayMs + definition.delay * 1000;
       if (delayMs > 0) {
         stepsWithoutYield = 0;
         await this.#sleep(delayMs);
@@ -425,48 +447,73 @@ export class LoadEngine {
     context: SessionContext,
     random: () => number,
   ): Promise<{ definition: ScenarioDefinition; failed: boolean } | undefined> {
-    const settings = this.#settings;
-    const recorder = this.recorder;
-    const runtime = this.#runtime;
-    const hasListeners = this.#registry.listeners.length > 0;
-    let definition: ScenarioDefinition | undefined;
-    try {
-      definition = this.#chooser.pick(workerId, context.step, random);
-    } catch (error) {
-      // The scenario file's own picker failed: a mistake in the scenario, not a failure of the target.
-      this.#hooks.printError(`[W:${workerId}] ${this.#describeError(error, settings.verbose)}`);
-      this.#hooks.requestStop("scenario-picker");
-      return undefined;
-    }
+    const definition = this.#pick(workerId, context.step, random);
     if (definition === undefined) return undefined;
     const start = performance.now();
     let failure: unknown;
     let failed = false;
     try {
-      if (hasListeners) await this.#emit("scenario_start", { scenario: definition, workerId });
-      await definition.fn(session);
-      if (hasListeners) await this.#emit("scenario_success", { scenario: definition, workerId });
+      await this.#runScenario(definition, session, workerId);
     } catch (error) {
       failed = true;
       failure = error;
     }
-    if (runtime.discarding) return undefined;
-    const duration = performance.now() - start;
+    if (this.#runtime.discarding) return undefined;
     if (failed) {
-      recorder.recordScenario(definition.name, duration, classifyError(failure));
-      if (hasListeners) {
-        await this.#emit("scenario_failure", { scenario: definition, error: failure, workerId }).catch(
-          () => {},
-        );
-      }
-      this.#reportFailure(workerId, definition, failure);
-      if (settings.exception) {
-        this.#hooks.requestStop("exception");
+      if (!(await this.#recordFailure(workerId, definition, performance.now() - start, failure)))
         return undefined;
-      }
     } else {
-      recorder.recordScenario(definition.name, duration);
+      this.recorder.recordScenario(definition.name, performance.now() - start);
     }
     return { definition, failed };
+  }
+
+  /** The scenario a step runs; undefined when the worker must end (none left, or the picker failed). */
+  #pick(workerId: number, step: number, random: () => number): ScenarioDefinition | undefined {
+    try {
+      return this.#chooser.pick(workerId, step, random);
+    } catch (error) {
+      // The scenario file's own picker failed: a mistake in the scenario, not a failure of the target.
+      this.#hooks.printError(`[W:${workerId}] ${this.#describeError(error, this.#settings.verbose)}`);
+      this.#hooks.requestStop("scenario-picker");
+      return undefined;
+    }
+  }
+
+  /** The scenario's own promise, or, with event listeners, one that emits its start and success around it. */
+  #runScenario(definition: ScenarioDefinition, session: Session, workerId: number): unknown {
+    if (this.#registry.listeners.length === 0) return definition.fn(session);
+    return this.#runScenarioWithEvents(definition, session, workerId);
+  }
+
+  async #runScenarioWithEvents(
+    definition: ScenarioDefinition,
+    session: Session,
+    workerId: number,
+  ): Promise<void> {
+    await this.#emit("scenario_start", { scenario: definition, workerId });
+    await definition.fn(session);
+    await this.#emit("scenario_success", { scenario: definition, workerId });
+  }
+
+  /** Records a failed scenario run and says it; false when the run must stop (`--exception`). */
+  async #recordFailure(
+    workerId: number,
+    definition: ScenarioDefinition,
+    durationMs: number,
+    failure: unknown,
+  ): Promise<boolean> {
+    this.recorder.recordScenario(definition.name, durationMs, classifyError(failure));
+    if (this.#registry.listeners.length > 0) {
+      await this.#emit("scenario_failure", { scenario: definition, error: failure, workerId }).catch(
+        () => {},
+      );
+    }
+    this.#reportFailure(workerId, definition, failure);
+    if (this.#settings.exception) {
+      this.#hooks.requestStop("exception");
+      return false;
+    }
+    return true;
   }
 }

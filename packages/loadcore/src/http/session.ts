@@ -98,15 +98,25 @@ export function getContext(session: Session): SessionContext {
 export class HttpResponse {
   /** HTTP status code. */
   readonly status: number;
-  /** The whole body. */
-  readonly body: Buffer;
   readonly #rawHeaders: Buffer[] | string[];
   #headers: Record<string, string | string[]> | undefined;
+  /** The body, or the chunks it came in until someone reads it (a scenario that checks only the status never copies them). */
+  #body: Buffer | readonly Buffer[];
 
-  constructor(status: number, rawHeaders: Buffer[] | string[], body: Buffer) {
+  /** `body`: the whole body, or the chunks it arrived in (joined on first read). */
+  constructor(status: number, rawHeaders: Buffer[] | string[], body: Buffer | readonly Buffer[]) {
     this.status = status;
     this.#rawHeaders = rawHeaders;
-    this.body = body;
+    this.#body = body;
+  }
+
+  /** The whole body. */
+  get body(): Buffer {
+    const body = this.#body;
+    if (Buffer.isBuffer(body)) return body;
+    const joined = Buffer.concat(body as Buffer[]);
+    this.#body = joined;
+    return joined;
   }
 
   /** True for a 2xx status. */
@@ -160,6 +170,8 @@ export function expectStatus(
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
+/** The raw headers of a request that got none (no array per request). */
+const NO_HEADERS: Buffer[] = [];
 
 /** undici's own timeout errors (codes `UND_ERR_HEADERS_TIMEOUT`, `UND_ERR_BODY_TIMEOUT`), without the rest of undici. */
 const { HeadersTimeoutError, BodyTimeoutError } = createRequire(import.meta.url)(
@@ -168,6 +180,18 @@ const { HeadersTimeoutError, BodyTimeoutError } = createRequire(import.meta.url)
   HeadersTimeoutError: new (message?: string) => Error;
   BodyTimeoutError: new (message?: string) => Error;
 };
+
+let capturedResolve: ((response: HttpResponse) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+
+/**
+ * The executor of every request's promise: one function for all, so that a request allocates no closure
+ * (and no context for it) to get its promise's settlers; the caller reads them right after `new Promise`.
+ */
+function captureSettlers(resolve: (response: HttpResponse) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 
 /**
  * One request in flight, as undici's dispatch handler: collects the body, times the request, records it,
@@ -195,7 +219,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
   /** undici is done with the request: the client went back to its pool. */
   #released = false;
   #status = 0;
-  #rawHeaders: Buffer[] = [];
+  #rawHeaders: Buffer[] = NO_HEADERS;
   #chunk: Buffer | undefined;
   #chunks: Buffer[] | undefined;
 
@@ -259,7 +283,7 @@ class PendingRequest extends DeadlineEntry implements Dispatcher.DispatchHandler
     this.#settled = true;
     const latency = performance.now() - this.#start;
     const status = this.#status;
-    const body = this.#chunks !== undefined ? Buffer.concat(this.#chunks) : (this.#chunk ?? EMPTY_BODY);
+    const body = this.#chunks ?? this.#chunk ?? EMPTY_BODY;
     const response = new HttpResponse(status, this.#rawHeaders, body);
     const expected = this.#expected;
     let statusError: ResponseStatusError | undefined;
@@ -368,6 +392,7 @@ export class Session {
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #baseUrl: string | undefined;
+  #lastDispatchOptions: Dispatcher.DispatchOptions | undefined;
   readonly [CONTEXT]: SessionContext;
   /** See {@link RUN_LAG}; set by the engine before each scenario run. */
   [RUN_LAG]: number | undefined;
@@ -402,8 +427,11 @@ export class Session {
 
   /** Sends a request and reads its whole body. Rejects on network errors, timeouts and unexpected statuses. */
   request(method: string, url: string, options?: RequestOptions): Promise<HttpResponse> {
+    return this.#send(method.toUpperCase(), url, options);
+  }
+
+  #send(upperMethod: string, url: string, options: RequestOptions | undefined): Promise<HttpResponse> {
     const runtime = this.#runtime;
-    const upperMethod = method.toUpperCase();
     const absoluteUrl = this.#baseUrl !== undefined && url.startsWith("/") ? `${this.#baseUrl}${url}` : url;
     let target: ReturnType<HttpPools["target"]>;
     try {
@@ -480,7 +508,10 @@ export class Session {
     timeoutMs: number,
     resolveRefused: boolean,
   ): Promise<HttpResponse> {
-    return new Promise<HttpResponse>((resolve, reject) => {
+    const promise = new Promise<HttpResponse>(captureSettlers);
+    const resolve = capturedResolve as (response: HttpResponse) => void;
+    const reject = capturedReject as (error: unknown) => void;
+    try {
       const connections = target.connections;
       const client = connections.acquire();
       const pending = new PendingRequest(
@@ -497,19 +528,43 @@ export class Session {
         timeoutMs,
         this[RUN_LAG],
       );
-      client.dispatch(
-        {
-          path,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: body ?? null,
-          // the deadlines above time the request (undici's own timers have a 1 s resolution)
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
-        pending,
-      );
-    });
+      client.dispatch(this.#dispatchOptions(path, method, headers, body), pending);
+    } catch (error) {
+      reject(error);
+    }
+    return promise;
+  }
+
+  /**
+   * undici's options of a request. undici copies what it needs of them, so a worker that sends the same
+   * bodiless request again (the usual closed loop) reuses its previous object instead of making one.
+   */
+  #dispatchOptions(
+    path: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+  ): Dispatcher.DispatchOptions {
+    const last = this.#lastDispatchOptions;
+    if (
+      body === undefined &&
+      last !== undefined &&
+      last.path === path &&
+      last.method === method &&
+      last.headers === headers
+    )
+      return last;
+    const dispatchOptions: Dispatcher.DispatchOptions = {
+      path,
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: body ?? null,
+      // the deadlines of PendingRequest time the request (undici's own timers have a 1 s resolution)
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    };
+    this.#lastDispatchOptions = body === undefined ? dispatchOptions : undefined;
+    return dispatchOptions;
   }
 
   async #requestWithEvents(
@@ -544,37 +599,37 @@ export class Session {
 
   /** GET a URL. */
   get(url: string, options?: RequestOptions): Promise<HttpResponse> {
-    return this.request("GET", url, options);
+    return this.#send("GET", url, options);
   }
 
   /** POST to a URL (pass `json` or `body` in the options). */
   post(url: string, options?: RequestOptions): Promise<HttpResponse> {
-    return this.request("POST", url, options);
+    return this.#send("POST", url, options);
   }
 
   /** PUT to a URL. */
   put(url: string, options?: RequestOptions): Promise<HttpResponse> {
-    return this.request("PUT", url, options);
+    return this.#send("PUT", url, options);
   }
 
   /** PATCH a URL. */
   patch(url: string, options?: RequestOptions): Promise<HttpResponse> {
-    return this.request("PATCH", url, options);
+    return this.#send("PATCH", url, options);
   }
 
   /** DELETE a URL. */
   delete(url: string, options?: RequestOptions): Promise<HttpResponse> {
-    return this.request("DELETE", url, options);
+    return this.#send("DELETE", url, options);
   }
 
   /** HEAD a URL. */
   head(url: string, options?: RequestOptions): Promise<HttpResponse> {
-    return this.request("HEAD", url, options);
+    return this.#send("HEAD", url, options);
   }
 
   /** OPTIONS a URL. */
   options(url: string, options?: RequestOptions): Promise<HttpResponse> {
-    return this.request("OPTIONS", url, options);
+    return this.#send("OPTIONS", url, options);
   }
 
   async #json<T>(method: string, url: string, json: unknown, options: RequestOptions = {}): Promise<T> {
