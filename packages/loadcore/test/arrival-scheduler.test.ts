@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   type ArrivalPlan,
   ArrivalScheduler,
-  POOL_GROWTH_BUSY_LIMIT,
+  POOL_GROWTH_CPU_LIMIT,
   POOL_GROWTH_INTERVAL_MS,
+  POOL_GROWTH_MIN_STEP,
 } from "../src/engine/arrival-rate.js";
 
 /** A pool whose workers are numbers; a run holds its worker until the test ends it. */
@@ -43,8 +44,8 @@ afterEach(() => {
   for (const scheduler of schedulers.splice(0)) scheduler.stop();
 });
 
-/** 1000 runs/s (one a ms) on a fake clock; `busy` is the event loop's utilization the scheduler sees. */
-function schedule(plan: Partial<ArrivalPlan>, busy = 0.2) {
+/** 1000 runs/s (one a ms) on a fake clock; `cpu` is the share of a core the generator used. */
+function schedule(plan: Partial<ArrivalPlan>, cpu = 0.2) {
   let now = 1000;
   const pool = new FakePool();
   const scheduler = new ArrivalScheduler<number>(
@@ -60,7 +61,7 @@ function schedule(plan: Partial<ArrivalPlan>, busy = 0.2) {
       ...plan,
     },
     pool,
-    { clock: () => now, loopUtilization: () => busy },
+    { clock: () => now, cpuShare: () => cpu },
   );
   pool.scheduler = scheduler;
   schedulers.push(scheduler);
@@ -101,41 +102,44 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(scheduler.counts).toEqual({ started: 201, late: 0, dropped: 0 });
   });
 
-  it("grows at most once a growth interval and at most doubling, counting the runs that waited as late", () => {
-    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 });
+  it("grows at most doubling in a growth interval, counting the runs that waited as late", () => {
+    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 16 });
     begin();
-    at(1);
-    // runs 0 and 1 hold both workers; runs 2 to 5 wait: the pool may not grow before one interval
-    at(5);
-    expect(pool.size).toBe(2);
-    expect(scheduler.counts.started).toBe(2);
-    at(POOL_GROWTH_INTERVAL_MS);
-    // 9 runs wait: at most doubling, 2 more, both started at once
-    expect(pool.size).toBe(4);
-    expect(scheduler.counts.started).toBe(4);
-    at(POOL_GROWTH_INTERVAL_MS + 5);
-    expect(pool.size).toBe(4);
-    at(2 * POOL_GROWTH_INTERVAL_MS);
-    expect(pool.size).toBe(8);
-    expect(scheduler.counts.late).toBe(6);
-    // workers freed serve the waiting runs first, late, then the schedule catches up
+    for (let ms = 1; ms < 16; ms += 1) at(ms);
+    expect(scheduler.counts.started).toBe(16);
+    // a run each ms, each holding its worker: at 100 ms, 85 runs wait; the pool doubles at once
+    at(100);
+    expect(pool.size).toBe(32);
+    expect(scheduler.counts.started).toBe(32);
+    at(100 + POOL_GROWTH_INTERVAL_MS / 2);
+    expect(pool.size).toBe(32);
+    at(100 + POOL_GROWTH_INTERVAL_MS);
+    expect(pool.size).toBe(64);
+    // the 16 started at 100 ms waited for no worker (the pool grew at once), the 32 after it did
+    expect(scheduler.counts.late).toBe(32);
+    // workers freed serve the 47 waiting runs, late but for the 2 due in the last ms
     pool.finishAll();
-    pool.finishAll();
-    expect(scheduler.counts.started).toBe(2 * POOL_GROWTH_INTERVAL_MS + 1);
-    expect(scheduler.counts.dropped).toBe(0);
+    expect(scheduler.counts).toEqual({ started: 111, late: 32 + 45, dropped: 0 });
   });
 
-  it("does not grow while the event loop is busy: the runs wait for the generator's CPU, not for workers", () => {
-    const { pool, scheduler, begin, at } = schedule(
-      { preAllocatedWorkers: 2 },
-      POOL_GROWTH_BUSY_LIMIT + 0.05,
-    );
+  it(`grows a small pool by up to ${POOL_GROWTH_MIN_STEP} workers at once`, () => {
+    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 1 });
+    begin();
+    at(50);
+    expect(pool.size).toBe(1 + POOL_GROWTH_MIN_STEP);
+    expect(scheduler.counts).toEqual({ started: 1 + POOL_GROWTH_MIN_STEP, late: 0, dropped: 0 });
+  });
+
+  it("does not grow while the generator's CPU is busy: the runs wait for it, not for workers", () => {
+    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 }, POOL_GROWTH_CPU_LIMIT + 0.05);
     begin();
     for (let ms = 1; ms <= 10 * POOL_GROWTH_INTERVAL_MS; ms += 1) at(ms);
     expect(pool.size).toBe(2);
     expect(scheduler.counts.started).toBe(2);
     pool.finishAll();
     expect(scheduler.counts).toEqual({ started: 4, late: 2, dropped: 0 });
+    pool.finishAll();
+    expect(pool.size).toBe(2);
   });
 
   it("grows an empty pool at the first run, and never past maxWorkers", () => {
@@ -143,7 +147,7 @@ describe("the arrival-rate scheduler's pool", () => {
     begin();
     expect(pool.size).toBe(1);
     expect(scheduler.counts.started).toBe(1);
-    for (let ms = 1; ms <= 20 * POOL_GROWTH_INTERVAL_MS; ms += 1) at(ms);
+    for (let ms = 1; ms <= 20; ms += 1) at(ms);
     expect(pool.size).toBe(5);
     expect(scheduler.counts.started).toBe(5);
   });
@@ -152,9 +156,9 @@ describe("the arrival-rate scheduler's pool", () => {
     const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 });
     begin();
     pool.finishAll();
-    // a 10 ms pause: runs 1 to 10 are all due at once, 2 workers are idle, 2 more are added
+    // a 10 ms pause: runs 1 to 10 are all due at once, 2 workers are idle, the pool grows
     at(POOL_GROWTH_INTERVAL_MS);
-    expect(pool.size).toBe(4);
+    expect(pool.size).toBe(2 + POOL_GROWTH_MIN_STEP);
     pool.finishAll();
     pool.finishAll();
     // their latency counts the pause (from their time), but no run waited for a worker

@@ -1,4 +1,5 @@
 import type { RampRate } from "../options/run-options.js";
+import { cpuTimeReader } from "./self-check.js";
 
 /**
  * When the scenario run of index `index` (0-based, whole run) should start, in seconds after the run's
@@ -87,10 +88,10 @@ export interface ArrivalSchedulerOptions {
   /** A monotonic ms clock, `performance.now` by default. */
   clock?: () => number;
   /**
-   * The share of time (0 to 1) the event loop was busy since the previous call (the first call starts the
-   * count), `performance.eventLoopUtilization` by default.
+   * The share of one core (1 = a whole core) the generator used since the previous call (the first call
+   * starts the count); by default its CPU time ({@link cpuTimeReader}) over the clock's time.
    */
-  loopUtilization?: () => number;
+  cpuShare?: () => number;
 }
 
 /**
@@ -100,23 +101,31 @@ export interface ArrivalSchedulerOptions {
  * its latency and the self-check show, not for want of a worker.
  */
 const ON_TIME_MS = 1;
-/** The pool grows at most once in this many ms, and then at most doubles. */
+/** The pool grows at most by its own size in this many ms (at most doubling), or by {@link POOL_GROWTH_MIN_STEP}. */
 export const POOL_GROWTH_INTERVAL_MS = 10;
+/** A small pool may grow by this many workers in a growth interval. */
+export const POOL_GROWTH_MIN_STEP = 8;
 /**
- * A pool that is exhausted while the event loop was busier than this (share of the time since the last
- * growth) does not grow: the runs are waiting for the generator's CPU, not for workers, and more workers
- * would only open more connections and fall further behind (at the start, before the code is warm,
- * that cascade took a 1,000-worker pool to its maximum in a second against a 1 ms service).
+ * A pool that is exhausted while the generator used more than this share of a core (over the growth
+ * interval before) does not grow: the runs are waiting for the generator's CPU, not for workers, and
+ * more workers would only open more connections and fall further behind (at the start, before the
+ * code was warm, that cascade took a 1,000-worker pool to its maximum in a second against a 1 ms
+ * service). Its CPU time, not its event loop's utilisation: on a machine busy with other work, the
+ * loop waits for a core most of the time it is busy, and a bigger pool does keep the rate there.
  */
-export const POOL_GROWTH_BUSY_LIMIT = 0.9;
+export const POOL_GROWTH_CPU_LIMIT = 0.9;
 
-function eventLoopUtilization(): () => number {
-  let previous = performance.eventLoopUtilization();
+function cpuShareOf(clock: () => number): () => number {
+  const readCpu = cpuTimeReader();
+  let lastCpu = readCpu();
+  let lastTime = clock();
   return () => {
-    const current = performance.eventLoopUtilization();
-    const { utilization } = performance.eventLoopUtilization(current, previous);
-    previous = current;
-    return utilization;
+    const cpu = readCpu();
+    const time = clock();
+    const share = time > lastTime ? (cpu - lastCpu) / (time - lastTime) : 0;
+    lastCpu = cpu;
+    lastTime = time;
+    return share;
   };
 }
 
@@ -126,15 +135,15 @@ function eventLoopUtilization(): () => number {
  * late, and dropped once it waited `staleAfterMs` or the run ends first. Nothing is skipped uncounted.
  *
  * The pool starts with `preAllocatedWorkers`, made ready before the clock starts ({@link preAllocate},
- * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most once
- * every {@link POOL_GROWTH_INTERVAL_MS}, at most doubling, and only while the event loop has time to
- * spare ({@link POOL_GROWTH_BUSY_LIMIT}), up to `maxWorkers`.
+ * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most
+ * doubling in each {@link POOL_GROWTH_INTERVAL_MS}, only while the generator has
+ * CPU to spare ({@link POOL_GROWTH_CPU_LIMIT}), up to `maxWorkers`.
  */
 export class ArrivalScheduler<Worker> {
   readonly #plan: ArrivalPlan;
   readonly #pool: ArrivalPool<Worker>;
   readonly #clock: () => number;
-  readonly #loopUtilization: () => number;
+  readonly #cpuShare: () => number;
   /** `performance.now()` of the schedule's offset 0, once begun. */
   #origin = Number.NaN;
   /** This process's next run, counted in its own share (global index `next * processes + processIndex`). */
@@ -158,7 +167,9 @@ export class ArrivalScheduler<Worker> {
   #backlogSince = 0;
   /** Workers added to the pool (ready, busy, or still in their setup). */
   #size = 0;
-  #nextGrowthAt = Number.NEGATIVE_INFINITY;
+  /** When the growth budget is next refilled, and what is left of it (workers). */
+  #refillAt = Number.NEGATIVE_INFINITY;
+  #growthBudget = 0;
   /** The time of the last run of the plan (its duration), or infinity. */
   #endAt = Number.POSITIVE_INFINITY;
   readonly counts: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
@@ -167,7 +178,7 @@ export class ArrivalScheduler<Worker> {
     this.#plan = plan;
     this.#pool = pool;
     this.#clock = options.clock ?? (() => performance.now());
-    this.#loopUtilization = options.loopUtilization ?? eventLoopUtilization();
+    this.#cpuShare = options.cpuShare ?? cpuShareOf(this.#clock);
   }
 
   /** Workers added to the pool so far. */
@@ -189,13 +200,10 @@ export class ArrivalScheduler<Worker> {
   /** Starts the schedule: offset 0 is `origin`, a time of the clock (usually now, or just past). */
   begin(origin: number): void {
     if (this.#stopped || !Number.isNaN(this.#origin)) return;
-    const now = this.#clock();
     this.#origin = origin;
     if (this.#plan.durationSeconds !== undefined) this.#endAt = origin + this.#plan.durationSeconds * 1000;
     this.#nextAt = this.#timeOf(this.#next);
-    this.#loopUtilization();
-    // an empty pool grows at the first run; a prepared one serves a growth interval before it may grow
-    if (this.#size > 0) this.#nextGrowthAt = now + POOL_GROWTH_INTERVAL_MS;
+    this.#cpuShare();
     this.dispatch();
   }
 
@@ -267,28 +275,30 @@ export class ArrivalScheduler<Worker> {
     this.#nextAt = this.#timeOf(this.#next);
   }
 
-  /** Adds workers for the runs due, if the pool may grow now; true when it grew. */
+  /**
+   * Adds workers for the runs due, if the pool may grow now; true when it grew. Each growth interval
+   * allows as many new workers as the pool had at its start, at least {@link POOL_GROWTH_MIN_STEP}
+   * (none while the generator's CPU was busy since the interval before), used as runs find the pool
+   * exhausted.
+   */
   #grow(now: number): boolean {
     const plan = this.#plan;
     if (this.#size >= plan.maxWorkers) return false;
-    if (now < this.#nextGrowthAt) {
-      this.#arm(this.#nextGrowthAt, now);
+    if (now >= this.#refillAt) {
+      const cpu = this.#size > 0 ? this.#cpuShare() : 0;
+      this.#refillAt = now + POOL_GROWTH_INTERVAL_MS;
+      this.#growthBudget = cpu > POOL_GROWTH_CPU_LIMIT ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
+    }
+    if (this.#growthBudget <= 0) {
+      this.#arm(this.#refillAt, now);
       return false;
     }
-    const busy = this.#size > 0 ? this.#loopUtilization() : 0;
-    this.#nextGrowthAt = now + POOL_GROWTH_INTERVAL_MS;
-    if (busy > POOL_GROWTH_BUSY_LIMIT) {
-      this.#arm(this.#nextGrowthAt, now);
-      return false;
-    }
-    // the runs due by now and not started, plus a quarter of headroom, at most doubling
+    // the runs due by now and not started: no more (headroom added at each growth compounded into a
+    // pool far bigger than the runs ever in flight, when the generator kept pausing)
     const due = arrivalsBy((now - this.#origin) / 1000, plan.rate, plan.rampUp);
     const waiting = Math.max(1, Math.floor((due - plan.processIndex) / plan.processes) + 1 - this.#next);
-    const count = Math.min(
-      plan.maxWorkers - this.#size,
-      Math.max(1, this.#size),
-      waiting + Math.ceil(this.#size / 4),
-    );
+    const count = Math.min(plan.maxWorkers - this.#size, this.#growthBudget, waiting);
+    this.#growthBudget -= count;
     this.#add(count);
     return true;
   }
