@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type ArrivalPlan,
   ArrivalScheduler,
   POOL_GROWTH_CPU_LIMIT,
   POOL_GROWTH_INTERVAL_MS,
+  POOL_GROWTH_LAG_LIMIT_MS,
   POOL_GROWTH_MIN_STEP,
 } from "../src/engine/arrival-rate.js";
 
@@ -68,6 +70,10 @@ function schedule(plan: Partial<ArrivalPlan>, cpu = 0.2) {
   return {
     pool,
     scheduler,
+    /** Moves the clock to `ms` after offset 0, without dispatching. */
+    setClock(ms: number) {
+      now = 1000 + ms;
+    },
     /** Moves the clock to `ms` after offset 0 and dispatches, as the timer would. */
     at(ms: number) {
       now = 1000 + ms;
@@ -140,6 +146,20 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(scheduler.counts).toEqual({ started: 4, late: 2, dropped: 0 });
     pool.finishAll();
     expect(pool.size).toBe(2);
+  });
+
+  it("does not grow while the generator lags: its timer fired late, the machine kept it waiting", async () => {
+    const { pool, scheduler, begin, at, setClock } = schedule({ preAllocatedWorkers: 2 });
+    begin();
+    at(1);
+    // the timer armed for run 2 fires (real time), but the clock says it comes far too late
+    setClock(2 + POOL_GROWTH_LAG_LIMIT_MS + 5);
+    await sleep(20);
+    expect(pool.size).toBe(2);
+    expect(scheduler.counts.started).toBe(2);
+    // the next growth interval, with the timer on time, grows it
+    at(50);
+    expect(pool.size).toBe(2 + POOL_GROWTH_MIN_STEP);
   });
 
   it("grows an empty pool at the first run, and never past maxWorkers", () => {

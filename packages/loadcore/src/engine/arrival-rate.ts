@@ -115,6 +115,13 @@ export const POOL_GROWTH_MIN_STEP = 8;
  */
 export const POOL_GROWTH_CPU_LIMIT = 0.9;
 
+/**
+ * Nor does a pool whose timer fired later than this since the last growth (ms): the generator does not
+ * keep time, because its CPU is busy or because a busy machine gives it a core late; either way the
+ * runs in flight look slow for the generator's sake, and more workers would add connections to it.
+ */
+export const POOL_GROWTH_LAG_LIMIT_MS = 10;
+
 function cpuShareOf(clock: () => number): () => number {
   const readCpu = cpuTimeReader();
   let lastCpu = readCpu();
@@ -137,7 +144,8 @@ function cpuShareOf(clock: () => number): () => number {
  * The pool starts with `preAllocatedWorkers`, made ready before the clock starts ({@link preAllocate},
  * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most
  * doubling in each {@link POOL_GROWTH_INTERVAL_MS}, only while the generator has
- * CPU to spare ({@link POOL_GROWTH_CPU_LIMIT}), up to `maxWorkers`.
+ * CPU to spare ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to
+ * `maxWorkers`.
  */
 export class ArrivalScheduler<Worker> {
   readonly #plan: ArrivalPlan;
@@ -154,6 +162,8 @@ export class ArrivalScheduler<Worker> {
   /** When the armed timer fires (`performance.now()` ms). */
   #timerAt = Number.POSITIVE_INFINITY;
   readonly #onTimer = () => {
+    const lag = this.#clock() - this.#timerAt;
+    if (lag > this.#timerLag) this.#timerLag = lag;
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
     this.dispatch();
@@ -170,6 +180,8 @@ export class ArrivalScheduler<Worker> {
   /** When the growth budget is next refilled, and what is left of it (workers). */
   #refillAt = Number.NEGATIVE_INFINITY;
   #growthBudget = 0;
+  /** How late the timer fired at worst since the last refill, ms: how far the generator lags. */
+  #timerLag = 0;
   /** The time of the last run of the plan (its duration), or infinity. */
   #endAt = Number.POSITIVE_INFINITY;
   readonly counts: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
@@ -278,16 +290,19 @@ export class ArrivalScheduler<Worker> {
   /**
    * Adds workers for the runs due, if the pool may grow now; true when it grew. Each growth interval
    * allows as many new workers as the pool had at its start, at least {@link POOL_GROWTH_MIN_STEP}
-   * (none while the generator's CPU was busy since the interval before), used as runs find the pool
-   * exhausted.
+   * (none while the generator's CPU was busy or its timer late since the interval before), used as runs
+   * find the pool exhausted.
    */
   #grow(now: number): boolean {
     const plan = this.#plan;
     if (this.#size >= plan.maxWorkers) return false;
     if (now >= this.#refillAt) {
       const cpu = this.#size > 0 ? this.#cpuShare() : 0;
+      const lagging = this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS;
+      this.#timerLag = 0;
       this.#refillAt = now + POOL_GROWTH_INTERVAL_MS;
-      this.#growthBudget = cpu > POOL_GROWTH_CPU_LIMIT ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
+      this.#growthBudget =
+        cpu > POOL_GROWTH_CPU_LIMIT || lagging ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
     }
     if (this.#growthBudget <= 0) {
       this.#arm(this.#refillAt, now);
