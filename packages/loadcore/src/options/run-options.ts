@@ -70,7 +70,7 @@ export interface RunOptions {
   /**
    * Arrival-rate model: the workers per process made ready (setup fixtures run) before the schedule's
    * clock starts (default: the runs of {@link RUN_DEFAULTS.preAllocatedSeconds} at the start rate, at
-   * least 1, at most `maxWorkers`). The pool grows from there on demand.
+   * least 10, at most `maxWorkers`). The pool grows from there on demand.
    */
   preAllocatedWorkers?: number;
   /** Per-request timeout, seconds (default 30). */
@@ -166,9 +166,10 @@ export const RUN_DEFAULTS = {
   maxWorkers: 1000,
   /**
    * Arrival-rate model: the pool's first workers (per process) are the runs of this many seconds at the
-   * start rate, at least 1 and at most `maxWorkers`: 10 at 500 runs/s, 400 at 20,000.
+   * start rate, at least `preAllocatedMinimum` and at most `maxWorkers`: 10 at 500 runs/s, 400 at 20,000.
    */
   preAllocatedSeconds: 0.02,
+  preAllocatedMinimum: 10,
 } as const;
 
 /** How a run option is written on a command line: its value's kind, and its flag. */
@@ -521,7 +522,10 @@ function preAllocatedWorkers(options: RunOptions): number {
   if (options.preAllocatedWorkers !== undefined) return options.preAllocatedWorkers;
   const perProcess = rate.from / (options.processes ?? RUN_DEFAULTS.processes);
   const maxWorkers = options.maxWorkers ?? RUN_DEFAULTS.maxWorkers;
-  return Math.min(maxWorkers, Math.max(1, Math.ceil(perProcess * RUN_DEFAULTS.preAllocatedSeconds)));
+  return Math.min(
+    maxWorkers,
+    Math.max(RUN_DEFAULTS.preAllocatedMinimum, Math.ceil(perProcess * RUN_DEFAULTS.preAllocatedSeconds)),
+  );
 }
 
 /** The options as recorded in the results JSON (`options`) and shown to fixtures: plain data, no env values. */
