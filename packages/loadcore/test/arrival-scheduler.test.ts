@@ -4,6 +4,7 @@ import {
   type ArrivalPlan,
   ArrivalScheduler,
   POOL_GROWTH_CPU_LIMIT,
+  POOL_GROWTH_HOLD_MS,
   POOL_GROWTH_INTERVAL_MS,
   POOL_GROWTH_LAG_LIMIT_MS,
   POOL_GROWTH_MIN_STEP,
@@ -157,8 +158,10 @@ describe("the arrival-rate scheduler's pool", () => {
     await sleep(20);
     expect(pool.size).toBe(2);
     expect(scheduler.counts.started).toBe(2);
-    // the next growth interval, with the timer on time, grows it
+    // nor in the next growth intervals, though the timer is on time again: not before the hold ends
     at(50);
+    expect(pool.size).toBe(2);
+    at(2 + POOL_GROWTH_LAG_LIMIT_MS + 5 + POOL_GROWTH_HOLD_MS);
     expect(pool.size).toBe(2 + POOL_GROWTH_MIN_STEP);
   });
 

@@ -121,6 +121,11 @@ export const POOL_GROWTH_CPU_LIMIT = 0.9;
  * runs in flight look slow for the generator's sake, and more workers would add connections to it.
  */
 export const POOL_GROWTH_LAG_LIMIT_MS = 10;
+/**
+ * After either sign (busy CPU, late timer), the pool does not grow for this long (ms): a generator that
+ * stalls keeps time between its stalls, and growing in each calm interval took the pool to its maximum.
+ */
+export const POOL_GROWTH_HOLD_MS = 200;
 
 function cpuShareOf(clock: () => number): () => number {
   const readCpu = cpuTimeReader();
@@ -182,6 +187,8 @@ export class ArrivalScheduler<Worker> {
   #growthBudget = 0;
   /** How late the timer fired at worst since the last refill, ms: how far the generator lags. */
   #timerLag = 0;
+  /** No growth before this time: the generator was CPU-bound or lagging shortly before. */
+  #holdUntil = Number.NEGATIVE_INFINITY;
   /** The time of the last run of the plan (its duration), or infinity. */
   #endAt = Number.POSITIVE_INFINITY;
   readonly counts: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
@@ -298,11 +305,11 @@ export class ArrivalScheduler<Worker> {
     if (this.#size >= plan.maxWorkers) return false;
     if (now >= this.#refillAt) {
       const cpu = this.#size > 0 ? this.#cpuShare() : 0;
-      const lagging = this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS;
+      if (cpu > POOL_GROWTH_CPU_LIMIT || this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS)
+        this.#holdUntil = now + POOL_GROWTH_HOLD_MS;
       this.#timerLag = 0;
       this.#refillAt = now + POOL_GROWTH_INTERVAL_MS;
-      this.#growthBudget =
-        cpu > POOL_GROWTH_CPU_LIMIT || lagging ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
+      this.#growthBudget = now < this.#holdUntil ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
     }
     if (this.#growthBudget <= 0) {
       this.#arm(this.#refillAt, now);
