@@ -123,7 +123,7 @@ async function main(argv) {
       reference = { ...reference, cpu, loadAverageBefore: loadBefore, quietWait: quiet };
       console.log(
         `reference: closed model, ${flags.concurrency} workers: ${formatRate(reference.requestsPerSecond)} req/s` +
-          `  generator ${cpu.generatorCores.toFixed(2)} CPU, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}`,
+          `  generator ${cpu.generatorCores.toFixed(2)} CPU (${cpuPerRun(cpu.generatorCores, reference.requestsPerSecond)} µs a run), others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}`,
       );
       for (const fraction of fractions)
         rates.push(Math.max(1, Math.round(reference.requestsPerSecond * fraction)));
@@ -159,6 +159,7 @@ async function main(argv) {
       "completed runs/s",
       "p99 (ms)",
       "generator CPU",
+      "generator µs/run",
       "others CPU",
       "load avg",
       `within ${HOLD_TOLERANCE * 100}%`,
@@ -173,6 +174,7 @@ async function main(argv) {
       run.problem ? "-" : formatRate(run.completedPerSecond),
       run.problem ? "-" : run.p99.toFixed(1),
       run.cpu.generatorCores.toFixed(2),
+      run.problem ? "-" : cpuPerRun(run.cpu.generatorCores, run.completedPerSecond),
       run.cpu.otherCores.toFixed(2),
       run.loadAverageBefore.toFixed(2),
       run.problem ? "no" : run.held ? "yes" : "no",
@@ -273,6 +275,11 @@ async function runAtRate(rate, flags, url, pinning) {
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/** Generator CPU time per scenario run, µs: its cores over the runs it completed a second. */
+function cpuPerRun(cores, runsPerSecond) {
+  return runsPerSecond > 0 ? ((cores * 1e6) / runsPerSecond).toFixed(1) : "-";
 }
 
 function formatRatio(value) {

@@ -45,6 +45,13 @@ async function main(): Promise<void> {
   });
   port.on("message", (message: ParentMessage) => {
     switch (message.type) {
+      case "prepare":
+        for (const [name, value] of Object.entries(message.variables)) registry.variables.set(name, value);
+        void engine.prepare(message.plan).then(
+          () => send({ type: "prepared" }),
+          () => send({ type: "prepared" }),
+        );
+        break;
       case "start":
         for (const [name, value] of Object.entries(message.variables)) registry.variables.set(name, value);
         void engine.run(message.plans).then(

@@ -1,4 +1,5 @@
 import type { RampRate } from "../options/run-options.js";
+import { cpuTimeReader } from "./self-check.js";
 
 /**
  * When the scenario run of index `index` (0-based, whole run) should start, in seconds after the run's
@@ -37,7 +38,7 @@ export function targetRateOf(t: number, ramp: RampRate, rampUpSeconds: number): 
 
 /** What one process needs to start its share of an arrival-rate run (plain data, sent to threads). */
 export interface ArrivalPlan {
-  /** Epoch ms of the run's start (offset 0 of the schedule). */
+  /** Epoch ms of the run's start (offset 0 of the schedule); 0 while the pool is being prepared. */
   startAt: number;
   /** Scenario runs per second of the whole run (all processes). */
   rate: RampRate;
@@ -48,6 +49,8 @@ export interface ArrivalPlan {
   processIndex: number;
   /** The most workers of this process. */
   maxWorkers: number;
+  /** The workers of this process made ready (setup fixtures run) before the schedule's clock starts. */
+  preAllocatedWorkers: number;
   /** A run still waiting for a free worker this long after its time is dropped, ms (the request timeout). */
   staleAfterMs: number;
   /** The run's planned length, seconds: a run due after it is never counted dropped, even when the stop comes late. */
@@ -58,7 +61,7 @@ export interface ArrivalPlan {
 export interface ArrivalCounts {
   /** Runs started (on time or late). */
   started: number;
-  /** Runs started after their time because every worker of the pool was busy. */
+  /** Runs started more than 1 ms late for want of a worker: every worker of the pool was busy. */
   late: number;
   /** Runs that never started: no free worker within `staleAfterMs`, or still waiting when the run ended. */
   dropped: number;
@@ -66,39 +69,161 @@ export interface ArrivalCounts {
 
 /** The scheduler's side of the worker pool. */
 export interface ArrivalPool<Worker> {
-  /** A free worker (an idle one, or a new one while the pool may grow), or undefined when exhausted. */
-  take(): Worker | undefined;
-  /** Starts one scenario run on `worker`; `intendedAt` is when it should have started (`performance.now()` ms). */
-  start(worker: Worker, intendedAt: number): void;
+  /** An idle worker, or undefined when every worker is busy (or still running its setup). */
+  idle(): Worker | undefined;
+  /**
+   * Adds a worker to the pool. Once its setup is done it is idle and calls
+   * {@link ArrivalScheduler.dispatch} (at once, from within this call, when it has no setup to wait for).
+   */
+  add(): void;
+  /**
+   * Starts one scenario run on `worker`: `intendedAt` is when it should have started and `now` when it
+   * does (both `performance.now()` ms). The worker calls {@link ArrivalScheduler.dispatch} once idle again.
+   */
+  start(worker: Worker, intendedAt: number, now: number): void;
 }
 
-/** Within this many ms of its time a run counts as on time: timer granularity, not a busy pool. */
+/** Seams of {@link ArrivalScheduler}: real by default. */
+export interface ArrivalSchedulerOptions {
+  /** A monotonic ms clock, `performance.now` by default. */
+  clock?: () => number;
+  /**
+   * The share of one core (1 = a whole core) the generator used since the previous call (the first call
+   * starts the count); by default its CPU time ({@link cpuTimeReader}) over the clock's time.
+   */
+  cpuShare?: () => number;
+}
+
+/**
+ * A run that waited for a worker longer than this counts as late: timer granularity, not a busy pool.
+ * The wait counts from its time, or from when the pool was found exhausted when that is later: a run
+ * due during a pause of the generator (a GC, a slow callback) is late for the generator's CPU, which
+ * its latency and the self-check show, not for want of a worker.
+ */
 const ON_TIME_MS = 1;
+/** The pool grows at most by its own size in this many ms (at most doubling), or by {@link POOL_GROWTH_MIN_STEP}. */
+export const POOL_GROWTH_INTERVAL_MS = 10;
+/** A small pool may grow by this many workers in a growth interval. */
+export const POOL_GROWTH_MIN_STEP = 8;
+/**
+ * A pool that is exhausted while the generator used more than this share of a core (over the growth
+ * interval before) does not grow: the runs are waiting for the generator's CPU, not for workers, and
+ * more workers would only open more connections and fall further behind (at the start, before the
+ * code was warm, that cascade took a 1,000-worker pool to its maximum in a second against a 1 ms
+ * service). Its CPU time, not its event loop's utilisation: on a machine busy with other work, the
+ * loop waits for a core most of the time it is busy, and a bigger pool does keep the rate there.
+ */
+export const POOL_GROWTH_CPU_LIMIT = 0.9;
+
+/**
+ * Nor does a pool whose timer fired later than this since the last growth (ms): the generator does not
+ * keep time, because its CPU is busy or because a busy machine gives it a core late; either way the
+ * runs in flight look slow for the generator's sake, and more workers would add connections to it.
+ */
+export const POOL_GROWTH_LAG_LIMIT_MS = 10;
+/**
+ * After either sign (busy CPU, late timer), the pool does not grow for this long (ms): a generator that
+ * stalls keeps time between its stalls, and growing in each calm interval took the pool to its maximum.
+ */
+export const POOL_GROWTH_HOLD_MS = 200;
+
+function cpuShareOf(clock: () => number): () => number {
+  const readCpu = cpuTimeReader();
+  let lastCpu = readCpu();
+  let lastTime = clock();
+  return () => {
+    const cpu = readCpu();
+    const time = clock();
+    const share = time > lastTime ? (cpu - lastCpu) / (time - lastTime) : 0;
+    lastCpu = cpu;
+    lastTime = time;
+    return share;
+  };
+}
 
 /**
  * Starts scenario runs on schedule, whether or not earlier ones finished. A run that finds every worker
  * busy waits for the next free one (and its latency then counts the wait, see `Session`): it is counted
  * late, and dropped once it waited `staleAfterMs` or the run ends first. Nothing is skipped uncounted.
+ *
+ * The pool starts with `preAllocatedWorkers`, made ready before the clock starts ({@link preAllocate},
+ * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most
+ * doubling in each {@link POOL_GROWTH_INTERVAL_MS}, only while the generator has
+ * CPU to spare ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to
+ * `maxWorkers`.
  */
 export class ArrivalScheduler<Worker> {
   readonly #plan: ArrivalPlan;
   readonly #pool: ArrivalPool<Worker>;
   readonly #clock: () => number;
-  /** `performance.now()` of the schedule's offset 0. */
-  readonly #origin: number;
+  readonly #cpuShare: () => number;
+  /** `performance.now()` of the schedule's offset 0, once begun. */
+  #origin = Number.NaN;
   /** This process's next run, counted in its own share (global index `next * processes + processIndex`). */
   #next = 0;
+  /** Its time, cached: `#timeOf` costs a division (a square root during a ramp). */
+  #nextAt = Number.NaN;
   #timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (`performance.now()` ms). */
+  #timerAt = Number.POSITIVE_INFINITY;
+  readonly #onTimer = () => {
+    const lag = this.#clock() - this.#timerAt;
+    if (lag > this.#timerLag) this.#timerLag = lag;
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    this.dispatch();
+  };
   #stopped = false;
+  #dispatching = false;
+  #dispatchAgain = false;
   /** The pool was found exhausted with runs due, and they have not all started since. */
   #backlog = false;
+  /** When it was (`performance.now()` ms). */
+  #backlogSince = 0;
+  /** Workers added to the pool (ready, busy, or still in their setup). */
+  #size = 0;
+  /** When the growth budget is next refilled, and what is left of it (workers). */
+  #refillAt = Number.NEGATIVE_INFINITY;
+  #growthBudget = 0;
+  /** How late the timer fired at worst since the last refill, ms: how far the generator lags. */
+  #timerLag = 0;
+  /** No growth before this time: the generator was CPU-bound or lagging shortly before. */
+  #holdUntil = Number.NEGATIVE_INFINITY;
+  /** The time of the last run of the plan (its duration), or infinity. */
+  #endAt = Number.POSITIVE_INFINITY;
   readonly counts: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
 
-  constructor(plan: ArrivalPlan, pool: ArrivalPool<Worker>, clock: () => number = () => performance.now()) {
+  constructor(plan: ArrivalPlan, pool: ArrivalPool<Worker>, options: ArrivalSchedulerOptions = {}) {
     this.#plan = plan;
     this.#pool = pool;
-    this.#clock = clock;
-    this.#origin = clock() + (plan.startAt - Date.now());
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#cpuShare = options.cpuShare ?? cpuShareOf(this.#clock);
+  }
+
+  /** Workers added to the pool so far. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** True once {@link begin} started the schedule. */
+  get begun(): boolean {
+    return !Number.isNaN(this.#origin);
+  }
+
+  /** Adds the plan's `preAllocatedWorkers` (at most `maxWorkers`) to the pool, before the clock starts. */
+  preAllocate(): void {
+    const count = Math.min(this.#plan.preAllocatedWorkers, this.#plan.maxWorkers) - this.#size;
+    this.#add(count);
+  }
+
+  /** Starts the schedule: offset 0 is `origin`, a time of the clock (usually now, or just past). */
+  begin(origin: number): void {
+    if (this.#stopped || !Number.isNaN(this.#origin)) return;
+    this.#origin = origin;
+    if (this.#plan.durationSeconds !== undefined) this.#endAt = origin + this.#plan.durationSeconds * 1000;
+    this.#nextAt = this.#timeOf(this.#next);
+    this.#cpuShare();
+    this.dispatch();
   }
 
   #timeOf(next: number): number {
@@ -110,48 +235,111 @@ export class ArrivalScheduler<Worker> {
 
   /** Starts every run that is due and has a worker; arms a timer for the next one. */
   dispatch(): void {
-    if (this.#stopped) return;
-    const now = this.#clock();
-    for (;;) {
-      const intendedAt = this.#timeOf(this.#next);
-      if (intendedAt > now) {
-        this.#backlog = false;
-        this.#arm(intendedAt - now);
-        return;
-      }
-      if (now - intendedAt > this.#plan.staleAfterMs) {
-        this.counts.dropped += 1;
-        this.#next += 1;
-        continue;
-      }
-      const worker = this.#pool.take();
-      if (worker === undefined) {
-        // a worker that ends its run calls dispatch again
-        this.#backlog = true;
-        return;
-      }
-      this.#next += 1;
-      this.counts.started += 1;
-      if (this.#backlog && now - intendedAt > ON_TIME_MS) this.counts.late += 1;
-      this.#pool.start(worker, intendedAt);
+    if (this.#stopped || Number.isNaN(this.#origin)) return;
+    // a worker added or freed while dispatching calls back: the loop below picks it up
+    if (this.#dispatching) {
+      this.#dispatchAgain = true;
+      return;
+    }
+    this.#dispatching = true;
+    try {
+      do {
+        this.#dispatchAgain = false;
+        this.#dispatchDue();
+      } while (this.#dispatchAgain && !this.#stopped);
+    } finally {
+      this.#dispatching = false;
     }
   }
 
-  #arm(delayMs: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.dispatch();
-      },
-      Math.max(0, Math.floor(delayMs)),
-    );
+  #dispatchDue(): void {
+    const now = this.#clock();
+    const staleAfterMs = this.#plan.staleAfterMs;
+    for (;;) {
+      const intendedAt = this.#nextAt;
+      // the schedule ends with the planned duration, whenever the stop comes
+      if (intendedAt > this.#endAt) {
+        this.#backlog = false;
+        return;
+      }
+      if (intendedAt > now) {
+        this.#backlog = false;
+        this.#arm(intendedAt, now);
+        return;
+      }
+      if (now - intendedAt > staleAfterMs) {
+        this.counts.dropped += 1;
+        this.#advance();
+        continue;
+      }
+      const worker = this.#pool.idle();
+      if (worker === undefined) {
+        if (!this.#backlog) {
+          this.#backlog = true;
+          this.#backlogSince = now;
+        }
+        if (this.#grow(now)) continue;
+        // a worker that ends its run calls dispatch again
+        return;
+      }
+      this.#advance();
+      this.counts.started += 1;
+      if (this.#backlog && now - Math.max(intendedAt, this.#backlogSince) > ON_TIME_MS) this.counts.late += 1;
+      this.#pool.start(worker, intendedAt, now);
+    }
   }
 
-  /** A run given to a worker that ended before running it (its setup failed): dropped, not started. */
-  unstarted(): void {
-    this.counts.started -= 1;
-    this.counts.dropped += 1;
+  #advance(): void {
+    this.#next += 1;
+    this.#nextAt = this.#timeOf(this.#next);
+  }
+
+  /**
+   * Adds workers for the runs due, if the pool may grow now; true when it grew. Each growth interval
+   * allows as many new workers as the pool had at its start, at least {@link POOL_GROWTH_MIN_STEP}
+   * (none while the generator's CPU was busy or its timer late since the interval before), used as runs
+   * find the pool exhausted.
+   */
+  #grow(now: number): boolean {
+    const plan = this.#plan;
+    if (this.#size >= plan.maxWorkers) return false;
+    if (now >= this.#refillAt) {
+      const cpu = this.#size > 0 ? this.#cpuShare() : 0;
+      if (cpu > POOL_GROWTH_CPU_LIMIT || this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS)
+        this.#holdUntil = now + POOL_GROWTH_HOLD_MS;
+      this.#timerLag = 0;
+      this.#refillAt = now + POOL_GROWTH_INTERVAL_MS;
+      this.#growthBudget = now < this.#holdUntil ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
+    }
+    if (this.#growthBudget <= 0) {
+      this.#arm(this.#refillAt, now);
+      return false;
+    }
+    // the runs due by now and not started: no more (headroom added at each growth compounded into a
+    // pool far bigger than the runs ever in flight, when the generator kept pausing)
+    const due = arrivalsBy((now - this.#origin) / 1000, plan.rate, plan.rampUp);
+    const waiting = Math.max(1, Math.floor((due - plan.processIndex) / plan.processes) + 1 - this.#next);
+    const count = Math.min(plan.maxWorkers - this.#size, this.#growthBudget, waiting);
+    this.#growthBudget -= count;
+    this.#add(count);
+    return true;
+  }
+
+  #add(count: number): void {
+    for (let added = 0; added < count; added += 1) {
+      this.#size += 1;
+      this.#pool.add();
+    }
+  }
+
+  /** Arms the timer to fire at `at` (`performance.now()` ms), unless it already fires earlier. */
+  #arm(at: number, now: number): void {
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= at) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.floor(at - now)));
   }
 
   /**
@@ -163,14 +351,15 @@ export class ArrivalScheduler<Worker> {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (Number.isNaN(this.#origin)) return;
     const now = this.#clock();
     const end =
       this.#plan.durationSeconds === undefined
         ? now
         : Math.min(now, this.#origin + this.#plan.durationSeconds * 1000);
-    while (this.#backlog && this.#timeOf(this.#next) < end) {
+    while (this.#backlog && this.#nextAt < end) {
       this.counts.dropped += 1;
-      this.#next += 1;
+      this.#advance();
     }
   }
 }

@@ -13,6 +13,7 @@ import { StatsRecorder } from "../stats/stats.js";
 import { type ArrivalCounts, type ArrivalPlan, ArrivalScheduler } from "./arrival-rate.js";
 import type { Registry, ScenarioDefinition } from "./registry.js";
 import { ScenarioChooser, seededRandom, workerSeed } from "./scenario-choice.js";
+import { warmUpHttp } from "./warm-up.js";
 
 /** When a worker starts: its run-wide id and epoch ms start time (ramp-up). */
 export interface WorkerPlan {
@@ -48,35 +49,14 @@ export interface EngineHooks {
   requestStop(reason: "exception" | "scenario-picker"): void;
 }
 
-/** One worker of an arrival-rate pool: it waits for the scheduler to give it a run. */
+/** One worker of an arrival-rate pool, ready: between runs it waits in the idle stack. */
 interface PoolWorker {
-  /** The `performance.now()` time the run given should have started, or undefined to end the worker. */
-  next(): Promise<number | undefined>;
-  give(intendedAt: number | undefined): void;
-  /** Runs given and never taken (the worker ended first: a failed setup). */
-  untaken(): number;
-}
-
-function poolWorker(): PoolWorker {
-  const given: (number | undefined)[] = [];
-  let waiting: ((intendedAt: number | undefined) => void) | undefined;
-  return {
-    next: () => {
-      if (given.length > 0) return Promise.resolve(given.shift());
-      return new Promise((resolve) => {
-        waiting = resolve;
-      });
-    },
-    untaken: () => given.filter((intendedAt) => intendedAt !== undefined).length,
-    give: (intendedAt) => {
-      if (waiting === undefined) given.push(intendedAt);
-      else {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve(intendedAt);
-      }
-    },
-  };
+  readonly workerId: number;
+  readonly session: Session;
+  readonly context: SessionContext;
+  readonly random: () => number;
+  /** Ends the worker: its teardown fixtures run (`error`: its run failed unexpectedly). */
+  end(error?: unknown): void;
 }
 
 const YIELD_EVERY_STEPS = 64;
@@ -117,7 +97,13 @@ export class LoadEngine {
   firstSetupFailure: string | undefined;
   #lastFixtureError: string | undefined;
   #scheduler: ArrivalScheduler<PoolWorker> | undefined;
-  #idle: PoolWorker[] = [];
+  /** Arrival-rate model: the workers of the pool that wait for a run. */
+  readonly #idle: PoolWorker[] = [];
+  /** ... each worker's whole life (setup to teardown), and those still in their setup. */
+  readonly #poolWorkers: Promise<void>[] = [];
+  readonly #joining: Promise<void>[] = [];
+  #poolSize = 0;
+  #preparation: Promise<void> | undefined;
 
   constructor(settings: EngineSettings, registry: Registry, hooks: EngineHooks) {
     this.#settings = settings;
@@ -207,7 +193,7 @@ export class LoadEngine {
     this.#stopping = true;
     if (this.#scheduler !== undefined) {
       this.#scheduler.stop();
-      for (const worker of this.#idle.splice(0)) worker.give(undefined);
+      for (const worker of this.#idle.splice(0)) worker.end();
     }
     for (const wake of this.#sleepers) wake();
     this.#sleepers.clear();
@@ -282,66 +268,101 @@ export class LoadEngine {
     await this.#worker(plan.id, (session, context) => this.#loop(plan.id, session, context));
   }
 
-  /** The arrival-rate model: a pool that grows on demand, fed by the scheduler. */
-  async #runArrivals(plan: ArrivalPlan): Promise<void> {
-    const workers: Promise<void>[] = [];
-    let poolSize = 0;
+  /**
+   * Arrival-rate model: warms the HTTP code up ({@link warmUpHttp}) and makes the pool's first workers
+   * ready (their setup fixtures run) before the schedule's clock starts; resolves once each is ready or
+   * has failed its setup, or the run stopped.
+   * `run` then starts the schedule; it prepares the pool itself when this was not called.
+   */
+  prepare(plan: ArrivalPlan): Promise<void> {
+    this.#preparation ??= this.#prepare(plan);
+    return this.#preparation;
+  }
+
+  async #prepare(plan: ArrivalPlan): Promise<void> {
+    await warmUpHttp();
     const scheduler = new ArrivalScheduler<PoolWorker>(plan, {
-      take: () => {
-        const idle = this.#idle.pop();
-        if (idle !== undefined || poolSize >= plan.maxWorkers) return idle;
-        const worker = poolWorker();
-        const workerId = plan.processIndex + poolSize * plan.processes;
-        poolSize += 1;
-        const ended = this.#worker(workerId, (session, context) =>
-          this.#serve(worker, workerId, session, context),
-        ).finally(() => {
-          // a worker that ended early (a failed setup) never ran the run it was given
-          this.#idle = this.#idle.filter((item) => item !== worker);
-          for (let run = worker.untaken(); run > 0; run -= 1) this.#scheduler?.unstarted();
-        });
-        ended.catch(() => {});
-        workers.push(ended);
-        return worker;
-      },
-      start: (worker, intendedAt) => worker.give(intendedAt),
+      idle: () => this.#idle.pop(),
+      add: () => this.#addPoolWorker(plan),
+      start: (worker, intendedAt, now) => this.#runPooled(worker, intendedAt, now),
     });
     this.#scheduler = scheduler;
+    scheduler.preAllocate();
+    // a setup that hangs must not hold a stop: it is waited for again with the teardowns
+    const stopped = new Promise<void>((resolve) => this.#sleepers.add(resolve));
+    while (this.#joining.length > 0 && !this.#stopping)
+      await Promise.race([Promise.all(this.#joining.splice(0)), stopped]);
+  }
+
+  /** The arrival-rate model: the prepared pool, fed by the scheduler from `plan.startAt`. */
+  async #runArrivals(plan: ArrivalPlan): Promise<void> {
+    await this.prepare(plan);
     const wait = plan.startAt - Date.now();
     if (wait > 0) await this.#sleep(wait);
-    if (!this.#stopping) scheduler.dispatch();
+    if (!this.#stopping) this.#scheduler?.begin(performance.now() + (plan.startAt - Date.now()));
     // the pool grows while the scheduler runs: wait until it stopped and every worker ended
-    while (!this.#stopping || workers.length > 0) {
-      if (workers.length === 0) {
+    while (!this.#stopping || this.#poolWorkers.length > 0) {
+      if (this.#poolWorkers.length === 0) {
         await this.#sleep(100);
         continue;
       }
-      await Promise.all(workers.splice(0));
+      await Promise.all(this.#poolWorkers.splice(0));
     }
   }
 
-  /** One worker of the pool: runs each scenario run it is given, then waits, until told to end. */
-  async #serve(
-    worker: PoolWorker,
-    workerId: number,
-    session: Session,
-    context: SessionContext,
-  ): Promise<void> {
-    const random = seededRandom(workerSeed(this.#settings.seed, workerId));
-    for (;;) {
-      const intendedAt = await worker.next();
-      if (intendedAt === undefined) return;
-      if (this.#stopping) {
-        this.#scheduler?.unstarted();
-        return;
-      }
-      context.step += 1;
-      session[RUN_LAG] = Math.max(0, performance.now() - intendedAt);
-      const outcome = await this.#step(workerId, session, context, random);
-      if (outcome === undefined || this.#stopping) return;
+  /** A new worker of the pool: once its setup is done, it joins the idle ones and waits for runs. */
+  #addPoolWorker(plan: ArrivalPlan): void {
+    const workerId = plan.processIndex + this.#poolSize * plan.processes;
+    this.#poolSize += 1;
+    let joined: () => void = () => {};
+    // waited for by `prepare` only: a worker the pool grows by joins the idle ones when it is ready
+    if (this.#scheduler === undefined || !this.#scheduler.begun)
+      this.#joining.push(
+        new Promise<void>((resolve) => {
+          joined = resolve;
+        }),
+      );
+    const ended = this.#worker(workerId, (session, context) => {
+      joined();
+      return this.#serve(workerId, session, context);
+    }).finally(joined);
+    ended.catch(() => {});
+    this.#poolWorkers.push(ended);
+  }
+
+  /** One worker of the pool: idle until the scheduler starts a run on it, until told to end. */
+  #serve(workerId: number, session: Session, context: SessionContext): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const worker: PoolWorker = {
+        workerId,
+        session,
+        context,
+        random: seededRandom(workerSeed(this.#settings.seed, workerId)),
+        end: (error) => (error === undefined ? resolve() : reject(error)),
+      };
       this.#idle.push(worker);
       this.#scheduler?.dispatch();
+    });
+  }
+
+  /** One scenario run on a worker of the pool; the worker is idle again after it, or ends. */
+  async #runPooled(worker: PoolWorker, intendedAt: number, now: number): Promise<void> {
+    try {
+      const { session, context } = worker;
+      context.step += 1;
+      session[RUN_LAG] = now - intendedAt;
+      const outcome = await this.#step(worker.workerId, session, context, worker.random);
+      if (outcome === undefined || this.#stopping) {
+        worker.end();
+        return;
+      }
+    } catch (error) {
+      worker.end(error);
+      return;
     }
+    this.#idle.push(worker);
+    this.#scheduler?.dispatch();
   }
 
   async #worker(

@@ -31,7 +31,12 @@ export interface ProcessReport {
 export interface LoadProcess {
   /** Resolves when the process is ready to start (scenario loaded). */
   readonly ready: Promise<void>;
-  /** Starts its workers. */
+  /**
+   * Arrival-rate model: makes the pool's first workers ready before the clock starts; resolves once
+   * they are (or the process stopped or ended).
+   */
+  prepare(plan: ArrivalPlan, variables: Record<string, unknown>): Promise<void>;
+  /** Starts its workers (arrival-rate model: its schedule, from `plan.startAt`). */
   start(plans: readonly WorkerPlan[] | ArrivalPlan, variables: Record<string, unknown>): void;
   /** Everything recorded since the previous report. */
   report(): Promise<ProcessReport>;
@@ -56,6 +61,10 @@ export class InThreadProcess implements LoadProcess {
       this.#resolveStart = resolve;
     });
     this.done = plansGiven.then((plans) => this.#engine.run(plans));
+  }
+
+  prepare(plan: ArrivalPlan): Promise<void> {
+    return this.#engine.prepare(plan);
   }
 
   start(plans: readonly WorkerPlan[] | ArrivalPlan): void {
@@ -85,6 +94,7 @@ export class InThreadProcess implements LoadProcess {
 /** Messages from a worker thread. */
 export type ThreadMessage =
   | { type: "ready" }
+  | { type: "prepared" }
   | { type: "failed"; code: string; message: string }
   | { type: "report"; report: ProcessReport }
   | { type: "print"; stream: "stdout" | "stderr"; text: string }
@@ -93,6 +103,7 @@ export type ThreadMessage =
 
 /** Messages to a worker thread. */
 export type ParentMessage =
+  | { type: "prepare"; plan: ArrivalPlan; variables: Record<string, unknown> }
   | { type: "start"; plans: readonly WorkerPlan[] | ArrivalPlan; variables: Record<string, unknown> }
   | { type: "report" }
   | { type: "stop"; force: boolean };
@@ -123,6 +134,7 @@ export class ThreadProcess implements LoadProcess {
   readonly done: Promise<void>;
   readonly #worker: Worker;
   readonly #pendingReports: ((report: ProcessReport) => void)[] = [];
+  #prepared: (() => void) | undefined;
   #finalReport: ProcessReport | undefined;
   #finished = false;
   #setupFailures = 0;
@@ -148,12 +160,16 @@ export class ThreadProcess implements LoadProcess {
         this.#started = report.started;
       }
       for (const pending of this.#pendingReports.splice(0)) pending(this.#takeFinal());
+      this.#takePrepared();
       resolveDone();
     };
     this.#worker.on("message", (message: ThreadMessage) => {
       switch (message.type) {
         case "ready":
           resolveReady();
+          break;
+        case "prepared":
+          this.#takePrepared();
           break;
         case "failed":
           rejectReady(new LoadcoreError(message.code, message.message));
@@ -196,6 +212,20 @@ export class ThreadProcess implements LoadProcess {
       started: this.#started,
       setupFailures: this.#setupFailures,
     };
+  }
+
+  #takePrepared(): void {
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    prepared?.();
+  }
+
+  prepare(plan: ArrivalPlan, variables: Record<string, unknown>): Promise<void> {
+    if (this.#finished) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#prepared = resolve;
+      this.#post({ type: "prepare", plan, variables });
+    });
   }
 
   start(plans: readonly WorkerPlan[] | ArrivalPlan, variables: Record<string, unknown>): void {

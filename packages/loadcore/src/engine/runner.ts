@@ -292,7 +292,7 @@ function describeStart(options: ResolvedRunOptions): string {
   const load =
     arrivalRate === undefined
       ? `${options.workers} worker(s) x ${options.processes} process(es), ramp-up ${options.rampUp} s`
-      : `${describeRate(arrivalRate, options.rampUp)}, up to ${options.maxWorkers} worker(s) x ${options.processes} process(es)`;
+      : `${describeRate(arrivalRate, options.rampUp)}, ${options.preAllocatedWorkers} to ${options.maxWorkers} worker(s) x ${options.processes} process(es)`;
   return `loadcore ${VERSION}: ${mode}${load}, duration ${options.duration} s, seed ${options.seed}`;
 }
 
@@ -309,9 +309,28 @@ function planProcesses(options: ResolvedRunOptions, startTime: number): WorkerPl
       processes: options.processes,
       processIndex,
       maxWorkers: options.maxWorkers,
+      preAllocatedWorkers: options.preAllocatedWorkers,
       staleAfterMs: options.timeout * 1000,
       durationSeconds: options.duration,
     }),
+  );
+}
+
+/**
+ * Arrival-rate model: each process makes its pool's first workers ready (setup fixtures run) before
+ * the schedule's clock starts, so that the first runs do not wait for them (nor pile up meanwhile).
+ */
+async function preparePools(
+  options: ResolvedRunOptions,
+  control: RunControl,
+  variables: Record<string, unknown>,
+): Promise<void> {
+  if (options.arrivalRate === undefined || control.endReason !== undefined) return;
+  const plans = planProcesses(options, 0) as ArrivalPlan[];
+  await Promise.all(
+    control.processes.map((loadProcess, index) =>
+      loadProcess.prepare(plans[index] as ArrivalPlan, variables),
+    ),
   );
 }
 
@@ -441,6 +460,8 @@ async function runWorkers(
   if (signal?.aborted === true) control.endReason = "interrupted";
   signal?.addEventListener("abort", onAbort, { once: true });
 
+  const variables = cloneableVariables(getRegistry().variables);
+  await preparePools(options, control, variables);
   const startTime = Date.now();
   const aggregator = new StatsAggregator({ startTime });
   const sizing = createSizingController(options);
@@ -448,7 +469,6 @@ async function runWorkers(
   monitor.start();
   if (!options.quiet) live.info(describeStart(options));
   const plans = planProcesses(options, startTime);
-  const variables = cloneableVariables(getRegistry().variables);
   processes.forEach((loadProcess, index) => {
     loadProcess.start(plans[index] ?? [], variables);
   });

@@ -63,6 +63,14 @@ function processCpuReader(): CpuReader {
 }
 
 /**
+ * A reader of the CPU time (ms, cumulative) of the generator's `scope` (see {@link SelfMonitorOptions.scope};
+ * default: the process in the main thread, the thread in a worker).
+ */
+export function cpuTimeReader(scope: SelfMonitorScope = isMainThread ? "process" : "thread"): () => number {
+  return scope === "process" ? processCpuReader() : threadCpuReader();
+}
+
+/**
  * Watches the CPU and event-loop delay of the current process (main thread) or worker thread.
  * In a main thread whose process also runs worker threads, the `process` scope already counts
  * them: do not add the threads' own readings to it.
@@ -78,7 +86,7 @@ export class SelfMonitor {
   constructor(options: SelfMonitorOptions = {}) {
     this.#clock = options.clock ?? (() => performance.now());
     const scope = options.scope ?? (isMainThread ? "process" : "thread");
-    this.#readCpu = scope === "process" ? processCpuReader() : threadCpuReader();
+    this.#readCpu = cpuTimeReader(scope);
     this.#resolutionMs = options.resolutionMs ?? 10;
   }
 

@@ -26,6 +26,7 @@ export interface MolotovTest {
   rate?: number;
   ramp_rate?: string;
   max_workers?: number;
+  pre_allocated_workers?: number;
   console?: boolean;
   console_update?: number;
   force_shutdown?: boolean;
@@ -71,6 +72,7 @@ const TEST_KEYS: Record<keyof MolotovTest, KeyKind> = {
   rate: "number",
   ramp_rate: "string",
   max_workers: "integer",
+  pre_allocated_workers: "integer",
   console: "boolean",
   console_update: "number",
   force_shutdown: "boolean",
@@ -309,6 +311,7 @@ export function testToRunOptions(
   if (test.rate !== undefined) runOptions.rate = test.rate;
   if (test.ramp_rate !== undefined) runOptions.rampRate = test.ramp_rate;
   if (test.max_workers !== undefined) runOptions.maxWorkers = test.max_workers;
+  if (test.pre_allocated_workers !== undefined) runOptions.preAllocatedWorkers = test.pre_allocated_workers;
   if (test.console_update !== undefined) runOptions.consoleUpdate = test.console_update;
   if (test.force_shutdown === true) runOptions.forceShutdown = true;
   if (test.use_extension !== undefined)

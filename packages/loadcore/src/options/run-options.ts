@@ -67,6 +67,12 @@ export interface RunOptions {
   rampRate?: string | RampRate;
   /** Arrival-rate model: the most workers per process the pool may grow to (default 1000). */
   maxWorkers?: number;
+  /**
+   * Arrival-rate model: the workers per process made ready (setup fixtures run) before the schedule's
+   * clock starts (default: the runs of {@link RUN_DEFAULTS.preAllocatedSeconds} at the start rate, at
+   * least 10, at most `maxWorkers`). The pool grows from there on demand.
+   */
+  preAllocatedWorkers?: number;
   /** Per-request timeout, seconds (default 30). */
   timeout?: number;
   /**
@@ -127,6 +133,8 @@ export interface ResolvedRunOptions {
   /** The arrival-rate ramp (`rate` is `{ from: rate, to: rate }`); undefined in the workers model. */
   arrivalRate: RampRate | undefined;
   maxWorkers: number;
+  /** Per process; 0 in the workers model. */
+  preAllocatedWorkers: number;
   timeout: number;
   insecure: boolean;
   seed: number;
@@ -156,6 +164,12 @@ export const RUN_DEFAULTS = {
   sizingWorkers: 500,
   sizingRampUp: 300,
   maxWorkers: 1000,
+  /**
+   * Arrival-rate model: the pool's first workers (per process) are the runs of this many seconds at the
+   * start rate, at least `preAllocatedMinimum` and at most `maxWorkers`: 10 at 500 runs/s, 400 at 20,000.
+   */
+  preAllocatedSeconds: 0.02,
+  preAllocatedMinimum: 10,
 } as const;
 
 /** How a run option is written on a command line: its value's kind, and its flag. */
@@ -193,6 +207,7 @@ export const RUN_OPTION_FLAGS = {
   rate: { flag: "--rate", value: "number" },
   rampRate: { flag: "--ramp-rate", value: "string" },
   maxWorkers: { flag: "--max-workers", value: "integer" },
+  preAllocatedWorkers: { flag: "--pre-allocated-workers", value: "integer" },
   timeout: { flag: "--timeout", value: "number" },
   insecure: { flag: "--insecure", short: "k", value: "boolean" },
   seed: { flag: "--seed", value: "integer" },
@@ -302,6 +317,7 @@ const RULES: { [K in keyof RunOptions]?: [expected: string, valid: (value: unkno
     (value) => validRampRate(value),
   ],
   maxWorkers: ["an integer >= 1", (value) => isInteger(value) && value >= 1],
+  preAllocatedWorkers: ["an integer >= 0", (value) => isInteger(value) && value >= 0],
   timeout: ["a number of seconds > 0", (value) => isNumber(value) && value > 0],
   seed: ["an integer >= 0", (value) => isInteger(value) && value >= 0],
   consoleUpdate: ["a number of seconds >= 0", (value) => isNumber(value) && value >= 0],
@@ -408,10 +424,19 @@ function checkArrivalRateOptions(options: Partial<RunOptions>): void {
   const arrivalOption =
     options.rate !== undefined ? "rate" : options.rampRate !== undefined ? "rampRate" : undefined;
   if (arrivalOption === undefined) {
-    if (options.maxWorkers !== undefined)
-      throw new RunOptionError("maxWorkers", "", options.maxWorkers, undefined, ["rate", "rampRate"]);
+    for (const option of ["maxWorkers", "preAllocatedWorkers"] as const) {
+      if (options[option] !== undefined)
+        throw new RunOptionError(option, "", options[option], undefined, ["rate", "rampRate"]);
+    }
     return;
   }
+  const maxWorkers = options.maxWorkers ?? RUN_DEFAULTS.maxWorkers;
+  if (options.preAllocatedWorkers !== undefined && options.preAllocatedWorkers > maxWorkers)
+    throw new RunOptionError(
+      "preAllocatedWorkers",
+      `an integer from 0 to the pool's maximum (${maxWorkers})`,
+      options.preAllocatedWorkers,
+    );
   for (const option of WORKER_MODEL_OPTIONS) {
     const value = options[option];
     // sizing raises the load: a ramp rate can, a constant rate cannot
@@ -471,6 +496,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     sizingLatency,
     arrivalRate: arrivalRate(options),
     maxWorkers: options.maxWorkers ?? RUN_DEFAULTS.maxWorkers,
+    preAllocatedWorkers: preAllocatedWorkers(options),
     timeout: options.timeout ?? RUN_DEFAULTS.timeout,
     insecure: options.insecure === true,
     seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
@@ -487,6 +513,19 @@ function arrivalRate(options: RunOptions): RampRate | undefined {
   if (options.rate !== undefined) return { from: options.rate, to: options.rate };
   if (options.rampRate === undefined) return undefined;
   return typeof options.rampRate === "string" ? parseRampRate(options.rampRate) : { ...options.rampRate };
+}
+
+/** The arrival-rate pool's first workers per process: given, or sized from the start rate; 0 in the workers model. */
+function preAllocatedWorkers(options: RunOptions): number {
+  const rate = arrivalRate(options);
+  if (rate === undefined) return 0;
+  if (options.preAllocatedWorkers !== undefined) return options.preAllocatedWorkers;
+  const perProcess = rate.from / (options.processes ?? RUN_DEFAULTS.processes);
+  const maxWorkers = options.maxWorkers ?? RUN_DEFAULTS.maxWorkers;
+  return Math.min(
+    maxWorkers,
+    Math.max(RUN_DEFAULTS.preAllocatedMinimum, Math.ceil(perProcess * RUN_DEFAULTS.preAllocatedSeconds)),
+  );
 }
 
 /** The options as recorded in the results JSON (`options`) and shown to fixtures: plain data, no env values. */
@@ -511,7 +550,11 @@ export function describeRunOptions(options: ResolvedRunOptions): Record<string, 
     sizingLatency: options.sizingLatency ?? null,
     ...(options.arrivalRate === undefined
       ? {}
-      : { arrivalRate: options.arrivalRate, maxWorkers: options.maxWorkers }),
+      : {
+          arrivalRate: options.arrivalRate,
+          maxWorkers: options.maxWorkers,
+          preAllocatedWorkers: options.preAllocatedWorkers,
+        }),
     timeout: options.timeout,
     insecure: options.insecure,
     seed: options.seed,
