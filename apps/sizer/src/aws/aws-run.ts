@@ -9,7 +9,6 @@ import {
   findReusableNode,
   getFile,
   type InstanceTypeFacts,
-  launchNode,
   listNodes,
   openNodePort,
   putFile,
@@ -25,6 +24,7 @@ import { runSizer } from "../run-sizer.js";
 import type { SizerRunOptions } from "../sizer-options.js";
 import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
+import { launchRunNode } from "./launch.js";
 import { distributedLoad, LOADER_ROLE, type LoaderPlan, planLoaders, readyLoaders } from "./loaders.js";
 import {
   imageScript,
@@ -290,16 +290,10 @@ async function readyNode(sizing: NodeSizing): Promise<SizerNode> {
     progress(type, node.instanceId, "reusing the node sizer tagged");
   } else {
     progress(type, undefined, "launching");
-    node = await launchNode({
-      ec2: clients.ec2,
-      ssm: clients.ssm,
+    node = await launchRunNode(clients, options, {
       instanceType: type,
-      instanceProfile: options.instanceProfile,
       runId: sizing.runId,
       role: SERVICE_ROLE,
-      maxLifetimeMinutes: options.maxLifetimeMinutes,
-      ...(options.subnetId ? { subnetId: options.subnetId } : {}),
-      ...(options.securityGroupIds ? { securityGroupIds: options.securityGroupIds } : {}),
     });
     sizing.launched.push(node.instanceId);
     progress(type, node.instanceId, "launched");

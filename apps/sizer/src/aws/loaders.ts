@@ -11,7 +11,6 @@ import {
 import {
   type AwsClients,
   getFile,
-  launchNode,
   listNodes,
   putFile,
   runCommand,
@@ -21,6 +20,7 @@ import {
 import { SizerError, SizerUsageError } from "../errors.js";
 import type { SizingRunOptions } from "../load-runner.js";
 import type { AwsRunOptions } from "./aws-arguments.js";
+import { launchRunNode } from "./launch.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
 
 /** The role tag of loader nodes. */
@@ -79,16 +79,10 @@ export async function readyLoaders(
   const nodes = [...plan.reuse];
   for (let index = nodes.length; index < plan.count; index += 1) {
     progress("loaders", undefined, `launching loader ${index + 1} of ${plan.count} (${plan.instanceType})`);
-    const node = await launchNode({
-      ec2: clients.ec2,
-      ssm: clients.ssm,
+    const node = await launchRunNode(clients, options, {
       instanceType: plan.instanceType,
-      instanceProfile: options.instanceProfile,
       runId: context.runId,
       role: LOADER_ROLE,
-      maxLifetimeMinutes: options.maxLifetimeMinutes,
-      ...(options.subnetId ? { subnetId: options.subnetId } : {}),
-      ...(options.securityGroupIds ? { securityGroupIds: options.securityGroupIds } : {}),
     });
     context.launched.push(node.instanceId);
     nodes.push(node);

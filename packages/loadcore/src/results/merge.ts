@@ -1,14 +1,9 @@
 import type { SelfCheck } from "../engine/self-check.js";
 import { UsageError } from "../errors.js";
 import { ERROR_CLASSES, type ErrorClass } from "../http/error-class.js";
-import { LatencyHistogram, type SerializedHistogram, toMicrosecond } from "../stats/histogram.js";
-import type {
-  RequestTotals,
-  ScenarioTotals,
-  StatusCounts,
-  TimelineLatency,
-  TimelinePoint,
-} from "../stats/stats.js";
+import { LatencyHistogram, type SerializedHistogram } from "../stats/histogram.js";
+import type { RequestTotals, ScenarioTotals, StatusCounts, TimelinePoint } from "../stats/stats.js";
+import { timelinePercentiles } from "../stats/stats.js";
 import { VERSION } from "../version.js";
 import {
   decodeHistogram,
@@ -157,16 +152,6 @@ function nonZero(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([, count]) => count !== 0));
 }
 
-function timelineLatency(histogram: LatencyHistogram): TimelineLatency {
-  return {
-    p50: toMicrosecond(histogram.percentile(50)),
-    p90: toMicrosecond(histogram.percentile(90)),
-    p95: toMicrosecond(histogram.percentile(95)),
-    p99: toMicrosecond(histogram.percentile(99)),
-    max: toMicrosecond(histogram.max),
-  };
-}
-
 function startMs(results: LoadResultsInput): number {
   return Date.parse(results.startedAt);
 }
@@ -202,8 +187,8 @@ function mergedPoint(second: SecondSum, t: number, time: number): TimelinePoint 
     requests: sum("requests"),
     throughput: round(sum("throughput"), 2),
     errorRatio: ok + failed === 0 ? 0 : round((failed / (ok + failed)) * 100, 3),
-    latency: timelineLatency(second.latency),
-    ...(second.serviceTime === undefined ? {} : { serviceTime: timelineLatency(second.serviceTime) }),
+    latency: timelinePercentiles(second.latency),
+    ...(second.serviceTime === undefined ? {} : { serviceTime: timelinePercentiles(second.serviceTime) }),
     generatorCpuPercent: round(sum("generatorCpuPercent"), 1),
     eventLoopDelayMs: Math.max(0, ...points.map((entry) => entry.eventLoopDelayMs ?? 0)),
   };

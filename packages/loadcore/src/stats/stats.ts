@@ -410,7 +410,8 @@ interface RequestAccumulator {
   serviceTime: LatencyHistogram | undefined;
 }
 
-function percentiles(histogram: LatencyHistogram): TimelineLatency {
+/** A second's latency figures (p50, p90, p95, p99, max, in ms to the microsecond) from its histogram. */
+export function timelinePercentiles(histogram: LatencyHistogram): TimelineLatency {
   return {
     p50: toMicrosecond(histogram.percentile(50)),
     p90: toMicrosecond(histogram.percentile(90)),
@@ -545,14 +546,10 @@ export class StatsAggregator {
       requests: this.#secondRequests,
       throughput: roundTo(throughput, 2),
       errorRatio: roundTo(errorRatioPercent(this.#secondOk, this.#secondFailed), 3),
-      latency: {
-        p50: toMicrosecond(latency.percentile(50)),
-        p90: toMicrosecond(latency.percentile(90)),
-        p95: toMicrosecond(latency.percentile(95)),
-        p99: toMicrosecond(latency.percentile(99)),
-        max: toMicrosecond(latency.max),
-      },
-      ...(this.#secondServiceTime === undefined ? {} : { serviceTime: percentiles(this.#secondServiceTime) }),
+      latency: timelinePercentiles(latency),
+      ...(this.#secondServiceTime === undefined
+        ? {}
+        : { serviceTime: timelinePercentiles(this.#secondServiceTime) }),
       ...(arrivals === undefined
         ? {}
         : {
