@@ -12,7 +12,6 @@ import {
   listNodes,
   openNodePort,
   putFile,
-  runCommand,
   type SizerNode,
   SsmClientError,
   terminateNodes,
@@ -24,7 +23,7 @@ import { runSizer } from "../run-sizer.js";
 import type { SizerRunOptions } from "../sizer-options.js";
 import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
-import { launchRunNode } from "./launch.js";
+import { launchRunNode, runOnNode } from "./launch.js";
 import { distributedLoad, LOADER_ROLE, type LoaderPlan, planLoaders, readyLoaders } from "./loaders.js";
 import {
   imageScript,
@@ -399,7 +398,7 @@ async function sizeOnNode(
   }
   const instanceId = node.instanceId;
   const run = (script: string, deadlineMs = 600_000, withSignal = true) =>
-    remote(clients, instanceId, script, deadlineMs, withSignal ? signal : undefined);
+    runOnNode(clients, instanceId, script, deadlineMs, withSignal ? signal : undefined);
   const name = serviceContainerName(instanceId);
   let started = false;
   try {
@@ -480,7 +479,7 @@ async function collect(
   bucket: string | undefined,
 ): Promise<void> {
   // Not interruptible: the container must stop even after Ctrl-C.
-  const folder = (await remote(clients, instanceId, stopServiceScript(name), 300_000, undefined)).trim();
+  const folder = (await runOnNode(clients, instanceId, stopServiceScript(name), 300_000, undefined)).trim();
   await mkdir(outDir, { recursive: true });
   for (const file of ["metrics.csv", "service.log"]) {
     const { content } = await getFile({
@@ -492,32 +491,4 @@ async function collect(
     });
     await writeFile(join(outDir, file), content);
   }
-}
-
-/** Runs a script on one node; its stdout, or a coded error with its stderr. */
-async function remote(
-  clients: AwsClients,
-  instanceId: string,
-  script: string,
-  deadlineMs: number,
-  signal: AbortSignal | undefined,
-): Promise<string> {
-  const { outcomes } = await runCommand({
-    ssm: clients.ssm,
-    s3: clients.s3,
-    targets: { instanceIds: [instanceId] },
-    script,
-    deadlineMs,
-    executionTimeoutSeconds: Math.ceil(deadlineMs / 1000),
-    poll: { initialDelayMs: 250, maxDelayMs: 2000 },
-    ...(signal ? { signal } : {}),
-  });
-  const outcome = outcomes[0];
-  if (outcome?.status !== "Success") {
-    throw new SizerError(
-      "ERR_SIZER_SERVICE_START",
-      `a command on ${instanceId} ended ${outcome?.status ?? "without an outcome"} (exit ${outcome?.exitCode ?? "?"}): ${(outcome?.stderr ?? "").trim().slice(-600)}`,
-    );
-  }
-  return outcome.stdout;
 }

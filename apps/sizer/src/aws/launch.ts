@@ -1,4 +1,5 @@
-import { type AwsClients, type LaunchedNode, launchNode } from "@sizer/ssm-client";
+import { type AwsClients, type LaunchedNode, launchNode, runCommand } from "@sizer/ssm-client";
+import { SizerError } from "../errors.js";
 import type { AwsRunOptions } from "./aws-arguments.js";
 
 /** Launches one node of `sizer aws run` (a service or a loader node) where the run's options say. */
@@ -18,4 +19,32 @@ export function launchRunNode(
     ...(options.subnetId ? { subnetId: options.subnetId } : {}),
     ...(options.securityGroupIds ? { securityGroupIds: options.securityGroupIds } : {}),
   });
+}
+
+/** Runs a script on one node; its stdout, or a coded error with its stderr. */
+export async function runOnNode(
+  clients: AwsClients,
+  instanceId: string,
+  script: string,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const { outcomes } = await runCommand({
+    ssm: clients.ssm,
+    s3: clients.s3,
+    targets: { instanceIds: [instanceId] },
+    script,
+    deadlineMs,
+    executionTimeoutSeconds: Math.ceil(deadlineMs / 1000),
+    poll: { initialDelayMs: 250, maxDelayMs: 2000 },
+    ...(signal ? { signal } : {}),
+  });
+  const outcome = outcomes[0];
+  if (outcome?.status !== "Success") {
+    throw new SizerError(
+      "ERR_SIZER_SERVICE_START",
+      `a command on ${instanceId} ended ${outcome?.status ?? "without an outcome"} (exit ${outcome?.exitCode ?? "?"}): ${(outcome?.stderr ?? "").trim().slice(-600)}`,
+    );
+  }
+  return outcome.stdout;
 }

@@ -20,7 +20,7 @@ import {
 import { SizerError, SizerUsageError } from "../errors.js";
 import type { SizingRunOptions } from "../load-runner.js";
 import type { AwsRunOptions } from "./aws-arguments.js";
-import { launchRunNode } from "./launch.js";
+import { launchRunNode, runOnNode } from "./launch.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
 
 /** The role tag of loader nodes. */
@@ -98,7 +98,9 @@ export async function readyLoaders(
         pollMs: 2000,
         ...(context.signal ? { signal: context.signal } : {}),
       });
-      const folder = (await remoteStdout(clients, node.instanceId, loaderPrepareScript(), 120_000)).trim();
+      const folder = (
+        await runOnNode(clients, node.instanceId, loaderPrepareScript(), 120_000, undefined)
+      ).trim();
       await putFile({
         ssm: clients.ssm,
         s3: clients.s3,
@@ -239,7 +241,7 @@ async function runLoader(
 ): Promise<LoaderOutcome> {
   const { instanceId } = loader;
   const stop = () => {
-    remoteStdout(clients, instanceId, loaderStopScript(loader.folder), 60_000).catch(() => {});
+    runOnNode(clients, instanceId, loaderStopScript(loader.folder), 60_000, undefined).catch(() => {});
   };
   run.signal.addEventListener("abort", stop, { once: true });
   try {
@@ -276,24 +278,4 @@ async function runLoader(
   } finally {
     run.signal.removeEventListener("abort", stop);
   }
-}
-
-/** Runs a short script on a node; its stdout, or a coded error. */
-async function remoteStdout(clients: AwsClients, instanceId: string, script: string, deadlineMs: number) {
-  const { outcomes } = await runCommand({
-    ssm: clients.ssm,
-    s3: clients.s3,
-    targets: { instanceIds: [instanceId] },
-    script,
-    deadlineMs,
-    executionTimeoutSeconds: Math.ceil(deadlineMs / 1000),
-    poll: { initialDelayMs: 250, maxDelayMs: 2000 },
-  });
-  const outcome = outcomes[0];
-  if (outcome?.status !== "Success")
-    throw new SizerError(
-      "ERR_SIZER_SERVICE_START",
-      `preparing loader ${instanceId} failed: ${outcome?.stderr ?? ""}`,
-    );
-  return outcome.stdout;
 }
