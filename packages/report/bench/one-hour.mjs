@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { buildReport, readMetricsFile, readResultsFile } from "../dist/index.js";
+import { launchChromium } from "../test/helpers/chromium.mjs";
 
 const seconds = Number(process.argv[2] ?? 3600);
 const runs = Number(process.argv[3] ?? 3);
@@ -198,20 +198,7 @@ for (let run = 0; run < runs; run++) {
 
 const userDataDir = mkdtempSync(join(tmpdir(), "sizer-report-bench-chromium-"));
 mkdirSync(userDataDir, { recursive: true });
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1280, height: 900 },
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const context = await launchChromium(userDataDir);
 const renderTimes = [];
 const taskTimes = [];
 let traces = 0;

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../test/helpers/chromium.mjs";
 
 const runs = Number(process.argv[2] ?? 5);
 const require = createRequire(import.meta.url);
@@ -22,11 +22,7 @@ const pages = ["plotly.js-basic-dist-min", "plotly.js-dist-min"].map((name) => {
   return { bundle: `${name} ${version}`, bytes: Buffer.byteLength(source), path, wallMs: [], cpuMs: [] };
 });
 
-const context = await chromium.launchPersistentContext(join(directory, "profile"), {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-});
+const context = await launchChromium(join(directory, "profile"));
 // Alternate the bundles so that a busier moment of the machine does not favour one.
 for (let run = 0; run < runs; run++) {
   for (const page of pages) {

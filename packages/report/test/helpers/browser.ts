@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export { CHROMIUM_PATH } from "./chromium.mjs";
 
 export interface OpenedReport {
   page: Page;
@@ -19,20 +20,7 @@ export interface OpenedReport {
 
 export async function openReport(htmlPath: string, options: { width?: number } = {}): Promise<OpenedReport> {
   const userDataDir = mkdtempSync(join(tmpdir(), "sizer-report-chromium-"));
-  const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport: { width: options.width ?? 1280, height: 900 },
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const context: BrowserContext = await launchChromium(userDataDir, options.width ?? 1280);
   const consoleErrors: string[] = [];
   const networkRequests: string[] = [];
   const dialogs: string[] = [];
