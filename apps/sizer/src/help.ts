@@ -59,8 +59,9 @@ longer than --duration gets a warning: the run would end before most workers sta
   Every other loadcore run option works too, under loadcore's flag ('loadcore --help'): --sizing
   (always on), -v/--verbose (into loadcore.log), -x/--exception and -f/--fail N (exit 1 when crossed),
   --delay S, -r/--max-runs N, --use-extension FILE, --single-run, -s/--single-mode NAME,
-  --sizing-min-samples N, --console-update S, --force-shutdown. A flag that takes one value may be
-  given once. Values are checked by loadcore before anything starts (exit 2).
+  --console-update S, --force-shutdown, --rate R (refused: a constant rate cannot size),
+  --pre-allocated-workers N (with --ramp-rate). A flag that takes one value may be given once.
+  Values are checked by loadcore before anything starts (exit 2).
 
 Resources and cores:
   --collector native|glances   what records the resources (default native: /proc and cgroups;

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { RUN_OPTION_FLAGS } from "@sizer/loadcore";
 import { afterAll, describe, expect, it } from "vitest";
 import { SizerUsageError } from "../src/errors.js";
-import { defaultOutDir, parseRunArguments } from "../src/run-arguments.js";
+import { RUN_HELP } from "../src/help.js";
+import { defaultOutDir, LOAD_OPTIONS, parseRunArguments } from "../src/run-arguments.js";
 import { temporaryFolder } from "./helpers.js";
 
 const folder = temporaryFolder();
@@ -143,6 +145,13 @@ describe("parseRunArguments", () => {
 
   it("returns help for --help", () => {
     expect(parseRunArguments(["--help"], context)).toEqual({ help: true });
+  });
+
+  it("names every loadcore run option it passes on in its --help", () => {
+    const missing = LOAD_OPTIONS.map((name) => RUN_OPTION_FLAGS[name].flag).filter(
+      (flag) => !new RegExp(`${flag}(?![\\w-])`).test(RUN_HELP),
+    );
+    expect(missing).toEqual([]);
   });
 
   it.each([
