@@ -1,4 +1,4 @@
 import { defineConfig } from "tsup";
 import { packageConfig } from "../../tsup.base.js";
 
-export default defineConfig(packageConfig(["src/index.ts", "src/cli.ts"]));
+export default defineConfig(packageConfig(["src/index.ts", "src/exit-codes.ts", "src/cli.ts"]));

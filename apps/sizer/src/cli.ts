@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { OUTCOME_EXIT_CODE, runOutcome } from "@sizer/loadcore";
-import { awsCommand } from "./aws/aws-command.js";
 import { ServiceExitedError, SizerError, SizerUsageError } from "./errors.js";
 import { exitCodeFor, exitCodes } from "./exit-codes.js";
 import { MAIN_HELP, RUN_HELP } from "./help.js";
@@ -143,7 +142,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === "run") return await run(rest);
     if (command === "report") return await report(rest);
-    if (command === "aws") return await awsCommand(rest);
+    if (command === "aws") {
+      // Loaded on demand: the AWS SDK takes about a second to load, which no other command needs.
+      const { awsCommand } = await import("./aws/aws-command.js");
+      return await awsCommand(rest);
+    }
     process.stderr.write(
       `sizer: unknown command '${command}'; use 'sizer run', 'sizer report DIR' or 'sizer aws run' (see sizer --help)\n`,
     );

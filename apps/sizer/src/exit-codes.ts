@@ -1,5 +1,6 @@
 import { EXIT_CODES, type ExitCodeName } from "@sizer/loadcore";
-import { SSM_ERROR_EXIT_CODE } from "@sizer/ssm-client";
+// The subpath, not the package: mapping a code must not load the AWS SDK (a second of start-up).
+import { SSM_ERROR_EXIT_CODE } from "@sizer/ssm-client/exit-codes";
 
 /**
  * The exit codes of the `sizer` command: the table every sizer command shares (loadcore's
