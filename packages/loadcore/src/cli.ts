@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { HELP, parseCliArguments } from "./cli/cli-arguments.js";
 import { runLoad } from "./engine/runner.js";
-import { cliV8Flags } from "./engine/v8-flags.js";
+import { capYoungGeneration, cliV8Flags, youngGenerationCap } from "./engine/v8-flags.js";
 import { LoadcoreError } from "./errors.js";
 import { readMolotovConfig, testToRunOptions } from "./options/molotov-config.js";
 import { RUN_DEFAULTS, type RunOptions, unsetScenarioVariables } from "./options/run-options.js";
@@ -70,6 +70,12 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess)) {
     setFlagsFromString(flag);
   }
+  const youngGenerationCapBytes = youngGenerationCap(
+    process.execArgv,
+    process.env.NODE_OPTIONS,
+    workersPerProcess,
+  );
+  if (youngGenerationCapBytes !== undefined) capYoungGeneration(youngGenerationCapBytes);
   warnUnsetVariables(options);
   const controller = new AbortController();
   let interrupts = 0;
