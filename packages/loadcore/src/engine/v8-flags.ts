@@ -22,13 +22,15 @@ export const CAPPED_YOUNG_GENERATION_WORKERS = { from: 4000, below: 8000 } as co
 
 /**
  * The young generation's cap (both semi-spaces, V8's `new_space`) from
- * `CAPPED_YOUNG_GENERATION_WORKERS.from` workers per process: 8 MB semi-spaces. A young generation that
+ * `CAPPED_YOUNG_GENERATION_WORKERS.from` workers per process: 4 MB semi-spaces. A young generation that
  * holds more than the ~100 ms a request lives lets its objects die there instead of being copied twice and
- * promoted: at 5,000 workers on a 100 ms endpoint, 0.92x the CPU per request of the 1 MB young generation
- * the command kept until then, for 8 to 19 MB more peak RSS (16 MB semi-spaces: 0.82x, +15 to 32 MB, over
- * the target). bench/README.md, 2026-12-07.
+ * promoted. At 5,000 workers on a 100 ms endpoint, two builds side by side on one core: 0.90x the CPU per
+ * request of the 4 MB young generation the command kept until then (`--semi-space-growth-factor=1` from
+ * start-up's 2 MB semi-spaces), for 8 to 12 MB more peak RSS; a 16 MB cap cost as much CPU (1.02x, 95%
+ * interval 0.94x to 1.11x) for 10 more MB, over the target in the concurrency sweep (153 to 162 MB).
+ * bench/README.md, 2026-12-07.
  */
-export const CAPPED_YOUNG_GENERATION_BYTES = 16 * 1024 * 1024;
+export const CAPPED_YOUNG_GENERATION_BYTES = 8 * 1024 * 1024;
 
 /** A user's own old-generation growth flag. */
 const HEAP_GROWING_FLAG = /--(?:heap[-_]growing[-_]percent|optimize[-_]for[-_]size)\b/;
