@@ -67,7 +67,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // workers small (see cliV8Flags), before the scenario is loaded; library users decide for their own.
   const workersPerProcess =
     options.workers ?? (options.sizing === true ? RUN_DEFAULTS.sizingWorkers : RUN_DEFAULTS.workers);
-  for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess)) {
+  const processes = options.processes ?? RUN_DEFAULTS.processes;
+  for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess, processes)) {
     setFlagsFromString(flag);
   }
   const youngGenerationCapBytes = youngGenerationCap(
@@ -75,7 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.env.NODE_OPTIONS,
     workersPerProcess,
   );
-  if (youngGenerationCapBytes !== undefined) capYoungGeneration(youngGenerationCapBytes);
+  if (youngGenerationCapBytes !== undefined && processes === 1) capYoungGeneration(youngGenerationCapBytes);
   warnUnsetVariables(options);
   const controller = new AbortController();
   let interrupts = 0;

@@ -23,6 +23,17 @@ describe("cliV8Flags", () => {
     expect(cliV8Flags([], "--optimize-for-size", 5000)).toEqual([]);
   });
 
+  it("with worker threads, holds the young generation where -p 1 would cap it (the cap watches the main thread)", () => {
+    expect(cliV8Flags([], undefined, 5000, 2)).toEqual([
+      "--heap-growing-percent=10",
+      "--semi-space-growth-factor=1",
+    ]);
+    expect(cliV8Flags([], undefined, 2000, 2)).toEqual(["--heap-growing-percent=10"]);
+    expect(cliV8Flags([], undefined, 10_000, 4)).toEqual(["--heap-growing-percent=10"]);
+    expect(cliV8Flags([], "--max-semi-space-size=8", 5000, 2)).toEqual(["--heap-growing-percent=10"]);
+    expect(cliV8Flags(["--optimize-for-size"], undefined, 5000, 2)).toEqual(["--semi-space-growth-factor=1"]);
+  });
+
   it("sets nothing below LARGE_RUN_WORKERS workers per process, where the flags cost throughput", () => {
     expect(cliV8Flags([], undefined, 50)).toEqual([]);
     expect(cliV8Flags([], undefined, LARGE_RUN_WORKERS - 1)).toEqual([]);

@@ -46,18 +46,26 @@ const HEAP_GROWING_FLAG = /--(?:heap[-_]growing[-_]percent|optimize[-_]for[-_]si
  * fast code: 10 to 18% more CPU per request in four paired runs at 5,000 workers, for the same RSS
  * (bench/README.md). The flag is read at each collection, so it works when set at run time.
  * The old generation is not capped: a large run must not die out of memory to save a few MB.
- * The young generation's size is {@link youngGenerationCap}'s. A user's own flag wins: loadcore then
- * leaves the old generation alone.
+ * The young generation's size is {@link youngGenerationCap}'s (`-p 1`: {@link capYoungGeneration}
+ * applies it; with worker threads, where the young generation would be capped, it does not grow at all).
+ * A user's own flag of either kind wins: loadcore then leaves that generation alone.
  */
 export function cliV8Flags(
   execArgv: readonly string[],
   nodeOptions: string | undefined,
   workersPerProcess: number,
+  processes = 1,
 ): string[] {
   if (!(workersPerProcess >= LARGE_RUN_WORKERS)) return [];
   const userFlags = [...execArgv, nodeOptions ?? ""];
-  if (userFlags.some((argument) => HEAP_GROWING_FLAG.test(argument))) return [];
-  return ["--heap-growing-percent=10"];
+  const flags: string[] = [];
+  if (!userFlags.some((argument) => HEAP_GROWING_FLAG.test(argument)))
+    flags.push("--heap-growing-percent=10");
+  // The cap watches the main thread's heap only, where -p 1 runs its workers; the flag is process-wide,
+  // so with worker threads the young generations stay at start-up's size, as before the cap.
+  if (processes > 1 && youngGenerationCap(execArgv, nodeOptions, workersPerProcess) !== undefined)
+    flags.push("--semi-space-growth-factor=1");
+  return flags;
 }
 
 /**
