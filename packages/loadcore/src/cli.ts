@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { HELP, parseCliArguments } from "./cli/cli-arguments.js";
 import { runLoad } from "./engine/runner.js";
-import { cliV8Flags } from "./engine/v8-flags.js";
+import { capYoungGeneration, cliV8Flags, youngGenerationCap } from "./engine/v8-flags.js";
 import { LoadcoreError } from "./errors.js";
 import { readMolotovConfig, testToRunOptions } from "./options/molotov-config.js";
 import { RUN_DEFAULTS, type RunOptions, unsetScenarioVariables } from "./options/run-options.js";
@@ -67,9 +67,16 @@ async function main(argv: readonly string[]): Promise<number> {
   // workers small (see cliV8Flags), before the scenario is loaded; library users decide for their own.
   const workersPerProcess =
     options.workers ?? (options.sizing === true ? RUN_DEFAULTS.sizingWorkers : RUN_DEFAULTS.workers);
-  for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess)) {
+  const processes = options.processes ?? RUN_DEFAULTS.processes;
+  for (const flag of cliV8Flags(process.execArgv, process.env.NODE_OPTIONS, workersPerProcess, processes)) {
     setFlagsFromString(flag);
   }
+  const youngGenerationCapBytes = youngGenerationCap(
+    process.execArgv,
+    process.env.NODE_OPTIONS,
+    workersPerProcess,
+  );
+  if (youngGenerationCapBytes !== undefined && processes === 1) capYoungGeneration(youngGenerationCapBytes);
   warnUnsetVariables(options);
   const controller = new AbortController();
   let interrupts = 0;

@@ -19,6 +19,17 @@ const { ClientDestroyedError } = createRequire(import.meta.url)("undici/lib/core
   ClientDestroyedError: new () => Error;
 };
 
+type Connector = NonNullable<UndiciClient.Options["connect"]>;
+
+/**
+ * undici's connector factory (what a `Client` builds for itself when given connect options): one per
+ * origin, shared by its clients, instead of one per client with its own TLS session cache and finalizer.
+ */
+const buildConnector = createRequire(import.meta.url)("undici/lib/core/connect.js") as (options: {
+  timeout: number;
+  rejectUnauthorized?: boolean;
+}) => Connector;
+
 /** How connections are opened. */
 export interface ConnectionOptions {
   /** TCP (and TLS) connect timeout, ms. */
@@ -45,11 +56,13 @@ export class OriginConnections {
     this.origin = origin;
     this.#options = {
       pipelining: 1,
-      connectTimeout: connection.connectTimeoutMs,
-      // only https origins have a TLS handshake to relax
-      ...(connection.rejectUnauthorized === false && origin.startsWith("https:")
-        ? { connect: { rejectUnauthorized: false } }
-        : {}),
+      connect: buildConnector({
+        timeout: connection.connectTimeoutMs,
+        // only https origins have a TLS handshake to relax
+        ...(connection.rejectUnauthorized === false && origin.startsWith("https:")
+          ? { rejectUnauthorized: false }
+          : {}),
+      }),
     };
   }
 
