@@ -17,9 +17,12 @@ import {
   terminateNodes,
   waitForNodeOnline,
 } from "@sizer/ssm-client";
-import { SizerError, SizerUsageError } from "../errors.js";
+import { type CpuPlan, parseCpuList, planCpus } from "../cpu-plan.js";
+import { ServiceExitedError, SizerError, SizerUsageError } from "../errors.js";
+import type { ProcessExit } from "../process-tree.js";
 import { rebuildReport } from "../rebuild-report.js";
 import { runSizer } from "../run-sizer.js";
+import { never } from "../service.js";
 import type { SizerRunOptions } from "../sizer-options.js";
 import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
@@ -31,6 +34,7 @@ import {
   serviceContainerName,
   startServiceScript,
   stopServiceScript,
+  waitContainerScript,
 } from "./node-scripts.js";
 
 /** The role tag of service nodes. */
@@ -373,6 +377,73 @@ async function loadImage(
   return (await run(imageScript({ kind: "archive", remotePath }), 1_800_000)).trim().split("\n").pop() ?? "";
 }
 
+/** The node made ready for the service: its working folder, the cores the container gets, the image there. */
+async function prepareNode(
+  sizing: NodeSizing,
+  instanceId: string,
+  run: (script: string, deadlineMs?: number) => Promise<string>,
+): Promise<{ image: string; plan: CpuPlan }> {
+  const { facts, progress } = sizing;
+  const type = facts.instanceType;
+  const [workFolder = "", cores = ""] = (await run(prepareScript())).trim().split("\n");
+  // The node is the service's alone (the load comes from here or from loader nodes): every core it
+  // offers goes to the container, none is kept back for the recorder and the agent (see the README).
+  const plan = planCpus({
+    available: parseCpuList(cores, `the cores of ${instanceId}`),
+    canPinService: true,
+    pinning: true,
+    loadHere: false,
+  });
+  const pinned = plan.serviceCpus?.length ?? 0;
+  if (pinned !== facts.vcpus)
+    progress(
+      type,
+      instanceId,
+      `the node offers ${pinned} core(s) where ${type} has ${facts.vcpus} vCPU(s): the container gets the node's`,
+    );
+  const image = await loadImage(sizing, instanceId, workFolder, run);
+  progress(type, instanceId, `image loaded: ${image}`);
+  return { image, plan };
+}
+
+/**
+ * Watches the container on its node while the load runs (`docker wait`, one SSM command polled):
+ * `ended` resolves with its exit code when it ends; after `stop()`, never.
+ */
+function watchContainer(
+  clients: AwsClients,
+  instanceId: string,
+  name: string,
+  lifetimeMs: number,
+): { ended: Promise<ProcessExit>; stop: () => void } {
+  const controller = new AbortController();
+  const ended = runOnNode(clients, instanceId, waitContainerScript(name), lifetimeMs, controller.signal).then(
+    (stdout): Promise<ProcessExit> | ProcessExit => {
+      if (controller.signal.aborted) return never();
+      const code = Number.parseInt(stdout.trim(), 10);
+      return { exitCode: Number.isNaN(code) ? null : code, signal: null };
+    },
+    () => never<ProcessExit>(),
+  );
+  return { ended, stop: () => controller.abort() };
+}
+
+/** The service's death during the run, said with its node and the end of its log (brought back). */
+async function quoteServiceLog(
+  error: SizerError,
+  outDir: string,
+  type: string,
+  instanceId: string,
+): Promise<SizerError> {
+  const log = await readFile(join(outDir, "service.log"), "utf8").catch(() => "");
+  const tail = log.trimEnd().split("\n").slice(-10).join("\n  ");
+  const exited = error instanceof ServiceExitedError ? error : undefined;
+  return new ServiceExitedError(
+    `${type} on ${instanceId}: the service's container ${error.message.replace(/^the service /, "")}${tail ? `; its log (service.log) ends:\n  ${tail}` : "; its log (service.log) is empty"}`,
+    { exitCode: exited?.exitCode ?? null, signal: exited?.signal ?? null, output: tail },
+  );
+}
+
 /** One instance type: its node ready, the service deployed and sized, the files back, the report rebuilt. */
 async function sizeOnNode(
   sizing: NodeSizing,
@@ -397,15 +468,14 @@ async function sizeOnNode(
     return fail(error, null);
   }
   const instanceId = node.instanceId;
-  const run = (script: string, deadlineMs = 600_000, withSignal = true) =>
-    runOnNode(clients, instanceId, script, deadlineMs, withSignal ? signal : undefined);
+  const run = (script: string, deadlineMs = 600_000) =>
+    runOnNode(clients, instanceId, script, deadlineMs, signal);
   const name = serviceContainerName(instanceId);
   let started = false;
+  let watch: ReturnType<typeof watchContainer> | undefined;
   try {
     const address = await nodeAddress(clients, type, node);
-    const workFolder = (await run(prepareScript())).trim();
-    const image = await loadImage(sizing, instanceId, workFolder, run);
-    progress(type, instanceId, `image loaded: ${image}`);
+    const { image, plan } = await prepareNode(sizing, instanceId, run);
     started = true;
     await run(
       startServiceScript({
@@ -413,6 +483,7 @@ async function sizeOnNode(
         image,
         port: options.port,
         runId: sizing.runId,
+        cpus: plan.serviceCpus,
         intervalSeconds: options.run.interval ?? 1,
       }),
     );
@@ -420,21 +491,29 @@ async function sizeOnNode(
     progress(
       type,
       instanceId,
-      `container ${name} started, recording on the node; waiting for health at ${url}`,
+      `container ${name} started, recording on the node; ${plan.description}; waiting for health at ${url}`,
     );
+    watch = watchContainer(clients, instanceId, name, options.maxLifetimeMinutes * 60_000);
     const result = await runSizer({
       ...options.run,
-      service: { kind: "url", url },
+      service: { kind: "url", url, ended: watch.ended },
       outDir,
       readyTimeout: options.run.readyTimeout ?? 120,
       recordedElsewhere: `on ${instanceId}`,
+      servicePlan: plan,
       ...(sizing.loadRunner ? { loadRunner: sizing.loadRunner } : {}),
       argv: context.argv ?? ["sizer", "aws", "run"],
       ...(signal ? { signal } : {}),
     });
+    watch.stop();
     progress(type, instanceId, "collecting: stopping the container, bringing back the metrics and the log");
     await collect(clients, instanceId, name, outDir, sizing.options.bucket);
     started = false;
+    const error =
+      result.error?.code === "ERR_SIZER_SERVICE_EXITED"
+        ? await quoteServiceLog(result.error, outDir, type, instanceId)
+        : result.error;
+    if (error?.code === "ERR_SIZER_SERVICE_EXITED") progress(type, instanceId, error.message);
     const rebuilt = await rebuildReport(outDir, {
       host: {
         name: instanceId,
@@ -446,7 +525,7 @@ async function sizeOnNode(
     });
     await writeFile(
       join(outDir, "node.json"),
-      `${JSON.stringify({ instanceId, address, reused: sizing.reuse !== undefined, runId: sizing.runId, image, facts }, null, 2)}\n`,
+      `${JSON.stringify({ instanceId, address, reused: sizing.reuse !== undefined, runId: sizing.runId, image, serviceCpus: plan.serviceCpus, facts }, null, 2)}\n`,
     );
     progress(type, instanceId, `done: ${rebuilt.analysis.headline}`);
     return {
@@ -458,9 +537,10 @@ async function sizeOnNode(
         partial: rebuilt.partial,
         price: options.prices[type],
       }),
-      ...(result.error ? { error: result.error } : {}),
+      ...(error ? { error } : {}),
     };
   } catch (error) {
+    watch?.stop();
     if (started) {
       await collect(clients, instanceId, name, outDir, sizing.options.bucket).catch((collectError: unknown) =>
         progress(type, instanceId, `could not collect: ${(collectError as Error).message}`),
