@@ -477,7 +477,7 @@ async function sizeOnNode(
     const address = await nodeAddress(clients, type, node);
     const { image, plan } = await prepareNode(sizing, instanceId, run);
     started = true;
-    await run(
+    const said = await run(
       startServiceScript({
         name,
         image,
@@ -487,6 +487,8 @@ async function sizeOnNode(
         intervalSeconds: options.run.interval ?? 1,
       }),
     );
+    for (const line of said.split("\n").filter((text) => text.startsWith("docker: ")))
+      progress(type, instanceId, line);
     const url = `http://${address}:${options.port}/`;
     progress(
       type,

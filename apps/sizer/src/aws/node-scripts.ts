@@ -128,8 +128,10 @@ export function startServiceScript(container: ServiceContainer): string {
     `port=${shellQuote(String(container.port))}`,
     `run_id=${shellQuote(container.runId)}`,
     'docker rm -f "$name" >/dev/null 2>&1 || true',
-    "rm -f metrics.csv service.log recorder.pid",
-    `docker run -d --name "$name" --label "io.sizer.aws-run=$run_id" --network host ${cpuset}-e "PORT=$port" ${envFlags} "$image"`,
+    "rm -f metrics.csv service.log recorder.pid run.err",
+    `docker run -d --name "$name" --label "io.sizer.aws-run=$run_id" --network host ${cpuset}-e "PORT=$port" ${envFlags} "$image" >container.id 2>run.err || { cat run.err >&2; exit 1; }`,
+    // What docker said while starting it (a platform mismatch, no engine behind a stand-in...): for the progress.
+    'if [ -s run.err ]; then sed "s/^/docker: /" run.err; fi',
     "cat > record.sh <<'SIZER_RECORDER'",
     RECORDER_SCRIPT.trimEnd(),
     "SIZER_RECORDER",
