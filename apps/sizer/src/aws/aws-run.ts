@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -359,18 +359,19 @@ async function loadImage(
     return (await run(imageScript({ kind: "registry", image: options.image.image }), 1_800_000)).trim();
   }
   const remotePath = `${workFolder}/image.tar`;
-  const content = await readFile(options.image.file);
+  // Streamed from the file (through S3, or chunk by chunk): an image archive is never held in memory.
+  const { size } = await stat(options.image.file);
   progress(
     type,
     instanceId,
-    `uploading ${options.image.file} (${content.length} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
+    `uploading ${options.image.file} (${size} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
   );
   await putFile({
     ssm: clients.ssm,
     s3: clients.s3,
     instanceId,
     remotePath,
-    content,
+    file: options.image.file,
     ...(options.bucket ? { bucket: options.bucket } : {}),
     ...(signal ? { signal } : {}),
   });
