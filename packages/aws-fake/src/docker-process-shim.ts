@@ -153,7 +153,7 @@ async function main() {
     case "rm": return remove(args);
     case "kill": { const container = mustLoad(args.at(-1)); try { process.kill(container.pid, "SIGKILL"); } catch {} return void process.stdout.write(container.name + "\n"); }
     case "wait": { const name = args.at(-1); mustLoad(name); while (exitCode(name) === undefined) { if (!load(name)) fail("Error response from daemon: No such container: " + name); await sleep(200); } return void process.stdout.write(exitCode(name) + "\n"); }
-    case "inspect": { const container = mustLoad(args.at(-1)); const format = args[args.indexOf("--format") + 1] ?? ""; return void process.stdout.write(format.replace("{{.HostConfig.CpusetCpus}}", container.cpuset).replace("{{.State.Status}}", exitCode(container.name) === undefined ? "running" : "exited") + "\n"); }
+    case "inspect": { const container = mustLoad(args.at(-1)); const format = args[args.indexOf("--format") + 1] ?? ""; return void process.stdout.write(format.replace("{{.HostConfig.CpusetCpus}}", container.cpuset).replace("{{.State.Status}}", exitCode(container.name) === undefined ? "running" : "exited").replace("{{.State.ExitCode}}", String(exitCode(container.name) ?? 0)) + "\n"); }
     case "ps": {
       const filter = args[args.indexOf("--filter") + 1]?.replace(/^label=/, "") ?? "";
       const [key, value] = filter.split("=");

@@ -21,6 +21,7 @@ import { type CpuPlan, parseCpuList, planCpus } from "../cpu-plan.js";
 import { ServiceExitedError, SizerError, SizerUsageError } from "../errors.js";
 import type { ProcessExit } from "../process-tree.js";
 import { rebuildReport } from "../rebuild-report.js";
+import { parseRunRecord, type RunRecord, writeRunRecord } from "../run-record.js";
 import { runSizer } from "../run-sizer.js";
 import { never } from "../service.js";
 import type { SizerRunOptions } from "../sizer-options.js";
@@ -429,6 +430,24 @@ function watchContainer(
   return { ended, stop: () => controller.abort() };
 }
 
+/**
+ * A death the run itself did not see (the container had exited when it was collected): kept in
+ * command.json as `sizer run` keeps one, so that the report is partial and says why.
+ */
+async function recordServiceDeath(outDir: string, exitCode: number): Promise<ServiceExitedError> {
+  const error = new ServiceExitedError(
+    `the service exited during the run (exit code ${exitCode}); the report is partial`,
+    { exitCode, signal: null, output: "" },
+  );
+  const file = join(outDir, "command.json");
+  const record = parseRunRecord(JSON.parse(await readFile(file, "utf8")), file) as RunRecord;
+  record.status = "service-died";
+  record.serviceExit = { code: exitCode, signal: null, atSeconds: null };
+  record.error = { code: error.code, message: error.message };
+  await writeRunRecord(outDir, record);
+  return error;
+}
+
 /** The service's death during the run, said with its node and the end of its log (brought back). */
 async function quoteServiceLog(
   error: SizerError,
@@ -510,12 +529,16 @@ async function sizeOnNode(
     });
     watch.stop();
     progress(type, instanceId, "collecting: stopping the container, bringing back the metrics and the log");
-    await collect(clients, instanceId, name, outDir, sizing.options.bucket);
+    const collected = await collect(clients, instanceId, name, outDir, sizing.options.bucket);
     started = false;
-    const error =
+    // The load may end (its errors passing the tolerance) before the watch hears the container died.
+    const died =
       result.error?.code === "ERR_SIZER_SERVICE_EXITED"
-        ? await quoteServiceLog(result.error, outDir, type, instanceId)
-        : result.error;
+        ? result.error
+        : collected.exitCode !== undefined
+          ? await recordServiceDeath(outDir, collected.exitCode)
+          : undefined;
+    const error = died ? await quoteServiceLog(died, outDir, type, instanceId) : result.error;
     if (error?.code === "ERR_SIZER_SERVICE_EXITED") progress(type, instanceId, error.message);
     const rebuilt = await rebuildReport(outDir, {
       host: {
@@ -553,16 +576,21 @@ async function sizeOnNode(
   }
 }
 
-/** Stops the recorder and the container on the node and brings metrics.csv and service.log back into `outDir`. */
+/**
+ * Stops the recorder and the container on the node and brings metrics.csv and service.log back
+ * into `outDir`; the container's exit code when it had ended before (undefined when it ran).
+ */
 async function collect(
   clients: AwsClients,
   instanceId: string,
   name: string,
   outDir: string,
   bucket: string | undefined,
-): Promise<void> {
+): Promise<{ exitCode: number | undefined }> {
   // Not interruptible: the container must stop even after Ctrl-C.
-  const folder = (await runOnNode(clients, instanceId, stopServiceScript(name), 300_000, undefined)).trim();
+  const said = await runOnNode(clients, instanceId, stopServiceScript(name), 300_000, undefined);
+  const [folder = "", state = ""] = said.trim().split("\n");
+  const [status, code] = state.trim().split(" ");
   await mkdir(outDir, { recursive: true });
   for (const file of ["metrics.csv", "service.log"]) {
     const { content } = await getFile({
@@ -574,4 +602,5 @@ async function collect(
     });
     await writeFile(join(outDir, file), content);
   }
+  return { exitCode: status === "exited" || status === "dead" ? Number(code) : undefined };
 }

@@ -145,7 +145,10 @@ export function waitContainerScript(name: string): string {
   return ["set -e", `docker wait ${shellQuote(name)}`].join("\n");
 }
 
-/** Stops the recorder, keeps the container's log, removes the container; prints the working folder. */
+/**
+ * Stops the recorder, keeps the container's log, removes the container; prints the working folder,
+ * then the container's state as it was before (`running 0`, `exited 137`, or nothing when it was gone).
+ */
 export function stopServiceScript(name: string): string {
   return [
     WORK_FOLDER,
@@ -156,10 +159,11 @@ export function stopServiceScript(name: string): string {
     '  kill -TERM "-$recorder" 2>/dev/null || kill -TERM "$recorder" 2>/dev/null || true',
     '  tries=0; while kill -0 "-$recorder" 2>/dev/null && [ "$tries" -lt 50 ]; do sleep 0.2; tries=$((tries + 1)); done',
     "fi",
+    `state=$(docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$name" 2>/dev/null || true)`,
     'docker logs --timestamps "$name" > service.log 2>&1 || true',
     'docker rm -f "$name" >/dev/null 2>&1 || true',
     "touch metrics.csv",
-    'printf "%s\\n" "$d"',
+    'printf "%s\\n%s\\n" "$d" "$state"',
   ].join("\n");
 }
 
