@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { type AwsFake, type AwsFakeOptions, DEFAULT_FAKE_CREDENTIALS } from "@sizer/aws-fake";
 import { buildNodeImage, skipReason } from "@sizer/test-utils";
 import { demoServiceDir } from "./helpers.js";
@@ -47,4 +48,13 @@ export function demoServiceOnFake(): DemoServiceOnFake {
       processImages: { [image]: { command: [process.execPath, "server.mjs"], cwd: demoServiceDir } },
     },
   };
+}
+
+/** The containers a run left where the fake's nodes run them (the engine, or the stand-in), by the run's label. */
+export function containersOf(fake: AwsFake, runId: string): string {
+  return execFileSync(
+    fake.docker,
+    ["ps", "-a", "--filter", `label=io.sizer.aws-run=${runId}`, "--format", "{{.Names}}"],
+    { encoding: "utf8" },
+  ).trim();
 }

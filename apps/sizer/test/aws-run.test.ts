@@ -8,7 +8,7 @@ import { readMetricsFile } from "@sizer/glances-collector";
 import { cleanupNodes, createAwsClients } from "@sizer/ssm-client";
 import { buildNodeImage, freePort, itWith, startCli } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
-import { demoServiceOnFake, fakeEnvironment } from "./aws-fake-environment.js";
+import { containersOf, demoServiceOnFake, fakeEnvironment } from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
 import { cliPath, demoServiceDir, temporaryFolder } from "./helpers.js";
 
@@ -172,14 +172,7 @@ describe("sizer aws run on aws-fake", () => {
         [...fake.fleet.securityGroups.values()].filter((group) => group.tags.has("sizer:run-id")),
       ).toEqual([]);
       // no container of this run left, on the engine or the stand-in (other runs may share the engine)
-      const containers = execFileSync(
-        fake.docker,
-        ["ps", "-a", "--filter", `label=io.sizer.aws-run=${comparison.runId}`, "--format", "{{.Names}}"],
-        {
-          encoding: "utf8",
-        },
-      ).trim();
-      expect(containers).toBe("");
+      expect(containersOf(fake, comparison.runId)).toBe("");
     } finally {
       await fake.close();
     }
@@ -319,14 +312,7 @@ describe("sizer aws run on aws-fake", () => {
         expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual(
           [],
         );
-        const containers = execFileSync(
-          "docker",
-          ["ps", "-a", "--filter", `label=io.sizer.aws-run=${comparison.runId}`, "--format", "{{.Names}}"],
-          {
-            encoding: "utf8",
-          },
-        ).trim();
-        expect(containers).toBe("");
+        expect(containersOf(fake, comparison.runId)).toBe("");
       } finally {
         await fake.close();
       }

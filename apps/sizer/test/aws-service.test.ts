@@ -16,7 +16,7 @@ import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
 import { type AwsRunResult, runAwsSizing } from "../src/aws/aws-run.js";
 import { allowedCpus, formatCpuList } from "../src/cpu-plan.js";
 import { exitCodeFor } from "../src/exit-codes.js";
-import { demoServiceOnFake } from "./aws-fake-environment.js";
+import { containersOf, demoServiceOnFake } from "./aws-fake-environment.js";
 import { demoServiceDir, temporaryFolder } from "./helpers.js";
 
 const folder = temporaryFolder();
@@ -29,11 +29,6 @@ const service = demoServiceOnFake();
 /** A docker command as the fake's nodes run it (the engine, or the stand-in). */
 function docker(fake: AwsFake, ...args: string[]): string {
   return execFileSync(fake.docker, args, { encoding: "utf8" }).trim();
-}
-
-/** The containers a run left (by the label every sizer aws container carries). */
-function containersOf(fake: AwsFake, runId: string): string {
-  return docker(fake, "ps", "-a", "--filter", `label=io.sizer.aws-run=${runId}`, "--format", "{{.Names}}");
 }
 
 function startFake(options: { agentDelayMs?: number } = {}): Promise<AwsFake> {

@@ -515,7 +515,8 @@ async function sizeOnNode(
       instanceId,
       `container ${name} started, recording on the node; ${plan.description}; waiting for health at ${url}`,
     );
-    watch = watchContainer(clients, instanceId, name, options.maxLifetimeMinutes * 60_000);
+    // As long as the node lives, within Run Command's longest execution timeout (48 h).
+    watch = watchContainer(clients, instanceId, name, Math.min(options.maxLifetimeMinutes, 2880) * 60_000);
     const result = await runSizer({
       ...options.run,
       service: { kind: "url", url, ended: watch.ended },
