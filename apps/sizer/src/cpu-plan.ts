@@ -61,11 +61,18 @@ export interface CpuPlanInput {
   canPinService: boolean;
   /** Whether pinning is possible at all (taskset present, or Docker's --cpuset-cpus). */
   pinning: boolean;
+  /**
+   * False when the load generator runs on another machine (`sizer aws run`: the service's node is
+   * its own): the service is then pinned to every available core, none kept for a generator.
+   * Default true.
+   */
+  loadHere?: boolean;
 }
 
 /**
  * Decides where the service and the load generator run. With two cores or more and nothing
- * given, the service gets the last half of the cores (at least one) and the load the others.
+ * given, the service gets the last half of the cores (at least one) and the load the others; when
+ * the load comes from another machine (`loadHere: false`), the service gets them all.
  */
 export function planCpus(input: CpuPlanInput): CpuPlan {
   const available = new Set(input.available);
@@ -96,6 +103,14 @@ export function planCpus(input: CpuPlanInput): CpuPlan {
   let serviceCpus = input.serviceCpus ? [...input.serviceCpus] : undefined;
   let loadCpus = input.loadCpus ? [...input.loadCpus] : undefined;
   const cores = [...input.available];
+  if (input.loadHere === false) {
+    if (loadCpus)
+      throw new SizerUsageError(
+        "--load-cpus",
+        "--load-cpus has no meaning here: the load comes from another machine",
+      );
+    return planWithoutGenerator(input, cores, serviceCpus);
+  }
   if (input.pinning && cores.length >= 2) {
     if (!serviceCpus && !loadCpus && input.canPinService) {
       const serviceCount = Math.max(1, Math.floor(cores.length / 2));
@@ -125,6 +140,30 @@ export function planCpus(input: CpuPlanInput): CpuPlan {
     description = `service on core(s) ${serviceCpus ? formatCpuList(serviceCpus) : "any"}, load generator on core(s) ${loadCpus ? formatCpuList(loadCpus) : "any"}${shared ? " (shared)" : ""}`;
   }
   return { serviceCpus, loadCpus, shared, description };
+}
+
+/** {@link planCpus} when the load generator runs elsewhere: the service on the cores given, else on all. */
+function planWithoutGenerator(
+  input: CpuPlanInput,
+  cores: number[],
+  serviceCpus: number[] | undefined,
+): CpuPlan {
+  if (!input.canPinService || !input.pinning) {
+    return {
+      serviceCpus: undefined,
+      loadCpus: undefined,
+      shared: false,
+      description: "the service was not pinned; the load generator runs on another machine",
+    };
+  }
+  const pinned = serviceCpus ?? cores;
+  const all = pinned.length === cores.length;
+  return {
+    serviceCpus: pinned,
+    loadCpus: undefined,
+    shared: false,
+    description: `service on core(s) ${formatCpuList(pinned)} (${all ? "all" : `${pinned.length}`} of the ${cores.length} core(s) here; the load generator runs on another machine)`,
+  };
 }
 
 /** Sets the CPU affinity of every thread of a running process with `taskset -a -p -c` (process-kit's). */

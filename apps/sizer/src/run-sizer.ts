@@ -182,7 +182,9 @@ async function runOnce(options: SizerRunOptions, modelAuto?: ModelAutoRecord): P
 
   const abortLoad = new AbortController();
   const onOuterAbort = () => abortLoad.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  // An abort that came before this run (Ctrl-C while `sizer aws run` readied the node) fires no event.
+  if (options.signal?.aborted) onOuterAbort();
+  else options.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
   let service: ServiceHandle | undefined;
   let recorder: ResourceRecorder | undefined;
@@ -533,6 +535,7 @@ function writeRunReport(options: SizerRunOptions, run: FinishedRun): ReturnType<
 
 /** The cores of the service and of the load generator, pinned with taskset unless `--no-pin` or none. */
 function planRunCpus(options: SizerRunOptions): CpuPlan {
+  if (options.servicePlan) return options.servicePlan;
   return planCpus({
     available: allowedCpus(),
     serviceCpus: options.serviceCpus,

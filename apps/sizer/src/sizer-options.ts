@@ -1,7 +1,9 @@
 import type { Writable } from "node:stream";
 import type { LoadResults, RunOptions } from "@sizer/loadcore";
 import type { PlotlyBundle } from "@sizer/report";
+import type { CpuPlan } from "./cpu-plan.js";
 import type { SizingRunOptions } from "./load-runner.js";
+import type { ProcessExit } from "./process-tree.js";
 
 /** Where the service comes from. */
 export type ServiceSource =
@@ -27,7 +29,17 @@ export type ServiceSource =
       /** `--service-memory`: the container's memory limit (`docker run --memory`). */
       memory?: string | undefined;
     }
-  | { kind: "url"; url: string; pid?: number | undefined };
+  | {
+      kind: "url";
+      url: string;
+      pid?: number | undefined;
+      /**
+       * Resolves when the service ends, when the caller watches it where it runs (`sizer aws run`:
+       * `docker wait` of the container on its node): waiting for health stops, and the run stops as
+       * for a service sizer started (exit 4, a partial report).
+       */
+      ended?: Promise<ProcessExit> | undefined;
+    };
 
 /** Where the scenario comes from. */
 export type ScenarioSource =
@@ -88,6 +100,12 @@ export interface SizerRunOptions {
    * machine's metrics: the caller rebuilds the report from the node's and says the verdict.
    */
   recordedElsewhere?: string | undefined;
+  /**
+   * The cores of a service that runs on another machine where the caller pinned it (`sizer aws
+   * run`: the container's cpuset on its node, decided by `planCpus`): recorded in command.json and
+   * reported as this run's plan (the report's "of its N cores"), in place of one planned here.
+   */
+  servicePlan?: CpuPlan | undefined;
   /** `--interval`: seconds between resource samples (default 1). */
   interval?: number | undefined;
   load: LoadSettings;

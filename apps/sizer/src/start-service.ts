@@ -75,6 +75,7 @@ export async function startService(
     ...common,
     url: source.url,
     pid: source.pid,
+    ended: source.ended,
     healthUrl: resolveHealthUrl(options.healthUrl, source.url),
   });
 }

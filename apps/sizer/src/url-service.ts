@@ -1,4 +1,4 @@
-import { InterruptedError, UrlUnreachableError } from "./errors.js";
+import { InterruptedError, ServiceStartError, UrlUnreachableError } from "./errors.js";
 import type { ProcessExit } from "./process-tree.js";
 import { certificateMessage, waitForReady } from "./readiness.js";
 import { never, type ServiceHandle, serverUrlOf } from "./service.js";
@@ -10,6 +10,8 @@ export interface UrlServiceOptions {
   url: string;
   /** Its process to watch (`--pid`); only the host is watched without it. */
   pid?: number | undefined;
+  /** Resolves when the service ends, where the caller watches it (see `ServiceSource`); else `pid` is watched. */
+  ended?: Promise<ProcessExit> | undefined;
   /** Readiness URL (`--health-url`, must answer 2xx); default the URL itself (any answer below 500). */
   healthUrl?: string | undefined;
   readyTimeoutMs: number;
@@ -28,6 +30,7 @@ export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceH
     timeoutMs: options.readyTimeoutMs,
     insecure: options.insecure,
     signal: options.signal,
+    ended: options.ended,
   });
   if (!ready.ready && ready.reason === "aborted")
     throw new InterruptedError("interrupted while waiting for --url to answer");
@@ -37,6 +40,11 @@ export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceH
       healthUrl === options.url
         ? `--url ${certificateMessage(healthUrl, ready.lastProbe)}`
         : `--url ${options.url}: ${certificateMessage(healthUrl, ready.lastProbe)}`,
+    );
+  if (!ready.ready && ready.reason === "ended")
+    throw new ServiceStartError(
+      "ERR_SIZER_SERVICE_START",
+      `the service at ${options.url} ended before it was ready`,
     );
   if (!ready.ready) {
     const last = ready.lastProbe && !ready.lastProbe.ok ? `: ${ready.lastProbe.reason}` : "";
@@ -50,8 +58,12 @@ export async function connectToUrl(options: UrlServiceOptions): Promise<ServiceH
   );
   let exit: ProcessExit | undefined;
   let watcher: NodeJS.Timeout | undefined;
-  const ended: Promise<ProcessExit> =
-    options.pid === undefined
+  const ended: Promise<ProcessExit> = options.ended
+    ? options.ended.then((end) => {
+        exit = end;
+        return end;
+      })
+    : options.pid === undefined
       ? never()
       : new Promise((resolve) => {
           const pid = options.pid as number;

@@ -1,4 +1,7 @@
-import { type AwsFake, DEFAULT_FAKE_CREDENTIALS } from "@sizer/aws-fake";
+import { execFileSync } from "node:child_process";
+import { type AwsFake, type AwsFakeOptions, DEFAULT_FAKE_CREDENTIALS } from "@sizer/aws-fake";
+import { buildNodeImage, skipReason } from "@sizer/test-utils";
+import { demoServiceDir } from "./helpers.js";
 
 /** The environment that points sizer's AWS clients at a running aws-fake. */
 export function fakeEnvironment(fake: AwsFake): Record<string, string> {
@@ -8,4 +11,50 @@ export function fakeEnvironment(fake: AwsFake): Record<string, string> {
     AWS_ACCESS_KEY_ID: DEFAULT_FAKE_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: DEFAULT_FAKE_CREDENTIALS.secretAccessKey,
   };
+}
+
+/** How the fake's nodes run the demo service: the image, and the fake's options that go with it. */
+export interface DemoServiceOnFake {
+  /** True with the local Docker engine, false with aws-fake's process stand-in. */
+  engine: boolean;
+  image: string;
+  fakeOptions: Pick<AwsFakeOptions, "processImages">;
+}
+
+/**
+ * The demo service as the fake's nodes run it: a real image on the local Docker engine, or, where
+ * no engine answers (or SIZER_TEST_NO_ENGINE=1 asks, to try that path here), the image's command
+ * run as a process by aws-fake's `docker` stand-in, said loudly. Under CI (CI=true) the engine is
+ * required: a missing one fails the test instead.
+ */
+export function demoServiceOnFake(): DemoServiceOnFake {
+  const noEngine = process.env.SIZER_TEST_NO_ENGINE === "1" ? "SIZER_TEST_NO_ENGINE=1" : skipReason("docker");
+  if (noEngine === undefined) {
+    const image = buildNodeImage({
+      serviceFolder: demoServiceDir,
+      entry: "server.mjs",
+      name: "sizer-test-demo",
+    }).image;
+    return { engine: true, image, fakeOptions: {} };
+  }
+  process.stderr.write(
+    `\n*** NO DOCKER ENGINE (${noEngine}): the fake's nodes run the demo service as a process, not in a container ***\n\n`,
+  );
+  const image = "sizer-test-demo:process";
+  return {
+    engine: false,
+    image,
+    fakeOptions: {
+      processImages: { [image]: { command: [process.execPath, "server.mjs"], cwd: demoServiceDir } },
+    },
+  };
+}
+
+/** The containers a run left where the fake's nodes run them (the engine, or the stand-in), by the run's label. */
+export function containersOf(fake: AwsFake, runId: string): string {
+  return execFileSync(
+    fake.docker,
+    ["ps", "-a", "--filter", `label=io.sizer.aws-run=${runId}`, "--format", "{{.Names}}"],
+    { encoding: "utf8" },
+  ).trim();
 }

@@ -45,6 +45,7 @@ it("passes hostile image, name and environment values to docker run as single ar
       port: 8080,
       runId: "run 'quoted'",
       env: { GREETING: HOSTILE },
+      cpus: [0, 1, 3],
       intervalSeconds: 1,
     }),
   );
@@ -53,5 +54,9 @@ it("passes hostile image, name and environment values to docker run as single ar
   expect(run).toContain(`GREETING=${HOSTILE}`);
   expect(run).toContain("io.sizer.aws-run=run 'quoted'");
   expect(run).toContain("PORT=8080");
+  expect(run.slice(run.indexOf("--cpuset-cpus"), run.indexOf("--cpuset-cpus") + 2)).toEqual([
+    "--cpuset-cpus",
+    "0-1,3",
+  ]);
   expect(() => readFileSync(join(folder.path, "pwned"))).toThrow();
 });

@@ -3,25 +3,17 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
+import { DEFAULT_FAKE_CREDENTIALS, NO_ENGINE_NOTE, startAwsFake } from "@sizer/aws-fake";
 import { readMetricsFile } from "@sizer/glances-collector";
 import { cleanupNodes, createAwsClients } from "@sizer/ssm-client";
 import { buildNodeImage, freePort, itWith, startCli } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
+import { containersOf, demoServiceOnFake, fakeEnvironment } from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
 import { cliPath, demoServiceDir, temporaryFolder } from "./helpers.js";
 
 const folder = temporaryFolder();
 afterAll(() => folder.remove());
-
-function fakeEnvironment(fake: AwsFake): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: fake.endpoint,
-    AWS_REGION: fake.region,
-    AWS_ACCESS_KEY_ID: DEFAULT_FAKE_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DEFAULT_FAKE_CREDENTIALS.secretAccessKey,
-  };
-}
 
 const scenario = join(demoServiceDir, "loadtest.ts");
 
@@ -73,129 +65,118 @@ describe("sizer aws run: options", () => {
 });
 
 describe("sizer aws run on aws-fake", () => {
-  itWith(
-    "docker",
-    "sizes a container on two instance types, compares them, and leaves nothing tagged behind",
-    {
-      timeout: 600_000,
-    },
-    async () => {
-      const image = buildNodeImage({
-        serviceFolder: demoServiceDir,
-        entry: "server.mjs",
-        name: "sizer-test-demo",
-      }).image;
-      // Commands run on this machine: the instances' public address is loopback.
-      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
-      try {
-        const out = join(folder.path, "two-types");
-        const started = Date.now();
-        const outcome = await runCli(
-          [
-            "aws",
-            "run",
-            "--image",
-            image,
-            "--port",
-            String(await freePort()),
-            "--instance-types",
-            "t3.micro,c6i.large",
-            "--instance-profile",
-            "sizer-ssm",
-            "--price",
-            "t3.micro=0.0104",
-            "--price",
-            "c6i.large=0.085",
-            "--scenario",
-            scenario,
-            "--workers",
-            "10",
-            "--ramp-up",
-            "6",
-            "--duration",
-            "10",
-            "--sizing-window",
-            "3",
-            "--terminate",
-            "--yes",
-            "--out",
-            out,
-            "-q",
-          ],
-          { env: fakeEnvironment(fake), timeoutMs: 540_000 },
-        );
-        process.stderr.write(
-          `sizer aws run on the fake, two types: ${Math.round((Date.now() - started) / 1000)} s\n`,
-        );
-        expect(outcome.code, outcome.stderr).toBe(0);
-        // one progress line per node and phase
-        for (const phase of [
-          "launching",
-          "agent online",
-          "image loaded",
-          "started, recording",
-          "collecting",
-          "done:",
-        ])
-          expect(
-            outcome.stderr.match(
-              new RegExp(`\\[aws\\] t3\\.micro .*${phase}|\\[aws\\] t3\\.micro: ${phase}`),
-            ),
-            phase,
-          ).not.toBeNull();
-        expect(outcome.stderr).not.toContain(DEFAULT_FAKE_CREDENTIALS.secretAccessKey);
-
-        const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
-        expect(comparison.types.map((type: { instanceType: string }) => type.instanceType)).toEqual([
-          "t3.micro",
-          "c6i.large",
-        ]);
-        for (const type of comparison.types) {
-          expect(type.measured, JSON.stringify(type)).toBe(true);
-          expect(type.capacity).toBeGreaterThan(0);
-          expect(type.requestsPerSecondPerVcpu).toBeCloseTo(type.capacity / type.facts.vcpus, 1);
-          expect(type.requestsPerDollar).toBe(Math.round((type.capacity * 3600) / type.usdPerHour));
-          const typeDir = join(out, type.instanceType);
-          for (const file of ["report.html", "results.json", "summary.json", "service.log", "node.json"])
-            expect(existsSync(join(typeDir, file)), `${type.instanceType}/${file}`).toBe(true);
-          // the node's metrics, recorded there: the service's container, read with the producer's reader
-          const metrics = await readMetricsFile(join(typeDir, "metrics.csv"));
-          const node = JSON.parse(readFileSync(join(typeDir, "node.json"), "utf8"));
-          const containerCpu = `container.sizer-${node.instanceId}.cpu.percent`;
-          expect(metrics.samples.length).toBeGreaterThan(5);
-          expect(metrics.samples.some((sample) => (sample.values[containerCpu] ?? 0) > 0)).toBe(true);
-          expect(node.facts.vcpus).toBe(2);
-          // the report knows the instance type
-          const summary = JSON.parse(readFileSync(join(typeDir, "summary.json"), "utf8"));
-          expect(JSON.stringify(summary)).toContain(type.instanceType);
-        }
-        expect(comparison.types[0].facts.memoryMiB).toBe(1024);
-        expect(comparison.types[1].facts.memoryMiB).toBe(4096);
-        expect(readFileSync(join(out, "comparison.md"), "utf8")).toContain(
-          "| [c6i.large](c6i.large/report.html)",
-        );
-
-        // --terminate: no tagged instance left running, the security group gone, no container left
-        const left = [...fake.fleet.instances.values()].filter(
-          (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
-        );
-        expect(left.map((instance) => instance.instanceId)).toEqual([]);
+  // The local engine where one answers (always under CI), else the service as a process, said loudly.
+  it("sizes the service on two instance types, compares them, and leaves nothing tagged behind", {
+    timeout: 600_000,
+  }, async () => {
+    const service = demoServiceOnFake();
+    const image = service.image;
+    // Commands run on this machine: the instances' public address is loopback.
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1", ...service.fakeOptions });
+    try {
+      const out = join(folder.path, "two-types");
+      const started = Date.now();
+      const outcome = await runCli(
+        [
+          "aws",
+          "run",
+          "--image",
+          image,
+          "--port",
+          String(await freePort()),
+          "--instance-types",
+          "t3.micro,c6i.large",
+          "--instance-profile",
+          "sizer-ssm",
+          "--price",
+          "t3.micro=0.0104",
+          "--price",
+          "c6i.large=0.085",
+          "--scenario",
+          scenario,
+          "--workers",
+          "10",
+          "--ramp-up",
+          "6",
+          "--duration",
+          "10",
+          "--sizing-window",
+          "3",
+          "--terminate",
+          "--yes",
+          "--out",
+          out,
+          "-q",
+        ],
+        { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+      );
+      process.stderr.write(
+        `sizer aws run on the fake, two types: ${Math.round((Date.now() - started) / 1000)} s\n`,
+      );
+      expect(outcome.code, outcome.stderr).toBe(0);
+      // without an engine the run says, for each node, that the service ran as a process
+      expect(outcome.stderr.includes(`docker: ${NO_ENGINE_NOTE}image ${image} runs as a process`)).toBe(
+        !service.engine,
+      );
+      // one progress line per node and phase
+      for (const phase of [
+        "launching",
+        "agent online",
+        "image loaded",
+        "started, recording",
+        "collecting",
+        "done:",
+      ])
         expect(
-          [...fake.fleet.securityGroups.values()].filter((group) => group.tags.has("sizer:run-id")),
-        ).toEqual([]);
-        const containers = execFileSync(
-          "docker",
-          ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"],
-          {
-            encoding: "utf8",
-          },
-        ).trim();
-        expect(containers).toBe("");
-      } finally {
-        await fake.close();
+          outcome.stderr.match(new RegExp(`\\[aws\\] t3\\.micro .*${phase}|\\[aws\\] t3\\.micro: ${phase}`)),
+          phase,
+        ).not.toBeNull();
+      expect(outcome.stderr).not.toContain(DEFAULT_FAKE_CREDENTIALS.secretAccessKey);
+
+      const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+      expect(comparison.types.map((type: { instanceType: string }) => type.instanceType)).toEqual([
+        "t3.micro",
+        "c6i.large",
+      ]);
+      for (const type of comparison.types) {
+        expect(type.measured, JSON.stringify(type)).toBe(true);
+        expect(type.capacity).toBeGreaterThan(0);
+        expect(type.requestsPerSecondPerVcpu).toBeCloseTo(type.capacity / type.facts.vcpus, 1);
+        expect(type.requestsPerDollar).toBe(Math.round((type.capacity * 3600) / type.usdPerHour));
+        const typeDir = join(out, type.instanceType);
+        for (const file of ["report.html", "results.json", "summary.json", "service.log", "node.json"])
+          expect(existsSync(join(typeDir, file)), `${type.instanceType}/${file}`).toBe(true);
+        // the node's metrics, recorded there: the service's container, read with the producer's reader
+        const metrics = await readMetricsFile(join(typeDir, "metrics.csv"));
+        const node = JSON.parse(readFileSync(join(typeDir, "node.json"), "utf8"));
+        const containerCpu = `container.sizer-${node.instanceId}.cpu.percent`;
+        expect(metrics.samples.length).toBeGreaterThan(5);
+        expect(metrics.samples.some((sample) => (sample.values[containerCpu] ?? 0) > 0)).toBe(true);
+        expect(node.facts.vcpus).toBe(2);
+        // the report knows the instance type
+        const summary = JSON.parse(readFileSync(join(typeDir, "summary.json"), "utf8"));
+        expect(JSON.stringify(summary)).toContain(type.instanceType);
       }
-    },
-  );
+      expect(comparison.types[0].facts.memoryMiB).toBe(1024);
+      expect(comparison.types[1].facts.memoryMiB).toBe(4096);
+      expect(readFileSync(join(out, "comparison.md"), "utf8")).toContain(
+        "| [c6i.large](c6i.large/report.html)",
+      );
+
+      // --terminate: no tagged instance left running, the security group gone, no container left
+      const left = [...fake.fleet.instances.values()].filter(
+        (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+      );
+      expect(left.map((instance) => instance.instanceId)).toEqual([]);
+      expect(
+        [...fake.fleet.securityGroups.values()].filter((group) => group.tags.has("sizer:run-id")),
+      ).toEqual([]);
+      // no container of this run left, on the engine or the stand-in (other runs may share the engine)
+      expect(containersOf(fake, comparison.runId)).toBe("");
+    } finally {
+      await fake.close();
+    }
+  });
 
   const shortSizing = ["--workers", "6", "--ramp-up", "4", "--duration", "6", "--sizing-window", "2"];
 
@@ -331,14 +312,7 @@ describe("sizer aws run on aws-fake", () => {
         expect([...fake.fleet.instances.values()].filter((instance) => instance.state === "running")).toEqual(
           [],
         );
-        const containers = execFileSync(
-          "docker",
-          ["ps", "-a", "--filter", "label=io.sizer.aws-run", "--format", "{{.Names}}"],
-          {
-            encoding: "utf8",
-          },
-        ).trim();
-        expect(containers).toBe("");
+        expect(containersOf(fake, comparison.runId)).toBe("");
       } finally {
         await fake.close();
       }

@@ -25,6 +25,20 @@ describe("planCpus", () => {
     expect(four).toMatchObject({ serviceCpus: [2, 3], loadCpus: [0, 1], shared: false });
   });
 
+  it("gives the service every core when the load comes from another machine (a sizer aws node)", () => {
+    const node = planCpus({ available: [0, 1, 2, 3], canPinService: true, pinning: true, loadHere: false });
+    expect(node).toMatchObject({ serviceCpus: [0, 1, 2, 3], loadCpus: undefined, shared: false });
+    expect(node.description).toContain("all of the 4 core(s)");
+    const one = planCpus({ available: [0], canPinService: true, pinning: true, loadHere: false });
+    expect(one).toMatchObject({ serviceCpus: [0], shared: false });
+    expect(
+      planCpus({ available: [0, 1], serviceCpus: [1], canPinService: true, pinning: true, loadHere: false }),
+    ).toMatchObject({ serviceCpus: [1], loadCpus: undefined, shared: false });
+    expect(() =>
+      planCpus({ available: [0, 1], loadCpus: [0], canPinService: true, pinning: true, loadHere: false }),
+    ).toThrow(/--load-cpus/);
+  });
+
   it("gives the load the rest when only --service-cpus is set", () => {
     expect(
       planCpus({ available: [0, 1, 2], serviceCpus: [0], canPinService: true, pinning: true }),

@@ -1,3 +1,4 @@
+export { NO_ENGINE_NOTE, type ProcessImage } from "./docker-process-shim.js";
 export type { FaultPlan, ThrottleRule } from "./faults.js";
 export type { FakeInstance, FakeInstanceType, FakeSecurityGroup, InstanceStateName } from "./fleet.js";
 export type { FakeCredentialEntry } from "./request-router.js";

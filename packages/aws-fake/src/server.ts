@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { installAwsCliShim } from "./aws-cli-shim.js";
+import { installDockerProcessShim, type ProcessImage, stopProcessContainers } from "./docker-process-shim.js";
 import { Ec2Service } from "./ec2-service.js";
 import { type FaultPlan, Throttler } from "./faults.js";
 import {
@@ -52,6 +53,14 @@ export interface AwsFakeOptions {
   publicIpAddress?: string;
   /** The folder holding the instances' working folders (default: a new temporary folder, removed on close). */
   directory?: string;
+  /**
+   * Where no Docker engine answers: the images the nodes' `docker` runs as plain processes, by
+   * name. Given, the nodes' scripts find a `docker` stand-in first in their PATH (never the real
+   * one): `run` starts the image's command (pinned with taskset to `--cpuset-cpus`) and says on
+   * stderr that no container is used; `stats`, `logs`, `wait`, `rm`, `ps`, `inspect` follow it.
+   * Absent (the default): the nodes use this machine's engine.
+   */
+  processImages?: Record<string, ProcessImage>;
 }
 
 /** A running fake. */
@@ -70,6 +79,11 @@ export interface AwsFake {
   calls: Map<string, number>;
   /** How many S3 uploads arrived `aws-chunked`, `signed` or `unsigned`. */
   s3PayloadModes: Map<PayloadMode, number>;
+  /**
+   * The `docker` command the nodes run: `docker` (this machine's engine), or the path of the
+   * stand-in that runs {@link AwsFakeOptions.processImages} as processes.
+   */
+  docker: string;
   /** Stops the server, kills running scripts and removes the temporary folder. */
   close(): Promise<void>;
 }
@@ -156,6 +170,9 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
   const ownDirectory = options.directory === undefined;
   const root = options.directory ?? mkdtempSync(join(tmpdir(), "aws-fake-"));
   const binDirectory = installAwsCliShim(root);
+  const dockerState = options.processImages
+    ? installDockerProcessShim(root, options.processImages)
+    : undefined;
 
   const fleet = new Fleet(root, options.instanceProfiles ?? { "sizer-ssm": [SSM_CORE_POLICY], "no-ssm": [] });
   fleet.terminateDelayMs = options.terminateDelayMs ?? 50;
@@ -200,8 +217,10 @@ export async function startAwsFake(options: AwsFakeOptions = {}): Promise<AwsFak
     throttler,
     calls,
     s3PayloadModes: s3.payloadModes,
+    docker: dockerState ? join(binDirectory, "docker") : "docker",
     async close() {
       ssm.close();
+      if (dockerState) stopProcessContainers(dockerState);
       ec2.close();
       fleet.close();
       server.closeAllConnections();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { EXIT_CODES } from "@sizer/process-kit";
 import { createAwsClients } from "./aws-clients.js";
 import { type CliCommand, parseCliArguments, USAGE } from "./cli-arguments.js";
@@ -78,20 +78,11 @@ async function putLocalFile(
   clients: AwsClients,
   signal: AbortSignal,
 ): Promise<number> {
-  let content: Buffer;
-  try {
-    content = readFileSync(command.localPath);
-  } catch (error) {
-    throw new SsmClientError(
-      "ERR_SSM_USAGE",
-      `cannot read ${command.localPath}: ${(error as Error).message}`,
-    );
-  }
   const result = await putFile({
     ...clients,
     instanceId: command.instanceId,
     remotePath: command.remotePath,
-    content,
+    file: command.localPath,
     signal,
     ...(command.bucket === undefined ? {} : { bucket: command.bucket }),
   });

@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { Clock } from "./clock.js";
@@ -132,26 +135,93 @@ function objectKey(options: FileTransferOptions): string {
   return `${(options.keyPrefix ?? "sizer-ssm/files").replace(/\/+$/, "")}/${randomUUID()}/${name}`;
 }
 
+/** S3's limit for one PutObject: a larger file needs a multipart upload, which putFile does not do. */
+export const PUT_OBJECT_MAX_BYTES = 5 * 1024 ** 3;
+
+/** What {@link putFile} sends: bytes in memory, or a local file read piece by piece, never whole. */
+interface PutSource {
+  size: number;
+  sha256: string;
+  /** The bytes from `start` to `end` (exclusive). */
+  slice(start: number, end: number): Promise<Buffer>;
+  /** The whole content as a request body: the buffer, or a stream of the file. */
+  body(): Buffer | Readable;
+}
+
+async function putSource(options: { content?: Buffer; file?: string }): Promise<PutSource> {
+  const { content, file } = options;
+  if ((content === undefined) === (file === undefined))
+    throw new UsageError("putFile needs either content or file, not both");
+  if (content !== undefined) {
+    return {
+      size: content.length,
+      sha256: sha256(content),
+      slice: async (start, end) => content.subarray(start, end),
+      body: () => content,
+    };
+  }
+  const path = file as string;
+  let size: number;
+  const hash = createHash("sha256");
+  try {
+    size = (await stat(path)).size;
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw new SsmClientError("ERR_SSM_USAGE", `cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return {
+    size,
+    sha256: hash.digest("hex"),
+    async slice(start, end) {
+      const handle = await open(path, "r");
+      try {
+        const buffer = Buffer.alloc(end - start);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
+    body: () => createReadStream(path),
+  };
+}
+
+/** One PutObject of the whole source, streamed when it is a file. */
+async function putObject(s3: S3Client, bucket: string, key: string, source: PutSource): Promise<void> {
+  if (source.size > PUT_OBJECT_MAX_BYTES)
+    throw new UsageError(
+      `the file is ${source.size} bytes, over the ${PUT_OBJECT_MAX_BYTES} bytes of one S3 PutObject: give no bucket (chunks) or a smaller file`,
+    );
+  try {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: source.body(), ContentLength: source.size }),
+    );
+  } catch (error) {
+    throw fromAwsError(error, "s3:PutObject");
+  }
+}
+
 /**
- * Puts `content` at `remotePath` on an instance, through S3 when a bucket is given, otherwise in
- * base64 chunks (one command each, several at once) joined on the instance; the SHA-256 of what
- * landed is checked against what was sent.
+ * Puts `content`, or the local `file` (read piece by piece: a large file is never held in memory),
+ * at `remotePath` on an instance, through S3 when a bucket is given (one PutObject, streamed),
+ * otherwise in base64 chunks (one command each, several at once) joined on the instance; the
+ * SHA-256 of what landed is checked against what was sent.
  */
 export async function putFile(
-  options: FileTransferOptions & { content: Buffer },
+  options: FileTransferOptions &
+    ({ content: Buffer; file?: undefined } | { file: string; content?: undefined }),
 ): Promise<FileTransferResult> {
   validate(options);
-  const expected = sha256(options.content);
+  const source = await putSource(options);
+  const expected = source.sha256;
   const target = shellQuote(options.remotePath);
   const staging = `${options.remotePath}.sizer-put-${randomUUID().slice(0, 8)}`;
   if (options.bucket !== undefined) {
     const s3 = options.s3 as S3Client;
     const key = objectKey(options);
-    try {
-      await s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: options.content }));
-    } catch (error) {
-      throw fromAwsError(error, "s3:PutObject");
-    }
+    await putObject(s3, options.bucket, key, source);
     try {
       const outcome = await runOn(
         options,
@@ -164,19 +234,19 @@ export async function putFile(
         `copying from s3://${options.bucket}`,
       );
       checkSame(expected, remoteChecksum(outcome.stdout, options.remotePath), `put ${options.remotePath}`);
-      return { bytes: options.content.length, sha256: expected, via: "s3", commands: 1 };
+      return { bytes: source.size, sha256: expected, via: "s3", commands: 1 };
     } finally {
       await s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key })).catch(() => undefined);
     }
   }
-  const chunkCount = Math.max(1, Math.ceil(options.content.length / PUT_CHUNK_BYTES));
+  const chunkCount = Math.max(1, Math.ceil(source.size / PUT_CHUNK_BYTES));
   const stagingQuoted = shellQuote(staging);
   await runOn(options, `mkdir -p -- "$(dirname -- ${target})" ${stagingQuoted}`, "preparing the upload");
   try {
-    await inPool(chunkCount, options.concurrency ?? 4, (index) => {
-      const part = options.content
-        .subarray(index * PUT_CHUNK_BYTES, (index + 1) * PUT_CHUNK_BYTES)
-        .toString("base64");
+    await inPool(chunkCount, options.concurrency ?? 4, async (index) => {
+      const part = (await source.slice(index * PUT_CHUNK_BYTES, (index + 1) * PUT_CHUNK_BYTES)).toString(
+        "base64",
+      );
       const partPath = shellQuote(`${staging}/part-${String(index).padStart(6, "0")}`);
       return runOn(
         options,
@@ -199,7 +269,7 @@ export async function putFile(
     await runOn(options, `rm -rf -- ${stagingQuoted}`, "cleaning up").catch(() => undefined);
     throw error;
   }
-  return { bytes: options.content.length, sha256: expected, via: "chunks", commands: chunkCount + 2 };
+  return { bytes: source.size, sha256: expected, via: "chunks", commands: chunkCount + 2 };
 }
 
 /**

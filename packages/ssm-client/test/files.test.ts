@@ -78,6 +78,47 @@ describe("files", () => {
     ).toBe(true);
   });
 
+  it("puts a local file read piece by piece, in chunks and through S3 (streamed), byte for byte", {
+    timeout: 240_000,
+  }, async () => {
+    const { fake, clients, instanceIds } = await fakeAws({ instances: 1, buckets: ["transfer"] });
+    const instanceId = instanceIds[0] as string;
+    const directory = fake.fleet.instances.get(instanceId)?.directory ?? "";
+    // not a whole number of chunks: the last piece is short
+    const content = randomBytes(3 * 27_000 + 1234);
+    const local = join(directory, "..", "local.bin");
+    writeFileSync(local, content);
+    const chunks = await putFile({
+      ...clients,
+      instanceId,
+      remotePath: "chunks.bin",
+      file: local,
+      poll: FAST_POLL,
+    });
+    expect(chunks).toMatchObject({ bytes: content.length, via: "chunks", commands: 4 + 2 });
+    expect(readFileSync(join(directory, "chunks.bin")).equals(content)).toBe(true);
+    const streamed = await putFile({
+      ...clients,
+      instanceId,
+      remotePath: "s3.bin",
+      file: local,
+      bucket: "transfer",
+      poll: FAST_POLL,
+    });
+    expect(streamed).toMatchObject({ bytes: content.length, via: "s3", sha256: chunks.sha256 });
+    expect(readFileSync(join(directory, "s3.bin")).equals(content)).toBe(true);
+    expect(fake.store.buckets.get("transfer")?.size).toBe(0);
+    await expect(
+      putFile({
+        ...clients,
+        instanceId,
+        remotePath: "x",
+        file: join(directory, "no-such.bin"),
+        poll: FAST_POLL,
+      }),
+    ).rejects.toMatchObject({ code: "ERR_SSM_USAGE", message: expect.stringContaining("no-such.bin") });
+  });
+
   it("says which file is missing on the instance", async () => {
     const { clients, instanceIds } = await fakeAws({ instances: 1 });
     await expect(

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -17,9 +17,13 @@ import {
   terminateNodes,
   waitForNodeOnline,
 } from "@sizer/ssm-client";
-import { SizerError, SizerUsageError } from "../errors.js";
+import { type CpuPlan, parseCpuList, planCpus } from "../cpu-plan.js";
+import { ServiceExitedError, SizerError, SizerUsageError } from "../errors.js";
+import type { ProcessExit } from "../process-tree.js";
 import { rebuildReport } from "../rebuild-report.js";
+import { parseRunRecord, type RunRecord, writeRunRecord } from "../run-record.js";
 import { runSizer } from "../run-sizer.js";
+import { never } from "../service.js";
 import type { SizerRunOptions } from "../sizer-options.js";
 import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
@@ -31,6 +35,7 @@ import {
   serviceContainerName,
   startServiceScript,
   stopServiceScript,
+  waitContainerScript,
 } from "./node-scripts.js";
 
 /** The role tag of service nodes. */
@@ -355,22 +360,108 @@ async function loadImage(
     return (await run(imageScript({ kind: "registry", image: options.image.image }), 1_800_000)).trim();
   }
   const remotePath = `${workFolder}/image.tar`;
-  const content = await readFile(options.image.file);
+  // Streamed from the file (through S3, or chunk by chunk): an image archive is never held in memory.
+  const { size } = await stat(options.image.file);
   progress(
     type,
     instanceId,
-    `uploading ${options.image.file} (${content.length} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
+    `uploading ${options.image.file} (${size} bytes${options.bucket ? ` through s3://${options.bucket}` : " in chunks"})`,
   );
   await putFile({
     ssm: clients.ssm,
     s3: clients.s3,
     instanceId,
     remotePath,
-    content,
+    file: options.image.file,
     ...(options.bucket ? { bucket: options.bucket } : {}),
     ...(signal ? { signal } : {}),
   });
   return (await run(imageScript({ kind: "archive", remotePath }), 1_800_000)).trim().split("\n").pop() ?? "";
+}
+
+/** The node made ready for the service: its working folder, the cores the container gets, the image there. */
+async function prepareNode(
+  sizing: NodeSizing,
+  instanceId: string,
+  run: (script: string, deadlineMs?: number) => Promise<string>,
+): Promise<{ image: string; plan: CpuPlan }> {
+  const { facts, progress } = sizing;
+  const type = facts.instanceType;
+  const [workFolder = "", cores = ""] = (await run(prepareScript())).trim().split("\n");
+  // The node is the service's alone (the load comes from here or from loader nodes): every core it
+  // offers goes to the container, none is kept back for the recorder and the agent (see the README).
+  const plan = planCpus({
+    available: parseCpuList(cores, `the cores of ${instanceId}`),
+    canPinService: true,
+    pinning: true,
+    loadHere: false,
+  });
+  const pinned = plan.serviceCpus?.length ?? 0;
+  if (pinned !== facts.vcpus)
+    progress(
+      type,
+      instanceId,
+      `the node offers ${pinned} core(s) where ${type} has ${facts.vcpus} vCPU(s): the container gets the node's`,
+    );
+  const image = await loadImage(sizing, instanceId, workFolder, run);
+  progress(type, instanceId, `image loaded: ${image}`);
+  return { image, plan };
+}
+
+/**
+ * Watches the container on its node while the load runs (`docker wait`, one SSM command polled):
+ * `ended` resolves with its exit code when it ends; after `stop()`, never.
+ */
+function watchContainer(
+  clients: AwsClients,
+  instanceId: string,
+  name: string,
+  lifetimeMs: number,
+): { ended: Promise<ProcessExit>; stop: () => void } {
+  const controller = new AbortController();
+  const ended = runOnNode(clients, instanceId, waitContainerScript(name), lifetimeMs, controller.signal).then(
+    (stdout): Promise<ProcessExit> | ProcessExit => {
+      if (controller.signal.aborted) return never();
+      const code = Number.parseInt(stdout.trim(), 10);
+      return { exitCode: Number.isNaN(code) ? null : code, signal: null };
+    },
+    () => never<ProcessExit>(),
+  );
+  return { ended, stop: () => controller.abort() };
+}
+
+/**
+ * A death the run itself did not see (the container had exited when it was collected): kept in
+ * command.json as `sizer run` keeps one, so that the report is partial and says why.
+ */
+async function recordServiceDeath(outDir: string, exitCode: number): Promise<ServiceExitedError> {
+  const error = new ServiceExitedError(
+    `the service exited during the run (exit code ${exitCode}); the report is partial`,
+    { exitCode, signal: null, output: "" },
+  );
+  const file = join(outDir, "command.json");
+  const record = parseRunRecord(JSON.parse(await readFile(file, "utf8")), file) as RunRecord;
+  record.status = "service-died";
+  record.serviceExit = { code: exitCode, signal: null, atSeconds: null };
+  record.error = { code: error.code, message: error.message };
+  await writeRunRecord(outDir, record);
+  return error;
+}
+
+/** The service's death during the run, said with its node and the end of its log (brought back). */
+async function quoteServiceLog(
+  error: SizerError,
+  outDir: string,
+  type: string,
+  instanceId: string,
+): Promise<SizerError> {
+  const log = await readFile(join(outDir, "service.log"), "utf8").catch(() => "");
+  const tail = log.trimEnd().split("\n").slice(-10).join("\n  ");
+  const exited = error instanceof ServiceExitedError ? error : undefined;
+  return new ServiceExitedError(
+    `${type} on ${instanceId}: the service's container ${error.message.replace(/^the service /, "")}${tail ? `; its log (service.log) ends:\n  ${tail}` : "; its log (service.log) is empty"}`,
+    { exitCode: exited?.exitCode ?? null, signal: exited?.signal ?? null, output: tail },
+  );
 }
 
 /** One instance type: its node ready, the service deployed and sized, the files back, the report rebuilt. */
@@ -397,44 +488,59 @@ async function sizeOnNode(
     return fail(error, null);
   }
   const instanceId = node.instanceId;
-  const run = (script: string, deadlineMs = 600_000, withSignal = true) =>
-    runOnNode(clients, instanceId, script, deadlineMs, withSignal ? signal : undefined);
+  const run = (script: string, deadlineMs = 600_000) =>
+    runOnNode(clients, instanceId, script, deadlineMs, signal);
   const name = serviceContainerName(instanceId);
   let started = false;
+  let watch: ReturnType<typeof watchContainer> | undefined;
   try {
     const address = await nodeAddress(clients, type, node);
-    const workFolder = (await run(prepareScript())).trim();
-    const image = await loadImage(sizing, instanceId, workFolder, run);
-    progress(type, instanceId, `image loaded: ${image}`);
+    const { image, plan } = await prepareNode(sizing, instanceId, run);
     started = true;
-    await run(
+    const said = await run(
       startServiceScript({
         name,
         image,
         port: options.port,
         runId: sizing.runId,
+        cpus: plan.serviceCpus,
         intervalSeconds: options.run.interval ?? 1,
       }),
     );
+    for (const line of said.split("\n").filter((text) => text.startsWith("docker: ")))
+      progress(type, instanceId, line);
     const url = `http://${address}:${options.port}/`;
     progress(
       type,
       instanceId,
-      `container ${name} started, recording on the node; waiting for health at ${url}`,
+      `container ${name} started, recording on the node; ${plan.description}; waiting for health at ${url}`,
     );
+    // As long as the node lives, within Run Command's longest execution timeout (48 h).
+    watch = watchContainer(clients, instanceId, name, Math.min(options.maxLifetimeMinutes, 2880) * 60_000);
     const result = await runSizer({
       ...options.run,
-      service: { kind: "url", url },
+      service: { kind: "url", url, ended: watch.ended },
       outDir,
       readyTimeout: options.run.readyTimeout ?? 120,
       recordedElsewhere: `on ${instanceId}`,
+      servicePlan: plan,
       ...(sizing.loadRunner ? { loadRunner: sizing.loadRunner } : {}),
       argv: context.argv ?? ["sizer", "aws", "run"],
       ...(signal ? { signal } : {}),
     });
+    watch.stop();
     progress(type, instanceId, "collecting: stopping the container, bringing back the metrics and the log");
-    await collect(clients, instanceId, name, outDir, sizing.options.bucket);
+    const collected = await collect(clients, instanceId, name, outDir, sizing.options.bucket);
     started = false;
+    // The load may end (its errors passing the tolerance) before the watch hears the container died.
+    const died =
+      result.error?.code === "ERR_SIZER_SERVICE_EXITED"
+        ? result.error
+        : collected.exitCode !== undefined
+          ? await recordServiceDeath(outDir, collected.exitCode)
+          : undefined;
+    const error = died ? await quoteServiceLog(died, outDir, type, instanceId) : result.error;
+    if (error?.code === "ERR_SIZER_SERVICE_EXITED") progress(type, instanceId, error.message);
     const rebuilt = await rebuildReport(outDir, {
       host: {
         name: instanceId,
@@ -446,7 +552,7 @@ async function sizeOnNode(
     });
     await writeFile(
       join(outDir, "node.json"),
-      `${JSON.stringify({ instanceId, address, reused: sizing.reuse !== undefined, runId: sizing.runId, image, facts }, null, 2)}\n`,
+      `${JSON.stringify({ instanceId, address, reused: sizing.reuse !== undefined, runId: sizing.runId, image, serviceCpus: plan.serviceCpus, facts }, null, 2)}\n`,
     );
     progress(type, instanceId, `done: ${rebuilt.analysis.headline}`);
     return {
@@ -458,9 +564,10 @@ async function sizeOnNode(
         partial: rebuilt.partial,
         price: options.prices[type],
       }),
-      ...(result.error ? { error: result.error } : {}),
+      ...(error ? { error } : {}),
     };
   } catch (error) {
+    watch?.stop();
     if (started) {
       await collect(clients, instanceId, name, outDir, sizing.options.bucket).catch((collectError: unknown) =>
         progress(type, instanceId, `could not collect: ${(collectError as Error).message}`),
@@ -470,16 +577,21 @@ async function sizeOnNode(
   }
 }
 
-/** Stops the recorder and the container on the node and brings metrics.csv and service.log back into `outDir`. */
+/**
+ * Stops the recorder and the container on the node and brings metrics.csv and service.log back
+ * into `outDir`; the container's exit code when it had ended before (undefined when it ran).
+ */
 async function collect(
   clients: AwsClients,
   instanceId: string,
   name: string,
   outDir: string,
   bucket: string | undefined,
-): Promise<void> {
+): Promise<{ exitCode: number | undefined }> {
   // Not interruptible: the container must stop even after Ctrl-C.
-  const folder = (await runOnNode(clients, instanceId, stopServiceScript(name), 300_000, undefined)).trim();
+  const said = await runOnNode(clients, instanceId, stopServiceScript(name), 300_000, undefined);
+  const [folder = "", state = ""] = said.trim().split("\n");
+  const [status, code] = state.trim().split(" ");
   await mkdir(outDir, { recursive: true });
   for (const file of ["metrics.csv", "service.log"]) {
     const { content } = await getFile({
@@ -491,4 +603,5 @@ async function collect(
     });
     await writeFile(join(outDir, file), content);
   }
+  return { exitCode: status === "exited" || status === "dead" ? Number(code) : undefined };
 }

@@ -1,4 +1,5 @@
 import { shellQuote } from "@sizer/ssm-client";
+import { formatCpuList } from "../cpu-plan.js";
 
 /**
  * The shell scripts `sizer aws run` sends to a service node through SSM Run Command. Every value
@@ -14,7 +15,10 @@ export function serviceContainerName(instanceId: string): string {
   return `sizer-${instanceId}`.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
-/** Prints the node's working folder, where files are put and fetched, and checks Docker answers. */
+/**
+ * Checks Docker answers; prints the node's working folder (where files are put and fetched), then
+ * the cores its processes may use (the kernel's list, `0-1`), which the container is pinned to.
+ */
 export function prepareScript(): string {
   return [
     "set -e",
@@ -22,6 +26,9 @@ export function prepareScript(): string {
     'command -v docker >/dev/null 2>&1 || { echo "docker is not installed on this node" >&2; exit 3; }',
     'docker info >/dev/null 2>&1 || { echo "the Docker engine of this node does not answer" >&2; exit 3; }',
     'printf "%s\\n" "$d"',
+    'cores=$(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status 2>/dev/null || true)',
+    'if [ -z "$cores" ]; then cores="0-$(( $(getconf _NPROCESSORS_ONLN) - 1 ))"; fi',
+    'printf "%s\\n" "$cores"',
   ].join("\n");
 }
 
@@ -55,6 +62,8 @@ export interface ServiceContainer {
   port: number;
   runId: string;
   env?: Record<string, string> | undefined;
+  /** The cores the container is pinned to (`docker run --cpuset-cpus`); all when absent. */
+  cpus?: readonly number[] | undefined;
   /** Seconds between resource samples (docker stats gives about one a second; kept as metadata). */
   intervalSeconds: number;
 }
@@ -110,6 +119,7 @@ export function startServiceScript(container: ServiceContainer): string {
   const envFlags = Object.entries(container.env ?? {})
     .map(([key, value]) => `-e ${shellQuote(`${key}=${value}`)}`)
     .join(" ");
+  const cpuset = container.cpus?.length ? `--cpuset-cpus ${shellQuote(formatCpuList(container.cpus))} ` : "";
   return [
     "set -e",
     WORK_FOLDER,
@@ -118,8 +128,10 @@ export function startServiceScript(container: ServiceContainer): string {
     `port=${shellQuote(String(container.port))}`,
     `run_id=${shellQuote(container.runId)}`,
     'docker rm -f "$name" >/dev/null 2>&1 || true',
-    "rm -f metrics.csv service.log recorder.pid",
-    `docker run -d --name "$name" --label "io.sizer.aws-run=$run_id" --network host -e "PORT=$port" ${envFlags} "$image"`,
+    "rm -f metrics.csv service.log recorder.pid run.err",
+    `docker run -d --name "$name" --label "io.sizer.aws-run=$run_id" --network host ${cpuset}-e "PORT=$port" ${envFlags} "$image" >container.id 2>run.err || { cat run.err >&2; exit 1; }`,
+    // What docker said while starting it (a platform mismatch, no engine behind a stand-in...): for the progress.
+    'if [ -s run.err ]; then sed "s/^/docker: /" run.err; fi',
     "cat > record.sh <<'SIZER_RECORDER'",
     RECORDER_SCRIPT.trimEnd(),
     "SIZER_RECORDER",
@@ -128,7 +140,15 @@ export function startServiceScript(container: ServiceContainer): string {
   ].join("\n");
 }
 
-/** Stops the recorder, keeps the container's log, removes the container; prints the working folder. */
+/** Waits for the container to end (it may be running for the whole load); prints its exit code. */
+export function waitContainerScript(name: string): string {
+  return ["set -e", `docker wait ${shellQuote(name)}`].join("\n");
+}
+
+/**
+ * Stops the recorder, keeps the container's log, removes the container; prints the working folder,
+ * then the container's state as it was before (`running 0`, `exited 137`, or nothing when it was gone).
+ */
 export function stopServiceScript(name: string): string {
   return [
     WORK_FOLDER,
@@ -139,10 +159,11 @@ export function stopServiceScript(name: string): string {
     '  kill -TERM "-$recorder" 2>/dev/null || kill -TERM "$recorder" 2>/dev/null || true',
     '  tries=0; while kill -0 "-$recorder" 2>/dev/null && [ "$tries" -lt 50 ]; do sleep 0.2; tries=$((tries + 1)); done',
     "fi",
+    `state=$(docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$name" 2>/dev/null || true)`,
     'docker logs --timestamps "$name" > service.log 2>&1 || true',
     'docker rm -f "$name" >/dev/null 2>&1 || true',
     "touch metrics.csv",
-    'printf "%s\\n" "$d"',
+    'printf "%s\\n%s\\n" "$d" "$state"',
   ].join("\n");
 }
 
