@@ -162,7 +162,7 @@ function endMs(results: LoadResultsInput): number {
 }
 
 /** One merged second: the sums of the inputs' points at the same absolute second. */
-interface SecondSum {
+export interface SecondSum {
   points: TimelineEntry[];
   latency: LatencyHistogram;
   serviceTime: LatencyHistogram | undefined;
@@ -173,7 +173,8 @@ function sumOptional(points: readonly TimelineEntry[], key: keyof TimelineEntry)
   return values.length === 0 ? undefined : values.reduce((total, value) => total + value, 0);
 }
 
-function mergedPoint(second: SecondSum, t: number, time: number): TimelinePoint {
+/** The point of one merged second: counts summed, percentiles of the merged histograms. */
+export function mergedPoint(second: SecondSum, t: number, time: number): TimelinePoint {
   const { points } = second;
   const sum = (key: keyof TimelineEntry) => sumOptional(points, key) ?? 0;
   const ok = sum("ok");
