@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
 import { readResults } from "@sizer/loadcore";
-import { createAwsClients, terminateNodes } from "@sizer/ssm-client";
 import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
@@ -30,22 +29,20 @@ function fakeEnvironment(fake: AwsFake): Record<string, string> {
   };
 }
 
-/** Terminates the second loader once its loadcore has run for a few seconds: a loader dying mid-run. */
+/** Kills the second loader's loadcore (SIGKILL) once it wrote 4 seconds of its live record: a loader dying mid-run. */
 async function killSecondLoader(fake: AwsFake, stop: AbortSignal): Promise<string | undefined> {
-  const clients = createAwsClients({
-    endpoint: fake.endpoint,
-    region: fake.region,
-    credentials: fake.credentials,
-  });
   while (!stop.aborted) {
     const loaders = [...fake.fleet.instances.values()]
       .filter((instance) => instance.tags.get("sizer:role") === "loader")
       .sort((left, right) => left.launchTime.getTime() - right.launchTime.getTime());
     const second = loaders[1];
-    if (second !== undefined && existsSync(join(second.directory, "sizer-aws", "load", "loadcore.log"))) {
-      await new Promise((resolve) => setTimeout(resolve, 4000));
-      await terminateNodes(clients.ec2, [second.instanceId]);
-      return second.instanceId;
+    const folder = second === undefined ? undefined : join(second.directory, "sizer-aws", "load");
+    if (second !== undefined && folder !== undefined && existsSync(join(folder, "live.ndjson"))) {
+      const lines = readFileSync(join(folder, "live.ndjson"), "utf8").split("\n").length - 1;
+      if (lines >= 5) {
+        process.kill(Number(readFileSync(join(folder, "loadcore.pid"), "utf8")), "SIGKILL");
+        return second.instanceId;
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -104,6 +101,11 @@ describe("sizer aws run --loaders: options and shares", () => {
       "--sizing-window",
       "5",
       "--sizing",
+      // no stop of its own: the decision is global, on the loaders' live records
+      "--sizing-decision",
+      "external",
+      "--live",
+      "live.ndjson",
     ]);
     const rate = loaderFlags({ rampRate: { from: 30, to: 300 }, maxWorkers: 100, rampUp: 60 }, 0, 3);
     expect(rate).toContain("10:100");
@@ -249,6 +251,7 @@ describe("sizer aws run --loaders on aws-fake", () => {
         expect(outcome.stderr).toMatch(/\[aws\] loaders: 3 loaders start at/);
         expect(killedId).toBeDefined();
         expect(outcome.stderr).toContain(`[aws] loaders ${killedId}: lost:`);
+        expect(outcome.stderr).toContain("the others go on");
 
         const results = readResults(
           readFileSync(join(out, "t3.micro", "results.json"), "utf8"),
@@ -258,6 +261,9 @@ describe("sizer aws run --loaders on aws-fake", () => {
         expect(results.loaders?.map((loader) => loader.source).sort()).toHaveLength(2);
         expect(results.loaders?.map((loader) => loader.source)).not.toContain(killedId);
         expect(results.options.lostLoaders).toEqual([{ instanceId: killedId, reason: expect.any(String) }]);
+        // one global decision, taken on the merged seconds, went on without the dead loader
+        expect(results.sizing?.message).toContain("merged over 2 of 3 loaders");
+        expect(results.sizing?.message).toContain(`decided without ${killedId}`);
         expect(results.requests).toBe(results.loaders?.reduce((total, loader) => total + loader.requests, 0));
         expect(results.requests).toBeGreaterThan(0);
         // the workers were shared: 3 + 3 + 3, the two that lived
