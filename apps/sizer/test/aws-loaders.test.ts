@@ -281,3 +281,124 @@ describe("sizer aws run --loaders on aws-fake", () => {
     },
   );
 });
+
+/** A service that answers 503 above 3 requests in flight; it binds the first free of two loopback addresses (below). */
+const CAPACITY_SERVER = `import { createServer } from "node:http";
+let inFlight = 0;
+const server = createServer((request, response) => {
+  request.resume();
+  if (inFlight >= 3) return response.writeHead(503).end("over capacity");
+  inFlight += 1;
+  setTimeout(() => {
+    inFlight -= 1;
+    response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  }, 50);
+});
+const hosts = ["127.0.0.2", "127.0.0.3"];
+function listen(index) {
+  server.once("error", (error) => {
+    if (error.code === "EADDRINUSE" && index + 1 < hosts.length) listen(index + 1);
+    else throw error;
+  });
+  server.listen(Number(process.env.PORT), hosts[index]);
+}
+listen(0);
+`;
+
+const CAPACITY_SCENARIO = `import { scenario } from "@sizer/loadcore";
+scenario(async function work(session) {
+  await session.get(new URL("/work", process.env.SERVER_URL).href, { expect: 200 });
+});
+`;
+
+/**
+ * Every fake node is this machine: two service containers with host networking cannot share one
+ * address and port. Each service node gets its own loopback address (127.0.0.2, 127.0.0.3), and each
+ * container binds the first free one; which container a type's loaders reach is a race, but both are
+ * the same service.
+ */
+async function giveServiceNodesTheirAddresses(fake: AwsFake, stop: AbortSignal): Promise<void> {
+  const given = new Set<string>();
+  while (!stop.aborted) {
+    for (const instance of fake.fleet.instances.values()) {
+      if (instance.tags.get("sizer:role") !== "service" || given.has(instance.instanceId)) continue;
+      instance.publicIpAddress = `127.0.0.${given.size + 2}`;
+      given.add(instance.instanceId);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("sizer aws run --loaders: instance types at the same time, one global stop each", () => {
+  itWith(
+    "docker",
+    "sizes two types at once, each with its own two loaders, stopped together on the merged error ratio",
+    { timeout: 600_000 },
+    async () => {
+      const serviceFolder = join(folder.path, "capacity-service");
+      mkdirSync(serviceFolder, { recursive: true });
+      writeFileSync(join(serviceFolder, "server.mjs"), CAPACITY_SERVER);
+      const scenarioFile = join(folder.path, "capacity-loadtest.ts");
+      writeFileSync(scenarioFile, CAPACITY_SCENARIO);
+      const image = buildNodeImage({ serviceFolder, entry: "server.mjs", name: "sizer-test-capacity" }).image;
+      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
+      const stop = new AbortController();
+      const addresses = giveServiceNodesTheirAddresses(fake, stop.signal);
+      try {
+        const out = join(folder.path, "parallel");
+        const started = Date.now();
+        const outcome = await runCli(
+          [
+            ...["aws", "run", "--image", image, "--port", String(await freePort())],
+            ...["--instance-types", "t3.micro,t3.small", "--instance-profile", "sizer-ssm"],
+            ...["--loaders", "2", "--loader-type", "c6i.large", "--loader-command", LOADCORE],
+            ...["--scenario", scenarioFile, "--workers", "16", "--ramp-up", "16", "--duration", "60"],
+            ...["--sizing-window", "3", "--sizing-min-samples", "30"],
+            ...["--terminate", "--yes", "--out", out, "-q"],
+          ],
+          { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+        );
+        process.stderr.write(
+          `sizer aws run, 2 types x 2 loaders at once, on the fake: ${Math.round((Date.now() - started) / 1000)} s\n`,
+        );
+        expect(outcome.code, outcome.stderr).toBe(0);
+        expect(outcome.stderr).toContain("4 loader node(s) (c6i.large, 2 per instance type");
+        const windows: [number, number][] = [];
+        for (const type of ["t3.micro", "t3.small"]) {
+          expect(outcome.stderr).toMatch(new RegExp(`\\[aws\\] ${type} loaders: 2 loaders start at`));
+          expect(outcome.stderr).toMatch(
+            new RegExp(
+              `\\[aws\\] ${type} loaders: global stop \\(merged over 2 loaders\\): capacity reached`,
+            ),
+          );
+          const results = readResults(readFileSync(join(out, type, "results.json"), "utf8"), "results.json");
+          expect(results.loaders).toHaveLength(2);
+          // stopped by the one decision: as a sizing stop, not interrupted, on the merged ratio
+          for (const loader of results.loaders ?? []) expect(loader.endReason).toBe("sizing");
+          expect(results.interrupted).toBe(false);
+          expect(results.sizing?.reached).toBe(true);
+          expect(results.sizing?.stopReason).toBe("error-ratio");
+          expect(results.sizing?.message).toMatch(
+            /^merged over 2 of 2 loaders: capacity reached: [\d.]+% errors/,
+          );
+          // the stop came before the ramp's end: 16 workers were never all started
+          expect(results.sizing?.workersAtStop ?? 16).toBeLessThan(16);
+          windows.push([Date.parse(results.startedAt), Date.parse(results.endedAt ?? results.startedAt)]);
+        }
+        // the two types' loads ran at the same time
+        const [first, second] = windows as [[number, number], [number, number]];
+        expect(first[0] < second[1] && second[0] < first[1]).toBe(true);
+        expect(outcome.stdout).toMatch(/t3\.micro: .* req\/s at capacity/);
+        expect(outcome.stdout).toMatch(/t3\.small: .* req\/s at capacity/);
+        const left = [...fake.fleet.instances.values()].filter(
+          (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+        );
+        expect(left.map((instance) => instance.instanceId)).toEqual([]);
+      } finally {
+        stop.abort();
+        await addresses;
+        await fake.close();
+      }
+    },
+  );
+});

@@ -87,7 +87,7 @@ export function describePlan(
     plan.some((node) => node.reuse === undefined) || (loaders?.reuse.length ?? 0) < (loaders?.count ?? 0);
   const loaderLines = loaders
     ? [
-        `and ${loaders.count} loader node(s) (${loaders.instanceType}) that apply the load instead of this machine:`,
+        `and ${loaders.count} loader node(s) (${loaders.instanceType}${loaders.count > loaders.perType ? `, ${loaders.perType} per instance type, the types sized at the same time` : ""}) that apply the load instead of this machine:`,
         ...loaders.reuse.map(
           (node) => `  reuse ${node.instanceId} (run ${node.tags["sizer:run-id"] ?? "?"})`,
         ),
@@ -146,7 +146,9 @@ export async function runAwsSizing(
     const reuse = await findReusableNode(clients.ec2, { role: SERVICE_ROLE, instanceType });
     plan.push({ facts, reuse });
   }
-  const loaderPlan = options.loaders ? await planLoaders(clients, options.loaders) : undefined;
+  const loaderPlan = options.loaders
+    ? await planLoaders(clients, options.loaders, options.instanceTypes.length)
+    : undefined;
   const planText = describePlan(plan, options, runId, loaderPlan);
   stderr.write(`${planText}\n`);
   if (!options.yes) {
@@ -166,26 +168,25 @@ export async function runAwsSizing(
   const signal = context.signal;
   const loads = await prepareLoaders({ options, clients, runId, launched, progress, context, loaderPlan });
   if (loads.error) error = loads.error;
-  for (const { facts, reuse } of plan) {
-    const type = facts.instanceType;
+  const sizeType = async ({ facts, reuse }: PlannedNode, index: number) => {
     if (signal?.aborted || loads.error) {
       const why = loads.error ? `no loaders: ${loads.error.message}` : "interrupted before it started";
-      types.push(compareType({ facts, instanceId: null, folder: type, error: why }));
-      continue;
+      return { comparison: compareType({ facts, instanceId: null, folder: facts.instanceType, error: why }) };
     }
-    const measured = await sizeOnNode({
-      options,
-      clients,
-      facts,
-      reuse,
-      runId,
-      launched,
-      progress,
-      context,
-      loadRunner: loads.loadRunner,
-    });
-    types.push(measured.comparison);
-    if (measured.error && error === undefined) error = measured.error;
+    const loadRunner = loads.loadRunners?.[index];
+    return sizeOnNode({ options, clients, facts, reuse, runId, launched, progress, context, loadRunner });
+  };
+  // With loaders, each type has its own loaders and no type's load touches another's: all at once.
+  // From this machine, one after the other: two loads at once would share its cores and skew both.
+  const measured = loads.loadRunners
+    ? await Promise.all(plan.map(sizeType))
+    : await plan.reduce<Promise<Awaited<ReturnType<typeof sizeType>>[]>>(
+        async (done, node, index) => [...(await done), await sizeType(node, index)],
+        Promise.resolve([]),
+      );
+  for (const type of measured) {
+    types.push(type.comparison);
+    if ("error" in type && type.error && error === undefined) error = type.error;
   }
 
   const terminated: string[] = [];
@@ -238,21 +239,27 @@ async function removeSecurityGroup(
   );
 }
 
-/** With `--loaders`: the loader nodes readied, and the load runner that uses them; else nothing. */
+/**
+ * With `--loaders`: the loader nodes readied (N per instance type), and for each type the load
+ * runner that uses its own N; else nothing.
+ */
 async function prepareLoaders(
   sizing: Omit<NodeSizing, "facts" | "reuse" | "loadRunner"> & { loaderPlan: LoaderPlan | undefined },
-): Promise<{ loadRunner?: NodeSizing["loadRunner"]; error?: SizerError | SsmClientError }> {
+): Promise<{ loadRunners?: NodeSizing["loadRunner"][]; error?: SizerError | SsmClientError }> {
   const { loaderPlan, options, clients, progress, context } = sizing;
   if (loaderPlan === undefined) return {};
   try {
     const loaders = await readyLoaders(loaderPlan, { ...sizing, signal: context.signal });
     return {
-      loadRunner: distributedLoad(loaders, {
-        options,
-        clients,
-        progress,
-        command: context.argv ?? ["sizer", "aws", "run"],
-      }),
+      loadRunners: options.instanceTypes.map((type, index) =>
+        distributedLoad(loaders.slice(index * loaderPlan.perType, (index + 1) * loaderPlan.perType), {
+          options,
+          clients,
+          progress,
+          label: options.instanceTypes.length > 1 ? `${type} loaders` : "loaders",
+          command: context.argv ?? ["sizer", "aws", "run"],
+        }),
+      ),
     };
   } catch (error) {
     progress("loaders", undefined, `failed: ${(error as Error).message}`);

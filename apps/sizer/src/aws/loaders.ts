@@ -41,24 +41,37 @@ export interface ReadyLoader {
 
 /** The loader nodes of a run: those sizer tagged and can reuse, and how many to launch. */
 export interface LoaderPlan {
+  /** Loader nodes in all: `perType` for each instance type. */
   count: number;
+  /** Loaders of one instance type (`--loaders N`). */
+  perType: number;
   instanceType: string;
   reuse: SizerNode[];
 }
 
 type Progress = (type: string, node: string | undefined, phase: string) => void;
 
-/** Running loader nodes of the type sizer tagged, up to `count`, and how many are missing. */
+/**
+ * The loaders of a run: `--loaders N` for each of `types` instance types (sized at the same time,
+ * each with its own), the running loader nodes sizer tagged reused first.
+ */
 export async function planLoaders(
   clients: AwsClients,
   loaders: NonNullable<AwsRunOptions["loaders"]>,
+  types: number,
 ): Promise<LoaderPlan> {
   const running = await listNodes(clients.ec2, {
     role: LOADER_ROLE,
     instanceType: loaders.instanceType,
     states: ["running"],
   });
-  return { count: loaders.count, instanceType: loaders.instanceType, reuse: running.slice(0, loaders.count) };
+  const count = loaders.count * types;
+  return {
+    count,
+    perType: loaders.count,
+    instanceType: loaders.instanceType,
+    reuse: running.slice(0, count),
+  };
 }
 
 /**
@@ -207,10 +220,18 @@ export interface LoaderOutcome {
  */
 export function distributedLoad(
   loaders: readonly ReadyLoader[],
-  context: { options: AwsRunOptions; clients: AwsClients; progress: Progress; command: readonly string[] },
+  context: {
+    options: AwsRunOptions;
+    clients: AwsClients;
+    progress: Progress;
+    /** How the progress names these loaders: `loaders`, or `TYPE loaders` when several types run at once. */
+    label: string;
+    command: readonly string[];
+  },
 ): (run: SizingRunOptions) => Promise<LoadResults> {
   return async (run) => {
-    const { clients, progress, options } = context;
+    const { clients, options, label } = context;
+    const progress: Progress = (_type, node, phase) => context.progress(label, node, phase);
     const startAt = Date.now() + START_MARGIN_SECONDS * 1000;
     const load = boundedLoad(run.load);
     const seconds = (load.duration ?? 0) + START_MARGIN_SECONDS + 300;
