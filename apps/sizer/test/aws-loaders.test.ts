@@ -1,7 +1,7 @@
 // `sizer aws run --loaders N` against aws-fake: the loader nodes' commands really run loadcore on this
 // machine (the fake runs what it receives), the service a real container on the local Docker engine.
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
@@ -10,7 +10,7 @@ import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
 import { loaderFlags, mergeLoaders, shares } from "../src/aws/loaders.js";
-import { loaderRunScript, loaderStopScript } from "../src/aws/node-scripts.js";
+import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "../src/aws/node-scripts.js";
 import { runCli } from "./cli-run.js";
 import { demoServiceDir, temporaryFolder } from "./helpers.js";
 
@@ -188,6 +188,59 @@ setTimeout(() => {}, 60_000);`;
   });
 });
 
+describe("a loader node that cannot run loadcore", () => {
+  /** Runs the prepare script with a real sh, a HOME of its own and only `bin` on the PATH. */
+  function prepare(command: string[], bin: string) {
+    const home = join(folder.path, `home-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(home, { recursive: true });
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn("/bin/sh", ["-c", loaderPrepareScript(command)], {
+        env: { HOME: home, PATH: bin },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it("says what is missing and exits 11 (nodeUnavailable) before any load", async () => {
+    const bin = join(folder.path, "bin-without-node");
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(
+      execFileSync("/bin/sh", ["-c", "command -v mkdir"], { encoding: "utf8" }).trim(),
+      join(bin, "mkdir"),
+    );
+    const withoutNpx = await prepare(["npx", "-y", "@sizer/loadcore"], bin);
+    expect(withoutNpx.code).toBe(11);
+    expect(withoutNpx.stderr).toContain(
+      "this loader node has no npx (the loader command's first word): install Node.js 20 or later",
+    );
+    // npx there, no node on the PATH
+    writeFileSync(join(bin, "npx"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const withoutNode = await prepare(["npx", "-y", "@sizer/loadcore"], bin);
+    expect(withoutNode.code).toBe(11);
+    expect(withoutNode.stderr).toContain("this loader node has no node");
+    // a node too old for loadcore
+    writeFileSync(join(bin, "node"), '#!/bin/sh\ncase "$1" in -p) echo 18 ;; *) echo v18.19.0 ;; esac\n', {
+      mode: 0o755,
+    });
+    const old = await prepare(["npx", "-y", "@sizer/loadcore"], bin);
+    expect(old.code).toBe(11);
+    expect(old.stderr).toContain("this loader node has Node.js v18.19.0, loadcore needs 20 or later");
+    // this machine's node, by its path: ready, the folder printed
+    const ready = await prepare([process.execPath, "cli.js"], bin);
+    expect(ready.stderr).toBe("");
+    expect(ready.code).toBe(0);
+    expect(ready.stdout.trim()).toMatch(/sizer-aws\/load$/);
+  });
+});
+
 describe("sizer aws run --loaders on aws-fake", () => {
   itWith(
     "docker",
@@ -268,7 +321,14 @@ describe("sizer aws run --loaders on aws-fake", () => {
         expect(results.requests).toBeGreaterThan(0);
         // the workers were shared: 3 + 3 + 3, the two that lived
         expect(results.options.totalWorkers).toBe(6);
+        // the global decision counted the two that lived: 3 + 3 workers at the stop, as the summary says
+        expect(results.sizing?.workersAtStop).toBe(6);
+        expect(readFileSync(join(out, "t3.micro", "summary.md"), "utf8")).toContain("6 workers");
         expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
+        // the report says the run lost a loader, naming it
+        expect(readFileSync(join(out, "t3.micro", "summary.md"), "utf8")).toMatch(
+          new RegExp(`1 loader was lost during the run and left out of the results \\(${killedId}: `),
+        );
         // --terminate: loaders and service node gone
         const left = [...fake.fleet.instances.values()].filter(
           (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",

@@ -161,17 +161,20 @@ export const LOADER_UNUSABLE_EXIT = 11;
 export function loaderPrepareScript(command: readonly string[]): string {
   const program = command[0] ?? "npx";
   const name = program.split("/").pop();
-  const needsNode = name === "npx" || name === "node";
+  const missing = (what: string) =>
+    `{ echo "this loader node has no ${what}: install Node.js 20 or later, or give --loader-command" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`;
   return [
     "set -e",
     WORK_FOLDER,
     `program=${shellQuote(program)}`,
-    `command -v "$program" >/dev/null 2>&1 || { echo "this loader node has no $program (the loader command's first word): install Node.js 20 or later, or give --loader-command" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`,
-    ...(needsNode
+    `command -v "$program" >/dev/null 2>&1 || ${missing("$program (the loader command's first word)")}`,
+    ...(name === "npx" || name === "node"
       ? [
-          `command -v node >/dev/null 2>&1 || { echo "this loader node has no node: install Node.js 20 or later" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`,
-          `major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)`,
-          `[ "$major" -ge 20 ] || { echo "this loader node has Node.js $(node --version 2>/dev/null), loadcore needs 20 or later" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`,
+          // npx runs the node of the PATH; a node given by its path runs itself
+          `node=${name === "node" ? '"$program"' : "node"}`,
+          `command -v "$node" >/dev/null 2>&1 || ${missing("node")}`,
+          `major=$("$node" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)`,
+          `[ "$major" -ge 20 ] 2>/dev/null || { echo "this loader node has Node.js $("$node" --version 2>/dev/null), loadcore needs 20 or later" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`,
         ]
       : []),
     'mkdir -p "$d/load"',
