@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
+import { readMetricsFile } from "@sizer/glances-collector";
 import { readResults } from "@sizer/loadcore";
 import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
@@ -301,7 +302,18 @@ describe("sizer aws run --loaders on aws-fake", () => {
         );
         expect(outcome.code, outcome.stderr).toBe(0);
         expect(outcome.stderr).toContain("and 3 loader node(s) (c6i.large)");
-        expect(outcome.stderr).toMatch(/\[aws\] loaders: 3 loaders start at/);
+        // one progress line per node and phase
+        for (const phase of [
+          /\[aws\] t3\.micro: launching\n/,
+          /\[aws\] t3\.micro i-\w+: agent online\n/,
+          /\[aws\] t3\.micro i-\w+: image loaded: /,
+          /\[aws\] t3\.micro: healthy; loading 9 workers from 3 loaders, together from /,
+          /\[aws\] t3\.micro i-\w+: collecting: /,
+        ])
+          expect(outcome.stderr).toMatch(phase);
+        expect(
+          outcome.stderr.match(/\[aws\] loaders i-\w+: agent online, scenario uploaded\n/g),
+        ).toHaveLength(3);
         expect(killedId).toBeDefined();
         expect(outcome.stderr).toContain(`[aws] loaders ${killedId}: lost:`);
         expect(outcome.stderr).toContain("the others go on");
@@ -323,6 +335,10 @@ describe("sizer aws run --loaders on aws-fake", () => {
         expect(results.options.totalWorkers).toBe(6);
         // the global decision counted the two that lived: 3 + 3 workers at the stop, as the summary says
         expect(results.sizing?.workersAtStop).toBe(6);
+        // the node's metrics begin with the load, not with the container (nor the start margin)
+        const metrics = await readMetricsFile(join(out, "t3.micro", "metrics.csv"));
+        expect(metrics.samples.length).toBeGreaterThan(0);
+        expect(metrics.samples[0]?.time ?? 0).toBeGreaterThanOrEqual(Date.parse(results.startedAt) - 1000);
         expect(readFileSync(join(out, "t3.micro", "summary.md"), "utf8")).toContain("6 workers");
         expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
         // the report says the run lost a loader, naming it
@@ -425,7 +441,9 @@ describe("sizer aws run --loaders: instance types at the same time, one global s
         expect(outcome.stderr).toContain("4 loader node(s) (c6i.large, 2 per instance type");
         const windows: [number, number][] = [];
         for (const type of ["t3.micro", "t3.small"]) {
-          expect(outcome.stderr).toMatch(new RegExp(`\\[aws\\] ${type} loaders: 2 loaders start at`));
+          expect(outcome.stderr).toMatch(
+            new RegExp(`\\[aws\\] ${type}: healthy; loading 16 workers from 2 loaders, together from `),
+          );
           expect(outcome.stderr).toMatch(
             new RegExp(
               `\\[aws\\] ${type} loaders: global stop \\(merged over 2 loaders\\): capacity reached`,

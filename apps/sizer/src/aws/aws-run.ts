@@ -25,6 +25,7 @@ import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
 import { launchRunNode, runOnNode } from "./launch.js";
 import { distributedLoad, LOADER_ROLE, type LoaderPlan, planLoaders, readyLoaders } from "./loaders.js";
+import { alignNodeMetrics } from "./node-metrics.js";
 import {
   imageScript,
   prepareScript,
@@ -256,6 +257,7 @@ async function prepareLoaders(
           options,
           clients,
           progress,
+          type,
           label: options.instanceTypes.length > 1 ? `${type} loaders` : "loaders",
           command: context.argv ?? ["sizer", "aws", "run"],
         }),
@@ -442,6 +444,7 @@ async function sizeOnNode(
     progress(type, instanceId, "collecting: stopping the container, bringing back the metrics and the log");
     await collect(clients, instanceId, name, outDir, sizing.options.bucket);
     started = false;
+    await alignNodeMetrics(outDir);
     const rebuilt = await rebuildReport(outDir, {
       host: {
         name: instanceId,

@@ -224,6 +224,8 @@ export function distributedLoad(
     options: AwsRunOptions;
     clients: AwsClients;
     progress: Progress;
+    /** The instance type these loaders size. */
+    type: string;
     /** How the progress names these loaders: `loaders`, or `TYPE loaders` when several types run at once. */
     label: string;
     command: readonly string[];
@@ -245,10 +247,10 @@ export function distributedLoad(
         (load.rampUp ?? RUN_DEFAULTS.sizingRampUp) + (load.sizingWindow ?? RUN_DEFAULTS.sizingWindow),
       onSecond: run.onProgress,
     });
-    progress(
-      "loaders",
+    context.progress(
+      context.type,
       undefined,
-      `${loaders.length} loaders start at ${new Date(startAt).toISOString()}, ${totalWorkers} workers in all, one global stop`,
+      `healthy; loading ${totalWorkers} workers from ${loaders.length} loaders, together from ${new Date(startAt).toISOString()} (one global stop)`,
     );
     const runs = loaders.map((loader, index) =>
       runLoader(clients, loader, {
