@@ -223,6 +223,7 @@ describe("mergeResults (loadcore merge)", () => {
         totals: aggregator.totals(),
         timeline: aggregator.timeline,
         histograms: aggregator.histograms(),
+        selfCheck: HEALTHY,
       });
     };
     const base = Date.parse("2026-12-07T10:00:00.000Z");
