@@ -453,6 +453,9 @@ describe("sizer aws run --loaders: instance types at the same time, one global s
           expect(results.loaders).toHaveLength(2);
           // stopped by the one decision: as a sizing stop, not interrupted, on the merged ratio
           for (const loader of results.loaders ?? []) expect(loader.endReason).toBe("sizing");
+          // ...together: within 3 s of each other (one poll, one stop command to both)
+          const ends = (results.loaders ?? []).map((loader) => Date.parse(loader.endedAt ?? ""));
+          expect(Math.max(...ends) - Math.min(...ends)).toBeLessThan(3000);
           expect(results.interrupted).toBe(false);
           expect(results.sizing?.reached).toBe(true);
           expect(results.sizing?.stopReason).toBe("error-ratio");
