@@ -544,7 +544,8 @@ export function analyze(input: AnalyzeInput): Analysis {
 function lostLoaders(results: LoadResultsInput): string[] {
   const lost = results.options?.lostLoaders;
   if (!Array.isArray(lost)) return [];
-  return lost.map((loader: { instanceId?: unknown; reason?: unknown }) =>
-    `${String(loader.instanceId ?? "a loader")}: ${String(loader.reason ?? "no results")}`,
+  return lost.map(
+    (loader: { instanceId?: unknown; reason?: unknown }) =>
+      `${String(loader.instanceId ?? "a loader")}: ${String(loader.reason ?? "no results")}`,
   );
 }
