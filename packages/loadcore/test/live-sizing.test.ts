@@ -183,5 +183,12 @@ describe("the live record and a global sizing decision", () => {
     ]);
     expect(decision.stop?.reason).toBe("error-ratio");
     expect(sizing.lost).toEqual([{ source: "b", reason: "its loadcore died" }]);
+    // a loader gone silent: named once the others are far enough ahead
+    const silent = new LiveSizing(["a", "b"], { tolerance: 5, windowSeconds: 2, minSamples: 1000 });
+    silent.add("a", readLiveRecord(`${header}\n${line(0, 0)}\n${line(1, 0)}\n${line(2, 0)}\n`, "a"));
+    silent.add("b", readLiveRecord(`${header}\n${line(0, 0)}\n`, "b"));
+    silent.decide();
+    expect(silent.behind(3)).toEqual([]);
+    expect(silent.behind(2)).toEqual(["b"]);
   });
 });

@@ -15,6 +15,8 @@ import { loaderLiveScript, loaderSizingStopScript } from "./node-scripts.js";
 const POLL_SECONDS = 2;
 /** Lines a loader sends back per read at most (a line is under 1 kB: one read stays under SSM's 24 kB inline output). */
 const LINES_PER_READ = 20;
+/** A loader whose live record stays this many seconds behind the others' is lost for the decision (a node gone silent). */
+const SILENT_SECONDS = 20;
 
 type Progress = (type: string, node: string | undefined, phase: string) => void;
 
@@ -89,6 +91,11 @@ export class LoaderSizing {
       await Promise.race([done, new Promise((resolve) => setTimeout(resolve, POLL_SECONDS * 1000))]);
       if (finished) break;
       await this.#readRecords();
+      for (const instanceId of this.#sizing.behind(SILENT_SECONDS)) {
+        const reason = `its live record stopped ${SILENT_SECONDS} s behind the others'`;
+        this.#sizing.lose(instanceId, reason);
+        this.#progress("loaders", instanceId, `lost for the decision: ${reason}; the others go on`);
+      }
       await this.#decide(false);
     }
     // What was appended after the last read (until the last second), then every second left.

@@ -66,6 +66,25 @@ export class LiveSizing {
     follower.lost ??= reason;
   }
 
+  /**
+   * The loaders still counted whose record is `seconds` or more behind the most advanced one's (by
+   * merged second), and that did not end: a node gone silent, whose command may never end. The caller
+   * decides whether to {@link lose} them.
+   */
+  behind(seconds: number): string[] {
+    if (this.#start === undefined) return [];
+    const counted = [...this.#followers].filter(([, follower]) => follower.lost === undefined);
+    const lasts = counted.map(([source, follower]) => ({
+      source,
+      follower,
+      last: this.#lastIndex(follower),
+    }));
+    const ahead = Math.max(...lasts.map((entry) => entry.last));
+    return lasts
+      .filter(({ follower, last }) => !follower.ended && ahead - last >= seconds)
+      .map(({ source }) => source);
+  }
+
   /** The loaders lost so far, with why. */
   get lost(): { source: string; reason: string }[] {
     return [...this.#followers].flatMap(([source, follower]) =>
