@@ -237,7 +237,16 @@ export function distributedLoad(
     const startAt = Date.now() + START_MARGIN_SECONDS * 1000;
     const load = boundedLoad(run.load);
     const seconds = (load.duration ?? 0) + START_MARGIN_SECONDS + 300;
-    const totalWorkers = load.workers ?? RUN_DEFAULTS.sizingWorkers;
+    const rate = load.rampRate ?? load.rate;
+    // the arrival-rate pool's bound, or the workers
+    const totalWorkers =
+      rate === undefined
+        ? (load.workers ?? RUN_DEFAULTS.sizingWorkers)
+        : (load.maxWorkers ?? RUN_DEFAULTS.maxWorkers);
+    const what =
+      rate === undefined
+        ? `${totalWorkers} workers`
+        : `${typeof rate === "object" ? `${rate.from}:${rate.to}` : rate} scenario runs/s`;
     const sizing = new LoaderSizing(loaders, {
       clients,
       progress,
@@ -250,7 +259,7 @@ export function distributedLoad(
     context.progress(
       context.type,
       undefined,
-      `healthy; loading ${totalWorkers} workers from ${loaders.length} loaders, together from ${new Date(startAt).toISOString()} (one global stop)`,
+      `healthy; loading ${what} from ${loaders.length} loaders, together from ${new Date(startAt).toISOString()} (one global stop)`,
     );
     const runs = loaders.map((loader, index) =>
       runLoader(clients, loader, {
