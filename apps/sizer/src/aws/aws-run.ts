@@ -120,10 +120,11 @@ export function describePlan(
 }
 
 /**
- * `sizer aws run`: for each instance type, one after the other, a service node (reused by its tags
- * or launched), the image brought there, the container started with host networking and recorded
- * on the node, the load from this machine through `sizer run`'s pipeline, then the metrics and the
- * service log brought back and the report rebuilt with the type's facts; at the end a comparison.
+ * `sizer aws run`: for each instance type, a service node (reused by its tags or launched), the image
+ * brought there, the container started with host networking and recorded on the node, the load
+ * through `sizer run`'s pipeline, then the metrics and the service log brought back and the report
+ * rebuilt with the type's facts; at the end a comparison. The load comes from this machine, one type
+ * after the other, or with `--loaders` from each type's own loader nodes, all types at once.
  */
 export async function runAwsSizing(
   options: AwsRunOptions,
