@@ -13,8 +13,12 @@ import { loaderLiveScript, loaderSizingStopScript } from "./node-scripts.js";
 
 /** Seconds between two reads of the loaders' live records. */
 const POLL_SECONDS = 2;
-/** Lines a loader sends back per read at most (a line is under 1 kB: one read stays under SSM's 24 kB inline output). */
-const LINES_PER_READ = 20;
+/**
+ * Lines a loader sends back per read at most: a line is 1 to 2 kB (the second's histogram), so a read
+ * stays under SSM's 24,000-character inline output; one cut short anyway loses only its last line,
+ * which the reader leaves for the next read (no newline).
+ */
+const LINES_PER_READ = 10;
 /** A loader whose live record stays this many seconds behind the others' is lost for the decision (a node gone silent). */
 const SILENT_SECONDS = 20;
 
