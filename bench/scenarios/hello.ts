@@ -2,7 +2,6 @@
 // the same work as bench/scenarios/hello_molotov.py and as one autocannon request.
 import { scenario } from "@sizer/loadcore";
 
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the benchmark script at run time, not a turbo input
 const serverUrl = process.env.SERVER_URL ?? "http://127.0.0.1:8080/";
 
 scenario(async function hello(session) {

@@ -2,7 +2,6 @@
 // after 100 ms, and a status check. With W workers the ceiling is W * 10 requests/s.
 import { scenario } from "@sizer/loadcore";
 
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the benchmark script at run time, not a turbo input
 const serverUrl = process.env.SERVER_URL ?? "http://127.0.0.1:8080/";
 
 scenario(async function slow(session) {

@@ -24,6 +24,7 @@ const byCode: Readonly<Record<string, ExitCodeName>> = {
   ERR_SIZER_DOCKER_RUN: "target",
   ERR_SIZER_PINNING: "target",
   ERR_SIZER_NO_SUCCESS: "target",
+  ERR_SIZER_LOADER_UNUSABLE: "nodeUnavailable",
   ERR_SIZER_SERVICE_EXITED: "serviceDied",
   ERR_SIZER_SCENARIO: "scenario",
   ERR_SIZER_OUTPUT_FOLDER: "files",

@@ -47,6 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let options: Partial<RunOptions> = {};
   // paths given on the command line are relative to the shell's folder, not to the config's
   if (request.options.output !== undefined) request.options.output = resolve(request.options.output);
+  if (request.options.live !== undefined) request.options.live = resolve(request.options.live);
   if (request.options.useExtension !== undefined) {
     request.options.useExtension = request.options.useExtension.map((file) => resolve(file));
   }

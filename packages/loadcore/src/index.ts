@@ -79,6 +79,7 @@ export {
   type RunOptionFlag,
   type RunOptionName,
   type RunOptions,
+  sizingOptionsOf,
   unsetScenarioVariables,
 } from "./options/run-options.js";
 export { noSuccessMessage } from "./results/failure-explanation.js";
@@ -88,6 +89,13 @@ export type {
   ResultsHistograms,
   TimelineHistograms,
 } from "./results/histogram-encoding.js";
+export {
+  type LiveRecord,
+  type LiveRecordHeader,
+  type LiveSecond,
+  liveStopFile,
+  readLiveRecord,
+} from "./results/live-record.js";
 export { type MergedLoader, type MergeInput, type MergeOptions, mergeResults } from "./results/merge.js";
 export {
   type ArrivalRateResults,
@@ -112,6 +120,7 @@ export {
   type RunOutcome,
   runOutcome,
 } from "./results/run-outcome.js";
+export { type LiveDecision, LiveSizing } from "./sizing/live-sizing.js";
 export type {
   LatencyObjective,
   ObjectivePercentile,

@@ -200,6 +200,49 @@ describe("mergeResults (loadcore merge)", () => {
     }
   });
 
+  it("folds a loader's last, partial second left alone past the others' end into the second before", () => {
+    /** A loader of 3 workers, 10 requests a second, from `startTime` until the common stop at `endTime`. */
+    const loader = (startTime: number, endTime: number) => {
+      let now = startTime;
+      const recorder = new StatsRecorder({ clock: () => now });
+      const aggregator = new StatsAggregator({ startTime });
+      for (let t = 0; startTime + t * 1000 < endTime; t++) {
+        now = Math.min(endTime, startTime + (t + 1) * 1000);
+        for (let index = 0; index < 10; index++) recorder.recordRequest("GET /", 5 + index, 200);
+        aggregator.add(recorder.drain());
+        aggregator.closeSecond(now, 3);
+      }
+      return buildResults({
+        toolVersion: "test",
+        command: ["loadcore"],
+        startedAt: startTime,
+        endedAt: endTime,
+        interrupted: false,
+        options: { workers: 3, processes: 1, totalWorkers: 3 },
+        workersStarted: 3,
+        totals: aggregator.totals(),
+        timeline: aggregator.timeline,
+        histograms: aggregator.histograms(),
+        selfCheck: HEALTHY,
+      });
+    };
+    const base = Date.parse("2026-12-07T10:00:00.000Z");
+    // stopped together at 5.7 s; the second loader started 0.6 s later: its last 0.1 s lands alone on second 6
+    const early = loader(base, base + 5700);
+    const late = loader(base + 600, base + 5700);
+    const merged = mergeResults([throughFile(early, "a.json"), throughFile(late, "b.json")]);
+    expect(merged.timeline.map((point) => point.workers)).toEqual([3, 6, 6, 6, 6, 6]);
+    // nothing lost: every request is in a second
+    expect(merged.timeline.reduce((total, point) => total + point.requests, 0)).toBe(merged.requests);
+    expect(merged.timeline.at(-1)?.requests).toBe(30);
+    // loaders that end in the same merged second are not folded
+    const together = mergeResults([
+      throughFile(early, "a.json"),
+      throughFile(loader(base + 300, base + 5700), "c.json"),
+    ]);
+    expect(together.timeline.map((point) => point.workers)).toEqual([6, 6, 6, 6, 6, 6]);
+  });
+
   it("keeps each loader's self-check and names the saturated one", () => {
     const { loaders, merged } = trial(7, 3);
     expect(merged.loaders?.map((loader) => loader.source)).toEqual(

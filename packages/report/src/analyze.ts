@@ -144,6 +144,12 @@ function assessTrust(
     trustworthy = false;
     warnings.push(`The load generator was saturated near the onset. ${generator.detail}`);
   }
+  const lost = lostLoaders(results);
+  if (lost.length > 0) {
+    warnings.push(
+      `${lost.length} loader${lost.length === 1 ? " was" : "s were"} lost during the run and left out of the results (${lost.join("; ")}): the load from then on came from the others only.`,
+    );
+  }
   const sameHost =
     metadata?.sharedCores === undefined &&
     results.host?.hostname !== undefined &&
@@ -532,4 +538,14 @@ export function analyze(input: AnalyzeInput): Analysis {
     serviceCores,
     modelAdvice: arrivalRateAdvice(results),
   };
+}
+
+/** The loaders a merged run lost (`options.lostLoaders` of `sizer aws run --loaders`), each as "ID: why". */
+function lostLoaders(results: LoadResultsInput): string[] {
+  const lost = results.options?.lostLoaders;
+  if (!Array.isArray(lost)) return [];
+  return lost.map(
+    (loader: { instanceId?: unknown; reason?: unknown }) =>
+      `${String(loader.instanceId ?? "a loader")}: ${String(loader.reason ?? "no results")}`,
+  );
 }

@@ -93,6 +93,21 @@ describe("bottleneck verdict on synthetic runs", () => {
     expect(analysis.headline).toContain("Not trustworthy");
   });
 
+  it("names the loaders a merged run lost, without doubting the measure of the others", () => {
+    const run = syntheticRun({ kind: "cpu" });
+    const lostLoaders = [{ instanceId: "i-0abc", reason: "its command ended Failed (exit 137)" }];
+    const results = { ...run.results, options: { ...run.results.options, lostLoaders } };
+    const analysis = analyze({ results, metrics: run.metrics, metadata: run.metadata });
+    expect(analysis.trust.warnings).toEqual([
+      "1 loader was lost during the run and left out of the results (i-0abc: its command ended Failed (exit 137)): the load from then on came from the others only.",
+    ]);
+    expect(analysis.trust.trustworthy).toBe(true);
+    const input = { results, metrics: run.metrics, metadata: run.metadata };
+    expect(renderSummaryMarkdown({ ...input, analysis, generatedAt: "2026-12-07T22:00:00.000Z" })).toContain(
+      "1 loader was lost",
+    );
+  });
+
   it("warns when the generator and the service share a host's cores", () => {
     const run = syntheticRun({ kind: "shared-cores" });
     const { host: _host, ...metadata } = run.metadata;

@@ -34,8 +34,8 @@ export interface AwsRunOptions {
   /** The `sizer run` options each instance type is sized with (service: the node's URL, set per node). */
   run: SizerRunOptions;
   /**
-   * `--loaders N`: the load runs from N loader nodes instead of this machine, each with its share of
-   * the workers, their results merged exactly. `--loader-type` (default c6i.large) and
+   * `--loaders N`: the load runs from N loader nodes per instance type instead of this machine, each
+   * with its share of the workers, stopped by one global sizing decision, their results merged exactly. `--loader-type` (default c6i.large) and
    * `--loader-command` (how loadcore runs there, default `npx -y @sizer/loadcore`).
    */
   loaders?: { count: number; instanceType: string; command: string } | undefined;
@@ -329,7 +329,8 @@ export function typeFolder(outDir: string, instanceType: string): string {
 export const AWS_RUN_HELP = `Usage: sizer aws run (--image IMAGE | --image-file ARCHIVE) --port PORT
                      --instance-types T1[,T2...] --scenario FILE [sizing flags of sizer run]
 
-Sizes a service on dedicated EC2 nodes, one per instance type, one type after the other: finds a
+Sizes a service on dedicated EC2 nodes, one per instance type (one type after the other when the
+load comes from this machine, whose cores two loads would share; all at once with --loaders): finds a
 node sizer tagged for the type (or launches one), brings the image there through SSM, starts the
 container with host networking and records its resources on the node, applies the load from this
 machine to the node's address, then brings the metrics and the service's log back and writes the
@@ -352,10 +353,12 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
                              e.g. your address/32; never opened to 0.0.0.0/0 unless you give it)
   --max-lifetime MINUTES     the nodes shut themselves down (and terminate) after this long (default 120)
   --online-timeout SECONDS   how long to wait for a node's SSM agent (default 600)
-  --loaders N                run the load from N loader nodes (tagged sizer:role=loader, reused like
-                             service nodes) instead of this machine: each runs loadcore with its share
-                             of the workers, all from one agreed time; their results are merged exactly
-                             (loadcore merge); a loader that dies is left out and named
+  --loaders N                run the load from N loader nodes per instance type (tagged
+                             sizer:role=loader, reused like service nodes) instead of this machine:
+                             each runs loadcore with its share of the workers, all from one agreed
+                             time, and all stop together once the merged error ratio passes the
+                             tolerance (one decision on their live records); their results are merged
+                             exactly (loadcore merge); a loader that dies is left out and named
   --loader-type TYPE         the loaders' instance type (default c6i.large)
   --loader-command CMD       how loadcore runs on a loader (default: npx -y @sizer/loadcore; needs Node.js 20+)
 

@@ -29,6 +29,7 @@ import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
 import { launchRunNode, runOnNode } from "./launch.js";
 import { distributedLoad, LOADER_ROLE, type LoaderPlan, planLoaders, readyLoaders } from "./loaders.js";
+import { alignNodeMetrics } from "./node-metrics.js";
 import {
   imageScript,
   prepareScript,
@@ -92,7 +93,7 @@ export function describePlan(
     plan.some((node) => node.reuse === undefined) || (loaders?.reuse.length ?? 0) < (loaders?.count ?? 0);
   const loaderLines = loaders
     ? [
-        `and ${loaders.count} loader node(s) (${loaders.instanceType}) that apply the load instead of this machine:`,
+        `and ${loaders.count} loader node(s) (${loaders.instanceType}${loaders.count > loaders.perType ? `, ${loaders.perType} per instance type, the types sized at the same time` : ""}) that apply the load instead of this machine:`,
         ...loaders.reuse.map(
           (node) => `  reuse ${node.instanceId} (run ${node.tags["sizer:run-id"] ?? "?"})`,
         ),
@@ -124,10 +125,11 @@ export function describePlan(
 }
 
 /**
- * `sizer aws run`: for each instance type, one after the other, a service node (reused by its tags
- * or launched), the image brought there, the container started with host networking and recorded
- * on the node, the load from this machine through `sizer run`'s pipeline, then the metrics and the
- * service log brought back and the report rebuilt with the type's facts; at the end a comparison.
+ * `sizer aws run`: for each instance type, a service node (reused by its tags or launched), the image
+ * brought there, the container started with host networking and recorded on the node, the load
+ * through `sizer run`'s pipeline, then the metrics and the service log brought back and the report
+ * rebuilt with the type's facts; at the end a comparison. The load comes from this machine, one type
+ * after the other, or with `--loaders` from each type's own loader nodes, all types at once.
  */
 export async function runAwsSizing(
   options: AwsRunOptions,
@@ -151,7 +153,9 @@ export async function runAwsSizing(
     const reuse = await findReusableNode(clients.ec2, { role: SERVICE_ROLE, instanceType });
     plan.push({ facts, reuse });
   }
-  const loaderPlan = options.loaders ? await planLoaders(clients, options.loaders) : undefined;
+  const loaderPlan = options.loaders
+    ? await planLoaders(clients, options.loaders, options.instanceTypes.length)
+    : undefined;
   const planText = describePlan(plan, options, runId, loaderPlan);
   stderr.write(`${planText}\n`);
   if (!options.yes) {
@@ -171,26 +175,25 @@ export async function runAwsSizing(
   const signal = context.signal;
   const loads = await prepareLoaders({ options, clients, runId, launched, progress, context, loaderPlan });
   if (loads.error) error = loads.error;
-  for (const { facts, reuse } of plan) {
-    const type = facts.instanceType;
+  const sizeType = async ({ facts, reuse }: PlannedNode, index: number) => {
     if (signal?.aborted || loads.error) {
       const why = loads.error ? `no loaders: ${loads.error.message}` : "interrupted before it started";
-      types.push(compareType({ facts, instanceId: null, folder: type, error: why }));
-      continue;
+      return { comparison: compareType({ facts, instanceId: null, folder: facts.instanceType, error: why }) };
     }
-    const measured = await sizeOnNode({
-      options,
-      clients,
-      facts,
-      reuse,
-      runId,
-      launched,
-      progress,
-      context,
-      loadRunner: loads.loadRunner,
-    });
-    types.push(measured.comparison);
-    if (measured.error && error === undefined) error = measured.error;
+    const loadRunner = loads.loadRunners?.[index];
+    return sizeOnNode({ options, clients, facts, reuse, runId, launched, progress, context, loadRunner });
+  };
+  // With loaders, each type has its own loaders and no type's load touches another's: all at once.
+  // From this machine, one after the other: two loads at once would share its cores and skew both.
+  const measured = loads.loadRunners
+    ? await Promise.all(plan.map(sizeType))
+    : await plan.reduce<Promise<Awaited<ReturnType<typeof sizeType>>[]>>(
+        async (done, node, index) => [...(await done), await sizeType(node, index)],
+        Promise.resolve([]),
+      );
+  for (const type of measured) {
+    types.push(type.comparison);
+    if ("error" in type && type.error && error === undefined) error = type.error;
   }
 
   const terminated: string[] = [];
@@ -243,21 +246,28 @@ async function removeSecurityGroup(
   );
 }
 
-/** With `--loaders`: the loader nodes readied, and the load runner that uses them; else nothing. */
+/**
+ * With `--loaders`: the loader nodes readied (N per instance type), and for each type the load
+ * runner that uses its own N; else nothing.
+ */
 async function prepareLoaders(
   sizing: Omit<NodeSizing, "facts" | "reuse" | "loadRunner"> & { loaderPlan: LoaderPlan | undefined },
-): Promise<{ loadRunner?: NodeSizing["loadRunner"]; error?: SizerError | SsmClientError }> {
+): Promise<{ loadRunners?: NodeSizing["loadRunner"][]; error?: SizerError | SsmClientError }> {
   const { loaderPlan, options, clients, progress, context } = sizing;
   if (loaderPlan === undefined) return {};
   try {
     const loaders = await readyLoaders(loaderPlan, { ...sizing, signal: context.signal });
     return {
-      loadRunner: distributedLoad(loaders, {
-        options,
-        clients,
-        progress,
-        command: context.argv ?? ["sizer", "aws", "run"],
-      }),
+      loadRunners: options.instanceTypes.map((type, index) =>
+        distributedLoad(loaders.slice(index * loaderPlan.perType, (index + 1) * loaderPlan.perType), {
+          options,
+          clients,
+          progress,
+          type,
+          label: options.instanceTypes.length > 1 ? `${type} loaders` : "loaders",
+          command: context.argv ?? ["sizer", "aws", "run"],
+        }),
+      ),
     };
   } catch (error) {
     progress("loaders", undefined, `failed: ${(error as Error).message}`);
@@ -541,6 +551,7 @@ async function sizeOnNode(
           : undefined;
     const error = died ? await quoteServiceLog(died, outDir, type, instanceId) : result.error;
     if (error?.code === "ERR_SIZER_SERVICE_EXITED") progress(type, instanceId, error.message);
+    await alignNodeMetrics(outDir);
     const rebuilt = await rebuildReport(outDir, {
       host: {
         name: instanceId,

@@ -5,8 +5,10 @@ import {
   type MergeInput,
   mergeResults,
   parseResults,
+  RUN_DEFAULTS,
   RUN_OPTION_FLAGS,
   type RunOptionFlag,
+  type SizingVerdict,
 } from "@sizer/loadcore";
 import {
   type AwsClients,
@@ -21,6 +23,7 @@ import { SizerError, SizerUsageError } from "../errors.js";
 import type { SizingRunOptions } from "../load-runner.js";
 import type { AwsRunOptions } from "./aws-arguments.js";
 import { launchRunNode, runOnNode } from "./launch.js";
+import { LoaderSizing } from "./loader-sizing.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
 
 /** The role tag of loader nodes. */
@@ -38,24 +41,37 @@ export interface ReadyLoader {
 
 /** The loader nodes of a run: those sizer tagged and can reuse, and how many to launch. */
 export interface LoaderPlan {
+  /** Loader nodes in all: `perType` for each instance type. */
   count: number;
+  /** Loaders of one instance type (`--loaders N`). */
+  perType: number;
   instanceType: string;
   reuse: SizerNode[];
 }
 
 type Progress = (type: string, node: string | undefined, phase: string) => void;
 
-/** Running loader nodes of the type sizer tagged, up to `count`, and how many are missing. */
+/**
+ * The loaders of a run: `--loaders N` for each of `types` instance types (sized at the same time,
+ * each with its own), the running loader nodes sizer tagged reused first.
+ */
 export async function planLoaders(
   clients: AwsClients,
   loaders: NonNullable<AwsRunOptions["loaders"]>,
+  types: number,
 ): Promise<LoaderPlan> {
   const running = await listNodes(clients.ec2, {
     role: LOADER_ROLE,
     instanceType: loaders.instanceType,
     states: ["running"],
   });
-  return { count: loaders.count, instanceType: loaders.instanceType, reuse: running.slice(0, loaders.count) };
+  const count = loaders.count * types;
+  return {
+    count,
+    perType: loaders.count,
+    instanceType: loaders.instanceType,
+    reuse: running.slice(0, count),
+  };
 }
 
 /**
@@ -88,6 +104,7 @@ export async function readyLoaders(
     nodes.push(node);
   }
   const content = await readFile(scenario.file);
+  const command = loaderCommand(options);
   return Promise.all(
     nodes.map(async (node) => {
       await waitForNodeOnline({
@@ -98,9 +115,22 @@ export async function readyLoaders(
         pollMs: 2000,
         ...(context.signal ? { signal: context.signal } : {}),
       });
-      const folder = (
-        await runOnNode(clients, node.instanceId, loaderPrepareScript(), 120_000, undefined)
-      ).trim();
+      const folder = await runOnNode(
+        clients,
+        node.instanceId,
+        loaderPrepareScript(command),
+        120_000,
+        undefined,
+      ).then(
+        (stdout) => stdout.trim(),
+        (error: unknown) => {
+          throw new SizerError(
+            "ERR_SIZER_LOADER_UNUSABLE",
+            `loader ${node.instanceId} cannot run the load: ${(error as Error).message}`,
+            { cause: error },
+          );
+        },
+      );
       await putFile({
         ssm: clients.ssm,
         s3: clients.s3,
@@ -115,6 +145,11 @@ export async function readyLoaders(
   );
 }
 
+/** The command that runs loadcore on a loader node (`--loader-command`), split into words. */
+function loaderCommand(options: AwsRunOptions): string[] {
+  return (options.loaders?.command ?? "loadcore").split(/\s+/).filter(Boolean);
+}
+
 /** `value` split into `count` whole shares that differ by one at most (the first ones larger). */
 export function shares(value: number, count: number): number[] {
   return Array.from(
@@ -123,12 +158,21 @@ export function shares(value: number, count: number): number[] {
   );
 }
 
+/** Each loader's live record, in its folder (the global decision reads it). */
+const LIVE_RECORD = "live.ndjson";
+
 /**
  * loadcore's flags for loader `index` of `count`: the load settings through loadcore's own flag
- * table, with the workers (and the arrival rate, and the pool) divided among the loaders.
+ * table, with the workers (and the arrival rate, and the pool) divided among the loaders; a sizing
+ * ramp without a stop of its own (the decision is global), its live record written.
  */
 export function loaderFlags(load: SizingRunOptions["load"], index: number, count: number): string[] {
-  const settings: Record<string, unknown> = { ...load, sizing: true };
+  const settings: Record<string, unknown> = {
+    ...load,
+    sizing: true,
+    sizingDecision: "external",
+    live: LIVE_RECORD,
+  };
   if (typeof settings.workers === "number") settings.workers = shares(settings.workers, count)[index];
   if (typeof settings.maxWorkers === "number")
     settings.maxWorkers = Math.max(1, shares(settings.maxWorkers, count)[index] ?? 1);
@@ -167,45 +211,104 @@ export interface LoaderOutcome {
 
 /**
  * A load runner for `runSizer` (its `loadRunner`): each loader runs loadcore through SSM with its
- * share, all starting at one agreed time; their results come back and are merged exactly
- * (`mergeResults`). A loader that dies or fails is left out, said on the progress and recorded in
- * the merged `options.lostLoaders`; the run fails only when no loader brought results back.
+ * share, all starting at one agreed time, without a stop of their own: one global decision
+ * ({@link LoaderSizing}) reads their live records as they run, applies loadcore's sizing rule to the
+ * merged seconds and stops them all together. Their results come back and are merged exactly
+ * (`mergeResults`), the global verdict as the merged `sizing`. A loader that dies or fails is left
+ * out (of the decision at once, of the merge at the end), said on the progress and recorded in the
+ * merged `options.lostLoaders`; the run fails only when no loader brought results back.
  */
 export function distributedLoad(
   loaders: readonly ReadyLoader[],
-  context: { options: AwsRunOptions; clients: AwsClients; progress: Progress; command: readonly string[] },
+  context: {
+    options: AwsRunOptions;
+    clients: AwsClients;
+    progress: Progress;
+    /** The instance type these loaders size. */
+    type: string;
+    /** How the progress names these loaders: `loaders`, or `TYPE loaders` when several types run at once. */
+    label: string;
+    command: readonly string[];
+  },
 ): (run: SizingRunOptions) => Promise<LoadResults> {
   return async (run) => {
-    const { clients, progress, options } = context;
+    const { clients, options, label } = context;
+    const progress: Progress = (_type, node, phase) => context.progress(label, node, phase);
     const startAt = Date.now() + START_MARGIN_SECONDS * 1000;
-    const load = run.load;
-    const seconds = (load.duration ?? 600) + START_MARGIN_SECONDS + 300;
-    progress("loaders", undefined, `${loaders.length} loaders start at ${new Date(startAt).toISOString()}`);
-    const outcomes = await Promise.all(
-      loaders.map((loader, index) =>
-        runLoader(clients, loader, {
-          script: loaderRunScript({
-            folder: loader.folder,
-            startAt,
-            command: (options.loaders?.command ?? "loadcore").split(/\s+/).filter(Boolean),
-            flags: loaderFlags(load, index, loaders.length),
-            serverUrl: run.serverUrl,
-          }),
-          deadlineMs: seconds * 1000,
-          signal: run.signal,
-          bucket: options.bucket,
-        }),
-      ),
+    const load = boundedLoad(run.load);
+    const seconds = (load.duration ?? 0) + START_MARGIN_SECONDS + 300;
+    const rate = load.rampRate ?? load.rate;
+    // the arrival-rate pool's bound, or the workers
+    const totalWorkers =
+      rate === undefined
+        ? (load.workers ?? RUN_DEFAULTS.sizingWorkers)
+        : (load.maxWorkers ?? RUN_DEFAULTS.maxWorkers);
+    const what =
+      rate === undefined
+        ? `${totalWorkers} workers`
+        : `${typeof rate === "object" ? `${rate.from}:${rate.to}` : rate} scenario runs/s`;
+    const sizing = new LoaderSizing(loaders, {
+      clients,
+      progress,
+      load,
+      totalWorkers,
+      plannedSeconds:
+        (load.rampUp ?? RUN_DEFAULTS.sizingRampUp) + (load.sizingWindow ?? RUN_DEFAULTS.sizingWindow),
+      onSecond: run.onProgress,
+    });
+    context.progress(
+      context.type,
+      undefined,
+      `healthy; loading ${what} from ${loaders.length} loaders, together from ${new Date(startAt).toISOString()} (one global stop)`,
     );
-    for (const outcome of outcomes) {
-      progress("loaders", outcome.instanceId, outcome.lost ? `lost: ${outcome.lost}` : "results back");
-    }
-    return mergeLoaders(outcomes, context.command);
+    const runs = loaders.map((loader, index) =>
+      runLoader(clients, loader, {
+        script: loaderRunScript({
+          folder: loader.folder,
+          startAt,
+          command: loaderCommand(options),
+          flags: loaderFlags(load, index, loaders.length),
+          serverUrl: run.serverUrl,
+        }),
+        deadlineMs: seconds * 1000,
+        signal: run.signal,
+        bucket: options.bucket,
+      }).then((outcome) => {
+        if (outcome.lost !== undefined) {
+          sizing.lose(outcome.instanceId, outcome.lost);
+          progress("loaders", outcome.instanceId, `lost: ${outcome.lost}; the others go on`);
+        } else {
+          progress("loaders", outcome.instanceId, "results back");
+        }
+        return outcome;
+      }),
+    );
+    const all = Promise.all(runs);
+    const global = await sizing.follow(all, () => run.signal.aborted);
+    return mergeLoaders(await all, context.command, global.verdict);
   };
 }
 
-/** The merged results of the loaders that brought theirs back; the lost ones named in `options.lostLoaders`. */
-export function mergeLoaders(outcomes: readonly LoaderOutcome[], command: readonly string[]): LoadResults {
+/**
+ * The load with a duration: the loaders take no stop decision of their own, so a loader that never
+ * hears the global one still ends (the ramp, two windows and a minute, as a bound).
+ */
+function boundedLoad(load: SizingRunOptions["load"]): SizingRunOptions["load"] {
+  if (load.duration !== undefined) return load;
+  const rampUp = load.rampUp ?? RUN_DEFAULTS.sizingRampUp;
+  const window = load.sizingWindow ?? RUN_DEFAULTS.sizingWindow;
+  return { ...load, duration: rampUp + 2 * window + 60 };
+}
+
+/**
+ * The merged results of the loaders that brought theirs back, the global sizing verdict as their
+ * `sizing`; the lost ones named in `options.lostLoaders`.
+ */
+export function mergeLoaders(
+  outcomes: readonly LoaderOutcome[],
+  command: readonly string[],
+  sizing?: SizingVerdict,
+): LoadResults {
   const inputs: MergeInput[] = outcomes.flatMap((outcome) =>
     outcome.results === undefined ? [] : [{ source: outcome.instanceId, results: outcome.results }],
   );
@@ -217,6 +320,10 @@ export function mergeLoaders(outcomes: readonly LoaderOutcome[], command: readon
     );
   }
   const merged = mergeResults(inputs, { command });
+  if (sizing !== undefined) {
+    merged.sizing = sizing;
+    merged.options.sizing = true;
+  }
   if (lost.length > 0) {
     merged.options.lostLoaders = lost.map((outcome) => ({
       instanceId: outcome.instanceId,

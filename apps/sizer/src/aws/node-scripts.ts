@@ -167,9 +167,55 @@ export function stopServiceScript(name: string): string {
   ].join("\n");
 }
 
-/** Prints a loader node's working folder (where the scenario goes and the results come from). */
-export function loaderPrepareScript(): string {
-  return ["set -e", WORK_FOLDER, 'mkdir -p "$d/load"', 'printf "%s\\n" "$d/load"'].join("\n");
+/** A loader's working folder: the scenario, its live record and its results. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template.
+const LOADER_FOLDER = 'cd "${HOME:-/root}/sizer-aws/load" 2>/dev/null || exit 0';
+
+/** The exit code of {@link loaderPrepareScript} when the node cannot run loadcore (docs/exit-codes.md: nodeUnavailable). */
+export const LOADER_UNUSABLE_EXIT = 11;
+
+/**
+ * Checks the node can run the loader command (its first word found; with `npx`, `node` too, in the
+ * version loadcore needs), then prints the loader's working folder (where the scenario goes and the
+ * results come from). A node that cannot says what is missing and exits {@link LOADER_UNUSABLE_EXIT}.
+ */
+export function loaderPrepareScript(command: readonly string[]): string {
+  const program = command[0] ?? "npx";
+  const name = program.split("/").pop();
+  const missing = (what: string) =>
+    `{ echo "this loader node has no ${what}: install Node.js 20 or later, or give --loader-command" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`;
+  return [
+    "set -e",
+    WORK_FOLDER,
+    `program=${shellQuote(program)}`,
+    `command -v "$program" >/dev/null 2>&1 || ${missing("$program (the loader command's first word)")}`,
+    ...(name === "npx" || name === "node"
+      ? [
+          // npx runs the node of the PATH; a node given by its path runs itself
+          `node=${name === "node" ? '"$program"' : "node"}`,
+          `command -v "$node" >/dev/null 2>&1 || ${missing("node")}`,
+          `major=$("$node" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)`,
+          `[ "$major" -ge 20 ] 2>/dev/null || { echo "this loader node has Node.js $("$node" --version 2>/dev/null), loadcore needs 20 or later" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`,
+        ]
+      : []),
+    'mkdir -p "$d/load"',
+    'printf "%s\\n" "$d/load"',
+  ].join("\n");
+}
+
+/**
+ * Prints the lines of a loader's live record from line `from + 1` on, `count` at most (what it
+ * appended since the last read); nothing when there is none yet.
+ */
+export function loaderLiveScript(from: number, count: number): string {
+  return [LOADER_FOLDER, `tail -n +${from + 1} live.ndjson 2>/dev/null | head -n ${count}`, "exit 0"].join(
+    "\n",
+  );
+}
+
+/** The global sizing stop: loadcore ends its load as a sizing stop (its live record's stop file), results written. */
+export function loaderSizingStopScript(): string {
+  return [LOADER_FOLDER, "touch live.ndjson.stop", "exit 0"].join("\n");
 }
 
 /** What {@link loaderRunScript} runs on one loader node. */
@@ -188,14 +234,14 @@ export interface LoaderRun {
 
 /**
  * Waits for the agreed time, then runs loadcore with this loader's share, its results written to
- * `results.json` in the loader's folder (its output to `loadcore.log`), its pid in `loadcore.pid`
- * for {@link loaderStopScript}. Exits with loadcore's code.
+ * `results.json` in the loader's folder (its output to `loadcore.log`, its live record to
+ * `live.ndjson`), its pid in `loadcore.pid` for {@link loaderStopScript}. Exits with loadcore's code.
  */
 export function loaderRunScript(run: LoaderRun): string {
   const command = [...run.command, ...run.flags, "-q", "-o", "results.json", "scenario.ts"];
   return [
     `cd ${shellQuote(run.folder)}`,
-    "rm -f results.json stop loadcore.pid",
+    "rm -f results.json stop loadcore.pid live.ndjson live.ndjson.stop",
     // GNU date gives milliseconds; a node without it waits to the whole second.
     `wait=$(( ${run.startAt} - $(date +%s%3N 2>/dev/null || echo $(( $(date +%s) * 1000 ))) ))`,
     'if [ "$wait" -gt 0 ]; then sleep "$((wait / 1000)).$(printf %03d $((wait % 1000)))"; fi',

@@ -155,6 +155,9 @@ New in loadcore:
       --sizing-window S    sizing sliding window, seconds (default 60)
       --sizing-min-samples N  scenario runs in the window before any sizing decision (default 100)
       --sizing-latency pXX=MS  a latency objective as a second sizing stop criterion, e.g. p95=500
+      --live FILE          append one NDJSON line per closed second to FILE (format loadcore-live v1)
+      --sizing-decision external  no sizing stop of its own: a coordinator reading --live (with other
+                           loaders') decides, and stops the run by creating FILE.stop
       --rate R             arrival-rate model: start R scenario runs per second, whole run, on schedule
                            whether or not earlier runs finished (latency from each run's planned start)
       --ramp-rate FROM:TO  arrival-rate model: from FROM to TO runs per second over --ramp-up, then TO

@@ -9,7 +9,9 @@ import {
   type ResolvedRunOptions,
   type RunOptions,
   resolveRunOptions,
+  sizingOptionsOf,
 } from "../options/run-options.js";
+import { LiveRecordWriter } from "../results/live-record.js";
 import { buildResults, type LoadResults } from "../results/results.js";
 import { formatSummary } from "../results/summary.js";
 import { SizingController, type SizingStop } from "../sizing/sizing.js";
@@ -75,15 +77,15 @@ function applyEnvironment(env: Record<string, string>): () => void {
   };
 }
 
-function checkOutputPath(options: ResolvedRunOptions): string | undefined {
-  if (options.output === undefined) return undefined;
-  const path = resolve(options.cwd, options.output);
+function checkOutputPath(file: string | undefined, cwd: string, input: string): string | undefined {
+  if (file === undefined) return undefined;
+  const path = resolve(cwd, file);
   const folder = dirname(path);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw new UsageError(`--output: the folder ${folder} does not exist`, { input: "--output" });
+    throw new UsageError(`${input}: the folder ${folder} does not exist`, { input });
   }
   if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`--output: ${path} is a folder, expected a file path`, { input: "--output" });
+    throw new UsageError(`${input}: ${path} is a folder, expected a file path`, { input });
   }
   return path;
 }
@@ -152,7 +154,8 @@ export async function runLoad(runOptions: RunOptions): Promise<LoadResults> {
   const stdout = runOptions.stdout ?? process.stdout;
   const stderr = runOptions.stderr ?? process.stderr;
   const tty = runOptions.tty ?? (stdout as { isTTY?: boolean }).isTTY === true;
-  const outputPath = checkOutputPath(options);
+  const outputPath = checkOutputPath(options.output, options.cwd, "--output");
+  checkOutputPath(options.live, options.cwd, "--live");
   const live = new ConsoleOutput({
     stdout,
     stderr,
@@ -272,15 +275,32 @@ async function startProcesses(
   }
 }
 
-function createSizingController(options: ResolvedRunOptions): SizingController | undefined {
-  if (!options.sizing) return undefined;
-  return new SizingController({
-    tolerance: options.sizingTolerance,
-    windowSeconds: options.sizingWindow,
-    minSamples: options.sizingMinSamples,
-    ...(options.sizingLatency === undefined ? {} : { latencyObjective: options.sizingLatency }),
-    load: options.arrivalRate === undefined ? "workers" : "rate",
-  });
+/** The run's own sizing rule; none without sizing, or when a coordinator decides (`sizingDecision: "external"`). */
+function createSizingController(
+  options: ResolvedRunOptions,
+  runOptions: RunOptions,
+): SizingController | undefined {
+  if (!options.sizing || options.sizingDecision === "external") return undefined;
+  return new SizingController(sizingOptionsOf(runOptions));
+}
+
+/** The live record's writer when the run writes one (`live`), its header written. */
+async function createLiveRecord(
+  options: ResolvedRunOptions,
+  startTime: number,
+): Promise<LiveRecordWriter | undefined> {
+  if (options.live === undefined) return undefined;
+  const path = resolve(options.cwd, options.live);
+  try {
+    return await LiveRecordWriter.create(path, {
+      startedAt: new Date(startTime).toISOString(),
+      load: options.arrivalRate === undefined ? "workers" : "rate",
+      totalWorkers:
+        (options.arrivalRate === undefined ? options.workers : options.maxWorkers) * options.processes,
+    });
+  } catch (error) {
+    throw new OutputError(path, error);
+  }
 }
 
 /** The line printed when the load starts. */
@@ -359,6 +379,7 @@ class SecondCloser {
       sizing: SizingController | undefined;
       monitor: SelfMonitor;
       live: ConsoleOutput;
+      liveRecord: LiveRecordWriter | undefined;
     },
   ) {
     const { options } = run;
@@ -372,7 +393,8 @@ class SecondCloser {
   }
 
   async close(final: boolean): Promise<void> {
-    const { options, runOptions, control, startTime, aggregator, sizing, monitor, live } = this.run;
+    const { options, runOptions, control, startTime, aggregator, sizing, monitor, live, liveRecord } =
+      this.run;
     const arrivalRate = options.arrivalRate;
     const reports: ProcessReport[] = await Promise.all(
       control.processes.map((loadProcess) => loadProcess.report()),
@@ -432,9 +454,13 @@ class SecondCloser {
       startedWorkers: started,
       totalWorkers: this.#totalWorkers,
     });
+    // full load: every worker started, or the arrival-rate ramp reached its end
+    const fullLoad = arrivalRate === undefined ? started >= this.#totalWorkers : t + 1 >= this.#rampSeconds;
+    if (liveRecord !== undefined) {
+      await liveRecord.write({ point, latency: aggregator.lastSecondLatency, fullLoad, final });
+      if (!final && control.endReason === undefined && liveRecord.stopRequested()) control.stopAll("sizing");
+    }
     if (sizing !== undefined && control.endReason === undefined && !final) {
-      // full load: every worker started, or the arrival-rate ramp reached its end
-      const fullLoad = arrivalRate === undefined ? started >= this.#totalWorkers : t + 1 >= this.#rampSeconds;
       const stop = sizing.observe(point, fullLoad, aggregator.lastSecondLatency);
       if (stop !== undefined) {
         this.sizingStop = stop;
@@ -464,7 +490,8 @@ async function runWorkers(
   await preparePools(options, control, variables);
   const startTime = Date.now();
   const aggregator = new StatsAggregator({ startTime });
-  const sizing = createSizingController(options);
+  const sizing = createSizingController(options, runOptions);
+  const liveRecord = await createLiveRecord(options, startTime);
   const monitor = new SelfMonitor();
   monitor.start();
   if (!options.quiet) live.info(describeStart(options));
@@ -489,6 +516,7 @@ async function runWorkers(
     sizing,
     monitor,
     live,
+    liveRecord,
   });
   try {
     while (!finished) {

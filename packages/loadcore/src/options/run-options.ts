@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { UsageError } from "../errors.js";
-import { type LatencyObjective, parseLatencyObjective } from "../sizing/sizing.js";
+import { type LatencyObjective, parseLatencyObjective, type SizingOptions } from "../sizing/sizing.js";
 import type { TimelinePoint } from "../stats/stats.js";
 
 /** What {@link RunOptions.onProgress} receives each second. */
@@ -58,6 +58,17 @@ export interface RunOptions {
   sizingMinSamples?: number;
   /** A latency objective, second sizing stop criterion: `"p95=500"` (ms) or an object. */
   sizingLatency?: string | LatencyObjective;
+  /**
+   * Who stops a sizing run: `"own"` (default: this run's sizing rule) or `"external"`: this run
+   * ramps without a stop of its own and a coordinator that reads its `live` record (with other
+   * loaders') decides, stopping it by creating the file `<live>.stop`. Needs `sizing` and `live`.
+   */
+  sizingDecision?: "own" | "external";
+  /**
+   * Append one line per closed second to this file (relative to `cwd`), NDJSON: the live record
+   * (docs/formats.md), which `readLiveRecord` reads, for a coordinator following the run as it goes.
+   */
+  live?: string;
   /**
    * Arrival-rate (open) model: scenario runs started per second, whole run, held constant. Runs start on
    * schedule whether or not earlier ones finished, on a pool of workers that grows up to `maxWorkers`.
@@ -130,6 +141,8 @@ export interface ResolvedRunOptions {
   sizingWindow: number;
   sizingMinSamples: number;
   sizingLatency: LatencyObjective | undefined;
+  sizingDecision: "own" | "external";
+  live: string | undefined;
   /** The arrival-rate ramp (`rate` is `{ from: rate, to: rate }`); undefined in the workers model. */
   arrivalRate: RampRate | undefined;
   maxWorkers: number;
@@ -204,6 +217,8 @@ export const RUN_OPTION_FLAGS = {
   sizingWindow: { flag: "--sizing-window", value: "integer" },
   sizingMinSamples: { flag: "--sizing-min-samples", value: "integer" },
   sizingLatency: { flag: "--sizing-latency", value: "string" },
+  sizingDecision: { flag: "--sizing-decision", value: "string" },
+  live: { flag: "--live", value: "string" },
   rate: { flag: "--rate", value: "number" },
   rampRate: { flag: "--ramp-rate", value: "string" },
   maxWorkers: { flag: "--max-workers", value: "integer" },
@@ -311,6 +326,8 @@ const RULES: { [K in keyof RunOptions]?: [expected: string, valid: (value: unkno
     "PERCENTILE=MILLISECONDS with PERCENTILE one of p50, p90, p95, p99 and a threshold above 0 (e.g. p95=500)",
     (value) => validObjective(value),
   ],
+  sizingDecision: ["own or external", (value) => value === "own" || value === "external"],
+  live: ["a file path", nonEmptyString],
   rate: ["a number of scenario runs per second > 0", (value) => isNumber(value) && value > 0],
   rampRate: [
     "FROM:TO, two numbers of scenario runs per second > 0 (e.g. 10:200)",
@@ -415,6 +432,12 @@ export function checkRunOptions(options: Partial<RunOptions>): void {
     throw new RunOptionError("quiet", "", true, "verbose");
   if (options.singleRun === true && options.singleMode !== undefined)
     throw new RunOptionError("singleRun", "", true, "singleMode");
+  if (options.sizingDecision === "external") {
+    if (options.sizing !== true)
+      throw new RunOptionError("sizingDecision", "", options.sizingDecision, undefined, ["sizing"]);
+    if (options.live === undefined)
+      throw new RunOptionError("sizingDecision", "", options.sizingDecision, undefined, ["live"]);
+  }
   checkArrivalRateOptions(options);
 }
 
@@ -494,6 +517,8 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     sizingWindow: options.sizingWindow ?? RUN_DEFAULTS.sizingWindow,
     sizingMinSamples: options.sizingMinSamples ?? RUN_DEFAULTS.sizingMinSamples,
     sizingLatency,
+    sizingDecision: options.sizingDecision ?? "own",
+    live: options.live,
     arrivalRate: arrivalRate(options),
     maxWorkers: options.maxWorkers ?? RUN_DEFAULTS.maxWorkers,
     preAllocatedWorkers: preAllocatedWorkers(options),
@@ -528,6 +553,25 @@ function preAllocatedWorkers(options: RunOptions): number {
   );
 }
 
+/**
+ * The settings of the sizing rule ({@link SizingController}) of a run's options, defaults applied:
+ * one reading for a run's own sizing and for a coordinator that sizes several loaders together.
+ *
+ * @throws {RunOptionError} an option out of its range.
+ */
+export function sizingOptionsOf(options: Partial<RunOptions>): SizingOptions {
+  checkRunOptions(options);
+  const latency = options.sizingLatency;
+  const objective = typeof latency === "string" ? parseLatencyObjective(latency) : latency;
+  return {
+    tolerance: options.sizingTolerance ?? RUN_DEFAULTS.sizingTolerance,
+    windowSeconds: options.sizingWindow ?? RUN_DEFAULTS.sizingWindow,
+    minSamples: options.sizingMinSamples ?? RUN_DEFAULTS.sizingMinSamples,
+    ...(objective === undefined ? {} : { latencyObjective: objective }),
+    load: options.rate !== undefined || options.rampRate !== undefined ? "rate" : "workers",
+  };
+}
+
 /** The options as recorded in the results JSON (`options`) and shown to fixtures: plain data, no env values. */
 export function describeRunOptions(options: ResolvedRunOptions): Record<string, unknown> {
   return {
@@ -548,6 +592,7 @@ export function describeRunOptions(options: ResolvedRunOptions): Record<string, 
     sizingWindow: options.sizingWindow,
     sizingMinSamples: options.sizingMinSamples,
     sizingLatency: options.sizingLatency ?? null,
+    ...(options.sizingDecision === "external" ? { sizingDecision: "external" } : {}),
     ...(options.arrivalRate === undefined
       ? {}
       : {

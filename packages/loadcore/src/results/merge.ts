@@ -162,8 +162,10 @@ function endMs(results: LoadResultsInput): number {
 }
 
 /** One merged second: the sums of the inputs' points at the same absolute second. */
-interface SecondSum {
+export interface SecondSum {
   points: TimelineEntry[];
+  /** Points folded in from the next second: their counts added, not their workers nor their rates (see `foldTail`). */
+  folded?: TimelineEntry[];
   latency: LatencyHistogram;
   serviceTime: LatencyHistogram | undefined;
 }
@@ -173,18 +175,20 @@ function sumOptional(points: readonly TimelineEntry[], key: keyof TimelineEntry)
   return values.length === 0 ? undefined : values.reduce((total, value) => total + value, 0);
 }
 
-function mergedPoint(second: SecondSum, t: number, time: number): TimelinePoint {
+/** The point of one merged second: counts summed, percentiles of the merged histograms. */
+export function mergedPoint(second: SecondSum, t: number, time: number): TimelinePoint {
   const { points } = second;
   const sum = (key: keyof TimelineEntry) => sumOptional(points, key) ?? 0;
-  const ok = sum("ok");
-  const failed = sum("failed");
+  const folded = (key: "ok" | "failed" | "requests") => sumOptional(second.folded ?? [], key) ?? 0;
+  const ok = sum("ok") + folded("ok");
+  const failed = sum("failed") + folded("failed");
   const point: TimelinePoint = {
     t,
     time,
     workers: sum("workers"),
     ok,
     failed,
-    requests: sum("requests"),
+    requests: sum("requests") + folded("requests"),
     throughput: round(sum("throughput"), 2),
     errorRatio: ok + failed === 0 ? 0 : round((failed / (ok + failed)) * 100, 3),
     latency: timelinePercentiles(second.latency),
@@ -208,15 +212,21 @@ function mergedPoint(second: SecondSum, t: number, time: number): TimelinePoint 
  */
 function mergeTimelines(inputs: readonly MergeInput[], decoded: readonly DecodedHistograms[], start: number) {
   const seconds: SecondSum[] = [];
+  /** The inputs whose points each merged second holds, and which of those are a last, partial second. */
+  const sources: { input: number; partialEnd: boolean }[][] = [];
   inputs.forEach((input, inputIndex) => {
-    input.results.timeline.forEach((point, index) => {
+    const timeline = input.results.timeline;
+    timeline.forEach((point, index) => {
       const second = Math.max(0, Math.round((point.time - start) / 1000));
       for (let fill = seconds.length; fill <= second; fill++) {
         seconds.push({ points: [], latency: new LatencyHistogram(), serviceTime: undefined });
+        sources.push([]);
       }
       const target = seconds[second] as SecondSum;
       const histograms = decoded[inputIndex]?.timeline[index];
       target.points.push(point);
+      const partialEnd = index === timeline.length - 1 && endMs(input.results) - point.time < 1000;
+      sources[second]?.push({ input: inputIndex, partialEnd });
       if (histograms === undefined) return;
       target.latency.merge(histograms.latency);
       if (histograms.serviceTime !== undefined) {
@@ -225,6 +235,7 @@ function mergeTimelines(inputs: readonly MergeInput[], decoded: readonly Decoded
       }
     });
   });
+  foldTail(seconds, sources);
   return {
     timeline: seconds.map((second, t) => mergedPoint(second, t, start + t * 1000)),
     histograms: seconds.map((second) =>
@@ -234,6 +245,34 @@ function mergeTimelines(inputs: readonly MergeInput[], decoded: readonly Decoded
       }),
     ),
   };
+}
+
+/**
+ * Loaders stopped together end in the same instant, but a loader that started later (by more than
+ * half a second) has its last, partial second placed one merged second after the others': alone
+ * there, it would make the merged run end on a fraction of a second with a fraction of its workers.
+ * Such a last second (only last, partial seconds of loaders that the second before also holds, fewer
+ * loaders than that one) is folded into the second before: its requests, runs and latencies added,
+ * not its workers (the same loaders are counted there) nor its rates.
+ */
+function foldTail(seconds: SecondSum[], sources: { input: number; partialEnd: boolean }[][]): void {
+  const last = seconds.length - 1;
+  const tail = sources[last];
+  const before = sources[last - 1];
+  const into = seconds[last - 1];
+  if (tail === undefined || before === undefined || into === undefined || tail.length === 0) return;
+  const alone =
+    tail.every((source) => source.partialEnd && before.some((other) => other.input === source.input)) &&
+    new Set(before.map((source) => source.input)).size > tail.length;
+  if (!alone) return;
+  const folded = seconds.pop() as SecondSum;
+  sources.pop();
+  into.folded = [...(into.folded ?? []), ...folded.points];
+  into.latency.merge(folded.latency.serialize());
+  if (folded.serviceTime !== undefined) {
+    into.serviceTime ??= new LatencyHistogram();
+    into.serviceTime.merge(folded.serviceTime.serialize());
+  }
 }
 
 /** Scenarios and requests by name, in the order first seen, counts summed and histograms merged. */
