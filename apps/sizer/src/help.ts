@@ -60,8 +60,9 @@ longer than --duration gets a warning: the run would end before most workers sta
   (always on), -v/--verbose (into loadcore.log), -x/--exception and -f/--fail N (exit 1 when crossed),
   --delay S, -r/--max-runs N, --use-extension FILE, --single-run, -s/--single-mode NAME,
   --console-update S, --force-shutdown, --rate R (refused: a constant rate cannot size),
-  --pre-allocated-workers N (with --ramp-rate). A flag that takes one value may be given once.
-  Values are checked by loadcore before anything starts (exit 2).
+  --pre-allocated-workers N (with --ramp-rate), --live FILE (one NDJSON line a second),
+  --sizing-decision external (another process stops the ramp: FILE.stop). A flag that takes one
+  value may be given once. Values are checked by loadcore before anything starts (exit 2).
 
 Resources and cores:
   --collector native|glances   what records the resources (default native: /proc and cgroups;
