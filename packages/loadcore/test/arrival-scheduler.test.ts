@@ -13,7 +13,8 @@ import {
 /** A pool whose workers are numbers; a run holds its worker until the test ends it. */
 class FakePool {
   readonly idleWorkers: number[] = [];
-  readonly busy = new Set<number>();
+  /** The busy workers, and when their run started. */
+  readonly busy = new Map<number, number>();
   readonly runs: { worker: number; intendedAt: number; now: number }[] = [];
   size = 0;
   scheduler: ArrivalScheduler<number> | undefined;
@@ -29,15 +30,18 @@ class FakePool {
   }
 
   start(worker: number, intendedAt: number, now: number): void {
-    this.busy.add(worker);
+    this.busy.set(worker, now);
     this.runs.push({ worker, intendedAt, now });
   }
 
-  /** Ends the runs of every busy worker: they are idle again. */
+  /** Ends the runs of every busy worker, one after the other: they are idle again. */
   finishAll(): void {
-    for (const worker of this.busy) this.idleWorkers.push(worker);
+    const finished = [...this.busy];
     this.busy.clear();
-    this.scheduler?.dispatch();
+    for (const [worker, startedAt] of finished) {
+      this.idleWorkers.push(worker);
+      this.scheduler?.ended(startedAt);
+    }
   }
 }
 
@@ -175,18 +179,34 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(scheduler.counts.started).toBe(5);
   });
 
-  it("does not count as late the runs due during a pause of the generator that find a worker at once", () => {
+  it("does not grow after a pause of the generator, nor count as late the runs due during it", () => {
     const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 });
     begin();
     pool.finishAll();
-    // a 10 ms pause: runs 1 to 10 are all due at once, 2 workers are idle, the pool grows
+    // a 10 ms pause: runs 1 to 10 are all due at once; the 2 idle workers take two, the others wait
     at(POOL_GROWTH_INTERVAL_MS);
-    expect(pool.size).toBe(2 + POOL_GROWTH_MIN_STEP);
-    pool.finishAll();
-    pool.finishAll();
+    expect(scheduler.counts.started).toBe(3);
+    // their runs are young: they end as soon as the generator reads their answers, and the others start
+    for (let turn = 0; turn < 4; turn += 1) pool.finishAll();
+    expect(pool.size).toBe(2);
     // their latency counts the pause (from their time), but no run waited for a worker
     expect(scheduler.counts).toEqual({ started: 11, late: 0, dropped: 0 });
     expect(pool.runs.at(-1)).toEqual({ worker: expect.any(Number), intendedAt: 1010, now: 1010 });
+  });
+
+  it("grows once the runs in flight grow old, though none ends: the target holds the workers", async () => {
+    const { pool, scheduler, begin, at, setClock } = schedule({ preAllocatedWorkers: 2 });
+    begin();
+    pool.finishAll();
+    at(POOL_GROWTH_INTERVAL_MS);
+    // the timer armed before the pause fires (real time) on the same clock: the runs are still young
+    await sleep(20);
+    expect(pool.size).toBe(2);
+    // the two runs are still in flight 5 ms later: the timer armed for their age finds them old
+    setClock(POOL_GROWTH_INTERVAL_MS + 5);
+    await sleep(20);
+    expect(pool.size).toBe(2 + POOL_GROWTH_MIN_STEP);
+    expect(scheduler.counts.started).toBe(3 + POOL_GROWTH_MIN_STEP);
   });
 
   it("starts no run past the planned duration, however late the stop comes", () => {

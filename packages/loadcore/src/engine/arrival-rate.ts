@@ -78,7 +78,8 @@ export interface ArrivalPool<Worker> {
   add(): void;
   /**
    * Starts one scenario run on `worker`: `intendedAt` is when it should have started and `now` when it
-   * does (both `performance.now()` ms). The worker calls {@link ArrivalScheduler.dispatch} once idle again.
+   * does (both `performance.now()` ms). Once the run is over, the pool calls {@link ArrivalScheduler.ended}
+   * with that `now` (the worker idle again, or gone).
    */
   start(worker: Worker, intendedAt: number, now: number): void;
 }
@@ -126,6 +127,16 @@ export const POOL_GROWTH_LAG_LIMIT_MS = 10;
  * stalls keeps time between its stalls, and growing in each calm interval took the pool to its maximum.
  */
 export const POOL_GROWTH_HOLD_MS = 200;
+/**
+ * Nor does a pool whose runs in flight are young: it grows only once they are, on average, at least this
+ * share as old as runs started on schedule would be (half the runs in flight times the arrival interval).
+ * After a pause of the generator (a GC, a late timer, a core given late), the runs due meanwhile all start
+ * in one turn and exhaust the pool at once; they end as soon as the generator reads their answers, so the
+ * pool that was enough before the pause is enough after it. Growing there opened hundreds of connections
+ * (the pool of a 3,500 runs/s run against a 0.1 ms service reached its 1,000 workers in its first second),
+ * and opening them made the next pause.
+ */
+export const POOL_GROWTH_HELD_SHARE = 0.5;
 
 function cpuShareOf(clock: () => number): () => number {
   const readCpu = cpuTimeReader();
@@ -148,9 +159,9 @@ function cpuShareOf(clock: () => number): () => number {
  *
  * The pool starts with `preAllocatedWorkers`, made ready before the clock starts ({@link preAllocate},
  * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most
- * doubling in each {@link POOL_GROWTH_INTERVAL_MS}, only while the generator has
- * CPU to spare ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to
- * `maxWorkers`.
+ * doubling in each {@link POOL_GROWTH_INTERVAL_MS}, only while the target holds the workers (the runs in
+ * flight are not all young, {@link POOL_GROWTH_HELD_SHARE}), the generator has CPU to spare
+ * ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to `maxWorkers`.
  */
 export class ArrivalScheduler<Worker> {
   readonly #plan: ArrivalPlan;
@@ -189,6 +200,9 @@ export class ArrivalScheduler<Worker> {
   #timerLag = 0;
   /** No growth before this time: the generator was CPU-bound or lagging shortly before. */
   #holdUntil = Number.NEGATIVE_INFINITY;
+  /** Runs started and not ended, and the sum of their start times (ms): their mean age in O(1). */
+  #inFlight = 0;
+  #inFlightStartSum = 0;
   /** The time of the last run of the plan (its duration), or infinity. */
   #endAt = Number.POSITIVE_INFINITY;
   readonly counts: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
@@ -231,6 +245,17 @@ export class ArrivalScheduler<Worker> {
     return (
       this.#origin + arrivalOffset(next * plan.processes + plan.processIndex, plan.rate, plan.rampUp) * 1000
     );
+  }
+
+  /**
+   * A run started at `startedAt` (the `now` given to {@link ArrivalPool.start}) is over: its worker is idle
+   * again (or gone), so the runs due may start on it.
+   */
+  ended(startedAt: number): void {
+    this.#inFlight -= 1;
+    // back to zero with the last run: no rounding error carried over
+    this.#inFlightStartSum = this.#inFlight > 0 ? this.#inFlightStartSum - startedAt : 0;
+    this.dispatch();
   }
 
   /** Starts every run that is due and has a worker; arms a timer for the next one. */
@@ -285,6 +310,8 @@ export class ArrivalScheduler<Worker> {
       this.#advance();
       this.counts.started += 1;
       if (this.#backlog && now - Math.max(intendedAt, this.#backlogSince) > ON_TIME_MS) this.counts.late += 1;
+      this.#inFlight += 1;
+      this.#inFlightStartSum += now;
       this.#pool.start(worker, intendedAt, now);
     }
   }
@@ -303,6 +330,12 @@ export class ArrivalScheduler<Worker> {
   #grow(now: number): boolean {
     const plan = this.#plan;
     if (this.#size >= plan.maxWorkers) return false;
+    const heldAt = this.#heldByTargetAt();
+    if (heldAt > now) {
+      // young runs: a worker that ends its run calls dispatch; if none does, this timer looks again
+      this.#arm(heldAt, now);
+      return false;
+    }
     if (now >= this.#refillAt) {
       const cpu = this.#size > 0 ? this.#cpuShare() : 0;
       if (cpu > POOL_GROWTH_CPU_LIMIT || this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS)
@@ -323,6 +356,17 @@ export class ArrivalScheduler<Worker> {
     this.#growthBudget -= count;
     this.#add(count);
     return true;
+  }
+
+  /**
+   * When the runs in flight will be old enough that the target, not a pause of the generator, holds the
+   * workers ({@link POOL_GROWTH_HELD_SHARE}): a time of the clock, -infinity when no run is in flight.
+   */
+  #heldByTargetAt(): number {
+    if (this.#inFlight <= 0) return Number.NEGATIVE_INFINITY;
+    const interval = this.#timeOf(this.#next + 1) - this.#nextAt;
+    const meanStart = this.#inFlightStartSum / this.#inFlight;
+    return meanStart + (POOL_GROWTH_HELD_SHARE * this.#inFlight * interval) / 2;
   }
 
   #add(count: number): void {
