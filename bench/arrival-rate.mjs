@@ -9,7 +9,13 @@ import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
 import { BenchPrerequisiteError, BenchServerError, BenchUsageError } from "./lib/errors.mjs";
 import { helpText, parseFlags, TARGET_SERVER_FLAGS } from "./lib/flags.mjs";
 import { formatRate, markdownTable } from "./lib/format.mjs";
-import { loadcoreCli, loadTools, repositoryRoot, steadyCpuMicrosPerRun } from "./lib/load-tools.mjs";
+import {
+  loadcoreCli,
+  loadTools,
+  repositoryRoot,
+  steadyCpuMicrosPerRun,
+  UNSTEADY_SECONDS,
+} from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
 import { resolvePinning } from "./lib/pinning.mjs";
 import { readLoadAverage, watchCoreWait } from "./lib/proc.mjs";
@@ -23,8 +29,6 @@ const HOLD_TOLERANCE = 0.01;
 /** With --quiet-wait, a run starts once other processes use less than this (in cores) for a second. */
 const QUIET_LIMIT_CORES = 0.25;
 const SCENARIO = "bench/scenarios/hello.ts";
-/** The seconds of start-up (Node, warm-up, the first pool) left out of the steady figures. */
-const UNSTEADY_SECONDS = 2;
 
 /** @type {Record<string, import("./lib/flags.mjs").FlagSpec>} */
 const FLAGS = {

@@ -230,8 +230,8 @@ export function loadcoreTool({ name = "loadcore", cli = loadcoreCli } = {}) {
   };
 }
 
-/** Seconds left out at the start of a loadcore run by {@link steadyCpuMicrosPerRun}: start-up and warm-up. */
-const UNSTEADY_SECONDS = 2;
+/** Seconds left out at the start of a loadcore run by the steady figures: start-up and warm-up. */
+export const UNSTEADY_SECONDS = 2;
 
 /**
  * The generator's CPU time per scenario run in the steady seconds of a loadcore results timeline (its own
