@@ -4,6 +4,7 @@ import {
   type ArrivalPlan,
   ArrivalScheduler,
   POOL_GROWTH_CPU_LIMIT,
+  POOL_GROWTH_FREE_MS,
   POOL_GROWTH_HOLD_MS,
   POOL_GROWTH_INTERVAL_MS,
   POOL_GROWTH_LAG_LIMIT_MS,
@@ -179,34 +180,31 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(scheduler.counts.started).toBe(5);
   });
 
-  it("does not grow after a pause of the generator, nor count as late the runs due during it", () => {
-    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 });
+  it(`grows by ${POOL_GROWTH_MIN_STEP} only after a pause of the generator, and counts none of its runs late`, () => {
+    // 64 workers: more than the runs of POOL_GROWTH_FREE_MS at 1000 runs/s
+    const { pool, scheduler, begin, at, setClock } = schedule({ preAllocatedWorkers: 64 });
     begin();
     pool.finishAll();
-    // a 10 ms pause: runs 1 to 10 are all due at once; the 2 idle workers take two, the others wait
-    at(POOL_GROWTH_INTERVAL_MS);
-    expect(scheduler.counts.started).toBe(3);
-    // their runs are young: they end as soon as the generator reads their answers, and the others start
-    for (let turn = 0; turn < 4; turn += 1) pool.finishAll();
-    expect(pool.size).toBe(2);
-    // their latency counts the pause (from their time), but no run waited for a worker
-    expect(scheduler.counts).toEqual({ started: 11, late: 0, dropped: 0 });
-    expect(pool.runs.at(-1)).toEqual({ worker: expect.any(Number), intendedAt: 1010, now: 1010 });
+    // a 100 ms pause: runs 1 to 100 are due at once; the 64 idle workers take 64, and their runs are
+    // young: the pool grows by the small step, not by its size
+    at(100);
+    expect(pool.size).toBe(64 + POOL_GROWTH_MIN_STEP);
+    expect(scheduler.counts.started).toBe(1 + 64 + POOL_GROWTH_MIN_STEP);
+    // their runs end 0.8 ms later and the 28 others start on them: late for the pause (their latency
+    // counts it), not for want of a worker
+    setClock(100.8);
+    pool.finishAll();
+    expect(pool.size).toBe(64 + POOL_GROWTH_MIN_STEP);
+    expect(scheduler.counts).toEqual({ started: 101, late: 0, dropped: 0 });
   });
 
-  it("grows once the runs in flight grow old, though none ends: the target holds the workers", async () => {
-    const { pool, scheduler, begin, at, setClock } = schedule({ preAllocatedWorkers: 2 });
+  it(`grows a pool under the runs of ${POOL_GROWTH_FREE_MS} ms by its size after a pause, young runs or not`, () => {
+    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 16 });
     begin();
     pool.finishAll();
-    at(POOL_GROWTH_INTERVAL_MS);
-    // the timer armed before the pause fires (real time) on the same clock: the runs are still young
-    await sleep(20);
-    expect(pool.size).toBe(2);
-    // the two runs are still in flight 5 ms later: the timer armed for their age finds them old
-    setClock(POOL_GROWTH_INTERVAL_MS + 5);
-    await sleep(20);
-    expect(pool.size).toBe(2 + POOL_GROWTH_MIN_STEP);
-    expect(scheduler.counts.started).toBe(3 + POOL_GROWTH_MIN_STEP);
+    at(40);
+    expect(pool.size).toBe(32);
+    expect(scheduler.counts.started).toBe(1 + 32);
   });
 
   it("starts no run past the planned duration, however late the stop comes", () => {

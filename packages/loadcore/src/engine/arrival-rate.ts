@@ -97,9 +97,10 @@ export interface ArrivalSchedulerOptions {
 
 /**
  * A run that waited for a worker longer than this counts as late: timer granularity, not a busy pool.
- * The wait counts from its time, or from when the pool was found exhausted when that is later: a run
- * due during a pause of the generator (a GC, a slow callback) is late for the generator's CPU, which
- * its latency and the self-check show, not for want of a worker.
+ * The wait counts from its time, or from when the pool was found exhausted by runs the target holds
+ * ({@link POOL_GROWTH_HELD_SHARE}) when that is later: a run due during a pause of the generator (a GC,
+ * a slow callback) is late for the generator's CPU, which its latency and the self-check show, not for
+ * want of a worker, and so is one that waits for the runs started with it after the pause.
  */
 const ON_TIME_MS = 1;
 /** The pool grows at most by its own size in this many ms (at most doubling), or by {@link POOL_GROWTH_MIN_STEP}. */
@@ -128,15 +129,22 @@ export const POOL_GROWTH_LAG_LIMIT_MS = 10;
  */
 export const POOL_GROWTH_HOLD_MS = 200;
 /**
- * Nor does a pool whose runs in flight are young: it grows only once they are, on average, at least this
- * share as old as runs started on schedule would be (half the runs in flight times the arrival interval).
- * After a pause of the generator (a GC, a late timer, a core given late), the runs due meanwhile all start
- * in one turn and exhaust the pool at once; they end as soon as the generator reads their answers, so the
- * pool that was enough before the pause is enough after it. Growing there opened hundreds of connections
+ * A pool whose runs in flight are young grows by at most {@link POOL_GROWTH_MIN_STEP} workers a growth
+ * interval, not by its size: it doubles only once they are, on average, at least this share as old as
+ * runs started on schedule would be (half the runs in flight times the arrival interval). After a pause
+ * of the generator (a GC, a late timer, a core given late), the runs due meanwhile all start in one turn
+ * and exhaust the pool at once; they end as soon as the generator reads their answers, so the pool that
+ * was enough before the pause is about enough after it. Doubling there opened hundreds of connections
  * (the pool of a 3,500 runs/s run against a 0.1 ms service reached its 1,000 workers in its first second),
  * and opening them made the next pause.
  */
 export const POOL_GROWTH_HELD_SHARE = 0.5;
+/**
+ * ...unless the pool is smaller than the runs of this many ms at the current rate: a pause that long is
+ * common (a GC, the first seconds' closes), and a small pool then grows as before, so that the runs due
+ * during it do not wait for the runs started with them (the pool of 500 runs/s stays under 25 workers).
+ */
+export const POOL_GROWTH_FREE_MS = 50;
 
 function cpuShareOf(clock: () => number): () => number {
   const readCpu = cpuTimeReader();
@@ -159,8 +167,8 @@ function cpuShareOf(clock: () => number): () => number {
  *
  * The pool starts with `preAllocatedWorkers`, made ready before the clock starts ({@link preAllocate},
  * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most
- * doubling in each {@link POOL_GROWTH_INTERVAL_MS}, only while the target holds the workers (the runs in
- * flight are not all young, {@link POOL_GROWTH_HELD_SHARE}), the generator has CPU to spare
+ * doubling in each {@link POOL_GROWTH_INTERVAL_MS} (by {@link POOL_GROWTH_MIN_STEP} while the runs in
+ * flight are young, {@link POOL_GROWTH_HELD_SHARE}), only while the generator has CPU to spare
  * ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to `maxWorkers`.
  */
 export class ArrivalScheduler<Worker> {
@@ -196,6 +204,8 @@ export class ArrivalScheduler<Worker> {
   /** When the growth budget is next refilled, and what is left of it (workers). */
   #refillAt = Number.NEGATIVE_INFINITY;
   #growthBudget = 0;
+  /** Workers added in this growth interval while the runs in flight were young. */
+  #youngGrowth = 0;
   /** How late the timer fired at worst since the last refill, ms: how far the generator lags. */
   #timerLag = 0;
   /** No growth before this time: the generator was CPU-bound or lagging shortly before. */
@@ -299,11 +309,14 @@ export class ArrivalScheduler<Worker> {
       }
       const worker = this.#pool.idle();
       if (worker === undefined) {
+        const heldAt = this.#heldByTargetAt();
         if (!this.#backlog) {
           this.#backlog = true;
-          this.#backlogSince = now;
+          // young runs hold the pool (a pause of the generator left runs due at once): the runs waiting
+          // are late for the pause, not for want of a worker, until the target holds the workers
+          this.#backlogSince = Math.max(now, heldAt);
         }
-        if (this.#grow(now)) continue;
+        if (this.#grow(now, heldAt)) continue;
         // a worker that ends its run calls dispatch again
         return;
       }
@@ -327,15 +340,9 @@ export class ArrivalScheduler<Worker> {
    * (none while the generator's CPU was busy or its timer late since the interval before), used as runs
    * find the pool exhausted.
    */
-  #grow(now: number): boolean {
+  #grow(now: number, heldAt: number): boolean {
     const plan = this.#plan;
     if (this.#size >= plan.maxWorkers) return false;
-    const heldAt = this.#heldByTargetAt();
-    if (heldAt > now) {
-      // young runs: a worker that ends its run calls dispatch; if none does, this timer looks again
-      this.#arm(heldAt, now);
-      return false;
-    }
     if (now >= this.#refillAt) {
       const cpu = this.#size > 0 ? this.#cpuShare() : 0;
       if (cpu > POOL_GROWTH_CPU_LIMIT || this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS)
@@ -343,17 +350,25 @@ export class ArrivalScheduler<Worker> {
       this.#timerLag = 0;
       this.#refillAt = now + POOL_GROWTH_INTERVAL_MS;
       this.#growthBudget = now < this.#holdUntil ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
+      this.#youngGrowth = 0;
     }
-    if (this.#growthBudget <= 0) {
-      this.#arm(this.#refillAt, now);
+    // a pool smaller than the runs of POOL_GROWTH_FREE_MS grows as it needs, young runs or not
+    const young = heldAt > now && this.#size * this.#arrivalInterval() >= POOL_GROWTH_FREE_MS;
+    const allowed = young
+      ? Math.min(this.#growthBudget, POOL_GROWTH_MIN_STEP - this.#youngGrowth)
+      : this.#growthBudget;
+    if (allowed <= 0) {
+      // a worker that ends its run calls dispatch; if none does, this timer looks again
+      this.#arm(young ? Math.min(heldAt, this.#refillAt) : this.#refillAt, now);
       return false;
     }
     // the runs due by now and not started: no more (headroom added at each growth compounded into a
     // pool far bigger than the runs ever in flight, when the generator kept pausing)
     const due = arrivalsBy((now - this.#origin) / 1000, plan.rate, plan.rampUp);
     const waiting = Math.max(1, Math.floor((due - plan.processIndex) / plan.processes) + 1 - this.#next);
-    const count = Math.min(plan.maxWorkers - this.#size, this.#growthBudget, waiting);
+    const count = Math.min(plan.maxWorkers - this.#size, allowed, waiting);
     this.#growthBudget -= count;
+    if (young) this.#youngGrowth += count;
     this.#add(count);
     return true;
   }
@@ -364,9 +379,13 @@ export class ArrivalScheduler<Worker> {
    */
   #heldByTargetAt(): number {
     if (this.#inFlight <= 0) return Number.NEGATIVE_INFINITY;
-    const interval = this.#timeOf(this.#next + 1) - this.#nextAt;
     const meanStart = this.#inFlightStartSum / this.#inFlight;
-    return meanStart + (POOL_GROWTH_HELD_SHARE * this.#inFlight * interval) / 2;
+    return meanStart + (POOL_GROWTH_HELD_SHARE * this.#inFlight * this.#arrivalInterval()) / 2;
+  }
+
+  /** This process's time between its next run and the one after, ms. */
+  #arrivalInterval(): number {
+    return this.#timeOf(this.#next + 1) - this.#nextAt;
   }
 
   #add(count: number): void {
