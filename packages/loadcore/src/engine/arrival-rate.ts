@@ -1,4 +1,4 @@
-import type { RampRate } from "../options/run-options.js";
+import { type RampRate, RUN_DEFAULTS } from "../options/run-options.js";
 import { cpuTimeReader } from "./self-check.js";
 
 /**
@@ -140,11 +140,12 @@ export const POOL_GROWTH_HOLD_MS = 200;
  */
 export const POOL_GROWTH_HELD_SHARE = 0.5;
 /**
- * ...unless the pool is smaller than the runs of this many ms at the current rate: a pause that long is
- * common (a GC, the first seconds' closes), and a small pool then grows as before, so that the runs due
- * during it do not wait for the runs started with them (the pool of 500 runs/s stays under 25 workers).
+ * ...once the pool holds the runs of this many ms at the current rate, what the defaults pre-allocate
+ * ({@link RUN_DEFAULTS.preAllocatedSeconds}): a smaller pool (a small `--pre-allocated-workers`) grows as
+ * before after a pause. From 50 ms of runs instead (250 workers at 5,000 runs/s), the pool doubled from
+ * its 100 pre-allocated workers to its 1,000 on a busy machine, as it did before the step.
  */
-export const POOL_GROWTH_FREE_MS = 50;
+export const POOL_GROWTH_FREE_MS = RUN_DEFAULTS.preAllocatedSeconds * 1000;
 
 function cpuShareOf(clock: () => number): () => number {
   const readCpu = cpuTimeReader();
