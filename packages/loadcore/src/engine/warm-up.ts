@@ -53,7 +53,7 @@ export async function warmUpHttp(): Promise<void> {
       (_, index) => new Session(runtime, { workerId: -1 - index, processIndex: 0, step: 0, options: {} }),
     );
     const aggregator = new StatsAggregator({ startTime: Date.now() });
-    const perSession = WARM_UP_REQUESTS / WARM_UP_CONCURRENCY / WARM_UP_SECONDS;
+    const perSession = Math.ceil(WARM_UP_REQUESTS / (WARM_UP_CONCURRENCY * WARM_UP_SECONDS));
     for (let second = 0; second < WARM_UP_SECONDS; second += 1) {
       await Promise.all(
         sessions.map(async (session) => {
