@@ -9,10 +9,16 @@ import { startCpuAccounting } from "./lib/cpu-accounting.mjs";
 import { BenchPrerequisiteError, BenchServerError, BenchUsageError } from "./lib/errors.mjs";
 import { helpText, parseFlags, TARGET_SERVER_FLAGS } from "./lib/flags.mjs";
 import { formatRate, markdownTable } from "./lib/format.mjs";
-import { loadcoreCli, loadTools, repositoryRoot } from "./lib/load-tools.mjs";
+import {
+  loadcoreCli,
+  loadTools,
+  repositoryRoot,
+  steadyCpuMicrosPerRun,
+  UNSTEADY_SECONDS,
+} from "./lib/load-tools.mjs";
 import { describeMachine, findNginx } from "./lib/machine.mjs";
 import { resolvePinning } from "./lib/pinning.mjs";
-import { readLoadAverage } from "./lib/proc.mjs";
+import { readLoadAverage, watchCoreWait } from "./lib/proc.mjs";
 import { pinned, runProcess } from "./lib/processes.mjs";
 import { waitForQuiet } from "./lib/quiet-wait.mjs";
 import { onInterrupt, runScript, writeResults } from "./lib/script.mjs";
@@ -108,22 +114,26 @@ async function main(argv) {
       const quiet = await quietWait();
       const loadBefore = readLoadAverage().one;
       const accounting = startCpuAccounting({ serverPid: server.pid });
+      const coreWait = watchCoreWait();
       reference = await loadTools.loadcore.run({
         url: server.url,
         concurrency: flags.concurrency,
         durationSeconds: flags.duration,
         scenario: SCENARIO,
         pinning: { taskset: pinning.taskset, generatorCpu: pinning.generatorCpu },
+        onStart: coreWait.onStart,
       });
       const cpu = accounting.stop();
+      const waitedForCore = coreWait.stop();
       if (!reference.ok || reference.requestsPerSecond === undefined)
         throw new BenchServerError(
           `the closed-model reference run failed: ${reference.problem ?? "no throughput"}`,
         );
-      reference = { ...reference, cpu, loadAverageBefore: loadBefore, quietWait: quiet };
+      reference = { ...reference, cpu, waitedForCore, loadAverageBefore: loadBefore, quietWait: quiet };
       console.log(
         `reference: closed model, ${flags.concurrency} workers: ${formatRate(reference.requestsPerSecond)} req/s` +
-          `  generator ${cpu.generatorCores.toFixed(2)} CPU (${cpuPerRun(cpu.generatorCores, reference.requestsPerSecond)} µs a run), others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}`,
+          `  generator ${cpu.generatorCores.toFixed(2)} CPU (${cpuPerRun(cpu.generatorCores, reference.requestsPerSecond)} µs a run, ` +
+          `${formatMicros(reference.details?.steadyCpuMicrosPerRun)} steady), waited for a core ${formatShare(waitedForCore)}, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}`,
       );
       for (const fraction of fractions)
         rates.push(Math.max(1, Math.round(reference.requestsPerSecond * fraction)));
@@ -144,7 +154,7 @@ async function main(argv) {
             ? `not measured: ${run.problem}`
             : `started ${formatRatio(run.heldRatio)} of the schedule, worst second ${formatRatio(run.worstSecondRatio)}, ` +
               `late ${run.late}, dropped ${run.dropped}, completed ${formatRate(run.completedPerSecond)} runs/s`) +
-          `  generator ${cpu.generatorCores.toFixed(2)} CPU, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}` +
+          `  generator ${cpu.generatorCores.toFixed(2)} CPU (${formatMicros(run.steadyCpuMicros)} µs a run steady), waited for a core ${formatShare(run.waitedForCore)}, others ${cpu.otherCores.toFixed(2)}, load ${loadBefore.toFixed(2)}` +
           (quiet ? `, ${quiet.quiet ? "quiet" : "NOT quiet"} after ${quiet.waitedSeconds} s` : ""),
       );
     }
@@ -158,8 +168,12 @@ async function main(argv) {
       "dropped",
       "completed runs/s",
       "p99 (ms)",
+      `worst 1-s p99 after ${UNSTEADY_SECONDS} s (ms)`,
+      "peak workers",
       "generator CPU",
       "generator µs/run",
+      "steady µs/run",
+      "waited for a core",
       "others CPU",
       "load avg",
       `within ${HOLD_TOLERANCE * 100}%`,
@@ -173,8 +187,12 @@ async function main(argv) {
       run.problem ? "-" : String(run.dropped),
       run.problem ? "-" : formatRate(run.completedPerSecond),
       run.problem ? "-" : run.p99.toFixed(1),
+      run.problem || run.steadyP99 === undefined ? "-" : run.steadyP99.toFixed(1),
+      run.problem ? "-" : String(run.peakWorkers),
       run.cpu.generatorCores.toFixed(2),
       run.problem ? "-" : cpuPerRun(run.cpu.generatorCores, run.completedPerSecond),
+      run.problem ? "-" : formatMicros(run.steadyCpuMicros),
+      formatShare(run.waitedForCore),
       run.cpu.otherCores.toFixed(2),
       run.loadAverageBefore.toFixed(2),
       run.problem ? "no" : run.held ? "yes" : "no",
@@ -226,6 +244,7 @@ async function runAtRate(rate, flags, url, pinning) {
     output,
     SCENARIO,
   ];
+  const coreWait = watchCoreWait();
   try {
     const outcome = await runProcess(
       pinned({ command: process.execPath, args }, { taskset: pinning.taskset, cpu: pinning.generatorCpu }),
@@ -233,8 +252,10 @@ async function runAtRate(rate, flags, url, pinning) {
         env: { ...process.env, SERVER_URL: url },
         cwd: repositoryRoot,
         timeoutMs: (flags.duration + 60) * 1000,
+        onStart: coreWait.onStart,
       },
     );
+    const waitedForCore = coreWait.stop();
     if (!existsSync(output))
       return {
         problem: `loadcore exited ${outcome.exitCode} without results: ${(outcome.stderr || outcome.stdout).trim().split("\n")[0]}`,
@@ -252,7 +273,13 @@ async function runAtRate(rate, flags, url, pinning) {
     );
     const heldRatio = arrival.started / scheduled;
     const secondsWithin = ratios.filter((value) => Math.abs(value - 1) <= HOLD_TOLERANCE).length;
+    const steadySeconds = results.timeline.slice(UNSTEADY_SECONDS, -1);
     return {
+      waitedForCore,
+      steadyCpuMicros: steadyCpuMicrosPerRun(results.timeline),
+      steadyP99:
+        steadySeconds.length > 0 ? Math.max(...steadySeconds.map((point) => point.latency.p99)) : undefined,
+      peakWorkers: Math.max(0, ...results.timeline.map((point) => point.workers)),
       scheduled,
       started: arrival.started,
       late: arrival.late,
@@ -273,8 +300,19 @@ async function runAtRate(rate, flags, url, pinning) {
       problem: results.failed > 0 ? `${results.failed} scenario runs failed` : undefined,
     };
   } finally {
+    coreWait.stop();
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/** @param {number | undefined} micros */
+function formatMicros(micros) {
+  return micros === undefined ? "-" : micros.toFixed(1);
+}
+
+/** @param {number | undefined} share */
+function formatShare(share) {
+  return share === undefined ? "-" : `${(share * 100).toFixed(0)}%`;
 }
 
 /** Generator CPU time per scenario run, µs: its cores over the runs it completed a second. */

@@ -120,3 +120,58 @@ export function readLoadAverage(procRoot = "/proc") {
   const [one, five, fifteen] = readFileSync(`${procRoot}/loadavg`, "utf8").split(" ").map(Number);
   return { one, five, fifteen };
 }
+
+/**
+ * The time the main thread of `pid` ran and waited on a run queue (runnable, for want of a core), ns,
+ * from /proc/<pid>/schedstat; undefined when the process has gone.
+ *
+ * @param {number} pid
+ * @param {string} [procRoot]
+ * @returns {{ runNs: number, waitNs: number } | undefined}
+ */
+export function readSchedstat(pid, procRoot = "/proc") {
+  try {
+    const [runNs, waitNs] = readFileSync(`${procRoot}/${pid}/schedstat`, "utf8").split(" ").map(Number);
+    return { runNs: runNs ?? 0, waitNs: waitNs ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Watches how long a generator waited for a core: give `onStart` its pid, call `stop()` once it exited.
+ * The share is its main thread's run-queue wait over the wall time watched (sampled every `everyMs`,
+ * since /proc forgets an exited process): 0.5 means that for half of the run it was ready to run and
+ * another process held the core. That is the machine's contention as the generator felt it, which the
+ * machine-wide CPU of other processes only suggests.
+ *
+ * @param {{ everyMs?: number, procRoot?: string }} [options]
+ */
+export function watchCoreWait({ everyMs = 250, procRoot = "/proc" } = {}) {
+  /** @type {{ waitNs: number, at: number } | undefined} */
+  let first;
+  /** @type {{ waitNs: number, at: number } | undefined} */
+  let last;
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  return {
+    /** @param {number} pid */
+    onStart(pid) {
+      const sample = () => {
+        const reading = readSchedstat(pid, procRoot);
+        if (reading === undefined) return;
+        last = { waitNs: reading.waitNs, at: performance.now() };
+        first ??= last;
+      };
+      sample();
+      timer = setInterval(sample, everyMs);
+      timer.unref();
+    },
+    /** @returns {number | undefined} the share of the watched time spent waiting for a core */
+    stop() {
+      clearInterval(timer);
+      if (first === undefined || last === undefined || last.at <= first.at) return undefined;
+      return (last.waitNs - first.waitNs) / 1e6 / (last.at - first.at);
+    },
+  };
+}

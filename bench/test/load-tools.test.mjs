@@ -1,7 +1,14 @@
 import { existsSync } from "node:fs";
 import { describeWith } from "@sizer/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autocannon, loadcore, loadcoreCli, molotov, parseMolotovSummary } from "../lib/load-tools.mjs";
+import {
+  autocannon,
+  loadcore,
+  loadcoreCli,
+  molotov,
+  parseMolotovSummary,
+  steadyCpuMicrosPerRun,
+} from "../lib/load-tools.mjs";
 import { startNodeServer } from "../lib/servers.mjs";
 
 const noPinning = { taskset: undefined, generatorCpu: undefined };
@@ -85,6 +92,23 @@ describeWith("molotov", "molotov adapter", () => {
     const result = await molotov.run(request(healthy.url, "bench/scenarios/missing_scenario.py"));
     expect(result.ok).toBe(false);
     expect(result.problem).toContain("missing_scenario");
+  });
+});
+
+describe("steadyCpuMicrosPerRun", () => {
+  it("divides the CPU of the steady seconds by their runs, start-up and the closing second left out", () => {
+    const second = (cpu, ok, failed = 0) => ({ generatorCpuPercent: cpu, ok, failed });
+    const timeline = [
+      second(90, 10),
+      second(80, 100),
+      second(50, 9_000, 1_000),
+      second(30, 5_000),
+      second(99, 1),
+    ];
+    // 0.8 CPU-seconds over 15,000 runs
+    expect(steadyCpuMicrosPerRun(timeline)).toBeCloseTo(800_000 / 15_000, 6);
+    expect(steadyCpuMicrosPerRun(timeline.slice(0, 3))).toBeUndefined();
+    expect(steadyCpuMicrosPerRun(undefined)).toBeUndefined();
   });
 });
 

@@ -1,13 +1,18 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startCpuAccounting } from "../lib/cpu-accounting.mjs";
 import {
   listProcessTree,
   readProcessStat,
   readRssBytes,
+  readSchedstat,
   readSystemTicks,
   readTreeRss,
+  watchCoreWait,
 } from "../lib/proc.mjs";
 import { runProcess } from "../lib/processes.mjs";
 import { waitForQuiet } from "../lib/quiet-wait.mjs";
@@ -62,6 +67,32 @@ describe("/proc readers", () => {
     const ticks = readSystemTicks();
     expect(ticks.cpus).toBeGreaterThan(0);
     expect(ticks.total).toBeGreaterThanOrEqual(ticks.busy);
+  });
+});
+
+describe("readSchedstat and watchCoreWait", () => {
+  it("read a main thread's run time and run-queue wait, nothing once the process has gone", () => {
+    const procRoot = mkdtempSync(join(tmpdir(), "sizer-bench-proc-"));
+    try {
+      mkdirSync(join(procRoot, "42"));
+      writeFileSync(join(procRoot, "42", "schedstat"), "7000000 3000000 12\n");
+      expect(readSchedstat(42, procRoot)).toEqual({ runNs: 7_000_000, waitNs: 3_000_000 });
+      expect(readSchedstat(43, procRoot)).toBeUndefined();
+      const coreWait = watchCoreWait({ procRoot });
+      coreWait.onStart(43);
+      expect(coreWait.stop()).toBeUndefined();
+    } finally {
+      rmSync(procRoot, { recursive: true, force: true });
+    }
+  });
+
+  it("give a live process's wait as a share of the time watched", async () => {
+    const coreWait = watchCoreWait({ everyMs: 5 });
+    coreWait.onStart(process.pid);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const share = coreWait.stop();
+    expect(share).toBeGreaterThanOrEqual(0);
+    expect(share).toBeLessThanOrEqual(1);
   });
 });
 

@@ -136,7 +136,9 @@ describe("the sizing controller on a rate", () => {
     expect(stop?.reason).toBe("plateau");
     const verdict = controller.verdict();
     expect(verdict.reached).toBe(true);
-    expect(verdict.rate?.capacity).toBe(300);
+    // the mean from the plateau's start, whose first band may hold the knee's last second (290)
+    expect(verdict.rate?.capacity).toBeGreaterThanOrEqual(294);
+    expect(verdict.rate?.capacity).toBeLessThanOrEqual(300);
     expect(verdict.plateau?.targetRate).toBeGreaterThanOrEqual(280);
     expect(verdict.plateau?.targetRate).toBeLessThanOrEqual(320);
     expect(verdict.rate?.targetAtStop).toBeGreaterThan(300);

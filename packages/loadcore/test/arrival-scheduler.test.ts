@@ -4,6 +4,7 @@ import {
   type ArrivalPlan,
   ArrivalScheduler,
   POOL_GROWTH_CPU_LIMIT,
+  POOL_GROWTH_FREE_MS,
   POOL_GROWTH_HOLD_MS,
   POOL_GROWTH_INTERVAL_MS,
   POOL_GROWTH_LAG_LIMIT_MS,
@@ -13,7 +14,8 @@ import {
 /** A pool whose workers are numbers; a run holds its worker until the test ends it. */
 class FakePool {
   readonly idleWorkers: number[] = [];
-  readonly busy = new Set<number>();
+  /** The busy workers, and when their run started. */
+  readonly busy = new Map<number, number>();
   readonly runs: { worker: number; intendedAt: number; now: number }[] = [];
   size = 0;
   scheduler: ArrivalScheduler<number> | undefined;
@@ -29,15 +31,18 @@ class FakePool {
   }
 
   start(worker: number, intendedAt: number, now: number): void {
-    this.busy.add(worker);
+    this.busy.set(worker, now);
     this.runs.push({ worker, intendedAt, now });
   }
 
-  /** Ends the runs of every busy worker: they are idle again. */
+  /** Ends the runs of every busy worker, one after the other: they are idle again. */
   finishAll(): void {
-    for (const worker of this.busy) this.idleWorkers.push(worker);
+    const finished = [...this.busy];
     this.busy.clear();
-    this.scheduler?.dispatch();
+    for (const [worker, startedAt] of finished) {
+      this.idleWorkers.push(worker);
+      this.scheduler?.ended(startedAt);
+    }
   }
 }
 
@@ -175,18 +180,31 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(scheduler.counts.started).toBe(5);
   });
 
-  it("does not count as late the runs due during a pause of the generator that find a worker at once", () => {
-    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 });
+  it(`grows by ${POOL_GROWTH_MIN_STEP} only after a pause of the generator, and counts none of its runs late`, () => {
+    // 64 workers: more than the runs of POOL_GROWTH_FREE_MS at 1000 runs/s
+    const { pool, scheduler, begin, at, setClock } = schedule({ preAllocatedWorkers: 64 });
     begin();
     pool.finishAll();
-    // a 10 ms pause: runs 1 to 10 are all due at once, 2 workers are idle, the pool grows
-    at(POOL_GROWTH_INTERVAL_MS);
-    expect(pool.size).toBe(2 + POOL_GROWTH_MIN_STEP);
+    // a 100 ms pause: runs 1 to 100 are due at once; the 64 idle workers take 64, and their runs are
+    // young: the pool grows by the small step, not by its size
+    at(100);
+    expect(pool.size).toBe(64 + POOL_GROWTH_MIN_STEP);
+    expect(scheduler.counts.started).toBe(1 + 64 + POOL_GROWTH_MIN_STEP);
+    // their runs end 0.8 ms later and the 28 others start on them: late for the pause (their latency
+    // counts it), not for want of a worker
+    setClock(100.8);
     pool.finishAll();
+    expect(pool.size).toBe(64 + POOL_GROWTH_MIN_STEP);
+    expect(scheduler.counts).toEqual({ started: 101, late: 0, dropped: 0 });
+  });
+
+  it(`grows a pool under the runs of ${POOL_GROWTH_FREE_MS} ms by its size after a pause, young runs or not`, () => {
+    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 16 });
+    begin();
     pool.finishAll();
-    // their latency counts the pause (from their time), but no run waited for a worker
-    expect(scheduler.counts).toEqual({ started: 11, late: 0, dropped: 0 });
-    expect(pool.runs.at(-1)).toEqual({ worker: expect.any(Number), intendedAt: 1010, now: 1010 });
+    at(40);
+    expect(pool.size).toBe(32);
+    expect(scheduler.counts.started).toBe(1 + 32);
   });
 
   it("starts no run past the planned duration, however late the stop comes", () => {

@@ -440,3 +440,46 @@ describe("parseLatencyObjective", () => {
     }
   });
 });
+
+describe("SizingController arrival-rate plateau", () => {
+  it("states the capacity as the mean achieved rate from the plateau's start to the stop, not its luckiest seconds", () => {
+    const controller = new SizingController({
+      tolerance: 5,
+      windowSeconds: 12,
+      minSamples: 10,
+      load: "rate",
+    });
+    // the target rises 20 runs/s a second; the service keeps up to 500, then holds 480 but for 4 lucky
+    // seconds at 560 (its core given back for a moment), and queues: p95 grows past the knee. The
+    // ground truth of a run is measured over the same seconds (apps/sizer/test/fixtures/truth.mjs).
+    const achievedAt = (t: number, target: number) =>
+      target <= 500 ? target : t >= 26 && t < 30 ? 560 : 480;
+    const fed: TimelinePoint[] = [];
+    let stop: SizingStop | undefined;
+    for (let t = 0; t < 60 && stop === undefined; t++) {
+      const target = 100 + 20 * t;
+      const achieved = achievedAt(t, target);
+      const second: TimelinePoint = {
+        ...point({ t, workers: 10 + t, ok: achieved, failed: 0, p95: target <= 500 ? 10 : 10 * (t - 18) }),
+        targetRate: target,
+        achievedRate: achieved,
+      };
+      fed.push(second);
+      stop = controller.observe(second, false);
+    }
+    expect(stop?.reason).toBe("plateau");
+    const verdict = controller.verdict();
+    const plateau = verdict.plateau;
+    expect(plateau).not.toBeNull();
+    const seconds = fed.filter(
+      (second) => second.t >= (plateau?.atSeconds ?? 0) && second.t < verdict.stoppedAtSeconds,
+    );
+    const mean = seconds.reduce((sum, second) => sum + (second.achievedRate ?? 0), 0) / seconds.length;
+    expect(seconds.some((second) => second.achievedRate === 560)).toBe(true);
+    expect(verdict.rate?.capacity).toBeCloseTo(mean, 2);
+    expect(plateau?.levelRate).toBeCloseTo(mean, 2);
+    // the best two bands held (the level read before) were the lucky 560
+    expect(verdict.rate?.capacity).toBeLessThan(550);
+    expect(stop?.message).toContain(`levelled at ${Math.round(mean)} scenario runs/s`);
+  });
+});

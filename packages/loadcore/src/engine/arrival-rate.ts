@@ -1,4 +1,4 @@
-import type { RampRate } from "../options/run-options.js";
+import { type RampRate, RUN_DEFAULTS } from "../options/run-options.js";
 import { cpuTimeReader } from "./self-check.js";
 
 /**
@@ -78,7 +78,8 @@ export interface ArrivalPool<Worker> {
   add(): void;
   /**
    * Starts one scenario run on `worker`: `intendedAt` is when it should have started and `now` when it
-   * does (both `performance.now()` ms). The worker calls {@link ArrivalScheduler.dispatch} once idle again.
+   * does (both `performance.now()` ms). Once the run is over, the pool calls {@link ArrivalScheduler.ended}
+   * with that `now` (the worker idle again, or gone).
    */
   start(worker: Worker, intendedAt: number, now: number): void;
 }
@@ -96,9 +97,10 @@ export interface ArrivalSchedulerOptions {
 
 /**
  * A run that waited for a worker longer than this counts as late: timer granularity, not a busy pool.
- * The wait counts from its time, or from when the pool was found exhausted when that is later: a run
- * due during a pause of the generator (a GC, a slow callback) is late for the generator's CPU, which
- * its latency and the self-check show, not for want of a worker.
+ * The wait counts from its time, or from when the pool was found exhausted by runs the target holds
+ * ({@link POOL_GROWTH_HELD_SHARE}) when that is later: a run due during a pause of the generator (a GC,
+ * a slow callback) is late for the generator's CPU, which its latency and the self-check show, not for
+ * want of a worker, and so is one that waits for the runs started with it after the pause.
  */
 const ON_TIME_MS = 1;
 /** The pool grows at most by its own size in this many ms (at most doubling), or by {@link POOL_GROWTH_MIN_STEP}. */
@@ -126,6 +128,24 @@ export const POOL_GROWTH_LAG_LIMIT_MS = 10;
  * stalls keeps time between its stalls, and growing in each calm interval took the pool to its maximum.
  */
 export const POOL_GROWTH_HOLD_MS = 200;
+/**
+ * A pool whose runs in flight are young grows by at most {@link POOL_GROWTH_MIN_STEP} workers a growth
+ * interval, not by its size: it doubles only once they are, on average, at least this share as old as
+ * runs started on schedule would be (half the runs in flight times the arrival interval). After a pause
+ * of the generator (a GC, a late timer, a core given late), the runs due meanwhile all start in one turn
+ * and exhaust the pool at once; they end as soon as the generator reads their answers, so the pool that
+ * was enough before the pause is about enough after it. Doubling there opened hundreds of connections
+ * (the pool of a 3,500 runs/s run against a 0.1 ms service reached its 1,000 workers in its first second),
+ * and opening them made the next pause.
+ */
+export const POOL_GROWTH_HELD_SHARE = 0.5;
+/**
+ * ...once the pool holds the runs of this many ms at the current rate, what the defaults pre-allocate
+ * ({@link RUN_DEFAULTS.preAllocatedSeconds}): a smaller pool (a small `--pre-allocated-workers`) grows as
+ * before after a pause. From 50 ms of runs instead (250 workers at 5,000 runs/s), the pool doubled from
+ * its 100 pre-allocated workers to its 1,000 on a busy machine, as it did before the step.
+ */
+export const POOL_GROWTH_FREE_MS = RUN_DEFAULTS.preAllocatedSeconds * 1000;
 
 function cpuShareOf(clock: () => number): () => number {
   const readCpu = cpuTimeReader();
@@ -148,9 +168,9 @@ function cpuShareOf(clock: () => number): () => number {
  *
  * The pool starts with `preAllocatedWorkers`, made ready before the clock starts ({@link preAllocate},
  * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most
- * doubling in each {@link POOL_GROWTH_INTERVAL_MS}, only while the generator has
- * CPU to spare ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to
- * `maxWorkers`.
+ * doubling in each {@link POOL_GROWTH_INTERVAL_MS} (by {@link POOL_GROWTH_MIN_STEP} while the runs in
+ * flight are young, {@link POOL_GROWTH_HELD_SHARE}), only while the generator has CPU to spare
+ * ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to `maxWorkers`.
  */
 export class ArrivalScheduler<Worker> {
   readonly #plan: ArrivalPlan;
@@ -185,10 +205,15 @@ export class ArrivalScheduler<Worker> {
   /** When the growth budget is next refilled, and what is left of it (workers). */
   #refillAt = Number.NEGATIVE_INFINITY;
   #growthBudget = 0;
+  /** Workers added in this growth interval while the runs in flight were young. */
+  #youngGrowth = 0;
   /** How late the timer fired at worst since the last refill, ms: how far the generator lags. */
   #timerLag = 0;
   /** No growth before this time: the generator was CPU-bound or lagging shortly before. */
   #holdUntil = Number.NEGATIVE_INFINITY;
+  /** Runs started and not ended, and the sum of their start times (ms): their mean age in O(1). */
+  #inFlight = 0;
+  #inFlightStartSum = 0;
   /** The time of the last run of the plan (its duration), or infinity. */
   #endAt = Number.POSITIVE_INFINITY;
   readonly counts: ArrivalCounts = { started: 0, late: 0, dropped: 0 };
@@ -233,6 +258,17 @@ export class ArrivalScheduler<Worker> {
     );
   }
 
+  /**
+   * A run started at `startedAt` (the `now` given to {@link ArrivalPool.start}) is over: its worker is idle
+   * again (or gone), so the runs due may start on it.
+   */
+  ended(startedAt: number): void {
+    this.#inFlight -= 1;
+    // back to zero with the last run: no rounding error carried over
+    this.#inFlightStartSum = this.#inFlight > 0 ? this.#inFlightStartSum - startedAt : 0;
+    this.dispatch();
+  }
+
   /** Starts every run that is due and has a worker; arms a timer for the next one. */
   dispatch(): void {
     if (this.#stopped || Number.isNaN(this.#origin)) return;
@@ -274,17 +310,22 @@ export class ArrivalScheduler<Worker> {
       }
       const worker = this.#pool.idle();
       if (worker === undefined) {
+        const heldAt = this.#heldByTargetAt();
         if (!this.#backlog) {
           this.#backlog = true;
-          this.#backlogSince = now;
+          // young runs hold the pool (a pause of the generator left runs due at once): the runs waiting
+          // are late for the pause, not for want of a worker, until the target holds the workers
+          this.#backlogSince = Math.max(now, heldAt);
         }
-        if (this.#grow(now)) continue;
+        if (this.#grow(now, heldAt)) continue;
         // a worker that ends its run calls dispatch again
         return;
       }
       this.#advance();
       this.counts.started += 1;
       if (this.#backlog && now - Math.max(intendedAt, this.#backlogSince) > ON_TIME_MS) this.counts.late += 1;
+      this.#inFlight += 1;
+      this.#inFlightStartSum += now;
       this.#pool.start(worker, intendedAt, now);
     }
   }
@@ -300,7 +341,7 @@ export class ArrivalScheduler<Worker> {
    * (none while the generator's CPU was busy or its timer late since the interval before), used as runs
    * find the pool exhausted.
    */
-  #grow(now: number): boolean {
+  #grow(now: number, heldAt: number): boolean {
     const plan = this.#plan;
     if (this.#size >= plan.maxWorkers) return false;
     if (now >= this.#refillAt) {
@@ -310,19 +351,42 @@ export class ArrivalScheduler<Worker> {
       this.#timerLag = 0;
       this.#refillAt = now + POOL_GROWTH_INTERVAL_MS;
       this.#growthBudget = now < this.#holdUntil ? 0 : Math.max(POOL_GROWTH_MIN_STEP, this.#size);
+      this.#youngGrowth = 0;
     }
-    if (this.#growthBudget <= 0) {
-      this.#arm(this.#refillAt, now);
+    // a pool smaller than the runs of POOL_GROWTH_FREE_MS grows as it needs, young runs or not
+    const young = heldAt > now && this.#size * this.#arrivalInterval() >= POOL_GROWTH_FREE_MS;
+    const allowed = young
+      ? Math.min(this.#growthBudget, POOL_GROWTH_MIN_STEP - this.#youngGrowth)
+      : this.#growthBudget;
+    if (allowed <= 0) {
+      // a worker that ends its run calls dispatch; if none does, this timer looks again
+      this.#arm(young ? Math.min(heldAt, this.#refillAt) : this.#refillAt, now);
       return false;
     }
     // the runs due by now and not started: no more (headroom added at each growth compounded into a
     // pool far bigger than the runs ever in flight, when the generator kept pausing)
     const due = arrivalsBy((now - this.#origin) / 1000, plan.rate, plan.rampUp);
     const waiting = Math.max(1, Math.floor((due - plan.processIndex) / plan.processes) + 1 - this.#next);
-    const count = Math.min(plan.maxWorkers - this.#size, this.#growthBudget, waiting);
+    const count = Math.min(plan.maxWorkers - this.#size, allowed, waiting);
     this.#growthBudget -= count;
+    if (young) this.#youngGrowth += count;
     this.#add(count);
     return true;
+  }
+
+  /**
+   * When the runs in flight will be old enough that the target, not a pause of the generator, holds the
+   * workers ({@link POOL_GROWTH_HELD_SHARE}): a time of the clock, -infinity when no run is in flight.
+   */
+  #heldByTargetAt(): number {
+    if (this.#inFlight <= 0) return Number.NEGATIVE_INFINITY;
+    const meanStart = this.#inFlightStartSum / this.#inFlight;
+    return meanStart + (POOL_GROWTH_HELD_SHARE * this.#inFlight * this.#arrivalInterval()) / 2;
+  }
+
+  /** This process's time between its next run and the one after, ms. */
+  #arrivalInterval(): number {
+    return this.#timeOf(this.#next + 1) - this.#nextAt;
   }
 
   #add(count: number): void {

@@ -353,16 +353,12 @@ export class LoadEngine {
       context.step += 1;
       session[RUN_LAG] = now - intendedAt;
       const outcome = await this.#step(worker.workerId, session, context, worker.random);
-      if (outcome === undefined || this.#stopping) {
-        worker.end();
-        return;
-      }
+      if (outcome === undefined || this.#stopping) worker.end();
+      else this.#idle.push(worker);
     } catch (error) {
       worker.end(error);
-      return;
     }
-    this.#idle.push(worker);
-    this.#scheduler?.dispatch();
+    this.#scheduler?.ended(now);
   }
 
   async #worker(
