@@ -76,7 +76,7 @@ export interface RunFromRepoOptions {
   runner?: CommandRunner;
   /** The git executable (default `git`). */
   git?: string;
-  /** The caller's folder: a relative `output` (the test's or the overrides') is written there. Default: `process.cwd()`. */
+  /** The caller's folder: a relative `output` (the test's or the overrides') and `live` are written there. Default: `process.cwd()`. */
   cwd?: string;
   /** Where temporary clones are made (default `os.tmpdir()`). */
   temporaryRoot?: string;
@@ -124,6 +124,22 @@ function nameFilesByCheckout(error: unknown, clone: string, checkout: string): v
   error.message = error.message.replace(pattern, (_match, file: string | undefined) =>
     file === undefined ? `the clone of ${checkout}` : `${file} in ${checkout}`,
   );
+}
+
+/**
+ * The results file and a live record given by the caller: the caller's paths (relative to its `cwd`),
+ * not paths in the clone, which is removed after the run.
+ */
+function callerPaths(
+  options: RunFromRepoOptions,
+  output: string | undefined,
+): Pick<RunOptions, "output" | "live"> {
+  const cwd = options.cwd ?? process.cwd();
+  const live = options.overrides?.live;
+  return {
+    ...(output === undefined ? {} : { output: resolve(cwd, output) }),
+    ...(live === undefined ? {} : { live: resolve(cwd, live) }),
+  };
 }
 
 /**
@@ -224,7 +240,7 @@ export async function runFromRepo(options: RunFromRepoOptions): Promise<LoadResu
       ...(testOptions.useExtension === undefined
         ? {}
         : { useExtension: testOptions.useExtension.map((file) => repositoryPath(work.path, file)) }),
-      ...(output === undefined ? {} : { output: resolve(options.cwd ?? process.cwd(), output) }),
+      ...callerPaths(options, output),
       env,
       cwd: work.path,
       signal: options.signal,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
-import { type LoadResults, runLoad } from "@sizer/loadcore";
+import { type LoadResults, readLiveRecord, runLoad } from "@sizer/loadcore";
 import { describeWith } from "@sizer/test-utils";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { type RepoRunStep, type RunFromRepoOptions, runFromRepo } from "../src/run-from-repo.js";
@@ -260,7 +260,7 @@ scenario(async function check(session) {
     expect(server.hits.get("/installed/yes")).toBe(1);
   });
 
-  it("writes a relative output where the caller is, not into the removed clone", async () => {
+  it("writes a relative output and live record where the caller is, not into the removed clone", async () => {
     const repository = standardRepository();
     const callerDirectory = makeTemporaryDirectory();
     const results = await run({
@@ -268,10 +268,12 @@ scenario(async function check(session) {
       test: "once",
       temporaryRoot: makeTemporaryDirectory(),
       cwd: callerDirectory,
-      overrides: { output: "results.json" },
+      overrides: { output: "results.json", live: "live.ndjson" },
     });
     const written = JSON.parse(readFileSync(join(callerDirectory, "results.json"), "utf8"));
     expect(written).toMatchObject({ format: "loadcore-results", ok: results.ok, failed: results.failed });
+    const live = readLiveRecord(readFileSync(join(callerDirectory, "live.ndjson"), "utf8"), "live.ndjson");
+    expect(live.header?.format).toBe("loadcore-live");
   });
 });
 

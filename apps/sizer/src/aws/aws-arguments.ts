@@ -36,13 +36,19 @@ export interface AwsRunOptions {
   /**
    * `--loaders N`: the load runs from N loader nodes per instance type instead of this machine, each
    * with its share of the workers, stopped by one global sizing decision, their results merged exactly. `--loader-type` (default c6i.large) and
-   * `--loader-command` (how loadcore runs there, default `npx -y @sizer/loadcore`).
+   * `--loader-command` (how loadcore runs there, {@link DEFAULT_LOADER_COMMAND} by the scenario's kind).
    */
   loaders?: { count: number; instanceType: string; command: string } | undefined;
 }
 
-/** `--loader-command`'s default: loadcore from the npm registry (the node needs Node.js 20 or later). */
-export const DEFAULT_LOADER_COMMAND = "npx -y @sizer/loadcore";
+/**
+ * `--loader-command`'s default, from the npm registry (the node needs Node.js 20 or later): loadcore
+ * for a scenario file (`--scenario`), moloslave for a test of a Git repo (`--repo`, `--test`).
+ */
+export const DEFAULT_LOADER_COMMAND = {
+  file: "npx -y @sizer/loadcore",
+  repo: "npx -y @sizer/moloslave",
+} as const;
 
 /** The flags of `sizer aws run` on top of `sizer run`'s load, scenario and report flags. */
 const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
@@ -212,7 +218,7 @@ export function awsUsage(flag: string, check: () => void): void {
 /** `--loaders N`, `--loader-type T` and `--loader-command CMD`: the last two only with the first. */
 function readLoaders(
   one: (flag: string) => string | undefined,
-  scenarioKind: string,
+  scenarioKind: "file" | "repo",
 ): AwsRunOptions["loaders"] {
   const countText = one("--loaders");
   if (countText === undefined) {
@@ -227,13 +233,8 @@ function readLoaders(
       "--loader-type",
       `--loader-type: '${instanceType}' is not an instance type name`,
     );
-  const command = one("--loader-command") ?? DEFAULT_LOADER_COMMAND;
+  const command = one("--loader-command") ?? DEFAULT_LOADER_COMMAND[scenarioKind];
   if (command.trim() === "") throw new SizerUsageError("--loader-command", "--loader-command is empty");
-  if (scenarioKind !== "file")
-    throw new SizerUsageError(
-      "--loaders",
-      "--loaders runs a scenario file (--scenario FILE), not --repo yet",
-    );
   return { count, instanceType, command };
 }
 
@@ -355,15 +356,17 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
   --online-timeout SECONDS   how long to wait for a node's SSM agent (default 600)
   --loaders N                run the load from N loader nodes per instance type (tagged
                              sizer:role=loader, reused like service nodes) instead of this machine:
-                             each runs loadcore with its share of the workers, all from one agreed
+                             each runs the scenario (--scenario FILE uploaded, or --repo/--test
+                             cloned there by moloslave) with its share of the workers, all from one agreed
                              time, and all stop together once the merged error ratio passes the
                              tolerance (one decision on their live records); their results are merged
                              exactly (loadcore merge); a loader that dies is left out and named
   --loader-type TYPE         the loaders' instance type (default c6i.large)
-  --loader-command CMD       how loadcore runs on a loader (default: npx -y @sizer/loadcore; needs Node.js 20+)
+  --loader-command CMD       how loadcore runs on a loader (default: npx -y @sizer/loadcore, or with
+                             --repo npx -y @sizer/moloslave, which also needs git; Node.js 20+)
 
-The node's port must be reachable from this machine (its security group and network): sizer does
-not open it yet. Every sizing flag of 'sizer run' applies (--workers, --ramp-up, --duration,
+The node's port must be reachable from this machine (its security group and network): open it with
+--allow-from (the loaders, in the node's network, need nothing). Every sizing flag of 'sizer run' applies (--workers, --ramp-up, --duration,
 --sizing-window, --health-url, --ready-timeout, --out, --json, -q...). Ctrl-C stops the load,
 stops the containers, terminates what --terminate would and still writes what was measured.
 `;

@@ -75,8 +75,9 @@ export async function planLoaders(
 }
 
 /**
- * Launches the loaders the plan lacks (tagged `sizer:role=loader`), waits for every agent, and
- * uploads the scenario file to each. Launched instance ids go into `launched` as they come.
+ * Launches the loaders the plan lacks (tagged `sizer:role=loader`), waits for every agent, checks
+ * each can run the loader command, and uploads the scenario file to each (a `--repo` test is cloned
+ * on the loader by the command). Launched instance ids go into `launched` as they come.
  */
 export async function readyLoaders(
   plan: LoaderPlan,
@@ -91,7 +92,6 @@ export async function readyLoaders(
 ): Promise<ReadyLoader[]> {
   const { options, clients, progress } = context;
   const scenario = options.run.scenario;
-  if (scenario.kind !== "file") throw new SizerUsageError("--loaders", "--loaders needs --scenario FILE");
   const nodes = [...plan.reuse];
   for (let index = nodes.length; index < plan.count; index += 1) {
     progress("loaders", undefined, `launching loader ${index + 1} of ${plan.count} (${plan.instanceType})`);
@@ -103,7 +103,8 @@ export async function readyLoaders(
     context.launched.push(node.instanceId);
     nodes.push(node);
   }
-  const content = await readFile(scenario.file);
+  // A scenario file goes to each loader; a --repo test is cloned there by the loader command (moloslave).
+  const content = scenario.kind === "file" ? await readFile(scenario.file) : undefined;
   const command = loaderCommand(options);
   return Promise.all(
     nodes.map(async (node) => {
@@ -118,7 +119,7 @@ export async function readyLoaders(
       const folder = await runOnNode(
         clients,
         node.instanceId,
-        loaderPrepareScript(command),
+        loaderPrepareScript(command, scenario.kind === "repo"),
         120_000,
         undefined,
       ).then(
@@ -131,15 +132,17 @@ export async function readyLoaders(
           );
         },
       );
-      await putFile({
-        ssm: clients.ssm,
-        s3: clients.s3,
-        instanceId: node.instanceId,
-        remotePath: `${folder}/scenario.ts`,
-        content,
-        ...(options.bucket ? { bucket: options.bucket } : {}),
-      });
-      progress("loaders", node.instanceId, "agent online, scenario uploaded");
+      if (content !== undefined) {
+        await putFile({
+          ssm: clients.ssm,
+          s3: clients.s3,
+          instanceId: node.instanceId,
+          remotePath: `${folder}/scenario.ts`,
+          content,
+          ...(options.bucket ? { bucket: options.bucket } : {}),
+        });
+      }
+      progress("loaders", node.instanceId, content ? "agent online, scenario uploaded" : "agent online");
       return { instanceId: node.instanceId, folder };
     }),
   );
@@ -269,6 +272,7 @@ export function distributedLoad(
           command: loaderCommand(options),
           flags: loaderFlags(load, index, loaders.length),
           serverUrl: run.serverUrl,
+          scenario: options.run.scenario.kind === "file" ? { kind: "file" } : options.run.scenario,
         }),
         deadlineMs: seconds * 1000,
         signal: run.signal,

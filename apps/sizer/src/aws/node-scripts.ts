@@ -176,10 +176,10 @@ export const LOADER_UNUSABLE_EXIT = 11;
 
 /**
  * Checks the node can run the loader command (its first word found; with `npx`, `node` too, in the
- * version loadcore needs), then prints the loader's working folder (where the scenario goes and the
+ * version loadcore needs; with `needsGit`, for a `--repo` test, git), then prints the loader's working folder (where the scenario goes and the
  * results come from). A node that cannot says what is missing and exits {@link LOADER_UNUSABLE_EXIT}.
  */
-export function loaderPrepareScript(command: readonly string[]): string {
+export function loaderPrepareScript(command: readonly string[], needsGit = false): string {
   const program = command[0] ?? "npx";
   const name = program.split("/").pop();
   const missing = (what: string) =>
@@ -196,6 +196,12 @@ export function loaderPrepareScript(command: readonly string[]): string {
           `command -v "$node" >/dev/null 2>&1 || ${missing("node")}`,
           `major=$("$node" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)`,
           `[ "$major" -ge 20 ] 2>/dev/null || { echo "this loader node has Node.js $("$node" --version 2>/dev/null), loadcore needs 20 or later" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`,
+        ]
+      : []),
+    // moloslave clones the test's repository on the node
+    ...(needsGit
+      ? [
+          `command -v git >/dev/null 2>&1 || { echo "this loader node has no git (--repo clones the test's repository there)" >&2; exit ${LOADER_UNUSABLE_EXIT}; }`,
         ]
       : []),
     'mkdir -p "$d/load"',
@@ -230,6 +236,11 @@ export interface LoaderRun {
   flags: readonly string[];
   /** The service's URL, the scenario's SERVER_URL. */
   serverUrl: string;
+  /**
+   * What the command runs: `scenario.ts` uploaded into the folder (loadcore), or a test of a Git
+   * repository that the command (moloslave) clones; default the file.
+   */
+  scenario?: { kind: "file" } | { kind: "repo"; repo: string; test: string; ref?: string | undefined };
 }
 
 /**
@@ -238,7 +249,18 @@ export interface LoaderRun {
  * `live.ndjson`), its pid in `loadcore.pid` for {@link loaderStopScript}. Exits with loadcore's code.
  */
 export function loaderRunScript(run: LoaderRun): string {
-  const command = [...run.command, ...run.flags, "-q", "-o", "results.json", "scenario.ts"];
+  const scenario = run.scenario ?? { kind: "file" };
+  const target =
+    scenario.kind === "file"
+      ? ["-o", "results.json", "scenario.ts"]
+      : [
+          "--output",
+          "results.json",
+          ...(scenario.ref ? ["--ref", scenario.ref] : []),
+          scenario.repo,
+          scenario.test,
+        ];
+  const command = [...run.command, ...run.flags, "-q", ...target];
   return [
     `cd ${shellQuote(run.folder)}`,
     "rm -f results.json stop loadcore.pid live.ndjson live.ndjson.stop",
