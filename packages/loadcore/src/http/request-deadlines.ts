@@ -4,10 +4,8 @@
  * nothing and cost O(1) whatever the number of requests in flight.
  */
 export abstract class DeadlineEntry {
-  /** When the entry expires, in the clock's milliseconds (moved by each re-arm). */
+  /** When the entry expires, in the clock's milliseconds. */
   deadline = 0;
-  /** The deadline the entry's place in its lane stands for: its `deadline` when queued, before any re-arm. */
-  queuedDeadline = 0;
   /** The lane the entry is queued in, or undefined when it has no deadline armed. */
   lane: DeadlineLane | undefined = undefined;
   previousEntry: DeadlineEntry | undefined = undefined;
@@ -18,9 +16,8 @@ export abstract class DeadlineEntry {
 }
 
 /**
- * The entries that share one timeout value, in `queuedDeadline` order: an entry is appended with
- * `now + timeoutMs`, so the lane is a FIFO whose head is due first. A re-armed entry stays in place (its
- * `deadline` only moves later) and is moved back when the timer finds it at the head, not yet expired.
+ * The entries that share one timeout value, in deadline order: an entry is always appended with
+ * `now + timeoutMs`, so the lane is a FIFO whose head expires first.
  */
 export class DeadlineLane {
   readonly timeoutMs: number;
@@ -75,19 +72,21 @@ export class RequestDeadlines {
     this.#append(entry, lane, now + timeoutMs);
   }
 
-  /**
-   * Moves an armed entry's deadline to its timeout after `now` (activity on the request). Only the field
-   * moves: the entry keeps its place until the timer reaches it (a request has activity several times,
-   * and usually ends long before its first deadline), then {@link #requeue} puts it where it belongs.
-   */
+  /** Moves an armed entry's deadline to its timeout after `now` (activity on the request). */
   rearm(entry: DeadlineEntry, now: number): void {
     const lane = entry.lane;
-    if (lane !== undefined) entry.deadline = now + lane.timeoutMs;
+    if (lane === undefined) return;
+    if (lane.tail !== entry) {
+      this.clear(entry);
+      this.#append(entry, lane, now + lane.timeoutMs);
+    } else {
+      // already last: its new deadline is still the latest of its lane
+      entry.deadline = now + lane.timeoutMs;
+    }
   }
 
   #append(entry: DeadlineEntry, lane: DeadlineLane, deadline: number): void {
     entry.deadline = deadline;
-    entry.queuedDeadline = deadline;
     entry.lane = lane;
     entry.nextEntry = undefined;
     entry.previousEntry = lane.tail;
@@ -98,26 +97,6 @@ export class RequestDeadlines {
       lane.tail.nextEntry = entry;
     }
     lane.tail = entry;
-  }
-
-  /**
-   * Puts a re-armed entry (just taken off its lane's head) back in `queuedDeadline` order. Its new deadline
-   * is its last activity plus the timeout, so only the entries armed since that activity, at the tail, can
-   * be later: the walk back from the tail is short.
-   */
-  #requeue(entry: DeadlineEntry, lane: DeadlineLane): void {
-    const deadline = entry.deadline;
-    let previous = lane.tail;
-    while (previous !== undefined && previous.queuedDeadline > deadline) previous = previous.previousEntry;
-    const next = previous === undefined ? lane.head : previous.nextEntry;
-    entry.queuedDeadline = deadline;
-    entry.lane = lane;
-    entry.previousEntry = previous;
-    entry.nextEntry = next;
-    if (previous === undefined) lane.head = entry;
-    else previous.nextEntry = entry;
-    if (next === undefined) lane.tail = entry;
-    else next.previousEntry = entry;
   }
 
   /** Disarms an entry (its request ended); nothing happens if it is not armed. */
@@ -169,19 +148,12 @@ export class RequestDeadlines {
       let due: DeadlineEntry | undefined;
       for (const lane of this.#lanes.values()) {
         const head = lane.head;
-        if (
-          head !== undefined &&
-          head.queuedDeadline <= now &&
-          (due === undefined || head.queuedDeadline < due.queuedDeadline)
-        )
+        if (head !== undefined && head.deadline <= now && (due === undefined || head.deadline < due.deadline))
           due = head;
       }
       if (due === undefined) break;
-      const lane = due.lane as DeadlineLane;
       this.clear(due);
-      // re-armed since it was queued: not due yet, back in its place
-      if (due.deadline > now) this.#requeue(due, lane);
-      else due.expire(now);
+      due.expire(now);
     }
     let earliest = Number.POSITIVE_INFINITY;
     for (const [timeoutMs, lane] of this.#lanes) {
@@ -189,8 +161,8 @@ export class RequestDeadlines {
       if (head === undefined) {
         // lanes of per-request timeouts would pile up otherwise
         if (this.#lanes.size > 8) this.#lanes.delete(timeoutMs);
-      } else if (head.queuedDeadline < earliest) {
-        earliest = head.queuedDeadline;
+      } else if (head.deadline < earliest) {
+        earliest = head.deadline;
       }
     }
     if (earliest < Number.POSITIVE_INFINITY) this.#aim(earliest);
