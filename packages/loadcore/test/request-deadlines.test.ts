@@ -49,6 +49,35 @@ describe("RequestDeadlines", () => {
     expect(expired).toEqual(["second", "first"]);
   });
 
+  it("never expires a re-armed entry before its new deadline, however often it was re-armed", async () => {
+    const deadlines = new RequestDeadlines();
+    const seen: Array<{ label: string; now: number; deadline: number }> = [];
+    class Timed extends DeadlineEntry {
+      constructor(readonly label: string) {
+        super();
+      }
+      expire(now: number): void {
+        seen.push({ label: this.label, now, deadline: this.deadline });
+      }
+    }
+    const busy = new Timed("busy");
+    const quiet = new Timed("quiet");
+    deadlines.arm(busy, 30, deadlines.now());
+    deadlines.arm(quiet, 30, deadlines.now());
+    // activity every 10 ms for 60 ms: two timeouts' worth, each re-arm moving the deadline only
+    for (let tick = 0; tick < 6; tick += 1) {
+      await sleep(10);
+      deadlines.rearm(busy, deadlines.now());
+    }
+    const lastActivity = deadlines.now();
+    await sleep(120);
+    expect(seen.map((entry) => entry.label)).toEqual(["quiet", "busy"]);
+    const busyExpiry = seen[1] as { now: number; deadline: number };
+    expect(busyExpiry.now).toBeGreaterThanOrEqual(busyExpiry.deadline);
+    expect(busyExpiry.deadline).toBeGreaterThanOrEqual(lastActivity + 30 - 1);
+    expect(deadlines.size).toBe(0);
+  });
+
   it("arms nothing for a timeout that is not a positive finite number", () => {
     const deadlines = new RequestDeadlines();
     const entry = new Recorded("never", []);
