@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { type AwsFake, startAwsFake } from "@sizer/aws-fake";
 import { readMetricsFile } from "@sizer/glances-collector";
 import { readResults } from "@sizer/loadcore";
-import { freePort, startCli } from "@sizer/test-utils";
+import { freePort, processAlive, startCli } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
 import { loaderFlags, mergeLoaders, shares } from "../src/aws/loaders.js";
@@ -358,15 +358,6 @@ function loadersLive(fake: AwsFake, count: number, lines: number): string[] | un
   return live.length === count ? live : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("sizer aws run --loaders: Ctrl-C during the distributed load", () => {
   it("stops every loader's loadcore, writes the merged results and report, leaves nothing, exit 130", {
     timeout: 600_000,
@@ -398,7 +389,7 @@ describe("sizer aws run --loaders: Ctrl-C during the distributed load", () => {
       expect(outcome.code, outcome.stderr).toBe(130);
       // every loader's loadcore stopped (not left loading), each having written its results
       for (const loader of loaders ?? []) {
-        expect(alive(Number(readFileSync(join(loader, "loadcore.pid"), "utf8")))).toBe(false);
+        expect(processAlive(Number(readFileSync(join(loader, "loadcore.pid"), "utf8")))).toBe(false);
         expect(
           readResults(readFileSync(join(loader, "results.json"), "utf8"), "results.json").interrupted,
         ).toBe(true);
