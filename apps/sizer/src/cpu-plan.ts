@@ -53,6 +53,8 @@ export function allowedCpus(statusFile = "/proc/self/status"): number[] {
 export interface CpuPlanInput {
   /** Cores available to the run. */
   available: readonly number[];
+  /** The machine that offers `available`, as an error names it (default "this machine"). */
+  host?: string | undefined;
   /** `--service-cpus`, when given. */
   serviceCpus?: readonly number[] | undefined;
   /** `--load-cpus`, when given. */
@@ -84,7 +86,7 @@ export function planCpus(input: CpuPlanInput): CpuPlan {
     if (missing.length > 0) {
       throw new SizerUsageError(
         flag,
-        `${flag} names core(s) ${missing.join(",")} but this machine offers ${formatCpuList(input.available)}`,
+        `${flag} names core(s) ${missing.join(",")} but ${input.host ?? "this machine"} offers ${formatCpuList(input.available)}`,
       );
     }
   }

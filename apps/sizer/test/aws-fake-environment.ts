@@ -21,33 +21,38 @@ export interface DemoServiceOnFake {
   fakeOptions: Pick<AwsFakeOptions, "processImages">;
 }
 
+/** A Node service as the fake's nodes run it: its folder, its entry, the name of its image. */
+export interface NodeServiceImage {
+  serviceFolder: string;
+  entry: string;
+  name: string;
+}
+
 /**
- * The demo service as the fake's nodes run it: a real image on the local Docker engine, or, where
- * no engine answers (or SIZER_TEST_NO_ENGINE=1 asks, to try that path here), the image's command
- * run as a process by aws-fake's `docker` stand-in, said loudly. Under CI (CI=true) the engine is
- * required: a missing one fails the test instead.
+ * A Node service as the fake's nodes run it: a real image on the local Docker engine, or, where no
+ * engine answers (or SIZER_TEST_NO_ENGINE=1 asks, to try that path here), its entry run as a process
+ * by aws-fake's `docker` stand-in, said loudly. Under CI (CI=true) the engine is required: a missing
+ * one fails the test instead.
  */
-export function demoServiceOnFake(): DemoServiceOnFake {
+export function serviceOnFake(service: NodeServiceImage): DemoServiceOnFake {
   const noEngine = process.env.SIZER_TEST_NO_ENGINE === "1" ? "SIZER_TEST_NO_ENGINE=1" : skipReason("docker");
-  if (noEngine === undefined) {
-    const image = buildNodeImage({
-      serviceFolder: demoServiceDir,
-      entry: "server.mjs",
-      name: "sizer-test-demo",
-    }).image;
-    return { engine: true, image, fakeOptions: {} };
-  }
+  if (noEngine === undefined) return { engine: true, image: buildNodeImage(service).image, fakeOptions: {} };
   process.stderr.write(
-    `\n*** NO DOCKER ENGINE (${noEngine}): the fake's nodes run the demo service as a process, not in a container ***\n\n`,
+    `\n*** NO DOCKER ENGINE (${noEngine}): the fake's nodes run ${service.name} as a process, not in a container ***\n\n`,
   );
-  const image = "sizer-test-demo:process";
+  const image = `${service.name}:process`;
   return {
     engine: false,
     image,
     fakeOptions: {
-      processImages: { [image]: { command: [process.execPath, "server.mjs"], cwd: demoServiceDir } },
+      processImages: { [image]: { command: [process.execPath, service.entry], cwd: service.serviceFolder } },
     },
   };
+}
+
+/** The demo service as the fake's nodes run it (see {@link serviceOnFake}). */
+export function demoServiceOnFake(): DemoServiceOnFake {
+  return serviceOnFake({ serviceFolder: demoServiceDir, entry: "server.mjs", name: "sizer-test-demo" });
 }
 
 /** The containers a run left where the fake's nodes run them (the engine, or the stand-in), by the run's label. */

@@ -1,34 +1,27 @@
 // `sizer aws run --loaders N` against aws-fake: the loader nodes' commands really run loadcore on this
-// machine (the fake runs what it receives), the service a real container on the local Docker engine.
+// machine (the fake runs what it receives), the service a real container on the local Docker engine
+// (always under CI), or where none answers aws-fake's process stand-in, said loudly (see serviceOnFake).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type AwsFake, DEFAULT_FAKE_CREDENTIALS, startAwsFake } from "@sizer/aws-fake";
+import { type AwsFake, startAwsFake } from "@sizer/aws-fake";
 import { readMetricsFile } from "@sizer/glances-collector";
 import { readResults } from "@sizer/loadcore";
-import { buildNodeImage, freePort, itWith } from "@sizer/test-utils";
+import { freePort, processAlive, startCli } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
 import { loaderFlags, mergeLoaders, shares } from "../src/aws/loaders.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "../src/aws/node-scripts.js";
+import { containersOf, demoServiceOnFake, fakeEnvironment, serviceOnFake } from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
-import { demoServiceDir, temporaryFolder } from "./helpers.js";
+import { cliPath, demoServiceDir, temporaryFolder } from "./helpers.js";
 
 const folder = temporaryFolder();
 afterAll(() => folder.remove());
 
 /** loadcore as built in this repository, run by the loaders (a real node would use npx). */
 const LOADCORE = `${process.execPath} ${fileURLToPath(new URL("../../../packages/loadcore/dist/cli.js", import.meta.url))}`;
-
-function fakeEnvironment(fake: AwsFake): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: fake.endpoint,
-    AWS_REGION: fake.region,
-    AWS_ACCESS_KEY_ID: DEFAULT_FAKE_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DEFAULT_FAKE_CREDENTIALS.secretAccessKey,
-  };
-}
 
 /** Kills the second loader's loadcore (SIGKILL) once it wrote 4 seconds of its live record: a loader dying mid-run. */
 async function killSecondLoader(fake: AwsFake, stop: AbortSignal): Promise<string | undefined> {
@@ -243,119 +236,188 @@ describe("a loader node that cannot run loadcore", () => {
 });
 
 describe("sizer aws run --loaders on aws-fake", () => {
-  itWith(
-    "docker",
-    "runs the load from 3 loader nodes, merges their results exactly, and goes on when one dies",
-    { timeout: 600_000 },
-    async () => {
-      const image = buildNodeImage({
-        serviceFolder: demoServiceDir,
-        entry: "server.mjs",
-        name: "sizer-test-demo",
-      }).image;
-      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
-      const stop = new AbortController();
-      try {
-        const out = join(folder.path, "loaders");
-        const started = Date.now();
-        const killed = killSecondLoader(fake, stop.signal);
-        const outcome = await runCli(
-          [
-            "aws",
-            "run",
-            "--image",
-            image,
-            "--port",
-            String(await freePort()),
-            "--instance-types",
-            "t3.micro",
-            "--instance-profile",
-            "sizer-ssm",
-            "--loaders",
-            "3",
-            "--loader-type",
-            "c6i.large",
-            "--loader-command",
-            LOADCORE,
-            "--scenario",
-            join(demoServiceDir, "loadtest.ts"),
-            "--workers",
-            "9",
-            "--ramp-up",
-            "6",
-            "--duration",
-            "14",
-            "--sizing-window",
-            "3",
-            "--terminate",
-            "--yes",
-            "--out",
-            out,
-            "-q",
-          ],
-          { env: fakeEnvironment(fake), timeoutMs: 540_000 },
-        );
-        stop.abort();
-        const killedId = await killed;
-        process.stderr.write(
-          `sizer aws run --loaders 3 on the fake: ${Math.round((Date.now() - started) / 1000)} s\n`,
-        );
-        expect(outcome.code, outcome.stderr).toBe(0);
-        expect(outcome.stderr).toContain("and 3 loader node(s) (c6i.large)");
-        // one progress line per node and phase
-        for (const phase of [
-          /\[aws\] t3\.micro: launching\n/,
-          /\[aws\] t3\.micro i-\w+: agent online\n/,
-          /\[aws\] t3\.micro i-\w+: image loaded: /,
-          /\[aws\] t3\.micro: healthy; loading 9 workers from 3 loaders, together from /,
-          /\[aws\] t3\.micro i-\w+: collecting: /,
-        ])
-          expect(outcome.stderr).toMatch(phase);
-        expect(
-          outcome.stderr.match(/\[aws\] loaders i-\w+: agent online, scenario uploaded\n/g),
-        ).toHaveLength(3);
-        expect(killedId).toBeDefined();
-        expect(outcome.stderr).toContain(`[aws] loaders ${killedId}: lost:`);
-        expect(outcome.stderr).toContain("the others go on");
+  it("runs the load from 3 loader nodes, merges their results exactly, and goes on when one dies", {
+    timeout: 600_000,
+  }, async () => {
+    const service = demoServiceOnFake();
+    const image = service.image;
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1", ...service.fakeOptions });
+    const stop = new AbortController();
+    try {
+      const out = join(folder.path, "loaders");
+      const started = Date.now();
+      const killed = killSecondLoader(fake, stop.signal);
+      const outcome = await runCli(
+        [
+          "aws",
+          "run",
+          "--image",
+          image,
+          "--port",
+          String(await freePort()),
+          "--instance-types",
+          "t3.micro",
+          "--instance-profile",
+          "sizer-ssm",
+          "--loaders",
+          "3",
+          "--loader-type",
+          "c6i.large",
+          "--loader-command",
+          LOADCORE,
+          "--scenario",
+          join(demoServiceDir, "loadtest.ts"),
+          "--workers",
+          "9",
+          "--ramp-up",
+          "6",
+          "--duration",
+          "14",
+          "--sizing-window",
+          "3",
+          "--terminate",
+          "--yes",
+          "--out",
+          out,
+          "-q",
+        ],
+        { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+      );
+      stop.abort();
+      const killedId = await killed;
+      process.stderr.write(
+        `sizer aws run --loaders 3 on the fake: ${Math.round((Date.now() - started) / 1000)} s\n`,
+      );
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(outcome.stderr).toContain("and 3 loader node(s) (c6i.large)");
+      // one progress line per node and phase
+      for (const phase of [
+        /\[aws\] t3\.micro: launching\n/,
+        /\[aws\] t3\.micro i-\w+: agent online\n/,
+        /\[aws\] t3\.micro i-\w+: image loaded: /,
+        /\[aws\] t3\.micro: healthy; loading 9 workers from 3 loaders, together from /,
+        /\[aws\] t3\.micro i-\w+: collecting: /,
+      ])
+        expect(outcome.stderr).toMatch(phase);
+      expect(outcome.stderr.match(/\[aws\] loaders i-\w+: agent online, scenario uploaded\n/g)).toHaveLength(
+        3,
+      );
+      expect(killedId).toBeDefined();
+      expect(outcome.stderr).toContain(`[aws] loaders ${killedId}: lost:`);
+      expect(outcome.stderr).toContain("the others go on");
 
-        const results = readResults(
-          readFileSync(join(out, "t3.micro", "results.json"), "utf8"),
-          "results.json",
-        );
-        // the two loaders that lived, merged; the dead one named
-        expect(results.loaders?.map((loader) => loader.source).sort()).toHaveLength(2);
-        expect(results.loaders?.map((loader) => loader.source)).not.toContain(killedId);
-        expect(results.options.lostLoaders).toEqual([{ instanceId: killedId, reason: expect.any(String) }]);
-        // one global decision, taken on the merged seconds, went on without the dead loader
-        expect(results.sizing?.message).toContain("merged over 2 of 3 loaders");
-        expect(results.sizing?.message).toContain(`decided without ${killedId}`);
-        expect(results.requests).toBe(results.loaders?.reduce((total, loader) => total + loader.requests, 0));
-        expect(results.requests).toBeGreaterThan(0);
-        // the workers were shared: 3 + 3 + 3, the two that lived
-        expect(results.options.totalWorkers).toBe(6);
-        // the global decision counted the two that lived: 3 + 3 workers at the stop, as the summary says
-        expect(results.sizing?.workersAtStop).toBe(6);
-        // the node's metrics begin with the load, not with the container (nor the start margin)
-        const metrics = await readMetricsFile(join(out, "t3.micro", "metrics.csv"));
-        expect(metrics.samples.length).toBeGreaterThan(0);
-        expect(metrics.samples[0]?.time ?? 0).toBeGreaterThanOrEqual(Date.parse(results.startedAt) - 1000);
-        expect(readFileSync(join(out, "t3.micro", "summary.md"), "utf8")).toContain("6 workers");
-        expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
-        // the report says the run lost a loader, naming it
-        expect(readFileSync(join(out, "t3.micro", "summary.md"), "utf8")).toMatch(
-          new RegExp(`1 loader was lost during the run and left out of the results \\(${killedId}: `),
-        );
-        // --terminate: loaders and service node gone
-        const left = [...fake.fleet.instances.values()].filter(
-          (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
-        );
-        expect(left.map((instance) => instance.instanceId)).toEqual([]);
-      } finally {
-        stop.abort();
-        await fake.close();
-      }
-    },
+      const results = readResults(
+        readFileSync(join(out, "t3.micro", "results.json"), "utf8"),
+        "results.json",
+      );
+      // the two loaders that lived, merged; the dead one named
+      expect(results.loaders?.map((loader) => loader.source).sort()).toHaveLength(2);
+      expect(results.loaders?.map((loader) => loader.source)).not.toContain(killedId);
+      expect(results.options.lostLoaders).toEqual([{ instanceId: killedId, reason: expect.any(String) }]);
+      // one global decision, taken on the merged seconds, went on without the dead loader
+      expect(results.sizing?.message).toContain("merged over 2 of 3 loaders");
+      expect(results.sizing?.message).toContain(`decided without ${killedId}`);
+      expect(results.requests).toBe(results.loaders?.reduce((total, loader) => total + loader.requests, 0));
+      expect(results.requests).toBeGreaterThan(0);
+      // the workers were shared: 3 + 3 + 3, the two that lived
+      expect(results.options.totalWorkers).toBe(6);
+      // the global decision counted the two that lived: 3 + 3 workers at the stop, as the summary says
+      expect(results.sizing?.workersAtStop).toBe(6);
+      // the node's metrics begin with the load, not with the container (nor the start margin)
+      const metrics = await readMetricsFile(join(out, "t3.micro", "metrics.csv"));
+      expect(metrics.samples.length).toBeGreaterThan(0);
+      expect(metrics.samples[0]?.time ?? 0).toBeGreaterThanOrEqual(Date.parse(results.startedAt) - 1000);
+      expect(readFileSync(join(out, "t3.micro", "summary.md"), "utf8")).toContain("6 workers");
+      expect(existsSync(join(out, "t3.micro", "report.html"))).toBe(true);
+      // the report says the run lost a loader, naming it
+      expect(readFileSync(join(out, "t3.micro", "summary.md"), "utf8")).toMatch(
+        new RegExp(`1 loader was lost during the run and left out of the results \\(${killedId}: `),
+      );
+      // --terminate: loaders and service node gone
+      const left = [...fake.fleet.instances.values()].filter(
+        (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+      );
+      expect(left.map((instance) => instance.instanceId)).toEqual([]);
+    } finally {
+      stop.abort();
+      await fake.close();
+    }
+  });
+});
+
+/** The loader nodes' working folders, once each has `lines` seconds of its live record; else undefined. */
+function loadersLive(fake: AwsFake, count: number, lines: number): string[] | undefined {
+  const folders = [...fake.fleet.instances.values()]
+    .filter((instance) => instance.tags.get("sizer:role") === "loader")
+    .map((instance) => join(instance.directory, "sizer-aws", "load"));
+  const live = folders.filter(
+    (loader) =>
+      existsSync(join(loader, "live.ndjson")) &&
+      readFileSync(join(loader, "live.ndjson"), "utf8").split("\n").length - 1 >= lines,
   );
+  return live.length === count ? live : undefined;
+}
+
+describe("sizer aws run --loaders: Ctrl-C during the distributed load", () => {
+  it("stops every loader's loadcore, writes the merged results and report, leaves nothing, exit 130", {
+    timeout: 600_000,
+  }, async () => {
+    const service = demoServiceOnFake();
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1", ...service.fakeOptions });
+    try {
+      const out = join(folder.path, "loaders-interrupted");
+      const { child, done } = startCli(
+        cliPath,
+        [
+          ...["aws", "run", "--image", service.image, "--port", String(await freePort())],
+          ...["--instance-types", "t3.micro", "--instance-profile", "sizer-ssm"],
+          ...["--loaders", "2", "--loader-type", "c6i.large", "--loader-command", LOADCORE],
+          ...["--scenario", join(demoServiceDir, "loadtest.ts"), "--workers", "4"],
+          ...["--ramp-up", "60", "--duration", "300", "--terminate", "--yes", "--out", out, "-q"],
+        ],
+        { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+      );
+      // both loaders a few seconds into the load: Ctrl-C
+      let loaders: string[] | undefined;
+      while (loaders === undefined && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        loaders = loadersLive(fake, 2, 4);
+      }
+      expect(loaders, "the loaders never got going").toHaveLength(2);
+      child.kill("SIGINT");
+      const outcome = await done;
+      expect(outcome.code, outcome.stderr).toBe(130);
+      // every loader's loadcore stopped (not left loading), each having written its results
+      for (const loader of loaders ?? []) {
+        expect(processAlive(Number(readFileSync(join(loader, "loadcore.pid"), "utf8")))).toBe(false);
+        expect(
+          readResults(readFileSync(join(loader, "results.json"), "utf8"), "results.json").interrupted,
+        ).toBe(true);
+      }
+      const typeDir = join(out, "t3.micro");
+      const results = readResults(readFileSync(join(typeDir, "results.json"), "utf8"), "results.json");
+      expect(results.interrupted).toBe(true);
+      expect(results.loaders).toHaveLength(2);
+      for (const loader of results.loaders ?? []) expect(loader.requests).toBeGreaterThan(0);
+      expect(results.requests).toBe(results.loaders?.reduce((total, loader) => total + loader.requests, 0));
+      for (const file of ["report.html", "summary.md", "service.log"])
+        expect(existsSync(join(typeDir, file)), file).toBe(true);
+      // the node's metrics came back and begin with the load
+      const metrics = await readMetricsFile(join(typeDir, "metrics.csv"));
+      expect(metrics.samples.length).toBeGreaterThan(0);
+      expect(metrics.samples[0]?.time ?? 0).toBeGreaterThanOrEqual(Date.parse(results.startedAt) - 1000);
+      const comparison = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+      expect(comparison.types[0]).toMatchObject({ measured: true, partial: true });
+      // no container of the run, no launched instance left
+      expect(containersOf(fake, comparison.runId)).toBe("");
+      const left = [...fake.fleet.instances.values()].filter(
+        (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+      );
+      expect(left.map((instance) => instance.instanceId)).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
 });
 
 /** A service that answers 503 above 3 requests in flight; it binds the first free of two loopback addresses (below). */
@@ -406,80 +468,76 @@ async function giveServiceNodesTheirAddresses(fake: AwsFake, stop: AbortSignal):
 }
 
 describe("sizer aws run --loaders: instance types at the same time, one global stop each", () => {
-  itWith(
-    "docker",
-    "sizes two types at once, each with its own two loaders, stopped together on the merged error ratio",
-    { timeout: 600_000 },
-    async () => {
-      const serviceFolder = join(folder.path, "capacity-service");
-      mkdirSync(serviceFolder, { recursive: true });
-      writeFileSync(join(serviceFolder, "server.mjs"), CAPACITY_SERVER);
-      const scenarioFile = join(folder.path, "capacity-loadtest.ts");
-      writeFileSync(scenarioFile, CAPACITY_SCENARIO);
-      const image = buildNodeImage({ serviceFolder, entry: "server.mjs", name: "sizer-test-capacity" }).image;
-      const fake = await startAwsFake({ publicIpAddress: "127.0.0.1" });
-      const stop = new AbortController();
-      const addresses = giveServiceNodesTheirAddresses(fake, stop.signal);
-      try {
-        const out = join(folder.path, "parallel");
-        const started = Date.now();
-        const outcome = await runCli(
-          [
-            ...["aws", "run", "--image", image, "--port", String(await freePort())],
-            ...["--instance-types", "t3.micro,t3.small", "--instance-profile", "sizer-ssm"],
-            ...["--loaders", "2", "--loader-type", "c6i.large", "--loader-command", LOADCORE],
-            ...["--scenario", scenarioFile, "--workers", "16", "--ramp-up", "16", "--duration", "60"],
-            ...["--sizing-window", "3", "--sizing-min-samples", "30"],
-            ...["--terminate", "--yes", "--out", out, "-q"],
-          ],
-          { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+  it("sizes two types at once, each with its own two loaders, stopped together on the merged error ratio", {
+    timeout: 600_000,
+  }, async () => {
+    const serviceFolder = join(folder.path, "capacity-service");
+    mkdirSync(serviceFolder, { recursive: true });
+    writeFileSync(join(serviceFolder, "server.mjs"), CAPACITY_SERVER);
+    const scenarioFile = join(folder.path, "capacity-loadtest.ts");
+    writeFileSync(scenarioFile, CAPACITY_SCENARIO);
+    const service = serviceOnFake({ serviceFolder, entry: "server.mjs", name: "sizer-test-capacity" });
+    const image = service.image;
+    const fake = await startAwsFake({ publicIpAddress: "127.0.0.1", ...service.fakeOptions });
+    const stop = new AbortController();
+    const addresses = giveServiceNodesTheirAddresses(fake, stop.signal);
+    try {
+      const out = join(folder.path, "parallel");
+      const started = Date.now();
+      const outcome = await runCli(
+        [
+          ...["aws", "run", "--image", image, "--port", String(await freePort())],
+          ...["--instance-types", "t3.micro,t3.small", "--instance-profile", "sizer-ssm"],
+          ...["--loaders", "2", "--loader-type", "c6i.large", "--loader-command", LOADCORE],
+          ...["--scenario", scenarioFile, "--workers", "16", "--ramp-up", "16", "--duration", "60"],
+          ...["--sizing-window", "3", "--sizing-min-samples", "30"],
+          ...["--terminate", "--yes", "--out", out, "-q"],
+        ],
+        { env: fakeEnvironment(fake), timeoutMs: 540_000 },
+      );
+      process.stderr.write(
+        `sizer aws run, 2 types x 2 loaders at once, on the fake: ${Math.round((Date.now() - started) / 1000)} s\n`,
+      );
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(outcome.stderr).toContain("4 loader node(s) (c6i.large, 2 per instance type");
+      const windows: [number, number][] = [];
+      for (const type of ["t3.micro", "t3.small"]) {
+        expect(outcome.stderr).toMatch(
+          new RegExp(`\\[aws\\] ${type}: healthy; loading 16 workers from 2 loaders, together from `),
         );
-        process.stderr.write(
-          `sizer aws run, 2 types x 2 loaders at once, on the fake: ${Math.round((Date.now() - started) / 1000)} s\n`,
+        expect(outcome.stderr).toMatch(
+          new RegExp(`\\[aws\\] ${type} loaders: global stop \\(merged over 2 loaders\\): capacity reached`),
         );
-        expect(outcome.code, outcome.stderr).toBe(0);
-        expect(outcome.stderr).toContain("4 loader node(s) (c6i.large, 2 per instance type");
-        const windows: [number, number][] = [];
-        for (const type of ["t3.micro", "t3.small"]) {
-          expect(outcome.stderr).toMatch(
-            new RegExp(`\\[aws\\] ${type}: healthy; loading 16 workers from 2 loaders, together from `),
-          );
-          expect(outcome.stderr).toMatch(
-            new RegExp(
-              `\\[aws\\] ${type} loaders: global stop \\(merged over 2 loaders\\): capacity reached`,
-            ),
-          );
-          const results = readResults(readFileSync(join(out, type, "results.json"), "utf8"), "results.json");
-          expect(results.loaders).toHaveLength(2);
-          // stopped by the one decision: as a sizing stop, not interrupted, on the merged ratio
-          for (const loader of results.loaders ?? []) expect(loader.endReason).toBe("sizing");
-          // ...together: within 3 s of each other (one poll, one stop command to both)
-          const ends = (results.loaders ?? []).map((loader) => Date.parse(loader.endedAt ?? ""));
-          expect(Math.max(...ends) - Math.min(...ends)).toBeLessThan(3000);
-          expect(results.interrupted).toBe(false);
-          expect(results.sizing?.reached).toBe(true);
-          expect(results.sizing?.stopReason).toBe("error-ratio");
-          expect(results.sizing?.message).toMatch(
-            /^merged over 2 of 2 loaders: capacity reached: [\d.]+% errors/,
-          );
-          // the stop came before the ramp's end: 16 workers were never all started
-          expect(results.sizing?.workersAtStop ?? 16).toBeLessThan(16);
-          windows.push([Date.parse(results.startedAt), Date.parse(results.endedAt ?? results.startedAt)]);
-        }
-        // the two types' loads ran at the same time
-        const [first, second] = windows as [[number, number], [number, number]];
-        expect(first[0] < second[1] && second[0] < first[1]).toBe(true);
-        expect(outcome.stdout).toMatch(/t3\.micro: .* req\/s at capacity/);
-        expect(outcome.stdout).toMatch(/t3\.small: .* req\/s at capacity/);
-        const left = [...fake.fleet.instances.values()].filter(
-          (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+        const results = readResults(readFileSync(join(out, type, "results.json"), "utf8"), "results.json");
+        expect(results.loaders).toHaveLength(2);
+        // stopped by the one decision: as a sizing stop, not interrupted, on the merged ratio
+        for (const loader of results.loaders ?? []) expect(loader.endReason).toBe("sizing");
+        // ...together: within 3 s of each other (one poll, one stop command to both)
+        const ends = (results.loaders ?? []).map((loader) => Date.parse(loader.endedAt ?? ""));
+        expect(Math.max(...ends) - Math.min(...ends)).toBeLessThan(3000);
+        expect(results.interrupted).toBe(false);
+        expect(results.sizing?.reached).toBe(true);
+        expect(results.sizing?.stopReason).toBe("error-ratio");
+        expect(results.sizing?.message).toMatch(
+          /^merged over 2 of 2 loaders: capacity reached: [\d.]+% errors/,
         );
-        expect(left.map((instance) => instance.instanceId)).toEqual([]);
-      } finally {
-        stop.abort();
-        await addresses;
-        await fake.close();
+        // the stop came before the ramp's end: 16 workers were never all started
+        expect(results.sizing?.workersAtStop ?? 16).toBeLessThan(16);
+        windows.push([Date.parse(results.startedAt), Date.parse(results.endedAt ?? results.startedAt)]);
       }
-    },
-  );
+      // the two types' loads ran at the same time
+      const [first, second] = windows as [[number, number], [number, number]];
+      expect(first[0] < second[1] && second[0] < first[1]).toBe(true);
+      expect(outcome.stdout).toMatch(/t3\.micro: .* req\/s at capacity/);
+      expect(outcome.stdout).toMatch(/t3\.small: .* req\/s at capacity/);
+      const left = [...fake.fleet.instances.values()].filter(
+        (instance) => instance.state !== "terminated" && instance.state !== "shutting-down",
+      );
+      expect(left.map((instance) => instance.instanceId)).toEqual([]);
+    } finally {
+      stop.abort();
+      await addresses;
+      await fake.close();
+    }
+  });
 });

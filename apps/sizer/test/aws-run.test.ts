@@ -38,6 +38,7 @@ describe("sizer aws run: options", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--instance-types LIST");
     expect(help.stdout).toContain("--terminate");
+    expect(help.stdout).toContain("--service-cpus LIST");
     const unknown = await runCli(["aws", "launch"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("sizer aws launch");

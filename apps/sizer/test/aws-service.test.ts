@@ -146,6 +146,51 @@ describe("sizer aws run, the service on its node", () => {
     }
   });
 
+  it("--service-cpus: the container gets those cores of its node; a core the node lacks fails the type, naming the flag", {
+    timeout: 300_000,
+  }, async () => {
+    const fake = await startFake();
+    try {
+      const cores = allowedCpus();
+      // one core past the node's last: refused once the node said its cores, before the image or any container
+      const missing = (cores.at(-1) ?? 0) + 1;
+      const refused = await sizeOnFake(fake, "cpus-refused", [
+        ...["--image", serviceImage(), "--service-cpus", String(missing), ...shortSizing],
+      ]);
+      expect(refused.result.error?.code, refused.stderr).toBe("ERR_SIZER_USAGE");
+      expect(exitCodeFor(refused.result.error?.code ?? "")).toBe(2);
+      expect(refused.result.error?.message).toBe(
+        `--service-cpus names core(s) ${missing} but ${refused.result.launched[0]} (t3.micro) offers ${formatCpuList(cores)}`,
+      );
+      expect(refused.stderr).not.toContain("image loaded");
+      expect(containersOf(fake, refused.result.runId)).toBe("");
+      expect(runningInstances(fake)).toEqual([]);
+
+      // the node's last core alone: the container, node.json and command.json say that one
+      const last = cores.at(-1) ?? 0;
+      let cpuset: string | undefined;
+      const run = await sizeOnFake(
+        fake,
+        "cpus-one",
+        ["--image", serviceImage(), "--service-cpus", String(last), ...shortSizing],
+        (line) => {
+          const started = /\[aws\] t3\.micro (i-\w+): container (\S+) started/.exec(line);
+          if (started)
+            cpuset = docker(fake, "inspect", "--format", "{{.HostConfig.CpusetCpus}}", started[2] as string);
+        },
+      );
+      expect(run.result.error, run.stderr).toBeUndefined();
+      expect(cpuset).toBe(String(last));
+      const typeDir = join(run.out, "t3.micro");
+      expect(JSON.parse(readFileSync(join(typeDir, "node.json"), "utf8")).serviceCpus).toEqual([last]);
+      const command = JSON.parse(readFileSync(join(typeDir, "command.json"), "utf8"));
+      expect(command.cpuPlan).toMatchObject({ serviceCpus: [last], shared: false });
+      expect(run.stderr).toContain(`service on core(s) ${last} (1 of the ${cores.length} core(s)`);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it("a container that dies mid-run: exit 4, its log brought back and quoted, what was measured written", {
     timeout: 300_000,
   }, async () => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { processAlive } from "@sizer/test-utils";
 import { describe, expect, it } from "vitest";
 import {
   CpuPinningError,
@@ -10,15 +11,6 @@ import {
 } from "../dist/index.js";
 
 const hasTaskset = existsSync("/usr/bin/taskset") || existsSync("/bin/taskset");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
   for (let tries = 0; tries < 600; tries += 1) {
@@ -80,7 +72,7 @@ describe("runCommand", () => {
     expect(result.timedOut).toBe(true);
     expect(result.signal).toBe("SIGKILL");
     expect(grandchild).toBeGreaterThan(0);
-    await waitFor(() => !alive(grandchild), `process ${grandchild} to be gone`);
+    await waitFor(() => !processAlive(grandchild), `process ${grandchild} to be gone`);
   });
 
   it("stops the command when the signal aborts, and does not start it when aborted already", async () => {

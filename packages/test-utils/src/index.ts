@@ -48,6 +48,7 @@ export { exitCodesDocumentedFor, markdownCells, readmeErrorExitCodes } from "./e
 export { freePort } from "./free-port.mjs";
 export { type LoopbackServer, readBody, startLoopbackServer } from "./loopback-server.js";
 export { buildNodeImage, type NodeImageOptions } from "./node-image.mjs";
+export { processAlive } from "./process-alive.js";
 export { type PublicExports, publicExports } from "./public-exports.js";
 export { type CliRun, type CliRunOptions, runCli, startCli } from "./run-cli.js";
 export { temporaryFolder } from "./temporary-folder.js";

@@ -82,7 +82,6 @@ const NOT_ON_AWS = [
   "--pid",
   "--glances-url",
   "--collector",
-  "--service-cpus",
   "--load-cpus",
   "--docker-network",
   "--service-memory",
@@ -354,6 +353,8 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
                              e.g. your address/32; never opened to 0.0.0.0/0 unless you give it)
   --max-lifetime MINUTES     the nodes shut themselves down (and terminate) after this long (default 120)
   --online-timeout SECONDS   how long to wait for a node's SSM agent (default 600)
+  --service-cpus LIST        the node's cores the container gets (--cpuset-cpus), e.g. 0 or 0-1
+                             (default: all of them); checked against each node's own cores
   --loaders N                run the load from N loader nodes per instance type (tagged
                              sizer:role=loader, reused like service nodes) instead of this machine:
                              each runs the scenario (--scenario FILE uploaded, or --repo/--test

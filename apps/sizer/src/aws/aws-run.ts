@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
@@ -398,20 +399,23 @@ async function prepareNode(
   const { facts, progress } = sizing;
   const type = facts.instanceType;
   const [workFolder = "", cores = ""] = (await run(prepareScript())).trim().split("\n");
+  const available = parseCpuList(cores, `the cores of ${instanceId}`);
   // The node is the service's alone (the load comes from here or from loader nodes): every core it
-  // offers goes to the container, none is kept back for the recorder and the agent (see the README).
+  // offers goes to the container (or those --service-cpus names, checked against the node's own),
+  // none is kept back for the recorder and the agent (see the README).
   const plan = planCpus({
-    available: parseCpuList(cores, `the cores of ${instanceId}`),
+    available,
+    host: `${instanceId} (${type})`,
+    serviceCpus: sizing.options.run.serviceCpus,
     canPinService: true,
     pinning: true,
     loadHere: false,
   });
-  const pinned = plan.serviceCpus?.length ?? 0;
-  if (pinned !== facts.vcpus)
+  if (available.length !== facts.vcpus)
     progress(
       type,
       instanceId,
-      `the node offers ${pinned} core(s) where ${type} has ${facts.vcpus} vCPU(s): the container gets the node's`,
+      `the node offers ${available.length} core(s) where ${type} has ${facts.vcpus} vCPU(s): the container gets the node's`,
     );
   const image = await loadImage(sizing, instanceId, workFolder, run);
   progress(type, instanceId, `image loaded: ${image}`);
@@ -551,16 +555,7 @@ async function sizeOnNode(
           : undefined;
     const error = died ? await quoteServiceLog(died, outDir, type, instanceId) : result.error;
     if (error?.code === "ERR_SIZER_SERVICE_EXITED") progress(type, instanceId, error.message);
-    await alignNodeMetrics(outDir);
-    const rebuilt = await rebuildReport(outDir, {
-      host: {
-        name: instanceId,
-        instanceType: type,
-        vcpus: facts.vcpus,
-        memoryBytes: facts.memoryMiB * 1024 * 1024,
-      },
-      ...(options.run.title ? { title: options.run.title } : {}),
-    });
+    const rebuilt = await rebuildTypeReport(sizing, outDir, instanceId);
     await writeFile(
       join(outDir, "node.json"),
       `${JSON.stringify({ instanceId, address, reused: sizing.reuse !== undefined, runId: sizing.runId, image, serviceCpus: plan.serviceCpus, facts }, null, 2)}\n`,
@@ -580,17 +575,41 @@ async function sizeOnNode(
   } catch (error) {
     watch?.stop();
     if (started) {
-      await collect(clients, instanceId, name, outDir, sizing.options.bucket).catch((collectError: unknown) =>
-        progress(type, instanceId, `could not collect: ${(collectError as Error).message}`),
+      const collected = await collect(clients, instanceId, name, outDir, sizing.options.bucket).then(
+        () => true,
+        (collectError: unknown) => {
+          progress(type, instanceId, `could not collect: ${(collectError as Error).message}`);
+          return false;
+        },
       );
+      // What was measured before the failure: its report rebuilt with the node's metrics, as a success's.
+      if (collected && existsSync(join(outDir, "results.json")))
+        await rebuildTypeReport(sizing, outDir, instanceId).catch((rebuildError: unknown) =>
+          progress(type, instanceId, `could not rebuild the report: ${(rebuildError as Error).message}`),
+        );
     }
     return fail(error, instanceId);
   }
 }
 
+/** The type's report rebuilt from its folder with the node's facts (its metrics as collected). */
+function rebuildTypeReport(sizing: NodeSizing, outDir: string, instanceId: string) {
+  const { facts, options } = sizing;
+  return rebuildReport(outDir, {
+    host: {
+      name: instanceId,
+      instanceType: facts.instanceType,
+      vcpus: facts.vcpus,
+      memoryBytes: facts.memoryMiB * 1024 * 1024,
+    },
+    ...(options.run.title ? { title: options.run.title } : {}),
+  });
+}
+
 /**
  * Stops the recorder and the container on the node and brings metrics.csv and service.log back
- * into `outDir`; the container's exit code when it had ended before (undefined when it ran).
+ * into `outDir`, the metrics started with the load (on success, failure or Ctrl-C alike, see
+ * alignNodeMetrics); the container's exit code when it had ended before (undefined when it ran).
  */
 async function collect(
   clients: AwsClients,
@@ -614,5 +633,6 @@ async function collect(
     });
     await writeFile(join(outDir, file), content);
   }
+  await alignNodeMetrics(outDir);
   return { exitCode: status === "exited" || status === "dead" ? Number(code) : undefined };
 }
