@@ -2,6 +2,45 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packageTestConfig } from "../../vitest.base.js";
 
-// One test file at a time: the end-to-end runs pin a service and a load generator to the cores,
-// and two sizings at once on a 2-core machine would measure each other.
-export default packageTestConfig(dirname(fileURLToPath(import.meta.url)), { fileParallelism: false });
+// Files that neither pin a service nor measure a load: parsing, the CLI's refusals, services
+// started and stopped, the AWS fake answering the CLI. They run two at a time, first.
+const concurrent = [
+  "aws-allow-from",
+  "aws-nodes",
+  "aws-prices",
+  "command-service",
+  "cpu-plan",
+  "demo-service",
+  "docker-service",
+  "formats-contract",
+  "progress",
+  "public-api",
+  "ramp-up-check",
+  "resource-recorder",
+  "run-arguments",
+  "service-command",
+  "start-service",
+  "startup-port",
+  "url-service",
+].map((name) => `test/${name}.test.ts`);
+
+// Then the rest one file at a time: the end-to-end runs pin a service and a load generator to the
+// cores, and two sizings at once on a 2-core machine would measure each other.
+export default packageTestConfig(dirname(fileURLToPath(import.meta.url)), {
+  projects: [
+    {
+      extends: true,
+      test: { name: "concurrent", include: concurrent, sequence: { groupOrder: 0 } },
+    },
+    {
+      extends: true,
+      test: {
+        name: "alone",
+        include: ["test/**/*.test.ts"],
+        exclude: concurrent,
+        fileParallelism: false,
+        sequence: { groupOrder: 1 },
+      },
+    },
+  ],
+});
