@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { temporaryFolder } from "@sizer/test-utils";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError } from "../src/errors.js";
 import { parseMolotovConfig, readMolotovConfig, testToRunOptions } from "../src/options/molotov-config.js";
 
@@ -159,7 +159,8 @@ describe("Molotov config", () => {
   });
 
   it("reads a file, with clear errors for a missing file and bad JSON", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "loadcore-config-"));
+    const { path: folder, remove } = temporaryFolder("loadcore-config-");
+    onTestFinished(remove);
     const good = join(folder, "molotov.json");
     writeFileSync(good, JSON.stringify(molotovExample));
     expect(Object.keys((await readMolotovConfig(good)).tests)).toContain("big");

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { temporaryFolder } from "@sizer/test-utils";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type LoadResults, runLoad } from "../dist/index.js";
 import { captureStream, scenarioFolder } from "./helpers/scenario-files.js";
 import { type ChildServer, startChildServer } from "./servers/child-server.js";
@@ -122,7 +122,8 @@ describe("a session's timeout on the body", () => {
   afterAll(() => Promise.all([stalledBody.stop(), drip.stop()]));
 
   it("counts a body that stalls as a timeout, and lets a body that keeps coming finish past the timeout", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "loadcore-timeout-"));
+    const { path: folder, remove } = temporaryFolder("loadcore-timeout-");
+    onTestFinished(remove);
     writeFileSync(
       join(folder, "loadtest.ts"),
       `
