@@ -116,11 +116,12 @@ if (missing.length > 0) {
   );
 }
 
-// The packages whose tests pin a service and a load generator to the cores and measure them: they
-// run last, one at a time, with the machine to themselves. The others only parse, spawn and talk on
-// loopback (glances-collector's CPU checks count the CPU a process used, whatever the contention):
-// they run first, two packages at a time.
-const measuring = ["@sizer/loadcore", "@sizer/cli"];
+// The packages whose tests measure a load: loadcore's and sizer's sizings pin a service and a
+// generator to the cores, report's arrival-rate runs size loadcore against a rate-limited server.
+// They run last, one at a time, with the machine to themselves. The others only parse, spawn and
+// talk on loopback (glances-collector's CPU checks count the CPU a process used, whatever the
+// contention): they run first, two packages at a time.
+const measuring = ["@sizer/loadcore", "@sizer/report", "@sizer/cli"];
 
 function turboTest(filters, concurrency) {
   return run(process.execPath, [

@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { packageTestConfig } from "../../vitest.base.js";
 
 // Files that neither pin a service nor measure a load: parsing, the CLI's refusals, services
-// started and stopped, the AWS fake answering the CLI. They run two at a time, first.
+// started and stopped, the AWS fake answering the CLI. They run two at a time, first (vitest's
+// default is one worker on a 2-core machine: the number of cores less one).
 const concurrent = [
   "aws-allow-from",
   "aws-nodes",
@@ -30,7 +31,7 @@ export default packageTestConfig(dirname(fileURLToPath(import.meta.url)), {
   projects: [
     {
       extends: true,
-      test: { name: "concurrent", include: concurrent, sequence: { groupOrder: 0 } },
+      test: { name: "concurrent", include: concurrent, maxWorkers: 2, sequence: { groupOrder: 0 } },
     },
     {
       extends: true,
