@@ -8,6 +8,7 @@ import {
   POOL_GROWTH_HOLD_MS,
   POOL_GROWTH_INTERVAL_MS,
   POOL_GROWTH_LAG_LIMIT_MS,
+  POOL_GROWTH_LOOP_LIMIT,
   POOL_GROWTH_MIN_STEP,
 } from "../src/engine/arrival-rate.js";
 
@@ -52,8 +53,11 @@ afterEach(() => {
   for (const scheduler of schedulers.splice(0)) scheduler.stop();
 });
 
-/** 1000 runs/s (one a ms) on a fake clock; `cpu` is the share of a core the generator used. */
-function schedule(plan: Partial<ArrivalPlan>, cpu = 0.2) {
+/**
+ * 1000 runs/s (one a ms) on a fake clock; `cpu` is the share of a core the generator used, `loop` the
+ * share of its time its event loop was busy.
+ */
+function schedule(plan: Partial<ArrivalPlan>, cpu = 0.2, loop = 0.2) {
   let now = 1000;
   const pool = new FakePool();
   const scheduler = new ArrivalScheduler<number>(
@@ -69,7 +73,7 @@ function schedule(plan: Partial<ArrivalPlan>, cpu = 0.2) {
       ...plan,
     },
     pool,
-    { clock: () => now, cpuShare: () => cpu },
+    { clock: () => now, cpuShare: () => cpu, loopBusyShare: () => loop },
   );
   pool.scheduler = scheduler;
   schedulers.push(scheduler);
@@ -154,6 +158,20 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(pool.size).toBe(2);
   });
 
+  it("does not grow while the generator's event loop is busy: the answers in flight wait to be read", () => {
+    const { pool, scheduler, begin, at } = schedule(
+      { preAllocatedWorkers: 2 },
+      0.2,
+      POOL_GROWTH_LOOP_LIMIT + 0.05,
+    );
+    begin();
+    for (let ms = 1; ms <= 10 * POOL_GROWTH_INTERVAL_MS; ms += 1) at(ms);
+    expect(pool.size).toBe(2);
+    expect(scheduler.counts.started).toBe(2);
+    pool.finishAll();
+    expect(scheduler.counts).toEqual({ started: 4, late: 2, dropped: 0 });
+  });
+
   it("does not grow while the generator lags: its timer fired late, the machine kept it waiting", async () => {
     const { pool, scheduler, begin, at, setClock } = schedule({ preAllocatedWorkers: 2 });
     begin();
@@ -199,7 +217,11 @@ describe("the arrival-rate scheduler's pool", () => {
   });
 
   it(`grows a pool under the runs of ${POOL_GROWTH_FREE_MS} ms by its size after a pause, young runs or not`, () => {
-    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 16 });
+    // 10,000 runs/s: 16 workers hold the runs of 1.6 ms
+    const { pool, scheduler, begin, at } = schedule({
+      preAllocatedWorkers: 16,
+      rate: { from: 10_000, to: 10_000 },
+    });
     begin();
     pool.finishAll();
     at(40);

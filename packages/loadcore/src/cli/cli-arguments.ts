@@ -164,7 +164,7 @@ New in loadcore:
       --max-workers N      arrival-rate model: the pool grows up to N workers per process (default 1000);
                            runs that find it busy start late, or are counted dropped
       --pre-allocated-workers N  arrival-rate model: workers per process made ready (setup run) before
-                           the clock starts (default: the runs of 20 ms at the start rate, at least 10)
+                           the clock starts (default: the runs of 3 ms at the start rate, at least 10)
       --timeout S          per-request timeout in seconds (default 30)
   -k, --insecure           accept any TLS certificate of an https target (to trust a private CA
                            instead: NODE_EXTRA_CA_CERTS=ca.pem loadcore ...)

@@ -93,6 +93,11 @@ export interface ArrivalSchedulerOptions {
    * starts the count); by default its CPU time ({@link cpuTimeReader}) over the clock's time.
    */
   cpuShare?: () => number;
+  /**
+   * The share of its time the event loop was busy since the previous call (the first call starts the
+   * count); by default from `performance.eventLoopUtilization()`.
+   */
+  loopBusyShare?: () => number;
 }
 
 /**
@@ -116,6 +121,18 @@ export const POOL_GROWTH_MIN_STEP = 8;
  * loop waits for a core most of the time it is busy, and a bigger pool does keep the rate there.
  */
 export const POOL_GROWTH_CPU_LIMIT = 0.9;
+
+/**
+ * Nor does a pool whose event loop was busy more than this share of its last window
+ * ({@link POOL_GROWTH_INTERVAL_MS}, sampled as runs are dispatched): with no idle time left, the loop
+ * reads the answers of the runs in flight late, so they look held by the target while they wait for the
+ * generator, and more workers only add connections to it. The CPU share above is read over the whole
+ * growth interval, which can be a hundred calm milliseconds around a stall: against nginx at 35,000 and
+ * 50,000 runs/s, pools that passed it doubled after each stall to 1,000 workers, whose connections cost
+ * more a request than the 60 to 200 the rate needed (a closed loop of 1,000 workers does about half the
+ * requests a second of one of 50).
+ */
+export const POOL_GROWTH_LOOP_LIMIT = 0.9;
 
 /**
  * Nor does a pool whose timer fired later than this since the last growth (ms): the generator does not
@@ -147,6 +164,16 @@ export const POOL_GROWTH_HELD_SHARE = 0.5;
  */
 export const POOL_GROWTH_FREE_MS = RUN_DEFAULTS.preAllocatedSeconds * 1000;
 
+function loopBusyShareOf(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return share;
+  };
+}
+
 function cpuShareOf(clock: () => number): () => number {
   const readCpu = cpuTimeReader();
   let lastCpu = readCpu();
@@ -169,14 +196,18 @@ function cpuShareOf(clock: () => number): () => number {
  * The pool starts with `preAllocatedWorkers`, made ready before the clock starts ({@link preAllocate},
  * then {@link begin}). It grows when runs are due and no worker is idle, at a bounded pace: at most
  * doubling in each {@link POOL_GROWTH_INTERVAL_MS} (by {@link POOL_GROWTH_MIN_STEP} while the runs in
- * flight are young, {@link POOL_GROWTH_HELD_SHARE}), only while the generator has CPU to spare
- * ({@link POOL_GROWTH_CPU_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to `maxWorkers`.
+ * flight are young, {@link POOL_GROWTH_HELD_SHARE}), only while the generator has CPU and loop time
+ * to spare ({@link POOL_GROWTH_CPU_LIMIT}, {@link POOL_GROWTH_LOOP_LIMIT}) and keeps time ({@link POOL_GROWTH_LAG_LIMIT_MS}), up to `maxWorkers`.
  */
 export class ArrivalScheduler<Worker> {
   readonly #plan: ArrivalPlan;
   readonly #pool: ArrivalPool<Worker>;
   readonly #clock: () => number;
   readonly #cpuShare: () => number;
+  readonly #loopBusyShare: () => number;
+  /** When the loop's busy share was last read, and the share of the last window of at least 1 ms. */
+  #loopReadAt = Number.NEGATIVE_INFINITY;
+  #loopBusy = 0;
   /** `performance.now()` of the schedule's offset 0, once begun. */
   #origin = Number.NaN;
   /** This process's next run, counted in its own share (global index `next * processes + processIndex`). */
@@ -223,6 +254,7 @@ export class ArrivalScheduler<Worker> {
     this.#pool = pool;
     this.#clock = options.clock ?? (() => performance.now());
     this.#cpuShare = options.cpuShare ?? cpuShareOf(this.#clock);
+    this.#loopBusyShare = options.loopBusyShare ?? loopBusyShareOf();
   }
 
   /** Workers added to the pool so far. */
@@ -248,6 +280,7 @@ export class ArrivalScheduler<Worker> {
     if (this.#plan.durationSeconds !== undefined) this.#endAt = origin + this.#plan.durationSeconds * 1000;
     this.#nextAt = this.#timeOf(this.#next);
     this.#cpuShare();
+    this.#readLoop(this.#clock());
     this.dispatch();
   }
 
@@ -290,6 +323,7 @@ export class ArrivalScheduler<Worker> {
 
   #dispatchDue(): void {
     const now = this.#clock();
+    if (now - this.#loopReadAt >= POOL_GROWTH_INTERVAL_MS) this.#readLoop(now);
     const staleAfterMs = this.#plan.staleAfterMs;
     for (;;) {
       const intendedAt = this.#nextAt;
@@ -330,6 +364,17 @@ export class ArrivalScheduler<Worker> {
     }
   }
 
+  /**
+   * The loop's busy share of its last window: the one ending now, or the one before when this one is
+   * shorter than 1 ms (too short to tell).
+   */
+  #readLoop(now: number): number {
+    const share = this.#loopBusyShare();
+    if (now - this.#loopReadAt >= 1) this.#loopBusy = share;
+    this.#loopReadAt = now;
+    return this.#loopBusy;
+  }
+
   #advance(): void {
     this.#next += 1;
     this.#nextAt = this.#timeOf(this.#next);
@@ -346,7 +391,12 @@ export class ArrivalScheduler<Worker> {
     if (this.#size >= plan.maxWorkers) return false;
     if (now >= this.#refillAt) {
       const cpu = this.#size > 0 ? this.#cpuShare() : 0;
-      if (cpu > POOL_GROWTH_CPU_LIMIT || this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS)
+      const loopBusy = this.#readLoop(now);
+      if (
+        cpu > POOL_GROWTH_CPU_LIMIT ||
+        loopBusy > POOL_GROWTH_LOOP_LIMIT ||
+        this.#timerLag > POOL_GROWTH_LAG_LIMIT_MS
+      )
         this.#holdUntil = now + POOL_GROWTH_HOLD_MS;
       this.#timerLag = 0;
       this.#refillAt = now + POOL_GROWTH_INTERVAL_MS;
