@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../errors.js";
 import {
   checkRunOptions,
+  RUN_DEFAULTS,
   RUN_OPTION_FLAGS,
   RunOptionError,
   type RunOptionFlag,
@@ -122,17 +123,19 @@ const FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<string, FlagSpec>;
 
-/** The `--help` text. */
+const DEFAULTS = RUN_DEFAULTS;
+
+/** The `--help` text: the defaults are {@link RUN_DEFAULTS}, the ones the options get. */
 export const HELP = `Usage: loadcore [options] [scenario]          (scenario: a .ts/.mts/.js/.mjs file, default loadtest.ts)
        loadcore --config molotov.json [test]   (test: a name of the config's tests section, default "test")
        loadcore merge FILE... [-o merged.json] (merge loaders' results exactly; loadcore merge --help)
 
 Molotov's flags:
-  -w, --workers N          workers (concurrent users) per process (default 1; 500 with --sizing)
-  -p, --processes N        processes (worker threads), each with its own event loop (default 1)
-  -d, --duration S         seconds, counted from the start of the run (default 86400)
-      --ramp-up S          start the workers linearly over S seconds (default 0; 300 with --sizing)
-      --delay S            seconds each worker sleeps after each scenario run (default 0)
+  -w, --workers N          workers (concurrent users) per process (default ${DEFAULTS.workers}; ${DEFAULTS.sizingWorkers} with --sizing)
+  -p, --processes N        processes (worker threads), each with its own event loop (default ${DEFAULTS.processes})
+  -d, --duration S         seconds, counted from the start of the run (default ${DEFAULTS.duration})
+      --ramp-up S          start the workers linearly over S seconds (default ${DEFAULTS.rampUp}; ${DEFAULTS.sizingRampUp} with --sizing)
+      --delay S            seconds each worker sleeps after each scenario run (default ${DEFAULTS.delay})
   -r, --max-runs N         scenario runs per worker
   -x, --exception          stop the whole run at the first failure, and exit 1
   -f, --fail N             exit 1 when at least N scenario runs failed (also with --quiet)
@@ -143,17 +146,18 @@ Molotov's flags:
       --config FILE        a Molotov config (molotov.json); command-line flags override the test's,
                            variables set in the environment override the config's env
   -c, --console            accepted for compatibility (the output adapts to the terminal)
-      --console-update S   refresh interval of the live status (default 0.2 s on a terminal, 5 s otherwise)
+      --console-update S   refresh interval of the live status (default ${DEFAULTS.consoleUpdateTty} s on a terminal, ${DEFAULTS.consoleUpdate} s
+                           otherwise)
       --force-shutdown     at the end of --duration, cancel in-flight requests
       --use-extension FILE load FILE (fixtures, events) before the scenario; repeatable
       --sizing             find the capacity: ramp up until the error ratio passes the tolerance
                            (with --ramp-rate FROM:TO: ramp the rate, stop also when the achieved rate
                            no longer follows it; the capacity in scenario runs/s)
-      --sizing-tolerance P percent of failed scenario runs over the window that stops sizing (default 5)
+      --sizing-tolerance P percent of failed scenario runs over the window that stops sizing (default ${DEFAULTS.sizingTolerance})
   -V, --version            print the version
 New in loadcore:
-      --sizing-window S    sizing sliding window, seconds (default 60)
-      --sizing-min-samples N  scenario runs in the window before any sizing decision (default 100)
+      --sizing-window S    sizing sliding window, seconds (default ${DEFAULTS.sizingWindow})
+      --sizing-min-samples N  scenario runs in the window before any sizing decision (default ${DEFAULTS.sizingMinSamples})
       --sizing-latency pXX=MS  a latency objective as a second sizing stop criterion, e.g. p95=500
       --live FILE          append one NDJSON line per closed second to FILE (format loadcore-live v1)
       --sizing-decision external  no sizing stop of its own: a coordinator reading --live (with other
@@ -161,11 +165,12 @@ New in loadcore:
       --rate R             arrival-rate model: start R scenario runs per second, whole run, on schedule
                            whether or not earlier runs finished (latency from each run's planned start)
       --ramp-rate FROM:TO  arrival-rate model: from FROM to TO runs per second over --ramp-up, then TO
-      --max-workers N      arrival-rate model: the pool grows up to N workers per process (default 1000);
+      --max-workers N      arrival-rate model: the pool grows up to N workers per process (default ${DEFAULTS.maxWorkers});
                            runs that find it busy start late, or are counted dropped
       --pre-allocated-workers N  arrival-rate model: workers per process made ready (setup run) before
-                           the clock starts (default: the runs of 3 ms at the start rate, at least 10)
-      --timeout S          per-request timeout in seconds (default 30)
+                           the clock starts (default: the runs of ${DEFAULTS.preAllocatedSeconds * 1000} ms at the start rate, at least
+                           ${DEFAULTS.preAllocatedMinimum})
+      --timeout S          per-request timeout in seconds (default ${DEFAULTS.timeout})
   -k, --insecure           accept any TLS certificate of an https target (to trust a private CA
                            instead: NODE_EXTRA_CA_CERTS=ca.pem loadcore ...)
   -o, --output FILE        write the results JSON (format loadcore-results v1)
