@@ -146,8 +146,11 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(scheduler.counts).toEqual({ started: 1 + POOL_GROWTH_MIN_STEP, late: 0, dropped: 0 });
   });
 
-  it("does not grow while the generator's CPU is busy: the runs wait for it, not for workers", () => {
-    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 }, POOL_GROWTH_CPU_LIMIT + 0.05);
+  it.each([
+    ["CPU is busy: the runs wait for it, not for workers", POOL_GROWTH_CPU_LIMIT + 0.05, 0.2],
+    ["event loop is busy: the answers in flight wait to be read", 0.2, POOL_GROWTH_LOOP_LIMIT + 0.05],
+  ])("does not grow while the generator's %s", (_, cpu, loop) => {
+    const { pool, scheduler, begin, at } = schedule({ preAllocatedWorkers: 2 }, cpu, loop);
     begin();
     for (let ms = 1; ms <= 10 * POOL_GROWTH_INTERVAL_MS; ms += 1) at(ms);
     expect(pool.size).toBe(2);
@@ -156,20 +159,6 @@ describe("the arrival-rate scheduler's pool", () => {
     expect(scheduler.counts).toEqual({ started: 4, late: 2, dropped: 0 });
     pool.finishAll();
     expect(pool.size).toBe(2);
-  });
-
-  it("does not grow while the generator's event loop is busy: the answers in flight wait to be read", () => {
-    const { pool, scheduler, begin, at } = schedule(
-      { preAllocatedWorkers: 2 },
-      0.2,
-      POOL_GROWTH_LOOP_LIMIT + 0.05,
-    );
-    begin();
-    for (let ms = 1; ms <= 10 * POOL_GROWTH_INTERVAL_MS; ms += 1) at(ms);
-    expect(pool.size).toBe(2);
-    expect(scheduler.counts.started).toBe(2);
-    pool.finishAll();
-    expect(scheduler.counts).toEqual({ started: 4, late: 2, dropped: 0 });
   });
 
   it("does not grow while the generator lags: its timer fired late, the machine kept it waiting", async () => {
