@@ -125,6 +125,26 @@ describe("judgeSelfCheck", () => {
     );
   });
 
+  it("flags an arrival-rate generator that fell behind its schedule with its pool below the maximum", () => {
+    // 10,000 runs/s due; from second 2 it starts 6,000 a second at 60% of its core, its pool at 240
+    const arrivals = (workers: number) =>
+      timeline([100, 60, 60, 60, 60, 60, 60, 60]).map((second) => ({
+        ...second,
+        workers,
+        targetRate: 10_000,
+        startedRuns: second.t < 2 ? 10_000 : 6000,
+      }));
+    const behind = judgeSelfCheck(arrivals(240), 1, { maxWorkers: 1000 });
+    expect(behind.saturated).toBe(true);
+    expect(behind.message).toBe(
+      "the load generator fell behind its schedule: it started 60% of the runs due over 6 seconds in a row, its pool at 240 of up to 1000 workers (a busy generator does not grow it) and its CPU at most 60% of its 1 core; the achieved rate and the latencies may measure the generator, not the target",
+    );
+    // at the maximum, the pool is the limit (a slow target holds every worker), not the generator
+    expect(judgeSelfCheck(arrivals(1000), 1, { maxWorkers: 1000 }).saturated).toBe(false);
+    // the workers model has no schedule to fall behind
+    expect(judgeSelfCheck(arrivals(240), 1).saturated).toBe(false);
+  });
+
   it("judges a run shorter than the sustained span on all its seconds after the first", () => {
     expect(judgeSelfCheck(timeline([50, 97, 98]), 1).saturated).toBe(true);
     expect(judgeSelfCheck(timeline([50, 97, 20]), 1).saturated).toBe(false);

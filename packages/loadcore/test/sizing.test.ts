@@ -483,3 +483,31 @@ describe("SizingController arrival-rate plateau", () => {
     expect(stop?.message).toContain(`levelled at ${Math.round(mean)} scenario runs/s`);
   });
 });
+
+describe("SizingController arrival-rate healthy level", () => {
+  it("does not call a second healthy when its achieved rate fell short of its target, errors or not", () => {
+    const controller = new SizingController({
+      tolerance: 5,
+      windowSeconds: 60,
+      minSamples: 10,
+      load: "rate",
+      plateau: { enabled: false },
+    });
+    // the target rises 1,000 runs/s a second; from 8,000 the generator falls behind (half the target
+    // achieved, nothing failed): those seconds are not the healthy level, however error-free
+    for (let t = 0; t < 16; t++) {
+      const target = 1000 * (t + 1);
+      const achieved = target < 8000 ? target : target / 2;
+      controller.observe(
+        { ...point({ t, workers: 50, ok: achieved, failed: 0 }), targetRate: target, achievedRate: achieved },
+        false,
+      );
+    }
+    const verdict = controller.verdict();
+    expect(verdict.rate?.targetAtHealthy).toBe(5000);
+    expect(verdict.rate?.achievedAtHealthy).toBe(5000);
+    expect(verdict.rate?.capacity).toBe(5000);
+    // the healthy level averages its last 5 seconds (3,000 to 7,000 runs/s)
+    expect(verdict.message).toContain("last healthy level 5000 scenario runs/s achieved (5000/s target");
+  });
+});

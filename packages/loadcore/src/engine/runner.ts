@@ -599,7 +599,11 @@ function finishResults(
             ...sumArrivals(seconds.arrivals),
           },
         }),
-    selfCheck: judgeSelfCheck(aggregator.timeline, cores),
+    selfCheck: judgeSelfCheck(
+      aggregator.timeline,
+      cores,
+      arrivalRate === undefined ? {} : { maxWorkers: options.maxWorkers * options.processes },
+    ),
   });
 }
 

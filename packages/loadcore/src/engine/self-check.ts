@@ -138,6 +138,47 @@ export interface SelfCheckOptions {
    * generator's start-up (module loading, JIT compilation), which would flag any very short run.
    */
   startUpSeconds?: number;
+  /**
+   * Arrival-rate model: the most workers of the pool, all processes. A second whose started runs fell
+   * more than {@link SCHEDULE_TOLERANCE} short of its target rate while the pool was below this counts as
+   * the generator falling behind its schedule (at the maximum, the pool is the limit: a slow target holds
+   * every worker).
+   */
+  maxWorkers?: number;
+}
+
+/** Arrival-rate model: a second is behind its schedule when it started less than this share short of it. */
+export const SCHEDULE_TOLERANCE = 0.05;
+
+interface ScheduleLag {
+  /** The longest run of consecutive seconds behind the schedule. */
+  seconds: number;
+  /** Runs due and runs started over that run of seconds, and the most workers of the pool in it. */
+  due: number;
+  started: number;
+  workers: number;
+}
+
+/** The longest stretch of seconds in which the generator fell behind its arrival-rate schedule. */
+function scheduleLagOf(timeline: readonly TimelinePoint[], maxWorkers: number): ScheduleLag {
+  let longest: ScheduleLag = { seconds: 0, due: 0, started: 0, workers: 0 };
+  let current: ScheduleLag = { seconds: 0, due: 0, started: 0, workers: 0 };
+  for (const point of timeline) {
+    const due = point.targetRate ?? 0;
+    const started = point.startedRuns ?? 0;
+    if (due > 0 && started < (1 - SCHEDULE_TOLERANCE) * due && point.workers < maxWorkers) {
+      current = {
+        seconds: current.seconds + 1,
+        due: current.due + due,
+        started: current.started + started,
+        workers: Math.max(current.workers, point.workers),
+      };
+      if (current.seconds > longest.seconds) longest = current;
+    } else {
+      current = { seconds: 0, due: 0, started: 0, workers: 0 };
+    }
+  }
+  return longest;
 }
 
 function plural(count: number, word: string): string {
@@ -147,8 +188,10 @@ function plural(count: number, word: string): string {
 /**
  * Judges, from the timeline, whether the load generator itself was the limit: saturated when, for
  * `sustainedSeconds` consecutive seconds (or the whole run if it is shorter), its CPU stayed above
- * `cpuThresholdPercent` of `cores` x 100% or its p99 event-loop delay above the threshold. The first
- * `startUpSeconds` (start-up) are left out of the verdict and of the figures.
+ * `cpuThresholdPercent` of `cores` x 100% or its p99 event-loop delay above the threshold, or (arrival-rate
+ * model, `maxWorkers` given) it started fewer runs than its schedule ({@link SCHEDULE_TOLERANCE}) while its
+ * pool could still grow. The first `startUpSeconds` (start-up) are left out of the verdict and of the
+ * figures.
  */
 export function judgeSelfCheck(
   fullTimeline: readonly TimelinePoint[],
@@ -178,10 +221,15 @@ export function judgeSelfCheck(
   }
   const cpuSaturated = timeline.length > 0 && cpuLongest >= sustained;
   const delaySaturated = timeline.length > 0 && delayLongest >= sustained;
+  const lag = options.maxWorkers === undefined ? undefined : scheduleLagOf(timeline, options.maxWorkers);
+  const behind = lag !== undefined && timeline.length > 0 && lag.seconds >= sustained;
   const usedShare = Math.round(cpuPercentMax / usableCores);
   const coresText = plural(usableCores, "core");
   let message: string;
-  if (cpuSaturated) {
+  if (behind) {
+    const share = Math.round((lag.started / lag.due) * 1000) / 10;
+    message = `the load generator fell behind its schedule: it started ${share}% of the runs due over ${plural(lag.seconds, "second")} in a row, its pool at ${lag.workers} of up to ${options.maxWorkers} workers (a busy generator does not grow it) and its CPU at most ${usedShare}% of its ${coresText}; the achieved rate and the latencies may measure the generator, not the target`;
+  } else if (cpuSaturated) {
     message = `the load generator used ${usedShare}% of its ${coresText} for ${plural(cpuLongest, "second")} in a row; the result may measure the generator, not the target`;
   } else if (delaySaturated) {
     // A lagging loop with CPU to spare means other work took the machine's cores.
@@ -203,7 +251,7 @@ export function judgeSelfCheck(
     cpuPercentMean: timeline.length === 0 ? 0 : Math.round((cpuSum / timeline.length) * 10) / 10,
     cores: usableCores,
     eventLoopDelayP99MaxMs: Math.round(delayMax * 100) / 100,
-    saturated: cpuSaturated || delaySaturated,
+    saturated: cpuSaturated || delaySaturated || behind,
     message,
   };
 }

@@ -128,6 +128,12 @@ export interface SizingVerdict {
 
 /** Seconds averaged for the figures of the healthy level (throughput, latency). */
 const LEVEL_SECONDS = 5;
+/**
+ * Arrival-rate sizing: a healthy second's achieved rate is at least this share of its target rate. A
+ * second that fell short was not held, errors or not: against nginx, a generator that fell behind its
+ * 120,000 runs/s target called a second of 57,000 achieved its healthy level, its p50 at 17 s.
+ */
+export const RATE_HELD_SHARE = 0.9;
 /** Plateau: the current band needs at least this many times the workers of the band it is compared with. */
 const PLATEAU_WORKER_GROWTH = 1.2;
 /** Plateau: throughput grew by less than this share of the growth proportional to the workers. */
@@ -393,6 +399,7 @@ export class SizingController {
       // under the tolerance. A healthy second must be within the limits on its own too.
       const ownHealthy =
         errorRatioPercent(point.ok, point.failed) <= tolerance &&
+        (!this.#rate || pointAchievedRate(point) >= RATE_HELD_SHARE * pointTargetRate(point)) &&
         (latencyObjective === undefined ||
           point.latency[latencyObjective.percentile] <= latencyObjective.thresholdMs);
       if (ownHealthy) {
