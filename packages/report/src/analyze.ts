@@ -527,7 +527,9 @@ export function analyze(input: AnalyzeInput): Analysis {
     ? " The run measured nothing usable."
     : trust.trustworthy
       ? ""
-      : " Not trustworthy: see the warnings.";
+      : results.selfCheck?.saturated
+        ? " Not trustworthy: the load generator was the limit, so the service may take more; see the warnings."
+        : " Not trustworthy: see the warnings.";
   return {
     headline: `${capacity.message} ${bottleneck.summary}${caveat}`,
     capacity,

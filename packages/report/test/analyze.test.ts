@@ -90,7 +90,9 @@ describe("bottleneck verdict on synthetic runs", () => {
     });
     expect(analysis.trust.trustworthy).toBe(false);
     expect(analysis.trust.warnings[0]).toContain("The load generator reported itself saturated");
-    expect(analysis.headline).toContain("Not trustworthy");
+    expect(analysis.headline).toContain(
+      "Not trustworthy: the load generator was the limit, so the service may take more; see the warnings.",
+    );
   });
 
   it("names the loaders a merged run lost, without doubting the measure of the others", () => {
