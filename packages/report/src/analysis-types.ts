@@ -242,6 +242,8 @@ export interface ArrivalRateLevel {
   to: number;
   /** The most workers the pool could grow to. */
   maxWorkers: number;
+  /** The most workers the pool had in any second (`timeline[].workers`, all processes). */
+  peakWorkers: number;
   /** Scenario runs started (on time or late), started late, and dropped (never started). */
   started: number;
   late: number;

@@ -48,6 +48,7 @@ export function arrivalRateLevel(results: LoadResultsInput): ArrivalRateLevel | 
     from: arrival.from,
     to: arrival.to,
     maxWorkers: arrival.maxWorkers,
+    peakWorkers: results.timeline.reduce((peak, second) => Math.max(peak, second.workers), 0),
     started: arrival.started,
     late: arrival.late,
     dropped: arrival.dropped,
@@ -147,7 +148,7 @@ export function arrivalRateFacts(capacity: Capacity): string[] {
   const scheduled = level.started + level.dropped;
   if (level.dropped > 0) {
     facts.push(
-      `${formatNumber(level.dropped)} of ${formatNumber(scheduled)} scheduled scenario runs (${formatPercent((level.dropped / scheduled) * 100)}) were dropped: no worker of the pool of ${formatNumber(level.maxWorkers)} was free in time, so the service never got that load.`,
+      `${formatNumber(level.dropped)} of ${formatNumber(scheduled)} scheduled scenario runs (${formatPercent((level.dropped / scheduled) * 100)}) were dropped: ${droppedWhy(level)}, so the service never got that load.`,
     );
   } else {
     facts.push(
@@ -155,6 +156,13 @@ export function arrivalRateFacts(capacity: Capacity): string[] {
     );
   }
   return facts;
+}
+
+/** Why runs were dropped: the pool at its maximum, or a pool that could grow and did not. */
+function droppedWhy(level: ArrivalRateLevel): string {
+  if (level.peakWorkers >= level.maxWorkers)
+    return `no worker of the pool of ${formatNumber(level.maxWorkers)} was free in time`;
+  return `no worker was free in time, and the pool stayed at ${formatNumber(level.peakWorkers)} of up to ${formatNumber(level.maxWorkers)} workers (a load generator too busy to read its answers in time does not grow it)`;
 }
 
 /** At most this many workers at the stop is "a handful": the workers model has no resolution below it. */

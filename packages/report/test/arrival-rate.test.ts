@@ -212,6 +212,12 @@ describe("the evidence of an arrival-rate run whose pool was too small", () => {
       expect(analysis.bottleneck.evidence.join("\n")).toContain(
         "no worker of the pool of 2 was free in time",
       );
+      // the same pool below a larger maximum could have grown: it is the generator that did not grow it
+      const arrival = results.arrivalRate as NonNullable<typeof results.arrivalRate>;
+      const belowMaximum = analyze({ results: { ...results, arrivalRate: { ...arrival, maxWorkers: 10 } } });
+      expect(belowMaximum.bottleneck.evidence.join("\n")).toContain(
+        "no worker was free in time, and the pool stayed at 2 of up to 10 workers",
+      );
       // the dropped-runs axis counts whole runs: integer ticks, a whole top
       const html = renderHtml({ results, analysis, generatedAt: "2026-12-07T16:00:00Z" });
       const axis = chartLayoutOf(html, "chart-rate")?.yaxis2;
