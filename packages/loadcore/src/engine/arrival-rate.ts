@@ -117,8 +117,9 @@ export const POOL_GROWTH_MIN_STEP = 8;
  * interval before) does not grow: the runs are waiting for the generator's CPU, not for workers, and
  * more workers would only open more connections and fall further behind (at the start, before the
  * code was warm, that cascade took a 1,000-worker pool to its maximum in a second against a 1 ms
- * service). Its CPU time, not its event loop's utilisation: on a machine busy with other work, the
- * loop waits for a core most of the time it is busy, and a bigger pool does keep the rate there.
+ * service). Its CPU time over the whole growth interval: on a machine busy with other work, the loop
+ * waits for a core most of the time it is busy, which its utilisation counts as busy. The loop's share
+ * over its last 10 ms ({@link POOL_GROWTH_LOOP_LIMIT}) is checked too, for the stalls this average smooths.
  */
 export const POOL_GROWTH_CPU_LIMIT = 0.9;
 
