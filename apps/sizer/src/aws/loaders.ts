@@ -22,7 +22,7 @@ import {
 import { SizerError, SizerUsageError } from "../errors.js";
 import type { SizingRunOptions } from "../load-runner.js";
 import type { AwsRunOptions } from "./aws-arguments.js";
-import { launchRunNode, runOnNode } from "./launch.js";
+import { launchRunNode, NODE_POLL, runOnNode } from "./launch.js";
 import { LoaderSizing } from "./loader-sizing.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
 
@@ -113,7 +113,8 @@ export async function readyLoaders(
         ec2: clients.ec2,
         instanceId: node.instanceId,
         timeoutMs: options.onlineTimeoutSeconds * 1000,
-        pollMs: 2000,
+        firstPollMs: NODE_POLL.initialDelayMs,
+        pollMs: NODE_POLL.maxDelayMs,
         ...(context.signal ? { signal: context.signal } : {}),
       });
       const folder = await runOnNode(
@@ -139,6 +140,7 @@ export async function readyLoaders(
           instanceId: node.instanceId,
           remotePath: `${folder}/scenario.ts`,
           content,
+          poll: NODE_POLL,
           ...(options.bucket ? { bucket: options.bucket } : {}),
         });
       }
@@ -363,7 +365,7 @@ async function runLoader(
       script: run.script,
       deadlineMs: run.deadlineMs,
       executionTimeoutSeconds: Math.ceil(run.deadlineMs / 1000),
-      poll: { initialDelayMs: 500, maxDelayMs: 2000 },
+      poll: NODE_POLL,
     });
     const outcome = outcomes[0];
     const written =
@@ -380,6 +382,7 @@ async function runLoader(
       s3: clients.s3,
       instanceId,
       remotePath: `${loader.folder}/results.json`,
+      poll: NODE_POLL,
       ...(run.bucket ? { bucket: run.bucket } : {}),
     });
     const results = parseResults(JSON.parse(content.toString("utf8")), `${instanceId}:results.json`);
