@@ -21,16 +21,13 @@ import {
 } from "@sizer/ssm-client";
 import { SizerError, SizerUsageError } from "../errors.js";
 import type { SizingRunOptions } from "../load-runner.js";
-import type { AwsRunOptions } from "./aws-arguments.js";
+import { type AwsRunOptions, DEFAULT_LOADER_START_MARGIN_SECONDS } from "./aws-arguments.js";
 import { launchRunNode, NODE_POLL, runOnNode } from "./launch.js";
 import { LoaderSizing } from "./loader-sizing.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
 
 /** The role tag of loader nodes. */
 export const LOADER_ROLE = "loader";
-
-/** Seconds from the commands' sending to the agreed start: every loader's command must be delivered by then. */
-const START_MARGIN_SECONDS = 10;
 
 /** A loader node ready to run its share: agent online, scenario uploaded. */
 export interface ReadyLoader {
@@ -239,9 +236,11 @@ export function distributedLoad(
   return async (run) => {
     const { clients, options, label } = context;
     const progress: Progress = (_type, node, phase) => context.progress(label, node, phase);
-    const startAt = Date.now() + START_MARGIN_SECONDS * 1000;
+    // Every loader's command must be delivered by the agreed start.
+    const margin = options.loaders?.startMarginSeconds ?? DEFAULT_LOADER_START_MARGIN_SECONDS;
+    const startAt = Date.now() + margin * 1000;
     const load = boundedLoad(run.load);
-    const seconds = (load.duration ?? 0) + START_MARGIN_SECONDS + 300;
+    const seconds = (load.duration ?? 0) + margin + 300;
     const rate = load.rampRate ?? load.rate;
     // the arrival-rate pool's bound, or the workers
     const totalWorkers =
