@@ -71,6 +71,7 @@ describe("sizer aws run --loaders with --repo/--test", () => {
       count: 2,
       instanceType: "c6i.large",
       command: "npx -y @sizer/moloslave",
+      startMarginSeconds: 10,
     });
   });
 
@@ -99,6 +100,8 @@ describe("sizer aws run --loaders with --repo/--test", () => {
           "2",
           "--loader-command",
           MOLOSLAVE,
+          "--loader-start-margin",
+          "2",
           "--repo",
           repository,
           "--test",

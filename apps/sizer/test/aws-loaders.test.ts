@@ -64,6 +64,8 @@ describe("sizer aws run --loaders: options and shares", () => {
       [["--loader-type", "c6i.large"], "--loader-type"],
       [["--loader-command", "loadcore"], "--loader-command"],
       [["--loaders", "2", "--loader-type", "big one"], "--loader-type"],
+      [["--loader-start-margin", "3"], "--loader-start-margin"],
+      [["--loaders", "2", "--loader-start-margin", "0"], "--loader-start-margin"],
     ] as const) {
       const outcome = await runCli([...base, ...args, ...scenario], { env });
       expect(outcome.code, args.join(" ")).toBe(2);
@@ -82,6 +84,7 @@ describe("sizer aws run --loaders: options and shares", () => {
       count: 3,
       instanceType: "c6i.large",
       command: "npx -y @sizer/loadcore",
+      startMarginSeconds: 10,
     });
   });
 
@@ -265,6 +268,9 @@ describe("sizer aws run --loaders on aws-fake", () => {
           "c6i.large",
           "--loader-command",
           LOADCORE,
+          // the fake delivers the commands at once: the agreed start need not wait 10 s for them
+          "--loader-start-margin",
+          "2",
           "--scenario",
           join(demoServiceDir, "loadtest.ts"),
           "--workers",
@@ -372,6 +378,7 @@ describe("sizer aws run --loaders: Ctrl-C during the distributed load", () => {
           ...["aws", "run", "--image", service.image, "--port", String(await freePort())],
           ...["--instance-types", "t3.micro", "--instance-profile", "sizer-ssm"],
           ...["--loaders", "2", "--loader-type", "c6i.large", "--loader-command", LOADCORE],
+          ...["--loader-start-margin", "2"],
           ...["--scenario", join(demoServiceDir, "loadtest.ts"), "--workers", "4"],
           ...["--ramp-up", "60", "--duration", "300", "--terminate", "--yes", "--out", out, "-q"],
         ],
@@ -489,6 +496,7 @@ describe("sizer aws run --loaders: instance types at the same time, one global s
           ...["aws", "run", "--image", image, "--port", String(await freePort())],
           ...["--instance-types", "t3.micro,t3.small", "--instance-profile", "sizer-ssm"],
           ...["--loaders", "2", "--loader-type", "c6i.large", "--loader-command", LOADCORE],
+          ...["--loader-start-margin", "2"],
           ...["--scenario", scenarioFile, "--workers", "16", "--ramp-up", "16", "--duration", "60"],
           ...["--sizing-window", "3", "--sizing-min-samples", "30"],
           ...["--terminate", "--yes", "--out", out, "-q"],

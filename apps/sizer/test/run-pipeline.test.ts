@@ -47,7 +47,7 @@ describe("sizer run, end to end", () => {
       "--workers",
       "60",
       "--ramp-up",
-      "20",
+      "8",
       ...shortSizing,
       "--out",
       out,

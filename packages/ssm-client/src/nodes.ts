@@ -392,6 +392,11 @@ export interface WaitOnlineOptions {
   timeoutMs?: number;
   /** Between two looks (default 10,000 ms). */
   pollMs?: number;
+  /**
+   * The first wait between two looks, doubled after each look up to `pollMs` (default `pollMs`):
+   * an agent that is almost online is seen soon, one that takes minutes is not asked more often.
+   */
+  firstPollMs?: number;
   signal?: AbortSignal;
   clock?: Clock;
 }
@@ -407,6 +412,7 @@ export async function waitForNodeOnline(
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 300_000;
   const pollMs = options.pollMs ?? 10_000;
+  let waitMs = Math.min(options.firstPollMs ?? pollMs, pollMs);
   const deadline = clock.now() + timeoutMs;
   for (;;) {
     if (options.signal?.aborted)
@@ -449,10 +455,11 @@ export async function waitForNodeOnline(
       );
     }
     try {
-      await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), options.signal);
+      await clock.sleep(Math.min(waitMs, Math.max(0, deadline - clock.now())), options.signal);
     } catch (error) {
       throw new AbortedError(`waiting for ${options.instanceId}`, error);
     }
+    waitMs = Math.min(waitMs * 2, pollMs);
   }
 }
 

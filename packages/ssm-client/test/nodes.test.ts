@@ -153,6 +153,31 @@ describe("launching a node", () => {
     });
   });
 
+  it("looks again soon at first, then less often: firstPollMs doubled up to pollMs", async () => {
+    const { clients } = await fakeAws({ faults: { agentNeverOnline: true } });
+    const node = await launchNode({ ...clients, ...launchDefaults, instanceType: "t3.micro" });
+    let now = Date.now();
+    const waits: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        now += ms;
+      },
+    };
+    await expect(
+      waitForNodeOnline({
+        ...clients,
+        instanceId: node.instanceId,
+        timeoutMs: 10_000,
+        pollMs: 2000,
+        firstPollMs: 250,
+        clock,
+      }),
+    ).rejects.toMatchObject({ code: "ERR_SSM_AGENT_NOT_ONLINE" });
+    expect(waits).toEqual([250, 500, 1000, 2000, 2000, 2000, 2000, 250]);
+  });
+
   it("says an instance without a profile cannot register", async () => {
     const { fake, clients } = await fakeAws();
     const bare = fake.fleet.add({

@@ -36,10 +36,14 @@ export interface AwsRunOptions {
   /**
    * `--loaders N`: the load runs from N loader nodes per instance type instead of this machine, each
    * with its share of the workers, stopped by one global sizing decision, their results merged exactly. `--loader-type` (default c6i.large) and
-   * `--loader-command` (how loadcore runs there, {@link DEFAULT_LOADER_COMMAND} by the scenario's kind).
+   * `--loader-command` (how loadcore runs there, {@link DEFAULT_LOADER_COMMAND} by the scenario's kind),
+   * `--loader-start-margin` (seconds from sending the loaders' commands to their agreed start, default 10).
    */
-  loaders?: { count: number; instanceType: string; command: string } | undefined;
+  loaders?: { count: number; instanceType: string; command: string; startMarginSeconds: number } | undefined;
 }
+
+/** `--loader-start-margin`'s default: seconds from sending the loaders' commands to their agreed start. */
+export const DEFAULT_LOADER_START_MARGIN_SECONDS = 10;
 
 /**
  * `--loader-command`'s default, from the npm registry (the node needs Node.js 20 or later): loadcore
@@ -72,6 +76,7 @@ const AWS_FLAGS: Record<string, { value: boolean; multiple?: boolean }> = {
   "--loaders": { value: true },
   "--loader-type": { value: true },
   "--loader-command": { value: true },
+  "--loader-start-margin": { value: true },
 };
 
 /** `sizer run` flags that make no sense on a node sizer deploys itself (yet). */
@@ -214,14 +219,14 @@ export function awsUsage(flag: string, check: () => void): void {
   }
 }
 
-/** `--loaders N`, `--loader-type T` and `--loader-command CMD`: the last two only with the first. */
+/** `--loaders N`, `--loader-type T`, `--loader-command CMD` and `--loader-start-margin S`: the last three only with the first. */
 function readLoaders(
   one: (flag: string) => string | undefined,
   scenarioKind: "file" | "repo",
 ): AwsRunOptions["loaders"] {
   const countText = one("--loaders");
   if (countText === undefined) {
-    for (const flag of ["--loader-type", "--loader-command"])
+    for (const flag of ["--loader-type", "--loader-command", "--loader-start-margin"])
       if (one(flag) !== undefined) throw new SizerUsageError(flag, `${flag} goes with --loaders N`);
     return undefined;
   }
@@ -234,7 +239,13 @@ function readLoaders(
     );
   const command = one("--loader-command") ?? DEFAULT_LOADER_COMMAND[scenarioKind];
   if (command.trim() === "") throw new SizerUsageError("--loader-command", "--loader-command is empty");
-  return { count, instanceType, command };
+  const startMarginSeconds = wholeNumber(
+    "--loader-start-margin",
+    one("--loader-start-margin") ?? String(DEFAULT_LOADER_START_MARGIN_SECONDS),
+    1,
+    300,
+  );
+  return { count, instanceType, command, startMarginSeconds };
 }
 
 /** `--instance-profile` (default sizer-node), `--region` and `--bucket`, each a valid AWS name. */
@@ -365,6 +376,9 @@ report of each type in OUT/<type>/, and OUT/comparison.json and OUT/comparison.m
   --loader-type TYPE         the loaders' instance type (default c6i.large)
   --loader-command CMD       how loadcore runs on a loader (default: npx -y @sizer/loadcore, or with
                              --repo npx -y @sizer/moloslave, which also needs git; Node.js 20+)
+  --loader-start-margin SECONDS
+                             from sending the loaders' commands to their agreed start: each command
+                             must reach its loader by then (default 10)
 
 The node's port must be reachable from this machine (its security group and network): open it with
 --allow-from (the loaders, in the node's network, need nothing). Every sizing flag of 'sizer run' applies (--workers, --ramp-up, --duration,

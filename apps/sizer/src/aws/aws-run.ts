@@ -28,7 +28,7 @@ import { never } from "../service.js";
 import type { SizerRunOptions } from "../sizer-options.js";
 import { type AwsRunOptions, typeFolder } from "./aws-arguments.js";
 import { type Comparison, compareType, type TypeComparison, writeComparison } from "./comparison.js";
-import { launchRunNode, runOnNode } from "./launch.js";
+import { launchRunNode, NODE_POLL, runOnNode } from "./launch.js";
 import { distributedLoad, LOADER_ROLE, type LoaderPlan, planLoaders, readyLoaders } from "./loaders.js";
 import { alignNodeMetrics } from "./node-metrics.js";
 import {
@@ -229,16 +229,24 @@ export async function runAwsSizing(
   return { runId, outDir, comparison, error, interrupted: signal?.aborted === true, launched, terminated };
 }
 
-/** Security groups are held by shutting-down instances for a while: a few tries, then said. */
+/** How long the run waits for its terminated nodes to let go of its security group. */
+const SECURITY_GROUP_WAIT_MS = 60_000;
+
+/**
+ * Security groups are held by shutting-down instances for a while: tried again soon, then every 2 s,
+ * for about a minute, then said.
+ */
 async function removeSecurityGroup(
   clients: AwsClients,
   runId: string,
   progress: (type: string, node: string | undefined, phase: string) => void,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 30; attempt += 1) {
+  const deadline = Date.now() + SECURITY_GROUP_WAIT_MS;
+  for (let waitMs: number = NODE_POLL.initialDelayMs; ; waitMs = Math.min(waitMs * 2, NODE_POLL.maxDelayMs)) {
     const result = await cleanupNodes({ ec2: clients.ec2, runId });
     if (result.securityGroups.every((group) => group.deleted)) return;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
   progress(
     "all",
@@ -318,7 +326,8 @@ async function readyNode(sizing: NodeSizing): Promise<SizerNode> {
     ec2: clients.ec2,
     instanceId: node.instanceId,
     timeoutMs: options.onlineTimeoutSeconds * 1000,
-    pollMs: 2000,
+    firstPollMs: NODE_POLL.initialDelayMs,
+    pollMs: NODE_POLL.maxDelayMs,
     ...(signal ? { signal } : {}),
   });
   progress(type, node.instanceId, "agent online");
@@ -384,6 +393,7 @@ async function loadImage(
     instanceId,
     remotePath,
     file: options.image.file,
+    poll: NODE_POLL,
     ...(options.bucket ? { bucket: options.bucket } : {}),
     ...(signal ? { signal } : {}),
   });
@@ -629,6 +639,7 @@ async function collect(
       s3: clients.s3,
       instanceId,
       remotePath: `${folder}/${file}`,
+      poll: NODE_POLL,
       ...(bucket ? { bucket } : {}),
     });
     await writeFile(join(outDir, file), content);

@@ -21,6 +21,12 @@ export function launchRunNode(
   });
 }
 
+/**
+ * How sizer polls what it asks of its nodes (commands, file transfers, the agent coming online): a
+ * first look soon, since most commands end within a second, then less often, every 2 s at most.
+ */
+export const NODE_POLL = { initialDelayMs: 250, maxDelayMs: 2000 } as const;
+
 /** Runs a script on one node; its stdout, or a coded error with its stderr. */
 export async function runOnNode(
   clients: AwsClients,
@@ -36,7 +42,7 @@ export async function runOnNode(
     script,
     deadlineMs,
     executionTimeoutSeconds: Math.ceil(deadlineMs / 1000),
-    poll: { initialDelayMs: 250, maxDelayMs: 2000 },
+    poll: NODE_POLL,
     ...(signal ? { signal } : {}),
   });
   const outcome = outcomes[0];

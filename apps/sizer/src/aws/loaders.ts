@@ -21,16 +21,13 @@ import {
 } from "@sizer/ssm-client";
 import { SizerError, SizerUsageError } from "../errors.js";
 import type { SizingRunOptions } from "../load-runner.js";
-import type { AwsRunOptions } from "./aws-arguments.js";
-import { launchRunNode, runOnNode } from "./launch.js";
+import { type AwsRunOptions, DEFAULT_LOADER_START_MARGIN_SECONDS } from "./aws-arguments.js";
+import { launchRunNode, NODE_POLL, runOnNode } from "./launch.js";
 import { LoaderSizing } from "./loader-sizing.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "./node-scripts.js";
 
 /** The role tag of loader nodes. */
 export const LOADER_ROLE = "loader";
-
-/** Seconds from the commands' sending to the agreed start: every loader's command must be delivered by then. */
-const START_MARGIN_SECONDS = 10;
 
 /** A loader node ready to run its share: agent online, scenario uploaded. */
 export interface ReadyLoader {
@@ -113,7 +110,8 @@ export async function readyLoaders(
         ec2: clients.ec2,
         instanceId: node.instanceId,
         timeoutMs: options.onlineTimeoutSeconds * 1000,
-        pollMs: 2000,
+        firstPollMs: NODE_POLL.initialDelayMs,
+        pollMs: NODE_POLL.maxDelayMs,
         ...(context.signal ? { signal: context.signal } : {}),
       });
       const folder = await runOnNode(
@@ -139,6 +137,7 @@ export async function readyLoaders(
           instanceId: node.instanceId,
           remotePath: `${folder}/scenario.ts`,
           content,
+          poll: NODE_POLL,
           ...(options.bucket ? { bucket: options.bucket } : {}),
         });
       }
@@ -237,9 +236,11 @@ export function distributedLoad(
   return async (run) => {
     const { clients, options, label } = context;
     const progress: Progress = (_type, node, phase) => context.progress(label, node, phase);
-    const startAt = Date.now() + START_MARGIN_SECONDS * 1000;
+    // Every loader's command must be delivered by the agreed start.
+    const margin = options.loaders?.startMarginSeconds ?? DEFAULT_LOADER_START_MARGIN_SECONDS;
+    const startAt = Date.now() + margin * 1000;
     const load = boundedLoad(run.load);
-    const seconds = (load.duration ?? 0) + START_MARGIN_SECONDS + 300;
+    const seconds = (load.duration ?? 0) + margin + 300;
     const rate = load.rampRate ?? load.rate;
     // the arrival-rate pool's bound, or the workers
     const totalWorkers =
@@ -363,7 +364,7 @@ async function runLoader(
       script: run.script,
       deadlineMs: run.deadlineMs,
       executionTimeoutSeconds: Math.ceil(run.deadlineMs / 1000),
-      poll: { initialDelayMs: 500, maxDelayMs: 2000 },
+      poll: NODE_POLL,
     });
     const outcome = outcomes[0];
     const written =
@@ -380,6 +381,7 @@ async function runLoader(
       s3: clients.s3,
       instanceId,
       remotePath: `${loader.folder}/results.json`,
+      poll: NODE_POLL,
       ...(run.bucket ? { bucket: run.bucket } : {}),
     });
     const results = parseResults(JSON.parse(content.toString("utf8")), `${instanceId}:results.json`);
