@@ -247,6 +247,39 @@ describe("files", () => {
     expect(fake.ssm.commands.size).toBe(0);
   });
 
+  it("aborts the multipart upload when the signal aborts mid-upload", { timeout: 120_000 }, async () => {
+    // every other part is throttled: each refusal is followed by a pause before the part goes again
+    const { fake, clients, instanceIds } = await fakeAws({
+      instances: 1,
+      buckets: ["transfer"],
+      faults: { throttle: { UploadPart: { every: 2 } } },
+    });
+    const instanceId = instanceIds[0] as string;
+    const local = join(fake.fleet.instances.get(instanceId)?.directory ?? "", "..", "aborted.bin");
+    writeFileSync(local, randomBytes(12 * MiB));
+    const controller = new AbortController();
+    const putting = putFile({
+      ...clients,
+      ...SMALL_PARTS,
+      instanceId,
+      remotePath: "aborted.bin",
+      file: local,
+      bucket: "transfer",
+      concurrency: 1,
+      signal: controller.signal,
+      poll: FAST_POLL,
+    });
+    await expect
+      .poll(() => fake.throttler.refused.get("UploadPart") ?? 0, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    controller.abort();
+    await expect(putting).rejects.toMatchObject({ code: "ERR_SSM_ABORTED" });
+    expect(fake.calls.get("AbortMultipartUpload")).toBe(1);
+    expect(fake.calls.get("CompleteMultipartUpload")).toBeUndefined();
+    expect(fake.store.uploads.size).toBe(0);
+    expect(fake.ssm.commands.size).toBe(0);
+  });
+
   it("names a bad multipart option and its range", async () => {
     const { clients, instanceIds } = await fakeAws({ instances: 1 });
     const base = {
