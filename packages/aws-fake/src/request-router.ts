@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { INSTANCE_S3_PREFIX } from "./aws-cli-shim.js";
 import type { Ec2Service } from "./ec2-service.js";
-import type { S3Service } from "./s3-service.js";
+import { type S3Service, s3IamAction, s3Operation } from "./s3-service.js";
 import { checkSignature, type FakeCredentials, type SignatureCheck } from "./sigv4.js";
 import { FAKE_ACCOUNT_ID, type SsmService } from "./ssm-service.js";
 import { AwsError, ec2Error, jsonError, s3Error, type WireResponse } from "./wire.js";
@@ -46,11 +46,10 @@ function protocolOf(request: IncomingMessage, body: Buffer): Protocol {
 function operationOf(protocol: Protocol, request: IncomingMessage, body: Buffer): string {
   if (protocol === "ssm") return String(request.headers["x-amz-target"]).slice("AmazonSSM.".length);
   if (protocol === "ec2") return new URLSearchParams(body.toString("utf8")).get("Action") ?? "";
-  const path = (request.url ?? "/").split("?")[0] ?? "/";
-  const hasKey = path.split("/").filter(Boolean).length > 1;
+  const target = new URL(request.url ?? "/", "http://aws-fake");
+  const key = target.pathname.split("/").slice(2).join("/");
   const method = request.method ?? "GET";
-  if (!hasKey) return method === "PUT" ? "CreateBucket" : method === "HEAD" ? "HeadBucket" : "ListBucket";
-  return { PUT: "PutObject", GET: "GetObject", HEAD: "GetObject", DELETE: "DeleteObject" }[method] ?? method;
+  return s3Operation(method, key, target.searchParams) ?? method;
 }
 
 const REJECTIONS: Record<Protocol, Record<Exclude<SignatureCheck, { ok: true }>["reason"], AwsError>> = {
@@ -164,7 +163,7 @@ async function route(parts: RouterParts, request: IncomingMessage, response: Ser
     send(response, errorResponse(protocol, REJECTIONS[protocol][check.reason]));
     return;
   }
-  const action = `${protocol}:${operation}`;
+  const action = protocol === "s3" ? s3IamAction(operation) : `${protocol}:${operation}`;
   const entry = parts.credentials.find((candidate) => candidate.accessKeyId === check.accessKeyId);
   if (entry?.deny?.includes(action)) {
     send(response, errorResponse(protocol, denied(protocol, action)));

@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { crc32 } from "node:zlib";
 import type { Throttler } from "./faults.js";
+import {
+  assemble,
+  crc32Base64,
+  type FakeUpload,
+  MAX_PART_NUMBER,
+  newUploadId,
+  noSuchUpload,
+  parseCompletion,
+} from "./s3-multipart.js";
 import { AwsError, escapeXml, requestId, s3Error, type WireResponse } from "./wire.js";
 
 /** One stored object. */
@@ -10,11 +18,15 @@ export interface FakeObject {
   etag: string;
   lastModified: Date;
   contentType: string;
+  /** The composite CRC32 (`<base64>-<parts>`) of an object assembled from CRC32 parts. */
+  checksumCrc32?: string;
 }
 
 /** The fake's buckets and objects, in memory. */
 export class S3Store {
   readonly buckets = new Map<string, Map<string, FakeObject>>();
+  /** Multipart uploads in progress, by upload id. */
+  readonly uploads = new Map<string, FakeUpload>();
 
   /** Creates a bucket (no-op when it exists). */
   createBucket(bucket: string): void {
@@ -27,14 +39,21 @@ export class S3Store {
   }
 
   /** Stores an object; the bucket must exist. */
-  put(bucket: string, key: string, body: Buffer, contentType = "binary/octet-stream"): FakeObject {
+  put(
+    bucket: string,
+    key: string,
+    body: Buffer,
+    contentType = "binary/octet-stream",
+    assembled: { etag: string; checksumCrc32: string | undefined } | undefined = undefined,
+  ): FakeObject {
     const objects = this.buckets.get(bucket);
     if (objects === undefined) throw new AwsError("NoSuchBucket", "The specified bucket does not exist", 404);
     const stored: FakeObject = {
       body,
-      etag: `"${createHash("md5").update(body).digest("hex")}"`,
+      etag: assembled?.etag ?? `"${createHash("md5").update(body).digest("hex")}"`,
       lastModified: new Date(),
       contentType,
+      ...(assembled?.checksumCrc32 === undefined ? {} : { checksumCrc32: assembled.checksumCrc32 }),
     };
     objects.set(key, stored);
     return stored;
@@ -48,12 +67,45 @@ export class S3Store {
     if (stored === undefined) throw new AwsError("NoSuchKey", "The specified key does not exist.", 404);
     return stored;
   }
+
+  /** The upload with this id, for this bucket and key, or S3's NoSuchUpload. */
+  upload(bucket: string, key: string, uploadId: string): FakeUpload {
+    const upload = this.uploads.get(uploadId);
+    if (upload === undefined || upload.bucket !== bucket || upload.key !== key) throw noSuchUpload();
+    return upload;
+  }
 }
 
-function crc32Base64(data: Buffer): string {
-  const value = Buffer.alloc(4);
-  value.writeUInt32BE(crc32(data) >>> 0);
-  return value.toString("base64");
+/**
+ * The S3 operation a path-style request calls (`PutObject`, `UploadPart`...), from its method,
+ * key and query; `undefined` for one the fake does not serve.
+ */
+export function s3Operation(method: string, key: string, query: URLSearchParams): string | undefined {
+  if (key === "") {
+    if (method === "PUT") return "CreateBucket";
+    if (method === "HEAD") return "HeadBucket";
+    if (method === "GET" && query.get("list-type") === "2") return "ListObjectsV2";
+    return undefined;
+  }
+  if (method === "POST" && query.has("uploads")) return "CreateMultipartUpload";
+  if (method === "POST" && query.has("uploadId")) return "CompleteMultipartUpload";
+  if (method === "PUT" && query.has("uploadId")) return query.has("partNumber") ? "UploadPart" : undefined;
+  if (method === "DELETE" && query.has("uploadId")) return "AbortMultipartUpload";
+  if (query.has("uploadId")) return undefined;
+  return { PUT: "PutObject", GET: "GetObject", HEAD: "HeadObject", DELETE: "DeleteObject" }[method];
+}
+
+/** The IAM action that allows an S3 operation (the multipart calls need `s3:PutObject`, as on AWS). */
+export function s3IamAction(operation: string): string {
+  const action: Record<string, string> = {
+    HeadObject: "GetObject",
+    HeadBucket: "ListBucket",
+    ListObjectsV2: "ListBucket",
+    CreateMultipartUpload: "PutObject",
+    UploadPart: "PutObject",
+    CompleteMultipartUpload: "PutObject",
+  };
+  return `s3:${action[operation] ?? operation}`;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -160,16 +212,8 @@ export class S3Service {
   }
 
   #operation(method: string, key: string, query: URLSearchParams): string {
-    if (key === "") {
-      if (method === "PUT") return "CreateBucket";
-      if (method === "HEAD") return "HeadBucket";
-      if (method === "GET" && query.get("list-type") === "2") return "ListObjectsV2";
-    } else {
-      if (method === "PUT" && !query.has("uploadId")) return "PutObject";
-      if (method === "GET") return "GetObject";
-      if (method === "HEAD") return "HeadObject";
-      if (method === "DELETE") return "DeleteObject";
-    }
+    const operation = s3Operation(method, key, query);
+    if (operation !== undefined) return operation;
     throw new AwsError(
       "NotImplemented",
       "A header or query you provided implies functionality that is not implemented",
@@ -219,7 +263,8 @@ export class S3Service {
           "content-length": String(stored.body.length),
         };
         if (header(headers, "x-amz-checksum-mode") === "ENABLED") {
-          responseHeaders["x-amz-checksum-crc32"] = crc32Base64(stored.body);
+          responseHeaders["x-amz-checksum-crc32"] = stored.checksumCrc32 ?? crc32Base64(stored.body);
+          if (stored.checksumCrc32 !== undefined) responseHeaders["x-amz-checksum-type"] = "COMPOSITE";
         }
         return { status: 200, headers: responseHeaders, body: operation === "GetObject" ? stored.body : "" };
       }
@@ -246,6 +291,104 @@ export class S3Service {
           headers: { ...base, "content-type": "application/xml" },
           body: `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
         };
+      }
+      default:
+        return this.#multipart(operation, bucket, key, query, headers, body);
+    }
+  }
+
+  /** CreateMultipartUpload, UploadPart, CompleteMultipartUpload and AbortMultipartUpload. */
+  #multipart(
+    operation: string,
+    bucket: string,
+    key: string,
+    query: URLSearchParams,
+    headers: IncomingHttpHeaders,
+    body: Buffer,
+  ): WireResponse {
+    const base = { "x-amz-request-id": requestId() };
+    const xml = (root: string, members: string): WireResponse => ({
+      status: 200,
+      headers: { ...base, "content-type": "application/xml" },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${members}</${root}>`,
+    });
+    const names = `<Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key>`;
+    switch (operation) {
+      case "CreateMultipartUpload": {
+        if (!this.#store.hasBucket(bucket))
+          throw new AwsError("NoSuchBucket", "The specified bucket does not exist", 404);
+        const algorithm = header(headers, "x-amz-checksum-algorithm");
+        if (algorithm !== undefined && algorithm.toUpperCase() !== "CRC32") {
+          throw new AwsError(
+            "NotImplemented",
+            `aws-fake does not implement ${algorithm} multipart checksums`,
+            501,
+          );
+        }
+        const checksumType = header(headers, "x-amz-checksum-type");
+        if (checksumType !== undefined && checksumType !== "COMPOSITE") {
+          throw new AwsError("NotImplemented", `aws-fake does not implement ${checksumType} checksums`, 501);
+        }
+        const upload = {
+          uploadId: newUploadId(),
+          bucket,
+          key,
+          contentType: header(headers, "content-type") ?? "binary/octet-stream",
+          checksumAlgorithm: algorithm === undefined ? undefined : ("CRC32" as const),
+          parts: new Map(),
+          initiated: new Date(),
+        };
+        this.#store.uploads.set(upload.uploadId, upload);
+        const answer = xml(
+          "InitiateMultipartUploadResult",
+          `${names}<UploadId>${upload.uploadId}</UploadId>`,
+        );
+        if (upload.checksumAlgorithm !== undefined) {
+          answer.headers["x-amz-checksum-algorithm"] = upload.checksumAlgorithm;
+          answer.headers["x-amz-checksum-type"] = "COMPOSITE";
+        }
+        return answer;
+      }
+      case "UploadPart": {
+        const upload = this.#store.upload(bucket, key, query.get("uploadId") ?? "");
+        const partNumber = Number(query.get("partNumber"));
+        if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+          throw new AwsError(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+          );
+        }
+        const data = payload(headers, body, this.payloadModes);
+        const part = {
+          body: data,
+          etag: `"${createHash("md5").update(data).digest("hex")}"`,
+          crc32: crc32Base64(data),
+        };
+        upload.parts.set(partNumber, part);
+        return {
+          status: 200,
+          headers: { ...base, etag: part.etag, "x-amz-checksum-crc32": part.crc32 },
+          body: "",
+        };
+      }
+      case "CompleteMultipartUpload": {
+        const upload = this.#store.upload(bucket, key, query.get("uploadId") ?? "");
+        const assembled = assemble(upload, parseCompletion(body.toString("utf8")));
+        const stored = this.#store.put(bucket, key, assembled.body, upload.contentType, assembled);
+        this.#store.uploads.delete(upload.uploadId);
+        const checksum =
+          stored.checksumCrc32 === undefined
+            ? ""
+            : `<ChecksumCRC32>${stored.checksumCrc32}</ChecksumCRC32><ChecksumType>COMPOSITE</ChecksumType>`;
+        return xml(
+          "CompleteMultipartUploadResult",
+          `<Location>${escapeXml(`http://${bucket}.s3.amazonaws.com/${key}`)}</Location>${names}<ETag>${escapeXml(stored.etag)}</ETag>${checksum}`,
+        );
+      }
+      case "AbortMultipartUpload": {
+        const upload = this.#store.upload(bucket, key, query.get("uploadId") ?? "");
+        this.#store.uploads.delete(upload.uploadId);
+        return { status: 204, headers: base, body: "" };
       }
       default:
         throw new AwsError("NotImplemented", "Not implemented", 501);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Benchmark: the memory putFile needs to send a large local file (a `docker save` archive, say)
-// to a fake instance through S3 (one streamed PutObject) and in chunks. The fake runs in its own
+// to a fake instance through S3 (above 64 MiB a multipart upload: 64 MiB parts, each a bounded
+// stream of the file, 4 at once; else one streamed PutObject) and in chunks. The fake runs in its own
 // process (`aws-fake`, which keeps S3 objects in its memory): the figure is this process's peak
 // RSS, sampled every 20 ms, beside the file's size. `--in-memory` also sends it as `content`
 // (read whole first), for comparison.
@@ -109,6 +110,7 @@ try {
   figures.s3File = {
     via: s3.result.via,
     bytes: s3.result.bytes,
+    parts: s3.result.parts,
     rssBeforeBytes: s3.rssBeforeBytes,
     peakRssBytes: s3.peakRssBytes,
   };

@@ -9,7 +9,7 @@ export {
   SSM_ERROR_EXIT_CODE,
   ssmExitCode,
 } from "./exit-codes.js";
-export type { FileTransferOptions, FileTransferResult } from "./files.js";
+export type { FileTransferOptions, FileTransferResult, PutFileOptions } from "./files.js";
 export { getFile, putFile } from "./files.js";
 export {
   type AllowIngressOptions,

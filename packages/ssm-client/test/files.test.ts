@@ -2,10 +2,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { multipartPlan } from "../src/files.js";
 import { getFile, putFile } from "../src/index.js";
 import { FAST_POLL, fakeAws } from "./helpers.js";
 
 const FIVE_MB = 5 * 1024 * 1024;
+const MiB = 1024 * 1024;
+/** Small multipart settings: a 12 MiB file goes in 5, 5 and 2 MiB parts. */
+const SMALL_PARTS = { multipartThresholdBytes: 8 * MiB, multipartPartBytes: 5 * MiB } as const;
 
 describe("files", () => {
   it("round-trips a 5 MB file byte for byte in chunks, without a bucket", { timeout: 240_000 }, async () => {
@@ -144,5 +148,177 @@ describe("files", () => {
       code: "ERR_SSM_FILE_TRANSFER",
       message: expect.stringContaining("checksum mismatch"),
     });
+  });
+
+  it("puts a file over the threshold as a multipart upload of streamed parts, byte for byte, and leaves nothing in S3", {
+    timeout: 120_000,
+  }, async () => {
+    const { fake, clients, instanceIds } = await fakeAws({ instances: 1, buckets: ["transfer"] });
+    const instanceId = instanceIds[0] as string;
+    const directory = fake.fleet.instances.get(instanceId)?.directory ?? "";
+    const content = randomBytes(12 * MiB + 3);
+    const local = join(directory, "..", "image.tar");
+    writeFileSync(local, content);
+    const put = await putFile({
+      ...clients,
+      ...SMALL_PARTS,
+      instanceId,
+      remotePath: "work/image.tar",
+      file: local,
+      bucket: "transfer",
+      concurrency: 3,
+      poll: FAST_POLL,
+    });
+    expect(put).toMatchObject({ via: "s3", parts: 3, bytes: content.length });
+    expect(put.sha256).toBe(createHash("sha256").update(content).digest("hex"));
+    expect(readFileSync(join(directory, "work", "image.tar")).equals(content)).toBe(true);
+    expect(fake.calls.get("UploadPart")).toBe(3);
+    expect(fake.calls.get("PutObject")).toBeUndefined();
+    // each part streamed with its CRC32 in the trailer, checked by the fake
+    expect(fake.s3PayloadModes.get("aws-chunked")).toBe(3);
+    expect(fake.store.uploads.size).toBe(0);
+    expect(fake.store.buckets.get("transfer")?.size).toBe(0);
+    // at or under the threshold: one PutObject
+    const small = await putFile({
+      ...clients,
+      ...SMALL_PARTS,
+      instanceId,
+      remotePath: "small.bin",
+      content: content.subarray(0, 8 * MiB),
+      bucket: "transfer",
+      poll: FAST_POLL,
+    });
+    expect(small.parts).toBe(1);
+    expect(fake.calls.get("PutObject")).toBe(1);
+  });
+
+  it("sends a throttled part again from a new stream", { timeout: 120_000 }, async () => {
+    const { fake, clients, instanceIds } = await fakeAws({
+      instances: 1,
+      buckets: ["transfer"],
+      faults: { throttle: { UploadPart: { every: 2 } } },
+    });
+    const instanceId = instanceIds[0] as string;
+    const directory = fake.fleet.instances.get(instanceId)?.directory ?? "";
+    const content = randomBytes(12 * MiB);
+    const local = join(directory, "..", "throttled.bin");
+    writeFileSync(local, content);
+    const put = await putFile({
+      ...clients,
+      ...SMALL_PARTS,
+      instanceId,
+      remotePath: "throttled.bin",
+      file: local,
+      bucket: "transfer",
+      concurrency: 1,
+      poll: FAST_POLL,
+    });
+    expect(put.parts).toBe(3);
+    expect(fake.throttler.refused.get("UploadPart")).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(join(directory, "throttled.bin")).equals(content)).toBe(true);
+  });
+
+  it("aborts the multipart upload when a part keeps failing, and says which call failed", {
+    timeout: 120_000,
+  }, async () => {
+    const { fake, clients, instanceIds } = await fakeAws(
+      { instances: 1, buckets: ["transfer"], faults: { throttle: { UploadPart: { every: 1 } } } },
+      { maxAttempts: 2 },
+    );
+    const instanceId = instanceIds[0] as string;
+    const directory = fake.fleet.instances.get(instanceId)?.directory ?? "";
+    const local = join(directory, "..", "failing.bin");
+    writeFileSync(local, randomBytes(12 * MiB));
+    await expect(
+      putFile({
+        ...clients,
+        ...SMALL_PARTS,
+        instanceId,
+        remotePath: "failing.bin",
+        file: local,
+        bucket: "transfer",
+        poll: FAST_POLL,
+      }),
+    ).rejects.toMatchObject({ code: "ERR_SSM_THROTTLED", action: "s3:UploadPart", awsErrorName: "SlowDown" });
+    expect(fake.calls.get("AbortMultipartUpload")).toBe(1);
+    expect(fake.calls.get("CompleteMultipartUpload")).toBeUndefined();
+    expect(fake.store.uploads.size).toBe(0);
+    expect(fake.store.buckets.get("transfer")?.size).toBe(0);
+    expect(fake.ssm.commands.size).toBe(0);
+  });
+
+  it("aborts the multipart upload when the signal aborts mid-upload", { timeout: 120_000 }, async () => {
+    // every other part is throttled: each refusal is followed by a pause before the part goes again
+    const { fake, clients, instanceIds } = await fakeAws({
+      instances: 1,
+      buckets: ["transfer"],
+      faults: { throttle: { UploadPart: { every: 2 } } },
+    });
+    const instanceId = instanceIds[0] as string;
+    const local = join(fake.fleet.instances.get(instanceId)?.directory ?? "", "..", "aborted.bin");
+    writeFileSync(local, randomBytes(12 * MiB));
+    const controller = new AbortController();
+    const putting = putFile({
+      ...clients,
+      ...SMALL_PARTS,
+      instanceId,
+      remotePath: "aborted.bin",
+      file: local,
+      bucket: "transfer",
+      concurrency: 1,
+      signal: controller.signal,
+      poll: FAST_POLL,
+    });
+    await expect
+      .poll(() => fake.throttler.refused.get("UploadPart") ?? 0, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    controller.abort();
+    await expect(putting).rejects.toMatchObject({ code: "ERR_SSM_ABORTED" });
+    expect(fake.calls.get("AbortMultipartUpload")).toBe(1);
+    expect(fake.calls.get("CompleteMultipartUpload")).toBeUndefined();
+    expect(fake.store.uploads.size).toBe(0);
+    expect(fake.ssm.commands.size).toBe(0);
+  });
+
+  it("names a bad multipart option and its range", async () => {
+    const { clients, instanceIds } = await fakeAws({ instances: 1 });
+    const base = {
+      ...clients,
+      instanceId: instanceIds[0] as string,
+      remotePath: "x",
+      content: Buffer.from("x"),
+    };
+    for (const [options, name] of [
+      [
+        { multipartThresholdBytes: 0 },
+        "multipartThresholdBytes must be a whole number of bytes from 1 to 5368709120",
+      ],
+      [{ multipartThresholdBytes: 6 * 1024 ** 3 }, "multipartThresholdBytes"],
+      [{ multipartThresholdBytes: 1.5 }, "multipartThresholdBytes"],
+      [
+        { multipartPartBytes: 4 * MiB },
+        "multipartPartBytes must be a whole number of bytes from 5242880 (5 MiB)",
+      ],
+      [{ multipartPartBytes: 6 * 1024 ** 3 }, "multipartPartBytes"],
+    ] as const) {
+      await expect(putFile({ ...base, ...options })).rejects.toMatchObject({
+        code: "ERR_SSM_USAGE",
+        message: expect.stringContaining(name),
+      });
+    }
+  });
+
+  it("keeps a big file within S3's 10,000 parts by raising the part size", () => {
+    const GiB = 1024 ** 3;
+    expect(multipartPlan(15 * GiB, 64 * MiB)).toEqual({ partBytes: 64 * MiB, parts: 240 });
+    expect(multipartPlan(12 * MiB, 5 * MiB)).toEqual({ partBytes: 5 * MiB, parts: 3 });
+    const terabyte = multipartPlan(1024 * GiB, 64 * MiB);
+    expect(terabyte.parts).toBeLessThanOrEqual(10_000);
+    expect(terabyte.partBytes % MiB).toBe(0);
+    expect(terabyte.partBytes).toBeGreaterThan(64 * MiB);
+    const largest = multipartPlan(5 * 1024 * GiB, 5 * MiB);
+    expect(largest.parts).toBeLessThanOrEqual(10_000);
+    expect(largest.partBytes).toBeLessThanOrEqual(5 * GiB);
+    expect(() => multipartPlan(5 * 1024 * GiB + 1, 64 * MiB)).toThrow(/5 TiB/);
   });
 });
