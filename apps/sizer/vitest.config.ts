@@ -15,7 +15,6 @@ const concurrent = [
   "aws-nodes",
   "aws-prices",
   "aws-run",
-  "aws-service",
   "cli",
   "command-service",
   "cpu-plan",
@@ -38,7 +37,9 @@ const concurrent = [
 // Then the rest one file at a time: the end-to-end runs pin a service and a load generator to the
 // cores and assert what they measured (a capacity within 10% of the truth, the resource that ran
 // out, loaders stopped within 3 s of each other): two sizings at once on a 2-core machine would
-// measure each other.
+// measure each other. aws-service stays here too: run two at a time in CI (2026-12-08, at 1ddfef5), its
+// Ctrl-C-while-waiting-for-health test once found the service's container still there after the run,
+// which it never did alone; the cause is not known yet.
 export default packageTestConfig(dirname(fileURLToPath(import.meta.url)), {
   projects: [
     {

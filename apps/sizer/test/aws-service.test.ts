@@ -299,8 +299,8 @@ describe("sizer aws run, the service on its node", () => {
         );
         expect(seen, run.stderr).toBe(true);
         expect(run.result.interrupted).toBe(true);
-        expect(containersOf(fake, run.result.runId)).toBe("");
-        expect(runningInstances(fake)).toEqual([]);
+        expect(containersOf(fake, run.result.runId), run.stderr).toBe("");
+        expect(runningInstances(fake), run.stderr).toEqual([]);
         expect(run.result.terminated).toEqual(run.result.launched);
         const comparison = JSON.parse(readFileSync(join(run.out, "comparison.json"), "utf8"));
         expect(comparison.types[0].measured, JSON.stringify(comparison.types[0])).toBe(measured);
