@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { imageScript, startServiceScript } from "../src/aws/node-scripts.js";
+import { imageScript, startServiceScript, stopServiceScript } from "../src/aws/node-scripts.js";
 import { temporaryFolder } from "./helpers.js";
 
 const folder = temporaryFolder();
@@ -59,4 +59,36 @@ it("passes hostile image, name and environment values to docker run as single ar
     "0-1,3",
   ]);
   expect(() => readFileSync(join(folder.path, "pwned"))).toThrow();
+});
+
+it("removes the service's container even when the engine fails the first removal", () => {
+  const bin = join(folder.path, "bin-flaky");
+  execFileSync("mkdir", ["-p", bin, join(folder.path, "sizer-aws")]);
+  const present = join(folder.path, "container-present");
+  const removals = join(folder.path, "removals");
+  writeFileSync(present, "");
+  writeFileSync(removals, "");
+  // `inspect` succeeds while the container is there; the first `rm -f` fails and leaves it, as a busy
+  // engine's can; the second removes it
+  writeFileSync(
+    join(bin, "docker"),
+    [
+      "#!/bin/sh",
+      `present=${JSON.stringify(present)}; removals=${JSON.stringify(removals)}`,
+      'case "$1" in',
+      '  inspect) [ -f "$present" ] && echo "running 0"; [ -f "$present" ] ;;',
+      '  rm) echo x >> "$removals"; [ "$(wc -l < "$removals")" -ge 2 ] && rm -f "$present"; [ ! -f "$present" ] ;;',
+      "  *) exit 0 ;;",
+      "esac",
+      "",
+    ].join("\n"),
+  );
+  chmodSync(join(bin, "docker"), 0o755);
+  execFileSync("sh", ["-c", stopServiceScript(HOSTILE)], {
+    cwd: folder.path,
+    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: folder.path },
+    stdio: "ignore",
+  });
+  expect(readFileSync(removals, "utf8").split("\n").filter(Boolean)).toHaveLength(2);
+  expect(() => readFileSync(present)).toThrow();
 });

@@ -145,8 +145,12 @@ export function waitContainerScript(name: string): string {
   return ["set -e", `docker wait ${shellQuote(name)}`].join("\n");
 }
 
+/** How many times {@link stopServiceScript} tries to remove the container, a second apart. */
+export const CONTAINER_REMOVAL_TRIES = 10;
+
 /**
- * Stops the recorder, keeps the container's log, removes the container; prints the working folder,
+ * Stops the recorder, keeps the container's log, removes the container (trying again while it is still
+ * there); prints the working folder,
  * then the container's state as it was before (`running 0`, `exited 137`, or nothing when it was gone).
  */
 export function stopServiceScript(name: string): string {
@@ -161,7 +165,13 @@ export function stopServiceScript(name: string): string {
     "fi",
     `state=$(docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$name" 2>/dev/null || true)`,
     'docker logs --timestamps "$name" > service.log 2>&1 || true',
-    'docker rm -f "$name" >/dev/null 2>&1 || true',
+    // A busy engine can fail a removal (the kill's exit event late): try again until the container is gone.
+    "tries=0",
+    `while docker inspect --format '{{.State.Status}}' "$name" >/dev/null 2>&1 && [ "$tries" -lt ${CONTAINER_REMOVAL_TRIES} ]; do`,
+    '  if [ "$tries" -gt 0 ]; then sleep 1; fi',
+    '  docker rm -f "$name" >/dev/null 2>&1 || true',
+    "  tries=$((tries + 1))",
+    "done",
     "touch metrics.csv",
     'printf "%s\\n%s\\n" "$d" "$state"',
   ].join("\n");
