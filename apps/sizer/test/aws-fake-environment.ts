@@ -63,3 +63,32 @@ export function containersOf(fake: AwsFake, runId: string): string {
     { encoding: "utf8" },
   ).trim();
 }
+
+/**
+ * The arguments of a `sizer aws run` on the fake: the service's flags (`--image I --port P`, or
+ * others), the instance types on the test profile `sizer-ssm`, the test's own flags, then the end
+ * every test wants: its nodes terminated, no confirmation asked, the output folder.
+ */
+export function awsRunArguments(run: {
+  service: readonly string[];
+  types: string;
+  flags: readonly string[];
+  out: string;
+}): string[] {
+  return [
+    "aws",
+    "run",
+    ...run.service,
+    ...["--instance-types", run.types, "--instance-profile", "sizer-ssm"],
+    ...run.flags,
+    ...["--terminate", "--yes", "--out", run.out],
+  ];
+}
+
+/** A short sizing on the fake: `workers` ramped over `rampUp` s, `duration` s at most, a sizing window of `window` s. */
+export function smallSizing(workers: number, rampUp: number, duration: number, window: number): string[] {
+  return [
+    ...["--workers", String(workers), "--ramp-up", String(rampUp), "--duration", String(duration)],
+    ...["--sizing-window", String(window)],
+  ];
+}

@@ -10,7 +10,13 @@ import { readResults } from "@sizer/loadcore";
 import { freePort } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
-import { containersOf, demoServiceOnFake, fakeEnvironment } from "./aws-fake-environment.js";
+import {
+  awsRunArguments,
+  containersOf,
+  demoServiceOnFake,
+  fakeEnvironment,
+  smallSizing,
+} from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
 import { demoServiceDir, temporaryFolder } from "./helpers.js";
 
@@ -85,41 +91,15 @@ describe("sizer aws run --loaders with --repo/--test", () => {
       const repository = demoRepository();
       const started = Date.now();
       const outcome = await runCli(
-        [
-          "aws",
-          "run",
-          "--image",
-          service.image,
-          "--port",
-          String(await freePort()),
-          "--instance-types",
-          "t3.micro",
-          "--instance-profile",
-          "sizer-ssm",
-          "--loaders",
-          "2",
-          "--loader-command",
-          MOLOSLAVE,
-          "--loader-start-margin",
-          "2",
-          "--repo",
-          repository,
-          "--test",
-          "size",
-          "--workers",
-          "6",
-          "--ramp-up",
-          "6",
-          "--duration",
-          "12",
-          "--sizing-window",
-          "3",
-          "--terminate",
-          "--yes",
-          "--out",
+        awsRunArguments({
+          service: ["--image", service.image, "--port", String(await freePort())],
+          types: "t3.micro",
+          flags: [
+            ...["--loaders", "2", "--loader-command", MOLOSLAVE, "--loader-start-margin", "2"],
+            ...["--repo", repository, "--test", "size", ...smallSizing(6, 6, 12, 3), "-q"],
+          ],
           out,
-          "-q",
-        ],
+        }),
         { env: fakeEnvironment(fake), timeoutMs: 540_000 },
       );
       process.stderr.write(

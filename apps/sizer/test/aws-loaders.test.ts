@@ -13,7 +13,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseAwsRunArguments } from "../src/aws/aws-arguments.js";
 import { loaderFlags, mergeLoaders, shares } from "../src/aws/loaders.js";
 import { loaderPrepareScript, loaderRunScript, loaderStopScript } from "../src/aws/node-scripts.js";
-import { containersOf, demoServiceOnFake, fakeEnvironment, serviceOnFake } from "./aws-fake-environment.js";
+import {
+  awsRunArguments,
+  containersOf,
+  demoServiceOnFake,
+  fakeEnvironment,
+  serviceOnFake,
+  smallSizing,
+} from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
 import { cliPath, demoServiceDir, temporaryFolder } from "./helpers.js";
 
@@ -251,42 +258,17 @@ describe("sizer aws run --loaders on aws-fake", () => {
       const started = Date.now();
       const killed = killSecondLoader(fake, stop.signal);
       const outcome = await runCli(
-        [
-          "aws",
-          "run",
-          "--image",
-          image,
-          "--port",
-          String(await freePort()),
-          "--instance-types",
-          "t3.micro",
-          "--instance-profile",
-          "sizer-ssm",
-          "--loaders",
-          "3",
-          "--loader-type",
-          "c6i.large",
-          "--loader-command",
-          LOADCORE,
-          // the fake delivers the commands at once: the agreed start need not wait 10 s for them
-          "--loader-start-margin",
-          "2",
-          "--scenario",
-          join(demoServiceDir, "loadtest.ts"),
-          "--workers",
-          "9",
-          "--ramp-up",
-          "6",
-          "--duration",
-          "14",
-          "--sizing-window",
-          "3",
-          "--terminate",
-          "--yes",
-          "--out",
+        awsRunArguments({
+          service: ["--image", image, "--port", String(await freePort())],
+          types: "t3.micro",
+          flags: [
+            ...["--loaders", "3", "--loader-type", "c6i.large", "--loader-command", LOADCORE],
+            // the fake delivers the commands at once: the agreed start need not wait 10 s for them
+            ...["--loader-start-margin", "2"],
+            ...["--scenario", join(demoServiceDir, "loadtest.ts"), ...smallSizing(9, 6, 14, 3), "-q"],
+          ],
           out,
-          "-q",
-        ],
+        }),
         { env: fakeEnvironment(fake), timeoutMs: 540_000 },
       );
       stop.abort();

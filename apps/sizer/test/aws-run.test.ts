@@ -8,7 +8,13 @@ import { readMetricsFile } from "@sizer/glances-collector";
 import { cleanupNodes, createAwsClients } from "@sizer/ssm-client";
 import { buildNodeImage, freePort, itWith, startCli } from "@sizer/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
-import { containersOf, demoServiceOnFake, fakeEnvironment } from "./aws-fake-environment.js";
+import {
+  awsRunArguments,
+  containersOf,
+  demoServiceOnFake,
+  fakeEnvironment,
+  smallSizing,
+} from "./aws-fake-environment.js";
 import { runCli } from "./cli-run.js";
 import { cliPath, demoServiceDir, temporaryFolder } from "./helpers.js";
 
@@ -78,37 +84,16 @@ describe("sizer aws run on aws-fake", () => {
       const out = join(folder.path, "two-types");
       const started = Date.now();
       const outcome = await runCli(
-        [
-          "aws",
-          "run",
-          "--image",
-          image,
-          "--port",
-          String(await freePort()),
-          "--instance-types",
-          "t3.micro,c6i.large",
-          "--instance-profile",
-          "sizer-ssm",
-          "--price",
-          "t3.micro=0.0104",
-          "--price",
-          "c6i.large=0.085",
-          "--scenario",
-          scenario,
-          "--workers",
-          "10",
-          "--ramp-up",
-          "6",
-          "--duration",
-          "10",
-          "--sizing-window",
-          "3",
-          "--terminate",
-          "--yes",
-          "--out",
+        awsRunArguments({
+          service: ["--image", image, "--port", String(await freePort())],
+          types: "t3.micro,c6i.large",
+          flags: [
+            ...["--price", "t3.micro=0.0104", "--price", "c6i.large=0.085", "--scenario", scenario],
+            ...smallSizing(10, 6, 10, 3),
+            "-q",
+          ],
           out,
-          "-q",
-        ],
+        }),
         { env: fakeEnvironment(fake), timeoutMs: 540_000 },
       );
       process.stderr.write(
@@ -260,31 +245,22 @@ describe("sizer aws run on aws-fake", () => {
         const out = join(folder.path, "interrupted");
         const run = startCli(
           cliPath,
-          [
-            "aws",
-            "run",
-            "--image",
-            image,
-            "--port",
-            String(await freePort()),
-            "--instance-types",
-            "t3.micro",
-            "--instance-profile",
-            "sizer-ssm",
-            "--scenario",
-            scenario,
-            "--workers",
-            "10",
-            "--ramp-up",
-            "60",
-            "--duration",
-            "300",
-            "--terminate",
-            "--yes",
-            "--json",
-            "--out",
+          awsRunArguments({
+            service: ["--image", image, "--port", String(await freePort())],
+            types: "t3.micro",
+            flags: [
+              "--scenario",
+              scenario,
+              "--workers",
+              "10",
+              "--ramp-up",
+              "60",
+              "--duration",
+              "300",
+              "--json",
+            ],
             out,
-          ],
+          }),
           { env: fakeEnvironment(fake), timeoutMs: 400_000 },
         );
         let stdout = "";
@@ -342,28 +318,12 @@ describe("sizer aws run on aws-fake", () => {
       try {
         const out = join(folder.path, "archive");
         const outcome = await runCli(
-          [
-            "aws",
-            "run",
-            "--image-file",
-            archive,
-            "--bucket",
-            "sizer-files",
-            "--port",
-            String(await freePort()),
-            "--instance-types",
-            "t3.micro",
-            "--instance-profile",
-            "sizer-ssm",
-            "--scenario",
-            scenario,
-            ...shortSizing,
-            "--terminate",
-            "--yes",
-            "-q",
-            "--out",
+          awsRunArguments({
+            service: ["--image-file", archive, "--bucket", "sizer-files", "--port", String(await freePort())],
+            types: "t3.micro",
+            flags: ["--scenario", scenario, ...shortSizing, "-q"],
             out,
-          ],
+          }),
           { env: fakeEnvironment(fake), timeoutMs: 400_000 },
         );
         expect(outcome.code, outcome.stderr).toBe(0);
@@ -390,26 +350,12 @@ describe("sizer aws run on aws-fake, without Docker", () => {
     try {
       const out = join(folder.path, "never-online");
       const outcome = await runCli(
-        [
-          "aws",
-          "run",
-          "--image",
-          "example/service:1",
-          "--port",
-          "8080",
-          "--instance-types",
-          "t3.micro",
-          "--instance-profile",
-          "sizer-ssm",
-          "--online-timeout",
-          "3",
-          "--scenario",
-          scenario,
-          "--terminate",
-          "--yes",
-          "--out",
+        awsRunArguments({
+          service: ["--image", "example/service:1", "--port", "8080"],
+          types: "t3.micro",
+          flags: ["--online-timeout", "3", "--scenario", scenario],
           out,
-        ],
+        }),
         { env: fakeEnvironment(fake), timeoutMs: 200_000 },
       );
       expect(outcome.code, outcome.stderr).toBe(11);
@@ -436,24 +382,12 @@ describe("sizer aws run on aws-fake, without Docker", () => {
     try {
       const out = join(folder.path, "no-engine");
       const outcome = await runCli(
-        [
-          "aws",
-          "run",
-          "--image",
-          "example/service:1",
-          "--port",
-          "8080",
-          "--instance-types",
-          "t3.micro",
-          "--instance-profile",
-          "sizer-ssm",
-          "--scenario",
-          scenario,
-          "--terminate",
-          "--yes",
-          "--out",
+        awsRunArguments({
+          service: ["--image", "example/service:1", "--port", "8080"],
+          types: "t3.micro",
+          flags: ["--scenario", scenario],
           out,
-        ],
+        }),
         { env: fakeEnvironment(fake), timeoutMs: 200_000 },
       );
       expect(outcome.code, outcome.stderr).toBe(3);
